@@ -1,0 +1,33 @@
+"""Exceptions whose message is written for the person using the app.
+
+Every error a user can cause (a bad file, an invalid layer, a missing dataset)
+is one of these, so the GUI and the command line can show ``str(exc)`` as-is
+instead of a traceback; anything else is a bug and is reported as one.
+"""
+
+from __future__ import annotations
+
+
+class WorkbenchError(Exception):
+    """A problem the user can act on; ``str(exc)`` is the whole message."""
+
+
+class SpecError(WorkbenchError):
+    """A model specification that cannot be built."""
+
+
+class ProjectFormatError(WorkbenchError):
+    """A project file that is damaged, foreign or from an unknown version.
+
+    ``field`` names the offending entry as a dotted path (``model.layers[3].config``)
+    so the message can point at it.
+    """
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field = field
+        self.reason = reason
+        super().__init__(f"{field}: {reason}" if field else reason)
+
+
+class DatasetError(WorkbenchError):
+    """A dataset that cannot be read or used for classification."""
