@@ -1,0 +1,47 @@
+"""Thin argparse front over core's functions: ``python -m core COMMAND ...``.
+
+Each command lives in its own module under ``core.commands`` exposing
+``register(subparsers)``; the module sets ``func`` on its parser, which returns
+the exit status. Command modules import heavy libraries (TensorFlow) inside
+``func`` only, so ``--help``, ``presets`` and ``summary`` stay instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from core.errors import WorkbenchError
+
+COMMAND_MODULES = (
+    "core.commands.presets",
+    "core.commands.summary",
+    "core.commands.dataset_info",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m core",
+        description="CNN Workbench, headless: the same core the desktop app uses.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers.required = True
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except WorkbenchError as exc:
+        # A user-facing problem: one line, no traceback, non-zero exit.
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,65 @@
+"""Test environment: offscreen Qt, quiet TensorFlow, no network, no leaked threads.
+
+The environment variables are set before anything imports Qt or TensorFlow,
+which is why they sit at the very top of the first conftest pytest loads.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+
+import threading  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+SHARED_DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_dirs(tmp_path_factory, monkeypatch):
+    """Keep settings, logs, recovery files and the Keras cache out of the home dir."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("CNN_WORKBENCH_DATA_DIR", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    yield
+
+
+@pytest.fixture
+def seeded():
+    """Make Keras weight initialisation and shuffling repeatable."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+
+
+@pytest.fixture
+def shared_datasets() -> Path:
+    """The read-only real datasets beside the project; skip when absent."""
+    if not SHARED_DATASETS.is_dir():
+        pytest.skip(f"shared datasets not found at {SHARED_DATASETS}")
+    return SHARED_DATASETS
+
+
+@pytest.fixture(autouse=True)
+def _no_dangling_threads():
+    """Fail a test that leaves a Python or Qt worker thread running (napari's check)."""
+    before = set(threading.enumerate())
+    yield
+    leaked = [
+        t
+        for t in threading.enumerate()
+        if t not in before and t.is_alive() and not t.daemon
+    ]
+    assert not leaked, f"test left threads running: {leaked}"
+    import sys
+
+    workers = sys.modules.get("desktop.workers")
+    if workers is not None:
+        running = workers.running_threads()
+        assert not running, f"test left QThreads running: {running}"
