@@ -1,0 +1,126 @@
+"""The project file: one JSON document holding everything a user set up.
+
+Versioned (``schema_version``) so later releases can migrate old files, saved
+atomically (write a temporary file beside the target, flush, then rename) so a
+crash mid-save never leaves a half-written project, and parsed strictly: a
+damaged or foreign file is refused with the dotted path of the bad field and
+nothing is half-loaded.
+
+Example:
+    >>> from core.presets import preset
+    >>> p = Project(name="demo", model=preset("mnist-convnet"))
+    >>> Project.from_dict(p.to_dict()) == p
+    True
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.errors import ProjectFormatError, WorkbenchError
+from core.spec import ModelSpec
+
+FORMAT = "cnn-workbench-project"
+SCHEMA_VERSION = 1
+SUFFIX = ".cnnwb.json"
+
+
+@dataclass(frozen=True)
+class Project:
+    """A model plus the settings later stages add (dataset, training, ...)."""
+
+    name: str = "Untitled"
+    model: ModelSpec = field(default_factory=ModelSpec)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "schema_version": SCHEMA_VERSION,
+            "name": self.name,
+            "model": self.model.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Project:
+        """Parse a whole project, or raise ProjectFormatError naming the field."""
+        if not isinstance(data, Mapping):
+            raise ProjectFormatError("", "not a CNN Workbench project (no JSON object)")
+        if data.get("format") != FORMAT:
+            raise ProjectFormatError(
+                "format",
+                f"not a CNN Workbench project (format is {data.get('format')!r})",
+            )
+        version = data.get("schema_version")
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise ProjectFormatError("schema_version", "missing or not a number")
+        if version > SCHEMA_VERSION:
+            raise ProjectFormatError(
+                "schema_version",
+                f"version {version} was written by a newer CNN Workbench "
+                f"(this one reads up to {SCHEMA_VERSION}); please update the app",
+            )
+        if version < 1:
+            raise ProjectFormatError("schema_version", f"unknown version {version}")
+        name = data.get("name", "Untitled")
+        if not isinstance(name, str):
+            raise ProjectFormatError("name", "must be a string")
+        return cls(name=name, model=ModelSpec.from_dict(data.get("model")))
+
+
+def save_project(project: Project, path: str | os.PathLike[str]) -> Path:
+    """Write ``project`` to ``path`` atomically and return the path."""
+    target = Path(path)
+    text = json.dumps(project.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    write_atomic(target, text)
+    return target
+
+
+def load_project(path: str | os.PathLike[str]) -> Project:
+    """Read a project file.
+
+    Raises:
+        WorkbenchError: the file cannot be read or is not JSON.
+        ProjectFormatError: the JSON is not a valid project (names the field).
+    """
+    source = Path(path)
+    try:
+        text = source.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise WorkbenchError(f"{source}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise WorkbenchError(f"{source}: cannot be read ({exc})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise WorkbenchError(
+            f"{source}: damaged project file (not valid JSON at line {exc.lineno}, "
+            f"column {exc.colno})"
+        ) from None
+    return Project.from_dict(data)
+
+
+def write_atomic(target: Path, text: str) -> None:
+    """Replace ``target`` with ``text`` so readers see the old or the new file, never half.
+
+    The temporary file lives in the same folder because ``os.replace`` is only
+    atomic within one file system.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+    )
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
