@@ -1,0 +1,107 @@
+"""Application bootstrap: QApplication, logging, the top-level error net, main().
+
+Only Qt and light core modules are imported here: TensorFlow loads later, on
+first use, so the window appears within a second or so.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import traceback
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from core.paths import resources_dir, user_data_dir
+
+log = logging.getLogger("cnnwb")
+
+
+def log_file() -> Path:
+    return user_data_dir() / "logs" / "cnn-workbench.log"
+
+
+def setup_logging() -> Path:
+    path = log_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    if not any(isinstance(h, RotatingFileHandler) for h in root.handlers):
+        root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    return path
+
+
+class ErrorNet(QObject):
+    """Catches exceptions nobody handled, on any thread, and reports them once.
+
+    Exceptions from worker threads arrive through a queued signal so the dialog
+    is always created on the GUI thread.
+    """
+
+    raised = Signal(str, str)
+
+    def install(self) -> None:
+        sys.excepthook = self._hook
+        threading.excepthook = lambda a: self._hook(a.exc_type, a.exc_value, a.exc_traceback)
+        self.raised.connect(self._show, Qt.ConnectionType.QueuedConnection)
+
+    def _hook(
+        self,
+        exc_type: type[BaseException],
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        details = "".join(traceback.format_exception(exc_type, exc, tb))
+        log.error("unhandled exception\n%s", details)
+        from desktop.workers import _message
+
+        message = _message(exc) if exc is not None else exc_type.__name__
+        self.raised.emit(message, details)
+
+    def _show(self, message: str, details: str) -> None:
+        from desktop.error_dialog import show_error
+
+        show_error(
+            QApplication.activeWindow(),
+            "Something went wrong",
+            f"An unexpected error occurred: {message}\n\n"
+            "Your project is autosaved; you can keep working or save and restart.",
+            details,
+            str(log_file()),
+        )
+
+
+def create_app(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv or sys.argv)
+    app.setApplicationName("CNN Workbench")
+    app.setOrganizationName("CNN Workbench")
+    app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "app.svg")))
+    style = resources_dir() / "style.qss"
+    if style.exists():
+        app.setStyleSheet(style.read_text(encoding="utf-8"))
+    return app  # type: ignore[return-value]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start the GUI; ``python main.py [PROJECT]`` opens a project file."""
+    args = list(sys.argv if argv is None else argv)
+    setup_logging()
+    app = create_app(args)
+    net = ErrorNet(app)
+    net.install()
+    from desktop.main_window import MainWindow
+
+    window = MainWindow()
+    window.show()
+    project = next((a for a in args[1:] if not a.startswith("-")), None)
+    # After the first paint: the window is on screen before any file I/O.
+    QTimer.singleShot(0, lambda: window.start_session(project))
+    return app.exec()

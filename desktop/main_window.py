@@ -1,0 +1,355 @@
+"""MainWindow: owns the open project's core objects and wires the pages to them.
+
+It holds no ML logic. It keeps the project's LayerStack and QUndoStack, builds
+one page per area, and does the file handling a user expects: New/Open/Save,
+recent files, an unsaved-changes mark and prompt, a remembered layout, and an
+autosaved recovery file offered after a crash.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.errors import WorkbenchError
+from core.layer_stack import LayerStack
+from core.paths import resources_dir, user_data_dir
+from core.presets import all_presets
+from core.project import SUFFIX, Project, load_project, save_project
+from core.recovery import clear_recovery, read_recovery, write_recovery
+from desktop import workers
+from desktop.error_dialog import show_error
+from desktop.pages.model_page import ModelPage
+from desktop.undo_commands import SetSpec
+
+log = logging.getLogger(__name__)
+
+STARTER_PRESET = "cifar10-simple-cnn"
+MAX_RECENT = 8
+AUTOSAVE_MS = 30_000
+FILE_FILTER = f"CNN Workbench projects (*{SUFFIX});;All files (*)"
+PAGES = (
+    ("model", "Model", "Build the network layer by layer."),
+    ("data", "Data", "Choose a built-in dataset or a folder of images per class."),
+    ("augmentation", "Augmentation", "Preview random flips, rotations and zooms."),
+    ("training", "Training", "Train with live curves, early stopping and checkpoints."),
+    ("prediction", "Prediction", "Drop images to classify them and see Grad-CAM."),
+)
+
+
+def app_settings() -> QSettings:
+    """Settings in the user data folder, so tests and portable installs stay isolated."""
+    return QSettings(str(user_data_dir() / "settings.ini"), QSettings.Format.IniFormat)
+
+
+class MainWindow(QMainWindow):
+    """The application window: a page list on the left, the current page right."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.settings = app_settings()
+        self.stack = LayerStack()
+        self.undo_stack = QUndoStack(self)
+        self.path: Path | None = None
+        self.project_name = "Untitled"
+
+        self.pages = QStackedWidget()
+        self.navigation = QListWidget()
+        self.navigation.setObjectName("navigation")
+        self.navigation.setIconSize(QSize(22, 22))
+        self.model_page = ModelPage(self.stack, self.undo_stack)
+        for key, title, blurb in PAGES:
+            page = self.model_page if key == "model" else _placeholder(title, blurb)
+            page.setObjectName(f"{key}Page")
+            self.pages.addWidget(page)
+            item = QListWidgetItem(_icon(key), title)
+            item.setToolTip(blurb)
+            self.navigation.addItem(item)
+        self.navigation.currentRowChanged.connect(self.pages.setCurrentIndex)
+        self.navigation.setCurrentRow(0)
+        self.navigation.setFixedWidth(150)
+
+        splitter = QSplitter()
+        splitter.addWidget(self.navigation)
+        splitter.addWidget(self.pages)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(splitter)
+
+        self._build_menus()
+        self.statusBar().showMessage("Ready", 3000)
+        self.undo_stack.cleanChanged.connect(self._update_title)
+        self._autosave = QTimer(self)
+        self._autosave.setInterval(AUTOSAVE_MS)
+        self._autosave.timeout.connect(self.autosave)
+        self._autosave.start()
+        self._restore_layout()
+        self._update_title()
+
+    # ----------------------------------------------------------------- menus
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self._add(file_menu, "&New", QKeySequence.StandardKey.New, self.new_project)
+        self._add(file_menu, "&Open…", QKeySequence.StandardKey.Open, self.open_dialog)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addSeparator()
+        self._add(file_menu, "&Save", QKeySequence.StandardKey.Save, self.save)
+        self._add(file_menu, "Save &As…", QKeySequence.StandardKey.SaveAs, self.save_as)
+        file_menu.addSeparator()
+        self._add(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
+
+        edit_menu = self.menuBar().addMenu("&Edit")
+        undo = self.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = self.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        edit_menu.addActions([undo, redo])
+        self.undo_action, self.redo_action = undo, redo
+
+        presets_menu = self.menuBar().addMenu("&Presets")
+        for name, p in all_presets().items():
+            action = presets_menu.addAction(f"{p.title}  ({name})")
+            action.setToolTip(p.description)
+            action.triggered.connect(lambda _=False, n=name: self.load_preset(n))
+
+        view_menu = self.menuBar().addMenu("&View")
+        for i, (_, title, _) in enumerate(PAGES):
+            action = view_menu.addAction(title)
+            action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            action.triggered.connect(lambda _=False, row=i: self.navigation.setCurrentRow(row))
+
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction("&About CNN Workbench", self._about)
+
+    def _add(self, menu, text: str, shortcut, slot) -> QAction:  # noqa: ANN001
+        action = menu.addAction(text)
+        action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda _=False: slot())
+        return action
+
+    # -------------------------------------------------------------- session
+    def start_session(self, path: str | None = None) -> None:
+        """Open ``path``, else offer a crash recovery, else the starter project."""
+        if path:
+            self.open_project(path)
+            return
+        recovery = read_recovery()
+        if recovery is not None and self._ask_restore(recovery.saved_at):
+            self._set_project(recovery.project, None)
+            self.path = Path(recovery.original_path) if recovery.original_path else None
+            self.undo_stack.resetClean()
+            self._mark_dirty()
+            self.statusBar().showMessage("Restored the autosaved project", 5000)
+            return
+        clear_recovery()
+        self.new_project(ask=False)
+
+    def new_project(self, ask: bool = True) -> None:
+        if ask and not self.confirm_discard():
+            return
+        spec = all_presets()[STARTER_PRESET].spec
+        self._set_project(Project(name="Untitled", model=spec), None)
+
+    def open_dialog(self) -> None:
+        if not self.confirm_discard():
+            return
+        start = str(self.path.parent) if self.path else str(Path.home())
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", start, FILE_FILTER)
+        if path:
+            self.open_project(path, ask=False)
+
+    def open_project(self, path: str | Path, ask: bool = True) -> bool:
+        if ask and not self.confirm_discard():
+            return False
+        try:
+            project = load_project(path)
+        except WorkbenchError as exc:
+            show_error(self, "Cannot open project", str(exc))
+            self._forget_recent(str(path))
+            return False
+        self._set_project(project, Path(path))
+        self._remember_recent(str(Path(path).resolve()))
+        self.statusBar().showMessage(f"Opened {path}", 5000)
+        return True
+
+    def save(self) -> bool:
+        if self.path is None:
+            return self.save_as()
+        return self._write(self.path)
+
+    def save_as(self) -> bool:
+        start = str(self.path or Path.home() / f"{self.project_name}{SUFFIX}")
+        path, _ = QFileDialog.getSaveFileName(self, "Save project", start, FILE_FILTER)
+        if not path:
+            return False
+        if not path.endswith(".json"):
+            path += SUFFIX
+        return self._write(Path(path))
+
+    def load_preset(self, name: str) -> None:
+        """Undoable: a preset replaces the model, as any other edit."""
+        self.undo_stack.push(SetSpec(self.stack, all_presets()[name].spec, f"Load preset {name}"))
+        self.navigation.setCurrentRow(0)
+
+    def project(self) -> Project:
+        return Project(name=self.project_name, model=self.stack.spec)
+
+    def is_dirty(self) -> bool:
+        return not self.undo_stack.isClean()
+
+    def _write(self, path: Path) -> bool:
+        name = path.name.removesuffix(SUFFIX).removesuffix(".json")
+        try:
+            save_project(Project(name=name, model=self.stack.spec), path)
+        except OSError as exc:
+            show_error(self, "Cannot save project", f"{path}: {exc.strerror or exc}")
+            return False
+        self.path, self.project_name = path, name
+        self.undo_stack.setClean()
+        clear_recovery()
+        self._remember_recent(str(path.resolve()))
+        self._update_title()
+        self.statusBar().showMessage(f"Saved {path}", 5000)
+        return True
+
+    def _set_project(self, project: Project, path: Path | None) -> None:
+        self.stack.set_spec(project.model)
+        self.undo_stack.clear()
+        self.path, self.project_name = path, project.name
+        self._update_title()
+
+    def _mark_dirty(self) -> None:
+        """Make a restored project count as unsaved (it is not on disk yet)."""
+        self.undo_stack.push(SetSpec(self.stack, self.stack.spec, "Restore autosave"))
+
+    # -------------------------------------------------------------- prompts
+    def confirm_discard(self) -> bool:
+        """True when there is nothing unsaved, or the user saved or discarded it."""
+        if not self.is_dirty():
+            return True
+        answer = self._ask_save_changes()
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def _ask_save_changes(self) -> QMessageBox.StandardButton:
+        buttons = (
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel
+        )
+        return QMessageBox.question(
+            self,
+            "Unsaved changes",
+            f"Save the changes to “{self.project_name}” before closing it?",
+            buttons,
+            QMessageBox.StandardButton.Save,
+        )
+
+    def _ask_restore(self, saved_at: str) -> bool:
+        answer = QMessageBox.question(
+            self,
+            "Restore unsaved work?",
+            "CNN Workbench did not close normally last time.\n"
+            f"An autosaved project from {saved_at} was found. Restore it?",
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About CNN Workbench",
+            "CNN Workbench: build, train, inspect and export Keras convolutional "
+            "image classifiers without writing code.",
+        )
+
+    # -------------------------------------------------------- recent files
+    def recent_files(self) -> list[str]:
+        value = self.settings.value("recent", [])
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def _remember_recent(self, path: str) -> None:
+        files = [path, *(p for p in self.recent_files() if p != path)][:MAX_RECENT]
+        self.settings.setValue("recent", files)
+
+    def _forget_recent(self, path: str) -> None:
+        resolved = str(Path(path).resolve())
+        self.settings.setValue("recent", [p for p in self.recent_files() if p != resolved])
+
+    @Slot()
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = self.recent_files()
+        for i, path in enumerate(files):
+            action = self.recent_menu.addAction(f"&{i + 1}  {path}")
+            action.triggered.connect(lambda _=False, p=path: self.open_project(p))
+        if not files:
+            self.recent_menu.addAction("No recent projects").setEnabled(False)
+
+    # ------------------------------------------------------ window state
+    @Slot()
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{self.project_name}[*] — CNN Workbench")
+        self.setWindowModified(self.is_dirty())
+
+    @Slot()
+    def autosave(self) -> None:
+        if self.is_dirty():
+            try:
+                write_recovery(self.project(), str(self.path) if self.path else None)
+            except OSError as exc:
+                log.warning("autosave failed: %s", exc)
+
+    def _restore_layout(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1280, 800)
+        state = self.settings.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+        self.navigation.setCurrentRow(int(self.settings.value("window/page", 0)))
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        if not self.confirm_discard():
+            event.ignore()
+            return
+        workers.stop_all()
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/page", self.navigation.currentRow())
+        self.settings.sync()
+        clear_recovery()
+        event.accept()
+
+
+def _icon(key: str) -> QIcon:
+    return QIcon(str(resources_dir() / "icons" / f"{key}.svg"))
+
+
+def _placeholder(title: str, blurb: str) -> QWidget:
+    """An honest empty page for areas this build does not have yet."""
+    page = QWidget()
+    layout = QVBoxLayout(page)
+    layout.addStretch(1)
+    heading = QLabel(f"<h2>{title}</h2><p>{blurb}</p><p><i>Not available in this build yet.</i></p>")
+    heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    heading.setObjectName("placeholder")
+    layout.addWidget(heading)
+    layout.addStretch(2)
+    return page

@@ -1,0 +1,25 @@
+"""The README's first two commands are the ones CI and new users run."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def commands() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return re.findall(r"```sh\n(.+?)\n```", text)[:2]
+
+
+def test_readme_opens_with_install_and_test_commands():
+    run, test = commands()
+    assert run.startswith("pip install -e .") and run.endswith("python main.py")
+    assert test.startswith('pip install -e ".[test]"') and "pytest" in test
+
+
+def test_ci_runs_the_readme_test_command():
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "python3 -m venv" in script
+    assert "README.md" in script
