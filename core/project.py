@@ -106,7 +106,7 @@ def load_project(path: str | os.PathLike[str]) -> Project:
 
 
 def write_atomic(target: Path, text: str) -> None:
-    """Replace ``target`` with ``text`` so readers see the old or the new file, never half.
+    """Replace ``target`` so readers see the old file or the new one, never half.
 
     The temporary file lives in the same folder because ``os.replace`` is only
     atomic within one file system.

@@ -6,9 +6,12 @@ first use, so the window appears within a second or so.
 
 from __future__ import annotations
 
+import argparse
 import logging
+import os
 import sys
 import threading
+import time
 import traceback
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
@@ -20,6 +23,7 @@ from PySide6.QtWidgets import QApplication
 
 from core.paths import resources_dir, user_data_dir
 
+_IMPORTED_AT = time.time()
 log = logging.getLogger("cnnwb")
 
 
@@ -31,7 +35,9 @@ def setup_logging() -> Path:
     path = log_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
     root = logging.getLogger()
     if not any(isinstance(h, RotatingFileHandler) for h in root.handlers):
         root.addHandler(handler)
@@ -50,7 +56,9 @@ class ErrorNet(QObject):
 
     def install(self) -> None:
         sys.excepthook = self._hook
-        threading.excepthook = lambda a: self._hook(a.exc_type, a.exc_value, a.exc_traceback)
+        threading.excepthook = lambda a: self._hook(
+            a.exc_type, a.exc_value, a.exc_traceback
+        )
         self.raised.connect(self._show, Qt.ConnectionType.QueuedConnection)
 
     def _hook(
@@ -90,18 +98,41 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     return app  # type: ignore[return-value]
 
 
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python main.py",
+        description="CNN Workbench: build, train and export Keras image classifiers.",
+    )
+    parser.add_argument("project", nargs="?", help="a project file to open")
+    parser.add_argument(
+        "--quit-after-show",
+        action="store_true",
+        help="show the window, print the seconds since CNN_WORKBENCH_T0 (or since "
+        "import) and quit: a smoke test and the startup benchmark's probe",
+    )
+    return parser.parse_args(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Start the GUI; ``python main.py [PROJECT]`` opens a project file."""
-    args = list(sys.argv if argv is None else argv)
+    args = parse_args(sys.argv[1:] if argv is None else argv)
     setup_logging()
-    app = create_app(args)
+    app = create_app([sys.argv[0]])
     net = ErrorNet(app)
     net.install()
     from desktop.main_window import MainWindow
 
     window = MainWindow()
     window.show()
-    project = next((a for a in args[1:] if not a.startswith("-")), None)
+    if args.quit_after_show:
+        QTimer.singleShot(0, lambda: _report_startup(app))
+        return app.exec()
     # After the first paint: the window is on screen before any file I/O.
-    QTimer.singleShot(0, lambda: window.start_session(project))
+    QTimer.singleShot(0, lambda: window.start_session(args.project))
     return app.exec()
+
+
+def _report_startup(app: QApplication) -> None:
+    t0 = float(os.environ.get("CNN_WORKBENCH_T0", _IMPORTED_AT))
+    print(f"window shown after {time.time() - t0:.3f} s", flush=True)
+    app.quit()

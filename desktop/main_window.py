@@ -47,13 +47,13 @@ PAGES = (
     ("model", "Model", "Build the network layer by layer."),
     ("data", "Data", "Choose a built-in dataset or a folder of images per class."),
     ("augmentation", "Augmentation", "Preview random flips, rotations and zooms."),
-    ("training", "Training", "Train with live curves, early stopping and checkpoints."),
+    ("training", "Training", "Train with live curves, early stopping, checkpoints."),
     ("prediction", "Prediction", "Drop images to classify them and see Grad-CAM."),
 )
 
 
 def app_settings() -> QSettings:
-    """Settings in the user data folder, so tests and portable installs stay isolated."""
+    """Settings in the user data folder, so tests and portable installs stay apart."""
     return QSettings(str(user_data_dir() / "settings.ini"), QSettings.Format.IniFormat)
 
 
@@ -132,12 +132,14 @@ class MainWindow(QMainWindow):
         for i, (_, title, _) in enumerate(PAGES):
             action = view_menu.addAction(title)
             action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
-            action.triggered.connect(lambda _=False, row=i: self.navigation.setCurrentRow(row))
+            action.triggered.connect(
+                lambda _=False, row=i: self.navigation.setCurrentRow(row)
+            )
 
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction("&About CNN Workbench", self._about)
 
-    def _add(self, menu, text: str, shortcut, slot) -> QAction:  # noqa: ANN001
+    def _add(self, menu, text: str, shortcut, slot) -> QAction:
         action = menu.addAction(text)
         action.setShortcut(QKeySequence(shortcut))
         action.triggered.connect(lambda _=False: slot())
@@ -204,7 +206,9 @@ class MainWindow(QMainWindow):
 
     def load_preset(self, name: str) -> None:
         """Undoable: a preset replaces the model, as any other edit."""
-        self.undo_stack.push(SetSpec(self.stack, all_presets()[name].spec, f"Load preset {name}"))
+        self.undo_stack.push(
+            SetSpec(self.stack, all_presets()[name].spec, f"Load preset {name}")
+        )
         self.navigation.setCurrentRow(0)
 
     def project(self) -> Project:
@@ -290,7 +294,9 @@ class MainWindow(QMainWindow):
 
     def _forget_recent(self, path: str) -> None:
         resolved = str(Path(path).resolve())
-        self.settings.setValue("recent", [p for p in self.recent_files() if p != resolved])
+        self.settings.setValue(
+            "recent", [p for p in self.recent_files() if p != resolved]
+        )
 
     @Slot()
     def _fill_recent_menu(self) -> None:
@@ -325,7 +331,7 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         self.navigation.setCurrentRow(int(self.settings.value("window/page", 0)))
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+    def closeEvent(self, event: QCloseEvent) -> None:
         if not self.confirm_discard():
             event.ignore()
             return
@@ -347,7 +353,9 @@ def _placeholder(title: str, blurb: str) -> QWidget:
     page = QWidget()
     layout = QVBoxLayout(page)
     layout.addStretch(1)
-    heading = QLabel(f"<h2>{title}</h2><p>{blurb}</p><p><i>Not available in this build yet.</i></p>")
+    heading = QLabel(
+        f"<h2>{title}</h2><p>{blurb}</p><p><i>Not available in this build yet.</i></p>"
+    )
     heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
     heading.setObjectName("placeholder")
     layout.addWidget(heading)

@@ -28,7 +28,10 @@ def core_modules() -> list[str]:
 
 def loaded_after(code: str) -> list[str]:
     """Top-level packages present in sys.modules after running ``code`` fresh."""
-    probe = f"{code}\nimport sys, json\nprint(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    probe = (
+        f"{code}\nimport sys, json\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+    )
     out = subprocess.run(
         [sys.executable, "-c", probe],
         cwd=ROOT,

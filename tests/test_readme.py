@@ -15,8 +15,10 @@ def commands() -> list[str]:
 
 def test_readme_opens_with_install_and_test_commands():
     run, test = commands()
-    assert run.startswith("pip install -e .") and run.endswith("python main.py")
-    assert test.startswith('pip install -e ".[test]"') and "pytest" in test
+    assert run.startswith("pip install -e .")
+    assert run.endswith("python main.py")
+    assert test.startswith('pip install -e ".[test]"')
+    assert "pytest" in test
 
 
 def test_ci_runs_the_readme_test_command():

@@ -72,7 +72,9 @@ MAP_LAYERS = st.one_of(
         st.tuples(pairs, pairs).map(lambda p: [[v - 1 for v in p[0]], p[1]]),
     ).map(lambda t: (t[0], {"padding": t[1]})),
     st.tuples(st.just("ReLU"), st.fixed_dictionaries({"negative_slope": rate})),
-    st.tuples(st.just("Rescaling"), st.fixed_dictionaries({"scale": st.floats(0.001, 2)})),
+    st.tuples(
+        st.just("Rescaling"), st.fixed_dictionaries({"scale": st.floats(0.001, 2)})
+    ),
 )
 BRIDGE = st.one_of(
     st.tuples(st.just("Flatten"), st.just({})),
@@ -101,7 +103,9 @@ VECTOR_LAYERS = st.one_of(
 @st.composite
 def model_specs(draw: st.DrawFn) -> ModelSpec:
     inp = InputSpec(
-        draw(st.integers(4, 40)), draw(st.integers(4, 40)), draw(st.sampled_from([1, 3]))
+        draw(st.integers(4, 40)),
+        draw(st.integers(4, 40)),
+        draw(st.sampled_from([1, 3])),
     )
     kinds = [
         *draw(st.lists(MAP_LAYERS, min_size=1, max_size=6)),

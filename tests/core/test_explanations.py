@@ -15,8 +15,9 @@ def test_conv_params_and_valid_shape_formula():
     assert report.shape_steps[0] == (
         "height: valid padding: floor((n - k) / s) + 1 = floor((32 - 3) / 1) + 1 = 30"
     )
-    assert "(I - K + 2P) / S + 1 with P = 0: (32 - 3 + 0) / 1 + 1 = 30" in (
-        report.shape_steps[1]
+    assert (
+        "(I - K + 2P) / S + 1 with P = 0: (32 - 3 + 0) / 1 + 1 = 30"
+        in (report.shape_steps[1])
     )
 
 

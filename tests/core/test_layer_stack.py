@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from core.layer_stack import LayerStack
 from core.presets import preset
 from core.spec import HeadSpec, InputSpec
@@ -23,9 +25,17 @@ def test_edits_emit_events_and_keep_names_unique():
     stack.insert(0, stack.new_layer("Conv2D"))
     stack.insert(1, stack.new_layer("Conv2D"))
     stack.insert(2, stack.copy_of(0))
-    assert [layer.name for layer in stack.layers] == ["conv2d_1", "conv2d_2", "conv2d_3"]
+    assert [layer.name for layer in stack.layers] == [
+        "conv2d_1",
+        "conv2d_2",
+        "conv2d_3",
+    ]
     stack.move(2, 0)
-    assert [layer.name for layer in stack.layers] == ["conv2d_3", "conv2d_1", "conv2d_2"]
+    assert [layer.name for layer in stack.layers] == [
+        "conv2d_3",
+        "conv2d_1",
+        "conv2d_2",
+    ]
     stack.replace_layer(1, stack[1].with_options(filters=8))
     removed = stack.remove(0)
     assert removed.name == "conv2d_3"
@@ -54,9 +64,5 @@ def test_duplicate_name_is_refused():
     stack = LayerStack()
     layer = stack.new_layer("Dense")
     stack.insert(0, layer)
-    try:
+    with pytest.raises(ValueError, match="already in the stack"):
         stack.insert(1, layer)
-    except ValueError as exc:
-        assert "already in the stack" in str(exc)
-    else:
-        raise AssertionError("duplicate accepted")

@@ -44,7 +44,7 @@ def test_save_is_atomic_when_writing_fails(tmp_path, project, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr("os.replace", boom)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="disk full"):
         save_project(Project(name="other"), path)
     assert path.read_text() == before
     assert [p.name for p in tmp_path.iterdir()] == ["p.cnnwb.json"]

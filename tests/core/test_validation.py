@@ -28,7 +28,9 @@ def only_error(spec):
 
 
 def test_conv_after_flatten_names_layer_and_fix():
-    index, name, msg = only_error(spec_of(("Flatten", {}), ("Conv2D", {}), ("Flatten", {})))
+    index, name, msg = only_error(
+        spec_of(("Flatten", {}), ("Conv2D", {}), ("Flatten", {}))
+    )
     assert (index, name) == (1, "l1")
     assert "needs a 2-D feature map" in msg
     assert "before Flatten" in msg
@@ -110,7 +112,9 @@ def _keras_accepts(spec: ModelSpec) -> bool:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     inp=st.tuples(st.integers(2, 20), st.integers(2, 20), st.sampled_from([1, 3])),
-    kinds=st.lists(st.one_of(MAP_LAYERS, BRIDGE, VECTOR_LAYERS), min_size=1, max_size=7),
+    kinds=st.lists(
+        st.one_of(MAP_LAYERS, BRIDGE, VECTOR_LAYERS), min_size=1, max_size=7
+    ),
 )
 def test_no_stack_keras_rejects_is_called_valid(inp, kinds):
     """Any order of layers: whatever Keras rejects (or cannot classify), we flag."""

@@ -1,0 +1,159 @@
+"""The main window's file handling, as a user meets it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from core.presets import preset
+from core.project import Project, save_project
+from core.recovery import read_recovery, write_recovery
+from desktop.main_window import MainWindow
+
+Button = QMessageBox.StandardButton
+
+
+@pytest.fixture
+def window(qtbot):
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.start_session(None)
+    return w
+
+
+def make_dirty(window):
+    window.load_preset("mnist-convnet")
+
+
+def test_starts_clean_with_a_starter_model(window):
+    assert window.stack.summary.total == 122_570
+    assert not window.is_dirty()
+    assert window.windowTitle() == "Untitled[*] — CNN Workbench"
+    assert not window.isWindowModified()
+
+
+def test_edit_marks_unsaved_and_undo_clears_it(window):
+    make_dirty(window)
+    assert window.isWindowModified()
+    assert window.stack.summary.total == 93_322
+    window.undo_action.trigger()
+    assert not window.isWindowModified()
+    assert window.stack.summary.total == 122_570
+
+
+def test_save_as_then_open(window, tmp_path, monkeypatch):
+    make_dirty(window)
+    target = tmp_path / "digits"
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "")
+    )
+    assert window.save()
+    saved = tmp_path / "digits.cnnwb.json"
+    assert json.loads(saved.read_text())["model"]["name"] == "mnist_convnet"
+    assert window.windowTitle() == "digits[*] — CNN Workbench"
+    assert not window.isWindowModified()
+    assert window.recent_files() == [str(saved.resolve())]
+
+    window.new_project()
+    assert window.open_project(saved)
+    assert window.stack.summary.total == 93_322
+    assert window.path == saved
+
+
+def test_close_with_unsaved_changes_asks(window, monkeypatch):
+    make_dirty(window)
+    monkeypatch.setattr(window, "_ask_save_changes", lambda: Button.Cancel)
+    assert not window.close()
+    assert window.isVisible() or not window.isHidden()
+    monkeypatch.setattr(window, "_ask_save_changes", lambda: Button.Discard)
+    assert window.close()
+
+
+def test_damaged_project_is_refused_with_the_field(window, tmp_path, qtbot):
+    path = tmp_path / "bad.cnnwb.json"
+    data = Project(model=preset("mnist-convnet")).to_dict()
+    data["model"]["layers"][2]["config"]["kernel_size"] = "big"
+    path.write_text(json.dumps(data))
+    assert not window.open_project(path)
+    box = window.findChild(QMessageBox, "errorDialog")
+    assert "model.layers[2].config.kernel_size" in box.text()
+    assert window.stack.summary.total == 122_570  # nothing half-loaded
+
+
+def test_autosave_and_recovery_offer(qtbot, monkeypatch, tmp_path):
+    first = MainWindow()
+    qtbot.addWidget(first)
+    first.start_session(None)
+    make_dirty(first)
+    first.autosave()
+    assert read_recovery().project.model == preset("mnist-convnet")
+
+    monkeypatch.setattr(MainWindow, "_ask_restore", lambda self, when: True)
+    second = MainWindow()
+    qtbot.addWidget(second)
+    second.start_session(None)
+    assert second.stack.spec == preset("mnist-convnet")
+    assert second.is_dirty()
+    monkeypatch.setattr(second, "_ask_save_changes", lambda: Button.Discard)
+    second.close()
+    assert read_recovery() is None
+
+
+def test_open_from_command_line_argument(qtbot, tmp_path):
+    path = save_project(
+        Project("cats", preset("cats-vs-dogs-small")), tmp_path / "c.cnnwb.json"
+    )
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.start_session(str(path))
+    assert w.stack.summary.total == 3_453_121
+    assert w.windowTitle().startswith("cats[*]")
+
+
+def test_recovery_ignored_when_declined(qtbot, monkeypatch):
+    write_recovery(Project(model=preset("mnist-convnet")), None)
+    monkeypatch.setattr(MainWindow, "_ask_restore", lambda self, when: False)
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.start_session(None)
+    assert w.stack.summary.total == 122_570
+    assert read_recovery() is None
+
+
+def test_unexpected_error_reaches_a_dialog_with_copy_details(window, qtbot):
+    from desktop.app import ErrorNet
+
+    net = ErrorNet()
+    net.install()
+    try:
+        with qtbot.waitSignal(net.raised, timeout=2000):
+            try:
+                raise RuntimeError("kaboom")
+            except RuntimeError as exc:
+                import sys
+
+                sys.excepthook(type(exc), exc, exc.__traceback__)
+        qtbot.waitUntil(lambda: _error_box() is not None, timeout=2000)
+        box = _error_box()
+        assert "RuntimeError: kaboom" in box.text()
+        assert any(b.text() == "Copy details" for b in box.buttons())
+        assert "Traceback" in box.detailedText()
+    finally:
+        import sys
+        import threading
+
+        sys.excepthook = sys.__excepthook__
+        threading.excepthook = threading.__excepthook__
+
+
+def _error_box():
+    from PySide6.QtWidgets import QApplication
+
+    boxes = [
+        w
+        for w in QApplication.topLevelWidgets()
+        if w.objectName() == "errorDialog" and w.isVisible()
+    ]
+    return boxes[-1] if boxes else None
