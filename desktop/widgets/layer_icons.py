@@ -83,6 +83,19 @@ def error_icon() -> QIcon:
     return QIcon(pixmap)
 
 
+@cache
+def duplicate_icon() -> QIcon:
+    """Two overlapping sheets: the usual picture for "duplicate"."""
+    pixmap, painter = _canvas()
+    painter.setPen(QPen(QColor("#5f6670"), 2.4))
+    painter.setBrush(QColor("white"))
+    painter.drawRoundedRect(QRectF(4, 4, 17, 19), 3, 3)
+    painter.setBrush(QColor("#dbe7f7"))
+    painter.drawRoundedRect(QRectF(11, 10, 17, 19), 3, 3)
+    painter.end()
+    return QIcon(pixmap)
+
+
 def _canvas() -> tuple[QPixmap, QPainter]:
     pixmap = QPixmap(_SIZE, _SIZE)
     pixmap.fill(Qt.GlobalColor.transparent)

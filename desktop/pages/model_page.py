@@ -1,0 +1,208 @@
+"""ModelPage: build a CNN by stacking layers, and see what each one computes.
+
+Palette on the left, the stack with its totals and input/head settings in the
+centre, the selected layer's options and the arithmetic behind its numbers on
+the right. The page turns user intent into undo commands on the shared
+QUndoStack; every widget is refreshed from the core LayerStack afterwards.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
+from PySide6.QtWidgets import (
+    QLabel,
+    QMenu,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.layer_stack import LayerStack
+from core.presets import all_presets
+from core.spec import HeadSpec, InputSpec
+from desktop.undo_commands import EditLayer, SetHead, SetInput, SetSpec
+from desktop.widgets.layer_details import LayerDetails
+from desktop.widgets.layer_palette import LayerPalette
+from desktop.widgets.layer_params_form import LayerParamsForm
+from desktop.widgets.layer_stack_editor import LayerStackEditor
+from desktop.widgets.layer_stack_model import LayerStackModel, Role
+from desktop.widgets.model_io_editor import ModelIoEditor
+from desktop.widgets.totals_bar import TotalsBar
+
+
+def _titled(title: str, widget: QWidget) -> QWidget:
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(6, 6, 6, 6)
+    layout.addWidget(QLabel(f"<b>{title}</b>"))
+    layout.addWidget(widget, 1)
+    return box
+
+
+class ModelPage(QWidget):
+    """The layer-stack editor page; pushes every edit on ``undo_stack``."""
+
+    def __init__(
+        self, stack: LayerStack, undo_stack: QUndoStack, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.stack = stack
+        self.undo_stack = undo_stack
+        self.model = LayerStackModel(stack, undo_stack, self)
+        self.palette = LayerPalette()
+        self.editor = LayerStackEditor(self.model, undo_stack)
+        self.totals = TotalsBar()
+        self.io_editor = ModelIoEditor()
+        self.form = LayerParamsForm()
+        self.details = LayerDetails()
+
+        self.insert_action = QAction("Add selected layer kind", self)
+        self.insert_action.setShortcut(QKeySequence(Qt.Key.Key_Insert))
+        self.insert_action.setShortcutContext(
+            Qt.ShortcutContext.WidgetWithChildrenShortcut
+        )
+        self.insert_action.setToolTip(
+            "Add the layer kind selected in the palette below the selected layer "
+            "(Insert)"
+        )
+        self.insert_action.triggered.connect(self._on_insert_action_triggered)
+        self.addAction(self.insert_action)
+
+        self._build_layout()
+        self.palette.kind_activated.connect(self._on_palette_kind_activated)
+        self.editor.current_row_changed.connect(self._on_editor_current_row_changed)
+        self.model.stack_changed.connect(self._on_model_stack_changed)
+        self.form.option_edited.connect(self._on_form_option_edited)
+        self.form.name_edited.connect(self._on_form_name_edited)
+        self.io_editor.input_edited.connect(self._on_io_editor_input_edited)
+        self.io_editor.head_edited.connect(self._on_io_editor_head_edited)
+        self._on_model_stack_changed()
+
+    def _build_layout(self) -> None:
+        centre = QWidget()
+        centre_layout = QVBoxLayout(centre)
+        centre_layout.setContentsMargins(6, 6, 6, 6)
+        centre_layout.addWidget(self.editor, 1)
+        centre_layout.addWidget(self.totals)
+        centre_layout.addWidget(self.io_editor)
+
+        form_scroll = QScrollArea()
+        form_scroll.setWidgetResizable(True)
+        form_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        form_scroll.setWidget(self.form)
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(_titled("Options", form_scroll))
+        right.addWidget(_titled("How the numbers are computed", self.details))
+        right.setSizes([300, 420])
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(_titled("Layer palette", self.palette))
+        splitter.addWidget(centre)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([215, 640, 400])
+        splitter.setChildrenCollapsible(False)
+        self.splitter = splitter
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+
+    # ------------------------------------------------------------ public API
+    def load_preset(self, name: str) -> None:
+        """Replace the model with a bundled preset, as one undoable step."""
+        spec = all_presets()[name].spec
+        self.undo_stack.push(SetSpec(self.stack, spec, f"Load preset {name}"))
+
+    def presets_menu(self, parent: QWidget | None = None) -> QMenu:
+        """A menu with one action per bundled preset, each calling load_preset."""
+        menu = QMenu("&Presets", parent)
+        for name, preset in all_presets().items():
+            action = menu.addAction(f"{preset.title}  ({name})")
+            action.setToolTip(preset.description)
+            action.setData(name)
+            action.triggered.connect(self._on_preset_action_triggered)
+        menu.setToolTipsVisible(True)
+        return menu
+
+    def actions_for_menu(self) -> list[QAction]:
+        """Layer actions (with shortcuts) a window may also list in a menu."""
+        return [*self.editor.layer_actions(), self.insert_action]
+
+    # ----------------------------------------------------------------- slots
+    def _push(self, command: QUndoCommand) -> None:
+        self.undo_stack.push(command)
+
+    @Slot()
+    def _on_preset_action_triggered(self) -> None:
+        action = self.sender()
+        if isinstance(action, QAction):
+            self.load_preset(str(action.data()))
+
+    @Slot(str)
+    def _on_palette_kind_activated(self, class_name: str) -> None:
+        self.editor.insert_kind(class_name)
+
+    @Slot()
+    def _on_insert_action_triggered(self) -> None:
+        kind = self.palette.current_kind()
+        if kind:
+            self.editor.insert_kind(kind)
+
+    @Slot(int)
+    def _on_editor_current_row_changed(self, row: int) -> None:
+        self._show_row(row)
+
+    @Slot()
+    def _on_model_stack_changed(self) -> None:
+        self.totals.set_summary(self.stack.summary)
+        self.io_editor.set_spec(self.stack.spec)
+        self._show_row(self.editor.current_row())
+
+    def _show_row(self, row: int) -> None:
+        if not 0 <= row < self.model.rowCount():
+            self.form.set_layer(None)
+            self.details.show_layer(None, None)
+            return
+        index = self.model.index(row)
+        locked = bool(index.data(Role.LOCKED))
+        layer, report = index.data(Role.LAYER), index.data(Role.REPORT)
+        self.form.set_layer(layer, locked)
+        self.details.show_layer(layer, report, locked)
+
+    @Slot(str, object)
+    def _on_form_option_edited(self, option: str, value: Any) -> None:
+        row = self.editor.current_layer_row()
+        if row < 0:
+            return
+        try:
+            new_layer = self.stack[row].with_options(**{option: value})
+        except ValueError as exc:
+            self.form.show_problem(str(exc))
+            return
+        if new_layer != self.stack[row]:
+            self._push(EditLayer(self.stack, row, new_layer, option))
+
+    @Slot(str)
+    def _on_form_name_edited(self, name: str) -> None:
+        row = self.editor.current_layer_row()
+        if row < 0:
+            return
+        if any(x.name == name for x in self.stack.layers):
+            self.form.show_problem(f"a layer named {name!r} is already in the stack")
+            self.form.set_layer(self.stack[row])
+            return
+        self._push(EditLayer(self.stack, row, self.stack[row].renamed(name)))
+
+    @Slot(object)
+    def _on_io_editor_input_edited(self, input_spec: InputSpec) -> None:
+        if input_spec != self.stack.spec.input:
+            self._push(SetInput(self.stack, input_spec))
+
+    @Slot(object)
+    def _on_io_editor_head_edited(self, head_spec: HeadSpec) -> None:
+        if head_spec != self.stack.spec.head:
+            self._push(SetHead(self.stack, head_spec))

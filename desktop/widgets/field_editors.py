@@ -1,0 +1,251 @@
+"""One small editor per Field kind of the core layer catalogue.
+
+Every editor has the same face: ``value()``, ``set_value(v)`` (silent, used
+when the stack changed) and ``value_edited(object)`` (only for user edits), so
+the form can be generated from Field metadata without knowing the kinds.
+Ranges come from the Field, so most invalid values cannot even be typed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QSignalBlocker, Signal, Slot
+from PySide6.QtGui import QValidator
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QWidget,
+)
+
+from core.layers import Field
+
+_INT_MAX = 1_000_000
+_FLOAT_MAX = 1e9
+_PART_NAMES = {
+    "pair": ("height", "width"),
+    "optional_pair": ("height", "width"),
+    "padding2d": ("top", "bottom", "left", "right"),
+}
+
+
+class FieldEditor(QWidget):
+    """Base: a row of child widgets editing one option."""
+
+    value_edited = Signal(object)
+
+    def __init__(self, field: Field, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.field = field
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(4)
+        self.setToolTip(field.help)
+
+    def value(self) -> Any:
+        raise NotImplementedError
+
+    def set_value(self, value: Any) -> None:
+        with QSignalBlocker(self):
+            self._show(value)
+
+    def _show(self, value: Any) -> None:
+        raise NotImplementedError
+
+    @Slot()
+    def _on_child_edited(self, *_: Any) -> None:
+        self.value_edited.emit(self.value())
+
+
+def _int_spin(field: Field, minimum: float | None = None) -> QSpinBox:
+    spin = QSpinBox()
+    low = field.minimum if minimum is None else minimum
+    spin.setRange(int(low if low is not None else -_INT_MAX), _INT_MAX)
+    if field.maximum is not None:
+        spin.setMaximum(int(field.maximum) - int(field.exclusive_maximum))
+    # Commit on Enter, focus-out or arrows, not on each digit typed: "128"
+    # should not briefly build a 1- and a 12-filter model.
+    spin.setKeyboardTracking(False)
+    spin.setToolTip(field.help)
+    return spin
+
+
+class _FloatSpin(QDoubleSpinBox):
+    """Shows values as %g so 1/255 and 1e-3 read naturally at any magnitude."""
+
+    def textFromValue(self, value: float) -> str:
+        return f"{value:.6g}"
+
+    def valueFromText(self, text: str) -> float:
+        try:
+            return float(text)
+        except ValueError:
+            return self.value()
+
+    def validate(self, text: str, pos: int) -> object:
+        try:
+            float(text)
+        except ValueError:
+            return QValidator.State.Intermediate, text, pos
+        return QValidator.State.Acceptable, text, pos
+
+
+def _float_spin(field: Field) -> _FloatSpin:
+    spin = _FloatSpin()
+    spin.setDecimals(12)
+    low = field.minimum if field.minimum is not None else -_FLOAT_MAX
+    high = field.maximum if field.maximum is not None else _FLOAT_MAX
+    if field.exclusive_maximum:
+        high -= 0.001  # the largest value a user can reach, e.g. 0.999
+    spin.setRange(low, high)
+    bounded = field.maximum is not None and field.minimum is not None
+    spin.setSingleStep(0.05 if bounded and high - low <= 1 else 0.1)
+    spin.setKeyboardTracking(False)
+    spin.setToolTip(field.help)
+    return spin
+
+
+class NumberEditor(FieldEditor):
+    """int and float fields: one spin box with the field's range."""
+
+    def __init__(self, field: Field, parent: QWidget | None = None) -> None:
+        super().__init__(field, parent)
+        self.spin = _int_spin(field) if field.kind == "int" else _float_spin(field)
+        self._layout.addWidget(self.spin)
+        self.spin.valueChanged.connect(self._on_child_edited)
+
+    def value(self) -> Any:
+        return self.spin.value()
+
+    def _show(self, value: Any) -> None:
+        with QSignalBlocker(self.spin):
+            self.spin.setValue(value)
+
+
+class BoolEditor(FieldEditor):
+    def __init__(self, field: Field, parent: QWidget | None = None) -> None:
+        super().__init__(field, parent)
+        self.check = QCheckBox()
+        self._layout.addWidget(self.check)
+        self.check.toggled.connect(self._on_child_edited)
+
+    def value(self) -> bool:
+        return self.check.isChecked()
+
+    def _show(self, value: Any) -> None:
+        with QSignalBlocker(self.check):
+            self.check.setChecked(bool(value))
+
+
+class ChoiceEditor(FieldEditor):
+    def __init__(self, field: Field, parent: QWidget | None = None) -> None:
+        super().__init__(field, parent)
+        self.combo = QComboBox()
+        self.combo.addItems(list(field.choices))
+        self.combo.setMaxVisibleItems(20)
+        self._layout.addWidget(self.combo)
+        self.combo.currentTextChanged.connect(self._on_child_edited)
+
+    def value(self) -> str:
+        return self.combo.currentText()
+
+    def _show(self, value: Any) -> None:
+        with QSignalBlocker(self.combo):
+            self.combo.setCurrentText(str(value))
+
+
+class IntsEditor(FieldEditor):
+    """Several ints side by side: a pair (h x w) or padding (top, bottom, ...)."""
+
+    def __init__(
+        self,
+        field: Field,
+        labels: tuple[str, ...],
+        parent: QWidget | None = None,
+        minimum: float | None = None,
+    ) -> None:
+        super().__init__(field, parent)
+        self.spins: list[QSpinBox] = []
+        for i, label in enumerate(labels):
+            if label:
+                self._layout.addWidget(QLabel(label))
+            spin = _int_spin(field, minimum)
+            spin.setToolTip(f"{field.help} ({_PART_NAMES[field.kind][i]})")
+            spin.valueChanged.connect(self._on_child_edited)
+            self._layout.addWidget(spin, 1)
+            self.spins.append(spin)
+
+    def value(self) -> Any:
+        values = [s.value() for s in self.spins]
+        if self.field.kind == "padding2d":
+            return [values[:2], values[2:]]
+        return values
+
+    def _show(self, value: Any) -> None:
+        flat = (
+            [v for part in value for v in part]
+            if self.field.kind == "padding2d"
+            else value
+        )
+        for spin, v in zip(self.spins, flat, strict=True):
+            with QSignalBlocker(spin):
+                spin.setValue(v)
+
+
+class OptionalEditor(FieldEditor):
+    """A check box that switches between None ("auto") and an inner editor."""
+
+    def __init__(
+        self, field: Field, inner: FieldEditor, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(field, parent)
+        self.check = QCheckBox()
+        self.check.setToolTip(f"Set a value; unchecked: {field.help}")
+        self.inner = inner
+        self._layout.addWidget(self.check)
+        self._layout.addWidget(inner, 1)
+        self.check.toggled.connect(self._on_check_toggled)
+        inner.value_edited.connect(self._on_child_edited)
+
+    def value(self) -> Any:
+        return self.inner.value() if self.check.isChecked() else None
+
+    def _show(self, value: Any) -> None:
+        with QSignalBlocker(self.check):
+            self.check.setChecked(value is not None)
+        self.inner.setEnabled(value is not None)
+        if value is not None:
+            self.inner.set_value(value)
+
+    def set_fallback(self, value: Any) -> None:
+        """What the inner editor starts from when the box gets checked."""
+        if not self.check.isChecked() and value is not None:
+            self.inner.set_value(value)
+
+    @Slot(bool)
+    def _on_check_toggled(self, checked: bool) -> None:
+        self.inner.setEnabled(checked)
+        self._on_child_edited()
+
+
+def editor_for(field: Field, parent: QWidget | None = None) -> FieldEditor:
+    """The editor widget for one Field, chosen by its kind."""
+    if field.kind in ("int", "float"):
+        return NumberEditor(field, parent)
+    if field.kind == "bool":
+        return BoolEditor(field, parent)
+    if field.kind == "choice":
+        return ChoiceEditor(field, parent)
+    if field.kind == "pair":
+        return IntsEditor(field, ("", "x"), parent)
+    if field.kind == "padding2d":
+        return IntsEditor(field, ("T", "B", "L", "R"), parent, minimum=0)
+    if field.kind == "optional_pair":
+        return OptionalEditor(field, IntsEditor(field, ("", "x")), parent)
+    if field.kind == "optional_float":
+        return OptionalEditor(field, NumberEditor(field), parent)
+    raise ValueError(f"no editor for field kind {field.kind!r}")
