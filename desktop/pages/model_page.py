@@ -192,8 +192,8 @@ class ModelPage(QWidget):
         if row < 0:
             return
         if any(x.name == name for x in self.stack.layers):
-            self.form.show_problem(f"a layer named {name!r} is already in the stack")
             self.form.set_layer(self.stack[row])
+            self.form.show_problem(f"a layer named {name!r} is already in the stack")
             return
         self._push(EditLayer(self.stack, row, self.stack[row].renamed(name)))
 
