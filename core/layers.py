@@ -34,6 +34,14 @@ ACTIVATIONS: tuple[str, ...] = (
 PADDINGS: tuple[str, ...] = ("valid", "same")
 
 
+class OptionError(ValueError):
+    """A bad layer option; ``option`` names it so callers can point at the field."""
+
+    def __init__(self, option: str, message: str) -> None:
+        super().__init__(message)
+        self.option = option
+
+
 @dataclass(frozen=True)
 class Field:
     """One option of a layer kind.
@@ -137,13 +145,17 @@ class LayerKind:
         """
         unknown = sorted(set(config) - {f.name for f in self.fields} - {"name"})
         if unknown:
-            raise ValueError(
-                f"{self.class_name} has no option {unknown[0]!r}; "
-                f"known options: {', '.join(f.name for f in self.fields) or 'none'}"
+            raise OptionError(
+                unknown[0],
+                f"{self.class_name} has no option {unknown[0]!r}; known options: "
+                f"{', '.join(f.name for f in self.fields) or 'none'}",
             )
         out: dict[str, Any] = {}
         for f in self.fields:
-            out[f.name] = f.coerce(config.get(f.name, _copy(f.default)))
+            try:
+                out[f.name] = f.coerce(config.get(f.name, _copy(f.default)))
+            except ValueError as exc:
+                raise OptionError(f.name, str(exc)) from None
         return out
 
 

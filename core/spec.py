@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from core.errors import ProjectFormatError
-from core.layers import layer_kind
+from core.layers import OptionError, layer_kind
 
 BinaryHead = Literal["sigmoid", "softmax"]
 HEAD_NAME = "classifier"
@@ -216,12 +216,8 @@ def _layer_from_dict(item: Any, where: str) -> LayerSpec:
         raise ProjectFormatError(f"{where}.class_name", str(exc)) from None
     try:
         return LayerSpec(class_name, name, kind.normalize_config(config))
-    except ValueError as exc:
-        option = str(exc).split(" ", 1)[0]
-        field_path = (
-            f"{where}.config.{option}" if option in config else f"{where}.config"
-        )
-        raise ProjectFormatError(field_path, str(exc)) from None
+    except OptionError as exc:
+        raise ProjectFormatError(f"{where}.config.{exc.option}", str(exc)) from None
 
 
 def _mapping(value: Any, where: str) -> Mapping[str, Any]:

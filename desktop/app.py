@@ -19,7 +19,7 @@ from types import TracebackType
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from core.paths import resources_dir, user_data_dir
 
@@ -53,6 +53,7 @@ class ErrorNet(QObject):
     """
 
     raised = Signal(str, str)
+    last_dialog: QMessageBox | None = None
 
     def install(self) -> None:
         sys.excepthook = self._hook
@@ -77,7 +78,7 @@ class ErrorNet(QObject):
     def _show(self, message: str, details: str) -> None:
         from desktop.error_dialog import show_error
 
-        show_error(
+        self.last_dialog = show_error(
             QApplication.activeWindow(),
             "Something went wrong",
             f"An unexpected error occurred: {message}\n\n"

@@ -71,6 +71,10 @@ def _mutated(project, edit):
             "model.layers[4].config.rate",
         ),
         (
+            lambda d: d["model"]["layers"][3]["config"].update(kernel=3),
+            "model.layers[3].config.kernel",
+        ),
+        (
             lambda d: d["model"]["layers"][1].update(class_name="Conv3D"),
             "model.layers[1].class_name",
         ),

@@ -15,10 +15,18 @@ from desktop.main_window import MainWindow
 Button = QMessageBox.StandardButton
 
 
+@pytest.fixture(autouse=True)
+def _no_modal_prompts(monkeypatch):
+    """Teardown closes windows: never let a real modal question block the run."""
+    monkeypatch.setattr(MainWindow, "_ask_save_changes", lambda self: Button.Discard)
+    monkeypatch.setattr(MainWindow, "_ask_restore", lambda self, when: False)
+
+
 @pytest.fixture
 def window(qtbot):
     w = MainWindow()
     qtbot.addWidget(w)
+    w.show()
     w.start_session(None)
     return w
 
@@ -66,7 +74,7 @@ def test_close_with_unsaved_changes_asks(window, monkeypatch):
     make_dirty(window)
     monkeypatch.setattr(window, "_ask_save_changes", lambda: Button.Cancel)
     assert not window.close()
-    assert window.isVisible() or not window.isHidden()
+    assert window.isVisible()
     monkeypatch.setattr(window, "_ask_save_changes", lambda: Button.Discard)
     assert window.close()
 
@@ -74,11 +82,11 @@ def test_close_with_unsaved_changes_asks(window, monkeypatch):
 def test_damaged_project_is_refused_with_the_field(window, tmp_path, qtbot):
     path = tmp_path / "bad.cnnwb.json"
     data = Project(model=preset("mnist-convnet")).to_dict()
-    data["model"]["layers"][2]["config"]["kernel_size"] = "big"
+    data["model"]["layers"][1]["config"]["kernel_size"] = "big"
     path.write_text(json.dumps(data))
     assert not window.open_project(path)
     box = window.findChild(QMessageBox, "errorDialog")
-    assert "model.layers[2].config.kernel_size" in box.text()
+    assert "model.layers[1].config.kernel_size" in box.text()
     assert window.stack.summary.total == 122_570  # nothing half-loaded
 
 
@@ -135,8 +143,8 @@ def test_unexpected_error_reaches_a_dialog_with_copy_details(window, qtbot):
                 import sys
 
                 sys.excepthook(type(exc), exc, exc.__traceback__)
-        qtbot.waitUntil(lambda: _error_box() is not None, timeout=2000)
-        box = _error_box()
+        qtbot.waitUntil(lambda: net.last_dialog is not None, timeout=2000)
+        box = net.last_dialog
         assert "RuntimeError: kaboom" in box.text()
         assert any(b.text() == "Copy details" for b in box.buttons())
         assert "Traceback" in box.detailedText()
@@ -146,14 +154,3 @@ def test_unexpected_error_reaches_a_dialog_with_copy_details(window, qtbot):
 
         sys.excepthook = sys.__excepthook__
         threading.excepthook = threading.__excepthook__
-
-
-def _error_box():
-    from PySide6.QtWidgets import QApplication
-
-    boxes = [
-        w
-        for w in QApplication.topLevelWidgets()
-        if w.objectName() == "errorDialog" and w.isVisible()
-    ]
-    return boxes[-1] if boxes else None
