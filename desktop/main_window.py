@@ -120,6 +120,8 @@ class MainWindow(QMainWindow):
         redo = self.undo_stack.createRedoAction(self, "&Redo")
         redo.setShortcut(QKeySequence.StandardKey.Redo)
         edit_menu.addActions([undo, redo])
+        edit_menu.addSeparator()
+        edit_menu.addActions(self.model_page.actions_for_menu())
         self.undo_action, self.redo_action = undo, redo
 
         presets_menu = self.menuBar().addMenu("&Presets")

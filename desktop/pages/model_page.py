@@ -98,6 +98,8 @@ class ModelPage(QWidget):
         right.addWidget(_titled("Options", form_scroll))
         right.addWidget(_titled("How the numbers are computed", self.details))
         right.setSizes([300, 420])
+        # The option form and the formulas need room to read without scrolling.
+        right.setMinimumWidth(340)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(_titled("Layer palette", self.palette))

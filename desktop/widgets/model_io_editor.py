@@ -58,6 +58,20 @@ class ModelIoEditor(QWidget):
             "units give the same model family with a softmax output."
         )
         self.binary_label = QLabel("Output")
+        # Shown instead of the combo when there is no choice to make.
+        self.multi_output = QLabel()
+        self.multi_output.setObjectName("headOutput")
+        self.multi_output.setWordWrap(True)
+        for combo in (self.channels_combo, self.binary_combo):
+            # Long item texts must not dictate the window's minimum width.
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(10)
+        output = QHBoxLayout()
+        output.setContentsMargins(0, 0, 0, 0)
+        output.addWidget(self.binary_combo, 1)
+        output.addWidget(self.multi_output, 1)
 
         size = QHBoxLayout()
         size.setSpacing(4)
@@ -71,7 +85,7 @@ class ModelIoEditor(QWidget):
         head_box = QGroupBox("Classifier head")
         head_form = QFormLayout(head_box)
         head_form.addRow("Classes", self.classes_spin)
-        head_form.addRow(self.binary_label, self.binary_combo)
+        head_form.addRow(self.binary_label, output)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(input_box, 1)
@@ -108,9 +122,13 @@ class ModelIoEditor(QWidget):
 
     def _update_binary_visibility(self) -> None:
         # The sigmoid/softmax choice only exists for exactly two classes.
-        binary = self.classes_spin.value() == 2
-        self.binary_combo.setEnabled(binary)
-        self.binary_label.setEnabled(binary)
+        classes = self.classes_spin.value()
+        binary = classes == 2
+        self.binary_combo.setVisible(binary)
+        self.multi_output.setVisible(not binary)
+        self.multi_output.setText(
+            f"{classes} softmax units (categorical cross-entropy)"
+        )
 
     @Slot()
     def _on_input_widget_changed(self) -> None:

@@ -28,7 +28,7 @@ class TotalsBar(QFrame):
         )
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)
-        layout.setSpacing(18)
+        layout.setSpacing(14)
         for label in (self.total_label, self.trainable_label, self.non_trainable_label):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             layout.addWidget(label)
@@ -41,14 +41,13 @@ class TotalsBar(QFrame):
             f"Total params: <b>{summary.total:,}</b> "
             f"({readable_bytes(summary.total * b)})"
         )
-        self.trainable_label.setText(
-            f"Trainable: <b>{summary.trainable:,}</b> "
-            f"({readable_bytes(summary.trainable * b)})"
-        )
+        # Memory of the split goes in tooltips: the bar must fit a 1280 px window.
+        self.trainable_label.setText(f"Trainable: <b>{summary.trainable:,}</b>")
+        self.trainable_label.setToolTip(readable_bytes(summary.trainable * b))
         self.non_trainable_label.setText(
-            f"Non-trainable: <b>{summary.non_trainable:,}</b> "
-            f"({readable_bytes(summary.non_trainable * b)})"
+            f"Non-trainable: <b>{summary.non_trainable:,}</b>"
         )
+        self.non_trainable_label.setToolTip(readable_bytes(summary.non_trainable * b))
         errors = summary.errors
         if errors:
             noun = "problem" if len(errors) == 1 else "problems"

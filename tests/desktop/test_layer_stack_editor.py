@@ -162,9 +162,9 @@ def test_input_and_head_settings(cifar):
     io = cifar.io_editor
     io.channels_combo.setCurrentIndex(io.channels_combo.findData(1))
     assert cifar.stack.spec.input.channels == 1
-    assert not io.binary_combo.isEnabled()
+    assert io.binary_combo.isHidden()
     io.classes_spin.setValue(2)
-    assert io.binary_combo.isEnabled()
+    assert not io.binary_combo.isHidden()
     assert cifar.model.index(cifar.model.head_row()).data(Role.SHAPE) == "(None, 1)"
     io.binary_combo.setCurrentIndex(io.binary_combo.findData("softmax"))
     assert cifar.stack.spec.head.units == 2
