@@ -1,0 +1,160 @@
+"""A loaded dataset: class names and train/validation/test splits.
+
+A split holds either decoded images in memory (built-ins: small arrays) or file
+paths (folders: decoded on demand), behind one interface, so the browser, the
+statistics and the tf.data pipeline never care which.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from core.data.images import BadImage, load_image
+from core.data.scan import ScanReport
+
+SPLITS = ("train", "validation", "test")
+
+
+@dataclass
+class Split:
+    """One split: labels plus either ``images`` (uint8 NHWC) or ``paths``."""
+
+    labels: np.ndarray
+    images: np.ndarray | None = None
+    paths: list[str] | None = None
+
+    def __len__(self) -> int:
+        return int(self.labels.shape[0])
+
+    def subset(self, index: np.ndarray) -> Split:
+        return Split(
+            self.labels[index],
+            None if self.images is None else self.images[index],
+            None if self.paths is None else [self.paths[i] for i in index],
+        )
+
+    def class_counts(self, num_classes: int) -> list[int]:
+        return np.bincount(self.labels, minlength=num_classes).tolist()
+
+
+@dataclass
+class Dataset:
+    """Everything the app knows about a dataset once it is loaded."""
+
+    name: str
+    class_names: list[str]
+    splits: dict[str, Split]
+    report: ScanReport = field(default_factory=ScanReport)
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    @property
+    def in_memory(self) -> bool:
+        return all(s.images is not None for s in self.splits.values())
+
+    def native_shape(self) -> tuple[int, int, int] | None:
+        """The images' own (h, w, c) when they all share one; else None."""
+        split = self.splits["train"]
+        if split.images is not None:
+            h, w, c = split.images.shape[1:]
+            return int(h), int(w), int(c)
+        if len(self.report.sizes) == 1:
+            ((h, w),) = self.report.sizes
+            gray = set(self.report.modes) <= {"L", "1", "I;16", "I"}
+            return h, w, 1 if gray else 3
+        return None
+
+    def image(
+        self,
+        split: str,
+        index: int,
+        size: tuple[int, int] | None = None,
+        channels: int = 3,
+    ) -> np.ndarray:
+        """One image as the model gets it: resized, channels converted, uint8.
+
+        Raises:
+            BadImage: a file that no longer decodes (the caller reports it).
+        """
+        s = self.splits[split]
+        if s.images is not None:
+            return _convert(s.images[index], size, channels)
+        assert s.paths is not None
+        return load_image(s.paths[index], size, channels)
+
+    def counts(self) -> dict[str, list[int]]:
+        return {
+            name: s.class_counts(self.num_classes) for name, s in self.splits.items()
+        }
+
+    def describe_path(self, split: str, index: int) -> str:
+        s = self.splits[split]
+        return (
+            s.paths[index] if s.paths is not None else f"{self.name}:{split}[{index}]"
+        )
+
+
+def stratified_split(
+    labels: np.ndarray, fractions: tuple[float, ...], seed: int
+) -> list[np.ndarray]:
+    """Split indices class by class so every part keeps the class proportions.
+
+    Returns ``len(fractions) + 1`` index arrays: one per fraction, then the rest.
+    The same labels, fractions and seed always give the same split.
+    """
+    rng = np.random.Generator(np.random.PCG64(seed))
+    parts: list[list[np.ndarray]] = [[] for _ in range(len(fractions) + 1)]
+    for cls in np.unique(labels):
+        idx = np.nonzero(labels == cls)[0]
+        idx = idx[rng.permutation(idx.size)]
+        start = 0
+        for k, fraction in enumerate(fractions):
+            n = round(idx.size * fraction)
+            parts[k].append(idx[start : start + n])
+            start += n
+        parts[-1].append(idx[start:])
+    return [np.sort(np.concatenate(p)) if p else np.array([], int) for p in parts]
+
+
+def class_weights(counts: list[int]) -> dict[int, float]:
+    """scikit-learn's "balanced" weights: n_samples / (n_classes * count)."""
+    total, n = sum(counts), len(counts)
+    return {i: (total / (n * c) if c else 0.0) for i, c in enumerate(counts)}
+
+
+def imbalance_ratio(counts: list[int]) -> float:
+    """Largest class over smallest: 1.0 is balanced."""
+    nonzero = [c for c in counts if c]
+    return max(nonzero) / min(nonzero) if nonzero else 1.0
+
+
+def _convert(
+    image: np.ndarray, size: tuple[int, int] | None, channels: int
+) -> np.ndarray:
+    from PIL import Image
+
+    from core.data.images import to_uint8_rgb_or_gray
+
+    if size is None and image.shape[-1] == channels:
+        return image
+    im = Image.fromarray(image[..., 0] if image.shape[-1] == 1 else image)
+    im = to_uint8_rgb_or_gray(im, channels)
+    if size is not None and (im.height, im.width) != tuple(size):
+        im = im.resize((size[1], size[0]), Image.Resampling.BILINEAR)
+    out = np.asarray(im, dtype=np.uint8)
+    return out[..., None] if out.ndim == 2 else out
+
+
+__all__ = [
+    "SPLITS",
+    "BadImage",
+    "Dataset",
+    "Split",
+    "class_weights",
+    "imbalance_ratio",
+    "stratified_split",
+]

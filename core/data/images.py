@@ -1,0 +1,111 @@
+"""Reading image files the way the model will see them, whatever their format.
+
+Pillow handles everything TensorFlow's decoders do not: TIFF, WebP, EXIF
+orientation, 16-bit, CMYK, palettes and alpha. Every file goes through
+:func:`load_image`, so the browser's preview, training and prediction agree.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+IMAGE_EXTENSIONS = frozenset(
+    {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
+)
+# Formats tf.io.decode_image reads natively (first GIF frame included); others
+# and anything needing EXIF rotation or bit-depth scaling go through Pillow.
+TF_DECODABLE = frozenset({"JPEG", "PNG", "BMP", "GIF"})
+
+
+class BadImage(Exception):
+    """A file that looks like an image by its name but cannot be used."""
+
+
+def is_image_name(path: str | os.PathLike[str]) -> bool:
+    """An image extension and not hidden (``.DS_Store``, ``._photo.jpg``)."""
+    name = os.path.basename(path)
+    return not name.startswith(".") and Path(name).suffix.lower() in IMAGE_EXTENSIONS
+
+
+def read_header(path: str | os.PathLike[str]) -> tuple[int, int, str, str]:
+    """``(width, height, mode, format)`` from the file header, without decoding pixels.
+
+    Raises:
+        BadImage: empty, not an image, or unreadable; the message says which.
+    """
+    try:
+        if os.path.getsize(path) == 0:
+            raise BadImage("empty file")
+        with Image.open(path) as im:
+            return im.width, im.height, im.mode, im.format or "?"
+    except UnidentifiedImageError:
+        raise BadImage("not an image (unknown format)") from None
+    except OSError as exc:
+        raise BadImage(f"unreadable ({exc})") from None
+
+
+def to_uint8_rgb_or_gray(im: Image.Image, channels: int) -> Image.Image:
+    """Convert any Pillow mode to ``L`` (1 channel) or ``RGB`` (3 channels).
+
+    16-bit and 32-bit images are scaled to 8 bits from their actual range, not
+    clipped (clipping turns most 16-bit photos white). Alpha is composited on
+    white, which is how such images look in every viewer.
+    """
+    if im.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        a = np.asarray(im, dtype=np.float64)
+        top = 65535.0 if im.mode.startswith("I;16") else max(float(a.max()), 1.0)
+        im = Image.fromarray(np.clip(a / top * 255.0 + 0.5, 0, 255).astype(np.uint8))
+    if im.mode == "P":
+        im = im.convert("RGBA" if "transparency" in im.info else "RGB")
+    if im.mode in ("RGBA", "LA", "PA"):
+        rgba = im.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        im = Image.alpha_composite(white, rgba).convert("RGB")
+    return im.convert("L" if channels == 1 else "RGB")
+
+
+def load_image(
+    path: str | os.PathLike[str],
+    size: tuple[int, int] | None = None,
+    channels: int = 3,
+) -> np.ndarray:
+    """Decode ``path`` to uint8 ``(H, W, channels)``, resized to ``size`` (h, w).
+
+    EXIF orientation is applied and only the first frame of an animation is used.
+
+    Raises:
+        BadImage: the file cannot be decoded (truncated, corrupt, not an image).
+    """
+    try:
+        with Image.open(path) as im:
+            im.seek(0)
+            im = ImageOps.exif_transpose(im)
+            im = to_uint8_rgb_or_gray(im, channels)
+            if size is not None and (im.height, im.width) != tuple(size):
+                im = im.resize((size[1], size[0]), Image.Resampling.BILINEAR)
+            array = np.asarray(im, dtype=np.uint8)
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        raise BadImage(_reason(exc)) from None
+    return array[..., None] if array.ndim == 2 else array
+
+
+def verify_file(path: str) -> str | None:
+    """Decode fully; None when fine, else the reason (picklable for process pools)."""
+    try:
+        load_image(path, None, 3)
+    except BadImage as exc:
+        return str(exc)
+    return None
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc)
+    if "truncated" in text.lower():
+        return "truncated image"
+    if isinstance(exc, UnidentifiedImageError):
+        return "not an image (unknown format)"
+    return f"cannot be decoded ({text or type(exc).__name__})"

@@ -1,0 +1,121 @@
+"""open_dataset: from a DatasetSpec to a Dataset with train/validation/test splits.
+
+Splits are stratified and seeded, so the same spec always gives the same
+split. Existing ``validation/`` and ``test/`` folders (or a built-in's official
+test set) are used as they are; what is missing is carved out of training.
+
+Example:
+    >>> ds = open_dataset(DatasetSpec(name="shapes", count=60))
+    >>> {k: len(v) for k, v in ds.splits.items()}
+    {'train': 48, 'validation': 6, 'test': 6}
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from core.data import shapes
+from core.data.builtin import CLASS_NAMES, cifar10_source, load_idx
+from core.data.dataset import Dataset, Split, stratified_split
+from core.data.scan import FolderScan, scan_folder, verify_images
+from core.data.spec import DatasetSpec
+from core.errors import DatasetError
+
+Progress = Callable[[float, str], None]
+
+
+def open_dataset(
+    spec: DatasetSpec,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    verify: bool = False,
+) -> Dataset:
+    """Load (or scan) the data ``spec`` names and split it.
+
+    ``verify`` decodes every file of a folder dataset (slow, all cores) instead
+    of trusting the header scan.
+
+    Raises:
+        DatasetError: missing data, a failed download, or an unusable folder.
+    """
+    if spec.kind == "folder":
+        assert spec.path is not None
+        return _from_scan(
+            spec.title, _scan(Path(spec.path), progress, cancel, verify), spec
+        )
+    if spec.name == "shapes":
+        x, y = shapes.generate(spec.count, spec.seed)
+        return _from_arrays("shapes", list(shapes.CLASS_NAMES), x, y, None, None, spec)
+    if spec.name in ("mnist", "fashion-mnist"):
+        x, y, xt, yt = load_idx(spec.name, spec.path, progress, cancel)
+        return _from_arrays(spec.name, list(CLASS_NAMES[spec.name]), x, y, xt, yt, spec)
+    source = cifar10_source(spec.path, progress, cancel)
+    if isinstance(source, Path):
+        return _from_scan("cifar10", _scan(source, progress, cancel, verify), spec)
+    x, y, xt, yt = source
+    return _from_arrays("cifar10", list(CLASS_NAMES["cifar10"]), x, y, xt, yt, spec)
+
+
+def _scan(
+    root: Path, progress: Progress | None, cancel: threading.Event | None, verify: bool
+) -> FolderScan:
+    if not root.exists():
+        raise DatasetError(
+            f"{root} does not exist (moved or deleted?): choose its new location"
+        )
+    scan = scan_folder(root, progress, cancel)
+    return verify_images(scan, progress, cancel) if verify else scan
+
+
+def _from_arrays(
+    name: str,
+    class_names: list[str],
+    x: np.ndarray,
+    y: np.ndarray,
+    x_test: np.ndarray | None,
+    y_test: np.ndarray | None,
+    spec: DatasetSpec,
+) -> Dataset:
+    whole = Split(y, x)
+    if x_test is None or y_test is None:
+        val, test, train = stratified_split(
+            y, (spec.validation_fraction, spec.test_fraction), spec.seed
+        )
+        splits = {
+            "train": whole.subset(train),
+            "validation": whole.subset(val),
+            "test": whole.subset(test),
+        }
+    else:
+        val, train = stratified_split(y, (spec.validation_fraction,), spec.seed)
+        splits = {
+            "train": whole.subset(train),
+            "validation": whole.subset(val),
+            "test": Split(y_test, x_test),
+        }
+    return Dataset(name, class_names, splits)
+
+
+def _from_scan(name: str, scan: FolderScan, spec: DatasetSpec) -> Dataset:
+    def as_split(files: list[tuple[str, int]]) -> Split:
+        labels = np.array([label for _, label in files], dtype=np.int64)
+        return Split(labels, paths=[p for p, _ in files])
+
+    found = {k: as_split(v) for k, v in scan.splits.items()}
+    base = found.pop("all", None) or found.pop("train")
+    wanted = []
+    if "validation" not in found:
+        wanted.append(("validation", spec.validation_fraction))
+    if "test" not in found:
+        wanted.append(("test", spec.test_fraction))
+    parts = stratified_split(base.labels, tuple(f for _, f in wanted), spec.seed)
+    splits = {"train": base.subset(parts[-1])}
+    for (split_name, _), index in zip(wanted, parts, strict=False):
+        found[split_name] = base.subset(index)
+    splits["validation"] = found["validation"]
+    splits["test"] = found["test"]
+    return Dataset(name, scan.class_names, splits, scan.report)
