@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.data.spec import DatasetSpec
 from core.errors import ProjectFormatError, WorkbenchError
 from core.spec import ModelSpec
 
@@ -37,6 +38,7 @@ class Project:
 
     name: str = "Untitled"
     model: ModelSpec = field(default_factory=ModelSpec)
+    dataset: DatasetSpec | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -44,6 +46,7 @@ class Project:
             "schema_version": SCHEMA_VERSION,
             "name": self.name,
             "model": self.model.to_dict(),
+            "dataset": self.dataset.to_dict() if self.dataset else None,
         }
 
     @classmethod
@@ -70,7 +73,22 @@ class Project:
         name = data.get("name", "Untitled")
         if not isinstance(name, str):
             raise ProjectFormatError("name", "must be a string")
-        return cls(name=name, model=ModelSpec.from_dict(data.get("model")))
+        raw_dataset = data.get("dataset")
+        dataset = None if raw_dataset is None else DatasetSpec.from_dict(raw_dataset)
+        return cls(
+            name=name, model=ModelSpec.from_dict(data.get("model")), dataset=dataset
+        )
+
+
+def starter_project() -> Project:
+    """What a newcomer gets on first start: offline data and a model that learns it."""
+    from core.presets import preset
+
+    return Project(
+        name="Untitled",
+        model=preset("shapes-starter"),
+        dataset=DatasetSpec(name="shapes"),
+    )
 
 
 def save_project(project: Project, path: str | os.PathLike[str]) -> Path:

@@ -26,11 +26,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.data.spec import DatasetSpec
 from core.errors import WorkbenchError
 from core.layer_stack import LayerStack
 from core.paths import resources_dir, user_data_dir
 from core.presets import all_presets
-from core.project import SUFFIX, Project, load_project, save_project
+from core.project import SUFFIX, Project, load_project, save_project, starter_project
 from core.recovery import clear_recovery, read_recovery, write_recovery
 from desktop import workers
 from desktop.error_dialog import show_error
@@ -39,7 +40,6 @@ from desktop.undo_commands import SetSpec
 
 log = logging.getLogger(__name__)
 
-STARTER_PRESET = "cifar10-simple-cnn"
 MAX_RECENT = 8
 AUTOSAVE_MS = 30_000
 FILE_FILTER = f"CNN Workbench projects (*{SUFFIX});;All files (*)"
@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
         self.undo_stack = QUndoStack(self)
         self.path: Path | None = None
         self.project_name = "Untitled"
+        self.dataset_spec: DatasetSpec | None = None
 
         self.pages = QStackedWidget()
         self.navigation = QListWidget()
@@ -167,8 +168,7 @@ class MainWindow(QMainWindow):
     def new_project(self, ask: bool = True) -> None:
         if ask and not self.confirm_discard():
             return
-        spec = all_presets()[STARTER_PRESET].spec
-        self._set_project(Project(name="Untitled", model=spec), None)
+        self._set_project(starter_project(), None)
 
     def open_dialog(self) -> None:
         if not self.confirm_discard():
@@ -213,8 +213,13 @@ class MainWindow(QMainWindow):
         )
         self.navigation.setCurrentRow(0)
 
-    def project(self) -> Project:
-        return Project(name=self.project_name, model=self.stack.spec)
+    def project(self, name: str | None = None) -> Project:
+        """The open project as core sees it (what Save writes)."""
+        return Project(
+            name=name or self.project_name,
+            model=self.stack.spec,
+            dataset=self.dataset_spec,
+        )
 
     def is_dirty(self) -> bool:
         return not self.undo_stack.isClean()
@@ -222,7 +227,7 @@ class MainWindow(QMainWindow):
     def _write(self, path: Path) -> bool:
         name = path.name.removesuffix(SUFFIX).removesuffix(".json")
         try:
-            save_project(Project(name=name, model=self.stack.spec), path)
+            save_project(self.project(name), path)
         except OSError as exc:
             show_error(self, "Cannot save project", f"{path}: {exc.strerror or exc}")
             return False
@@ -236,6 +241,7 @@ class MainWindow(QMainWindow):
 
     def _set_project(self, project: Project, path: Path | None) -> None:
         self.stack.set_spec(project.model)
+        self.dataset_spec = project.dataset
         self.undo_stack.clear()
         self.path, self.project_name = path, project.name
         self._update_title()

@@ -102,3 +102,24 @@ def test_not_json_and_missing_file(tmp_path):
     bad.write_text("[1, 2]")
     with pytest.raises(ProjectFormatError, match="not a CNN Workbench project"):
         load_project(bad)
+
+
+def test_dataset_section_round_trips_and_is_validated(tmp_path):
+    from core.data.spec import DatasetSpec
+    from core.project import starter_project
+
+    project = starter_project()
+    assert project.dataset == DatasetSpec(name="shapes")
+    folder = Project(
+        model=preset("cats-vs-dogs-small"),
+        dataset=DatasetSpec(
+            kind="folder", name="pets", path=str(tmp_path), image_size=(150, 150)
+        ),
+    )
+    path = save_project(folder, tmp_path / "pets.cnnwb.json")
+    assert load_project(path) == folder
+    data = folder.to_dict()
+    data["dataset"]["test_fraction"] = 1.5
+    with pytest.raises(ProjectFormatError) as info:
+        Project.from_dict(data)
+    assert info.value.field == "dataset.test_fraction"

@@ -13,6 +13,7 @@ from core.recovery import read_recovery, write_recovery
 from desktop.main_window import MainWindow
 
 Button = QMessageBox.StandardButton
+STARTER_TOTAL = 171_494  # shapes-starter
 
 
 @pytest.fixture(autouse=True)
@@ -36,7 +37,7 @@ def make_dirty(window):
 
 
 def test_starts_clean_with_a_starter_model(window):
-    assert window.stack.summary.total == 122_570
+    assert window.stack.summary.total == STARTER_TOTAL
     assert not window.is_dirty()
     assert window.windowTitle() == "Untitled[*] — CNN Workbench"
     assert not window.isWindowModified()
@@ -48,7 +49,7 @@ def test_edit_marks_unsaved_and_undo_clears_it(window):
     assert window.stack.summary.total == 93_322
     window.undo_action.trigger()
     assert not window.isWindowModified()
-    assert window.stack.summary.total == 122_570
+    assert window.stack.summary.total == STARTER_TOTAL
 
 
 def test_save_as_then_open(window, tmp_path, monkeypatch):
@@ -87,7 +88,7 @@ def test_damaged_project_is_refused_with_the_field(window, tmp_path, qtbot):
     assert not window.open_project(path)
     box = window.findChild(QMessageBox, "errorDialog")
     assert "model.layers[1].config.kernel_size" in box.text()
-    assert window.stack.summary.total == 122_570  # nothing half-loaded
+    assert window.stack.summary.total == STARTER_TOTAL  # nothing half-loaded
 
 
 def test_autosave_and_recovery_offer(qtbot, monkeypatch, tmp_path):
@@ -126,7 +127,7 @@ def test_recovery_ignored_when_declined(qtbot, monkeypatch):
     w = MainWindow()
     qtbot.addWidget(w)
     w.start_session(None)
-    assert w.stack.summary.total == 122_570
+    assert w.stack.summary.total == STARTER_TOTAL
     assert read_recovery() is None
 
 
@@ -154,3 +155,18 @@ def test_unexpected_error_reaches_a_dialog_with_copy_details(window, qtbot):
 
         sys.excepthook = sys.__excepthook__
         threading.excepthook = threading.__excepthook__
+
+
+def test_dataset_travels_with_the_project(window, tmp_path):
+    from core.data.spec import DatasetSpec
+
+    assert window.dataset_spec == DatasetSpec(name="shapes")
+    path = save_project(
+        Project("digits", preset("mnist-convnet"), DatasetSpec(name="mnist")),
+        tmp_path / "d.cnnwb.json",
+    )
+    window.open_project(path)
+    assert window.dataset_spec == DatasetSpec(name="mnist")
+    window.load_preset("fashion-mnist-cnn")
+    window._write(path)
+    assert json.loads(path.read_text())["dataset"]["name"] == "mnist"
