@@ -60,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"image sizes (h x w): {sizes}")
     print(f"channels: {channels}")
     print(
-        f"mean: {list(stats.mean)}  std: {list(stats.std)} (0-255, from {stats.sample_size} images)"
+        f"mean: {list(stats.mean)}  std: {list(stats.std)} "
+        f"(0-255, from {stats.sample_size} images)"
     )
     print(f"class imbalance (largest/smallest): {stats.imbalance:.2f}")
     check = "full decode" if dataset.report.verified else "headers only"

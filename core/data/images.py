@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -19,6 +20,7 @@ IMAGE_EXTENSIONS = frozenset(
 # Formats tf.io.decode_image reads natively (first GIF frame included); others
 # and anything needing EXIF rotation or bit-depth scaling go through Pillow.
 TF_DECODABLE = frozenset({"JPEG", "PNG", "BMP", "GIF"})
+_ORIENTATION = 0x0112
 
 
 class BadImage(Exception):
@@ -31,8 +33,27 @@ def is_image_name(path: str | os.PathLike[str]) -> bool:
     return not name.startswith(".") and Path(name).suffix.lower() in IMAGE_EXTENSIONS
 
 
-def read_header(path: str | os.PathLike[str]) -> tuple[int, int, str, str]:
-    """``(width, height, mode, format)`` from the file header, without decoding pixels.
+class Header(NamedTuple):
+    """What a file's header says, read without decoding any pixel."""
+
+    width: int
+    height: int
+    mode: str
+    format: str
+    rotated: bool
+
+    @property
+    def tf_decodable(self) -> bool:
+        """True when tf.io.decode_image gives exactly what Pillow would."""
+        return (
+            self.format in TF_DECODABLE
+            and self.mode in ("L", "RGB", "RGBA", "P", "1", "LA")
+            and not self.rotated
+        )
+
+
+def read_header(path: str | os.PathLike[str]) -> Header:
+    """Size, mode, format and EXIF rotation from the file header only.
 
     Raises:
         BadImage: empty, not an image, or unreadable; the message says which.
@@ -41,11 +62,16 @@ def read_header(path: str | os.PathLike[str]) -> tuple[int, int, str, str]:
         if os.path.getsize(path) == 0:
             raise BadImage("empty file")
         with Image.open(path) as im:
-            return im.width, im.height, im.mode, im.format or "?"
+            # EXIF sits in the header of these formats; PNG keeps it in a chunk
+            # that may follow the pixels, and reading it would decode them.
+            rotated = im.format in ("JPEG", "MPO", "TIFF", "WEBP") and (
+                im.getexif().get(_ORIENTATION, 1) not in (0, 1)
+            )
+            return Header(im.width, im.height, im.mode, im.format or "?", rotated)
     except UnidentifiedImageError:
         raise BadImage("not an image (unknown format)") from None
     except OSError as exc:
-        raise BadImage(f"unreadable ({exc})") from None
+        raise BadImage(_reason(exc)) from None
 
 
 def to_uint8_rgb_or_gray(im: Image.Image, channels: int) -> Image.Image:
@@ -104,7 +130,7 @@ def verify_file(path: str) -> str | None:
 
 def _reason(exc: BaseException) -> str:
     text = str(exc)
-    if "truncated" in text.lower():
+    if "truncated" in text.lower() or "premature end" in text.lower():
         return "truncated image"
     if isinstance(exc, UnidentifiedImageError):
         return "not an image (unknown format)"

@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.data.images import BadImage, is_image_name, read_header, verify_file
+from core.data.images import BadImage, Header, is_image_name, read_header, verify_file
 from core.errors import DatasetError
 
 Progress = Callable[[float, str], None]
@@ -32,6 +32,7 @@ class ScanReport:
     sizes: dict[tuple[int, int], int] = field(default_factory=dict)
     modes: dict[str, int] = field(default_factory=dict)
     formats: dict[str, int] = field(default_factory=dict)
+    needs_pillow: set[str] = field(default_factory=set)
     verified: bool = False
 
     def skip(self, path: str, reason: str) -> None:
@@ -87,6 +88,8 @@ def scan_folder(
                 else:
                     kept.append((path, label))
                     _count(report, header)
+                    if not header.tf_decodable:
+                        report.needs_pillow.add(path)
                 if progress and done % 2000 == 0:
                     progress(done / total, f"read {done:,} of {total:,} headers")
                 if cancel is not None and cancel.is_set():
@@ -108,7 +111,7 @@ def verify_images(
     paths = [p for files in scan.splits.values() for p, _ in files]
     bad: dict[str, str] = {}
     chunk = max(1, min(500, len(paths) // (4 * (os.cpu_count() or 1)) or 1))
-    with ProcessPoolExecutor(max_workers=processes or os.cpu_count()) as pool:
+    with ProcessPoolExecutor(max_workers=processes or os.cpu_count() or 1) as pool:
         for i, (path, reason) in enumerate(
             zip(paths, pool.map(verify_file, paths, chunksize=chunk), strict=True)
         ):
@@ -174,15 +177,15 @@ def _list_files(folder: Path, class_names: list[str]) -> Iterable[tuple[str, int
                     yield os.path.join(dirpath, filename), label
 
 
-def _header_or_reason(path: str) -> tuple[int, int, str, str] | str:
+def _header_or_reason(path: str) -> Header | str:
     try:
         return read_header(path)
     except BadImage as exc:
         return str(exc)
 
 
-def _count(report: ScanReport, header: tuple[int, int, str, str]) -> None:
-    width, height, mode, fmt = header
+def _count(report: ScanReport, header: Header) -> None:
+    width, height, mode, fmt = header.width, header.height, header.mode, header.format
     report.sizes[(height, width)] = report.sizes.get((height, width), 0) + 1
     report.modes[mode] = report.modes.get(mode, 0) + 1
     report.formats[fmt] = report.formats.get(fmt, 0) + 1
@@ -197,7 +200,7 @@ def _check_classes(
         counts = [0] * len(class_names)
         for _, label in files:
             counts[label] += 1
-        empty = [name for name, n in zip(class_names, counts) if n == 0]
+        empty = [name for name, n in zip(class_names, counts, strict=False) if n == 0]
         if empty:
             raise DatasetError(
                 f"class {empty[0]!r} in {base} has no usable images: add images or "

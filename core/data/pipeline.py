@@ -1,0 +1,153 @@
+"""tf.data input pipelines: from a Dataset split to batches of (images, labels).
+
+The common path stays in TensorFlow (parallel ``decode_image``, resize, cache,
+shuffle, batch, prefetch). Files TensorFlow would decode differently from Pillow
+(TIFF, WebP, CMYK, 16-bit, EXIF-rotated: flagged by the header scan) are
+converted once with Pillow into a PNG cache, so they too take the fast path.
+A file that fails to decode during training is skipped, never fatal: Pillow
+conversions that fail are added to the dataset's report, and TensorFlow decode
+errors are dropped by ``ignore_errors``.
+
+Images come out as float32 in 0-255; models start with their own Rescaling, so
+exported models take raw pixels.
+
+Example:
+    >>> ds = open_dataset(DatasetSpec(name="shapes", count=60))
+    >>> batches = make_tf_dataset(ds, "train", (32, 32), 3, batch_size=16)
+    >>> [tuple(t.shape) for t in next(iter(batches))]
+    [(16, 32, 32, 3), (16,)]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import tensorflow as tf
+from PIL import Image
+
+from core.data.dataset import Dataset, Split
+from core.data.images import BadImage, load_image
+from core.paths import user_data_dir
+
+AUTOTUNE = tf.data.AUTOTUNE
+# Cache decoded images in RAM only while they take under this share of memory.
+MEMORY_CACHE_SHARE = 0.25
+
+
+def make_tf_dataset(
+    dataset: Dataset,
+    split: str,
+    image_size: tuple[int, int],
+    channels: int,
+    batch_size: int = 32,
+    shuffle: bool = False,
+    seed: int = 0,
+    cache: bool = True,
+) -> tf.data.Dataset:
+    """Batches of ``(float32 images (B, h, w, channels), int64 labels (B,))``."""
+    part = dataset.splits[split]
+    h, w = image_size
+    if part.images is not None:
+        ds = tf.data.Dataset.from_tensor_slices((part.images, part.labels))
+        if part.images.shape[1:] != (h, w, channels):
+            ds = ds.map(
+                lambda x, y: (_fit(x, h, w, channels), y), num_parallel_calls=AUTOTUNE
+            )
+    else:
+        paths = _fast_paths(dataset, part, channels)
+        keep = [i for i, p in enumerate(paths) if p is not None]
+        ds = tf.data.Dataset.from_tensor_slices(
+            ([paths[i] for i in keep], part.labels[keep])
+        )
+        ds = ds.map(
+            lambda p, y: (_decode(p, h, w, channels), y), num_parallel_calls=AUTOTUNE
+        )
+        ds = ds.ignore_errors()
+    if cache and fits_in_memory(len(part), h, w, channels):
+        ds = ds.cache()
+    if shuffle:
+        ds = ds.shuffle(
+            min(len(part), 20_000), seed=seed, reshuffle_each_iteration=True
+        )
+    ds = ds.batch(batch_size)
+    ds = ds.map(lambda x, y: (tf.cast(x, tf.float32), y), num_parallel_calls=AUTOTUNE)
+    return ds.prefetch(AUTOTUNE)
+
+
+def fits_in_memory(count: int, h: int, w: int, channels: int) -> bool:
+    """Whether ``count`` uint8 images fit comfortably in RAM (a quarter of it)."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        total = 8 << 30
+    return count * h * w * channels < total * MEMORY_CACHE_SHARE
+
+
+def _fit(x: tf.Tensor, h: int, w: int, channels: int) -> tf.Tensor:
+    """Resize and convert channels in-graph, staying uint8 for a compact cache."""
+    if x.shape[-1] == 1 and channels == 3:
+        x = tf.image.grayscale_to_rgb(x)
+    elif x.shape[-1] == 3 and channels == 1:
+        x = tf.cast(
+            tf.round(tf.image.rgb_to_grayscale(tf.cast(x, tf.float32))), tf.uint8
+        )
+    if tuple(x.shape[:2]) != (h, w):
+        x = tf.image.resize(x, (h, w))
+        x = tf.cast(tf.clip_by_value(tf.round(x), 0, 255), tf.uint8)
+    return x
+
+
+def _decode(path: tf.Tensor, h: int, w: int, channels: int) -> tf.Tensor:
+    raw = tf.io.read_file(path)
+    image = tf.io.decode_image(raw, channels=channels, expand_animations=False)
+    image.set_shape([None, None, channels])
+    resized = tf.image.resize(image, (h, w))
+    return tf.cast(tf.clip_by_value(tf.round(resized), 0, 255), tf.uint8)
+
+
+def _fast_paths(dataset: Dataset, part: Split, channels: int) -> list[str | None]:
+    """The split's paths, with Pillow-only files replaced by cached PNG copies.
+
+    A file Pillow cannot convert becomes None (left out) and goes in the report.
+    """
+    assert part.paths is not None
+    slow = dataset.report.needs_pillow
+    todo = [p for p in part.paths if p in slow]
+    if not todo:
+        return list(part.paths)
+    cache_dir = user_data_dir() / "cache" / "decoded"
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        converted = dict(
+            zip(todo, pool.map(lambda p: _to_png(p, cache_dir), todo), strict=True)
+        )
+    out: list[str | None] = []
+    for p in part.paths:
+        if p not in converted:
+            out.append(p)
+            continue
+        result = converted[p]
+        if isinstance(result, BadImage):
+            dataset.report.skip(p, str(result))
+            out.append(None)
+        else:
+            out.append(result)
+    return out
+
+
+def _to_png(path: str, cache_dir: Path) -> str | BadImage:
+    stat = os.stat(path)
+    key = hashlib.sha1(f"{path}|{stat.st_mtime_ns}|{stat.st_size}".encode()).hexdigest()
+    target = cache_dir / f"{key}.png"
+    if not target.exists():
+        try:
+            array = load_image(path, None, 3)
+        except BadImage as exc:
+            return exc
+        partial = target.with_suffix(".part.png")
+        Image.fromarray(array).save(partial)
+        os.replace(partial, target)
+    return str(target)
