@@ -1,0 +1,89 @@
+"""ListenerCallback: Keras's callback contract, bridged to a TrainingListener.
+
+Two jobs, both after every batch: honour a cancel request, and stop a run whose
+loss became NaN. Both *raise* rather than set ``model.stop_training``, because
+Keras finishes the epoch's validation pass and calls every ``on_epoch_end``
+after ``stop_training``; a partial epoch would then be judged by early stopping
+and checkpointing as if it were complete. Batch logs are rate-limited (Orange's
+habit) so a fast model does not flood the GUI; epoch logs always go through.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+
+import keras
+
+from core.training.events import TrainingListener
+
+
+class TrainingCancelled(Exception):
+    """Raised inside ``fit`` to stop after the current batch."""
+
+
+class Diverged(Exception):
+    """The loss became NaN or infinite at ``epoch``/``batch``."""
+
+    def __init__(self, epoch: int, batch: int) -> None:
+        super().__init__(
+            f"the loss became NaN at epoch {epoch + 1}, batch {batch + 1}: "
+            "try a lower learning rate (e.g. 10x smaller) or check the data"
+        )
+        self.epoch = epoch
+        self.batch = batch
+
+
+class ListenerCallback(keras.callbacks.Callback):
+    """Forwards logs to ``listener``; raises on cancel or a non-finite loss.
+
+    Example:
+        >>> cb = ListenerCallback(NullListener(), threading.Event(), epochs=3)
+    """
+
+    def __init__(
+        self,
+        listener: TrainingListener,
+        cancel: threading.Event,
+        epochs: int,
+        min_interval_s: float = 0.05,
+    ) -> None:
+        super().__init__()
+        self.listener = listener
+        self.cancel = cancel
+        self.epochs = epochs
+        self.min_interval_s = min_interval_s
+        self.epoch = 0
+        self.history: dict[str, list[float]] = {}
+        self._last_sent = 0.0
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        steps = self.params.get("steps") or 0
+        self.listener.on_train_begin(self.epochs, int(steps))
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.epoch = epoch
+        self._last_sent = 0.0  # a new epoch's first batch always reaches the GUI
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        values = _floats(logs)
+        loss = values.get("loss")
+        if loss is not None and not math.isfinite(loss):
+            raise Diverged(self.epoch, batch)
+        if self.cancel.is_set():
+            raise TrainingCancelled
+        now = time.monotonic()
+        if now - self._last_sent >= self.min_interval_s:
+            self._last_sent = now
+            self.listener.on_batch_end(self.epoch, batch, values)
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        values = _floats(logs)
+        for key, value in values.items():
+            self.history.setdefault(key, []).append(value)
+        self.listener.on_epoch_end(epoch, values)
+
+
+def _floats(logs: dict | None) -> dict[str, float]:
+    return {k: float(v) for k, v in (logs or {}).items()}

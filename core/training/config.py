@@ -1,0 +1,70 @@
+"""TrainingConfig: what a run does, as the tutorials set it up by hand.
+
+Plain data (no Keras import) so the GUI can edit and validate it instantly;
+``core.training.engine`` turns it into an optimizer and callbacks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+OPTIMIZERS = ("adam", "sgd", "rmsprop", "adamw")
+SCHEDULES = ("none", "plateau", "cosine")
+MONITORS = ("val_loss", "val_accuracy", "loss", "accuracy")
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """Optimizer, schedule, batch/epochs, and the callbacks a user can switch on.
+
+    Loss is not configured: it follows from the classifier head (one sigmoid unit:
+    binary cross-entropy; softmax: sparse categorical cross-entropy).
+    """
+
+    optimizer: str = "adam"
+    learning_rate: float = 1e-3
+    momentum: float = 0.9
+    nesterov: bool = False
+    weight_decay: float = 0.004
+    schedule: str = "none"
+    batch_size: int = 32
+    epochs: int = 10
+    seed: int = 0
+    class_weights: bool = False
+    early_stopping: bool = False
+    early_stopping_monitor: str = "val_loss"
+    patience: int = 3
+    restore_best_weights: bool = True
+    checkpoint: bool = True
+    checkpoint_monitor: str = "val_accuracy"
+    backup_and_restore: bool = True
+    csv_logger: bool = True
+    tensorboard: bool = False
+
+    def problems(self) -> list[tuple[str, str]]:
+        """``(field, reason)`` for every invalid setting."""
+        out = []
+        if self.optimizer not in OPTIMIZERS:
+            out.append(("optimizer", f"must be one of {', '.join(OPTIMIZERS)}"))
+        if not 0 < self.learning_rate < 10:
+            out.append(("learning_rate", "must be between 0 and 10, e.g. 0.001"))
+        if not 0 <= self.momentum < 1:
+            out.append(("momentum", "must be in [0, 1)"))
+        if self.weight_decay < 0:
+            out.append(("weight_decay", "cannot be negative"))
+        if self.schedule not in SCHEDULES:
+            out.append(("schedule", f"must be one of {', '.join(SCHEDULES)}"))
+        if self.batch_size < 1:
+            out.append(("batch_size", "must be at least 1"))
+        if self.epochs < 1:
+            out.append(("epochs", "must be at least 1"))
+        if self.patience < 0:
+            out.append(("patience", "cannot be negative"))
+        for name in ("early_stopping_monitor", "checkpoint_monitor"):
+            if getattr(self, name) not in MONITORS:
+                out.append((name, f"must be one of {', '.join(MONITORS)}"))
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

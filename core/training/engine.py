@@ -1,0 +1,215 @@
+"""train(): ``model.fit`` with the tutorials' callbacks, a listener and a cancel.
+
+GUI-free and usable from scripts. Whatever ends the run (completion, early
+stopping, a cancel, a NaN loss) the result records what actually ran: epochs
+completed, why it stopped, the best epoch, and where the best and last models
+are. A run folder keeps the best model (ModelCheckpoint), a backup to resume
+from (BackupAndRestore), the history CSV and, on request, TensorBoard logs.
+
+Example:
+    result = train(model, train_ds, val_ds, TrainingConfig(epochs=5), run_dir=path)
+    print(result.stop_reason, result.best_epoch)
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+
+from core.errors import WorkbenchError
+from core.training.callbacks import Diverged, ListenerCallback, TrainingCancelled
+from core.training.config import TrainingConfig
+from core.training.events import NullListener, StopReason, TrainingListener
+
+
+@dataclass
+class TrainingResult:
+    """What ran, not only what was configured."""
+
+    history: dict[str, list[float]]
+    epochs_run: int
+    stop_reason: StopReason
+    best_epoch: int | None = None
+    best_path: str | None = None
+    last_path: str | None = None
+    message: str = ""
+    device: str = ""
+    extra: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def cancelled(self) -> bool:
+        return self.stop_reason is StopReason.CANCELLED
+
+
+def device_name() -> str:
+    """The device Keras trains on, for the status line."""
+    gpus = tf.config.list_physical_devices("GPU")
+    return f"GPU ({len(gpus)})" if gpus else "CPU"
+
+
+def compile_model(
+    model: keras.Model, cfg: TrainingConfig, steps_per_epoch: int
+) -> None:
+    """Optimizer from the config; loss and metrics from the head's size."""
+    units = int(model.outputs[0].shape[-1])
+    loss = "binary_crossentropy" if units == 1 else "sparse_categorical_crossentropy"
+    model.compile(
+        optimizer=make_optimizer(cfg, steps_per_epoch),
+        loss=loss,
+        metrics=["accuracy"],
+    )
+
+
+def make_optimizer(
+    cfg: TrainingConfig, steps_per_epoch: int
+) -> keras.optimizers.Optimizer:
+    lr: float | keras.optimizers.schedules.LearningRateSchedule = cfg.learning_rate
+    if cfg.schedule == "cosine":
+        lr = keras.optimizers.schedules.CosineDecay(
+            cfg.learning_rate, decay_steps=max(1, cfg.epochs * steps_per_epoch)
+        )
+    if cfg.optimizer == "sgd":
+        return keras.optimizers.SGD(lr, momentum=cfg.momentum, nesterov=cfg.nesterov)
+    if cfg.optimizer == "rmsprop":
+        return keras.optimizers.RMSprop(lr, momentum=cfg.momentum)
+    if cfg.optimizer == "adamw":
+        return keras.optimizers.AdamW(lr, weight_decay=cfg.weight_decay)
+    return keras.optimizers.Adam(lr)
+
+
+def train(
+    model: keras.Model,
+    train_data: tf.data.Dataset,
+    validation_data: tf.data.Dataset | None,
+    cfg: TrainingConfig,
+    listener: TrainingListener | None = None,
+    cancel: threading.Event | None = None,
+    run_dir: str | Path | None = None,
+    initial_epoch: int = 0,
+    class_weight: dict[int, float] | None = None,
+) -> TrainingResult:
+    """Train ``model`` (compiled here unless already compiled) and report.
+
+    Raises:
+        WorkbenchError: an invalid config (nothing is trained).
+    """
+    problems = cfg.problems()
+    if problems:
+        name, reason = problems[0]
+        raise WorkbenchError(f"training setting {name}: {reason}")
+    cancel = cancel or threading.Event()
+    keras.utils.set_random_seed(cfg.seed)
+    steps = int(train_data.cardinality().numpy())
+    if not model.compiled:
+        compile_model(model, cfg, max(steps, 1))
+    bridge = ListenerCallback(listener or NullListener(), cancel, cfg.epochs)
+    folder = Path(run_dir) if run_dir else None
+    callbacks, best_path = _callbacks(
+        cfg, folder, validation_data is not None, initial_epoch
+    )
+    early = next(
+        (c for c in callbacks if isinstance(c, keras.callbacks.EarlyStopping)), None
+    )
+    reason, message = StopReason.COMPLETED, ""
+    try:
+        model.fit(
+            train_data,
+            validation_data=validation_data,
+            epochs=cfg.epochs,
+            initial_epoch=initial_epoch,
+            callbacks=[bridge, *callbacks],
+            class_weight=class_weight,
+            verbose=0,
+        )
+    except TrainingCancelled:
+        reason, message = StopReason.CANCELLED, "stopped by the user"
+        _close(callbacks)
+    except Diverged as exc:
+        reason, message = StopReason.DIVERGED, str(exc)
+        _close(callbacks)
+    if reason is StopReason.COMPLETED and early is not None and early.stopped_epoch > 0:
+        reason = StopReason.EARLY_STOPPING
+        message = (
+            f"no improvement in {cfg.early_stopping_monitor} for {cfg.patience} epochs"
+        )
+    epochs_run = len(next(iter(bridge.history.values()), []))
+    last_path = None
+    if folder is not None:
+        last_path = str(folder / "last.keras")
+        model.save(last_path)
+    return TrainingResult(
+        history=bridge.history,
+        epochs_run=epochs_run,
+        stop_reason=reason,
+        best_epoch=_best_epoch(bridge.history, cfg.checkpoint_monitor, initial_epoch),
+        best_path=str(best_path) if best_path and best_path.exists() else None,
+        last_path=last_path,
+        message=message,
+        device=device_name(),
+    )
+
+
+def _callbacks(
+    cfg: TrainingConfig, folder: Path | None, has_validation: bool, initial_epoch: int
+) -> tuple[list[keras.callbacks.Callback], Path | None]:
+    out: list[keras.callbacks.Callback] = []
+    best_path = None
+
+    def monitor(name: str) -> str:
+        # Without validation data the val_ metrics do not exist.
+        return name if has_validation or not name.startswith("val_") else name[4:]
+
+    if cfg.early_stopping:
+        out.append(
+            keras.callbacks.EarlyStopping(
+                monitor=monitor(cfg.early_stopping_monitor),
+                patience=cfg.patience,
+                restore_best_weights=cfg.restore_best_weights,
+            )
+        )
+    if cfg.schedule == "plateau":
+        out.append(keras.callbacks.ReduceLROnPlateau(monitor=monitor("val_loss")))
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        if cfg.checkpoint:
+            best_path = folder / "best.keras"
+            out.append(
+                keras.callbacks.ModelCheckpoint(
+                    best_path,
+                    monitor=monitor(cfg.checkpoint_monitor),
+                    save_best_only=True,
+                )
+            )
+        if cfg.backup_and_restore:
+            out.append(keras.callbacks.BackupAndRestore(str(folder / "backup")))
+        if cfg.csv_logger:
+            out.append(
+                keras.callbacks.CSVLogger(
+                    str(folder / "history.csv"), append=initial_epoch > 0
+                )
+            )
+        if cfg.tensorboard:
+            out.append(keras.callbacks.TensorBoard(str(folder / "tensorboard")))
+    return out, best_path
+
+
+def _close(callbacks: list[keras.callbacks.Callback]) -> None:
+    """Let file-writing callbacks close their files after an aborted ``fit``."""
+    for cb in callbacks:
+        if isinstance(cb, (keras.callbacks.CSVLogger, keras.callbacks.TensorBoard)):
+            cb.on_train_end()
+
+
+def _best_epoch(
+    history: dict[str, list[float]], monitor: str, initial_epoch: int
+) -> int | None:
+    key = monitor if monitor in history else monitor.removeprefix("val_")
+    values = history.get(key)
+    if not values:
+        return None
+    pick = max if "accuracy" in key else min
+    return initial_epoch + values.index(pick(values))

@@ -1,0 +1,44 @@
+"""How training reports outward: a listener protocol, and why runs end.
+
+Listener methods are called on the thread that runs ``train`` (a worker thread
+in the app), so a GUI adapter must forward them to its own thread (Qt signals
+do). Logs are plain ``dict[str, float]``: never tensors, never the model.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Protocol
+
+
+class StopReason(str, Enum):
+    """Why a run ended; recorded in the run, shown to the user."""
+
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    EARLY_STOPPING = "early stopping"
+    DIVERGED = "diverged (loss became NaN)"
+    FAILED = "failed"
+
+
+class TrainingListener(Protocol):
+    """What ``train`` tells its caller while it runs (all optional in spirit)."""
+
+    def on_train_begin(self, total_epochs: int, steps_per_epoch: int) -> None: ...
+
+    def on_batch_end(self, epoch: int, batch: int, logs: dict[str, float]) -> None: ...
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None: ...
+
+
+class NullListener:
+    """A listener that ignores everything (scripts that only want the result)."""
+
+    def on_train_begin(self, total_epochs: int, steps_per_epoch: int) -> None:
+        return None
+
+    def on_batch_end(self, epoch: int, batch: int, logs: dict[str, float]) -> None:
+        return None
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
+        return None

@@ -1,0 +1,143 @@
+"""train(): what ran is what the result says, whatever ended the run."""
+
+from __future__ import annotations
+
+import threading
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from core.model_builder import build_model
+from core.spec import HeadSpec, InputSpec, LayerSpec, ModelSpec
+from core.training.config import TrainingConfig
+from core.training.engine import train
+from core.training.events import NullListener, StopReason
+
+SPEC = ModelSpec(
+    InputSpec(8, 8, 3),
+    (
+        LayerSpec.create("Rescaling", "rescaling_1"),
+        LayerSpec.create("Conv2D", "conv2d_1", {"filters": 4}),
+        LayerSpec.create("GlobalAveragePooling2D", "gap_1"),
+    ),
+    HeadSpec(3),
+)
+
+
+def data(n=96, seed=0, nan=False):
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 3
+    x = rng.uniform(0, 255, (n, 8, 8, 3)).astype("float32")
+    x[..., 0] += y[:, None, None] * 40  # learnable
+    if nan:
+        x[:] = np.nan
+    return tf.data.Dataset.from_tensor_slices((x, y)).batch(16)
+
+
+class Recorder(NullListener):
+    def __init__(self, cancel_at_batch=None, cancel=None):
+        self.events = []
+        self.cancel_at_batch, self.cancel = cancel_at_batch, cancel
+
+    def on_train_begin(self, total_epochs, steps_per_epoch):
+        self.events.append(("begin", total_epochs, steps_per_epoch))
+
+    def on_batch_end(self, epoch, batch, logs):
+        self.events.append(("batch", epoch, batch))
+        if self.cancel_at_batch is not None and batch >= self.cancel_at_batch:
+            self.cancel.set()
+
+    def on_epoch_end(self, epoch, logs):
+        self.events.append(("epoch", epoch, sorted(logs)))
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    keras.utils.set_random_seed(0)
+
+
+def test_completed_run_records_history_and_models(tmp_path):
+    rec = Recorder()
+    result = train(
+        build_model(SPEC),
+        data(),
+        data(48, 1),
+        TrainingConfig(epochs=2),
+        rec,
+        run_dir=tmp_path,
+    )
+    assert result.stop_reason is StopReason.COMPLETED
+    assert result.epochs_run == 2
+    assert set(result.history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert rec.events[0] == ("begin", 2, 6)
+    assert [e[1] for e in rec.events if e[0] == "epoch"] == [0, 1]
+    assert keras.models.load_model(result.best_path).count_params() == 127
+    assert keras.models.load_model(result.last_path) is not None
+    assert (tmp_path / "history.csv").read_text().count("\n") == 3
+    assert result.device == "CPU"
+
+
+def test_cancel_mid_epoch_stops_after_the_batch_without_validation(tmp_path):
+    cancel = threading.Event()
+    rec = Recorder(cancel_at_batch=0, cancel=cancel)  # batch logs are rate-limited
+    cfg = TrainingConfig(epochs=5, early_stopping=True)
+    result = train(build_model(SPEC), data(), data(48, 1), cfg, rec, cancel, tmp_path)
+    assert result.cancelled
+    assert result.epochs_run == 0  # the partial epoch is not judged or recorded
+    assert not any(e[0] == "epoch" for e in rec.events)
+    assert [e[:2] for e in rec.events if e[0] == "batch"] == [("batch", 0)]
+    assert result.best_path is None
+
+
+def test_early_stopping_says_why(tmp_path):
+    cfg = TrainingConfig(epochs=30, early_stopping=True, patience=0, learning_rate=1e-9)
+    result = train(build_model(SPEC), data(), data(48, 1), cfg, run_dir=tmp_path)
+    assert result.stop_reason is StopReason.EARLY_STOPPING
+    assert result.epochs_run < 30
+    assert "no improvement in val_loss" in result.message
+
+
+def test_nan_loss_ends_the_run_as_diverged():
+    # TF's CPU ReLU maps NaN to 0, so a linear convolution lets the NaN through.
+    conv = SPEC.layers[1].with_options(activation="linear")
+    linear = ModelSpec(SPEC.input, (SPEC.layers[0], conv, SPEC.layers[2]), SPEC.head)
+    result = train(build_model(linear), data(nan=True), None, TrainingConfig(epochs=3))
+    assert result.stop_reason is StopReason.DIVERGED
+    assert "epoch 1, batch 1" in result.message
+    assert "lower learning rate" in result.message
+
+
+def test_resume_continues_from_the_last_completed_epoch(tmp_path):
+    cancel = threading.Event()
+
+    class CancelInSecondEpoch(Recorder):
+        def on_batch_end(self, epoch, batch, logs):
+            super().on_batch_end(epoch, batch, logs)
+            if epoch == 1:
+                cancel.set()
+
+    model = build_model(SPEC)
+    first = train(
+        model,
+        data(),
+        None,
+        TrainingConfig(epochs=4),
+        CancelInSecondEpoch(),
+        cancel,
+        tmp_path,
+    )
+    assert first.cancelled
+    assert first.epochs_run == 1
+    rec = Recorder()
+    second = train(
+        build_model(SPEC), data(), None, TrainingConfig(epochs=4), rec, run_dir=tmp_path
+    )
+    assert [e[1] for e in rec.events if e[0] == "epoch"] == [1, 2, 3]
+    assert second.stop_reason is StopReason.COMPLETED
+
+
+def test_invalid_config_is_refused_before_training():
+    with pytest.raises(Exception, match="learning_rate"):
+        train(build_model(SPEC), data(), None, TrainingConfig(learning_rate=0))
