@@ -74,6 +74,7 @@ class MainWindow(QMainWindow):
         self.navigation.setObjectName("navigation")
         self.navigation.setIconSize(QSize(22, 22))
         self.model_page = ModelPage(self.stack, self.undo_stack)
+        self.data_page = None  # built after the first paint: it loads pyqtgraph
         for key, title, blurb in PAGES:
             page = self.model_page if key == "model" else _placeholder(title, blurb)
             page.setObjectName(f"{key}Page")
@@ -149,8 +150,30 @@ class MainWindow(QMainWindow):
         return action
 
     # -------------------------------------------------------------- session
+    def ensure_data_page(self):
+        """Build the Data page once, replacing its placeholder."""
+        if self.data_page is None:
+            from desktop.pages.dataset_page import DatasetPage
+
+            page = DatasetPage(self.stack, self.undo_stack)
+            page.setObjectName("dataPage")
+            placeholder = self.pages.widget(1)
+            self.pages.insertWidget(1, page)
+            self.pages.removeWidget(placeholder)
+            placeholder.deleteLater()
+            if self.navigation.currentRow() == 1:
+                self.pages.setCurrentIndex(1)
+            page.spec_changed.connect(self._on_data_page_spec_changed)
+            self.data_page = page
+        return self.data_page
+
+    @Slot(object)
+    def _on_data_page_spec_changed(self, spec: DatasetSpec) -> None:
+        self.dataset_spec = spec
+
     def start_session(self, path: str | None = None) -> None:
         """Open ``path``, else offer a crash recovery, else the starter project."""
+        self.ensure_data_page()
         if path:
             self.open_project(path)
             return
@@ -243,6 +266,8 @@ class MainWindow(QMainWindow):
         self.stack.set_spec(project.model)
         self.dataset_spec = project.dataset
         self.undo_stack.clear()
+        if self.data_page is not None:
+            self.data_page.set_spec(project.dataset)
         self.path, self.project_name = path, project.name
         self._update_title()
 
@@ -343,6 +368,8 @@ class MainWindow(QMainWindow):
         if not self.confirm_discard():
             event.ignore()
             return
+        if self.data_page is not None:
+            self.data_page.shutdown()
         workers.stop_all()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())

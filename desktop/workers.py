@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 Job = Callable[[Callable[[float, str], None], threading.Event], Any]
 # Holds Python references to both objects until the thread has finished, since
@@ -68,8 +68,11 @@ class FunctionWorker(QObject):
         self._thread = QThread()
         self.moveToThread(self._thread)
         self._thread.started.connect(self.run)
-        self.finished.connect(self._thread.quit)
-        self.failed.connect(self._thread.quit)
+        # Direct: QThread.quit is thread-safe, and a queued quit would need the
+        # GUI event loop, so a GUI thread blocked in wait() would never see it.
+        direct = Qt.ConnectionType.DirectConnection
+        self.finished.connect(self._thread.quit, direct)
+        self.failed.connect(self._thread.quit, direct)
         self._thread.finished.connect(self._on_thread_finished)
 
     @property

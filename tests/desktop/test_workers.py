@@ -61,3 +61,10 @@ def test_cancel_is_seen_by_a_busy_job(qtbot):
     assert blocker.args[0] >= 5
     assert worker.cancelled
     worker.wait()
+
+
+def test_gui_thread_can_wait_for_a_finished_job(qtbot):
+    """wait() from the GUI thread returns without the event loop (close path)."""
+    worker = FunctionWorker(lambda progress, cancel: 42)
+    worker.start()
+    assert worker.wait(5000)
