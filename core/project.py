@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.augmentation.config import AugmentationConfig
 from core.data.spec import DatasetSpec
 from core.errors import ProjectFormatError, WorkbenchError
 from core.spec import ModelSpec
@@ -39,6 +40,7 @@ class Project:
     name: str = "Untitled"
     model: ModelSpec = field(default_factory=ModelSpec)
     dataset: DatasetSpec | None = None
+    augmentation: AugmentationConfig = field(default_factory=AugmentationConfig)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -47,6 +49,7 @@ class Project:
             "name": self.name,
             "model": self.model.to_dict(),
             "dataset": self.dataset.to_dict() if self.dataset else None,
+            "augmentation": self.augmentation.to_dict(),
         }
 
     @classmethod
@@ -75,8 +78,17 @@ class Project:
             raise ProjectFormatError("name", "must be a string")
         raw_dataset = data.get("dataset")
         dataset = None if raw_dataset is None else DatasetSpec.from_dict(raw_dataset)
+        raw_augmentation = data.get("augmentation")
+        augmentation = (
+            AugmentationConfig()
+            if raw_augmentation is None
+            else AugmentationConfig.from_dict(raw_augmentation)
+        )
         return cls(
-            name=name, model=ModelSpec.from_dict(data.get("model")), dataset=dataset
+            name=name,
+            model=ModelSpec.from_dict(data.get("model")),
+            dataset=dataset,
+            augmentation=augmentation,
         )
 
 

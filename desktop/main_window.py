@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.augmentation.config import AugmentationConfig
 from core.data.spec import DatasetSpec
 from core.errors import WorkbenchError
 from core.layer_stack import LayerStack
@@ -68,6 +69,7 @@ class MainWindow(QMainWindow):
         self.path: Path | None = None
         self.project_name = "Untitled"
         self.dataset_spec: DatasetSpec | None = None
+        self.augmentation = AugmentationConfig()
 
         self.pages = QStackedWidget()
         self.navigation = QListWidget()
@@ -242,6 +244,7 @@ class MainWindow(QMainWindow):
             name=name or self.project_name,
             model=self.stack.spec,
             dataset=self.dataset_spec,
+            augmentation=self.augmentation,
         )
 
     def is_dirty(self) -> bool:
@@ -265,6 +268,7 @@ class MainWindow(QMainWindow):
     def _set_project(self, project: Project, path: Path | None) -> None:
         self.stack.set_spec(project.model)
         self.dataset_spec = project.dataset
+        self.augmentation = project.augmentation
         self.undo_stack.clear()
         if self.data_page is not None:
             self.data_page.set_spec(project.dataset)

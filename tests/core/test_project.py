@@ -123,3 +123,16 @@ def test_dataset_section_round_trips_and_is_validated(tmp_path):
     with pytest.raises(ProjectFormatError) as info:
         Project.from_dict(data)
     assert info.value.field == "dataset.test_fraction"
+
+
+def test_augmentation_section_round_trips(tmp_path):
+    from core.augmentation.config import PRESETS
+
+    project = Project(model=preset("mnist-convnet"), augmentation=PRESETS["light"])
+    path = save_project(project, tmp_path / "a.cnnwb.json")
+    assert load_project(path).augmentation == PRESETS["light"]
+    data = project.to_dict()
+    data["augmentation"]["rotation"] = 500
+    with pytest.raises(ProjectFormatError) as info:
+        Project.from_dict(data)
+    assert info.value.field == "augmentation.rotation"

@@ -1,0 +1,2 @@
+"""Augmentation: config (no TensorFlow) in ``config``; TF ops, layers and preview
+in ``ops`` and ``pipeline``."""

@@ -1,0 +1,171 @@
+"""Batch augmentation in TensorFlow: one composed affine resample per image.
+
+Chaining Keras's RandomRotation, RandomZoom, RandomTranslation, ... resamples
+the image once per layer, which is what makes it slower than the legacy
+ImageDataGenerator on large images. Here flip, rotation, shear, zoom, shift and
+random crop are folded into one output-to-input matrix per image, built for the
+whole batch at once, and applied by a single ``ImageProjectiveTransformV3``
+call. Brightness, contrast and noise follow as cheap element-wise ops.
+
+Randomness is stateless (``tf.random.stateless_*`` from an explicit seed), so a
+seed reproduces the same augmented batch anywhere.
+"""
+
+from __future__ import annotations
+
+import math
+
+import tensorflow as tf
+
+from core.augmentation.config import AugmentationConfig
+
+_FILL = {
+    "constant": "CONSTANT",
+    "nearest": "NEAREST",
+    "reflect": "REFLECT",
+    "wrap": "WRAP",
+}
+
+
+def _uniform(seed: tf.Tensor, n: tf.Tensor, low: float, high: float) -> tf.Tensor:
+    return tf.random.stateless_uniform([n], seed, minval=low, maxval=high)
+
+
+def affine_matrices(
+    cfg: AugmentationConfig, n: tf.Tensor, h: int, w: int, seed: tf.Tensor
+) -> tf.Tensor:
+    """``(n, 8)`` output-to-input transforms, one per image.
+
+    All random numbers come from one draw: at 28x28 the cost of a batch is the
+    number of small ops, not the pixels.
+    """
+    u = tf.random.stateless_uniform([11, n], seed, -1.0, 1.0)
+    theta = u[0] * math.radians(cfg.amount("rotation"))
+    shear = u[1] * math.radians(cfg.amount("shear"))
+    zx = 1 + u[2] * cfg.amount("zoom")
+    zy = 1 + u[3] * cfg.amount("zoom")
+    keep = 1 - cfg.amount("crop") * (u[4] + 1) / 2  # the kept share of each side
+    horizontal = cfg.active("flip") and cfg.flip in ("horizontal", "both")
+    vertical = cfg.active("flip") and cfg.flip in ("vertical", "both")
+    fx = tf.sign(u[5]) if horizontal else 1.0
+    fy = tf.sign(u[6]) if vertical else 1.0
+    # Shift, plus moving the kept crop window anywhere inside the image.
+    tx = (u[7] * cfg.amount("width_shift") + u[9] * (1 - keep) / 2) * w
+    ty = (u[8] * cfg.amount("height_shift") + u[10] * (1 - keep) / 2) * h
+    sx, sy = zx * keep * fx, zy * keep * fy
+    cos, sin = tf.cos(theta), tf.sin(theta)
+    # L = Rotation @ Shear @ diag(sx, sy), with Shear = [[1, -sin s], [0, cos s]]
+    a0, b0 = cos * sx, sin * sx
+    sin_s, cos_s = tf.sin(shear), tf.cos(shear)
+    a1 = (-cos * sin_s - sin * cos_s) * sy
+    b1 = (-sin * sin_s + cos * cos_s) * sy
+    cx, cy = (w - 1) / 2, (h - 1) / 2
+    a2 = cx - a0 * cx - a1 * cy + tx
+    b2 = cy - b0 * cx - b1 * cy + ty
+    zeros = tf.zeros_like(a0)
+    return tf.stack([a0, a1, a2, b0, b1, b2, zeros, zeros], axis=1)
+
+
+def augment_images(
+    images: tf.Tensor, cfg: AugmentationConfig, seed: tf.Tensor
+) -> tf.Tensor:
+    """Augment a batch ``(n, h, w, c)`` of 0-255 images; float32 out, same shape.
+
+    The resample runs in float32: measured faster than uint8 at both 28x28 and
+    150x150 with TensorFlow 2.21 on this CPU.
+    """
+    images = tf.cast(images, tf.float32)
+    if not cfg.any_active:
+        return images
+    n = tf.shape(images)[0]
+    h, w = int(images.shape[1]), int(images.shape[2])
+    s_affine, s_photo = seed, seed + tf.constant([0, 1], seed.dtype)
+    if cfg.geometric:
+        images = tf.raw_ops.ImageProjectiveTransformV3(
+            images=images,
+            transforms=affine_matrices(cfg, n, h, w, s_affine),
+            output_shape=[h, w],
+            fill_value=0.0,
+            interpolation="BILINEAR",
+            fill_mode=_FILL[cfg.fill_mode],
+        )
+    return _photometric(images, cfg, n, s_photo)
+
+
+def _photometric(
+    images: tf.Tensor, cfg: AugmentationConfig, n: tf.Tensor, seed: tf.Tensor
+) -> tf.Tensor:
+    if not any(cfg.active(k) for k in ("brightness", "contrast", "noise")):
+        return images
+    seeds = tf.random.experimental.stateless_split(seed, 3)
+    if cfg.active("contrast"):
+        c = cfg.amount("contrast")
+        factor = _uniform(seeds[0], n, 1 - c, 1 + c)[:, None, None, None]
+        mean = tf.reduce_mean(images, axis=[1, 2], keepdims=True)
+        images = (images - mean) * factor + mean
+    if cfg.active("brightness"):
+        delta = _uniform(seeds[1], n, -1, 1) * cfg.amount("brightness") * 255
+        images = images + delta[:, None, None, None]
+    if cfg.active("noise"):
+        images = images + tf.random.stateless_normal(
+            tf.shape(images), seeds[2]
+        ) * cfg.amount("noise")
+    return tf.clip_by_value(images, 0.0, 255.0)
+
+
+def mix_batch(
+    images: tf.Tensor,
+    labels: tf.Tensor,
+    cfg: AugmentationConfig,
+    num_classes: int,
+    seed: tf.Tensor,
+) -> tuple[tf.Tensor, tf.Tensor]:
+    """MixUp or CutMix (a coin decides when both are on); labels become soft one-hot."""
+    one_hot = tf.one_hot(tf.cast(labels, tf.int32), num_classes)
+    if not cfg.needs_one_hot:
+        return images, one_hot
+    seeds = tf.random.experimental.stateless_split(seed, 4)
+    partner = tf.reverse(tf.range(tf.shape(images)[0]), [0])
+    other, other_y = tf.gather(images, partner), tf.gather(one_hot, partner)
+
+    def mixup() -> tuple[tf.Tensor, tf.Tensor]:
+        lam = _beta(seeds[1], tf.shape(images)[0], cfg.amount("mixup"))
+        lam4 = lam[:, None, None, None]
+        mixed = images * lam4 + other * (1 - lam4)
+        return mixed, one_hot * lam[:, None] + other_y * (1 - lam[:, None])
+
+    def cutmix() -> tuple[tf.Tensor, tf.Tensor]:
+        mask = _cut_mask(images, cfg.amount("cutmix"), seeds[2])
+        share = 1.0 - tf.reduce_mean(mask, axis=[1, 2, 3])  # the true kept area
+        mixed = images * (1 - mask) + other * mask
+        return mixed, one_hot * share[:, None] + other_y * (1 - share[:, None])
+
+    if not cfg.active("cutmix"):
+        return mixup()
+    if not cfg.active("mixup"):
+        return cutmix()
+    coin = tf.random.stateless_uniform([], seeds[0]) < 0.5
+    return tf.cond(coin, cutmix, mixup)
+
+
+def _cut_mask(images: tf.Tensor, alpha: float, seed: tf.Tensor) -> tf.Tensor:
+    """``(n, h, w, 1)``: 1 inside a random box whose area is 1 - Beta(alpha)."""
+    n, h, w = tf.shape(images)[0], tf.shape(images)[1], tf.shape(images)[2]
+    s1, s2 = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
+    cut = tf.sqrt(1.0 - _beta(s1, n, alpha))
+    hf, wf = tf.cast(h, tf.float32), tf.cast(w, tf.float32)
+    ch, cw = cut * hf, cut * wf
+    centre = tf.random.stateless_uniform([2, n], s2)
+    y0, x0 = centre[0] * hf - ch / 2, centre[1] * wf - cw / 2
+    rows = tf.cast(tf.range(h), tf.float32)[None, :, None]
+    cols = tf.cast(tf.range(w), tf.float32)[None, None, :]
+    inside = (rows >= y0[:, None, None]) & (rows < (y0 + ch)[:, None, None])
+    inside &= (cols >= x0[:, None, None]) & (cols < (x0 + cw)[:, None, None])
+    return tf.cast(inside, tf.float32)[..., None]
+
+
+def _beta(seed: tf.Tensor, n: tf.Tensor, alpha: float) -> tf.Tensor:
+    a, b = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
+    g1 = tf.random.stateless_gamma([n], a, alpha=alpha)
+    g2 = tf.random.stateless_gamma([n], b, alpha=alpha)
+    return g1 / (g1 + g2)
