@@ -36,6 +36,7 @@ from core.project import SUFFIX, Project, load_project, save_project, starter_pr
 from core.recovery import clear_recovery, read_recovery, write_recovery
 from desktop import workers
 from desktop.error_dialog import show_error
+from desktop.pages.augmentation_page import AugmentationPage
 from desktop.pages.model_page import ModelPage
 from desktop.undo_commands import SetSpec
 
@@ -77,8 +78,11 @@ class MainWindow(QMainWindow):
         self.navigation.setIconSize(QSize(22, 22))
         self.model_page = ModelPage(self.stack, self.undo_stack)
         self.data_page = None  # built after the first paint: it loads pyqtgraph
+        self.augmentation_page = AugmentationPage(self.undo_stack)
+        self.augmentation_page.config_changed.connect(self._on_augmentation_changed)
+        built = {"model": self.model_page, "augmentation": self.augmentation_page}
         for key, title, blurb in PAGES:
-            page = self.model_page if key == "model" else _placeholder(title, blurb)
+            page = built.get(key) or _placeholder(title, blurb)
             page.setObjectName(f"{key}Page")
             self.pages.addWidget(page)
             item = QListWidgetItem(_icon(key), title)
@@ -166,12 +170,17 @@ class MainWindow(QMainWindow):
             if self.navigation.currentRow() == 1:
                 self.pages.setCurrentIndex(1)
             page.spec_changed.connect(self._on_data_page_spec_changed)
+            page.dataset_loaded.connect(self.augmentation_page.set_dataset)
             self.data_page = page
         return self.data_page
 
     @Slot(object)
     def _on_data_page_spec_changed(self, spec: DatasetSpec) -> None:
         self.dataset_spec = spec
+
+    @Slot(object)
+    def _on_augmentation_changed(self, config: AugmentationConfig) -> None:
+        self.augmentation = config
 
     def start_session(self, path: str | None = None) -> None:
         """Open ``path``, else offer a crash recovery, else the starter project."""
@@ -269,6 +278,7 @@ class MainWindow(QMainWindow):
         self.stack.set_spec(project.model)
         self.dataset_spec = project.dataset
         self.augmentation = project.augmentation
+        self.augmentation_page.apply_config(project.augmentation, emit=False)
         self.undo_stack.clear()
         if self.data_page is not None:
             self.data_page.set_spec(project.dataset)
@@ -374,6 +384,7 @@ class MainWindow(QMainWindow):
             return
         if self.data_page is not None:
             self.data_page.shutdown()
+        self.augmentation_page.shutdown()
         workers.stop_all()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
