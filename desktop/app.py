@@ -121,6 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     app = create_app([sys.argv[0]])
     net = ErrorNet(app)
     net.install()
+    from desktop.gc_guard import GuiThreadCollector
+
+    collector = GuiThreadCollector(app)  # noqa: F841 (kept alive by its parent)
     from desktop.main_window import MainWindow
 
     window = MainWindow()
