@@ -171,6 +171,7 @@ class MainWindow(QMainWindow):
                 self.pages.setCurrentIndex(1)
             page.spec_changed.connect(self._on_data_page_spec_changed)
             page.dataset_loaded.connect(self.augmentation_page.set_dataset)
+            page.image_picked.connect(self.augmentation_page.set_image)
             self.data_page = page
         return self.data_page
 

@@ -7,6 +7,7 @@ step that sets the model's input shape and classifier head from the data.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -54,6 +55,7 @@ class DatasetPage(QWidget):
     dataset_loaded = Signal(object)  # Dataset
     spec_changed = Signal(object)  # DatasetSpec
     load_failed = Signal(str)
+    image_picked = Signal(object)  # uint8 HxWxC at its own size, for other pages
 
     def __init__(
         self, stack: LayerStack, undo_stack: QUndoStack, parent: QWidget | None = None
@@ -382,6 +384,8 @@ class DatasetPage(QWidget):
         except BadImage as exc:
             self.preview_info.setText(f"Cannot read this image: {exc}")
             return
+        with contextlib.suppress(BadImage):
+            self.image_picked.emit(self._dataset.image(split, i, None, 3))
         scale = max(1, 200 // max(h, w))
         pixmap = QPixmap.fromImage(to_qimage(image)).scaled(w * scale, h * scale)
         self.preview.setPixmap(pixmap)

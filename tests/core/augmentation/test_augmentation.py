@@ -112,3 +112,18 @@ def test_config_import_is_light():
     code = "import core.augmentation.config, sys; print('tensorflow' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "False"
+
+
+def test_exported_model_never_contains_the_augmenter(tmp_path):
+    """Training may wrap the model with the augmenter; the file is the spec's model."""
+    from core.model_builder import build_model
+    from core.presets import preset
+
+    model = build_model(preset("mnist-convnet"))
+    training = keras.Sequential([build_augmenter(PRESETS["strong"]), model])
+    training(np.zeros((1, 28, 28, 1), "float32"), training=True)
+    path = tmp_path / "digits.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)  # plain Keras, no custom objects
+    assert "random_augment" not in [layer.name for layer in loaded.layers]
+    assert loaded.count_params() == 93_322
