@@ -14,6 +14,7 @@ import argparse
 import os
 import statistics
 import time
+from dataclasses import replace
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -64,18 +65,10 @@ def legacy_rate(x: np.ndarray) -> float:
 def ours_rate(x: np.ndarray) -> float:
     import tensorflow as tf
 
-    from core.augmentation.config import AugmentationConfig
+    from core.augmentation.config import PRESETS
     from core.augmentation.pipeline import augment_dataset
 
-    cfg = AugmentationConfig(
-        flip="horizontal",
-        rotation=10,
-        zoom=0.1,
-        shear=0.5,
-        width_shift=0.1,
-        height_shift=0.1,
-        fill_mode="nearest",
-    )
+    cfg = replace(PRESETS["light"], fill_mode="nearest")  # as SETTINGS
     labels = np.zeros(len(x), np.int64)
     # The app's pipeline keeps images uint8 until they are batched and augmented.
     pixels = x.astype(np.uint8)

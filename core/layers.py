@@ -284,6 +284,19 @@ def _depth_multiplier() -> Field:
     )
 
 
+def _depthwise_fields() -> tuple[Field, ...]:
+    """The options shared by the depthwise and separable convolutions."""
+    return (
+        _kernel(),
+        _strides(),
+        _padding(),
+        _dilation(),
+        _depth_multiplier(),
+        _activation(),
+        _use_bias(),
+    )
+
+
 def _rate(default: float, what: str) -> Field:
     return Field(
         "rate",
@@ -359,31 +372,14 @@ LAYER_KINDS: dict[str, LayerKind] = {
             "separable_conv2d",
             "Convolution",
             "A depthwise convolution then a 1x1 convolution: far fewer weights.",
-            (
-                _filters(32),
-                _kernel(),
-                _strides(),
-                _padding(),
-                _dilation(),
-                _depth_multiplier(),
-                _activation(),
-                _use_bias(),
-            ),
+            (_filters(32), *_depthwise_fields()),
         ),
         LayerKind(
             "DepthwiseConv2D",
             "depthwise_conv2d",
             "Convolution",
             "One filter per input channel; channels are not mixed.",
-            (
-                _kernel(),
-                _strides(),
-                _padding(),
-                _dilation(),
-                _depth_multiplier(),
-                _activation(),
-                _use_bias(),
-            ),
+            _depthwise_fields(),
         ),
         _pool("MaxPooling2D", "max_pooling2d", "maximum"),
         _pool("AveragePooling2D", "average_pooling2d", "average"),

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 from PIL import Image
-from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
-from PySide6.QtGui import QDropEvent, QUndoStack
+from PySide6.QtGui import QUndoStack
 
 from core.augmentation.config import PRESETS
 from core.data.shapes import generate
 from desktop.pages.augmentation_page import AugmentationPage
+from tests.desktop.drops import drop_event
 
 
 @pytest.fixture
@@ -58,15 +58,7 @@ def test_consecutive_edits_of_one_setting_merge(page):
 def test_dropping_an_image_makes_it_the_source(qtbot, page, tmp_path):
     path = tmp_path / "photo.png"
     Image.new("RGB", (20, 10), (200, 30, 30)).save(path)
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(path))])
-    event = QDropEvent(
-        QPoint(1, 1),
-        Qt.DropAction.CopyAction,
-        mime,
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
+    event = drop_event(path)
     with qtbot.waitSignal(page.rendered, timeout=60_000):
         page.dropEvent(event)
     assert page.image.shape == (10, 20, 3)

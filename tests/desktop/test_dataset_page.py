@@ -7,8 +7,8 @@ import threading
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
-from PySide6.QtGui import QDropEvent, QUndoStack
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QUndoStack
 
 from core.data.spec import DatasetSpec
 from core.errors import DatasetError
@@ -16,6 +16,7 @@ from core.layer_stack import LayerStack
 from core.presets import preset
 from desktop.pages import dataset_page
 from desktop.pages.dataset_page import DatasetPage
+from tests.desktop.drops import drop_event
 
 
 @pytest.fixture
@@ -125,15 +126,7 @@ def test_builtin_shapes_and_dropping_a_folder(qtbot, page, folder):
         page.load_spec(DatasetSpec(name="shapes", count=60))
     assert page.stack.spec.input.shape == (64, 64, 3)
     assert page.stack.spec.head.num_classes == 6
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(folder))])
-    drop = QDropEvent(
-        QPoint(5, 5),
-        Qt.DropAction.CopyAction,
-        mime,
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
+    drop = drop_event(folder)
     with qtbot.waitSignal(page.dataset_loaded, timeout=20_000) as blocker:
         page.dropEvent(drop)
     assert blocker.args[0].name == "pets"

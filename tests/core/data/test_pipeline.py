@@ -14,6 +14,18 @@ def collect(ds):
     return np.concatenate(xs), np.concatenate(ys)
 
 
+def open_all(folder):
+    """Every image in the training split (no validation or test carved out)."""
+    spec = DatasetSpec(
+        kind="folder",
+        name="m",
+        path=str(folder),
+        validation_fraction=0.0,
+        test_fraction=0.0,
+    )
+    return open_dataset(spec)
+
+
 def test_in_memory_split_resized_and_batched():
     data = open_dataset(DatasetSpec(name="shapes", count=60))
     x, y = collect(
@@ -40,14 +52,7 @@ def test_shuffle_is_seeded():
 
 
 def test_folder_pipeline_skips_bad_files_and_reports_them(messy_folder):
-    spec = DatasetSpec(
-        kind="folder",
-        name="m",
-        path=str(messy_folder),
-        validation_fraction=0.0,
-        test_fraction=0.0,
-    )
-    data = open_dataset(spec)  # header scan only: the truncated PNG is still listed
+    data = open_all(messy_folder)  # header scan only: the truncated PNG is still listed
     assert len(data.splits["train"]) == 24
     x, y = collect(make_tf_dataset(data, "train", (12, 12), 3, batch_size=5))
     assert x.shape[1:] == (12, 12, 3)
@@ -56,14 +61,7 @@ def test_folder_pipeline_skips_bad_files_and_reports_them(messy_folder):
 
 
 def test_pillow_only_files_are_decoded_faithfully(messy_folder):
-    spec = DatasetSpec(
-        kind="folder",
-        name="m",
-        path=str(messy_folder),
-        validation_fraction=0.0,
-        test_fraction=0.0,
-    )
-    data = open_dataset(spec)
+    data = open_all(messy_folder)
     paths = data.splits["train"].paths
     i = next(k for k, p in enumerate(paths) if p.endswith("cmyk.jpg"))
     single = data.splits["train"].subset(np.array([i]))
