@@ -1,0 +1,155 @@
+"""Runs: one folder per training run beside the project, kept forever unless deleted.
+
+A run folder holds what was asked (``config.json``: model, data, augmentation,
+training settings), what happened (``run.json``: epochs completed, why it
+stopped, best epoch, device, full history), the models Keras wrote
+(``best.keras``, ``last.keras``), ``history.csv``, ``evaluation.json`` and
+TensorBoard logs. Runs can be listed, compared (a table exportable as CSV) and
+deleted.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from core.errors import WorkbenchError
+from core.project import write_atomic
+
+COMPARE_COLUMNS = (
+    "run",
+    "started",
+    "epochs_run",
+    "stop_reason",
+    "best_epoch",
+    "val_accuracy",
+    "val_loss",
+    "test_accuracy",
+)
+
+
+@dataclass(frozen=True)
+class Run:
+    """A run folder and what it records."""
+
+    path: Path
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def config(self) -> dict[str, Any]:
+        return _read(self.path / "config.json")
+
+    def record(self) -> dict[str, Any]:
+        """``run.json``; empty while the run has not finished (or crashed)."""
+        return _read(self.path / "run.json")
+
+    def evaluation(self) -> dict[str, Any]:
+        return _read(self.path / "evaluation.json")
+
+    def summary_row(self) -> dict[str, Any]:
+        record, evaluation = self.record(), self.evaluation()
+        history = record.get("history", {})
+        best = record.get("best_epoch")
+        first = record.get("initial_epoch", 0)
+
+        def at_best(key: str) -> float | None:
+            values = history.get(key) or []
+            if not values:
+                return None
+            i = (
+                best - first
+                if isinstance(best, int) and 0 <= best - first < len(values)
+                else -1
+            )
+            return round(float(values[i]), 4)
+
+        return {
+            "run": self.name,
+            "started": self.config().get("started", ""),
+            "epochs_run": record.get("epochs_run", 0),
+            "stop_reason": record.get("stop_reason", "unfinished"),
+            "best_epoch": None if best is None else best + 1,
+            "val_accuracy": at_best("val_accuracy"),
+            "val_loss": at_best("val_loss"),
+            "test_accuracy": evaluation.get("accuracy"),
+        }
+
+
+class RunStore:
+    """The ``runs/`` folder of a project."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    @classmethod
+    def beside(cls, project_file: str | Path) -> RunStore:
+        """``<project name>.runs/`` next to the project file."""
+        p = Path(project_file)
+        stem = p.name.removesuffix(".cnnwb.json").removesuffix(".json")
+        return cls(p.parent / f"{stem}.runs")
+
+    def create(self, label: str, config: dict[str, Any]) -> Run:
+        """A new run folder named by time and label, with its config written."""
+        now = datetime.now(timezone.utc)
+        slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", label).strip("-") or "run"
+        path = self.root / f"{now:%Y%m%d-%H%M%S}-{slug}"
+        suffix = 1
+        while path.exists():
+            suffix += 1
+            path = self.root / f"{now:%Y%m%d-%H%M%S}-{slug}-{suffix}"
+        path.mkdir(parents=True)
+        write_atomic(
+            path / "config.json",
+            json.dumps(
+                {"started": now.isoformat(timespec="seconds"), **config}, indent=2
+            ),
+        )
+        return Run(path)
+
+    def finish(
+        self, run: Run, record: dict[str, Any], evaluation: dict[str, Any] | None = None
+    ) -> None:
+        write_atomic(run.path / "run.json", json.dumps(record, indent=2, default=str))
+        if evaluation is not None:
+            write_atomic(run.path / "evaluation.json", json.dumps(evaluation, indent=2))
+
+    def list(self) -> list[Run]:
+        """Oldest first; folders without a config are not runs and are ignored."""
+        if not self.root.is_dir():
+            return []
+        return [
+            Run(p) for p in sorted(self.root.iterdir()) if (p / "config.json").is_file()
+        ]
+
+    def compare(self, runs: list[Run] | None = None) -> list[dict[str, Any]]:
+        return [r.summary_row() for r in (runs if runs is not None else self.list())]
+
+    def export_csv(self, path: str | Path, runs: list[Run] | None = None) -> Path:
+        target = Path(path)
+        with open(target, "w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=COMPARE_COLUMNS)
+            writer.writeheader()
+            writer.writerows(self.compare(runs))
+        return target
+
+    def delete(self, run: Run) -> None:
+        if run.path.parent.resolve() != self.root.resolve():
+            raise WorkbenchError(f"{run.path} is not a run of {self.root}")
+        shutil.rmtree(run.path)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise WorkbenchError(f"{path} is damaged ({exc})") from None

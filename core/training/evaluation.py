@@ -1,0 +1,130 @@
+"""Test-set evaluation: the numbers the tutorials print, and the ones they skip.
+
+Metrics are computed in numpy from the predicted probabilities, so they are
+exact, testable without TensorFlow, and identical for a sigmoid head (one unit)
+and a softmax head.
+
+Example:
+    >>> import numpy as np
+    >>> probs = np.array([[0.9, 0.1], [0.2, 0.8]])
+    >>> e = metrics_from_probabilities(np.array([0, 1]), probs, ["a", "b"])
+    >>> e.accuracy, e.confusion
+    (1.0, [[1, 0], [0, 1]])
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ClassMetrics:
+    name: str
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Everything shown after training; ``confusion[true][predicted]`` counts."""
+
+    accuracy: float
+    top_k: int
+    top_k_accuracy: float
+    kappa: float
+    per_class: list[ClassMetrics]
+    confusion: list[list[int]]
+    misclassified: list[
+        tuple[int, int, int, float]
+    ]  # index, true, predicted, confidence
+    loss: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def as_class_probabilities(probs: np.ndarray) -> np.ndarray:
+    """One sigmoid unit becomes two columns, so every head is handled alike."""
+    probs = np.asarray(probs, dtype=np.float64)
+    if probs.ndim == 2 and probs.shape[1] == 1:
+        return np.concatenate([1 - probs, probs], axis=1)
+    return probs
+
+
+def metrics_from_probabilities(
+    y_true: np.ndarray,
+    probs: np.ndarray,
+    class_names: list[str],
+    top_k: int = 3,
+    loss: float | None = None,
+) -> Evaluation:
+    """Accuracy, top-k, per-class precision/recall/F1, Cohen's kappa, confusion."""
+    y = np.asarray(y_true, dtype=np.int64)
+    p = as_class_probabilities(probs)
+    n_classes = len(class_names)
+    predicted = p.argmax(axis=1)
+    k = max(1, min(top_k, n_classes))
+    top = np.argsort(-p, axis=1)[:, :k]
+    confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
+    np.add.at(confusion, (y, predicted), 1)
+    per_class = []
+    for c, name in enumerate(class_names):
+        tp = confusion[c, c]
+        precision = tp / confusion[:, c].sum() if confusion[:, c].sum() else 0.0
+        recall = tp / confusion[c].sum() if confusion[c].sum() else 0.0
+        f1 = (
+            2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        )
+        per_class.append(
+            ClassMetrics(
+                name,
+                float(precision),
+                float(recall),
+                float(f1),
+                int(confusion[c].sum()),
+            )
+        )
+    wrong = np.nonzero(predicted != y)[0]
+    misclassified = [
+        (int(i), int(y[i]), int(predicted[i]), float(p[i, predicted[i]])) for i in wrong
+    ]
+    misclassified.sort(key=lambda m: -m[3])  # most confident mistakes first
+    return Evaluation(
+        accuracy=float((predicted == y).mean()) if y.size else 0.0,
+        top_k=k,
+        top_k_accuracy=float((top == y[:, None]).any(axis=1).mean()) if y.size else 0.0,
+        kappa=cohen_kappa(confusion),
+        per_class=per_class,
+        confusion=confusion.tolist(),
+        misclassified=misclassified,
+        loss=loss,
+    )
+
+
+def cohen_kappa(confusion: np.ndarray) -> float:
+    """Agreement beyond chance: 1 perfect, 0 no better than guessing by frequency."""
+    total = confusion.sum()
+    if not total:
+        return 0.0
+    observed = np.trace(confusion) / total
+    expected = (confusion.sum(axis=0) * confusion.sum(axis=1)).sum() / total**2
+    return float((observed - expected) / (1 - expected)) if expected < 1 else 1.0
+
+
+def evaluate(
+    model: Any, dataset: Any, class_names: list[str], top_k: int = 3
+) -> Evaluation:
+    """Predict the whole ``(images, labels)`` tf.data set and compute the metrics."""
+    labels, probs = [], []
+    for x, y in dataset:
+        probs.append(model.predict_on_batch(x))
+        labels.append(np.asarray(y))
+    y_true = np.concatenate(labels)
+    p = np.concatenate(probs)
+    loss = float(model.evaluate(dataset, verbose=0)[0]) if model.compiled else None
+    return metrics_from_probabilities(y_true, p, class_names, top_k, loss)

@@ -1,0 +1,47 @@
+"""Run folders: create, finish, list, compare, export, delete."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from core.errors import WorkbenchError
+from core.runs import RunStore
+
+
+def test_run_lifecycle(tmp_path):
+    store = RunStore.beside(tmp_path / "digits.cnnwb.json")
+    assert store.root == tmp_path / "digits.runs"
+    assert store.list() == []
+    first = store.create("mnist convnet", {"training": {"epochs": 3}})
+    second = store.create("mnist convnet", {"training": {"epochs": 2}})
+    assert first.name != second.name
+    assert first.config()["training"] == {"epochs": 3}
+    assert first.summary_row()["stop_reason"] == "unfinished"
+    store.finish(
+        first,
+        {
+            "epochs_run": 3,
+            "stop_reason": "early stopping",
+            "best_epoch": 1,
+            "history": {"val_accuracy": [0.5, 0.9, 0.8], "val_loss": [1.0, 0.3, 0.4]},
+        },
+        {"accuracy": 0.88},
+    )
+    row = store.compare([first])[0]
+    assert row["epochs_run"] == 3
+    assert row["best_epoch"] == 2  # shown 1-based
+    assert (row["val_accuracy"], row["val_loss"], row["test_accuracy"]) == (
+        0.9,
+        0.3,
+        0.88,
+    )
+    out = store.export_csv(tmp_path / "runs.csv")
+    with open(out, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["run"] for r in rows] == [first.name, second.name]
+    store.delete(second)
+    assert [r.name for r in store.list()] == [first.name]
+    with pytest.raises(WorkbenchError, match="is not a run"):
+        RunStore(tmp_path / "other").delete(first)
