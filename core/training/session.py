@@ -1,0 +1,136 @@
+"""run_session: one training run from a project's settings, end to end, headless.
+
+Builds the model from its spec, the tf.data pipelines from the dataset, puts
+augmentation where the config says, trains with ``train``, evaluates on the
+test split, and records it all in a run folder. The desktop's worker calls this
+same function, so the GUI and a script train identically.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+from core.augmentation.config import AugmentationConfig
+from core.augmentation.pipeline import augment_dataset, build_augmenter, placement
+from core.data.dataset import Dataset, class_weights
+from core.data.pipeline import make_tf_dataset
+from core.model_builder import build_model
+from core.runs import Run, RunStore
+from core.spec import ModelSpec
+from core.training.config import TrainingConfig
+from core.training.engine import TrainingResult, make_optimizer, train
+from core.training.evaluation import Evaluation, evaluate
+from core.training.events import TrainingListener
+
+
+@dataclass
+class SessionResult:
+    result: TrainingResult
+    evaluation: Evaluation | None
+    run: Run | None
+    model: keras.Model
+
+
+def run_session(
+    spec: ModelSpec,
+    dataset: Dataset,
+    cfg: TrainingConfig,
+    augmentation: AugmentationConfig | None = None,
+    listener: TrainingListener | None = None,
+    cancel: threading.Event | None = None,
+    store: RunStore | None = None,
+    label: str = "run",
+) -> SessionResult:
+    """Train ``spec`` on ``dataset`` and evaluate it on the test split."""
+    aug = augmentation or AugmentationConfig()
+    keras.utils.set_random_seed(cfg.seed)
+    h, w, c = spec.input.shape
+    classes = dataset.num_classes
+    one_hot = aug.needs_one_hot
+    sigmoid = spec.head.units == 1
+
+    def labels_for_loss(ds: tf.data.Dataset, already_one_hot: bool) -> tf.data.Dataset:
+        if not one_hot:
+            return ds
+        if not already_one_hot:
+            ds = ds.map(lambda x, y: (x, tf.one_hot(tf.cast(y, tf.int32), classes)))
+        # One sigmoid unit predicts class 1: keep that column of the soft label.
+        return ds.map(lambda x, y: (x, y[:, 1:])) if sigmoid else ds
+
+    train_ds = make_tf_dataset(
+        dataset, "train", (h, w), c, cfg.batch_size, True, cfg.seed
+    )
+    model = build_model(spec)
+    fit_model = model
+    if aug.any_active and placement(aug) == "pipeline":
+        train_ds = augment_dataset(train_ds, aug, classes, cfg.seed, cfg.batch_size)
+    elif aug.any_active:
+        inputs = keras.Input(spec.input.shape, name="image")
+        fit_model = keras.Model(inputs, model(build_augmenter(aug, cfg.seed)(inputs)))
+    train_ds = labels_for_loss(train_ds, already_one_hot=True)
+    val_ds = None
+    if len(dataset.splits["validation"]):
+        val_ds = make_tf_dataset(dataset, "validation", (h, w), c, cfg.batch_size)
+        val_ds = labels_for_loss(val_ds, already_one_hot=False)
+    loss = _loss(sigmoid, one_hot)
+    steps = max(1, int(train_ds.cardinality().numpy()))
+    fit_model.compile(
+        optimizer=make_optimizer(cfg, steps), loss=loss, metrics=["accuracy"]
+    )
+    weights = None
+    if cfg.class_weights and not one_hot:
+        weights = class_weights(dataset.splits["train"].class_counts(classes))
+    run = store.create(label, _run_config(spec, dataset, cfg, aug)) if store else None
+    result = train(
+        fit_model,
+        train_ds,
+        val_ds,
+        cfg,
+        listener,
+        cancel,
+        run.path if run else None,
+        class_weight=weights,
+    )
+    evaluation = None
+    if len(dataset.splits["test"]):
+        test_ds = make_tf_dataset(dataset, "test", (h, w), c, cfg.batch_size)
+        model.compile(loss=_loss(sigmoid, False), metrics=["accuracy"])
+        evaluation = evaluate(model, test_ds, dataset.class_names)
+    if store and run:
+        store.finish(run, _record(result), evaluation.to_dict() if evaluation else None)
+    return SessionResult(result, evaluation, run, model)
+
+
+def _loss(sigmoid: bool, one_hot: bool) -> str:
+    if sigmoid:
+        return "binary_crossentropy"
+    return "categorical_crossentropy" if one_hot else "sparse_categorical_crossentropy"
+
+
+def _run_config(
+    spec: ModelSpec, dataset: Dataset, cfg: TrainingConfig, aug: AugmentationConfig
+) -> dict[str, Any]:
+    return {
+        "model": spec.to_dict(),
+        "dataset": {"name": dataset.name, "classes": dataset.class_names},
+        "augmentation": aug.to_dict(),
+        "training": cfg.to_dict(),
+    }
+
+
+def _record(result: TrainingResult) -> dict[str, Any]:
+    return {
+        "epochs_run": result.epochs_run,
+        "stop_reason": result.stop_reason.value,
+        "message": result.message,
+        "best_epoch": result.best_epoch,
+        "best_path": result.best_path,
+        "last_path": result.last_path,
+        "device": result.device,
+        "history": result.history,
+    }

@@ -1,0 +1,66 @@
+"""run_session: spec + data + settings in, trained model, evaluation and run out."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from core.augmentation.config import AugmentationConfig
+from core.data.load import open_dataset
+from core.data.spec import DatasetSpec
+from core.runs import RunStore
+from core.spec import HeadSpec, InputSpec, LayerSpec, ModelSpec
+from core.training.config import TrainingConfig
+from core.training.session import run_session
+
+
+def small_spec(classes: int) -> ModelSpec:
+    return ModelSpec(
+        InputSpec(32, 32, 3),
+        (
+            LayerSpec.create("Rescaling", "rescaling_1"),
+            LayerSpec.create("Conv2D", "conv2d_1", {"filters": 8, "strides": 2}),
+            LayerSpec.create("GlobalAveragePooling2D", "gap_1"),
+        ),
+        HeadSpec(classes),
+    )
+
+
+def test_session_records_a_run_and_evaluates(tmp_path):
+    keras.utils.set_random_seed(0)
+    data = open_dataset(DatasetSpec(name="shapes", count=120))
+    store = RunStore(tmp_path / "runs")
+    cfg = TrainingConfig(epochs=2, batch_size=16)
+    out = run_session(
+        small_spec(6),
+        data,
+        cfg,
+        AugmentationConfig(flip="horizontal"),
+        store=store,
+        label="tiny",
+    )
+    assert out.result.epochs_run == 2
+    assert out.evaluation is not None
+    assert np.array(out.evaluation.confusion).sum() == len(data.splits["test"])
+    [run] = store.list()
+    assert run.record()["epochs_run"] == 2
+    assert run.evaluation()["top_k"] == 3
+    loaded = keras.models.load_model(run.path / "best.keras")
+    assert loaded is not None
+
+
+def test_mixup_with_a_sigmoid_head_trains(tmp_path):
+    data = open_dataset(DatasetSpec(name="shapes", count=60))
+    # Keep two classes: circle and square.
+    for split in data.splits.values():
+        keep = np.nonzero(split.labels < 2)[0]
+        split.labels, split.images = split.labels[keep], split.images[keep]
+    data.class_names = data.class_names[:2]
+    out = run_session(
+        small_spec(2),
+        data,
+        TrainingConfig(epochs=1, batch_size=8, checkpoint=False),
+        AugmentationConfig(mixup=0.4, placement="model"),
+    )
+    assert out.result.epochs_run == 1
+    assert out.model.output_shape == (None, 1)
