@@ -27,6 +27,7 @@ from core.augmentation.config import AugmentationConfig
 from core.data.spec import DatasetSpec
 from core.errors import ProjectFormatError, WorkbenchError
 from core.spec import ModelSpec
+from core.training.config import TrainingConfig
 
 FORMAT = "cnn-workbench-project"
 SCHEMA_VERSION = 1
@@ -41,6 +42,7 @@ class Project:
     model: ModelSpec = field(default_factory=ModelSpec)
     dataset: DatasetSpec | None = None
     augmentation: AugmentationConfig = field(default_factory=AugmentationConfig)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -50,6 +52,7 @@ class Project:
             "model": self.model.to_dict(),
             "dataset": self.dataset.to_dict() if self.dataset else None,
             "augmentation": self.augmentation.to_dict(),
+            "training": self.training.to_dict(),
         }
 
     @classmethod
@@ -89,6 +92,7 @@ class Project:
             model=ModelSpec.from_dict(data.get("model")),
             dataset=dataset,
             augmentation=augmentation,
+            training=TrainingConfig.from_dict(data.get("training", {})),
         )
 
 

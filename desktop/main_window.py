@@ -34,6 +34,8 @@ from core.paths import resources_dir, user_data_dir
 from core.presets import all_presets
 from core.project import SUFFIX, Project, load_project, save_project, starter_project
 from core.recovery import clear_recovery, read_recovery, write_recovery
+from core.runs import RunStore
+from core.training.config import TrainingConfig
 from desktop import workers
 from desktop.error_dialog import show_error
 from desktop.pages.augmentation_page import AugmentationPage
@@ -71,6 +73,8 @@ class MainWindow(QMainWindow):
         self.project_name = "Untitled"
         self.dataset_spec: DatasetSpec | None = None
         self.augmentation = AugmentationConfig()
+        self.training = TrainingConfig()
+        self.training_page = None  # built after the first paint, like the Data page
 
         self.pages = QStackedWidget()
         self.navigation = QListWidget()
@@ -172,8 +176,40 @@ class MainWindow(QMainWindow):
             page.spec_changed.connect(self._on_data_page_spec_changed)
             page.dataset_loaded.connect(self.augmentation_page.set_dataset)
             page.image_picked.connect(self.augmentation_page.set_image)
+            self._build_training_page()
             self.data_page = page
         return self.data_page
+
+    def _build_training_page(self) -> None:
+        from desktop.pages.training_page import TrainingPage
+
+        page = TrainingPage(
+            spec=lambda: self.stack.spec,
+            dataset=lambda: self.data_page.dataset() if self.data_page else None,
+            augmentation=lambda: self.augmentation,
+            store=self.run_store,
+            undo_stack=self.undo_stack,
+        )
+        page.setObjectName("trainingPage")
+        page.apply_config(self.training, emit=False)
+        page.config_changed.connect(self._on_training_config_changed)
+        placeholder = self.pages.widget(3)
+        self.pages.insertWidget(3, page)
+        self.pages.removeWidget(placeholder)
+        placeholder.deleteLater()
+        if self.navigation.currentRow() == 3:
+            self.pages.setCurrentIndex(3)
+        self.training_page = page
+
+    def run_store(self) -> RunStore:
+        """Runs live beside the project file; unsaved projects use the data folder."""
+        if self.path is not None:
+            return RunStore.beside(self.path)
+        return RunStore(user_data_dir() / "runs" / "untitled")
+
+    @Slot(object)
+    def _on_training_config_changed(self, config: TrainingConfig) -> None:
+        self.training = config
 
     @Slot(object)
     def _on_data_page_spec_changed(self, spec: DatasetSpec) -> None:
@@ -255,6 +291,7 @@ class MainWindow(QMainWindow):
             model=self.stack.spec,
             dataset=self.dataset_spec,
             augmentation=self.augmentation,
+            training=self.training,
         )
 
     def is_dirty(self) -> bool:
@@ -280,6 +317,9 @@ class MainWindow(QMainWindow):
         self.dataset_spec = project.dataset
         self.augmentation = project.augmentation
         self.augmentation_page.apply_config(project.augmentation, emit=False)
+        self.training = project.training
+        if self.training_page is not None:
+            self.training_page.apply_config(project.training, emit=False)
         self.undo_stack.clear()
         if self.data_page is not None:
             self.data_page.set_spec(project.dataset)
@@ -320,6 +360,14 @@ class MainWindow(QMainWindow):
             "Restore unsaved work?",
             "CNN Workbench did not close normally last time.\n"
             f"An autosaved project from {saved_at} was found. Restore it?",
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _ask_stop_training(self) -> bool:
+        answer = QMessageBox.question(
+            self,
+            "Training is running",
+            "Stop training and close? The best model so far and the history are kept.",
         )
         return answer == QMessageBox.StandardButton.Yes
 
@@ -380,12 +428,18 @@ class MainWindow(QMainWindow):
         self.navigation.setCurrentRow(int(self.settings.value("window/page", 0)))
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        training = self.training_page is not None and self.training_page.is_running()
+        if training and not self._ask_stop_training():
+            event.ignore()
+            return
         if not self.confirm_discard():
             event.ignore()
             return
         if self.data_page is not None:
             self.data_page.shutdown()
         self.augmentation_page.shutdown()
+        if self.training_page is not None:
+            self.training_page.shutdown()
         workers.stop_all()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())

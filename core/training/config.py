@@ -6,8 +6,11 @@ Plain data (no Keras import) so the GUI can edit and validate it instantly;
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
+
+from core.errors import ProjectFormatError
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop", "adamw")
 SCHEDULES = ("none", "plateau", "cosine")
@@ -68,3 +71,30 @@ class TrainingConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "training") -> TrainingConfig:
+        """Parse a project's training section; ProjectFormatError names the field."""
+        if not isinstance(data, Mapping):
+            raise ProjectFormatError(where, "missing or not an object")
+        defaults = cls().to_dict()
+        for key, value in data.items():
+            if key not in defaults:
+                raise ProjectFormatError(f"{where}.{key}", "unknown setting")
+            expected = type(defaults[key])
+            ok = isinstance(value, expected) and not (
+                isinstance(value, bool) and expected is not bool
+            )
+            if (
+                expected is float
+                and isinstance(value, int)
+                and not isinstance(value, bool)
+            ):
+                ok = True
+            if not ok:
+                raise ProjectFormatError(f"{where}.{key}", f"wrong type: {value!r}")
+        config = cls(**{**defaults, **data})
+        problems = config.problems()
+        if problems:
+            raise ProjectFormatError(f"{where}.{problems[0][0]}", problems[0][1])
+        return config

@@ -1,0 +1,368 @@
+"""TrainingPage: settings, Start/Stop, live progress and curves, test results.
+
+The run itself is ``core.training.session.run_session`` on a worker thread; a
+small bridge turns its listener calls into Qt signals. Stop sets the cancel
+Event, which the core checks after every batch. One run at a time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import replace
+
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.augmentation.config import AugmentationConfig
+from core.data.dataset import Dataset
+from core.runs import RunStore
+from core.spec import ModelSpec
+from core.summary import summarize
+from core.training.config import OPTIMIZERS, SCHEDULES, TrainingConfig
+from desktop.widgets.training_chart import TrainingChart
+from desktop.workers import FunctionWorker
+
+
+class TrainingBridge(QObject):
+    """A core TrainingListener whose calls (on the worker thread) become signals."""
+
+    began = Signal(int, int)
+    batch_ended = Signal(int, int, object)
+    epoch_ended = Signal(int, object)
+
+    def on_train_begin(self, total_epochs: int, steps_per_epoch: int) -> None:
+        self.began.emit(total_epochs, steps_per_epoch)
+
+    def on_batch_end(self, epoch: int, batch: int, logs: dict[str, float]) -> None:
+        self.batch_ended.emit(epoch, batch, dict(logs))
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
+        self.epoch_ended.emit(epoch, dict(logs))
+
+
+class SetTrainingConfig(QUndoCommand):
+    """An edit of the training settings; consecutive edits merge into one step."""
+
+    ID = 3001
+
+    def __init__(self, page: TrainingPage, new: TrainingConfig) -> None:
+        super().__init__("Change training settings")
+        self.page, self.old, self.new = page, page.config, new
+
+    def id(self) -> int:
+        return self.ID
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, SetTrainingConfig):
+            return False
+        self.new = other.new
+        return True
+
+    def redo(self) -> None:
+        self.page.apply_config(self.new)
+
+    def undo(self) -> None:
+        self.page.apply_config(self.old)
+
+
+class TrainingPage(QWidget):
+    """Everything about one training run; the window supplies what to train."""
+
+    finished = Signal(object)  # core.training.session.SessionResult
+    failed = Signal(str)
+    config_changed = Signal(object)  # TrainingConfig
+
+    def __init__(
+        self,
+        spec: Callable[[], ModelSpec],
+        dataset: Callable[[], Dataset | None],
+        augmentation: Callable[[], AugmentationConfig],
+        store: Callable[[], RunStore],
+        undo_stack: QUndoStack,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.undo_stack = undo_stack
+        self._spec, self._dataset, self._augmentation, self._store = (
+            spec,
+            dataset,
+            augmentation,
+            store,
+        )
+        self.config = TrainingConfig()
+        self.worker: FunctionWorker | None = None
+        self.bridge = TrainingBridge(self)
+        self.bridge.began.connect(self._on_bridge_began)
+        self.bridge.batch_ended.connect(self._on_bridge_batch_ended)
+        self.bridge.epoch_ended.connect(self._on_bridge_epoch_ended)
+        self._steps = 1
+        self._total = 1
+        self._started_at = 0.0
+
+        self.optimizer = QComboBox()
+        self.optimizer.addItems(OPTIMIZERS)
+        self.learning_rate = QDoubleSpinBox()
+        self.learning_rate.setDecimals(6)
+        self.learning_rate.setRange(0.000001, 1.0)
+        self.learning_rate.setSingleStep(0.0001)
+        self.schedule = QComboBox()
+        self.schedule.addItems(SCHEDULES)
+        self.batch_size = _spin(1, 4096)
+        self.epochs = _spin(1, 10_000)
+        self.early_stopping = QCheckBox("Early stopping on val_loss, patience")
+        self.patience = _spin(0, 1000)
+        self.checkpoint = QCheckBox("Keep the best model (val_accuracy)")
+        self.class_weights = QCheckBox("Balance classes with class weights")
+        form = QFormLayout()
+        form.addRow("Optimizer", self.optimizer)
+        form.addRow("Learning rate", self.learning_rate)
+        form.addRow("Schedule", self.schedule)
+        form.addRow("Batch size", self.batch_size)
+        form.addRow("Epochs", self.epochs)
+        stopping = QHBoxLayout()
+        stopping.addWidget(self.early_stopping)
+        stopping.addWidget(self.patience)
+        form.addRow(stopping)
+        form.addRow(self.checkpoint)
+        form.addRow(self.class_weights)
+        settings = QGroupBox("Settings")
+        settings.setLayout(form)
+
+        self.start_button = QPushButton("Start training")
+        self.start_button.setShortcut("Ctrl+Return")
+        self.start_button.setToolTip("Train on the loaded dataset (Ctrl+Return)")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("Stop after the current batch (Esc)")
+        self.stop_button.setShortcut("Esc")
+        self.progress = QProgressBar()
+        self.status = QLabel("Load a dataset on the Data page, then start.")
+        self.status.setWordWrap(True)
+        self.results = QLabel()
+        self.results.setWordWrap(True)
+        self.chart = TrainingChart()
+
+        left = QVBoxLayout()
+        left.addWidget(settings)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.start_button)
+        buttons.addWidget(self.stop_button)
+        left.addLayout(buttons)
+        left.addWidget(self.progress)
+        left.addWidget(self.status)
+        left.addWidget(self.results)
+        left.addStretch(1)
+        panel = QWidget()
+        panel.setLayout(left)
+        panel.setFixedWidth(340)
+        layout = QHBoxLayout(self)
+        layout.addWidget(panel)
+        layout.addWidget(self.chart, 1)
+
+        self.apply_config(self.config, emit=False)
+        for w in (self.optimizer, self.schedule):
+            w.currentTextChanged.connect(self._on_form_changed)
+        for w in (self.learning_rate, self.batch_size, self.epochs, self.patience):
+            w.valueChanged.connect(self._on_form_changed)
+        for w in (self.early_stopping, self.checkpoint, self.class_weights):
+            w.toggled.connect(self._on_form_changed)
+        self.start_button.clicked.connect(self.start)
+        self.stop_button.clicked.connect(self.stop)
+        self._set_running(False)
+
+    # ------------------------------------------------------------------ api
+    def apply_config(self, config: TrainingConfig, emit: bool = True) -> None:
+        """Show ``config`` (no undo entry); tells the window unless ``emit`` is off."""
+        self.config = config
+        widgets = (
+            self.optimizer,
+            self.learning_rate,
+            self.schedule,
+            self.batch_size,
+            self.epochs,
+            self.early_stopping,
+            self.patience,
+            self.checkpoint,
+            self.class_weights,
+        )
+        for w in widgets:
+            w.blockSignals(True)
+        self.optimizer.setCurrentText(config.optimizer)
+        self.learning_rate.setValue(config.learning_rate)
+        self.schedule.setCurrentText(config.schedule)
+        self.batch_size.setValue(config.batch_size)
+        self.epochs.setValue(config.epochs)
+        self.early_stopping.setChecked(config.early_stopping)
+        self.patience.setValue(config.patience)
+        self.checkpoint.setChecked(config.checkpoint)
+        self.class_weights.setChecked(config.class_weights)
+        for w in widgets:
+            w.blockSignals(False)
+        if emit:
+            self.config_changed.emit(config)
+
+    def is_running(self) -> bool:
+        return self.worker is not None
+
+    def start(self) -> None:
+        """Check what would make the run fail at once, then train off-thread."""
+        if self.worker is not None:
+            return
+        spec, dataset = self._spec(), self._dataset()
+        problem = _problem(spec, dataset)
+        if problem:
+            self.status.setText(f"<span style='color:#c62828'>{problem}</span>")
+            self.failed.emit(problem)
+            return
+        cfg, aug, store = self.config, self._augmentation(), self._store()
+        bridge = self.bridge
+
+        def job(progress, cancel):
+            from core.training.session import run_session
+
+            return run_session(
+                spec, dataset, cfg, aug, bridge, cancel, store, spec.name
+            )
+
+        self.chart.clear()
+        self.results.clear()
+        self.worker = FunctionWorker(job)
+        self.worker.finished.connect(self._on_worker_finished)
+        self.worker.failed.connect(self._on_worker_failed)
+        self._set_running(True)
+        self.status.setText("Preparing (the first run loads TensorFlow)…")
+        self.progress.setRange(0, 0)
+        self.worker.start()
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.request_stop()
+            self.status.setText("Stopping after the current batch…")
+            self.stop_button.setEnabled(False)
+
+    def shutdown(self) -> None:
+        if self.worker is not None:
+            self.worker.request_stop()
+            self.worker.wait(30_000)
+
+    # ---------------------------------------------------------------- slots
+    @Slot()
+    def _on_form_changed(self) -> None:
+        new = replace(
+            self.config,
+            optimizer=self.optimizer.currentText(),
+            learning_rate=self.learning_rate.value(),
+            schedule=self.schedule.currentText(),
+            batch_size=self.batch_size.value(),
+            epochs=self.epochs.value(),
+            early_stopping=self.early_stopping.isChecked(),
+            patience=self.patience.value(),
+            checkpoint=self.checkpoint.isChecked(),
+            class_weights=self.class_weights.isChecked(),
+        )
+        self.undo_stack.push(SetTrainingConfig(self, new))
+
+    @Slot(int, int)
+    def _on_bridge_began(self, total: int, steps: int) -> None:
+        self._total, self._steps = total, max(steps, 1)
+        self._started_at = time.monotonic()
+        self.progress.setRange(0, total * self._steps)
+
+    @Slot(int, int, object)
+    def _on_bridge_batch_ended(self, epoch: int, batch: int, logs: dict) -> None:
+        done = epoch * self._steps + batch + 1
+        self.progress.setValue(done)
+        self.chart.add_batch(epoch, batch, self._steps, logs)
+        elapsed = time.monotonic() - self._started_at
+        eta = elapsed / max(done, 1) * (self._total * self._steps - done)
+        self.status.setText(
+            f"epoch {epoch + 1}/{self._total} · batch {batch + 1}/{self._steps} · "
+            f"{_clock(elapsed)} elapsed · about {_clock(eta)} left · "
+            f"loss {logs.get('loss', float('nan')):.4f}"
+        )
+
+    @Slot(int, object)
+    def _on_bridge_epoch_ended(self, epoch: int, logs: dict) -> None:
+        self.chart.add_epoch(epoch, logs)
+
+    @Slot(object)
+    def _on_worker_finished(self, session) -> None:
+        self.worker = None
+        self._set_running(False)
+        result, evaluation = session.result, session.evaluation
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1)
+        why = result.stop_reason.value + (
+            f": {result.message}" if result.message else ""
+        )
+        best = (
+            ""
+            if result.best_epoch is None
+            else f" · best epoch {result.best_epoch + 1}"
+        )
+        self.status.setText(
+            f"{result.epochs_run} epochs on {result.device} · {why}{best}"
+        )
+        if evaluation is not None:
+            e = evaluation
+            saved = f"<br>run saved in {session.run.path}" if session.run else ""
+            self.results.setText(
+                f"<b>Test accuracy {e.accuracy:.3f}</b> · top-{e.top_k} "
+                f"{e.top_k_accuracy:.3f} · Cohen's kappa {e.kappa:.3f}{saved}"
+            )
+        self.finished.emit(session)
+
+    @Slot(str, str)
+    def _on_worker_failed(self, message: str, details: str) -> None:
+        self.worker = None
+        self._set_running(False)
+        self.progress.setRange(0, 1)
+        self.status.setText(
+            f"<span style='color:#c62828'>Training failed: {message}</span>"
+        )
+        self.failed.emit(message)
+
+    def _set_running(self, running: bool) -> None:
+        self.start_button.setEnabled(not running)
+        self.stop_button.setEnabled(running)
+
+
+def _problem(spec: ModelSpec, dataset: Dataset | None) -> str | None:
+    if dataset is None:
+        return "No dataset is loaded: open the Data page and load one first."
+    errors = summarize(spec).errors
+    if errors:
+        _, name, message = errors[0]
+        return f"The model is not valid ({name}: {message}); fix it on the Model page."
+    if spec.head.num_classes != dataset.num_classes:
+        return (
+            f"The model classifies {spec.head.num_classes} classes but {dataset.name} "
+            f"has {dataset.num_classes}: set the classes on the Model page or reload "
+            "the data."
+        )
+    return None
+
+
+def _clock(seconds: float) -> str:
+    m, s = divmod(int(seconds), 60)
+    return f"{m}:{s:02d}"
+
+
+def _spin(low: int, high: int) -> QSpinBox:
+    spin = QSpinBox()
+    spin.setRange(low, high)
+    return spin

@@ -1,0 +1,106 @@
+"""TrainingChart: live loss and accuracy curves, per epoch and per batch.
+
+Logs are appended to plain lists as they arrive; the curves are redrawn by a
+timer at most 20 times a second, with clip-to-view and downsampling on the
+dense batch curves, so 100,000 batches stay smooth.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer, Slot
+from PySide6.QtWidgets import QHBoxLayout, QWidget
+
+SERIES = {
+    "loss": ("loss", "#3b6ea8"),
+    "val_loss": ("loss", "#d9822b"),
+    "accuracy": ("accuracy", "#3b6ea8"),
+    "val_accuracy": ("accuracy", "#d9822b"),
+}
+
+
+class TrainingChart(QWidget):
+    """Loss and accuracy plots; ``epochs[key]`` and ``batches[key]`` hold the data."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plots = {}
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for name in ("loss", "accuracy"):
+            plot = pg.PlotWidget(background="w", title=name)
+            plot.showGrid(x=True, y=True, alpha=0.2)
+            plot.setLabel("bottom", "epoch")
+            plot.addLegend(offset=(-10, 10))
+            layout.addWidget(plot)
+            self.plots[name] = plot
+        self.epoch_curves = {}
+        self.batch_curves = {}
+        for key, (plot, colour) in SERIES.items():
+            p = self.plots[plot]
+            self.epoch_curves[key] = p.plot(
+                pen=pg.mkPen(colour, width=2),
+                symbol="o",
+                symbolSize=5,
+                symbolBrush=colour,
+                name=key,
+            )
+            if not key.startswith("val_"):
+                curve = p.plot(pen=pg.mkPen(colour + "55", width=1))
+                curve.setClipToView(True)
+                curve.setDownsampling(auto=True, method="mean")
+                self.batch_curves[key] = curve
+        self.best_line = pg.InfiniteLine(
+            angle=90, pen=pg.mkPen("#4c9a5b", style=pg.QtCore.Qt.PenStyle.DashLine)
+        )
+        self.plots["loss"].addItem(self.best_line)
+        self.best_line.hide()
+        self.clear()
+        self._dirty = False
+        self._timer = QTimer(self)
+        self._timer.setInterval(50)  # at most 20 redraws a second
+        self._timer.timeout.connect(self._redraw)
+        self._timer.start()
+
+    def clear(self) -> None:
+        self.epochs: dict[str, list[float]] = {k: [] for k in SERIES}
+        self.epoch_x: list[float] = []
+        self.batches: dict[str, list[float]] = {k: [] for k in self.batch_curves}
+        self.batch_x: list[float] = []
+        self.best_line.hide()
+        self._dirty = True
+
+    def add_epoch(self, epoch: int, logs: dict[str, float]) -> None:
+        self.epoch_x.append(epoch + 1)
+        for key in SERIES:
+            self.epochs[key].append(logs.get(key, np.nan))
+        losses = (
+            self.epochs["val_loss"]
+            if logs.get("val_loss") is not None
+            else self.epochs["loss"]
+        )
+        if losses and not np.all(np.isnan(losses)):
+            self.best_line.setValue(self.epoch_x[int(np.nanargmin(losses))])
+            self.best_line.show()
+        self._dirty = True
+
+    def add_batch(
+        self, epoch: int, batch: int, steps: int, logs: dict[str, float]
+    ) -> None:
+        self.batch_x.append(epoch + (batch + 1) / max(steps, 1))
+        for key in self.batches:
+            self.batches[key].append(logs.get(key, np.nan))
+        self._dirty = True
+
+    @Slot()
+    def _redraw(self) -> None:
+        if not self._dirty:
+            return
+        self._dirty = False
+        x = np.asarray(self.epoch_x)
+        for key, curve in self.epoch_curves.items():
+            curve.setData(x, np.asarray(self.epochs[key]))
+        bx = np.asarray(self.batch_x)
+        for key, curve in self.batch_curves.items():
+            curve.setData(bx, np.asarray(self.batches[key]))

@@ -1,0 +1,110 @@
+"""The Training page: signals in order, Stop mid-run, failures shown, curves."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtGui import QUndoStack
+
+from core.augmentation.config import AugmentationConfig
+from core.data.load import open_dataset
+from core.data.spec import DatasetSpec
+from core.runs import RunStore
+from core.spec import HeadSpec, InputSpec, LayerSpec, ModelSpec
+from core.training.config import TrainingConfig
+from desktop.pages.training_page import TrainingPage
+
+SPEC = ModelSpec(
+    InputSpec(32, 32, 3),
+    (
+        LayerSpec.create("Rescaling", "rescaling_1"),
+        LayerSpec.create("Conv2D", "conv2d_1", {"filters": 4, "strides": 2}),
+        LayerSpec.create("GlobalAveragePooling2D", "gap_1"),
+    ),
+    HeadSpec(6),
+)
+
+
+@pytest.fixture(scope="module")
+def shapes():
+    return open_dataset(DatasetSpec(name="shapes", count=120))
+
+
+@pytest.fixture
+def page(qtbot, tmp_path, shapes):
+    state = {"spec": SPEC, "dataset": shapes}
+    p = TrainingPage(
+        spec=lambda: state["spec"],
+        dataset=lambda: state["dataset"],
+        augmentation=AugmentationConfig,
+        store=lambda: RunStore(tmp_path / "runs"),
+        undo_stack=QUndoStack(),
+    )
+    p.state = state
+    qtbot.addWidget(p)
+    p.apply_config(TrainingConfig(epochs=2, batch_size=16))
+    yield p
+    p.shutdown()
+
+
+def test_start_emits_in_order_and_the_chart_holds_the_logs(qtbot, page):
+    order = []
+    page.bridge.began.connect(lambda *a: order.append("began"))
+    page.bridge.epoch_ended.connect(lambda e, logs: order.append(("epoch", e)))
+    page.finished.connect(lambda s: order.append("finished"))
+    with qtbot.waitSignal(page.finished, timeout=120_000) as blocker:
+        page.start_button.click()
+    assert order == ["began", ("epoch", 0), ("epoch", 1), "finished"]
+    session = blocker.args[0]
+    history = session.result.history
+    assert page.chart.epochs["loss"] == pytest.approx(history["loss"])
+    assert page.chart.epochs["val_accuracy"] == pytest.approx(history["val_accuracy"])
+    assert "Test accuracy" in page.results.text()
+    assert page.start_button.isEnabled()
+    assert not page.stop_button.isEnabled()
+
+
+def test_stop_mid_run(qtbot, page):
+    page.apply_config(TrainingConfig(epochs=50, batch_size=4))
+    page.bridge.batch_ended.connect(lambda *a: page.stop())
+    with qtbot.waitSignal(page.finished, timeout=120_000) as blocker:
+        page.start()
+    result = blocker.args[0].result
+    assert result.cancelled
+    assert result.epochs_run < 50
+    assert "cancelled" in page.status.text()
+
+
+def test_a_failing_run_is_reported(qtbot, page):
+    page.state["dataset"] = None
+    with qtbot.waitSignal(page.failed, timeout=5_000) as blocker:
+        page.start()
+    assert "No dataset is loaded" in blocker.args[0]
+    page.state["spec"] = ModelSpec(SPEC.input, SPEC.layers, HeadSpec(3))
+    page.state["dataset"] = open_dataset(DatasetSpec(name="shapes", count=60))
+    with qtbot.waitSignal(page.failed, timeout=5_000) as blocker:
+        page.start()
+    assert "classifies 3 classes but shapes has 6" in blocker.args[0]
+
+
+def test_settings_edits_are_undoable(page):
+    page.epochs.setValue(7)
+    page.epochs.setValue(9)
+    assert page.config.epochs == 9
+    assert page.undo_stack.count() == 1
+    page.undo_stack.undo()
+    assert page.config.epochs == 2
+    assert page.epochs.value() == 2
+
+
+def test_an_error_inside_the_run_reaches_the_page(qtbot, page, monkeypatch):
+    import core.training.session as session
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("out of memory while allocating a batch")
+
+    monkeypatch.setattr(session, "run_session", boom)
+    with qtbot.waitSignal(page.failed, timeout=30_000) as blocker:
+        page.start()
+    assert "out of memory" in blocker.args[0]
+    assert "Training failed" in page.status.text()
+    assert page.start_button.isEnabled()
