@@ -47,7 +47,9 @@ class TrainingChart(QWidget):
                 name=key,
             )
             if not key.startswith("val_"):
-                curve = p.plot(pen=pg.mkPen(colour + "55", width=1))
+                # connect="finite": a NaN at each epoch end breaks the line, since
+                # Keras's batch logs are running means that restart every epoch.
+                curve = p.plot(pen=pg.mkPen(colour + "55", width=1), connect="finite")
                 curve.setClipToView(True)
                 curve.setDownsampling(auto=True, method="mean")
                 self.batch_curves[key] = curve
@@ -73,6 +75,10 @@ class TrainingChart(QWidget):
 
     def add_epoch(self, epoch: int, logs: dict[str, float]) -> None:
         self.epoch_x.append(epoch + 1)
+        if self.batch_x:
+            self.batch_x.append(epoch + 1)
+            for values in self.batches.values():
+                values.append(np.nan)
         for key in SERIES:
             self.epochs[key].append(logs.get(key, np.nan))
         losses = (
