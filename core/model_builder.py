@@ -22,8 +22,12 @@ if TYPE_CHECKING:
     import keras
 
 
-def build_model(spec: ModelSpec) -> keras.Model:
+def build_model(spec: ModelSpec, float32_output: bool = False) -> keras.Model:
     """Return an uncompiled ``keras.Model`` for ``spec``.
+
+    ``float32_output`` keeps the classifier in float32 under a mixed-precision
+    policy, as the Keras guide advises: a float16 softmax loses small
+    probabilities and makes the loss unstable.
 
     Raises:
         SpecError: the spec is invalid; the message names the first bad layer
@@ -39,7 +43,10 @@ def build_model(spec: ModelSpec) -> keras.Model:
 
     inputs = keras.Input(shape=spec.input.shape, name=INPUT_NAME)
     x = inputs
-    for layer in (*spec.layers, spec.head.layer()):
-        cls = getattr(keras.layers, layer.class_name)
-        x = cls(**layer.keras_config())(x)
+    head = spec.head.layer()
+    for layer in (*spec.layers, head):
+        config = layer.keras_config()
+        if layer is head and float32_output:
+            config["dtype"] = "float32"
+        x = getattr(keras.layers, layer.class_name)(**config)(x)
     return keras.Model(inputs, x, name=spec.name)

@@ -67,16 +67,18 @@ class ListenerCallback(keras.callbacks.Callback):
         self._last_sent = 0.0  # a new epoch's first batch always reaches the GUI
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        values = _floats(logs)
-        loss = values.get("loss")
-        if loss is not None and not math.isfinite(loss):
-            raise Diverged(self.epoch, batch)
+        # Runs after every batch and Keras waits for it, so the common path is
+        # one Event check and one float; the full logs are converted only when
+        # they are forwarded (bench/training_overhead.py measures the cost).
         if self.cancel.is_set():
             raise TrainingCancelled
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            raise Diverged(self.epoch, batch)
         now = time.monotonic()
         if now - self._last_sent >= self.min_interval_s:
             self._last_sent = now
-            self.listener.on_batch_end(self.epoch, batch, values)
+            self.listener.on_batch_end(self.epoch, batch, _floats(logs))
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         values = _floats(logs)

@@ -44,6 +44,7 @@ class TrainingConfig:
     backup_and_restore: bool = True
     csv_logger: bool = True
     tensorboard: bool = False
+    mixed_precision: bool = False
 
     def problems(self) -> list[tuple[str, str]]:
         """``(field, reason)`` for every invalid setting."""

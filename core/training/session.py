@@ -23,6 +23,7 @@ from core.model_builder import build_model
 from core.runs import Run, RunStore
 from core.spec import ModelSpec
 from core.training.config import TrainingConfig
+from core.training.device import configure
 from core.training.engine import TrainingResult, make_optimizer, train
 from core.training.evaluation import Evaluation, evaluate
 from core.training.events import TrainingListener
@@ -65,13 +66,10 @@ def run_session(
     train_ds = make_tf_dataset(
         dataset, "train", (h, w), c, cfg.batch_size, True, cfg.seed
     )
-    model = build_model(spec)
-    fit_model = model
-    if aug.any_active and placement(aug) == "pipeline":
+    device = configure(cfg.mixed_precision)
+    in_model = aug.any_active and placement(aug) == "model"
+    if aug.any_active and not in_model:
         train_ds = augment_dataset(train_ds, aug, classes, cfg.seed, cfg.batch_size)
-    elif aug.any_active:
-        inputs = keras.Input(spec.input.shape, name="image")
-        fit_model = keras.Model(inputs, model(build_augmenter(aug, cfg.seed)(inputs)))
     train_ds = labels_for_loss(train_ds, already_one_hot=True)
     val_ds = None
     if len(dataset.splits["validation"]):
@@ -79,9 +77,17 @@ def run_session(
         val_ds = labels_for_loss(val_ds, already_one_hot=False)
     loss = _loss(sigmoid, one_hot)
     steps = max(1, int(train_ds.cardinality().numpy()))
-    fit_model.compile(
-        optimizer=make_optimizer(cfg, steps), loss=loss, metrics=["accuracy"]
-    )
+    with device.strategy.scope():
+        model = build_model(spec, float32_output=device.mixed_precision)
+        fit_model = model
+        if in_model:
+            inputs = keras.Input(spec.input.shape, name="image")
+            fit_model = keras.Model(
+                inputs, model(build_augmenter(aug, cfg.seed)(inputs))
+            )
+        fit_model.compile(
+            optimizer=make_optimizer(cfg, steps), loss=loss, metrics=["accuracy"]
+        )
     weights = None
     if cfg.class_weights and not one_hot:
         weights = class_weights(dataset.splits["train"].class_counts(classes))
@@ -96,6 +102,7 @@ def run_session(
         run.path if run else None,
         class_weight=weights,
     )
+    result.device = device.description
     evaluation = None
     if len(dataset.splits["test"]):
         test_ds = make_tf_dataset(dataset, "test", (h, w), c, cfg.batch_size)

@@ -279,6 +279,7 @@ class TrainingPage(QWidget):
     @Slot(int, int)
     def _on_bridge_began(self, total: int, steps: int) -> None:
         self._total, self._steps = total, max(steps, 1)
+        self.chart.begin(total)
         self._started_at = time.monotonic()
         self.progress.setRange(0, total * self._steps)
 

@@ -1,0 +1,103 @@
+"""Event-loop stalls while training: does the GUI stay responsive?
+
+Run on purpose: ``python bench/gui_latency.py [--epochs N]`` (offscreen by
+default). It shows the Training page, trains the ``shapes-starter`` preset on
+the built-in shapes dataset, and a 5 ms QTimer timestamps every turn of the
+GUI event loop from the first batch to the end of the run (TensorFlow is
+already loaded, as the issue specifies). A stall is the time between two turns
+beyond the timer interval; the largest one is printed as ``max stall: N ms``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+INTERVAL_S = 0.005
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=3)
+    args = parser.parse_args()
+
+    import tensorflow  # noqa: F401  (loaded up front: its import pause is excluded)
+    from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QUndoStack
+    from PySide6.QtWidgets import QApplication
+
+    from core.augmentation.config import AugmentationConfig
+    from core.data.load import open_dataset
+    from core.data.spec import DatasetSpec
+    from core.presets import preset
+    from core.runs import RunStore
+    from core.training.config import TrainingConfig
+    from desktop.gc_guard import GuiThreadCollector
+    from desktop.pages.training_page import TrainingPage
+
+    app = QApplication([])
+    GuiThreadCollector(app)
+    data = open_dataset(DatasetSpec(name="shapes"))
+    store = RunStore(
+        os.path.join(os.environ.get("TMPDIR", "/tmp"), "cnnwb-latency-runs")
+    )
+    page = TrainingPage(
+        spec=lambda: preset("shapes-starter"),
+        dataset=lambda: data,
+        augmentation=AugmentationConfig,
+        store=lambda: store,
+        undo_stack=QUndoStack(),
+    )
+    page.resize(1280, 800)
+    page.show()
+    page.apply_config(TrainingConfig(epochs=args.epochs), emit=False)
+
+    gaps: list[float] = []
+    state = {"measuring": False, "last": time.perf_counter(), "batches": 0}
+
+    def tick() -> None:
+        now = time.perf_counter()
+        if state["measuring"]:
+            gaps.append(now - state["last"])
+        state["last"] = now
+
+    def first_batch(*_args: object) -> None:
+        state["batches"] += 1
+        if not state["measuring"]:
+            state["measuring"], state["last"] = True, time.perf_counter()
+
+    def done(session: object) -> None:
+        state["measuring"] = False
+        app.quit()
+
+    timer = QTimer()
+    timer.setInterval(int(INTERVAL_S * 1000))
+    timer.timeout.connect(tick)
+    timer.start()
+    page.bridge.batch_ended.connect(first_batch)
+    page.finished.connect(done)
+    page.failed.connect(lambda message: (print("failed:", message), app.quit()))
+    start = time.perf_counter()
+    QTimer.singleShot(0, page.start)
+    app.exec()
+    page.shutdown()
+    stalls = [max(0.0, g - INTERVAL_S) * 1000 for g in gaps]
+    print(
+        f"trained {args.epochs} epochs in {time.perf_counter() - start:.1f} s; "
+        f"{state['batches']} batch updates reached the GUI; {len(gaps)} loop turns"
+    )
+    print(
+        f"median stall: {statistics.median(stalls):.1f} ms; "
+        f"99th percentile: {sorted(stalls)[int(len(stalls) * 0.99)]:.1f} ms"
+    )
+    print(f"max stall: {max(stalls):.0f} ms")
+    os._exit(0)  # skip TF/PySide finalization, as the app does
+
+
+if __name__ == "__main__":
+    main()
