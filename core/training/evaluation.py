@@ -39,9 +39,9 @@ class Evaluation:
     kappa: float
     per_class: list[ClassMetrics]
     confusion: list[list[int]]
-    misclassified: list[
-        tuple[int, int, int, float]
-    ]  # index, true, predicted, confidence
+    # (index, true, predicted, confidence), the most confident mistakes first
+    misclassified: list[tuple[int, int, int, float]]
+    predicted: list[int]  # per test image, so any confusion cell can list its images
     loss: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -102,6 +102,7 @@ def metrics_from_probabilities(
         per_class=per_class,
         confusion=confusion.tolist(),
         misclassified=misclassified,
+        predicted=predicted.tolist(),
         loss=loss,
     )
 

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSpinBox,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +35,7 @@ from core.runs import RunStore
 from core.spec import ModelSpec
 from core.summary import summarize
 from core.training.config import OPTIMIZERS, SCHEDULES, TrainingConfig
+from desktop.widgets.evaluation_view import EvaluationView
 from desktop.widgets.training_chart import TrainingChart
 from desktop.workers import FunctionWorker
 
@@ -128,6 +130,7 @@ class TrainingPage(QWidget):
         self.patience = _spin(0, 1000)
         self.checkpoint = QCheckBox("Keep the best model (val_accuracy)")
         self.class_weights = QCheckBox("Balance classes with class weights")
+        self.mixed_precision = QCheckBox("Mixed precision (GPU only)")
         form = QFormLayout()
         form.addRow("Optimizer", self.optimizer)
         form.addRow("Learning rate", self.learning_rate)
@@ -140,6 +143,7 @@ class TrainingPage(QWidget):
         form.addRow(stopping)
         form.addRow(self.checkpoint)
         form.addRow(self.class_weights)
+        form.addRow(self.mixed_precision)
         settings = QGroupBox("Settings")
         settings.setLayout(form)
 
@@ -155,6 +159,8 @@ class TrainingPage(QWidget):
         self.results = QLabel()
         self.results.setWordWrap(True)
         self.chart = TrainingChart()
+        self.evaluation_view = EvaluationView()
+        self._trained_on: Dataset | None = None
 
         left = QVBoxLayout()
         left.addWidget(settings)
@@ -171,14 +177,25 @@ class TrainingPage(QWidget):
         panel.setFixedWidth(340)
         layout = QHBoxLayout(self)
         layout.addWidget(panel)
-        layout.addWidget(self.chart, 1)
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.chart)
+        right.addWidget(self.evaluation_view)
+        right.setSizes([480, 300])
+        layout.addWidget(right, 1)
 
         self.apply_config(self.config, emit=False)
         for w in (self.optimizer, self.schedule):
             w.currentTextChanged.connect(self._on_form_changed)
         for w in (self.learning_rate, self.batch_size, self.epochs, self.patience):
             w.valueChanged.connect(self._on_form_changed)
-        for w in (self.early_stopping, self.checkpoint, self.class_weights):
+        toggles = (
+            self.early_stopping,
+            self.checkpoint,
+            self.class_weights,
+            self.mixed_precision,
+            self.mixed_precision,
+        )
+        for w in toggles:
             w.toggled.connect(self._on_form_changed)
         self.start_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.stop)
@@ -210,6 +227,7 @@ class TrainingPage(QWidget):
         self.patience.setValue(config.patience)
         self.checkpoint.setChecked(config.checkpoint)
         self.class_weights.setChecked(config.class_weights)
+        self.mixed_precision.setChecked(config.mixed_precision)
         for w in widgets:
             w.blockSignals(False)
         if emit:
@@ -229,6 +247,7 @@ class TrainingPage(QWidget):
             self.failed.emit(problem)
             return
         cfg, aug, store = self.config, self._augmentation(), self._store()
+        self._trained_on = dataset
         bridge = self.bridge
 
         def job(progress, cancel):
@@ -273,6 +292,7 @@ class TrainingPage(QWidget):
             patience=self.patience.value(),
             checkpoint=self.checkpoint.isChecked(),
             class_weights=self.class_weights.isChecked(),
+            mixed_precision=self.mixed_precision.isChecked(),
         )
         self.undo_stack.push(SetTrainingConfig(self, new))
 
@@ -325,6 +345,8 @@ class TrainingPage(QWidget):
                 f"<b>Test accuracy {e.accuracy:.3f}</b> · top-{e.top_k} "
                 f"{e.top_k_accuracy:.3f} · Cohen's kappa {e.kappa:.3f}{saved}"
             )
+            if self._trained_on is not None:
+                self.evaluation_view.show_evaluation(e, self._trained_on)
         self.finished.emit(session)
 
     @Slot(str, str)

@@ -59,6 +59,17 @@ def test_start_emits_in_order_and_the_chart_holds_the_logs(qtbot, page):
     assert page.chart.epochs["loss"] == pytest.approx(history["loss"])
     assert page.chart.epochs["val_accuracy"] == pytest.approx(history["val_accuracy"])
     assert "Test accuracy" in page.results.text()
+    evaluation = session.evaluation
+    view = page.evaluation_view
+    assert view.matrix.rowCount() == 6
+    assert view.matrix.item(0, 0).text() == f"{evaluation.confusion[0][0]:,}"
+    counts = evaluation.confusion
+    row, col = max(
+        ((i, j) for i in range(6) for j in range(6)), key=lambda c: counts[c[0]][c[1]]
+    )
+    view.matrix.cellClicked.emit(row, col)
+    assert view.images.count() == counts[row][col]
+    assert view.per_class.rowCount() == 6
     assert page.start_button.isEnabled()
     assert not page.stop_button.isEnabled()
 

@@ -1,0 +1,128 @@
+"""EvaluationView: confusion matrix, per-class metrics and the images behind them.
+
+The matrix is a table whose cells are shaded by their share of the row (the
+recall view) and show counts; clicking a cell lists that cell's test images
+(misclassified ones when off the diagonal) in a thumbnail strip.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt, Signal, Slot
+from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QListWidget,
+    QListWidgetItem,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.data.dataset import Dataset
+from core.data.images import BadImage
+from core.training.evaluation import Evaluation
+from desktop.widgets.image_grid import to_qimage
+
+MAX_IMAGES = 120  # a cell of a 10,000-image test set can be large: show the first
+
+
+class EvaluationView(QWidget):
+    """Tabs: the confusion matrix with its images, and per-class metrics."""
+
+    cell_selected = Signal(int, int)  # true class, predicted class
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.matrix = QTableWidget()
+        self.matrix.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.matrix.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.matrix.setToolTip(
+            "Rows: true class. Columns: predicted class. Click a cell."
+        )
+        self.images = QListWidget()
+        self.images.setViewMode(QListWidget.ViewMode.IconMode)
+        self.images.setIconSize(QSize(56, 56))
+        self.images.setMaximumHeight(150)
+        self.per_class = QTableWidget()
+        self.per_class.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        matrix_tab = QWidget()
+        matrix_layout = QVBoxLayout(matrix_tab)
+        matrix_layout.setContentsMargins(0, 0, 0, 0)
+        matrix_layout.addWidget(self.matrix, 1)
+        matrix_layout.addWidget(self.images)
+        tabs = QTabWidget()
+        tabs.addTab(matrix_tab, "Confusion matrix")
+        tabs.addTab(self.per_class, "Per-class metrics")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(tabs)
+        self.matrix.cellClicked.connect(self._on_matrix_cell_clicked)
+        self._evaluation: Evaluation | None = None
+        self._dataset: Dataset | None = None
+
+    def show_evaluation(self, evaluation: Evaluation, dataset: Dataset) -> None:
+        self._evaluation, self._dataset = evaluation, dataset
+        names = [m.name for m in evaluation.per_class]
+        counts = np.asarray(evaluation.confusion)
+        self.matrix.setRowCount(len(names))
+        self.matrix.setColumnCount(len(names))
+        self.matrix.setHorizontalHeaderLabels(names)
+        self.matrix.setVerticalHeaderLabels(names)
+        rows = counts.sum(axis=1, keepdims=True).clip(min=1)
+        for i in range(len(names)):
+            for j in range(len(names)):
+                item = QTableWidgetItem(f"{counts[i, j]:,}")
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                share = counts[i, j] / rows[i, 0]
+                base = (59, 110, 168) if i == j else (198, 40, 40)
+                item.setBackground(QColor(*base, int(30 + 200 * share)))
+                self.matrix.setItem(i, j, item)
+        self.matrix.resizeColumnsToContents()
+        headers = ["class", "precision", "recall", "F1", "support"]
+        self.per_class.setColumnCount(len(headers))
+        self.per_class.setHorizontalHeaderLabels(headers)
+        self.per_class.setRowCount(len(names))
+        for r, m in enumerate(evaluation.per_class):
+            values = [
+                m.name,
+                f"{m.precision:.3f}",
+                f"{m.recall:.3f}",
+                f"{m.f1:.3f}",
+                f"{m.support:,}",
+            ]
+            for c, text in enumerate(values):
+                self.per_class.setItem(r, c, QTableWidgetItem(text))
+        self.per_class.resizeColumnsToContents()
+        self.images.clear()
+
+    def cell_indices(self, true_class: int, predicted_class: int) -> list[int]:
+        """Test-split indices of the images in one cell of the matrix."""
+        if self._evaluation is None or self._dataset is None:
+            return []
+        labels = self._dataset.splits["test"].labels
+        predicted = np.asarray(self._evaluation.predicted)
+        cell = (labels == true_class) & (predicted == predicted_class)
+        return np.nonzero(cell)[0].tolist()
+
+    @Slot(int, int)
+    def _on_matrix_cell_clicked(self, row: int, column: int) -> None:
+        self.images.clear()
+        if self._dataset is None:
+            return
+        names = self._dataset.class_names
+        for i in self.cell_indices(row, column)[:MAX_IMAGES]:
+            try:
+                image = self._dataset.image("test", i, None, 3)
+            except BadImage:
+                continue
+            pixmap = QPixmap.fromImage(to_qimage(image))
+            item = QListWidgetItem(QIcon(pixmap), "")
+            item.setToolTip(
+                f"true {names[row]}, predicted {names[column]}\n"
+                f"{self._dataset.describe_path('test', i)}"
+            )
+            self.images.addItem(item)
+        self.cell_selected.emit(row, column)
