@@ -145,7 +145,7 @@ def train(
         history=bridge.history,
         epochs_run=epochs_run,
         stop_reason=reason,
-        best_epoch=_best_epoch(bridge.history, cfg.checkpoint_monitor, initial_epoch),
+        best_epoch=best_epoch(bridge.history, cfg.checkpoint_monitor, initial_epoch),
         best_path=str(best_path) if best_path and best_path.exists() else None,
         last_path=last_path,
         message=message,
@@ -204,9 +204,10 @@ def _close(callbacks: list[keras.callbacks.Callback]) -> None:
             cb.on_train_end()
 
 
-def _best_epoch(
-    history: dict[str, list[float]], monitor: str, initial_epoch: int
+def best_epoch(
+    history: dict[str, list[float]], monitor: str, initial_epoch: int = 0
 ) -> int | None:
+    """The epoch (0-based) whose ``monitor`` value was best."""
     key = monitor if monitor in history else monitor.removeprefix("val_")
     values = history.get(key)
     if not values:

@@ -24,7 +24,7 @@ from core.runs import Run, RunStore
 from core.spec import ModelSpec
 from core.training.config import TrainingConfig
 from core.training.device import configure
-from core.training.engine import TrainingResult, make_optimizer, train
+from core.training.engine import TrainingResult, best_epoch, make_optimizer, train
 from core.training.evaluation import Evaluation, evaluate
 from core.training.events import TrainingListener
 
@@ -46,8 +46,14 @@ def run_session(
     cancel: threading.Event | None = None,
     store: RunStore | None = None,
     label: str = "run",
+    resume: Run | None = None,
 ) -> SessionResult:
-    """Train ``spec`` on ``dataset`` and evaluate it on the test split."""
+    """Train ``spec`` on ``dataset`` and evaluate it on the test split.
+
+    ``resume`` continues a stopped run in its own folder: Keras's
+    BackupAndRestore brings back the weights and epoch of its last completed
+    epoch, and the history recorded so far is kept in front of the new one.
+    """
     aug = augmentation or AugmentationConfig()
     keras.utils.set_random_seed(cfg.seed)
     h, w, c = spec.input.shape
@@ -91,7 +97,14 @@ def run_session(
     weights = None
     if cfg.class_weights and not one_hot:
         weights = class_weights(dataset.splits["train"].class_counts(classes))
-    run = store.create(label, _run_config(spec, dataset, cfg, aug)) if store else None
+    previous: dict[str, list[float]] = {}
+    if resume is not None:
+        run: Run | None = resume
+        previous = resume.record().get("history", {})
+    else:
+        run = (
+            store.create(label, _run_config(spec, dataset, cfg, aug)) if store else None
+        )
     result = train(
         fit_model,
         train_ds,
@@ -103,13 +116,22 @@ def run_session(
         class_weight=weights,
     )
     result.device = device.description
+    if previous:
+        keys = set(previous) | set(result.history)
+        result.history = {
+            k: previous.get(k, []) + result.history.get(k, []) for k in keys
+        }
+        result.epochs_run = len(result.history.get("loss", []))
+        result.best_epoch = best_epoch(result.history, cfg.checkpoint_monitor)
     evaluation = None
     if len(dataset.splits["test"]):
         test_ds = make_tf_dataset(dataset, "test", (h, w), c, cfg.batch_size)
         model.compile(loss=_loss(sigmoid, False), metrics=["accuracy"])
         evaluation = evaluate(model, test_ds, dataset.class_names)
-    if store and run:
-        store.finish(run, _record(result), evaluation.to_dict() if evaluation else None)
+    if run is not None:
+        (store or RunStore(run.path.parent)).finish(
+            run, _record(result), evaluation.to_dict() if evaluation else None
+        )
     return SessionResult(result, evaluation, run, model)
 
 

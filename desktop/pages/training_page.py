@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from core.augmentation.config import AugmentationConfig
 from core.data.dataset import Dataset
-from core.runs import RunStore
+from core.runs import Run, RunStore
 from core.spec import ModelSpec
 from core.summary import summarize
 from core.training.config import OPTIMIZERS, SCHEDULES, TrainingConfig
@@ -153,6 +153,12 @@ class TrainingPage(QWidget):
         self.stop_button = QPushButton("Stop")
         self.stop_button.setToolTip("Stop after the current batch (Esc)")
         self.stop_button.setShortcut("Esc")
+        self.resume_button = QPushButton("Resume")
+        self.resume_button.setToolTip(
+            "Continue the stopped run from its last completed epoch, history kept"
+        )
+        self._resumable: Run | None = None
+        self._resuming = False
         self.progress = QProgressBar()
         self.status = QLabel("Load a dataset on the Data page, then start.")
         self.status.setWordWrap(True)
@@ -167,6 +173,7 @@ class TrainingPage(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.stop_button)
+        buttons.addWidget(self.resume_button)
         left.addLayout(buttons)
         left.addWidget(self.progress)
         left.addWidget(self.status)
@@ -180,7 +187,7 @@ class TrainingPage(QWidget):
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.chart)
         right.addWidget(self.evaluation_view)
-        right.setSizes([480, 300])
+        right.setSizes([400, 380])
         layout.addWidget(right, 1)
 
         self.apply_config(self.config, emit=False)
@@ -197,8 +204,9 @@ class TrainingPage(QWidget):
         )
         for w in toggles:
             w.toggled.connect(self._on_form_changed)
-        self.start_button.clicked.connect(self.start)
+        self.start_button.clicked.connect(lambda: self.start())  # not "checked"
         self.stop_button.clicked.connect(self.stop)
+        self.resume_button.clicked.connect(self.resume)
         self._set_running(False)
 
     # ------------------------------------------------------------------ api
@@ -236,7 +244,12 @@ class TrainingPage(QWidget):
     def is_running(self) -> bool:
         return self.worker is not None
 
-    def start(self) -> None:
+    def resume(self) -> None:
+        """Continue the stopped run for its remaining epochs, history kept."""
+        if self._resumable is not None:
+            self.start(resume=self._resumable)
+
+    def start(self, resume: Run | None = None) -> None:
         """Check what would make the run fail at once, then train off-thread."""
         if self.worker is not None:
             return
@@ -254,10 +267,12 @@ class TrainingPage(QWidget):
             from core.training.session import run_session
 
             return run_session(
-                spec, dataset, cfg, aug, bridge, cancel, store, spec.name
+                spec, dataset, cfg, aug, bridge, cancel, store, spec.name, resume
             )
 
-        self.chart.clear()
+        self._resuming = resume is not None
+        if not self._resuming:
+            self.chart.clear()
         self.results.clear()
         self.worker = FunctionWorker(job)
         self.worker.finished.connect(self._on_worker_finished)
@@ -299,7 +314,8 @@ class TrainingPage(QWidget):
     @Slot(int, int)
     def _on_bridge_began(self, total: int, steps: int) -> None:
         self._total, self._steps = total, max(steps, 1)
-        self.chart.begin(total)
+        if not self._resuming:
+            self.chart.begin(total)
         self._started_at = time.monotonic()
         self.progress.setRange(0, total * self._steps)
 
@@ -323,8 +339,9 @@ class TrainingPage(QWidget):
     @Slot(object)
     def _on_worker_finished(self, session) -> None:
         self.worker = None
-        self._set_running(False)
         result, evaluation = session.result, session.evaluation
+        self._resumable = session.run if result.cancelled else None
+        self._set_running(False)
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
         why = result.stop_reason.value + (
@@ -362,6 +379,7 @@ class TrainingPage(QWidget):
     def _set_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running)
         self.stop_button.setEnabled(running)
+        self.resume_button.setEnabled(not running and self._resumable is not None)
 
 
 def _problem(spec: ModelSpec, dataset: Dataset | None) -> str | None:

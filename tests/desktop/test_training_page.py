@@ -119,3 +119,25 @@ def test_an_error_inside_the_run_reaches_the_page(qtbot, page, monkeypatch):
     assert "out of memory" in blocker.args[0]
     assert "Training failed" in page.status.text()
     assert page.start_button.isEnabled()
+
+
+def test_resume_after_stop_completes_the_run(qtbot, page):
+    page.apply_config(TrainingConfig(epochs=3, batch_size=8))
+
+    def stop_in_second_epoch(epoch, batch, logs):
+        if epoch == 1:
+            page.stop()
+
+    page.bridge.batch_ended.connect(stop_in_second_epoch)
+    with qtbot.waitSignal(page.finished, timeout=120_000) as blocker:
+        page.start()
+    assert blocker.args[0].result.cancelled
+    assert page.resume_button.isEnabled()
+    page.bridge.batch_ended.disconnect(stop_in_second_epoch)
+    with qtbot.waitSignal(page.finished, timeout=120_000) as blocker:
+        page.resume_button.click()
+    result = blocker.args[0].result
+    assert result.stop_reason.value == "completed"
+    assert result.epochs_run == 3
+    assert len(page.chart.epochs["loss"]) == 3  # the chart kept the first part
+    assert not page.resume_button.isEnabled()

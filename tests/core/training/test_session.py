@@ -64,3 +64,31 @@ def test_mixup_with_a_sigmoid_head_trains(tmp_path):
     )
     assert out.result.epochs_run == 1
     assert out.model.output_shape == (None, 1)
+
+
+def test_resume_continues_a_stopped_run_and_keeps_its_history(tmp_path):
+    import threading
+
+    from core.training.events import NullListener
+
+    data = open_dataset(DatasetSpec(name="shapes", count=120))
+    store = RunStore(tmp_path / "runs")
+    cancel = threading.Event()
+
+    class StopInThirdEpoch(NullListener):
+        def on_batch_end(self, epoch, batch, logs):
+            if epoch == 2:
+                cancel.set()
+
+    cfg = TrainingConfig(epochs=4, batch_size=16)
+    first = run_session(
+        small_spec(6), data, cfg, None, StopInThirdEpoch(), cancel, store
+    )
+    assert first.result.cancelled
+    assert first.result.epochs_run == 2
+    resumed = run_session(small_spec(6), data, cfg, store=store, resume=first.run)
+    assert resumed.result.stop_reason.value == "completed"
+    assert resumed.result.epochs_run == 4
+    assert len(resumed.result.history["val_loss"]) == 4
+    assert resumed.run.record()["epochs_run"] == 4
+    assert len(store.list()) == 1
