@@ -165,6 +165,10 @@ class TrainingPage(QWidget):
         self.results = QLabel()
         self.results.setWordWrap(True)
         self.chart = TrainingChart()
+        self.smooth = QCheckBox("Smooth curves (EMA 0.6)")
+        self.smooth.toggled.connect(
+            lambda on: self.chart.set_smoothing(0.6 if on else 0.0)
+        )
         self.evaluation_view = EvaluationView()
         self._trained_on: Dataset | None = None
 
@@ -178,6 +182,7 @@ class TrainingPage(QWidget):
         left.addWidget(self.progress)
         left.addWidget(self.status)
         left.addWidget(self.results)
+        left.addWidget(self.smooth)
         left.addStretch(1)
         panel = QWidget()
         panel.setLayout(left)

@@ -66,6 +66,9 @@ class TrainingChart(QWidget):
         )
         self.plots["loss"].addItem(self.best_line)
         self.best_line.hide()
+        self.smoothing = 0.0  # EMA factor; 0 shows the raw values
+        self.overfit_spans: list[tuple[float, float]] = []
+        self._regions: list[pg.LinearRegionItem] = []
         self.clear()
         self._dirty = False
         self._timer = QTimer(self)
@@ -88,6 +91,15 @@ class TrainingChart(QWidget):
         self.batch_x: list[float] = []
         self.best_line.hide()
         self._loss_top = 0.0
+        self.overfit_spans = []
+        for region in self._regions:
+            self.plots["loss"].removeItem(region)
+        self._regions = []
+        self._dirty = True
+
+    def set_smoothing(self, factor: float) -> None:
+        """Exponential moving average, as the Keras book smooths its curves."""
+        self.smoothing = factor
         self._dirty = True
 
     def add_epoch(self, epoch: int, logs: dict[str, float]) -> None:
@@ -106,6 +118,7 @@ class TrainingChart(QWidget):
         if losses and not np.all(np.isnan(losses)):
             self.best_line.setValue(self.epoch_x[int(np.nanargmin(losses))])
             self.best_line.show()
+        self._mark_overfitting()
         self._dirty = True
 
     def add_batch(
@@ -116,6 +129,23 @@ class TrainingChart(QWidget):
             self.batches[key].append(logs.get(key, np.nan))
         self._dirty = True
 
+    def _mark_overfitting(self) -> None:
+        """Shade each epoch where validation loss rose while training loss fell."""
+        loss, val = self.epochs["loss"], self.epochs["val_loss"]
+        if len(val) < 2 or np.isnan(val[-1]) or np.isnan(val[-2]):
+            return
+        if val[-1] > val[-2] and loss[-1] < loss[-2]:
+            span = (self.epoch_x[-2], self.epoch_x[-1])
+            self.overfit_spans.append(span)
+            region = pg.LinearRegionItem(
+                values=span, movable=False, brush=pg.mkBrush(217, 130, 43, 45)
+            )
+            region.setToolTip(
+                "overfitting: validation loss rose while training loss fell"
+            )
+            self.plots["loss"].addItem(region)
+            self._regions.append(region)
+
     @Slot()
     def _redraw(self) -> None:
         if not self._dirty:
@@ -123,7 +153,7 @@ class TrainingChart(QWidget):
         self._dirty = False
         x = np.asarray(self.epoch_x)
         for key, curve in self.epoch_curves.items():
-            curve.setData(x, np.asarray(self.epochs[key]))
+            curve.setData(x, ema(self.epochs[key], self.smoothing))
         bx = np.asarray(self.batch_x)
         for key, curve in self.batch_curves.items():
             curve.setData(bx, np.asarray(self.batches[key]))
@@ -137,3 +167,18 @@ class TrainingChart(QWidget):
         if self.epoch_x and self.epoch_x[-1] > self.plots["loss"].viewRange()[0][1]:
             for plot in self.plots.values():
                 plot.setXRange(0, self.epoch_x[-1], padding=0.02)
+
+
+def ema(values: list[float], factor: float) -> np.ndarray:
+    """Exponential moving average; NaN (no value yet) passes through unchanged."""
+    out = np.asarray(values, dtype=float)
+    if factor <= 0 or out.size == 0:
+        return out
+    smoothed = out.copy()
+    last = np.nan
+    for i, v in enumerate(out):
+        if np.isnan(v):
+            continue
+        last = v if np.isnan(last) else factor * last + (1 - factor) * v
+        smoothed[i] = last
+    return smoothed
