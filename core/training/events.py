@@ -24,6 +24,8 @@ class StopReason(str, Enum):
 class TrainingListener(Protocol):
     """What ``train`` tells its caller while it runs (all optional in spirit)."""
 
+    def on_estimate(self, seconds_per_epoch: float) -> None: ...
+
     def on_train_begin(self, total_epochs: int, steps_per_epoch: int) -> None: ...
 
     def on_batch_end(self, epoch: int, batch: int, logs: dict[str, float]) -> None: ...
@@ -33,6 +35,9 @@ class TrainingListener(Protocol):
 
 class NullListener:
     """A listener that ignores everything (scripts that only want the result)."""
+
+    def on_estimate(self, seconds_per_epoch: float) -> None:
+        return None
 
     def on_train_begin(self, total_epochs: int, steps_per_epoch: int) -> None:
         return None

@@ -25,6 +25,7 @@ from core.spec import ModelSpec
 from core.training.config import TrainingConfig
 from core.training.device import configure
 from core.training.engine import TrainingResult, best_epoch, make_optimizer, train
+from core.training.estimate import seconds_per_epoch
 from core.training.evaluation import Evaluation, evaluate
 from core.training.events import TrainingListener
 
@@ -97,6 +98,9 @@ def run_session(
     weights = None
     if cfg.class_weights and not one_hot:
         weights = class_weights(dataset.splits["train"].class_counts(classes))
+    if listener is not None and hasattr(listener, "on_estimate"):
+        # Measured on a copy before the run, so the user sees it before epoch 1.
+        listener.on_estimate(seconds_per_epoch(fit_model, train_ds, steps))
     previous: dict[str, list[float]] = {}
     if resume is not None:
         run: Run | None = resume

@@ -35,6 +35,7 @@ from core.runs import Run, RunStore
 from core.spec import ModelSpec
 from core.summary import summarize
 from core.training.config import OPTIMIZERS, SCHEDULES, TrainingConfig
+from core.training.estimate import estimate_memory
 from desktop.widgets.evaluation_view import EvaluationView
 from desktop.widgets.training_chart import TrainingChart
 from desktop.workers import FunctionWorker
@@ -43,9 +44,13 @@ from desktop.workers import FunctionWorker
 class TrainingBridge(QObject):
     """A core TrainingListener whose calls (on the worker thread) become signals."""
 
+    estimated = Signal(float)
     began = Signal(int, int)
     batch_ended = Signal(int, int, object)
     epoch_ended = Signal(int, object)
+
+    def on_estimate(self, seconds_per_epoch: float) -> None:
+        self.estimated.emit(seconds_per_epoch)
 
     def on_train_begin(self, total_epochs: int, steps_per_epoch: int) -> None:
         self.began.emit(total_epochs, steps_per_epoch)
@@ -110,6 +115,7 @@ class TrainingPage(QWidget):
         self.worker: FunctionWorker | None = None
         self.bridge = TrainingBridge(self)
         self.bridge.began.connect(self._on_bridge_began)
+        self.bridge.estimated.connect(self._on_bridge_estimated)
         self.bridge.batch_ended.connect(self._on_bridge_batch_ended)
         self.bridge.epoch_ended.connect(self._on_bridge_epoch_ended)
         self._steps = 1
@@ -162,6 +168,9 @@ class TrainingPage(QWidget):
         self.progress = QProgressBar()
         self.status = QLabel("Load a dataset on the Data page, then start.")
         self.status.setWordWrap(True)
+        self.estimate = QLabel()
+        self.estimate.setWordWrap(True)
+        self.estimate.setObjectName("trainingEstimate")
         self.results = QLabel()
         self.results.setWordWrap(True)
         self.chart = TrainingChart()
@@ -179,6 +188,7 @@ class TrainingPage(QWidget):
         buttons.addWidget(self.stop_button)
         buttons.addWidget(self.resume_button)
         left.addLayout(buttons)
+        left.addWidget(self.estimate)
         left.addWidget(self.progress)
         left.addWidget(self.status)
         left.addWidget(self.results)
@@ -245,6 +255,25 @@ class TrainingPage(QWidget):
             w.blockSignals(False)
         if emit:
             self.config_changed.emit(config)
+
+    def refresh_estimate(self) -> None:
+        """Memory needed for the current model, data and batch size (instant)."""
+        dataset = self._dataset()
+        if dataset is None:
+            self.estimate.setText("")
+            return
+        est = estimate_memory(
+            self._spec(), dataset, self.config.batch_size, self.config.optimizer
+        )
+        text = f"Memory: {est.describe()}."
+        if not est.fits:
+            text = f"<span style='color:#c62828'>{text} {est.advice()}</span>"
+        self.estimate.setText(text)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self.worker is None:
+            self.refresh_estimate()
 
     def is_running(self) -> bool:
         return self.worker is not None
@@ -315,6 +344,15 @@ class TrainingPage(QWidget):
             mixed_precision=self.mixed_precision.isChecked(),
         )
         self.undo_stack.push(SetTrainingConfig(self, new))
+        self.refresh_estimate()
+
+    @Slot(float)
+    def _on_bridge_estimated(self, seconds: float) -> None:
+        self.refresh_estimate()
+        self.estimate.setText(
+            self.estimate.text() + f"<br>Time: about {_clock(seconds)} per epoch "
+            "(measured on a few batches)."
+        )
 
     @Slot(int, int)
     def _on_bridge_began(self, total: int, steps: int) -> None:

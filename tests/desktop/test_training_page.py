@@ -54,6 +54,8 @@ def test_start_emits_in_order_and_the_chart_holds_the_logs(qtbot, page):
     with qtbot.waitSignal(page.finished, timeout=120_000) as blocker:
         page.start_button.click()
     assert order == ["began", ("epoch", 0), ("epoch", 1), "finished"]
+    assert "Memory: about" in page.estimate.text()
+    assert "per epoch" in page.estimate.text()
     session = blocker.args[0]
     history = session.result.history
     assert page.chart.epochs["loss"] == pytest.approx(history["loss"])
