@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -37,6 +38,7 @@ from core.summary import summarize
 from core.training.config import OPTIMIZERS, SCHEDULES, TrainingConfig
 from core.training.estimate import estimate_memory
 from desktop.widgets.evaluation_view import EvaluationView
+from desktop.widgets.runs_panel import RunsPanel
 from desktop.widgets.training_chart import TrainingChart
 from desktop.workers import FunctionWorker
 
@@ -179,6 +181,7 @@ class TrainingPage(QWidget):
             lambda on: self.chart.set_smoothing(0.6 if on else 0.0)
         )
         self.evaluation_view = EvaluationView()
+        self.runs_panel = RunsPanel(store)
         self._trained_on: Dataset | None = None
 
         left = QVBoxLayout()
@@ -201,7 +204,10 @@ class TrainingPage(QWidget):
         layout.addWidget(panel)
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.chart)
-        right.addWidget(self.evaluation_view)
+        self.bottom_tabs = QTabWidget()
+        self.bottom_tabs.addTab(self.evaluation_view, "Results")
+        self.bottom_tabs.addTab(self.runs_panel, "Runs")
+        right.addWidget(self.bottom_tabs)
         right.setSizes([400, 380])
         layout.addWidget(right, 1)
 
@@ -274,6 +280,7 @@ class TrainingPage(QWidget):
         super().showEvent(event)
         if self.worker is None:
             self.refresh_estimate()
+            self.runs_panel.refresh()
 
     def is_running(self) -> bool:
         return self.worker is not None
@@ -407,6 +414,7 @@ class TrainingPage(QWidget):
             )
             if self._trained_on is not None:
                 self.evaluation_view.show_evaluation(e, self._trained_on)
+        self.runs_panel.refresh()
         self.finished.emit(session)
 
     @Slot(str, str)

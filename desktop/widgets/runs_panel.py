@@ -1,0 +1,123 @@
+"""RunsPanel: every run of the project, compared in a table and overlaid in a plot.
+
+The table is ``RunStore.compare()``; selecting rows overlays their validation
+curves; the table exports as CSV; a run can be deleted (after a question).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pyqtgraph as pg
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.runs import COMPARE_COLUMNS, Run, RunStore
+
+PALETTE = ("#3b6ea8", "#d9822b", "#4c9a5b", "#c62828", "#7b5ea7", "#8c6d31")
+
+
+class RunsPanel(QWidget):
+    """Lists runs from ``store()`` (the store follows the project's file)."""
+
+    def __init__(self, store: Callable[[], RunStore], parent: QWidget | None = None):
+        super().__init__(parent)
+        self._store = store
+        self._runs: list[Run] = []
+        self.table = QTableWidget(0, len(COMPARE_COLUMNS))
+        self.table.setHorizontalHeaderLabels(
+            [c.replace("_", " ") for c in COMPARE_COLUMNS]
+        )
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.plot = pg.PlotWidget(
+            background="w", title="validation loss of the selected runs"
+        )
+        self.plot.addLegend(offset=(-10, 10))
+        self.plot.setLabel("bottom", "epoch")
+        self.refresh_button = QPushButton("Refresh")
+        self.export_button = QPushButton("Export CSV…")
+        self.delete_button = QPushButton("Delete run")
+        buttons = QHBoxLayout()
+        for b in (self.refresh_button, self.export_button, self.delete_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        split = QSplitter()
+        split.addWidget(self.table)
+        split.addWidget(self.plot)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(buttons)
+        layout.addWidget(split, 1)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.export_button.clicked.connect(self._on_export_clicked)
+        self.delete_button.clicked.connect(self._on_delete_clicked)
+        self.table.itemSelectionChanged.connect(self._on_selection_changed)
+
+    def refresh(self) -> None:
+        self._runs = self._store().list()
+        rows = self._store().compare(self._runs)
+        self.table.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, key in enumerate(COMPARE_COLUMNS):
+                value = row[key]
+                self.table.setItem(
+                    r, c, QTableWidgetItem("" if value is None else str(value))
+                )
+        self.table.resizeColumnsToContents()
+        self._on_selection_changed()
+
+    def selected_runs(self) -> list[Run]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [self._runs[r] for r in rows]
+
+    @Slot()
+    def _on_selection_changed(self) -> None:
+        self.plot.clear()
+        self.plot.addLegend(offset=(-10, 10)).clear()
+        for k, run in enumerate(self.selected_runs()):
+            history = run.record().get("history", {})
+            values = history.get("val_loss") or history.get("loss") or []
+            colour = PALETTE[k % len(PALETTE)]
+            self.plot.plot(
+                list(range(1, len(values) + 1)),
+                values,
+                pen=pg.mkPen(colour, width=2),
+                symbol="o",
+                symbolSize=4,
+                symbolBrush=colour,
+                name=run.name,
+            )
+        self.delete_button.setEnabled(len(self.selected_runs()) == 1)
+
+    @Slot()
+    def _on_export_clicked(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export runs", "runs.csv", "CSV (*.csv)"
+        )
+        if path:
+            self._store().export_csv(path, self._runs)
+
+    @Slot()
+    def _on_delete_clicked(self) -> None:
+        runs = self.selected_runs()
+        if len(runs) == 1 and self._confirm_delete(runs[0]):
+            self._store().delete(runs[0])
+            self.refresh()
+
+    def _confirm_delete(self, run: Run) -> bool:
+        answer = QMessageBox.question(
+            self, "Delete run", f"Delete {run.name} and its models for good?"
+        )
+        return answer == QMessageBox.StandardButton.Yes

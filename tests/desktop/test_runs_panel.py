@@ -1,0 +1,39 @@
+"""RunsPanel: the table follows the store, selection overlays curves, delete asks."""
+
+from __future__ import annotations
+
+from core.runs import RunStore
+from desktop.widgets.runs_panel import RunsPanel
+
+
+def make_store(tmp_path):
+    store = RunStore(tmp_path / "runs")
+    for label, losses in (("first", [1.0, 0.8]), ("second", [0.9, 0.7, 0.6])):
+        run = store.create(label, {"training": {}})
+        history = {"loss": losses, "val_loss": losses}
+        store.finish(run, {"epochs_run": len(losses), "history": history})
+    return store
+
+
+def test_table_overlay_export_and_delete(qtbot, tmp_path, monkeypatch):
+    store = make_store(tmp_path)
+    panel = RunsPanel(lambda: store)
+    qtbot.addWidget(panel)
+    panel.refresh()
+    assert panel.table.rowCount() == 2
+    assert panel.table.item(1, 2).text() == "3"  # epochs run
+    panel.table.selectAll()
+    curves = panel.plot.getPlotItem().listDataItems()
+    assert [list(c.getData()[1]) for c in curves] == [[1.0, 0.8], [0.9, 0.7, 0.6]]
+    out = tmp_path / "runs.csv"
+    monkeypatch.setattr(
+        "desktop.widgets.runs_panel.QFileDialog.getSaveFileName",
+        lambda *a, **k: (str(out), ""),
+    )
+    panel.export_button.click()
+    assert out.read_text().count("\n") == 3
+    panel.table.selectRow(0)
+    monkeypatch.setattr(panel, "_confirm_delete", lambda run: True)
+    panel.delete_button.click()
+    assert panel.table.rowCount() == 1
+    assert len(store.list()) == 1
