@@ -357,8 +357,9 @@ class TrainingPage(QWidget):
     def _on_bridge_estimated(self, seconds: float) -> None:
         self.refresh_estimate()
         self.estimate.setText(
-            self.estimate.text() + f"<br>Time: about {_clock(seconds)} per epoch "
-            "(measured on a few batches)."
+            self.estimate.text() + f"<br>Time: about {_clock(seconds)} per epoch of "
+            "training steps, measured on a few batches (validation and the first "
+            "epoch's data loading add to it)."
         )
 
     @Slot(int, int)
