@@ -167,12 +167,7 @@ class MainWindow(QMainWindow):
 
             page = DatasetPage(self.stack, self.undo_stack)
             page.setObjectName("dataPage")
-            placeholder = self.pages.widget(1)
-            self.pages.insertWidget(1, page)
-            self.pages.removeWidget(placeholder)
-            placeholder.deleteLater()
-            if self.navigation.currentRow() == 1:
-                self.pages.setCurrentIndex(1)
+            self._replace_page(1, page)
             page.spec_changed.connect(self._on_data_page_spec_changed)
             page.dataset_loaded.connect(self.augmentation_page.set_dataset)
             page.image_picked.connect(self.augmentation_page.set_image)
@@ -193,13 +188,17 @@ class MainWindow(QMainWindow):
         page.setObjectName("trainingPage")
         page.apply_config(self.training, emit=False)
         page.config_changed.connect(self._on_training_config_changed)
-        placeholder = self.pages.widget(3)
-        self.pages.insertWidget(3, page)
+        self._replace_page(3, page)
+        self.training_page = page
+
+    def _replace_page(self, index: int, page: QWidget) -> None:
+        """Put a page built after the first paint where its placeholder was."""
+        placeholder = self.pages.widget(index)
+        self.pages.insertWidget(index, page)
         self.pages.removeWidget(placeholder)
         placeholder.deleteLater()
-        if self.navigation.currentRow() == 3:
-            self.pages.setCurrentIndex(3)
-        self.training_page = page
+        if self.navigation.currentRow() == index:
+            self.pages.setCurrentIndex(index)
 
     def run_store(self) -> RunStore:
         """Runs live beside the project file; unsaved projects use the data folder."""

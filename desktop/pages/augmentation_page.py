@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QPixmap, QUndoCommand, QUndoStack
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QPixmap, QUndoStack
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -38,6 +38,7 @@ from core.augmentation.config import (
 )
 from core.data.dataset import Dataset
 from core.data.images import BadImage, is_image_name, load_image
+from desktop.undo_commands import SetPageConfig
 from desktop.widgets.image_grid import to_qimage
 from desktop.workers import FunctionWorker
 
@@ -55,33 +56,6 @@ _LABELS = {
     "mixup": "MixUp alpha",
     "cutmix": "CutMix alpha",
 }
-
-
-class SetAugmentation(QUndoCommand):
-    """Replace the page's config; consecutive edits of one setting merge."""
-
-    ID = 2001
-
-    def __init__(
-        self, page: AugmentationPage, new: AugmentationConfig, key: str, text: str
-    ):
-        super().__init__(text)
-        self.page, self.old, self.new, self.key = page, page.config, new, key
-
-    def id(self) -> int:
-        return self.ID
-
-    def mergeWith(self, other: QUndoCommand) -> bool:
-        if not isinstance(other, SetAugmentation) or other.key != self.key:
-            return False
-        self.new = other.new
-        return True
-
-    def redo(self) -> None:
-        self.page.apply_config(self.new)
-
-    def undo(self) -> None:
-        self.page.apply_config(self.old)
 
 
 class AugmentationPage(QWidget):
@@ -258,7 +232,7 @@ class AugmentationPage(QWidget):
 
     def _push(self, new: AugmentationConfig, key: str, text: str) -> None:
         try:
-            self.undo_stack.push(SetAugmentation(self, new, key, text))
+            self.undo_stack.push(SetPageConfig(self, new, key, text))
         except ValueError as exc:  # out of range: refuse, show why
             self.status.setText(f"<span style='color:#c62828'>{exc}</span>")
             self.apply_config(self.config, emit=False)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
-from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -37,6 +37,7 @@ from core.spec import ModelSpec
 from core.summary import summarize
 from core.training.config import OPTIMIZERS, SCHEDULES, TrainingConfig
 from core.training.estimate import estimate_memory
+from desktop.undo_commands import SetPageConfig
 from desktop.widgets.evaluation_view import EvaluationView
 from desktop.widgets.runs_panel import RunsPanel
 from desktop.widgets.training_chart import TrainingChart
@@ -62,31 +63,6 @@ class TrainingBridge(QObject):
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
         self.epoch_ended.emit(epoch, dict(logs))
-
-
-class SetTrainingConfig(QUndoCommand):
-    """An edit of the training settings; consecutive edits merge into one step."""
-
-    ID = 3001
-
-    def __init__(self, page: TrainingPage, new: TrainingConfig) -> None:
-        super().__init__("Change training settings")
-        self.page, self.old, self.new = page, page.config, new
-
-    def id(self) -> int:
-        return self.ID
-
-    def mergeWith(self, other: QUndoCommand) -> bool:
-        if not isinstance(other, SetTrainingConfig):
-            return False
-        self.new = other.new
-        return True
-
-    def redo(self) -> None:
-        self.page.apply_config(self.new)
-
-    def undo(self) -> None:
-        self.page.apply_config(self.old)
 
 
 class TrainingPage(QWidget):
@@ -350,7 +326,9 @@ class TrainingPage(QWidget):
             class_weights=self.class_weights.isChecked(),
             mixed_precision=self.mixed_precision.isChecked(),
         )
-        self.undo_stack.push(SetTrainingConfig(self, new))
+        self.undo_stack.push(
+            SetPageConfig(self, new, "training", "Change training settings")
+        )
         self.refresh_estimate()
 
     @Slot(float)
