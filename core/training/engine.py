@@ -123,6 +123,7 @@ def train(
             initial_epoch=initial_epoch,
             callbacks=[bridge, *callbacks],
             class_weight=class_weight,
+            shuffle=False,  # the tf.data pipeline shuffles, reproducibly
             verbose=0,
         )
     except TrainingCancelled:
