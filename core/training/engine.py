@@ -132,6 +132,14 @@ def train(
     except Diverged as exc:
         reason, message = StopReason.DIVERGED, str(exc)
         _close(callbacks)
+    except (tf.errors.ResourceExhaustedError, MemoryError):
+        # Keep what ran: the history so far and the best checkpoint stay usable.
+        reason = StopReason.FAILED
+        message = (
+            f"out of memory at epoch {bridge.epoch + 1}: use a smaller batch size or "
+            "image size, or turn off data caching"
+        )
+        _close(callbacks)
     if reason is StopReason.COMPLETED and early is not None and early.stopped_epoch > 0:
         reason = StopReason.EARLY_STOPPING
         message = (
@@ -168,6 +176,7 @@ def _callbacks(
         out.append(
             keras.callbacks.EarlyStopping(
                 monitor=monitor(cfg.early_stopping_monitor),
+                mode=_mode(cfg.early_stopping_monitor),
                 patience=cfg.patience,
                 restore_best_weights=cfg.restore_best_weights,
             )
@@ -182,6 +191,7 @@ def _callbacks(
                 keras.callbacks.ModelCheckpoint(
                     best_path,
                     monitor=monitor(cfg.checkpoint_monitor),
+                    mode=_mode(cfg.checkpoint_monitor),
                     save_best_only=True,
                 )
             )
@@ -196,6 +206,11 @@ def _callbacks(
         if cfg.tensorboard:
             out.append(keras.callbacks.TensorBoard(str(folder / "tensorboard")))
     return out, best_path
+
+
+def _mode(monitor: str) -> str:
+    """Explicit, so Keras never has to guess (it cannot for an uncompiled metric)."""
+    return "max" if "accuracy" in monitor else "min"
 
 
 def _close(callbacks: list[keras.callbacks.Callback]) -> None:

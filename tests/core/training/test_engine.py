@@ -141,3 +141,32 @@ def test_resume_continues_from_the_last_completed_epoch(tmp_path):
 def test_invalid_config_is_refused_before_training():
     with pytest.raises(Exception, match="learning_rate"):
         train(build_model(SPEC), data(), None, TrainingConfig(learning_rate=0))
+
+
+def test_out_of_memory_ends_the_run_with_advice_and_keeps_the_history(
+    tmp_path, monkeypatch
+):
+    class RunOutOfMemory(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if self.model.optimizer.iterations.numpy() > 7:  # in the second epoch
+                raise tf.errors.ResourceExhaustedError(
+                    None, None, "OOM when allocating"
+                )
+
+    model = build_model(SPEC)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    import core.training.engine as engine
+
+    original = engine._callbacks
+
+    def with_oom(*args, **kwargs):
+        callbacks, best = original(*args, **kwargs)
+        return [*callbacks, RunOutOfMemory()], best
+
+    monkeypatch.setattr(engine, "_callbacks", with_oom)
+    result = train(model, data(), None, TrainingConfig(epochs=3), run_dir=tmp_path)
+    assert result.stop_reason is StopReason.FAILED
+    assert "out of memory at epoch 2" in result.message
+    assert "smaller batch size" in result.message
+    assert result.epochs_run == 1
+    assert (tmp_path / "last.keras").exists()
