@@ -49,6 +49,12 @@ class EvaluationView(QWidget):
         self.images.setFlow(QListWidget.Flow.LeftToRight)
         self.images.setWrapping(False)
         self.images.setToolTip("Click a cell of the matrix to see its test images")
+        self.mistakes = QListWidget()
+        self.mistakes.setViewMode(QListWidget.ViewMode.IconMode)
+        self.mistakes.setIconSize(QSize(64, 64))
+        self.mistakes.setGridSize(QSize(150, 100))
+        self.mistakes.setWordWrap(True)
+        self.mistakes.setToolTip("The most confident mistakes first")
         self.per_class = QTableWidget()
         self.per_class.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         matrix_tab = QWidget()
@@ -59,6 +65,8 @@ class EvaluationView(QWidget):
         tabs = QTabWidget()
         tabs.addTab(matrix_tab, "Confusion matrix")
         tabs.addTab(self.per_class, "Per-class metrics")
+        tabs.addTab(self.mistakes, "Misclassified")
+        self.tabs = tabs
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(tabs)
@@ -100,6 +108,28 @@ class EvaluationView(QWidget):
                 self.per_class.setItem(r, c, QTableWidgetItem(text))
         self.per_class.resizeColumnsToContents()
         self.images.clear()
+        self._show_mistakes(evaluation, dataset)
+        self.tabs.setTabText(2, f"Misclassified ({len(evaluation.misclassified):,})")
+
+    def _show_mistakes(self, evaluation: Evaluation, dataset: Dataset) -> None:
+        self.mistakes.clear()
+        names = dataset.class_names
+        for index, true, predicted, confidence in evaluation.misclassified[:MAX_IMAGES]:
+            item = self._image_item(dataset, index)
+            if item is None:
+                continue
+            item.setText(f"{names[predicted]} {confidence:.0%}\n(is {names[true]})")
+            self.mistakes.addItem(item)
+
+    @staticmethod
+    def _image_item(dataset: Dataset, index: int) -> QListWidgetItem | None:
+        try:
+            image = dataset.image("test", index, None, 3)
+        except BadImage:
+            return None
+        item = QListWidgetItem(QIcon(QPixmap.fromImage(to_qimage(image))), "")
+        item.setToolTip(dataset.describe_path("test", index))
+        return item
 
     def cell_indices(self, true_class: int, predicted_class: int) -> list[int]:
         """Test-split indices of the images in one cell of the matrix."""
@@ -117,15 +147,10 @@ class EvaluationView(QWidget):
             return
         names = self._dataset.class_names
         for i in self.cell_indices(row, column)[:MAX_IMAGES]:
-            try:
-                image = self._dataset.image("test", i, None, 3)
-            except BadImage:
-                continue
-            pixmap = QPixmap.fromImage(to_qimage(image))
-            item = QListWidgetItem(QIcon(pixmap), "")
-            item.setToolTip(
-                f"true {names[row]}, predicted {names[column]}\n"
-                f"{self._dataset.describe_path('test', i)}"
-            )
-            self.images.addItem(item)
+            item = self._image_item(self._dataset, i)
+            if item is not None:
+                item.setToolTip(
+                    f"true {names[row]}, predicted {names[column]}\n{item.toolTip()}"
+                )
+                self.images.addItem(item)
         self.cell_selected.emit(row, column)

@@ -72,6 +72,13 @@ def test_start_emits_in_order_and_the_chart_holds_the_logs(qtbot, page):
     view.matrix.cellClicked.emit(row, col)
     assert view.images.count() == counts[row][col]
     assert view.per_class.rowCount() == 6
+    shown = min(len(evaluation.misclassified), 120)
+    assert view.mistakes.count() == shown
+    if shown:
+        _, true, predicted, _confidence = evaluation.misclassified[0]
+        names = page._trained_on.class_names
+        assert view.mistakes.item(0).text().startswith(names[predicted])
+        assert f"(is {names[true]})" in view.mistakes.item(0).text()
     assert page.start_button.isEnabled()
     assert not page.stop_button.isEnabled()
 
