@@ -35,7 +35,7 @@ from core.data.dataset import Dataset
 from core.runs import Run, RunStore
 from core.spec import ModelSpec
 from core.summary import summarize
-from core.training.config import OPTIMIZERS, SCHEDULES, TrainingConfig
+from core.training.config import MONITORS, OPTIMIZERS, SCHEDULES, TrainingConfig
 from core.training.estimate import estimate_memory
 from desktop.undo_commands import SetPageConfig
 from desktop.widgets.evaluation_view import EvaluationView
@@ -110,11 +110,34 @@ class TrainingPage(QWidget):
         self.schedule.addItems(SCHEDULES)
         self.batch_size = _spin(1, 4096)
         self.epochs = _spin(1, 10_000)
-        self.early_stopping = QCheckBox("Early stopping on val_loss, patience")
+        self.early_stopping = QCheckBox("Early stopping, patience")
         self.patience = _spin(0, 1000)
-        self.checkpoint = QCheckBox("Keep the best model (val_accuracy)")
+        self.early_monitor = QComboBox()
+        self.early_monitor.addItems(MONITORS)
+        self.checkpoint = QCheckBox("Keep the best model by")
+        self.checkpoint_monitor = QComboBox()
+        self.checkpoint_monitor.addItems(MONITORS)
         self.class_weights = QCheckBox("Balance classes with class weights")
         self.mixed_precision = QCheckBox("Mixed precision (GPU only)")
+        self.backup = QCheckBox("Resume after a crash (BackupAndRestore)")
+        self.csv_logger = QCheckBox("History CSV in the run folder")
+        self.tensorboard = QCheckBox("TensorBoard logs in the run folder")
+        # Every on/off setting: its checkbox and its TrainingConfig field.
+        self.switches = {
+            "early_stopping": self.early_stopping,
+            "checkpoint": self.checkpoint,
+            "class_weights": self.class_weights,
+            "mixed_precision": self.mixed_precision,
+            "backup_and_restore": self.backup,
+            "csv_logger": self.csv_logger,
+            "tensorboard": self.tensorboard,
+        }
+        self.choices = {
+            "optimizer": self.optimizer,
+            "schedule": self.schedule,
+            "early_stopping_monitor": self.early_monitor,
+            "checkpoint_monitor": self.checkpoint_monitor,
+        }
         form = QFormLayout()
         form.addRow("Optimizer", self.optimizer)
         form.addRow("Learning rate", self.learning_rate)
@@ -124,10 +147,20 @@ class TrainingPage(QWidget):
         stopping = QHBoxLayout()
         stopping.addWidget(self.early_stopping)
         stopping.addWidget(self.patience)
+        stopping.addWidget(self.early_monitor)
         form.addRow(stopping)
-        form.addRow(self.checkpoint)
-        form.addRow(self.class_weights)
-        form.addRow(self.mixed_precision)
+        best = QHBoxLayout()
+        best.addWidget(self.checkpoint)
+        best.addWidget(self.checkpoint_monitor)
+        form.addRow(best)
+        for box in (
+            self.class_weights,
+            self.mixed_precision,
+            self.backup,
+            self.csv_logger,
+            self.tensorboard,
+        ):
+            form.addRow(box)
         settings = QGroupBox("Settings")
         settings.setLayout(form)
 
@@ -188,19 +221,12 @@ class TrainingPage(QWidget):
         layout.addWidget(right, 1)
 
         self.apply_config(self.config, emit=False)
-        for w in (self.optimizer, self.schedule):
-            w.currentTextChanged.connect(self._on_form_changed)
+        for combo in self.choices.values():
+            combo.currentTextChanged.connect(self._on_form_changed)
         for w in (self.learning_rate, self.batch_size, self.epochs, self.patience):
             w.valueChanged.connect(self._on_form_changed)
-        toggles = (
-            self.early_stopping,
-            self.checkpoint,
-            self.class_weights,
-            self.mixed_precision,
-            self.mixed_precision,
-        )
-        for w in toggles:
-            w.toggled.connect(self._on_form_changed)
+        for box in self.switches.values():
+            box.toggled.connect(self._on_form_changed)
         self.start_button.clicked.connect(lambda: self.start())  # not "checked"
         self.stop_button.clicked.connect(self.stop)
         self.resume_button.clicked.connect(self.resume)
@@ -211,28 +237,23 @@ class TrainingPage(QWidget):
         """Show ``config`` (no undo entry); tells the window unless ``emit`` is off."""
         self.config = config
         widgets = (
-            self.optimizer,
+            *self.switches.values(),
+            *self.choices.values(),
             self.learning_rate,
-            self.schedule,
             self.batch_size,
             self.epochs,
-            self.early_stopping,
             self.patience,
-            self.checkpoint,
-            self.class_weights,
         )
         for w in widgets:
             w.blockSignals(True)
-        self.optimizer.setCurrentText(config.optimizer)
+        for name, combo in self.choices.items():
+            combo.setCurrentText(getattr(config, name))
+        for name, box in self.switches.items():
+            box.setChecked(getattr(config, name))
         self.learning_rate.setValue(config.learning_rate)
-        self.schedule.setCurrentText(config.schedule)
         self.batch_size.setValue(config.batch_size)
         self.epochs.setValue(config.epochs)
-        self.early_stopping.setChecked(config.early_stopping)
         self.patience.setValue(config.patience)
-        self.checkpoint.setChecked(config.checkpoint)
-        self.class_weights.setChecked(config.class_weights)
-        self.mixed_precision.setChecked(config.mixed_precision)
         for w in widgets:
             w.blockSignals(False)
         if emit:
@@ -315,16 +336,12 @@ class TrainingPage(QWidget):
     def _on_form_changed(self) -> None:
         new = replace(
             self.config,
-            optimizer=self.optimizer.currentText(),
             learning_rate=self.learning_rate.value(),
-            schedule=self.schedule.currentText(),
             batch_size=self.batch_size.value(),
             epochs=self.epochs.value(),
-            early_stopping=self.early_stopping.isChecked(),
             patience=self.patience.value(),
-            checkpoint=self.checkpoint.isChecked(),
-            class_weights=self.class_weights.isChecked(),
-            mixed_precision=self.mixed_precision.isChecked(),
+            **{name: combo.currentText() for name, combo in self.choices.items()},
+            **{name: box.isChecked() for name, box in self.switches.items()},
         )
         self.undo_stack.push(
             SetPageConfig(self, new, "training", "Change training settings")

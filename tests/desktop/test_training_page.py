@@ -150,3 +150,15 @@ def test_resume_after_stop_completes_the_run(qtbot, page):
     assert result.epochs_run == 3
     assert len(page.chart.epochs["loss"]) == 3  # the chart kept the first part
     assert not page.resume_button.isEnabled()
+
+
+def test_every_switch_reaches_the_config_and_applying_pushes_nothing(page):
+    page.tensorboard.setChecked(True)
+    page.early_monitor.setCurrentText("val_accuracy")
+    assert page.config.tensorboard
+    assert page.config.early_stopping_monitor == "val_accuracy"
+    count = page.undo_stack.count()
+    page.apply_config(TrainingConfig(mixed_precision=True, csv_logger=False))
+    assert page.undo_stack.count() == count  # showing a config is not an edit
+    assert page.mixed_precision.isChecked()
+    assert not page.csv_logger.isChecked()
