@@ -24,7 +24,7 @@ class StopReason(str, Enum):
 class TrainingListener(Protocol):
     """What ``train`` tells its caller while it runs (all optional in spirit)."""
 
-    def on_estimate(self, seconds_per_epoch: float) -> None: ...
+    def on_estimate(self, seconds_per_epoch: float, device: str) -> None: ...
 
     def on_train_begin(self, total_epochs: int, steps_per_epoch: int) -> None: ...
 
@@ -36,7 +36,7 @@ class TrainingListener(Protocol):
 class NullListener:
     """A listener that ignores everything (scripts that only want the result)."""
 
-    def on_estimate(self, seconds_per_epoch: float) -> None:
+    def on_estimate(self, seconds_per_epoch: float, device: str) -> None:
         return None
 
     def on_train_begin(self, total_epochs: int, steps_per_epoch: int) -> None:

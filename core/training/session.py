@@ -100,7 +100,8 @@ def run_session(
         weights = class_weights(dataset.splits["train"].class_counts(classes))
     if listener is not None and hasattr(listener, "on_estimate"):
         # Measured on a copy before the run, so the user sees it before epoch 1.
-        listener.on_estimate(seconds_per_epoch(fit_model, train_ds, steps))
+        seconds = seconds_per_epoch(fit_model, train_ds, steps)
+        listener.on_estimate(seconds, device.description)
     previous: dict[str, list[float]] = {}
     if resume is not None:
         run: Run | None = resume

@@ -47,13 +47,13 @@ from desktop.workers import FunctionWorker
 class TrainingBridge(QObject):
     """A core TrainingListener whose calls (on the worker thread) become signals."""
 
-    estimated = Signal(float)
+    estimated = Signal(float, str)
     began = Signal(int, int)
     batch_ended = Signal(int, int, object)
     epoch_ended = Signal(int, object)
 
-    def on_estimate(self, seconds_per_epoch: float) -> None:
-        self.estimated.emit(seconds_per_epoch)
+    def on_estimate(self, seconds_per_epoch: float, device: str) -> None:
+        self.estimated.emit(seconds_per_epoch, device)
 
     def on_train_begin(self, total_epochs: int, steps_per_epoch: int) -> None:
         self.began.emit(total_epochs, steps_per_epoch)
@@ -348,9 +348,10 @@ class TrainingPage(QWidget):
         )
         self.refresh_estimate()
 
-    @Slot(float)
-    def _on_bridge_estimated(self, seconds: float) -> None:
+    @Slot(float, str)
+    def _on_bridge_estimated(self, seconds: float, device: str) -> None:
         self.refresh_estimate()
+        self.estimate.setText(f"Device: {device}.<br>{self.estimate.text()}")
         self.estimate.setText(
             self.estimate.text() + f"<br>Time: about {_clock(seconds)} per epoch of "
             "training steps, measured on a few batches (validation and the first "

@@ -56,6 +56,7 @@ def test_start_emits_in_order_and_the_chart_holds_the_logs(qtbot, page):
     assert order == ["began", ("epoch", 0), ("epoch", 1), "finished"]
     assert "Memory: about" in page.estimate.text()
     assert "per epoch" in page.estimate.text()
+    assert "Device: CPU" in page.estimate.text()
     session = blocker.args[0]
     history = session.result.history
     assert page.chart.epochs["loss"] == pytest.approx(history["loss"])
