@@ -82,7 +82,7 @@ class Dataset:
         """
         s = self.splits[split]
         if s.images is not None:
-            return _convert(s.images[index], size, channels)
+            return convert_image(s.images[index], size, channels)
         assert s.paths is not None
         return load_image(s.paths[index], size, channels)
 
@@ -132,7 +132,7 @@ def imbalance_ratio(counts: list[int]) -> float:
     return max(nonzero) / min(nonzero) if nonzero else 1.0
 
 
-def _convert(
+def convert_image(
     image: np.ndarray, size: tuple[int, int] | None, channels: int
 ) -> np.ndarray:
     from PIL import Image
