@@ -32,17 +32,27 @@ def input_size(model) -> tuple[int | None, int | None, int]:
 
 
 def prepare_images(model, images: Sequence[ImageLike]) -> np.ndarray:
-    """A float32 batch at the model's input size and channels, 0-255."""
+    """A float32 batch at the model's input size and channels, 0-255.
+
+    Resizing uses the same bilinear op as the exported model's Resizing layer
+    (``core.inference.export``), so the app and the file predict alike.
+    """
+    import keras
+
     h, w, c = input_size(model)
-    size = (h, w) if h and w else None
     channels = c if c in (1, 3) else 3
     arrays = [
-        load_image(Path(i), size, channels)
+        load_image(Path(i), None, channels)
         if not isinstance(i, np.ndarray)
-        else convert_image(i, size, channels)
+        else convert_image(i, None, channels)
         for i in images
     ]
-    return np.stack(arrays).astype(np.float32)
+    if not (h and w):
+        return np.stack(arrays).astype(np.float32)
+    resize = keras.layers.Resizing(h, w, interpolation="bilinear")
+    return np.stack(
+        [np.asarray(resize(a.astype(np.float32)[None]))[0] for a in arrays]
+    ).astype(np.float32)
 
 
 def probabilities(model, batch: np.ndarray) -> np.ndarray:

@@ -1,0 +1,71 @@
+"""Export: a `.keras` file that loads anywhere and predicts exactly as the app does.
+
+The exported model takes images of any size with raw 0-255 values, input shape
+``(None, None, channels)``, and resizes inside with a stock ``Resizing`` layer
+before the trained model (which rescales itself). Prediction in the app goes
+through this same serving model, so ``keras.models.load_model(path).predict``
+on raw uint8 images gives exactly the app's probabilities. Augmentation is never
+part of it.
+
+Class names travel inside the `.keras` archive as an extra member
+``cnn_workbench.json``; Keras ignores members it does not know, so the file
+still loads with plain ``keras.models.load_model`` (a test proves it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import keras
+
+from core.errors import WorkbenchError
+
+MEMBER = "cnn_workbench.json"
+
+
+def serving_model(model: keras.Model) -> keras.Model:
+    """``model`` behind a resize from any input size; the app predicts with it."""
+    _, h, w, c = model.inputs[0].shape
+    if h is None or w is None:
+        return model
+    inputs = keras.Input((None, None, c), name="raw_image")
+    x = keras.layers.Resizing(h, w, interpolation="bilinear", name="resize")(inputs)
+    return keras.Model(inputs, model(x), name=f"{model.name}_serving")
+
+
+def export_keras(
+    model: keras.Model, path: str | os.PathLike[str], class_names: Sequence[str]
+) -> Path:
+    """Write the serving model with its class names inside; returns the path."""
+    target = Path(path)
+    if target.suffix != ".keras":
+        raise WorkbenchError(f"{target.name}: a Keras model file must end in .keras")
+    units = int(model.outputs[0].shape[-1])
+    expected = 2 if units == 1 else units
+    if len(class_names) != expected:
+        raise WorkbenchError(
+            f"the model has {expected} classes but {len(class_names)} names were given"
+        )
+    serving_model(model).save(target)
+    with zipfile.ZipFile(target, "a") as archive:
+        archive.writestr(MEMBER, json.dumps({"class_names": list(class_names)}))
+    return target
+
+
+def read_class_names(path: str | os.PathLike[str]) -> list[str] | None:
+    """Class names stored in a `.keras` file (or its sidecar), if any."""
+    p = Path(path)
+    sidecar = p.with_name(p.name + ".json")
+    try:
+        with zipfile.ZipFile(p) as archive:
+            if MEMBER in archive.namelist():
+                return list(json.loads(archive.read(MEMBER))["class_names"])
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+        pass
+    if sidecar.is_file():
+        return list(json.loads(sidecar.read_text(encoding="utf-8"))["class_names"])
+    return None

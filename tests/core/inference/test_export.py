@@ -1,0 +1,52 @@
+"""Export: loads with plain Keras in a fresh process and predicts exactly alike."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from core.errors import WorkbenchError
+from core.inference.export import export_keras, read_class_names
+from core.inference.predict import prepare_images, probabilities
+from tests.core.inference.test_gradcam import app_model
+
+
+def test_export_loads_anywhere_and_matches_the_app(tmp_path):
+    model = app_model(3)
+    path = export_keras(model, tmp_path / "shapes.keras", ["circle", "square", "star"])
+    assert read_class_names(path) == ["circle", "square", "star"]
+    raw = [
+        np.random.default_rng(0).integers(0, 256, (48, 40, 3), dtype=np.uint8),
+        np.random.default_rng(1).integers(0, 256, (32, 32, 3), dtype=np.uint8),
+    ]
+    app = [probabilities(model, prepare_images(model, [r]))[0] for r in raw]
+    np.save(tmp_path / "raw0.npy", raw[0])
+    np.save(tmp_path / "raw1.npy", raw[1])
+    code = (
+        "import os, json, numpy as np\n"
+        "os.environ['TF_CPP_MIN_LOG_LEVEL'] = '3'\n"
+        "import keras\n"
+        f"m = keras.models.load_model({str(path)!r})\n"
+        "out = [m.predict(np.load(f'{d}/raw{i}.npy')[None], verbose=0)[0].tolist()"
+        f" for i, d in ((0, {str(tmp_path)!r}), (1, {str(tmp_path)!r}))]\n"
+        "print(json.dumps([list(m.input_shape), out]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    shape, outside = json.loads(result.stdout.strip().splitlines()[-1])
+    assert shape == [None, None, None, 3]
+    for mine, theirs in zip(app, outside, strict=True):
+        assert np.allclose(mine, theirs, atol=1e-6)
+
+
+def test_export_refuses_wrong_names_and_suffix(tmp_path):
+    model = app_model(3)
+    with pytest.raises(WorkbenchError, match="3 classes but 2 names"):
+        export_keras(model, tmp_path / "m.keras", ["a", "b"])
+    with pytest.raises(WorkbenchError, match=r"must end in \.keras"):
+        export_keras(model, tmp_path / "m.h5", ["a", "b", "c"])
