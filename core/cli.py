@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "core.commands.presets",
     "core.commands.summary",
     "core.commands.dataset_info",
+    "core.commands.predict",
 )
 
 

@@ -1,0 +1,76 @@
+"""``python -m core predict MODEL IMAGE...``: top-k classes per image.
+
+IMAGE may be files or folders (every image inside). ``--csv`` prints one row
+per image instead. A refused model or image ends with a one-line reason and a
+non-zero exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+from core.data.images import BadImage, is_image_name
+from core.errors import WorkbenchError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "predict",
+        help="classify images with a .keras model",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("model", help="a .keras or .h5 model file")
+    parser.add_argument("images", nargs="+", help="image files or folders")
+    parser.add_argument("--top-k", type=int, default=3, help="classes per image (3)")
+    parser.add_argument("--csv", action="store_true", help="print CSV rows")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from core.inference.export import read_class_names
+    from core.inference.loading import load_model_file
+    from core.inference.predict import predict
+
+    model = load_model_file(args.model)
+    units = int(model.outputs[0].shape[-1])
+    names = read_class_names(args.model) or [
+        f"class {i}" for i in range(2 if units == 1 else units)
+    ]
+    paths = _expand(args.images)
+    if not paths:
+        raise WorkbenchError("no images found in " + ", ".join(args.images))
+    writer = csv.writer(sys.stdout) if args.csv else None
+    if writer:
+        header = ["image"]
+        for k in range(1, args.top_k + 1):
+            header += [f"class_{k}", f"probability_{k}"]
+        writer.writerow(header)
+    for path in paths:
+        try:
+            [ranked] = predict(model, [path], names, args.top_k)
+        except BadImage as exc:
+            raise WorkbenchError(f"{path}: {exc}") from None
+        if writer:
+            row = [str(path)]
+            for name, p in ranked:
+                row += [name, f"{p:.4f}"]
+            writer.writerow(row)
+        else:
+            best = ", ".join(f"{name} {p:.1%}" for name, p in ranked)
+            print(f"{path}: {best}")
+    return 0
+
+
+def _expand(items: list[str]) -> list[Path]:
+    out: list[Path] = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir():
+            out += sorted(f for f in p.rglob("*") if f.is_file() and is_image_name(f))
+        else:
+            out.append(p)
+    return out
