@@ -63,6 +63,49 @@ def _output_shape(layer: Any) -> tuple | None:
         return None
 
 
+class Explainer:
+    """Prediction and Grad-CAM for one model and layer, in one compiled call.
+
+    Built once per (model, layer): the probe models are created here and the
+    forward pass, the gradient and the weighted sum run in a single
+    ``tf.function``, which is what makes predict + Grad-CAM cost little more
+    than a forward pass (``bench/predict_latency.py``).
+    """
+
+    def __init__(self, model: keras.Model, layer: str | None = None) -> None:
+        self.model = model
+        self.layer = layer or find_last_conv_layer(model)
+        self._forward = _forward_function(model, self.layer)
+        self._step = tf.function(self._compute, reduce_retracing=True)
+
+    def _compute(
+        self, x: tf.Tensor, class_index: tf.Tensor
+    ) -> tuple[tf.Tensor, tf.Tensor]:
+        with tf.GradientTape() as tape:
+            activation, output = self._forward(x)
+            scores = _class_scores(output)
+            chosen = tf.where(
+                class_index < 0, tf.argmax(scores[0], output_type=tf.int32), class_index
+            )
+            score = scores[:, chosen]
+        grads = tape.gradient(score, activation)
+        weights = tf.reduce_mean(grads, axis=(1, 2), keepdims=True)
+        cam = tf.nn.relu(tf.reduce_sum(weights * activation, axis=-1))[0]
+        top = tf.reduce_max(cam)
+        cam = tf.where(top > 0, cam / top, tf.zeros_like(cam))
+        return scores[0], cam
+
+    def __call__(
+        self, image: np.ndarray, class_index: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``(class probabilities, heatmap HxW in [0, 1] at the image's size)``."""
+        x = tf.convert_to_tensor(prepare_images(self.model, [image]))
+        index = tf.constant(-1 if class_index is None else class_index, tf.int32)
+        probs, cam = self._step(x, index)
+        heat = np.clip(resize_heatmap(cam.numpy(), image.shape[:2]), 0.0, 1.0)
+        return probs.numpy(), heat
+
+
 def gradcam(
     model: keras.Model,
     image: np.ndarray,
@@ -82,21 +125,7 @@ def gradcam(
     Returns:
         float32 HxW in [0, 1] at the image's own size.
     """
-    target = layer or find_last_conv_layer(model)
-    x = tf.convert_to_tensor(prepare_images(model, [image]))
-    with tf.GradientTape() as tape:
-        activation, output = _forward(model, target, x)
-        scores = _class_scores(output)
-        chosen = int(tf.argmax(scores[0])) if class_index is None else class_index
-        score = scores[:, chosen]
-    grads = tape.gradient(score, activation)
-    if grads is None:
-        raise WorkbenchError(f"the class score does not depend on layer {target!r}")
-    weights = tf.reduce_mean(grads, axis=(1, 2), keepdims=True)
-    cam = tf.nn.relu(tf.reduce_sum(weights * activation, axis=-1))[0].numpy()
-    top = float(cam.max())
-    cam = cam / top if top > 0 else np.zeros_like(cam)
-    return np.clip(resize_heatmap(cam, image.shape[:2]), 0.0, 1.0)
+    return Explainer(model, layer)(image, class_index)[1]
 
 
 def _class_scores(output: tf.Tensor) -> tf.Tensor:
@@ -106,24 +135,18 @@ def _class_scores(output: tf.Tensor) -> tf.Tensor:
     return output
 
 
-def _forward(
-    model: keras.Model, target: str, x: tf.Tensor
-) -> tuple[tf.Tensor, tf.Tensor]:
-    """Run ``model`` on ``x`` and return (target activation, model output)."""
+def _forward_function(model: keras.Model, target: str):
+    """A function x -> (target activation, model output), probes built now."""
     head, _, rest = target.partition("/")
     if not rest:
         if _is_chain(model):
-            return _replay(model, head, x, _itself)
+            return lambda x: _replay(model, head, x, _itself)
         probe = keras.Model(
             model.inputs, [model.get_layer(head).output, model.outputs[0]]
         )
-        activation, output = probe(x, training=False)
-        return activation, output
-
-    def inner(layer: keras.Layer, t: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        return _forward(layer, rest, t)
-
-    return _replay(model, head, x, inner)
+        return lambda x: tuple(probe(x, training=False))
+    inner = _forward_function(model.get_layer(head), rest)
+    return lambda x: _replay(model, head, x, lambda _layer, t: inner(t))
 
 
 def _itself(layer: keras.Layer, t: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
