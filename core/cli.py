@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "core.commands.summary",
     "core.commands.dataset_info",
     "core.commands.predict",
+    "core.commands.export",
 )
 
 

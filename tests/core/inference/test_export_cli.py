@@ -1,0 +1,31 @@
+"""``python -m core export``: from a project's newest run, or a clear refusal."""
+
+from __future__ import annotations
+
+from core.cli import main
+from core.data.load import open_dataset
+from core.data.spec import DatasetSpec
+from core.inference.export import read_class_names
+from core.inference.loading import load_model_file
+from core.project import save_project, starter_project
+from core.runs import RunStore
+from core.training.config import TrainingConfig
+from core.training.session import run_session
+from tests.core.training.test_session import small_spec
+
+
+def test_export_from_a_project_and_refusal_without_a_run(tmp_path, capsys):
+    project = save_project(starter_project(), tmp_path / "shapes.cnnwb.json")
+    assert main(["export", str(project), str(tmp_path / "out.keras")]) == 1
+    assert "has no trained run yet" in capsys.readouterr().err
+    data = open_dataset(DatasetSpec(name="shapes", count=60))
+    run_session(
+        small_spec(6),
+        data,
+        TrainingConfig(epochs=1, batch_size=16),
+        store=RunStore.beside(project),
+    )
+    out = tmp_path / "out.keras"
+    assert main(["export", str(project), str(out)]) == 0
+    assert read_class_names(out) == data.class_names
+    assert load_model_file(out).input_shape == (None, None, None, 3)
