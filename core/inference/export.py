@@ -69,3 +69,24 @@ def read_class_names(path: str | os.PathLike[str]) -> list[str] | None:
     if sidecar.is_file():
         return list(json.loads(sidecar.read_text(encoding="utf-8"))["class_names"])
     return None
+
+
+def export_saved_model(model: keras.Model, folder: str | os.PathLike[str]) -> Path:
+    """A TensorFlow SavedModel of the serving model (any size, raw 0-255 input)."""
+    target = Path(folder)
+    serving_model(model).export(str(target), format="tf_saved_model", verbose=False)
+    return target
+
+
+def export_tflite(model: keras.Model, path: str | os.PathLike[str]) -> Path:
+    """A TFLite flatbuffer of the fixed-size model (raw 0-255 input at its size).
+
+    TFLite runtimes want fixed input shapes, so this takes images already
+    resized to the model's input size; the model still rescales inside.
+    """
+    import tensorflow as tf
+
+    target = Path(path)
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    target.write_bytes(converter.convert())
+    return target
