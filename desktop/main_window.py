@@ -75,6 +75,7 @@ class MainWindow(QMainWindow):
         self.augmentation = AugmentationConfig()
         self.training = TrainingConfig()
         self.training_page = None  # built after the first paint, like the Data page
+        self.prediction_page = None
 
         self.pages = QStackedWidget()
         self.navigation = QListWidget()
@@ -172,6 +173,7 @@ class MainWindow(QMainWindow):
             page.dataset_loaded.connect(self.augmentation_page.set_dataset)
             page.image_picked.connect(self.augmentation_page.set_image)
             self._build_training_page()
+            self._build_prediction_page()
             self.data_page = page
         return self.data_page
 
@@ -190,6 +192,23 @@ class MainWindow(QMainWindow):
         page.config_changed.connect(self._on_training_config_changed)
         self._replace_page(3, page)
         self.training_page = page
+
+    def _build_prediction_page(self) -> None:
+        from desktop.pages.prediction_page import PredictionPage
+
+        page = PredictionPage()
+        page.setObjectName("predictionPage")
+        self._replace_page(4, page)
+        self.prediction_page = page
+        self.training_page.finished.connect(self._on_training_finished)
+
+    @Slot(object)
+    def _on_training_finished(self, session) -> None:
+        dataset = self.data_page.dataset() if self.data_page else None
+        if dataset is not None:
+            self.prediction_page.set_model(
+                session.model, dataset.class_names, "last run"
+            )
 
     def _replace_page(self, index: int, page: QWidget) -> None:
         """Put a page built after the first paint where its placeholder was."""
@@ -439,6 +458,8 @@ class MainWindow(QMainWindow):
         self.augmentation_page.shutdown()
         if self.training_page is not None:
             self.training_page.shutdown()
+        if self.prediction_page is not None:
+            self.prediction_page.shutdown()
         workers.stop_all()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())

@@ -44,6 +44,17 @@ def find_last_conv_layer(model: keras.Model) -> str:
     return found
 
 
+def conv_layer_names(model: keras.Model, prefix: str = "") -> list[str]:
+    """Every convolution, in order, nested ones as ``backbone/layer``: the choices."""
+    names: list[str] = []
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            names += conv_layer_names(layer, f"{prefix}{layer.name}/")
+        elif "Conv" in type(layer).__name__:
+            names.append(prefix + layer.name)
+    return names
+
+
 def _last_spatial(model: keras.Model, prefix: str) -> str | None:
     for layer in reversed(model.layers):
         if isinstance(layer, keras.Model):

@@ -1,0 +1,303 @@
+"""PredictionPage: drop images, see what the model thinks and where it looked.
+
+Images come from drops (files or folders), the clipboard (Ctrl+V) or a file
+dialog. Each is classified off the GUI thread with ``core.inference``; the
+selected one is shown large with its Grad-CAM overlay (alpha, layer, class)
+and top-k probability bars. A broken file gets a message and nothing else.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt, Signal, Slot
+from PySide6.QtGui import (
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QIcon,
+    QKeySequence,
+    QPixmap,
+    QShortcut,
+)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.data.images import BadImage, is_image_name, load_image
+from core.errors import WorkbenchError
+from desktop.widgets.image_grid import to_qimage
+from desktop.workers import FunctionWorker
+
+TOP_K = 3
+
+
+class PredictionPage(QWidget):
+    """Needs a model: ``set_model(model, class_names)`` or Open model…"""
+
+    predicted = Signal(int)  # gallery row whose prediction arrived
+    message = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAcceptDrops(True)
+        self.model = None
+        self.class_names: list[str] = []
+        self.images: list[np.ndarray] = []
+        self.results: list[tuple[np.ndarray, np.ndarray] | None] = []
+        self._explainers: dict = {}
+        self._worker: FunctionWorker | None = None
+        self._queue: list[int] = []
+
+        self.open_button = QPushButton("Open model…")
+        self.add_button = QPushButton("Add images…")
+        self.model_label = QLabel("No model: train one, or open a .keras / .h5 file.")
+        self.model_label.setWordWrap(True)
+        self.gallery = QListWidget()
+        self.gallery.setViewMode(QListWidget.ViewMode.IconMode)
+        self.gallery.setIconSize(QSize(72, 72))
+        self.gallery.setGridSize(QSize(110, 110))
+        self.gallery.setMaximumWidth(260)
+        self.view = QLabel("Drop images or a folder here, or paste one (Ctrl+V).")
+        self.view.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.view.setMinimumSize(320, 320)
+        self.alpha = QSlider(Qt.Orientation.Horizontal)
+        self.alpha.setRange(0, 100)
+        self.alpha.setValue(45)
+        self.layer_combo = QComboBox()
+        self.class_combo = QComboBox()
+        self.bars = [QProgressBar() for _ in range(TOP_K)]
+        for bar in self.bars:
+            bar.setRange(0, 1000)
+            bar.setFormat("")
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+
+        top = QHBoxLayout()
+        for w in (self.open_button, self.add_button):
+            top.addWidget(w)
+        top.addWidget(self.model_label, 1)
+        controls = QFormLayout()
+        controls.addRow("Overlay", self.alpha)
+        controls.addRow("Layer", self.layer_combo)
+        controls.addRow("Explain class", self.class_combo)
+        side = QVBoxLayout()
+        side.addLayout(controls)
+        for bar in self.bars:
+            side.addWidget(bar)
+        side.addWidget(self.status)
+        side.addStretch(1)
+        body = QHBoxLayout()
+        body.addWidget(self.gallery)
+        body.addWidget(self.view, 1)
+        body.addLayout(side)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(body, 1)
+
+        self.open_button.clicked.connect(self._on_open_clicked)
+        self.add_button.clicked.connect(self._on_add_clicked)
+        self.gallery.currentRowChanged.connect(self._show)
+        self.alpha.valueChanged.connect(self._show)
+        self.layer_combo.currentTextChanged.connect(self._on_explain_changed)
+        self.class_combo.currentIndexChanged.connect(self._on_explain_changed)
+        QShortcut(QKeySequence.StandardKey.Paste, self, self.paste)
+
+    # ------------------------------------------------------------------ api
+    def set_model(self, model, class_names: list[str], source: str = "") -> None:
+        from core.inference.gradcam import conv_layer_names
+
+        self.model, self.class_names = model, list(class_names)
+        self._explainers.clear()
+        self.layer_combo.blockSignals(True)
+        self.layer_combo.clear()
+        self.layer_combo.addItems(list(reversed(conv_layer_names(model))))
+        self.layer_combo.blockSignals(False)
+        self.class_combo.blockSignals(True)
+        self.class_combo.clear()
+        self.class_combo.addItems(["(predicted class)", *self.class_names])
+        self.class_combo.blockSignals(False)
+        self.model_label.setText(
+            f"Model: {source or model.name} · {len(class_names)} classes"
+        )
+        self.results = [None] * len(self.images)
+        self._queue = list(range(len(self.images)))
+        self._next()
+
+    def add_paths(self, paths: list[Path]) -> None:
+        files: list[Path] = []
+        for p in paths:
+            if p.is_dir():
+                files += sorted(
+                    f for f in p.rglob("*") if f.is_file() and is_image_name(f)
+                )
+            else:
+                files.append(p)
+        for f in files:
+            try:
+                self.add_image(load_image(f, None, 3), f.name)
+            except BadImage as exc:
+                self._say(f"{f.name} was not added: {exc}")
+
+    def add_image(self, image: np.ndarray, name: str) -> None:
+        self.images.append(image)
+        self.results.append(None)
+        item = QListWidgetItem(QIcon(QPixmap.fromImage(to_qimage(image))), name)
+        item.setToolTip(name)
+        self.gallery.addItem(item)
+        self._queue.append(len(self.images) - 1)
+        if self.gallery.currentRow() < 0:
+            self.gallery.setCurrentRow(0)
+        self._next()
+
+    def paste(self) -> None:
+        image = QGuiApplication.clipboard().image()
+        if image.isNull():
+            self._say("The clipboard holds no image.")
+            return
+        rgb = image.convertToFormat(image.Format.Format_RGB888)
+        ptr = rgb.constBits()
+        array = np.frombuffer(ptr, np.uint8).reshape(rgb.height(), rgb.bytesPerLine())
+        self.add_image(
+            array[:, : rgb.width() * 3].reshape(rgb.height(), rgb.width(), 3).copy(),
+            "pasted",
+        )
+
+    def shutdown(self) -> None:
+        self._queue.clear()
+        if self._worker is not None:
+            self._worker.wait()
+
+    # --------------------------------------------------------------- worker
+    def _next(self) -> None:
+        if self._worker is not None or self.model is None or not self._queue:
+            return
+        row = self._queue.pop(0)
+        explainer = self._explainer()
+        image = self.images[row]
+        class_index = self.class_combo.currentIndex() - 1
+        chosen = None if class_index < 0 else class_index
+
+        def job(progress, cancel):
+            return row, explainer(image, chosen)
+
+        self._worker = FunctionWorker(job)
+        self._worker.finished.connect(self._on_worker_finished)
+        self._worker.failed.connect(self._on_worker_failed)
+        self._worker.start()
+
+    def _explainer(self):
+        from core.inference.gradcam import Explainer
+
+        layer = self.layer_combo.currentText() or None
+        if layer not in self._explainers:
+            self._explainers[layer] = Explainer(self.model, layer)
+        return self._explainers[layer]
+
+    @Slot(object)
+    def _on_worker_finished(self, result) -> None:
+        self._worker = None
+        row, (probs, heat) = result
+        if row < len(self.results):
+            self.results[row] = (probs, heat)
+            label = self.class_names[int(np.argmax(probs))] if self.class_names else ""
+            self.gallery.item(row).setText(f"{label} {probs.max():.0%}")
+            if row == self.gallery.currentRow():
+                self._show()
+            self.predicted.emit(row)
+        self._next()
+
+    @Slot(str, str)
+    def _on_worker_failed(self, message: str, details: str) -> None:
+        self._worker = None
+        self._say(f"Prediction failed: {message}")
+        self._next()
+
+    # --------------------------------------------------------------- render
+    @Slot()
+    def _show(self) -> None:
+        from core.inference.imaging import overlay
+
+        row = self.gallery.currentRow()
+        if row < 0 or row >= len(self.images):
+            return
+        image = self.images[row]
+        result = self.results[row]
+        shown = (
+            image
+            if result is None
+            else overlay(image, result[1], self.alpha.value() / 100)
+        )
+        pixmap = QPixmap.fromImage(to_qimage(shown))
+        side = max(64, min(self.view.width(), self.view.height()) - 8)
+        self.view.setPixmap(
+            pixmap.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio)
+        )
+        if result is not None:
+            probs = result[0]
+            order = np.argsort(-probs)[:TOP_K]
+            for bar, k in zip(self.bars, order, strict=False):
+                bar.setValue(int(probs[k] * 1000))
+                bar.setFormat(f"{self.class_names[k]}  {probs[k]:.1%}")
+
+    @Slot()
+    def _on_explain_changed(self) -> None:
+        self.results = [None] * len(self.images)
+        self._queue = list(range(len(self.images)))
+        self._next()
+
+    @Slot()
+    def _on_open_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open model", "", "Keras models (*.keras *.h5)"
+        )
+        if path:
+            self.open_model(path)
+
+    def open_model(self, path: str) -> None:
+        from core.inference.export import read_class_names
+        from core.inference.loading import load_model_file
+
+        try:
+            model = load_model_file(path)
+        except WorkbenchError as exc:
+            self._say(str(exc))
+            return
+        units = int(model.outputs[0].shape[-1])
+        names = read_class_names(path) or [
+            f"class {i}" for i in range(2 if units == 1 else units)
+        ]
+        self.set_model(model, names, Path(path).name)
+
+    @Slot()
+    def _on_add_clicked(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Add images")
+        self.add_paths([Path(p) for p in paths])
+
+    def _say(self, text: str) -> None:
+        self.status.setText(f"<span style='color:#c62828'>{text}</span>")
+        self.message.emit(text)
+
+    # ---------------------------------------------------------- drag & drop
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [
+            Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()
+        ]
+        self.add_paths(paths)
+        event.acceptProposedAction()
