@@ -12,7 +12,7 @@ import csv
 import sys
 from pathlib import Path
 
-from core.data.images import BadImage, is_image_name
+from core.data.images import BadImage, image_files
 from core.errors import WorkbenchError
 
 
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     names = read_class_names(args.model) or [
         f"class {i}" for i in range(2 if units == 1 else units)
     ]
-    paths = _expand(args.images)
+    paths = image_files([Path(i) for i in args.images])
     if not paths:
         raise WorkbenchError("no images found in " + ", ".join(args.images))
     writer = csv.writer(sys.stdout) if args.csv else None
@@ -63,14 +63,3 @@ def run(args: argparse.Namespace) -> int:
             best = ", ".join(f"{name} {p:.1%}" for name, p in ranked)
             print(f"{path}: {best}")
     return 0
-
-
-def _expand(items: list[str]) -> list[Path]:
-    out: list[Path] = []
-    for item in items:
-        p = Path(item)
-        if p.is_dir():
-            out += sorted(f for f in p.rglob("*") if f.is_file() and is_image_name(f))
-        else:
-            out.append(p)
-    return out

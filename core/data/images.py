@@ -135,3 +135,14 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, UnidentifiedImageError):
         return "not an image (unknown format)"
     return f"cannot be decoded ({text or type(exc).__name__})"
+
+
+def image_files(paths: list[Path]) -> list[Path]:
+    """Files as given, and every image file inside the folders among them."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out += sorted(f for f in p.rglob("*") if f.is_file() and is_image_name(f))
+        else:
+            out.append(p)
+    return out

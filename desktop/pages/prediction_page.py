@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.data.images import BadImage, is_image_name, load_image
+from core.data.images import BadImage, image_files, load_image
 from core.errors import WorkbenchError
 from desktop.widgets.image_grid import to_qimage
 from desktop.workers import FunctionWorker
@@ -137,14 +137,7 @@ class PredictionPage(QWidget):
         self._next()
 
     def add_paths(self, paths: list[Path]) -> None:
-        files: list[Path] = []
-        for p in paths:
-            if p.is_dir():
-                files += sorted(
-                    f for f in p.rglob("*") if f.is_file() and is_image_name(f)
-                )
-            else:
-                files.append(p)
+        files = image_files(paths)
         for f in files:
             try:
                 self.add_image(load_image(f, None, 3), f.name)
