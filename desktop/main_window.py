@@ -201,6 +201,7 @@ class MainWindow(QMainWindow):
         self._replace_page(4, page)
         self.prediction_page = page
         self.training_page.finished.connect(self._on_training_finished)
+        self.training_page.runs_panel.open_model.connect(self._on_run_model_opened)
 
     @Slot(object)
     def _on_training_finished(self, session) -> None:
@@ -209,6 +210,11 @@ class MainWindow(QMainWindow):
             self.prediction_page.set_model(
                 session.model, dataset.class_names, "last run"
             )
+
+    @Slot(str)
+    def _on_run_model_opened(self, path: str) -> None:
+        self.prediction_page.open_model(path)
+        self.navigation.setCurrentRow(4)
 
     def _replace_page(self, index: int, page: QWidget) -> None:
         """Put a page built after the first paint where its placeholder was."""

@@ -51,9 +51,15 @@ def export_keras(
             f"the model has {expected} classes but {len(class_names)} names were given"
         )
     serving_model(model).save(target)
-    with zipfile.ZipFile(target, "a") as archive:
-        archive.writestr(MEMBER, json.dumps({"class_names": list(class_names)}))
+    write_class_names(target, class_names)
     return target
+
+
+def write_class_names(path: str | os.PathLike[str], class_names: Sequence[str]) -> None:
+    """Store class names inside a `.keras` archive (Keras ignores the member)."""
+    with zipfile.ZipFile(path, "a") as archive:
+        if MEMBER not in archive.namelist():
+            archive.writestr(MEMBER, json.dumps({"class_names": list(class_names)}))
 
 
 def read_class_names(path: str | os.PathLike[str]) -> list[str] | None:

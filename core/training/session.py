@@ -19,6 +19,7 @@ from core.augmentation.config import AugmentationConfig
 from core.augmentation.pipeline import augment_dataset, build_augmenter, placement
 from core.data.dataset import Dataset, class_weights
 from core.data.pipeline import make_tf_dataset
+from core.inference.export import write_class_names
 from core.model_builder import build_model
 from core.runs import Run, RunStore
 from core.spec import ModelSpec
@@ -134,6 +135,9 @@ def run_session(
         model.compile(loss=_loss(sigmoid, False), metrics=["accuracy"])
         evaluation = evaluate(model, test_ds, dataset.class_names)
     if run is not None:
+        for saved in (result.best_path, result.last_path):
+            if saved:  # so a run's model opens elsewhere with its class names
+                write_class_names(saved, dataset.class_names)
         (store or RunStore(run.path.parent)).finish(
             run, _record(result), evaluation.to_dict() if evaluation else None
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pyqtgraph as pg
-from PySide6.QtCore import Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -31,6 +31,8 @@ PALETTE = ("#3b6ea8", "#d9822b", "#4c9a5b", "#c62828", "#7b5ea7", "#8c6d31")
 class RunsPanel(QWidget):
     """Lists runs from ``store()`` (the store follows the project's file)."""
 
+    open_model = Signal(str)  # a run's model file, for the Prediction page
+
     def __init__(self, store: Callable[[], RunStore], parent: QWidget | None = None):
         super().__init__(parent)
         self._store = store
@@ -49,8 +51,15 @@ class RunsPanel(QWidget):
         self.refresh_button = QPushButton("Refresh")
         self.export_button = QPushButton("Export CSV…")
         self.delete_button = QPushButton("Delete run")
+        self.open_button = QPushButton("Open in Prediction")
+        self.open_button.setToolTip("Classify images with this run's best model")
         buttons = QHBoxLayout()
-        for b in (self.refresh_button, self.export_button, self.delete_button):
+        for b in (
+            self.refresh_button,
+            self.export_button,
+            self.delete_button,
+            self.open_button,
+        ):
             buttons.addWidget(b)
         buttons.addStretch(1)
         split = QSplitter()
@@ -63,6 +72,7 @@ class RunsPanel(QWidget):
         self.refresh_button.clicked.connect(self.refresh)
         self.export_button.clicked.connect(self._on_export_clicked)
         self.delete_button.clicked.connect(self._on_delete_clicked)
+        self.open_button.clicked.connect(self._on_open_clicked)
         self.table.itemSelectionChanged.connect(self._on_selection_changed)
 
     def refresh(self) -> None:
@@ -100,6 +110,7 @@ class RunsPanel(QWidget):
                 name=run.name,
             )
         self.delete_button.setEnabled(len(self.selected_runs()) == 1)
+        self.open_button.setEnabled(len(self.selected_runs()) == 1)
 
     @Slot()
     def _on_export_clicked(self) -> None:
@@ -115,6 +126,17 @@ class RunsPanel(QWidget):
         if len(runs) == 1 and self._confirm_delete(runs[0]):
             self._store().delete(runs[0])
             self.refresh()
+
+    @Slot()
+    def _on_open_clicked(self) -> None:
+        runs = self.selected_runs()
+        if len(runs) != 1:
+            return
+        for name in ("best.keras", "last.keras"):
+            model = runs[0].path / name
+            if model.is_file():
+                self.open_model.emit(str(model))
+                return
 
     def _confirm_delete(self, run: Run) -> bool:
         answer = QMessageBox.question(

@@ -33,6 +33,10 @@ def test_table_overlay_export_and_delete(qtbot, tmp_path, monkeypatch):
     panel.export_button.click()
     assert out.read_text().count("\n") == 3
     panel.table.selectRow(0)
+    (store.list()[0].path / "best.keras").write_bytes(b"placeholder")
+    with qtbot.waitSignal(panel.open_model, timeout=1000) as blocker:
+        panel.open_button.click()
+    assert blocker.args[0].endswith("best.keras")
     monkeypatch.setattr(panel, "_confirm_delete", lambda run: True)
     panel.delete_button.click()
     assert panel.table.rowCount() == 1
