@@ -27,7 +27,6 @@ from core.inference.imaging import resize_heatmap
 from core.inference.predict import prepare_images
 
 METHODS = ("gradcam", "gradcam++")
-_SPATIAL = ("Conv", "Pooling", "BatchNormalization", "Activation", "ReLU", "Add")
 
 
 def find_last_conv_layer(model: keras.Model) -> str:

@@ -34,8 +34,9 @@ def input_size(model) -> tuple[int | None, int | None, int]:
 def prepare_images(model, images: Sequence[ImageLike]) -> np.ndarray:
     """A float32 batch at the model's input size and channels, 0-255.
 
-    Resizing uses the same bilinear op as the exported model's Resizing layer
-    (``core.inference.export``), so the app and the file predict alike.
+    Resizing calls the op the exported model's Resizing layer calls, with the
+    layer's defaults (``core.inference.export``), so the app and the file predict
+    alike; calling the op directly builds no layer per prediction.
     """
     import keras
 
@@ -49,10 +50,11 @@ def prepare_images(model, images: Sequence[ImageLike]) -> np.ndarray:
     ]
     if not (h and w):
         return np.stack(arrays).astype(np.float32)
-    resize = keras.layers.Resizing(h, w, interpolation="bilinear")
-    return np.stack(
-        [np.asarray(resize(a.astype(np.float32)[None]))[0] for a in arrays]
-    ).astype(np.float32)
+    resized = [
+        keras.ops.image.resize(a.astype(np.float32)[None], (h, w), "bilinear")[0]
+        for a in arrays
+    ]
+    return np.stack([np.asarray(r) for r in resized]).astype(np.float32)
 
 
 def probabilities(model, batch: np.ndarray) -> np.ndarray:
