@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.data.images import BadImage, load_image
+from core.data.images import GRAY_MODES, BadImage, load_image
 from core.data.scan import ScanReport
 
 SPLITS = ("train", "validation", "test")
@@ -64,7 +64,7 @@ class Dataset:
             return int(h), int(w), int(c)
         if len(self.report.sizes) == 1:
             ((h, w),) = self.report.sizes
-            gray = set(self.report.modes) <= {"L", "1", "I;16", "I"}
+            gray = set(self.report.modes) <= GRAY_MODES
             return h, w, 1 if gray else 3
         return None
 

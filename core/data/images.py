@@ -21,6 +21,8 @@ IMAGE_EXTENSIONS = frozenset(
 # and anything needing EXIF rotation or bit-depth scaling go through Pillow.
 TF_DECODABLE = frozenset({"JPEG", "PNG", "BMP", "GIF"})
 _ORIENTATION = 0x0112
+# Pillow modes with a single (gray) channel, 8-bit or wider.
+GRAY_MODES = frozenset({"L", "1", "I;16", "I;16B", "I;16L", "I", "F"})
 
 
 class BadImage(Exception):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.data.dataset import Dataset, imbalance_ratio
-from core.data.images import BadImage
+from core.data.images import GRAY_MODES, BadImage
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def compute_stats(dataset: Dataset, sample: int = 500, seed: int = 0) -> Dataset
         sizes = dict(dataset.report.sizes)
         channels: dict[int, int] = {}
         for mode, n in dataset.report.modes.items():
-            key = 1 if mode in ("L", "1", "I;16", "I", "F") else 3
+            key = 1 if mode in GRAY_MODES else 3
             channels[key] = channels.get(key, 0) + n
         keep_channels = 1 if set(channels) == {1} else 3
         for i in picks:
