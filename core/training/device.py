@@ -26,6 +26,17 @@ class Device:
     mixed_precision: bool
 
 
+def describe(gpus: int) -> str:
+    """How the visible hardware is named in the app (``CPU``, ``GPU``, ``2 GPUs``)."""
+    if gpus > 1:
+        return f"{gpus} GPUs"
+    return "GPU" if gpus else "CPU"
+
+
+def visible_gpus() -> int:
+    return len(tf.config.list_physical_devices("GPU"))
+
+
 def configure(mixed_precision: bool = False) -> Device:
     """Set memory growth and the dtype policy; pick a distribution strategy."""
     gpus = tf.config.list_physical_devices("GPU")
@@ -35,12 +46,12 @@ def configure(mixed_precision: bool = False) -> Device:
             tf.config.experimental.set_memory_growth(gpu, True)
     use_mixed = mixed_precision and bool(gpus)
     keras.mixed_precision.set_global_policy("mixed_float16" if use_mixed else "float32")
+    description = describe(len(gpus))
     if len(gpus) > 1:
         strategy: tf.distribute.Strategy = tf.distribute.MirroredStrategy()
-        description = f"{len(gpus)} GPUs (MirroredStrategy)"
+        description += " (MirroredStrategy)"
     else:
         strategy = tf.distribute.get_strategy()
-        description = "GPU" if gpus else "CPU"
     if use_mixed:
         description += ", mixed precision"
     elif mixed_precision:

@@ -23,6 +23,7 @@ import tensorflow as tf
 from core.errors import WorkbenchError
 from core.training.callbacks import Diverged, ListenerCallback, TrainingCancelled
 from core.training.config import TrainingConfig
+from core.training.device import describe, visible_gpus
 from core.training.events import NullListener, StopReason, TrainingListener
 
 
@@ -43,12 +44,6 @@ class TrainingResult:
     @property
     def cancelled(self) -> bool:
         return self.stop_reason is StopReason.CANCELLED
-
-
-def device_name() -> str:
-    """The device Keras trains on, for the status line."""
-    gpus = tf.config.list_physical_devices("GPU")
-    return f"GPU ({len(gpus)})" if gpus else "CPU"
 
 
 def compile_model(
@@ -91,8 +86,12 @@ def train(
     run_dir: str | Path | None = None,
     initial_epoch: int = 0,
     class_weight: dict[int, float] | None = None,
+    device: str | None = None,
 ) -> TrainingResult:
     """Train ``model`` (compiled here unless already compiled) and report.
+
+    ``device`` is what the result calls the hardware; a session passes the one it
+    configured (``core.training.device``), else the visible hardware is named.
 
     Raises:
         WorkbenchError: an invalid config (nothing is trained).
@@ -158,7 +157,7 @@ def train(
         best_path=str(best_path) if best_path and best_path.exists() else None,
         last_path=last_path,
         message=message,
-        device=device_name(),
+        device=device or describe(visible_gpus()),
     )
 
 

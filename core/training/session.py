@@ -120,8 +120,8 @@ def run_session(
         cancel,
         run.path if run else None,
         class_weight=weights,
+        device=device.description,
     )
-    result.device = device.description
     if previous:
         keys = set(previous) | set(result.history)
         result.history = {
