@@ -7,7 +7,6 @@ step that sets the model's input shape and classifier head from the data.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -34,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.data.builtin import BUILTIN_NAMES
-from core.data.dataset import Dataset
+from core.data.dataset import Dataset, convert_image
 from core.data.images import BadImage
 from core.data.load import open_dataset
 from core.data.spec import DatasetSpec
@@ -379,13 +378,13 @@ class DatasetPage(QWidget):
             return
         split, i = self.grid_model.split, self.grid_model.dataset_index(index.row())
         h, w, c = self.stack.spec.input.shape
-        try:
-            image = self._dataset.image(split, i, (h, w), c if c in (1, 3) else 3)
+        try:  # one decode: the original goes to other pages, a copy to the preview
+            original = self._dataset.image(split, i, None, 3)
         except BadImage as exc:
             self.preview_info.setText(f"Cannot read this image: {exc}")
             return
-        with contextlib.suppress(BadImage):
-            self.image_picked.emit(self._dataset.image(split, i, None, 3))
+        self.image_picked.emit(original)
+        image = convert_image(original, (h, w), c if c in (1, 3) else 3)
         scale = max(1, 200 // max(h, w))
         pixmap = QPixmap.fromImage(to_qimage(image)).scaled(w * scale, h * scale)
         self.preview.setPixmap(pixmap)
@@ -423,16 +422,10 @@ class DatasetPage(QWidget):
     def _fit_model(self, dataset: Dataset) -> None:
         """One undo step: the model's input and head follow the data."""
         spec = self._spec
-        native = dataset.native_shape()
-        current = self.stack.spec.input
-        h, w = (
-            spec.image_size
-            if spec and spec.image_size
-            else (native[:2] if native else (current.height, current.width))
-        )
-        c = (spec.channels if spec and spec.channels else None) or (
-            native[2] if native else current.channels
-        )
+        # The spec's override, else the images' own shape, else keep the model's.
+        native = dataset.native_shape() or self.stack.spec.input.shape
+        h, w = spec.image_size if spec and spec.image_size else native[:2]
+        c = spec.channels if spec and spec.channels else native[2]
         head = HeadSpec(dataset.num_classes, self.stack.spec.head.binary)
         self.undo_stack.beginMacro(f"Use dataset {dataset.name}")
         self.undo_stack.push(SetInput(self.stack, InputSpec(h, w, c)))
