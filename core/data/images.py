@@ -76,6 +76,15 @@ def read_header(path: str | os.PathLike[str]) -> Header:
         raise BadImage(_reason(exc)) from None
 
 
+def loader_channels(model_channels: int) -> int:
+    """The channels to load for a model input: gray stays 1, anything else RGB.
+
+    The loaders make 1- or 3-channel images; a 4-channel (RGBA) model input is
+    given RGB (see the open note on RGBA inputs).
+    """
+    return 1 if model_channels == 1 else 3
+
+
 def to_uint8_rgb_or_gray(im: Image.Image, channels: int) -> Image.Image:
     """Convert any Pillow mode to ``L`` (1 channel) or ``RGB`` (3 channels).
 

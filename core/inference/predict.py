@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from core.data.dataset import convert_image
-from core.data.images import load_image
+from core.data.images import load_image, loader_channels
 
 ImageLike = str | os.PathLike[str] | np.ndarray
 
@@ -41,7 +41,7 @@ def prepare_images(model, images: Sequence[ImageLike]) -> np.ndarray:
     import keras
 
     h, w, c = input_size(model)
-    channels = c if c in (1, 3) else 3
+    channels = loader_channels(c)
     arrays = [
         load_image(Path(i), None, channels)
         if not isinstance(i, np.ndarray)

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from core.data.builtin import BUILTIN_NAMES
 from core.data.dataset import Dataset, convert_image
-from core.data.images import BadImage
+from core.data.images import BadImage, loader_channels
 from core.data.load import open_dataset
 from core.data.spec import DatasetSpec
 from core.data.stats import compute_stats
@@ -384,7 +384,7 @@ class DatasetPage(QWidget):
             self.preview_info.setText(f"Cannot read this image: {exc}")
             return
         self.image_picked.emit(original)
-        image = convert_image(original, (h, w), c if c in (1, 3) else 3)
+        image = convert_image(original, (h, w), loader_channels(c))
         scale = max(1, 200 // max(h, w))
         pixmap = QPixmap.fromImage(to_qimage(image)).scaled(w * scale, h * scale)
         self.preview.setPixmap(pixmap)
@@ -452,7 +452,7 @@ class DatasetPage(QWidget):
         )
         self.chart.set_counts(dataset.class_names, counts)
         h, w, c = self.stack.spec.input.shape
-        self.grid_model.set_dataset(dataset, (h, w), c if c in (1, 3) else 3)
+        self.grid_model.set_dataset(dataset, (h, w), loader_channels(c))
         self.class_table.clearSelection()
         self._on_filter_changed()
         skipped = dataset.report.skipped
