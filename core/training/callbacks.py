@@ -48,18 +48,20 @@ class ListenerCallback(keras.callbacks.Callback):
         cancel: threading.Event,
         epochs: int,
         min_interval_s: float = 0.05,
+        steps: int = 0,
     ) -> None:
         super().__init__()
         self.listener = listener
         self.cancel = cancel
         self.epochs = epochs
         self.min_interval_s = min_interval_s
+        self.steps = steps  # used when Keras cannot know an epoch's length
         self.epoch = 0
         self.history: dict[str, list[float]] = {}
         self._last_sent = 0.0
 
     def on_train_begin(self, logs: dict | None = None) -> None:
-        steps = self.params.get("steps") or 0
+        steps = self.params.get("steps") or self.steps
         self.listener.on_train_begin(self.epochs, int(steps))
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:

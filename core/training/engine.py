@@ -87,11 +87,15 @@ def train(
     initial_epoch: int = 0,
     class_weight: dict[int, float] | None = None,
     device: str | None = None,
+    steps_per_epoch: int | None = None,
 ) -> TrainingResult:
     """Train ``model`` (compiled here unless already compiled) and report.
 
     ``device`` is what the result calls the hardware; a session passes the one it
     configured (``core.training.device``), else the visible hardware is named.
+    ``steps_per_epoch`` is the caller's count of batches for data whose
+    cardinality TensorFlow cannot know (a folder read with ``ignore_errors``):
+    the cosine schedule and the progress reported need it.
 
     Raises:
         WorkbenchError: an invalid config (nothing is trained).
@@ -103,9 +107,13 @@ def train(
     cancel = cancel or threading.Event()
     keras.utils.set_random_seed(cfg.seed)
     steps = int(train_data.cardinality().numpy())
+    if steps < 0 and steps_per_epoch:
+        steps = steps_per_epoch
     if not model.compiled:
         compile_model(model, cfg, max(steps, 1))
-    bridge = ListenerCallback(listener or NullListener(), cancel, cfg.epochs)
+    bridge = ListenerCallback(
+        listener or NullListener(), cancel, cfg.epochs, steps=max(steps, 0)
+    )
     folder = Path(run_dir) if run_dir else None
     callbacks, best_path = _callbacks(
         cfg, folder, validation_data is not None, initial_epoch

@@ -8,6 +8,7 @@ same function, so the GUI and a script train identically.
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -84,7 +85,10 @@ def run_session(
         val_ds = make_tf_dataset(dataset, "validation", (h, w), c, cfg.batch_size)
         val_ds = labels_for_loss(val_ds, already_one_hot=False)
     loss = _loss(sigmoid, one_hot)
-    steps = max(1, int(train_ds.cardinality().numpy()))
+    steps = int(train_ds.cardinality().numpy())
+    if steps < 0:  # a folder read with ignore_errors: count the batches ourselves
+        steps = math.ceil(len(dataset.splits["train"]) / cfg.batch_size)
+    steps = max(1, steps)
     with device.strategy.scope():
         model = build_model(spec, float32_output=device.mixed_precision)
         fit_model = model
@@ -121,6 +125,7 @@ def run_session(
         run.path if run else None,
         class_weight=weights,
         device=device.description,
+        steps_per_epoch=steps,
     )
     if previous:
         keys = set(previous) | set(result.history)

@@ -96,3 +96,56 @@ def test_resume_continues_a_stopped_run_and_keeps_its_history(tmp_path):
     assert len(resumed.result.history["val_loss"]) == 4
     assert resumed.run.record()["epochs_run"] == 4
     assert len(store.list()) == 1
+
+
+def _folder(root, classes=("a", "b"), per_class=12, size=16):
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for name in classes:
+        (root / name).mkdir(parents=True)
+        for i in range(per_class):
+            pixels = rng.integers(0, 255, (size, size, 3), dtype=np.uint8)
+            Image.fromarray(pixels).save(root / name / f"{i}.png")
+    return root
+
+
+def test_a_folder_dataset_reports_its_steps_and_decays_over_the_whole_run(
+    tmp_path, monkeypatch
+):
+    import core.training.session as session
+    from core.training.events import NullListener
+
+    optimizers = []
+
+    def recording(cfg, steps):
+        optimizers.append(session_make_optimizer(cfg, steps))
+        return optimizers[-1]
+
+    session_make_optimizer = session.make_optimizer
+    monkeypatch.setattr(session, "make_optimizer", recording)
+
+    data = open_dataset(
+        DatasetSpec(
+            kind="folder",
+            name="f",
+            path=str(_folder(tmp_path / "data")),
+            image_size=(16, 16),
+        )
+    )
+    n_train = len(data.splits["train"])
+    began = []
+
+    class Begin(NullListener):
+        def on_train_begin(self, total_epochs, steps_per_epoch):
+            began.append(steps_per_epoch)
+
+    cfg = TrainingConfig(epochs=2, batch_size=4, schedule="cosine", checkpoint=False)
+    spec = ModelSpec(InputSpec(16, 16, 3), small_spec(2).layers, HeadSpec(2))
+    out = run_session(spec, data, cfg, listener=Begin())
+    steps = -(-n_train // 4)
+    # ignore_errors makes the cardinality unknown; the session counts the batches
+    assert began == [steps]
+    [optimizer] = optimizers
+    assert optimizer._learning_rate.decay_steps == 2 * steps
+    assert out.result.epochs_run == 2
