@@ -56,6 +56,9 @@ def run_session(
     ``resume`` continues a stopped run in its own folder: Keras's
     BackupAndRestore brings back the weights and epoch of its last completed
     epoch, and the history recorded so far is kept in front of the new one.
+    Without a backup (BackupAndRestore off) it continues from the run's last
+    saved model. Either way it starts at the next epoch, so the history CSV is
+    appended to and the run never trains more (or fewer) epochs than asked.
     """
     aug = augmentation or AugmentationConfig()
     keras.utils.set_random_seed(cfg.seed)
@@ -108,9 +111,14 @@ def run_session(
         seconds = seconds_per_epoch(fit_model, train_ds, steps)
         listener.on_estimate(seconds, device.description)
     previous: dict[str, list[float]] = {}
+    initial_epoch = 0
     if resume is not None:
         run: Run | None = resume
         previous = resume.record().get("history", {})
+        initial_epoch = len(previous.get("loss", []))
+        last = resume.path / "last.keras"
+        if initial_epoch and not (resume.path / "backup").is_dir() and last.is_file():
+            fit_model.load_weights(last)
     else:
         run = (
             store.create(label, _run_config(spec, dataset, cfg, aug)) if store else None
@@ -123,6 +131,7 @@ def run_session(
         listener,
         cancel,
         run.path if run else None,
+        initial_epoch=initial_epoch,
         class_weight=weights,
         device=device.description,
         steps_per_epoch=steps,

@@ -96,6 +96,42 @@ def test_resume_continues_a_stopped_run_and_keeps_its_history(tmp_path):
     assert len(resumed.result.history["val_loss"]) == 4
     assert resumed.run.record()["epochs_run"] == 4
     assert len(store.list()) == 1
+    # the history CSV is appended to, not restarted: a header and 4 epochs
+    assert (first.run.path / "history.csv").read_text().count("\n") == 5
+
+
+def test_resume_without_a_backup_continues_from_the_last_model(tmp_path):
+    import threading
+
+    from core.training.events import NullListener
+
+    data = open_dataset(DatasetSpec(name="shapes", count=120))
+    store = RunStore(tmp_path / "runs")
+    cancel = threading.Event()
+    epochs_seen = []
+
+    class Recorder(NullListener):
+        def on_batch_end(self, epoch, batch, logs):
+            if epoch == 2:
+                cancel.set()
+
+        def on_epoch_end(self, epoch, logs):
+            epochs_seen.append(epoch)
+
+    cfg = TrainingConfig(epochs=4, batch_size=16, backup_and_restore=False)
+    first = run_session(small_spec(6), data, cfg, None, Recorder(), cancel, store)
+    assert first.result.epochs_run == 2
+    cancel.clear()
+    epochs_seen.clear()
+    resumed = run_session(
+        small_spec(6), data, cfg, listener=Recorder(), store=store, resume=first.run
+    )
+    assert epochs_seen == [2, 3]  # the remaining epochs, not 4 more from scratch
+    assert resumed.result.epochs_run == 4
+    assert len(resumed.result.history["loss"]) == 4
+    # it went on from the trained weights: the loss does not jump back up
+    history = resumed.result.history["loss"]
+    assert history[2] < history[0]
 
 
 def _folder(root, classes=("a", "b"), per_class=12, size=16):
