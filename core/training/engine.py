@@ -69,8 +69,8 @@ def make_optimizer(
         )
     if cfg.optimizer == "sgd":
         return keras.optimizers.SGD(lr, momentum=cfg.momentum, nesterov=cfg.nesterov)
-    if cfg.optimizer == "rmsprop":
-        return keras.optimizers.RMSprop(lr, momentum=cfg.momentum)
+    if cfg.optimizer == "rmsprop":  # as the tutorials use it: no momentum
+        return keras.optimizers.RMSprop(lr)
     if cfg.optimizer == "adamw":
         return keras.optimizers.AdamW(lr, weight_decay=cfg.weight_decay)
     return keras.optimizers.Adam(lr)

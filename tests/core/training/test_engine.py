@@ -170,3 +170,53 @@ def test_out_of_memory_ends_the_run_with_advice_and_keeps_the_history(
     assert "smaller batch size" in result.message
     assert result.epochs_run == 1
     assert (tmp_path / "last.keras").exists()
+
+
+def test_each_optimizer_and_schedule_is_what_the_config_names():
+    from core.training.engine import make_optimizer
+
+    sgd = make_optimizer(TrainingConfig(optimizer="sgd", momentum=0.8, nesterov=True), 5)
+    assert isinstance(sgd, keras.optimizers.SGD)
+    assert (sgd.momentum, sgd.nesterov) == (0.8, True)
+    rms = make_optimizer(TrainingConfig(optimizer="rmsprop"), 5)
+    assert isinstance(rms, keras.optimizers.RMSprop)
+    assert rms.momentum == 0.0  # Keras's (and the tutorials') RMSprop
+    adamw = make_optimizer(TrainingConfig(optimizer="adamw", weight_decay=0.01), 5)
+    assert isinstance(adamw, keras.optimizers.AdamW)
+    assert adamw.weight_decay == 0.01
+    cosine = make_optimizer(TrainingConfig(schedule="cosine", epochs=4), 5)
+    schedule = cosine._learning_rate
+    assert isinstance(schedule, keras.optimizers.schedules.CosineDecay)
+    assert schedule.decay_steps == 20  # the whole run: epochs x steps
+    assert float(schedule(20)) == pytest.approx(0.0)
+
+
+def test_plateau_schedule_and_tensorboard_logs_in_the_run_folder(tmp_path):
+    cfg = TrainingConfig(epochs=2, schedule="plateau", tensorboard=True)
+    model = build_model(SPEC)
+    result = train(model, data(), data(48, 1), cfg, run_dir=tmp_path)
+    assert result.epochs_run == 2
+    from core.training.engine import _callbacks
+
+    callbacks, _ = _callbacks(cfg, tmp_path / "again", True, 0)
+    [plateau] = [
+        c for c in callbacks if isinstance(c, keras.callbacks.ReduceLROnPlateau)
+    ]
+    assert plateau.monitor == "val_loss"
+    events = list((tmp_path / "tensorboard").rglob("events.out.tfevents.*"))
+    assert {p.parent.name for p in events} >= {"train", "validation"}
+
+
+def test_class_weights_reach_fit(monkeypatch):
+    seen = {}
+    model = build_model(SPEC)
+    fit = model.fit
+
+    def spy(*args, **kwargs):
+        seen["class_weight"] = kwargs.get("class_weight")
+        return fit(*args, **kwargs)
+
+    monkeypatch.setattr(model, "fit", spy)
+    weights = {0: 0.5, 1: 1.0, 2: 2.0}
+    train(model, data(), None, TrainingConfig(epochs=1), class_weight=weights)
+    assert seen["class_weight"] == weights
