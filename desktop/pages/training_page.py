@@ -106,11 +106,29 @@ class TrainingPage(QWidget):
         self.learning_rate.setDecimals(6)
         self.learning_rate.setRange(0.000001, 1.0)
         self.learning_rate.setSingleStep(0.0001)
+        self.momentum = QDoubleSpinBox()
+        self.momentum.setRange(0.0, 0.999)
+        self.momentum.setDecimals(3)
+        self.momentum.setSingleStep(0.05)
+        self.momentum.setToolTip("SGD momentum (the tutorials use 0.9)")
+        self.nesterov = QCheckBox("Nesterov")
+        self.weight_decay = QDoubleSpinBox()
+        self.weight_decay.setRange(0.0, 1.0)
+        self.weight_decay.setDecimals(4)
+        self.weight_decay.setSingleStep(0.001)
+        self.weight_decay.setToolTip("AdamW's decoupled weight decay")
         self.schedule = QComboBox()
         self.schedule.addItems(SCHEDULES)
+        self.schedule.setToolTip(
+            "plateau: ReduceLROnPlateau on the validation loss; "
+            "cosine: cosine decay over the whole run"
+        )
         self.batch_size = _spin(1, 4096)
         self.epochs = _spin(1, 10_000)
+        self.seed = _spin(0, 2**31 - 1)
+        self.seed.setToolTip("Weights, shuffling and augmentation repeat for a seed")
         self.early_stopping = QCheckBox("Early stopping")
+        self.restore_best = QCheckBox("restore best weights")
         self.patience = _spin(0, 1000)
         self.patience.setPrefix("patience ")
         self.patience.setToolTip("Epochs without improvement before stopping")
@@ -127,6 +145,8 @@ class TrainingPage(QWidget):
         # Every on/off setting: its checkbox and its TrainingConfig field.
         self.switches = {
             "early_stopping": self.early_stopping,
+            "restore_best_weights": self.restore_best,
+            "nesterov": self.nesterov,
             "checkpoint": self.checkpoint,
             "class_weights": self.class_weights,
             "mixed_precision": self.mixed_precision,
@@ -143,14 +163,24 @@ class TrainingPage(QWidget):
         form = QFormLayout()
         form.addRow("Optimizer", self.optimizer)
         form.addRow("Learning rate", self.learning_rate)
+        sgd = QHBoxLayout()
+        sgd.addWidget(self.momentum, 1)
+        sgd.addWidget(self.nesterov)
+        form.addRow("Momentum", sgd)
+        form.addRow("Weight decay", self.weight_decay)
         form.addRow("Schedule", self.schedule)
         form.addRow("Batch size", self.batch_size)
         form.addRow("Epochs", self.epochs)
+        form.addRow("Seed", self.seed)
         stopping = QHBoxLayout()
         stopping.addWidget(self.early_stopping)
-        stopping.addWidget(self.patience)
-        stopping.addWidget(self.early_monitor)
+        stopping.addWidget(self.restore_best)
         form.addRow(stopping)
+        watch = QHBoxLayout()
+        watch.addSpacing(20)
+        watch.addWidget(self.patience)
+        watch.addWidget(self.early_monitor)
+        form.addRow(watch)
         best = QHBoxLayout()
         best.addWidget(self.checkpoint)
         best.addWidget(self.checkpoint_monitor)
@@ -225,7 +255,15 @@ class TrainingPage(QWidget):
         self.apply_config(self.config, emit=False)
         for combo in self.choices.values():
             combo.currentTextChanged.connect(self._on_form_changed)
-        for w in (self.learning_rate, self.batch_size, self.epochs, self.patience):
+        for w in (
+            self.learning_rate,
+            self.batch_size,
+            self.epochs,
+            self.patience,
+            self.momentum,
+            self.weight_decay,
+            self.seed,
+        ):
             w.valueChanged.connect(self._on_form_changed)
         for box in self.switches.values():
             box.toggled.connect(self._on_form_changed)
@@ -245,6 +283,9 @@ class TrainingPage(QWidget):
             self.batch_size,
             self.epochs,
             self.patience,
+            self.momentum,
+            self.weight_decay,
+            self.seed,
         )
         for w in widgets:
             w.blockSignals(True)
@@ -256,8 +297,12 @@ class TrainingPage(QWidget):
         self.batch_size.setValue(config.batch_size)
         self.epochs.setValue(config.epochs)
         self.patience.setValue(config.patience)
+        self.momentum.setValue(config.momentum)
+        self.weight_decay.setValue(config.weight_decay)
+        self.seed.setValue(config.seed)
         for w in widgets:
             w.blockSignals(False)
+        self._enable_optimizer_fields()
         if emit:
             self.config_changed.emit(config)
 
@@ -342,6 +387,9 @@ class TrainingPage(QWidget):
             batch_size=self.batch_size.value(),
             epochs=self.epochs.value(),
             patience=self.patience.value(),
+            momentum=self.momentum.value(),
+            weight_decay=self.weight_decay.value(),
+            seed=self.seed.value(),
             **{name: combo.currentText() for name, combo in self.choices.items()},
             **{name: box.isChecked() for name, box in self.switches.items()},
         )
@@ -425,6 +473,17 @@ class TrainingPage(QWidget):
             f"<span style='color:#c62828'>Training failed: {message}</span>"
         )
         self.failed.emit(message)
+
+    def _enable_optimizer_fields(self) -> None:
+        """Momentum and Nesterov belong to SGD, weight decay to AdamW."""
+        optimizer = self.config.optimizer
+        self.momentum.setEnabled(optimizer == "sgd")
+        self.nesterov.setEnabled(optimizer == "sgd")
+        self.weight_decay.setEnabled(optimizer == "adamw")
+        self.restore_best.setEnabled(self.config.early_stopping)
+        self.patience.setEnabled(self.config.early_stopping)
+        self.early_monitor.setEnabled(self.config.early_stopping)
+        self.checkpoint_monitor.setEnabled(self.config.checkpoint)
 
     def _set_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running)

@@ -163,3 +163,24 @@ def test_every_switch_reaches_the_config_and_applying_pushes_nothing(page):
     assert page.undo_stack.count() == count  # showing a config is not an edit
     assert page.mixed_precision.isChecked()
     assert not page.csv_logger.isChecked()
+
+
+def test_optimizer_fields_seed_and_restore_best_reach_the_config(page):
+    page.optimizer.setCurrentText("sgd")
+    assert page.momentum.isEnabled() and page.nesterov.isEnabled()
+    assert not page.weight_decay.isEnabled()
+    page.momentum.setValue(0.8)
+    page.nesterov.setChecked(True)
+    page.seed.setValue(42)
+    page.early_stopping.setChecked(True)
+    assert page.restore_best.isEnabled()
+    page.restore_best.setChecked(False)
+    cfg = page.config
+    assert (cfg.optimizer, cfg.momentum, cfg.nesterov) == ("sgd", 0.8, True)
+    assert (cfg.seed, cfg.restore_best_weights) == (42, False)
+    page.optimizer.setCurrentText("adamw")
+    assert page.weight_decay.isEnabled() and not page.momentum.isEnabled()
+    page.weight_decay.setValue(0.01)
+    assert page.config.weight_decay == 0.01
+    page.apply_config(TrainingConfig(seed=7, momentum=0.5), emit=False)
+    assert (page.seed.value(), page.momentum.value()) == (7, 0.5)
