@@ -167,7 +167,8 @@ def test_every_switch_reaches_the_config_and_applying_pushes_nothing(page):
 
 def test_optimizer_fields_seed_and_restore_best_reach_the_config(page):
     page.optimizer.setCurrentText("sgd")
-    assert page.momentum.isEnabled() and page.nesterov.isEnabled()
+    assert page.momentum.isEnabled()
+    assert page.nesterov.isEnabled()
     assert not page.weight_decay.isEnabled()
     page.momentum.setValue(0.8)
     page.nesterov.setChecked(True)
@@ -179,7 +180,8 @@ def test_optimizer_fields_seed_and_restore_best_reach_the_config(page):
     assert (cfg.optimizer, cfg.momentum, cfg.nesterov) == ("sgd", 0.8, True)
     assert (cfg.seed, cfg.restore_best_weights) == (42, False)
     page.optimizer.setCurrentText("adamw")
-    assert page.weight_decay.isEnabled() and not page.momentum.isEnabled()
+    assert page.weight_decay.isEnabled()
+    assert not page.momentum.isEnabled()
     page.weight_decay.setValue(0.01)
     assert page.config.weight_decay == 0.01
     page.apply_config(TrainingConfig(seed=7, momentum=0.5), emit=False)

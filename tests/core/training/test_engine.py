@@ -175,7 +175,9 @@ def test_out_of_memory_ends_the_run_with_advice_and_keeps_the_history(
 def test_each_optimizer_and_schedule_is_what_the_config_names():
     from core.training.engine import make_optimizer
 
-    sgd = make_optimizer(TrainingConfig(optimizer="sgd", momentum=0.8, nesterov=True), 5)
+    sgd = make_optimizer(
+        TrainingConfig(optimizer="sgd", momentum=0.8, nesterov=True), 5
+    )
     assert isinstance(sgd, keras.optimizers.SGD)
     assert (sgd.momentum, sgd.nesterov) == (0.8, True)
     rms = make_optimizer(TrainingConfig(optimizer="rmsprop"), 5)
