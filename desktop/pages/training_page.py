@@ -43,6 +43,8 @@ from desktop.widgets.runs_panel import RunsPanel
 from desktop.widgets.training_chart import TrainingChart
 from desktop.workers import FunctionWorker
 
+NO_DATA = "Load a dataset on the Data page, then start."
+
 
 class TrainingBridge(QObject):
     """A core TrainingListener whose calls (on the worker thread) become signals."""
@@ -209,7 +211,7 @@ class TrainingPage(QWidget):
         self._resumable: Run | None = None
         self._resuming = False
         self.progress = QProgressBar()
-        self.status = QLabel("Load a dataset on the Data page, then start.")
+        self.status = QLabel(NO_DATA)
         self.status.setWordWrap(True)
         self.estimate = QLabel()
         self.estimate.setWordWrap(True)
@@ -325,6 +327,13 @@ class TrainingPage(QWidget):
         if self.worker is None:
             self.refresh_estimate()
             self.runs_panel.refresh()
+            dataset = self._dataset()
+            if dataset is not None and self.status.text() == NO_DATA:
+                sizes = " / ".join(
+                    f"{len(dataset.splits[k]):,} {k}"
+                    for k in ("train", "validation", "test")
+                )
+                self.status.setText(f"Ready: {dataset.name}, {sizes} images.")
 
     def is_running(self) -> bool:
         return self.worker is not None
@@ -412,7 +421,7 @@ class TrainingPage(QWidget):
     def _on_bridge_began(self, total: int, steps: int) -> None:
         self._total, self._steps = total, max(steps, 1)
         if not self._resuming:
-            self.chart.begin(total)
+            self.chart.begin(total, self.config.checkpoint_monitor)
         self._started_at = time.monotonic()
         self.progress.setRange(0, total * self._steps)
 
@@ -455,8 +464,9 @@ class TrainingPage(QWidget):
         if evaluation is not None:
             e = evaluation
             saved = f"<br>run saved in {session.run.path}" if session.run else ""
+            loss = "" if e.loss is None else f" · loss {e.loss:.4f}"
             self.results.setText(
-                f"<b>Test accuracy {e.accuracy:.3f}</b> · top-{e.top_k} "
+                f"<b>Test accuracy {e.accuracy:.3f}</b>{loss} · top-{e.top_k} "
                 f"{e.top_k_accuracy:.3f} · Cohen's kappa {e.kappa:.3f}{saved}"
             )
             if self._trained_on is not None:

@@ -62,11 +62,15 @@ class TrainingChart(QWidget):
                 curve.setDownsampling(auto=True, method="mean")
                 self.batch_curves[key] = curve
         self.best_line = pg.InfiniteLine(
-            angle=90, pen=pg.mkPen("#4c9a5b", style=pg.QtCore.Qt.PenStyle.DashLine)
+            angle=90,
+            pen=pg.mkPen("#4c9a5b", style=pg.QtCore.Qt.PenStyle.DashLine),
+            label="best",
+            labelOpts={"position": 0.95, "color": "#4c9a5b"},
         )
         self.plots["loss"].addItem(self.best_line)
         self.best_line.hide()
         self.smoothing = 0.0  # EMA factor; 0 shows the raw values
+        self.monitor = "val_loss"  # the metric whose best epoch is marked
         self.overfit_spans: list[tuple[float, float]] = []
         self._regions: list[pg.LinearRegionItem] = []
         self.clear()
@@ -76,9 +80,14 @@ class TrainingChart(QWidget):
         self._timer.timeout.connect(self._redraw)
         self._timer.start()
 
-    def begin(self, total_epochs: int) -> None:
-        """Start a run: fixed x range for the planned epochs, empty curves."""
+    def begin(self, total_epochs: int, monitor: str = "val_loss") -> None:
+        """Start a run: fixed x range for the planned epochs, empty curves.
+
+        ``monitor`` is the metric whose best epoch is marked: the one the run's
+        checkpoint keeps, so the mark and the saved best model agree.
+        """
         self.clear()
+        self.monitor = monitor
         for plot in self.plots.values():
             plot.setXRange(0, max(1, total_epochs), padding=0.02)
         self.plots["accuracy"].setYRange(0, 1, padding=0.02)
@@ -110,13 +119,13 @@ class TrainingChart(QWidget):
                 values.append(np.nan)
         for key in SERIES:
             self.epochs[key].append(logs.get(key, np.nan))
-        losses = (
-            self.epochs["val_loss"]
-            if logs.get("val_loss") is not None
-            else self.epochs["loss"]
-        )
-        if losses and not np.all(np.isnan(losses)):
-            self.best_line.setValue(self.epoch_x[int(np.nanargmin(losses))])
+        key = self.monitor
+        if logs.get(key) is None:  # no validation data: the training metric
+            key = key.removeprefix("val_")
+        values = self.epochs[key]
+        if values and not np.all(np.isnan(values)):
+            pick = np.nanargmax if "accuracy" in key else np.nanargmin
+            self.best_line.setValue(self.epoch_x[int(pick(values))])
             self.best_line.show()
         self._mark_overfitting()
         self._dirty = True

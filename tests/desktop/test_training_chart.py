@@ -39,3 +39,46 @@ def test_ema_skips_missing_values():
     assert np.isnan(out[0])
     assert out[1] == 1.0
     assert out[3] == pytest.approx(1.5)
+
+
+def test_the_best_epoch_mark_follows_the_checkpoint_metric(qtbot):
+    chart = TrainingChart()
+    qtbot.addWidget(chart)
+    chart.begin(3, "val_accuracy")
+    for epoch, (val_loss, val_acc) in enumerate([(1.0, 0.5), (0.9, 0.7), (0.8, 0.6)]):
+        chart.add_epoch(
+            epoch, {"loss": 1.0, "val_loss": val_loss, "val_accuracy": val_acc}
+        )
+    assert chart.best_line.value() == 2  # highest val_accuracy, not lowest loss
+    chart.begin(2, "val_loss")
+    for epoch, loss in enumerate([0.7, 0.9]):  # no validation data
+        chart.add_epoch(epoch, {"loss": loss, "accuracy": 0.5})
+    assert chart.best_line.value() == 1
+
+
+def test_a_thousand_epochs_and_a_hundred_thousand_batches_stay_light(qtbot):
+    chart = TrainingChart()
+    qtbot.addWidget(chart)
+    chart.resize(800, 300)
+    chart.show()
+    epochs, steps = 1_000, 100
+    chart.begin(epochs)
+    rng = np.random.default_rng(0)
+    for epoch in range(epochs):
+        for batch in range(steps):
+            chart.add_batch(epoch, batch, steps, {"loss": 2.0 - epoch / 1000})
+        chart.add_epoch(
+            epoch, {"loss": 1.0 - epoch / 2000, "val_loss": rng.uniform(0.5, 1.5)}
+        )
+    chart._redraw()
+    curve = chart.batch_curves["loss"]
+    assert curve.opts["clipToView"]
+    assert curve.opts["autoDownsample"]
+    x, y = curve.xData, curve.yData  # all of it is held...
+    assert len(chart.batch_x) == epochs * (steps + 1)  # + a NaN break per epoch
+    assert len(x) == len(chart.batch_x)
+    assert y[0] == 2.0
+    assert chart.epochs["loss"][-1] == pytest.approx(1.0 - 999 / 2000)
+    shown_x, _ = curve.getData()  # ...but only a downsampled view is drawn
+    assert len(shown_x) < len(x) / 10
+    assert chart.plots["loss"].viewRange()[0][1] >= epochs

@@ -62,6 +62,9 @@ def test_start_emits_in_order_and_the_chart_holds_the_logs(qtbot, page):
     assert page.chart.epochs["loss"] == pytest.approx(history["loss"])
     assert page.chart.epochs["val_accuracy"] == pytest.approx(history["val_accuracy"])
     assert "Test accuracy" in page.results.text()
+    assert f"loss {session.evaluation.loss:.4f}" in page.results.text()
+    # the best-epoch mark is the epoch whose model the checkpoint kept
+    assert page.chart.best_line.value() == session.result.best_epoch + 1
     evaluation = session.evaluation
     view = page.evaluation_view
     assert view.matrix.rowCount() == 6
@@ -186,3 +189,10 @@ def test_optimizer_fields_seed_and_restore_best_reach_the_config(page):
     assert page.config.weight_decay == 0.01
     page.apply_config(TrainingConfig(seed=7, momentum=0.5), emit=False)
     assert (page.seed.value(), page.momentum.value()) == (7, 0.5)
+
+
+def test_a_shown_page_with_data_says_it_is_ready(qtbot, page, shapes):
+    page.show()
+    qtbot.waitExposed(page)
+    assert page.status.text().startswith("Ready: shapes, 96 train")
+    assert "Memory: about" in page.estimate.text()
