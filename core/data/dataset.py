@@ -8,6 +8,7 @@ statistics and the tf.data pipeline never care which.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -47,6 +48,11 @@ class Dataset:
     class_names: list[str]
     splits: dict[str, Split]
     report: ScanReport = field(default_factory=ScanReport)
+    # split -> (tf.Variable of bools, paths): which files the tf.data decode let
+    # through; see core.data.pipeline.report_undecodable
+    decode_checks: dict[str, Any] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @property
     def num_classes(self) -> int:

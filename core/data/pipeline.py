@@ -6,7 +6,9 @@ shuffle, batch, prefetch). Files TensorFlow would decode differently from Pillow
 converted once with Pillow into a PNG cache, so they too take the fast path.
 A file that fails to decode during training is skipped, never fatal: Pillow
 conversions that fail are added to the dataset's report, and TensorFlow decode
-errors are dropped by ``ignore_errors``.
+errors are dropped by ``ignore_errors``; the files that got through are marked
+in a variable, so ``report_undecodable`` can add the rest to the report after a
+complete pass.
 
 Images come out as float32 in 0-255; models start with their own Rescaling, so
 exported models take raw pixels.
@@ -61,11 +63,20 @@ def make_tf_dataset(
         keep = [i for i, p in enumerate(paths) if p is not None]
         ds = tf.data.Dataset.from_tensor_slices(
             ([paths[i] for i in keep], part.labels[keep])
-        )
+        ).enumerate()
         ds = ds.map(
-            lambda p, y: (_decode(p, h, w, channels), y), num_parallel_calls=AUTOTUNE
+            lambda i, py: (i, _decode(py[0], h, w, channels), py[1]),
+            num_parallel_calls=AUTOTUNE,
         )
         ds = ds.ignore_errors()
+        seen = tf.Variable(tf.zeros([len(keep)], tf.bool), trainable=False)
+        dataset.decode_checks[split] = (seen, keep)
+
+        def mark(i, x, y):
+            with tf.control_dependencies([seen.scatter_nd_update([[i]], [True])]):
+                return tf.identity(x), y
+
+        ds = ds.map(mark, num_parallel_calls=AUTOTUNE)
     if cache and fits_in_memory(len(part), h, w, channels):
         ds = ds.cache()
     if shuffle:
@@ -75,6 +86,37 @@ def make_tf_dataset(
     ds = ds.batch(batch_size)
     ds = ds.map(lambda x, y: (tf.cast(x, tf.float32), y), num_parallel_calls=AUTOTUNE)
     return ds.prefetch(AUTOTUNE)
+
+
+def report_undecodable(dataset: Dataset, split: str) -> list[str]:
+    """Files of ``split`` that TensorFlow failed to decode, now in the report.
+
+    Call only after a complete pass over the split's latest pipeline (an epoch,
+    a validation pass, an evaluation): before that, unseen is not undecodable.
+    """
+    check = dataset.decode_checks.pop(split, None)
+    if check is None:
+        return []
+    seen, keep = check
+    paths = dataset.splits[split].paths or []
+    flags = seen.numpy().tolist()
+    bad = [paths[i] for i, ok in zip(keep, flags, strict=True) if not ok]
+    for path in bad:
+        dataset.report.skip(path, "could not be decoded during training")
+    return bad
+
+
+def decoded_indices(dataset: Dataset, split: str) -> list[int] | None:
+    """The split index of each image the split's pipeline yielded, in order.
+
+    None for in-memory splits, where the pipeline yields every image. Like
+    ``report_undecodable``, only meaningful after a complete pass.
+    """
+    check = dataset.decode_checks.get(split)
+    if check is None:
+        return None
+    seen, keep = check
+    return [i for i, ok in zip(keep, seen.numpy().tolist(), strict=True) if ok]
 
 
 def fits_in_memory(count: int, h: int, w: int, channels: int) -> bool:

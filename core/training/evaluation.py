@@ -14,7 +14,7 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -46,6 +46,18 @@ class Evaluation:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def for_split(self, order: list[int], size: int) -> Evaluation:
+        """Indices of a split of ``size`` images, of which ``order`` were evaluated.
+
+        When files were skipped the evaluated images are a subsequence of the
+        split; ``predicted`` becomes one entry per split image (-1: skipped).
+        """
+        predicted = [-1] * size
+        for position, index in enumerate(order):
+            predicted[index] = self.predicted[position]
+        misclassified = [(order[i], t, p, c) for i, t, p, c in self.misclassified]
+        return replace(self, predicted=predicted, misclassified=misclassified)
 
 
 def as_class_probabilities(probs: np.ndarray) -> np.ndarray:

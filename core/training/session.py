@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import keras
@@ -19,7 +20,7 @@ import tensorflow as tf
 from core.augmentation.config import AugmentationConfig
 from core.augmentation.pipeline import augment_dataset, build_augmenter, placement
 from core.data.dataset import Dataset, class_weights
-from core.data.pipeline import make_tf_dataset
+from core.data.pipeline import decoded_indices, make_tf_dataset, report_undecodable
 from core.inference.export import write_class_names
 from core.model_builder import build_model
 from core.runs import Run, RunStore
@@ -136,6 +137,11 @@ def run_session(
         device=device.description,
         steps_per_epoch=steps,
     )
+    skipped: list[str] = []
+    if result.epochs_run:  # a complete pass: every file met the decoder once
+        skipped += report_undecodable(dataset, "train")
+        if val_ds is not None:
+            skipped += report_undecodable(dataset, "validation")
     if previous:
         keys = set(previous) | set(result.history)
         result.history = {
@@ -148,12 +154,26 @@ def run_session(
         test_ds = make_tf_dataset(dataset, "test", (h, w), c, cfg.batch_size)
         model.compile(loss=_loss(sigmoid, False), metrics=["accuracy"])
         evaluation = evaluate(model, test_ds, dataset.class_names)
+        order = decoded_indices(dataset, "test")
+        if order is not None:  # so its indices name the right test images
+            evaluation = evaluation.for_split(order, len(dataset.splits["test"]))
+        skipped += report_undecodable(dataset, "test")
+    if skipped:
+        names = ", ".join(Path(p).name for p in skipped[:5])
+        more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+        note = (
+            f"{len(skipped)} images could not be decoded and were skipped "
+            f"({names}{more}; listed on the Data page)"
+        )
+        result.message = f"{result.message}; {note}" if result.message else note
     if run is not None:
         for saved in (result.best_path, result.last_path):
             if saved:  # so a run's model opens elsewhere with its class names
                 write_class_names(saved, dataset.class_names)
         (store or RunStore(run.path.parent)).finish(
-            run, _record(result), evaluation.to_dict() if evaluation else None
+            run,
+            {**_record(result), "skipped_images": skipped},
+            evaluation.to_dict() if evaluation else None,
         )
     return SessionResult(result, evaluation, run, model)
 

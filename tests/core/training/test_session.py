@@ -185,3 +185,43 @@ def test_a_folder_dataset_reports_its_steps_and_decays_over_the_whole_run(
     [optimizer] = optimizers
     assert optimizer._learning_rate.decay_steps == 2 * steps
     assert out.result.epochs_run == 2
+
+
+def test_a_file_only_tensorflow_fails_to_decode_is_skipped_and_reported(tmp_path):
+    import io
+
+    from PIL import Image
+
+    root = tmp_path / "data"
+    _folder(root / "train", per_class=8)
+    _folder(root / "test", per_class=3)
+    buffer = io.BytesIO()
+    noise = np.random.default_rng(1).integers(0, 255, (16, 16, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(buffer, format="PNG")
+    truncated = buffer.getvalue()[: len(buffer.getvalue()) // 2]
+    for split in ("train", "test"):  # the header scan accepts it; decoding fails
+        (root / split / "a" / "broken.png").write_bytes(truncated)
+    data = open_dataset(
+        DatasetSpec(kind="folder", name="f", path=str(root), image_size=(16, 16))
+    )
+    test_paths = data.splits["test"].paths
+    broken_test = next(i for i, p in enumerate(test_paths) if "broken" in p)
+    assert not data.report.skipped
+    store = RunStore(tmp_path / "runs")
+    spec = ModelSpec(InputSpec(16, 16, 3), small_spec(2).layers, HeadSpec(2))
+    cfg = TrainingConfig(epochs=1, batch_size=4)
+    out = run_session(spec, data, cfg, store=store)
+    assert out.result.epochs_run == 1  # not fatal
+    skipped = sorted(p for p, _ in data.report.skipped)
+    assert skipped == sorted(
+        str(root / s / "a" / "broken.png") for s in ("train", "test")
+    )
+    assert "2 images could not be decoded and were skipped" in out.result.message
+    assert "broken.png" in out.result.message
+    assert len(out.run.record()["skipped_images"]) == 2
+    # the evaluation's indices are the test split's, the broken one left out
+    evaluation = out.evaluation
+    assert len(evaluation.predicted) == len(test_paths)
+    assert evaluation.predicted[broken_test] == -1
+    assert sum(map(sum, evaluation.confusion)) == len(test_paths) - 1
+    assert all(m[0] != broken_test for m in evaluation.misclassified)
