@@ -207,6 +207,7 @@ class MainWindow(QMainWindow):
     def _on_training_finished(self, session) -> None:
         dataset = self.data_page.dataset() if self.data_page else None
         if dataset is not None:
+            self.data_page.show_skipped(dataset)  # files training could not decode
             self.prediction_page.set_model(
                 session.model, dataset.class_names, "last run"
             )

@@ -455,6 +455,10 @@ class DatasetPage(QWidget):
         self.grid_model.set_dataset(dataset, (h, w), loader_channels(c))
         self.class_table.clearSelection()
         self._on_filter_changed()
+        self.show_skipped(dataset)
+
+    def show_skipped(self, dataset: Dataset) -> None:
+        """The files left out, with the reason (training can add to them)."""
         skipped = dataset.report.skipped
         self.skipped_table.setRowCount(len(skipped))
         for i, (path, reason) in enumerate(skipped):

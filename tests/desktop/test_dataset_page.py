@@ -59,6 +59,11 @@ def test_open_folder_shows_classes_counts_chart_and_report(qtbot, page, folder):
     assert page.tabs.tabText(1) == "Skipped files (1)"
     assert page.skipped_table.item(0, 0).text().endswith("broken.jpg")
     assert "not an image" in page.skipped_table.item(0, 1).text()
+    # training adds the files only TensorFlow failed to decode; the tab follows
+    dataset.report.skip(str(folder / "fox" / "0.png"), "could not be decoded")
+    page.show_skipped(dataset)
+    assert page.tabs.tabText(1) == "Skipped files (2)"
+    assert page.skipped_table.item(1, 1).text() == "could not be decoded"
 
 
 def test_model_follows_the_data_and_undo_restores_it(qtbot, page, folder):
