@@ -1,11 +1,12 @@
 """ListenerCallback: Keras's callback contract, bridged to a TrainingListener.
 
-Two jobs, both after every batch: honour a cancel request, and stop a run whose
-loss became NaN. Both *raise* rather than set ``model.stop_training``, because
-Keras finishes the epoch's validation pass and calls every ``on_epoch_end``
-after ``stop_training``; a partial epoch would then be judged by early stopping
-and checkpointing as if it were complete. Batch logs are rate-limited (Orange's
-habit) so a fast model does not flood the GUI; epoch logs always go through.
+Two jobs, both after every batch: honour a cancel request (after validation
+batches too), and stop a run whose loss became NaN. Both *raise* rather than
+set ``model.stop_training``, because Keras finishes the epoch's validation
+pass and calls every ``on_epoch_end`` after ``stop_training``; a partial epoch
+would then be judged by early stopping and checkpointing as if it were
+complete. Batch logs are rate-limited (Orange's habit) so a fast model does
+not flood the GUI; epoch logs always go through.
 """
 
 from __future__ import annotations
@@ -81,6 +82,12 @@ class ListenerCallback(keras.callbacks.Callback):
         if now - self._last_sent >= self.min_interval_s:
             self._last_sent = now
             self.listener.on_batch_end(self.epoch, batch, _floats(logs))
+
+    def on_test_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        # A Stop during the validation pass takes effect now too; that epoch has
+        # not been judged yet, so like a partial one it is not recorded.
+        if self.cancel.is_set():
+            raise TrainingCancelled
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         values = _floats(logs)

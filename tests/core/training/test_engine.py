@@ -222,3 +222,31 @@ def test_class_weights_reach_fit(monkeypatch):
     weights = {0: 0.5, 1: 1.0, 2: 2.0}
     train(model, data(), None, TrainingConfig(epochs=1), class_weight=weights)
     assert seen["class_weight"] == weights
+
+
+def test_cancel_during_the_validation_pass_does_not_judge_that_epoch(
+    tmp_path, monkeypatch
+):
+    cancel = threading.Event()
+
+    class CancelInValidation(keras.callbacks.Callback):
+        def on_test_batch_begin(self, batch, logs=None):
+            cancel.set()
+
+    import core.training.engine as engine
+
+    rec = Recorder()
+    cfg = TrainingConfig(epochs=3, early_stopping=True)
+    model = build_model(SPEC)
+    original = engine._callbacks
+
+    def with_cancel(*args, **kwargs):
+        callbacks, best = original(*args, **kwargs)
+        return [*callbacks, CancelInValidation()], best
+
+    monkeypatch.setattr(engine, "_callbacks", with_cancel)
+    result = train(model, data(), data(48, 1), cfg, rec, cancel, tmp_path)
+    assert result.cancelled
+    assert result.epochs_run == 0
+    assert not any(e[0] == "epoch" for e in rec.events)
+    assert result.best_path is None  # the checkpoint never judged the epoch
