@@ -51,12 +51,30 @@ class Run:
         """``run.json``; empty while the run has not finished (or crashed)."""
         return _read(self.path / "run.json")
 
+    def history(self) -> dict[str, list[float]]:
+        """Per-epoch metrics: from ``run.json``, else (a killed run) the CSV log."""
+        recorded = self.record().get("history")
+        if recorded:
+            return recorded
+        try:
+            with open(self.path / "history.csv", newline="", encoding="utf-8") as f:
+                rows = list(csv.DictReader(f))
+        except FileNotFoundError:
+            return {}
+        keys = [k for k in (rows[0] if rows else {}) if k != "epoch"]
+        try:
+            return {k: [float(r[k]) for r in rows] for k in keys}
+        except (TypeError, ValueError) as exc:
+            raise WorkbenchError(
+                f"{self.path / 'history.csv'} is damaged ({exc})"
+            ) from None
+
     def evaluation(self) -> dict[str, Any]:
         return _read(self.path / "evaluation.json")
 
     def summary_row(self) -> dict[str, Any]:
         record, evaluation = self.record(), self.evaluation()
-        history = record.get("history", {})
+        history = self.history()
         best = record.get("best_epoch")
         first = record.get("initial_epoch", 0)
 
@@ -74,7 +92,7 @@ class Run:
         return {
             "run": self.name,
             "started": self.config().get("started", ""),
-            "epochs_run": record.get("epochs_run", 0),
+            "epochs_run": record.get("epochs_run", len(history.get("loss", []))),
             "stop_reason": record.get("stop_reason", "unfinished"),
             "best_epoch": None if best is None else best + 1,
             "val_accuracy": at_best("val_accuracy"),

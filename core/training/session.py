@@ -115,7 +115,7 @@ def run_session(
     initial_epoch = 0
     if resume is not None:
         run: Run | None = resume
-        previous = resume.record().get("history", {})
+        previous = resume.history()  # a killed run's comes from its CSV log
         initial_epoch = len(previous.get("loss", []))
         last = resume.path / "last.keras"
         if initial_epoch and not (resume.path / "backup").is_dir() and last.is_file():

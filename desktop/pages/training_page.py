@@ -225,6 +225,7 @@ class TrainingPage(QWidget):
         )
         self.evaluation_view = EvaluationView()
         self.runs_panel = RunsPanel(store)
+        self.runs_panel.resume_run.connect(self.resume_run)
         self._trained_on: Dataset | None = None
 
         left = QVBoxLayout()
@@ -343,6 +344,10 @@ class TrainingPage(QWidget):
         if self._resumable is not None:
             self.start(resume=self._resumable)
 
+    def resume_run(self, run: Run) -> None:
+        """Continue ``run`` (from the Runs list: stopped, failed or killed)."""
+        self.start(resume=run)
+
     def start(self, resume: Run | None = None) -> None:
         """Check what would make the run fail at once, then train off-thread."""
         if self.worker is not None:
@@ -367,6 +372,11 @@ class TrainingPage(QWidget):
         self._resuming = resume is not None
         if not self._resuming:
             self.chart.clear()
+        elif resume is not self._resumable:  # a run from the list: its curves so far
+            self.chart.begin(cfg.epochs, cfg.checkpoint_monitor)
+            history = resume.history()
+            for epoch in range(len(history.get("loss", []))):
+                self.chart.add_epoch(epoch, {k: v[epoch] for k, v in history.items()})
         self.results.clear()
         self.worker = FunctionWorker(job)
         self.worker.finished.connect(self._on_worker_finished)

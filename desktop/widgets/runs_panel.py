@@ -12,6 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QMessageBox,
@@ -24,6 +25,11 @@ from PySide6.QtWidgets import (
 )
 
 from core.runs import COMPARE_COLUMNS, Run, RunStore
+from core.training.events import StopReason
+
+RESUMABLE = {
+    r.value for r in (StopReason.CANCELLED, StopReason.FAILED, StopReason.DIVERGED)
+}
 
 PALETTE = ("#3b6ea8", "#d9822b", "#4c9a5b", "#c62828", "#7b5ea7", "#8c6d31")
 
@@ -32,6 +38,7 @@ class RunsPanel(QWidget):
     """Lists runs from ``store()`` (the store follows the project's file)."""
 
     open_model = Signal(str)  # a run's model file, for the Prediction page
+    resume_run = Signal(object)  # a stopped, failed or killed Run to continue
 
     def __init__(self, store: Callable[[], RunStore], parent: QWidget | None = None):
         super().__init__(parent)
@@ -43,9 +50,10 @@ class RunsPanel(QWidget):
         )
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.plot = pg.PlotWidget(
-            background="w", title="validation loss of the selected runs"
-        )
+        self.metric = QComboBox()
+        self.metric.addItems(["val_loss", "val_accuracy", "loss", "accuracy"])
+        self.metric.setToolTip("The curve overlaid for each selected run")
+        self.plot = pg.PlotWidget(background="w", title="the selected runs")
         self.plot.addLegend(offset=(-10, 10))
         self.plot.setLabel("bottom", "epoch")
         self.refresh_button = QPushButton("Refresh")
@@ -53,18 +61,25 @@ class RunsPanel(QWidget):
         self.delete_button = QPushButton("Delete run")
         self.open_button = QPushButton("Open in Prediction")
         self.open_button.setToolTip("Classify images with this run's best model")
+        self.resume_button = QPushButton("Resume run")
+        self.resume_button.setToolTip(
+            "Continue a stopped, failed or killed run from its last completed epoch"
+        )
         buttons = QHBoxLayout()
         for b in (
             self.refresh_button,
             self.export_button,
             self.delete_button,
             self.open_button,
+            self.resume_button,
         ):
             buttons.addWidget(b)
         buttons.addStretch(1)
+        buttons.addWidget(self.metric)
         split = QSplitter()
         split.addWidget(self.table)
         split.addWidget(self.plot)
+        split.setSizes([600, 400])  # the comparison table needs its columns
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(buttons)
@@ -73,6 +88,8 @@ class RunsPanel(QWidget):
         self.export_button.clicked.connect(self._on_export_clicked)
         self.delete_button.clicked.connect(self._on_delete_clicked)
         self.open_button.clicked.connect(self._on_open_clicked)
+        self.resume_button.clicked.connect(self._on_resume_clicked)
+        self.metric.currentTextChanged.connect(self._on_selection_changed)
         self.table.itemSelectionChanged.connect(self._on_selection_changed)
 
     def refresh(self) -> None:
@@ -96,9 +113,11 @@ class RunsPanel(QWidget):
     def _on_selection_changed(self) -> None:
         self.plot.clear()
         self.plot.addLegend(offset=(-10, 10)).clear()
+        metric = self.metric.currentText()
+        self.plot.setLabel("left", metric)
         for k, run in enumerate(self.selected_runs()):
-            history = run.record().get("history", {})
-            values = history.get("val_loss") or history.get("loss") or []
+            history = run.history()
+            values = history.get(metric) or history.get(metric[4:]) or []
             colour = PALETTE[k % len(PALETTE)]
             self.plot.plot(
                 list(range(1, len(values) + 1)),
@@ -109,8 +128,10 @@ class RunsPanel(QWidget):
                 symbolBrush=colour,
                 name=run.name,
             )
-        self.delete_button.setEnabled(len(self.selected_runs()) == 1)
-        self.open_button.setEnabled(len(self.selected_runs()) == 1)
+        selected = self.selected_runs()
+        self.delete_button.setEnabled(len(selected) == 1)
+        self.open_button.setEnabled(len(selected) == 1)
+        self.resume_button.setEnabled(len(selected) == 1 and _resumable(selected[0]))
 
     @Slot()
     def _on_export_clicked(self) -> None:
@@ -138,8 +159,23 @@ class RunsPanel(QWidget):
                 self.open_model.emit(str(model))
                 return
 
+    @Slot()
+    def _on_resume_clicked(self) -> None:
+        runs = self.selected_runs()
+        if len(runs) == 1 and _resumable(runs[0]):
+            self.resume_run.emit(runs[0])
+
     def _confirm_delete(self, run: Run) -> bool:
         answer = QMessageBox.question(
             self, "Delete run", f"Delete {run.name} and its models for good?"
         )
         return answer == QMessageBox.StandardButton.Yes
+
+
+def _resumable(run: Run) -> bool:
+    """Ended before its last epoch: stopped, failed, diverged, or killed."""
+    record = run.record()
+    if record:
+        return record.get("stop_reason") in RESUMABLE
+    epochs = run.config().get("training", {}).get("epochs")  # killed: no record
+    return epochs is None or len(run.history().get("loss", [])) < epochs

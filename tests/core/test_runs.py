@@ -45,3 +45,25 @@ def test_run_lifecycle(tmp_path):
     assert [r.name for r in store.list()] == [first.name]
     with pytest.raises(WorkbenchError, match="is not a run"):
         RunStore(tmp_path / "other").delete(first)
+
+
+def test_a_killed_run_has_its_history_from_the_csv_log(tmp_path):
+    store = RunStore(tmp_path / "runs")
+    run = store.create("killed", {"training": {"epochs": 5}})
+    (run.path / "history.csv").write_text(
+        "epoch,accuracy,loss,val_accuracy,val_loss\n"
+        "0,0.5,1.0,0.4,1.1\n"
+        "1,0.6,0.8,0.5,0.9\n"
+    )
+    assert run.record() == {}  # it never finished
+    assert run.history() == {
+        "accuracy": [0.5, 0.6],
+        "loss": [1.0, 0.8],
+        "val_accuracy": [0.4, 0.5],
+        "val_loss": [1.1, 0.9],
+    }
+    row = store.compare()[0]
+    assert (row["stop_reason"], row["epochs_run"]) == ("unfinished", 2)
+    (run.path / "history.csv").write_text("epoch,loss\n0,oops\n")
+    with pytest.raises(WorkbenchError, match="damaged"):
+        run.history()

@@ -41,3 +41,25 @@ def test_table_overlay_export_and_delete(qtbot, tmp_path, monkeypatch):
     panel.delete_button.click()
     assert panel.table.rowCount() == 1
     assert len(store.list()) == 1
+
+
+def test_metric_choice_and_resume_of_an_unfinished_run(qtbot, tmp_path):
+    store = make_store(tmp_path)
+    killed = store.create("killed", {"training": {"epochs": 4}})
+    (killed.path / "history.csv").write_text(
+        "epoch,accuracy,loss\n0,0.5,1.2\n1,0.7,0.9\n"
+    )
+    panel = RunsPanel(lambda: store)
+    qtbot.addWidget(panel)
+    panel.refresh()
+    panel.metric.setCurrentText("val_accuracy")  # the killed run has no val_
+    row = [r.path for r in panel._runs].index(killed.path)
+    panel.table.selectRow(row)
+    [curve] = panel.plot.getPlotItem().listDataItems()
+    assert list(curve.getData()[1]) == [0.5, 0.7]  # its training accuracy
+    assert panel.resume_button.isEnabled()
+    with qtbot.waitSignal(panel.resume_run, timeout=1000) as blocker:
+        panel.resume_button.click()
+    assert blocker.args[0].path == killed.path
+    panel.table.selectRow(0 if row else 1)  # a finished run: nothing to resume
+    assert not panel.resume_button.isEnabled()

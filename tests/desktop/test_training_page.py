@@ -196,3 +196,29 @@ def test_a_shown_page_with_data_says_it_is_ready(qtbot, page, shapes):
     qtbot.waitExposed(page)
     assert page.status.text().startswith("Ready: shapes, 96 train")
     assert "Memory: about" in page.estimate.text()
+
+
+def test_a_killed_run_resumes_from_the_runs_list(qtbot, page):
+    page.apply_config(TrainingConfig(epochs=3, batch_size=8))
+
+    def stop_in_second_epoch(epoch, batch, logs):
+        if epoch == 1:
+            page.stop()
+
+    page.bridge.batch_ended.connect(stop_in_second_epoch)
+    with qtbot.waitSignal(page.finished, timeout=120_000) as blocker:
+        page.start()
+    page.bridge.batch_ended.disconnect(stop_in_second_epoch)
+    run = blocker.args[0].run
+    (run.path / "run.json").unlink()  # as if the app had been killed
+    page._resumable = None  # a new session of the app
+    page.chart.clear()
+    page.runs_panel.refresh()
+    page.runs_panel.table.selectRow(0)
+    assert page.runs_panel.resume_button.isEnabled()
+    with qtbot.waitSignal(page.finished, timeout=120_000) as blocker:
+        page.runs_panel.resume_button.click()
+    result = blocker.args[0].result
+    assert result.epochs_run == 3
+    assert len(page.chart.epochs["loss"]) == 3  # its first epoch replayed
+    assert page.chart.epochs["loss"] == pytest.approx(result.history["loss"])

@@ -225,3 +225,36 @@ def test_a_file_only_tensorflow_fails_to_decode_is_skipped_and_reported(tmp_path
     assert evaluation.predicted[broken_test] == -1
     assert sum(map(sum, evaluation.confusion)) == len(test_paths) - 1
     assert all(m[0] != broken_test for m in evaluation.misclassified)
+
+
+def test_a_killed_run_resumes_from_its_backup_with_its_csv_history(tmp_path):
+    import threading
+
+    from core.training.events import NullListener
+
+    data = open_dataset(DatasetSpec(name="shapes", count=120))
+    store = RunStore(tmp_path / "runs")
+    cancel = threading.Event()
+    epochs_seen = []
+
+    class Recorder(NullListener):
+        def on_batch_end(self, epoch, batch, logs):
+            if epoch == 2:
+                cancel.set()
+
+        def on_epoch_end(self, epoch, logs):
+            epochs_seen.append(epoch)
+
+    cfg = TrainingConfig(epochs=4, batch_size=16)
+    first = run_session(small_spec(6), data, cfg, None, Recorder(), cancel, store)
+    (first.run.path / "run.json").unlink()  # killed: it never recorded its end
+    assert first.run.history()["loss"] == first.result.history["loss"]
+    cancel.clear()
+    epochs_seen.clear()
+    resumed = run_session(
+        small_spec(6), data, cfg, listener=Recorder(), store=store, resume=first.run
+    )
+    assert epochs_seen == [2, 3]
+    assert resumed.result.epochs_run == 4
+    assert resumed.run.record()["history"]["loss"][:2] == first.result.history["loss"]
+    assert (first.run.path / "history.csv").read_text().count("\n") == 5
