@@ -184,3 +184,31 @@ def test_picking_an_image_in_the_data_page_feeds_the_augmentation_preview(
         page._on_grid_clicked(page.grid_model.index(3))
     assert window.augmentation_page.image.shape == (64, 64, 3)
     window.augmentation_page.shutdown()
+
+
+def test_closing_during_training_asks_stops_cleanly_and_keeps_the_run(
+    window, qtbot, monkeypatch
+):
+    from core.data.load import open_dataset
+    from core.data.spec import DatasetSpec
+    from desktop import workers
+
+    data_page = window.ensure_data_page()
+    shapes = open_dataset(DatasetSpec(name="shapes", count=120))
+    monkeypatch.setattr(data_page, "dataset", lambda: shapes)
+    page = window.training_page
+    asked = []
+    monkeypatch.setattr(
+        window, "_ask_stop_training", lambda: asked.append(1) or len(asked) > 1
+    )
+    with qtbot.waitSignal(page.bridge.batch_ended, timeout=120_000):
+        page.start()
+    assert page.is_running()
+    assert not window.close()  # the first answer is "no": training goes on
+    assert page.is_running()
+    assert window.close()  # "yes": stop after the batch, wait, then close
+    assert asked == [1, 1]
+    assert not page.is_running() or not page.worker._thread.isRunning()
+    assert workers.running_threads() == []
+    [run] = window.run_store().list()
+    assert run.record()["stop_reason"] == "cancelled"
