@@ -105,7 +105,9 @@ def run_session(
             optimizer=make_optimizer(cfg, steps), loss=loss, metrics=["accuracy"]
         )
     weights = None
-    if cfg.class_weights and not one_hot:
+    # Keras weighs one-hot (MixUp/CutMix) labels by their argmax; a sigmoid head's
+    # soft single column has no class index, so it trains unweighted.
+    if cfg.class_weights and not (one_hot and sigmoid):
         weights = class_weights(dataset.splits["train"].class_counts(classes))
     if listener is not None and hasattr(listener, "on_estimate"):
         # Measured on a copy before the run, so the user sees it before epoch 1.

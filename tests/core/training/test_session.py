@@ -258,3 +258,23 @@ def test_a_killed_run_resumes_from_its_backup_with_its_csv_history(tmp_path):
     assert resumed.result.epochs_run == 4
     assert resumed.run.record()["history"]["loss"][:2] == first.result.history["loss"]
     assert (first.run.path / "history.csv").read_text().count("\n") == 5
+
+
+def test_mixup_trains_with_categorical_loss_and_class_weights(monkeypatch):
+    import core.training.session as session
+
+    seen = {}
+    original = session.train
+
+    def spy(model, *args, **kwargs):
+        seen["loss"] = model.loss
+        seen["class_weight"] = kwargs.get("class_weight")
+        return original(model, *args, **kwargs)
+
+    monkeypatch.setattr(session, "train", spy)
+    data = open_dataset(DatasetSpec(name="shapes", count=60))
+    cfg = TrainingConfig(epochs=1, batch_size=8, checkpoint=False, class_weights=True)
+    out = run_session(small_spec(6), data, cfg, AugmentationConfig(cutmix=0.5))
+    assert out.result.epochs_run == 1
+    assert seen["loss"] == "categorical_crossentropy"
+    assert sorted(seen["class_weight"]) == list(range(6))
