@@ -23,6 +23,11 @@ def test_curves_hold_the_logs_and_mark_overfitting(qtbot):
         chart.add_epoch(epoch, values)
     assert chart.epochs["val_loss"] == [1.1, 0.9, 1.0, 1.2]
     assert chart.overfit_spans == [(2, 3), (3, 4)]
+    shaded_x, shaded_y = chart.overfit_bars.getData()  # one filled path for all
+    assert list(shaded_x) == [2, 2, 3, 3, 3, 3, 4, 4]
+    assert chart.overfit_bars.isVisible()
+    assert min(shaded_y) == 0
+    assert max(shaded_y) >= chart.plots["loss"].viewRange()[1][1]
     assert chart.best_line.value() == 2  # lowest validation loss, 1-based epochs
     chart._redraw()
     x, y = chart.epoch_curves["loss"].getData()
@@ -74,6 +79,7 @@ def test_a_thousand_epochs_and_a_hundred_thousand_batches_stay_light(qtbot):
     curve = chart.batch_curves["loss"]
     assert curve.opts["clipToView"]
     assert curve.opts["autoDownsample"]
+    assert chart.epoch_curves["loss"].opts["symbol"] is None  # no 1,000 dots
     x, y = curve.xData, curve.yData  # all of it is held...
     assert len(chart.batch_x) == epochs * (steps + 1)  # + a NaN break per epoch
     assert len(x) == len(chart.batch_x)
@@ -81,4 +87,7 @@ def test_a_thousand_epochs_and_a_hundred_thousand_batches_stay_light(qtbot):
     assert chart.epochs["loss"][-1] == pytest.approx(1.0 - 999 / 2000)
     shown_x, _ = curve.getData()  # ...but only a downsampled view is drawn
     assert len(shown_x) < len(x) / 10
+    assert len(chart.overfit_spans) > 200  # random val_loss: many shaded spans
+    for _ in range(20):  # each paints; PySide 6.12 leaked None per paint call
+        chart.repaint()
     assert chart.plots["loss"].viewRange()[0][1] >= epochs
