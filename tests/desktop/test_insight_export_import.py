@@ -125,6 +125,23 @@ def test_export_dialog_writes_the_python_script_of_a_project(qtbot, tmp_path):
     assert "def build_model" in script
 
 
+@pytest.mark.parametrize(
+    ("key", "name"), [("saved_model", "pets"), ("tflite", "pets.tflite")]
+)
+def test_export_dialog_saved_model_and_tflite(qtbot, tmp_path, key, name):
+    dialog = ExportDialog(ExportSource(tiny_model(), ["a", "b", "c"], "pets"), tmp_path)
+    qtbot.addWidget(dialog)
+    dialog.set_format(key)
+    assert dialog.path_edit.text() == str(tmp_path / name)
+    with qtbot.waitSignal(dialog.exported, timeout=60_000):
+        dialog.export()
+    target = tmp_path / name
+    if key == "saved_model":
+        assert (target / "saved_model.pb").is_file()
+    else:
+        assert target.stat().st_size > 0
+
+
 def test_export_failure_is_a_message_not_a_traceback(qtbot, tmp_path):
     dialog = ExportDialog(ExportSource(tiny_model(), ["a", "b", "c"]), tmp_path)
     qtbot.addWidget(dialog)
@@ -189,3 +206,57 @@ def test_lambda_model_is_refused_with_a_message(qtbot, page, tmp_path):
     assert "nothing was executed" in blocker.args[0]
     assert page.model is None
     assert page.names_dialog is None
+
+
+# -------------------------------------------------------------- main window
+@pytest.fixture
+def window(qtbot, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from desktop.main_window import MainWindow
+
+    discard = QMessageBox.StandardButton.Discard
+    monkeypatch.setattr(MainWindow, "_ask_save_changes", lambda self: discard)
+    monkeypatch.setattr(MainWindow, "_ask_restore", lambda self, when: False)
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    w.start_session(None)
+    yield w
+    if w.export_dialog is not None:
+        w.export_dialog.shutdown()
+        w.export_dialog.close()
+    w.close()
+
+
+def test_file_menu_exports_the_project_or_the_model_open(qtbot, window, tmp_path):
+    assert window.export_action.shortcut().toString() == "Ctrl+E"
+    assert window.import_action.shortcut().toString() == "Ctrl+I"
+    # Nothing trained yet: the model formats say why, the script is offered.
+    window.export_action.trigger()
+    dialog = window.export_dialog
+    assert dialog.isVisible()
+    assert not dialog.is_enabled("keras")
+    assert dialog.is_enabled("python")
+    dialog.reject()
+    # The last trained model (as the Training page hands it over) can go anywhere.
+    window.prediction_page.set_model(tiny_model(), ["a", "b", "c"], "last run")
+    dialog = window.export_model()
+    assert dialog.is_enabled("keras")
+    assert dialog.is_enabled("python")
+    assert dialog.path_edit.text().endswith("Untitled.keras")
+    dialog.reject()
+    # An imported model alone: no project settings to write a script from.
+    path = tmp_path / "made_elsewhere.keras"
+    tiny_model().save(path)
+    window.prediction_page.open_model(str(path))
+    window.prediction_page.names_dialog.set_text("x\ny\nz")
+    window.prediction_page.names_dialog.accept()
+    dialog = window.export_model()
+    assert dialog.is_enabled("keras")
+    assert not dialog.is_enabled("python")
+    assert dialog.path_edit.text().endswith("made_elsewhere.keras")
+    dialog.path_edit.setText(str(tmp_path / "again.keras"))
+    with qtbot.waitSignal(dialog.exported, timeout=WAIT):
+        dialog.export()
+    assert read_class_names(tmp_path / "again.keras") == ["x", "y", "z"]
