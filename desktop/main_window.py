@@ -211,6 +211,7 @@ class MainWindow(QMainWindow):
         self.training_page.finished.connect(self._on_training_finished)
         self.training_page.runs_panel.open_model.connect(self._on_run_model_opened)
         page.export_requested.connect(self.export_model)
+        self.training_page.runs_panel.export_model.connect(self._on_run_model_export)
         page.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
 
     @Slot(object)
@@ -233,7 +234,7 @@ class MainWindow(QMainWindow):
         self.navigation.setCurrentRow(4)
         self.prediction_page.import_dialog()
 
-    def export_model(self):
+    def export_model(self, source=None):
         """File > Export model…: the dialog, for the open model and the project."""
         from desktop.export_dialog import ExportDialog
 
@@ -242,7 +243,7 @@ class MainWindow(QMainWindow):
             self.export_dialog.raise_()
             return self.export_dialog
         folder = self.path.parent if self.path else Path.home()
-        dialog = ExportDialog(self.export_source(), folder, self)
+        dialog = ExportDialog(source or self.export_source(), folder, self)
         dialog.exported.connect(
             lambda path: self.statusBar().showMessage(f"Exported {path}", 8000)
         )
@@ -271,6 +272,23 @@ class MainWindow(QMainWindow):
                 source.model, source.class_names = found
         source.project = (self.stack.spec, self.dataset_spec, self.training)
         return source
+
+    @Slot(str)
+    def _on_run_model_export(self, path: str) -> None:
+        """Runs tab > Export model…: that run's model, with the project."""
+        from core.inference.export import read_class_names
+        from core.inference.loading import load_model_file
+        from desktop.export_dialog import ExportSource
+
+        try:
+            model, names = load_model_file(path), read_class_names(path)
+        except WorkbenchError as exc:
+            show_error(self, "Cannot export this run", str(exc))
+            return
+        run = Path(path).parent.name
+        source = ExportSource(model, names, f"{self.project_name}-{run}")
+        source.project = (self.stack.spec, self.dataset_spec, self.training)
+        self.export_model(source)
 
     def _newest_run_model(self):
         """(model, class names) of the newest run that kept a model, or None."""

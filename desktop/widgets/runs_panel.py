@@ -32,6 +32,7 @@ class RunsPanel(QWidget):
     """Lists runs from ``store()`` (the store follows the project's file)."""
 
     open_model = Signal(str)  # a run's model file, for the Prediction page
+    export_model = Signal(str)  # a run's model file, for the export dialog
 
     def __init__(self, store: Callable[[], RunStore], parent: QWidget | None = None):
         super().__init__(parent)
@@ -53,12 +54,17 @@ class RunsPanel(QWidget):
         self.delete_button = QPushButton("Delete run")
         self.open_button = QPushButton("Open in Prediction")
         self.open_button.setToolTip("Classify images with this run's best model")
+        self.export_model_button = QPushButton("Export model…")
+        self.export_model_button.setToolTip(
+            "Save this run's best model as .keras, SavedModel, TFLite or Python"
+        )
         buttons = QHBoxLayout()
         for b in (
             self.refresh_button,
             self.export_button,
             self.delete_button,
             self.open_button,
+            self.export_model_button,
         ):
             buttons.addWidget(b)
         buttons.addStretch(1)
@@ -73,6 +79,7 @@ class RunsPanel(QWidget):
         self.export_button.clicked.connect(self._on_export_clicked)
         self.delete_button.clicked.connect(self._on_delete_clicked)
         self.open_button.clicked.connect(self._on_open_clicked)
+        self.export_model_button.clicked.connect(self._on_export_model_clicked)
         self.table.itemSelectionChanged.connect(self._on_selection_changed)
 
     def refresh(self) -> None:
@@ -111,6 +118,7 @@ class RunsPanel(QWidget):
             )
         self.delete_button.setEnabled(len(self.selected_runs()) == 1)
         self.open_button.setEnabled(len(self.selected_runs()) == 1)
+        self.export_model_button.setEnabled(len(self.selected_runs()) == 1)
 
     @Slot()
     def _on_export_clicked(self) -> None:
@@ -129,14 +137,26 @@ class RunsPanel(QWidget):
 
     @Slot()
     def _on_open_clicked(self) -> None:
+        model = self._selected_model()
+        if model is not None:
+            self.open_model.emit(str(model))
+
+    @Slot()
+    def _on_export_model_clicked(self) -> None:
+        model = self._selected_model()
+        if model is not None:
+            self.export_model.emit(str(model))
+
+    def _selected_model(self):
+        """The best (else last) model file of the one selected run, if any."""
         runs = self.selected_runs()
         if len(runs) != 1:
-            return
+            return None
         for name in ("best.keras", "last.keras"):
             model = runs[0].path / name
             if model.is_file():
-                self.open_model.emit(str(model))
-                return
+                return model
+        return None
 
     def _confirm_delete(self, run: Run) -> bool:
         answer = QMessageBox.question(
