@@ -260,3 +260,17 @@ def test_file_menu_exports_the_project_or_the_model_open(qtbot, window, tmp_path
     with qtbot.waitSignal(dialog.exported, timeout=WAIT):
         dialog.export()
     assert read_class_names(tmp_path / "again.keras") == ["x", "y", "z"]
+
+
+def test_runs_tab_export_opens_the_dialog_with_that_run(qtbot, window):
+    from core.inference.export import export_keras
+
+    store = window.run_store()
+    run = store.create("first", {"training": {}})
+    export_keras(tiny_model(), run.path / "best.keras", ["a", "b", "c"])
+    window._on_run_model_export(str(run.path / "best.keras"))
+    dialog = window.export_dialog
+    assert dialog.source.class_names == ["a", "b", "c"]
+    assert dialog.is_enabled("keras")
+    assert dialog.is_enabled("python")
+    assert f"Untitled-{run.path.name}.keras" in dialog.path_edit.text()
