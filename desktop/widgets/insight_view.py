@@ -67,7 +67,8 @@ class InsightView(QWidget):
         self.channels_label = QLabel()
         self.grid = QLabel("Select an image to see its activations.")
         self.grid.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        grid_scroll = QScrollArea()
+        self._sheet: QPixmap | None = None
+        self.grid_scroll = grid_scroll = QScrollArea()
         grid_scroll.setWidgetResizable(True)
         grid_scroll.setWidget(self.grid)
 
@@ -144,6 +145,11 @@ class InsightView(QWidget):
             combo.clear()
             combo.addItems(names)
             combo.blockSignals(False)
+        # The first convolution's maps are the most telling start.
+        convolutions = conv_layer_names(model)
+        if convolutions:
+            self.layer_combo.setCurrentText(convolutions[0])
+        self._sheet = None
         self.pattern.clear()
         self._on_conv_changed()
         self._set_model_enabled(True)
@@ -180,6 +186,7 @@ class InsightView(QWidget):
 
             return (model, image, layer), feature_maps(model, image, layer)
 
+        self._sheet = None
         self.grid.setText(f"Computing the activations of {layer}…")
         self._grid_worker = FunctionWorker(job)
         self._grid_worker.finished.connect(self._on_maps_ready)
@@ -289,20 +296,39 @@ class InsightView(QWidget):
         if shown < channels:
             note += f"; showing {start}–{start + shown - 1} (at most {PAGE} at a time)"
         self.channels_label.setText(note)
-        # Small maps are scaled up by whole pixels so they stay crisp.
-        scale = max(1, min(8, 96 // max(h, w)))
-        pixmap = QPixmap.fromImage(to_qimage(sheet))
-        if scale > 1:
-            pixmap = pixmap.scaled(
-                pixmap.width() * scale,
-                pixmap.height() * scale,
-                Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.FastTransformation,
-            )
-        self.grid.setPixmap(pixmap)
+        self._sheet = QPixmap.fromImage(to_qimage(sheet))
+        self._fit_sheet()
         self.status.setText("")
         self.tiles_shown = shown
         self.grid_shown.emit(shown)
+
+    def _fit_sheet(self) -> None:
+        """Show the tiled sheet as large as the view allows (at most 8x)."""
+        if self._sheet is None:
+            return
+        area = self.grid_scroll.viewport().size()
+        fit = min(
+            (area.width() - 4) / self._sheet.width(),
+            (area.height() - 4) / self._sheet.height(),
+        )
+        scale = max(0.25, min(8.0, fit))
+        mode = (
+            Qt.TransformationMode.FastTransformation  # crisp pixels when enlarged
+            if scale >= 1
+            else Qt.TransformationMode.SmoothTransformation
+        )
+        self.grid.setPixmap(
+            self._sheet.scaled(
+                int(self._sheet.width() * scale),
+                int(self._sheet.height() * scale),
+                Qt.AspectRatioMode.KeepAspectRatio,
+                mode,
+            )
+        )
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_sheet()
 
     # ------------------------------------------------------------- filters
     @Slot()
@@ -312,7 +338,7 @@ class InsightView(QWidget):
         if layer and self.model is not None:
             filters = _filter_count(self.model, layer)
         self.filter_spin.setRange(0, max(0, filters - 1))
-        self.filter_spin.setSuffix(f"  of 0–{filters - 1}")
+        self.filter_spin.setSuffix(f"   ({filters} filters)")
 
     @Slot(float, str)
     def _on_pattern_progress(self, fraction: float, text: str) -> None:
