@@ -88,7 +88,7 @@ class PredictionPage(QWidget):
         self.add_button = QPushButton("Add images…")
         self.export_button = QPushButton("Export model…")
         self.export_button.setToolTip("Save the model as .keras, SavedModel, TFLite…")
-        self.model_label = QLabel("No model: train one, or open a .keras / .h5 file.")
+        self.model_label = QLabel("No model: train one, or import a .keras / .h5 file.")
         self.model_label.setWordWrap(True)
         self.gallery = QListWidget()
         self.gallery.setViewMode(QListWidget.ViewMode.IconMode)
@@ -326,7 +326,7 @@ class PredictionPage(QWidget):
             model = load_model_file(path)
             names = read_class_names(path)
         except WorkbenchError as exc:
-            self._say(f"Cannot import {name}: {exc}")
+            self._say(f"Not imported: {exc}")
             return
         if names is not None and len(names) != len(generic_class_names(model)):
             self._say(
