@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self.training = TrainingConfig()
         self.training_page = None  # built after the first paint, like the Data page
         self.prediction_page = None
+        self.export_dialog = None
 
         self.pages = QStackedWidget()
         self.navigation = QListWidget()
@@ -124,6 +125,13 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._add(file_menu, "&Save", QKeySequence.StandardKey.Save, self.save)
         self._add(file_menu, "Save &As…", QKeySequence.StandardKey.SaveAs, self.save_as)
+        file_menu.addSeparator()
+        self.import_action = self._add(
+            file_menu, "&Import model…", "Ctrl+I", self.import_model
+        )
+        self.export_action = self._add(
+            file_menu, "&Export model…", "Ctrl+E", self.export_model
+        )
         file_menu.addSeparator()
         self._add(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
 
@@ -202,6 +210,9 @@ class MainWindow(QMainWindow):
         self.prediction_page = page
         self.training_page.finished.connect(self._on_training_finished)
         self.training_page.runs_panel.open_model.connect(self._on_run_model_opened)
+        page.export_requested.connect(self.export_model)
+        self.training_page.runs_panel.export_model.connect(self._on_run_model_export)
+        page.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
 
     @Slot(object)
     def _on_training_finished(self, session) -> None:
@@ -214,8 +225,83 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_run_model_opened(self, path: str) -> None:
-        self.prediction_page.open_model(path)
+        self.prediction_page.open_model(path, origin="project")
         self.navigation.setCurrentRow(4)
+
+    # ------------------------------------------------------ import / export
+    def import_model(self) -> None:
+        """File > Import model…: a model made elsewhere, on the Prediction page."""
+        self.ensure_data_page()
+        self.navigation.setCurrentRow(4)
+        self.prediction_page.import_dialog()
+
+    def export_model(self, source=None):
+        """File > Export model…: the dialog, for the open model and the project."""
+        from desktop.export_dialog import ExportDialog
+
+        self.ensure_data_page()
+        if self.export_dialog is not None and self.export_dialog.is_busy():
+            self.export_dialog.raise_()
+            return self.export_dialog
+        folder = self.path.parent if self.path else Path.home()
+        dialog = ExportDialog(source or self.export_source(), folder, self)
+        dialog.exported.connect(
+            lambda path: self.statusBar().showMessage(f"Exported {path}", 8000)
+        )
+        self.export_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def export_source(self):
+        """The model on the Prediction page, else the newest run's; the project."""
+        from desktop.export_dialog import ExportSource
+
+        page = self.prediction_page
+        source = ExportSource(name=self.project_name)
+        if page is not None and page.model is not None:
+            source.model, source.class_names = page.model, page.class_names
+            if page.model_origin == "import":
+                source.name = Path(page.model_source).stem or "model"
+                return source
+        else:
+            try:
+                found = self._newest_run_model()
+            except WorkbenchError as exc:
+                source.no_model_reason = str(exc)
+                found = None
+            if found is not None:
+                source.model, source.class_names = found
+        source.project = (self.stack.spec, self.dataset_spec, self.training)
+        return source
+
+    @Slot(str)
+    def _on_run_model_export(self, path: str) -> None:
+        """Runs tab > Export model…: that run's model, with the project."""
+        from core.inference.export import read_class_names
+        from core.inference.loading import load_model_file
+        from desktop.export_dialog import ExportSource
+
+        try:
+            model, names = load_model_file(path), read_class_names(path)
+        except WorkbenchError as exc:
+            show_error(self, "Cannot export this run", str(exc))
+            return
+        run = Path(path).parent.name
+        source = ExportSource(model, names, f"{self.project_name}-{run}")
+        source.project = (self.stack.spec, self.dataset_spec, self.training)
+        self.export_model(source)
+
+    def _newest_run_model(self):
+        """(model, class names) of the newest run that kept a model, or None."""
+        from core.inference.loading import load_model_file
+
+        for run in reversed(self.run_store().list()):
+            for name in ("best.keras", "last.keras"):
+                path = run.path / name
+                classes = run.config().get("dataset", {}).get("classes")
+                if path.is_file() and classes:
+                    return load_model_file(path), list(classes)
+        return None
 
     def _replace_page(self, index: int, page: QWidget) -> None:
         """Put a page built after the first paint where its placeholder was."""
@@ -467,6 +553,8 @@ class MainWindow(QMainWindow):
             self.training_page.shutdown()
         if self.prediction_page is not None:
             self.prediction_page.shutdown()
+        if self.export_dialog is not None:
+            self.export_dialog.shutdown()
         workers.stop_all()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())

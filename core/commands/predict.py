@@ -31,15 +31,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.inference.export import read_class_names
+    from core.inference.export import generic_class_names, read_class_names
     from core.inference.loading import load_model_file
     from core.inference.predict import predict
 
     model = load_model_file(args.model)
-    units = int(model.outputs[0].shape[-1])
-    names = read_class_names(args.model) or [
-        f"class {i}" for i in range(2 if units == 1 else units)
-    ]
+    names = read_class_names(args.model) or generic_class_names(model)
     paths = image_files([Path(i) for i in args.images])
     if not paths:
         raise WorkbenchError("no images found in " + ", ".join(args.images))

@@ -9,7 +9,10 @@ part of it.
 
 Class names travel inside the `.keras` archive as an extra member
 ``cnn_workbench.json``; Keras ignores members it does not know, so the file
-still loads with plain ``keras.models.load_model`` (a test proves it).
+still loads with plain ``keras.models.load_model`` (a test proves it). When the
+archive cannot take the member (it cannot be reopened for appending, or a
+future Keras rejects unknown members), the names go to a sidecar
+``NAME.keras.json`` beside it instead; :func:`read_class_names` reads either.
 """
 
 from __future__ import annotations
@@ -44,8 +47,7 @@ def export_keras(
     target = Path(path)
     if target.suffix != ".keras":
         raise WorkbenchError(f"{target.name}: a Keras model file must end in .keras")
-    units = int(model.outputs[0].shape[-1])
-    expected = 2 if units == 1 else units
+    expected = class_count(model)
     if len(class_names) != expected:
         raise WorkbenchError(
             f"the model has {expected} classes but {len(class_names)} names were given"
@@ -55,17 +57,50 @@ def export_keras(
     return target
 
 
-def write_class_names(path: str | os.PathLike[str], class_names: Sequence[str]) -> None:
-    """Store class names inside a `.keras` archive (Keras ignores the member)."""
+def class_count(model: keras.Model) -> int:
+    """How many classes the model tells apart; a one-unit sigmoid head has two."""
+    units = int(model.outputs[0].shape[-1])
+    return 2 if units == 1 else units
+
+
+def generic_class_names(model: keras.Model) -> list[str]:
+    """``class_0``, ``class_1``, ... one per class, for a model without names."""
+    return [f"class_{i}" for i in range(class_count(model))]
+
+
+def sidecar_path(path: str | os.PathLike[str]) -> Path:
+    """``NAME.keras.json`` beside ``NAME.keras``."""
+    p = Path(path)
+    return p.with_name(p.name + ".json")
+
+
+def write_class_names(path: str | os.PathLike[str], class_names: Sequence[str]) -> Path:
+    """Store class names inside a `.keras` archive, else in its sidecar.
+
+    Returns where they went: the model file itself or the sidecar. A stale
+    sidecar from an earlier export is removed when the names fit inside.
+    """
+    payload = json.dumps({"class_names": list(class_names)})
+    try:
+        _write_member(path, payload)
+    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, ValueError):
+        sidecar = sidecar_path(path)
+        sidecar.write_text(payload, encoding="utf-8")
+        return sidecar
+    sidecar_path(path).unlink(missing_ok=True)
+    return Path(path)
+
+
+def _write_member(path: str | os.PathLike[str], payload: str) -> None:
     with zipfile.ZipFile(path, "a") as archive:
         if MEMBER not in archive.namelist():
-            archive.writestr(MEMBER, json.dumps({"class_names": list(class_names)}))
+            archive.writestr(MEMBER, payload)
 
 
 def read_class_names(path: str | os.PathLike[str]) -> list[str] | None:
     """Class names stored in a `.keras` file (or its sidecar), if any."""
     p = Path(path)
-    sidecar = p.with_name(p.name + ".json")
+    sidecar = sidecar_path(p)
     try:
         with zipfile.ZipFile(p) as archive:
             if MEMBER in archive.namelist():
@@ -73,7 +108,13 @@ def read_class_names(path: str | os.PathLike[str]) -> list[str] | None:
     except (zipfile.BadZipFile, OSError, KeyError, ValueError):
         pass
     if sidecar.is_file():
-        return list(json.loads(sidecar.read_text(encoding="utf-8"))["class_names"])
+        try:
+            names = json.loads(sidecar.read_text(encoding="utf-8"))["class_names"]
+        except (OSError, KeyError, TypeError, ValueError) as exc:
+            raise WorkbenchError(
+                f"{sidecar.name}: no class names in it ({exc})"
+            ) from None
+        return [str(n) for n in names]
     return None
 
 

@@ -4,6 +4,12 @@ Images come from drops (files or folders), the clipboard (Ctrl+V) or a file
 dialog. Each is classified off the GUI thread with ``core.inference``; the
 selected one is shown large with its Grad-CAM overlay (alpha, layer, class)
 and top-k probability bars. A broken file gets a message and nothing else.
+The Insight tab shows the selected image's feature maps for a chosen layer
+and filter patterns (``desktop.widgets.insight_view``).
+
+Import model… loads a `.keras`/`.h5` file made elsewhere with ``safe_mode``;
+when it carries no class names they are asked for (``ClassNamesDialog``,
+opened without blocking), then the page predicts with it, project or not.
 """
 
 from __future__ import annotations
@@ -32,22 +38,32 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSlider,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from core.data.images import BadImage, image_files, load_image
 from core.errors import WorkbenchError
+from desktop.class_names_dialog import ClassNamesDialog
 from desktop.widgets.image_grid import to_qimage
+from desktop.widgets.insight_view import InsightView
 from desktop.workers import FunctionWorker
 
 TOP_K = 3
 
 
 class PredictionPage(QWidget):
-    """Needs a model: ``set_model(model, class_names)`` or Open model…"""
+    """Needs a model: ``set_model(model, class_names)`` or Import model…
+
+    ``model_origin`` says where the model came from: ``"project"`` (trained
+    here) or ``"import"`` (a file made elsewhere), which decides what the export
+    dialog can offer.
+    """
 
     predicted = Signal(int)  # gallery row whose prediction arrived
+    model_changed = Signal()
+    export_requested = Signal()
     message = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -55,15 +71,24 @@ class PredictionPage(QWidget):
         self.setAcceptDrops(True)
         self.model = None
         self.class_names: list[str] = []
+        self.model_origin = ""
+        self.model_source = ""
+        self.names_dialog: ClassNamesDialog | None = None
         self.images: list[np.ndarray] = []
         self.results: list[tuple[np.ndarray, np.ndarray] | None] = []
         self._explainers: dict = {}
         self._worker: FunctionWorker | None = None
         self._queue: list[int] = []
 
-        self.open_button = QPushButton("Open model…")
+        self.open_button = QPushButton("Import model…")
+        self.open_button.setToolTip(
+            "Open a .keras or .h5 model, made here or elsewhere (Lambda layers "
+            "are refused)"
+        )
         self.add_button = QPushButton("Add images…")
-        self.model_label = QLabel("No model: train one, or open a .keras / .h5 file.")
+        self.export_button = QPushButton("Export model…")
+        self.export_button.setToolTip("Save the model as .keras, SavedModel, TFLite…")
+        self.model_label = QLabel("No model: train one, or import a .keras / .h5 file.")
         self.model_label.setWordWrap(True)
         self.gallery = QListWidget()
         self.gallery.setViewMode(QListWidget.ViewMode.IconMode)
@@ -73,6 +98,11 @@ class PredictionPage(QWidget):
         self.view = QLabel("Drop images or a folder here, or paste one (Ctrl+V).")
         self.view.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.view.setMinimumSize(320, 320)
+        self.insight = InsightView()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.view, "Grad-CAM")
+        self.tabs.addTab(self.insight, "Insight")
+        self.tabs.setTabToolTip(1, "Feature maps of a layer, and filter patterns")
         self.alpha = QSlider(Qt.Orientation.Horizontal)
         self.alpha.setRange(0, 100)
         self.alpha.setValue(45)
@@ -89,6 +119,7 @@ class PredictionPage(QWidget):
         for w in (self.open_button, self.add_button):
             top.addWidget(w)
         top.addWidget(self.model_label, 1)
+        top.addWidget(self.export_button)
         controls = QFormLayout()
         controls.addRow("Overlay", self.alpha)
         controls.addRow("Layer", self.layer_combo)
@@ -101,7 +132,7 @@ class PredictionPage(QWidget):
         side.addStretch(1)
         body = QHBoxLayout()
         body.addWidget(self.gallery)
-        body.addWidget(self.view, 1)
+        body.addWidget(self.tabs, 1)
         body.addLayout(side)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -109,6 +140,9 @@ class PredictionPage(QWidget):
 
         self.open_button.clicked.connect(self._on_open_clicked)
         self.add_button.clicked.connect(self._on_add_clicked)
+        self.export_button.clicked.connect(self.export_requested)
+        self.tabs.currentChanged.connect(self._on_tab_changed)
+        self.insight.message.connect(self.message)
         self.gallery.currentRowChanged.connect(self._show)
         self.alpha.valueChanged.connect(self._show)
         self.layer_combo.currentTextChanged.connect(self._on_explain_changed)
@@ -116,10 +150,17 @@ class PredictionPage(QWidget):
         QShortcut(QKeySequence.StandardKey.Paste, self, self.paste)
 
     # ------------------------------------------------------------------ api
-    def set_model(self, model, class_names: list[str], source: str = "") -> None:
+    def set_model(
+        self,
+        model,
+        class_names: list[str],
+        source: str = "",
+        origin: str = "project",
+    ) -> None:
         from core.inference.gradcam import conv_layer_names
 
         self.model, self.class_names = model, list(class_names)
+        self.model_origin, self.model_source = origin, source or model.name
         self._explainers.clear()
         self.layer_combo.blockSignals(True)
         self.layer_combo.clear()
@@ -132,8 +173,11 @@ class PredictionPage(QWidget):
         self.model_label.setText(
             f"Model: {source or model.name} · {len(class_names)} classes"
         )
+        self.status.setText("")
+        self.insight.set_model(model)
         self.results = [None] * len(self.images)
         self._queue = list(range(len(self.images)))
+        self.model_changed.emit()
         self._next()
 
     def add_paths(self, paths: list[Path]) -> None:
@@ -170,6 +214,7 @@ class PredictionPage(QWidget):
 
     def shutdown(self) -> None:
         self._queue.clear()
+        self.insight.shutdown()
         if self._worker is not None:
             self._worker.wait()
 
@@ -227,6 +272,7 @@ class PredictionPage(QWidget):
         if row < 0 or row >= len(self.images):
             return
         image = self.images[row]
+        self.insight.set_image(image)
         result = self.results[row]
         shown = (
             image
@@ -251,28 +297,68 @@ class PredictionPage(QWidget):
         self._queue = list(range(len(self.images)))
         self._next()
 
+    @Slot(int)
+    def _on_tab_changed(self, index: int) -> None:
+        self.insight.set_active(self.tabs.widget(index) is self.insight)
+
     @Slot()
     def _on_open_clicked(self) -> None:
+        self.import_dialog()
+
+    def import_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Open model", "", "Keras models (*.keras *.h5)"
+            self, "Import model", "", "Keras models (*.keras *.h5 *.hdf5)"
         )
         if path:
-            self.open_model(path)
+            self.open_model(path, origin="import")
 
-    def open_model(self, path: str) -> None:
-        from core.inference.export import read_class_names
+    def open_model(self, path: str, origin: str = "import") -> None:
+        """Load a model file (safe mode); ask for class names when it has none.
+
+        ``origin`` is ``"project"`` for the project's own run files, which
+        always carry names, else ``"import"``.
+        """
+        from core.inference.export import generic_class_names, read_class_names
         from core.inference.loading import load_model_file
 
+        name = Path(path).name
         try:
             model = load_model_file(path)
+            names = read_class_names(path)
         except WorkbenchError as exc:
-            self._say(str(exc))
+            self._say(f"Not imported: {exc}")
             return
-        units = int(model.outputs[0].shape[-1])
-        names = read_class_names(path) or [
-            f"class {i}" for i in range(2 if units == 1 else units)
-        ]
-        self.set_model(model, names, Path(path).name)
+        if names is not None and len(names) != len(generic_class_names(model)):
+            self._say(
+                f"{name}: its {len(names)} class names do not match the model's "
+                f"{len(generic_class_names(model))} outputs; please name them."
+            )
+            names = None
+        if names is not None:
+            self.set_model(model, names, name, origin)
+            return
+        self.ask_class_names(model, name, origin)
+
+    def ask_class_names(self, model, source: str, origin: str = "import") -> None:
+        """Open the names dialog (non-blocking); OK sets the model, Cancel drops it."""
+        from core.inference.export import generic_class_names
+
+        if self.names_dialog is not None:
+            self.names_dialog.reject()
+        dialog = ClassNamesDialog(generic_class_names(model), source, self)
+        self.names_dialog = dialog
+
+        def accepted() -> None:
+            self.names_dialog = None
+            self.set_model(model, dialog.names(), source, origin)
+
+        def rejected() -> None:
+            self.names_dialog = None
+            self._say(f"{source} was not opened: it needs class names.")
+
+        dialog.accepted.connect(accepted)
+        dialog.rejected.connect(rejected)
+        dialog.open()
 
     @Slot()
     def _on_add_clicked(self) -> None:

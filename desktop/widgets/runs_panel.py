@@ -39,6 +39,7 @@ class RunsPanel(QWidget):
 
     open_model = Signal(str)  # a run's model file, for the Prediction page
     resume_run = Signal(object)  # a stopped, failed or killed Run to continue
+    export_model = Signal(str)  # a run's model file, for the export dialog
 
     def __init__(self, store: Callable[[], RunStore], parent: QWidget | None = None):
         super().__init__(parent)
@@ -65,6 +66,10 @@ class RunsPanel(QWidget):
         self.resume_button.setToolTip(
             "Continue a stopped, failed or killed run from its last completed epoch"
         )
+        self.export_model_button = QPushButton("Export model…")
+        self.export_model_button.setToolTip(
+            "Save this run's best model as .keras, SavedModel, TFLite or Python"
+        )
         buttons = QHBoxLayout()
         for b in (
             self.refresh_button,
@@ -72,6 +77,7 @@ class RunsPanel(QWidget):
             self.delete_button,
             self.open_button,
             self.resume_button,
+            self.export_model_button,
         ):
             buttons.addWidget(b)
         buttons.addStretch(1)
@@ -90,6 +96,7 @@ class RunsPanel(QWidget):
         self.open_button.clicked.connect(self._on_open_clicked)
         self.resume_button.clicked.connect(self._on_resume_clicked)
         self.metric.currentTextChanged.connect(self._on_selection_changed)
+        self.export_model_button.clicked.connect(self._on_export_model_clicked)
         self.table.itemSelectionChanged.connect(self._on_selection_changed)
 
     def refresh(self) -> None:
@@ -132,6 +139,7 @@ class RunsPanel(QWidget):
         self.delete_button.setEnabled(len(selected) == 1)
         self.open_button.setEnabled(len(selected) == 1)
         self.resume_button.setEnabled(len(selected) == 1 and _resumable(selected[0]))
+        self.export_model_button.setEnabled(len(selected) == 1)
 
     @Slot()
     def _on_export_clicked(self) -> None:
@@ -150,14 +158,26 @@ class RunsPanel(QWidget):
 
     @Slot()
     def _on_open_clicked(self) -> None:
+        model = self._selected_model()
+        if model is not None:
+            self.open_model.emit(str(model))
+
+    @Slot()
+    def _on_export_model_clicked(self) -> None:
+        model = self._selected_model()
+        if model is not None:
+            self.export_model.emit(str(model))
+
+    def _selected_model(self):
+        """The best (else last) model file of the one selected run, if any."""
         runs = self.selected_runs()
         if len(runs) != 1:
-            return
+            return None
         for name in ("best.keras", "last.keras"):
             model = runs[0].path / name
             if model.is_file():
-                self.open_model.emit(str(model))
-                return
+                return model
+        return None
 
     @Slot()
     def _on_resume_clicked(self) -> None:

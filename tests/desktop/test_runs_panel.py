@@ -37,6 +37,9 @@ def test_table_overlay_export_and_delete(qtbot, tmp_path, monkeypatch):
     with qtbot.waitSignal(panel.open_model, timeout=1000) as blocker:
         panel.open_button.click()
     assert blocker.args[0].endswith("best.keras")
+    with qtbot.waitSignal(panel.export_model, timeout=1000) as blocker:
+        panel.export_model_button.click()
+    assert blocker.args[0].endswith("best.keras")
     monkeypatch.setattr(panel, "_confirm_delete", lambda run: True)
     panel.delete_button.click()
     assert panel.table.rowCount() == 1

@@ -50,3 +50,44 @@ def test_export_refuses_wrong_names_and_suffix(tmp_path):
         export_keras(model, tmp_path / "m.keras", ["a", "b"])
     with pytest.raises(WorkbenchError, match=r"must end in \.keras"):
         export_keras(model, tmp_path / "m.h5", ["a", "b", "c"])
+
+
+def test_class_names_go_to_a_sidecar_when_the_archive_refuses_them(
+    tmp_path, monkeypatch
+):
+    import core.inference.export as export
+
+    def refuse(path, payload):
+        raise OSError("read-only archive")
+
+    monkeypatch.setattr(export, "_write_member", refuse)
+    path = export_keras(app_model(3), tmp_path / "m.keras", ["a", "b", "c"])
+    sidecar = tmp_path / "m.keras.json"
+    assert sidecar.is_file()
+    assert json.loads(sidecar.read_text())["class_names"] == ["a", "b", "c"]
+    assert read_class_names(path) == ["a", "b", "c"]
+    # Names that fit inside later replace a stale sidecar.
+    monkeypatch.undo()
+    export_keras(app_model(3), tmp_path / "m.keras", ["x", "y", "z"])
+    assert not sidecar.exists()
+    assert read_class_names(path) == ["x", "y", "z"]
+
+
+def test_sidecar_is_read_for_a_model_made_elsewhere(tmp_path):
+    import keras
+
+    from core.inference.export import class_count, generic_class_names
+
+    inputs = keras.Input((8, 8, 1))
+    x = keras.layers.Flatten()(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(x))
+    path = tmp_path / "other.keras"
+    model.save(path)
+    assert read_class_names(path) is None
+    assert class_count(model) == 2
+    assert generic_class_names(model) == ["class_0", "class_1"]
+    (tmp_path / "other.keras.json").write_text('{"class_names": ["cat", "dog"]}')
+    assert read_class_names(path) == ["cat", "dog"]
+    (tmp_path / "other.keras.json").write_text("{}")
+    with pytest.raises(WorkbenchError, match="no class names"):
+        read_class_names(path)

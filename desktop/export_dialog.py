@@ -1,0 +1,308 @@
+"""ExportDialog: take a model home as `.keras`, SavedModel, TFLite or Python.
+
+The formats are ``core.inference.export`` and ``core.inference.python_export``;
+this dialog only chooses the format and the target and runs the export off the
+GUI thread with a busy bar. A format that cannot be used is disabled with the
+reason as its tooltip: the model formats need a model (trained or imported),
+"Export as Python" needs the project (its model spec, dataset and training
+settings), so it is off when only an imported model is open. The dialog is
+shown with ``show()``/``open()``; nothing here blocks in a nested event loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QStandardItemModel
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.workers import FunctionWorker
+
+
+@dataclass(frozen=True)
+class Format:
+    key: str
+    title: str
+    suffix: str  # "" for a folder
+    help: str
+
+
+FORMATS = (
+    Format(
+        "keras",
+        "Keras model (.keras)",
+        ".keras",
+        "Any image size, raw 0-255 pixels; class names inside. "
+        "Loads with keras.models.load_model.",
+    ),
+    Format(
+        "saved_model",
+        "TensorFlow SavedModel (folder)",
+        "",
+        "For TensorFlow Serving and TF tools; any image size, raw 0-255 pixels.",
+    ),
+    Format(
+        "tflite",
+        "TensorFlow Lite (.tflite)",
+        ".tflite",
+        "For phones and small devices; takes images at the model's input size.",
+    ),
+    Format(
+        "python",
+        "Python script (.py)",
+        ".py",
+        "A short Keras script that rebuilds the model, loads the same data and "
+        "trains it with the project's settings.",
+    ),
+)
+
+
+@dataclass
+class ExportSource:
+    """What can be exported: a model with its class names, and/or a project."""
+
+    model: object | None = None
+    class_names: list[str] | None = None
+    name: str = "model"
+    project: tuple | None = None  # (ModelSpec, DatasetSpec | None, TrainingConfig)
+    no_model_reason: str = "No model: train one or import one first."
+    no_project_reason: str = (
+        "Only an imported model is open: the script needs the project's model, "
+        "dataset and training settings."
+    )
+
+
+def run_export(source: ExportSource, key: str, target: Path) -> Path:
+    """The export itself (called on the worker thread); returns what was written."""
+    from core.inference import export
+
+    if key == "keras":
+        return export.export_keras(source.model, target, source.class_names or [])
+    if key == "saved_model":
+        return export.export_saved_model(source.model, target)
+    if key == "tflite":
+        return export.export_tflite(source.model, target)
+    if key == "python":
+        from core.inference.python_export import python_script
+
+        target.write_text(python_script(*source.project), encoding="utf-8")
+        return target
+    raise ValueError(f"unknown export format {key!r}")
+
+
+class ExportDialog(QDialog):
+    """Choose a format and a target, Export; ``exported(path)`` or ``failed(msg)``."""
+
+    exported = Signal(str)
+    failed = Signal(str)
+
+    def __init__(
+        self, source: ExportSource, folder: Path, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("exportDialog")
+        self.setWindowTitle("Export model")
+        self.source = source
+        self.folder = folder
+        self._worker: FunctionWorker | None = None
+
+        self.format_combo = QComboBox()
+        for f in FORMATS:
+            self.format_combo.addItem(f.title, f.key)
+        self.help = QLabel()
+        self.help.setWordWrap(True)
+        self.path_edit = QLineEdit()
+        self.browse_button = QPushButton("Browse…")
+        self.export_button = QPushButton("Export")
+        self.export_button.setDefault(True)
+        self.close_button = QPushButton("Close")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)  # busy: the formats report no fractions
+        self.progress.setVisible(False)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+        )
+
+        target = QHBoxLayout()
+        target.addWidget(self.path_edit, 1)
+        target.addWidget(self.browse_button)
+        form = QFormLayout()
+        form.addRow("Format", self.format_combo)
+        form.addRow("", self.help)
+        form.addRow("Save to", target)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.export_button)
+        buttons.addWidget(self.close_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(self._describe()))
+        layout.addLayout(form)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addStretch(1)
+        layout.addLayout(buttons)
+
+        self._disable_unusable_formats()
+        self.format_combo.currentIndexChanged.connect(self._on_format_changed)
+        self.browse_button.clicked.connect(self._on_browse_clicked)
+        self.export_button.clicked.connect(self.export)
+        self.close_button.clicked.connect(self.reject)
+        self._on_format_changed()
+        self.resize(560, 260)
+
+    # ------------------------------------------------------------------ api
+    def format_key(self) -> str:
+        return self.format_combo.currentData()
+
+    def set_format(self, key: str) -> None:
+        self.format_combo.setCurrentIndex(self.format_combo.findData(key))
+
+    def is_enabled(self, key: str) -> bool:
+        item = self.format_combo.model().item(self.format_combo.findData(key))
+        return item.isEnabled()
+
+    def reason(self, key: str) -> str:
+        """The tooltip of a format: why it is disabled, or what it is."""
+        return self.format_combo.itemData(
+            self.format_combo.findData(key), Qt.ItemDataRole.ToolTipRole
+        )
+
+    def export(self) -> None:
+        if self._worker is not None:
+            return
+        key = self.format_key()
+        if not self.is_enabled(key):
+            self._say(self.reason(key))
+            return
+        text = self.path_edit.text().strip()
+        if not text:
+            self._say("Choose where to save the export.")
+            return
+        target = Path(text).expanduser()
+        source = self.source
+
+        def job(progress, cancel):
+            return str(run_export(source, key, target))
+
+        self._set_busy(True)
+        self.status.setText(f"Exporting to {target}…")
+        self._worker = FunctionWorker(job)
+        self._worker.finished.connect(self._on_finished)
+        self._worker.failed.connect(self._on_failed)
+        self._worker.start()
+
+    def is_busy(self) -> bool:
+        return self._worker is not None
+
+    def shutdown(self) -> None:
+        if self._worker is not None:
+            self._worker.wait(60_000)
+
+    def done(self, result: int) -> None:
+        if self._worker is not None:
+            self.status.setText("Wait for the export to finish before closing.")
+            return
+        super().done(result)
+
+    # -------------------------------------------------------------- slots
+    def _describe(self) -> str:
+        if self.source.model is None:
+            return "No model is open; only the project can be exported."
+        names = self.source.class_names or []
+        shown = ", ".join(names[:6]) + ("…" if len(names) > 6 else "")
+        return f"Model <b>{self.source.name}</b> · {len(names)} classes ({shown})"
+
+    def _disable_unusable_formats(self) -> None:
+        model: QStandardItemModel = self.format_combo.model()
+        first_enabled = None
+        for i, f in enumerate(FORMATS):
+            reason = ""
+            if f.key == "python" and self.source.project is None:
+                reason = self.source.no_project_reason
+            elif f.key != "python" and self.source.model is None:
+                reason = self.source.no_model_reason
+            item = model.item(i)
+            item.setEnabled(not reason)
+            item.setToolTip(reason or f.help)
+            if not reason and first_enabled is None:
+                first_enabled = i
+        if first_enabled is not None:
+            self.format_combo.setCurrentIndex(first_enabled)
+        else:
+            self.export_button.setEnabled(False)
+
+    @Slot()
+    def _on_format_changed(self) -> None:
+        f = FORMATS[self.format_combo.currentIndex()]
+        self.help.setText(f"<small>{f.help}</small>")
+        current = self.path_edit.text().strip()
+        base = (Path(current).parent if current else self.folder) / _stem(
+            Path(current).name if current else self.source.name
+        )
+        self.path_edit.setText(str(base.with_name(base.name + f.suffix)))
+
+    @Slot()
+    def _on_browse_clicked(self) -> None:
+        f = FORMATS[self.format_combo.currentIndex()]
+        if f.suffix:
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Export model", self.path_edit.text(), f"{f.title} (*{f.suffix})"
+            )
+            if path and not path.endswith(f.suffix):
+                path += f.suffix
+        else:
+            path = QFileDialog.getExistingDirectory(
+                self, "Export SavedModel into", str(self.folder)
+            )
+            if path:
+                path = str(Path(path) / _stem(self.source.name))
+        if path:
+            self.path_edit.setText(path)
+
+    @Slot(object)
+    def _on_finished(self, path: str) -> None:
+        self._set_busy(False)
+        self.status.setText(f"<span style='color:#2e7d32'>Exported to {path}</span>")
+        self.exported.emit(path)
+
+    @Slot(str, str)
+    def _on_failed(self, message: str, details: str) -> None:
+        self._set_busy(False)
+        self._say(f"Export failed: {message}")
+        self.failed.emit(message)
+
+    def _set_busy(self, busy: bool) -> None:
+        if not busy:
+            self._worker = None
+        self.progress.setVisible(busy)
+        for w in (self.export_button, self.close_button, self.browse_button):
+            w.setEnabled(not busy)
+        self.format_combo.setEnabled(not busy)
+        self.path_edit.setEnabled(not busy)
+
+    def _say(self, text: str) -> None:
+        self.status.setText(f"<span style='color:#c62828'>{text}</span>")
+
+
+def _stem(name: str) -> str:
+    """A file name without any export suffix (``m.keras`` -> ``m``)."""
+    for f in FORMATS:
+        if f.suffix and name.endswith(f.suffix):
+            return name[: -len(f.suffix)]
+    return name.removesuffix(".h5") or "model"
