@@ -9,6 +9,7 @@ same function, so the GUI and a script train identically.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ import tensorflow as tf
 
 from core.augmentation.config import AugmentationConfig
 from core.augmentation.pipeline import augment_dataset, build_augmenter, placement
+from core.backbone_builder import apply_freeze
 from core.data.dataset import Dataset, class_weights
 from core.data.pipeline import make_tf_dataset
 from core.inference.export import write_class_names
@@ -55,6 +57,10 @@ def run_session(
     ``resume`` continues a stopped run in its own folder: Keras's
     BackupAndRestore brings back the weights and epoch of its last completed
     epoch, and the history recorded so far is kept in front of the new one.
+
+    With a backbone and ``cfg.fine_tune``, the run has two phases (see
+    ``core.training.engine``); the run's record keeps ``phase_boundary``, the
+    first epoch of phase 2, for the chart.
     """
     aug = augmentation or AugmentationConfig()
     keras.utils.set_random_seed(cfg.seed)
@@ -104,9 +110,11 @@ def run_session(
         seconds = seconds_per_epoch(fit_model, train_ds, steps)
         listener.on_estimate(seconds, device.description)
     previous: dict[str, list[float]] = {}
+    boundary = None
     if resume is not None:
         run: Run | None = resume
         previous = resume.record().get("history", {})
+        boundary = resume.record().get("phase_boundary")
     else:
         run = (
             store.create(label, _run_config(spec, dataset, cfg, aug)) if store else None
@@ -121,7 +129,10 @@ def run_session(
         run.path if run else None,
         class_weight=weights,
         device=device.description,
+        unfreeze=_fine_tuning(model, spec, cfg),
     )
+    if result.phase_boundary is None:
+        result.phase_boundary = boundary
     if previous:
         keys = set(previous) | set(result.history)
         result.history = {
@@ -142,6 +153,15 @@ def run_session(
             run, _record(result), evaluation.to_dict() if evaluation else None
         )
     return SessionResult(result, evaluation, run, model)
+
+
+def _fine_tuning(
+    model: keras.Model, spec: ModelSpec, cfg: TrainingConfig
+) -> Callable[[], Any] | None:
+    """Phase 2's unfreezing, when the config asks for it and there is a backbone."""
+    if not cfg.fine_tune or spec.backbone is None:
+        return None
+    return lambda: apply_freeze(model, spec, cfg.fine_tune_options())
 
 
 def _loss(sigmoid: bool, one_hot: bool) -> str:
@@ -171,4 +191,5 @@ def _record(result: TrainingResult) -> dict[str, Any]:
         "last_path": result.last_path,
         "device": result.device,
         "history": result.history,
+        "phase_boundary": result.phase_boundary,
     }
