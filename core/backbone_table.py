@@ -79,9 +79,32 @@ def cached_table(architecture: str, height: int, width: int) -> BackboneTable | 
     The editor can call this on the GUI thread and build missing tables with
     :func:`backbone_table` on a worker.
     """
-    if (architecture, height, width, keras_version()) in _memory:
-        return _memory[(architecture, height, width, keras_version())]
-    return _read(table_path(architecture, height, width), architecture, height, width)
+    key = (architecture, height, width, keras_version())
+    if key not in _memory:
+        table = _read(table_path(architecture, height, width), *key[:3])
+        if table is None:
+            return None
+        _memory[key] = table
+    return _memory[key]
+
+
+class TableNotReady(LookupError):
+    """The table is not cached yet; :func:`backbone_table` builds it (slow)."""
+
+
+def cached_only(architecture: str, height: int, width: int) -> BackboneTable:
+    """A table source for ``summarize(spec, tables=cached_only)`` that never builds.
+
+    The editor summarises on the GUI thread with it, builds a missing table on a
+    worker with :func:`backbone_table`, then summarises again.
+
+    Raises:
+        TableNotReady: the table has not been built yet.
+    """
+    table = cached_table(architecture, height, width)
+    if table is None:
+        raise TableNotReady(f"{architecture} at {height}x{width}")
+    return table
 
 
 def backbone_table(architecture: str, height: int, width: int) -> BackboneTable:

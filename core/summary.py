@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.backbone_table import BackboneTable, backbone_table
+from core.backbone_table import BackboneTable, TableNotReady, backbone_table
 from core.backbones import (
     backbone_info,
     backbone_size,
@@ -187,6 +187,11 @@ def _backbone_report(
         )
     try:
         table = tables(arch, h, w)
+    except TableNotReady:
+        return failed(
+            f"{arch}'s layers at {h}x{w} are being measured (built once with "
+            "Keras, then cached)"
+        )
     except (ValueError, ImportError) as exc:
         return failed(f"Keras cannot build {arch} at {h}x{w}: {exc}")
     names = [r.name for r in table.rows]

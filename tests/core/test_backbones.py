@@ -7,6 +7,7 @@ a weights file the test saves itself.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -293,3 +294,55 @@ def test_make_base_names_are_stable_within_one_process():
     ]
     assert first[1:] == second[1:]
     assert "xception_conv2d_1" in first
+
+
+def test_cli_summary_prints_the_tutorial_splits(capsys):
+    from core.cli import main
+
+    assert main(["summary", "--preset", "vgg16-cifar10-transfer"]) == 0
+    out = capsys.readouterr().out
+    assert "Total params: 14,916,426" in out
+    assert "Trainable params: 200,714" in out
+    assert "Non-trainable params: 14,715,712" in out
+    assert "vgg16 (Backbone)" in out
+    argv = ["summary", "--preset", "vgg16-cifar10-transfer"]
+    assert main([*argv, "--unfreeze-from", "block5_conv1"]) == 0
+    assert "Trainable params: 7,280,138" in capsys.readouterr().out
+    assert main([*argv, "--unfreeze-from", "nope"]) == 1
+    assert main(["summary", "--preset", "mnist-convnet", "--unfreeze-last", "2"]) == 1
+
+
+def test_a_cached_table_needs_no_tensorflow(tmp_path):
+    """Once the table is on disk, a summary with a backbone stays instant."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "CNN_WORKBENCH_DATA_DIR": str(tmp_path)}
+    code = (
+        "import sys\nfrom core.presets import preset\nfrom core.summary import "
+        "summarize\ns = summarize(preset('vgg16-cifar10-transfer'))\n"
+        "print(s.trainable, 'tensorflow' in sys.modules)"
+    )
+
+    def run() -> str:
+        return subprocess.run(
+            [sys.executable, "-c", code],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).resolve().parents[2],
+        ).stdout.split()
+
+    assert run() == ["200714", "True"]  # the first summary builds the table
+    assert run() == ["200714", "False"]
+
+
+def test_the_editor_can_summarise_without_ever_building():
+    spec = backbone_spec("VGG16", 36)
+    backbone_table._memory.clear()
+    [(_, _, message)] = summarize(spec, tables=backbone_table.cached_only).errors
+    assert "being measured" in message
+    backbone_table.backbone_table("VGG16", 36, 36)
+    assert summarize(spec, tables=backbone_table.cached_only).is_valid
