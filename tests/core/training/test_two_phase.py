@@ -185,3 +185,37 @@ def test_old_training_settings_still_load():
 
     with pytest.raises(ProjectFormatError, match="fine_tune_lr_factor"):
         TrainingConfig.from_dict(bad)
+
+
+def test_a_run_stopped_in_phase_two_resumes_in_phase_two(tmp_path, cfg):
+    import threading
+
+    from core.data.load import open_dataset
+    from core.data.spec import DatasetSpec
+    from core.runs import RunStore
+    from core.training.session import run_session
+
+    dataset = open_dataset(DatasetSpec(name="shapes", count=24))
+    s = ModelSpec(spec().input, spec().layers, HeadSpec(dataset.num_classes))
+    store = RunStore(tmp_path / "runs")
+    three = TrainingConfig(**{**cfg.to_dict(), "fine_tune_epochs": 2})
+    cancel = threading.Event()
+
+    class StopInThirdEpoch(NullListener):
+        def on_batch_end(self, epoch, batch, logs):
+            if epoch == 2:
+                cancel.set()
+
+    first = run_session(s, dataset, three, None, StopInThirdEpoch(), cancel, store)
+    assert first.result.cancelled
+    assert first.result.epochs_run == 2
+    recorder = Recorder()
+    resumed = run_session(
+        s, dataset, three, listener=recorder, store=store, resume=first.run
+    )
+    assert resumed.result.stop_reason.value == "completed"
+    assert resumed.result.epochs_run == 3
+    assert resumed.run.record()["phase_boundary"] == 1
+    assert ("phase", 2, 1) in recorder.calls
+    assert ("phase", 1, 0) not in recorder.calls
+    assert [c for c in recorder.calls if c[0] == "epoch"] == [("epoch", 2)]
