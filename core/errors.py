@@ -31,3 +31,7 @@ class ProjectFormatError(WorkbenchError):
 
 class DatasetError(WorkbenchError):
     """A dataset that cannot be read or used for classification."""
+
+
+class WeightsError(WorkbenchError):
+    """Pretrained weights that cannot be had: offline, a missing or foreign file."""

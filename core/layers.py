@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from core.backbones import BACKBONE_CLASS, BACKBONES, FREEZE_MODES, WEIGHTS_IMAGENET
+
 ACTIVATIONS: tuple[str, ...] = (
     "linear",
     "relu",
@@ -48,8 +50,9 @@ class Field:
 
     ``kind`` is one of ``int``, ``float``, ``bool``, ``choice``, ``pair`` (two
     positive ints, Keras accepts an int too), ``optional_pair`` (a pair or
-    ``None``, meaning "same as pool_size"), ``optional_float`` and ``padding2d``
-    (``[[top, bottom], [left, right]]``).
+    ``None``, meaning "same as pool_size"), ``optional_float``, ``padding2d``
+    (``[[top, bottom], [left, right]]``) and ``text`` (a non-empty string, or
+    any string when ``default`` is empty; a layer name or a file path).
     """
 
     name: str
@@ -95,6 +98,10 @@ class Field:
             return [self._check_range(v) for v in _as_pair(self.name, value)]
         if self.kind == "padding2d":
             return _as_padding(self.name, value)
+        if self.kind == "text":
+            if not isinstance(value, str) or (self.default and not value.strip()):
+                raise ValueError(f"{self.name} must be a text, not {value!r}")
+            return value.strip()
         raise AssertionError(f"unknown field kind {self.kind}")
 
     def _check_range(self, value: float) -> Any:
@@ -505,11 +512,80 @@ LAYER_KINDS: dict[str, LayerKind] = {
 }
 
 
+# Not in LAYER_KINDS: a backbone is not one more palette entry but a block that
+# may only start the stack (core.summary enforces that); the editor offers it
+# on its own. It has a kind all the same, so specs, forms and undo treat its
+# options like any layer's.
+BACKBONE_KIND = LayerKind(
+    BACKBONE_CLASS,
+    "backbone",
+    "Backbone",
+    "A pretrained convnet from keras.applications (include_top=False), with its "
+    "own input preprocessing; only as the first element of the stack.",
+    (
+        Field(
+            "architecture",
+            "choice",
+            "VGG16",
+            "Architecture",
+            "Which keras.applications convnet.",
+            choices=tuple(BACKBONES),
+        ),
+        Field(
+            "weights",
+            "text",
+            WEIGHTS_IMAGENET,
+            "Weights",
+            "'imagenet' (downloaded once), 'none' (random initialisation) or the "
+            "path of a local weights file.",
+        ),
+        Field(
+            "freeze",
+            "choice",
+            "all",
+            "Freeze",
+            "all: train only the head; from_layer: unfreeze from a named layer on; "
+            "last_n: unfreeze the last N layers; none: train everything. "
+            "BatchNormalization layers stay frozen in every case.",
+            choices=FREEZE_MODES,
+        ),
+        Field(
+            "unfreeze_from",
+            "text",
+            "",
+            "Unfreeze from",
+            "The first trainable layer with freeze 'from_layer'; empty means the "
+            "architecture's top block (block5_conv1 for VGG16).",
+        ),
+        Field(
+            "last_n",
+            "int",
+            0,
+            "Last N layers",
+            "How many of the last layers train with freeze 'last_n'.",
+            0,
+        ),
+        Field(
+            "resize_to",
+            "optional_pair",
+            None,
+            "Resize to",
+            "[height, width] the images are resized to inside the model; empty "
+            "keeps the input size. Larger sizes cost memory.",
+            1,
+        ),
+    ),
+)
+
+
 def layer_kind(class_name: str) -> LayerKind:
     """Look up a kind, with a message listing what exists when it is unknown."""
+    if class_name == BACKBONE_CLASS:
+        return BACKBONE_KIND
     try:
         return LAYER_KINDS[class_name]
     except KeyError:
         raise ValueError(
-            f"unknown layer type {class_name!r}; known types: {', '.join(LAYER_KINDS)}"
+            f"unknown layer type {class_name!r}; known types: "
+            f"{', '.join([*LAYER_KINDS, BACKBONE_CLASS])}"
         ) from None

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from core.backbone_builder import apply_freeze, attach_backbone
+from core.backbones import is_backbone
 from core.errors import SpecError
 from core.spec import INPUT_NAME, ModelSpec
 from core.summary import summarize
@@ -29,9 +31,14 @@ def build_model(spec: ModelSpec, float32_output: bool = False) -> keras.Model:
     policy, as the Keras guide advises: a float16 softmax loses small
     probabilities and makes the loss unstable.
 
+    A backbone first in the stack is built from ``keras.applications`` with its
+    preprocessing, weights (``core.backbone_builder``) and freezing applied.
+
     Raises:
         SpecError: the spec is invalid; the message names the first bad layer
             and says how to fix it (nothing is handed to Keras in that case).
+        WeightsError: a backbone's pretrained weights cannot be had (offline,
+            or a local file that is missing or does not fit).
     """
     summary = summarize(spec)
     if not summary.is_valid:
@@ -44,9 +51,16 @@ def build_model(spec: ModelSpec, float32_output: bool = False) -> keras.Model:
     inputs = keras.Input(shape=spec.input.shape, name=INPUT_NAME)
     x = inputs
     head = spec.head.layer()
-    for layer in (*spec.layers, head):
+    stack = list(spec.layers)
+    if stack and is_backbone(stack[0].class_name):
+        # Built on our own input, so its layers are the model's layers (Grad-CAM
+        # and activations reach them); then frozen as the spec says.
+        x = attach_backbone(inputs, stack.pop(0), spec.input.channels)
+    for layer in (*stack, head):
         config = layer.keras_config()
         if layer is head and float32_output:
             config["dtype"] = "float32"
         x = getattr(keras.layers, layer.class_name)(**config)(x)
-    return keras.Model(inputs, x, name=spec.name)
+    model = keras.Model(inputs, x, name=spec.name)
+    apply_freeze(model, spec)
+    return model

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from core.backbones import BACKBONE_CLASS
 from core.errors import ProjectFormatError
 from core.layers import OptionError, layer_kind
 
@@ -127,6 +128,27 @@ class ModelSpec:
     layers: tuple[LayerSpec, ...] = ()
     head: HeadSpec = field(default_factory=HeadSpec)
     name: str = "model"
+
+    @property
+    def backbone(self) -> LayerSpec | None:
+        """The ``Backbone`` layer starting the stack, if there is one."""
+        if self.layers and self.layers[0].class_name == BACKBONE_CLASS:
+            return self.layers[0]
+        return None
+
+    def with_backbone_options(self, **changes: Any) -> ModelSpec:
+        """A copy with the backbone's options changed, e.g. its freezing::
+
+            spec.with_backbone_options(freeze="from_layer",
+                                       unfreeze_from="block5_conv1")
+
+        Raises:
+            ValueError: the spec has no backbone, or an option is invalid.
+        """
+        if self.backbone is None:
+            raise ValueError("this model has no backbone")
+        first = self.backbone.with_options(**changes)
+        return replace(self, layers=(first, *self.layers[1:]))
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -18,10 +18,21 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.backbone_table import BackboneTable, TableNotReady, backbone_table
+from core.backbones import (
+    backbone_info,
+    backbone_size,
+    describe_weights,
+    effective_freeze,
+    is_backbone,
+    preprocessing_steps,
+    unfrozen_layers,
+)
 from core.layers import layer_kind
-from core.spec import INPUT_NAME, LayerSpec, ModelSpec
+from core.spec import INPUT_NAME, InputSpec, LayerSpec, ModelSpec
 
 Shape = tuple[int, ...]
+TableSource = Callable[[str, int, int], BackboneTable]
 BYTES_PER_WEIGHT = 4  # float32, as Keras counts the memory in its summary
 
 
@@ -42,10 +53,18 @@ class LayerReport:
     shape_steps: tuple[str, ...] = ()
     param_steps: tuple[str, ...] = ()
     locked: bool = False
+    inner: tuple[LayerReport, ...] = ()
+    frozen: bool | None = None
+    notes: tuple[str, ...] = ()
 
     @property
     def params(self) -> int:
         return self.trainable + self.non_trainable
+
+    @property
+    def is_block(self) -> bool:
+        """A backbone: one row the editor can expand into ``inner``."""
+        return bool(self.inner)
 
 
 @dataclass(frozen=True)
@@ -87,25 +106,157 @@ class ModelSummary:
     def output_shape(self) -> Shape | None:
         return self.layers[-1].output_shape if self.layers else None
 
+    def flat_layers(self) -> list[LayerReport]:
+        """Every layer as Keras lists it: a backbone's inner layers in its place."""
+        return [inner for r in self.layers for inner in (r.inner or (r,))]
 
-def summarize(spec: ModelSpec) -> ModelSummary:
+
+def summarize(spec: ModelSpec, tables: TableSource = backbone_table) -> ModelSummary:
     """Infer every layer's output shape and weights, and find what is invalid.
 
     Option errors (a rate of 1.5) are reported on every layer that has one;
     shape errors stop inference, since later shapes would be guesses.
+
+    A backbone (only valid as the first element) becomes one block report whose
+    ``inner`` lists its layers; ``tables`` supplies their shapes and counts
+    (``core.backbone_table``: cached on disk, built with Keras the first time).
     """
     input_errors = tuple(spec.input.problems())
     shape: Shape | None = None if input_errors else spec.input.shape
     reports: list[LayerReport] = []
     previous = INPUT_NAME
     layers = [*spec.layers, spec.head.layer()]
+    inner_names: set[str] = set()
     for index, layer in enumerate(layers):
         locked = index == len(spec.layers)
-        report = _report(layer, shape, previous, locked)
+        if is_backbone(layer.class_name):
+            report = _backbone_report(layer, index, spec.input, shape, tables)
+            inner_names = {r.name for r in report.inner}
+        elif layer.name in inner_names:
+            report = LayerReport(
+                layer.name,
+                layer.class_name,
+                None,
+                error=f"the backbone already has a layer named {layer.name!r}: "
+                "rename this layer",
+                locked=locked,
+            )
+        else:
+            report = _report(layer, shape, previous, locked)
         reports.append(report)
         shape = report.output_shape
         previous = layer.name
     return ModelSummary(spec.input.shape, tuple(reports), input_errors)
+
+
+def _backbone_report(
+    layer: LayerSpec,
+    index: int,
+    inp: InputSpec,
+    shape: Shape | None,
+    tables: TableSource,
+) -> LayerReport:
+    def failed(message: str) -> LayerReport:
+        return LayerReport(layer.name, layer.class_name, None, error=message)
+
+    if index != 0:
+        return failed(
+            "a backbone can only be the first element of the stack: move it to the "
+            "top (the layers after it form the head)"
+        )
+    try:
+        config = layer_kind(layer.class_name).normalize_config(layer.config)
+    except ValueError as exc:
+        return failed(str(exc))
+    if shape is None:
+        return failed("the input is invalid")
+    arch = config["architecture"]
+    info = backbone_info(arch)
+    if inp.channels not in (1, 3):
+        return failed(
+            f"{arch} takes RGB (3 channels) or grayscale (1, repeated to RGB in the "
+            f"model) images, not {inp.channels} channels: set the input channels to 3"
+        )
+    h, w = backbone_size(config, inp.height, inp.width)
+    if min(h, w) < info.min_size:
+        m = info.min_size
+        return failed(
+            f"{arch} needs images of at least {m}x{m}, but gets {h}x{w}: set "
+            f"resize_to to [{m}, {m}] or larger (about "
+            f"{m * m / (h * w):.1f}x the memory per image)"
+        )
+    try:
+        table = tables(arch, h, w)
+    except TableNotReady:
+        return failed(
+            f"{arch}'s layers at {h}x{w} are being measured (built once with "
+            "Keras, then cached)"
+        )
+    except (ValueError, ImportError) as exc:
+        return failed(f"Keras cannot build {arch} at {h}x{w}: {exc}")
+    names = [r.name for r in table.rows]
+    classes = [r.class_name for r in table.rows]
+    try:
+        unfrozen = set(unfrozen_layers(names, classes, effective_freeze(config)))
+    except ValueError as exc:
+        return failed(str(exc))
+    inner = []
+    current: Shape = (inp.height, inp.width, 3)
+    for step in preprocessing_steps(layer.name, config, inp.channels):
+        if step.kind == "resize":
+            current = (h, w, 3)
+        inner.append(
+            LayerReport(
+                step.name,
+                step.class_name,
+                current,
+                shape_steps=("a stock layer with no weights, part of the backbone",),
+                param_steps=("no weights: 0",),
+                frozen=True,
+            )
+        )
+    for row in table.rows:
+        train = row.trainable if row.name in unfrozen else 0
+        inner.append(
+            LayerReport(
+                row.name,
+                row.class_name,
+                row.output_shape,
+                train,
+                row.params - train,
+                param_steps=(
+                    f"from keras.applications.{arch}: {row.params:,} weights, "
+                    f"{train:,} trainable",
+                ),
+                frozen=row.name not in unfrozen,
+            )
+        )
+    trainable = sum(r.trainable for r in inner)
+    total = sum(r.params for r in inner)
+    notes = [describe_weights(config["weights"])]
+    if config["resize_to"]:
+        ratio = h * w / (inp.height * inp.width)
+        notes.append(
+            f"images are resized from {inp.height}x{inp.width} to {h}x{w} inside "
+            f"the model: about {ratio:.1f}x the activation memory per image"
+        )
+    return LayerReport(
+        layer.name,
+        layer.class_name,
+        table.output_shape,
+        trainable,
+        total - trainable,
+        None,
+        (f"{arch} at {h}x{w} (include_top=False): {format_shape(table.output_shape)}",),
+        (
+            f"{len(table.rows)} layers, {total:,} weights",
+            f"trainable: {trainable:,} in {len(unfrozen)} unfrozen layers "
+            "(BatchNormalization always stays frozen)",
+            f"non-trainable: {total - trainable:,}",
+        ),
+        inner=tuple(inner),
+        notes=tuple(notes),
+    )
 
 
 def _report(
@@ -415,8 +566,14 @@ def readable_bytes(size: float) -> str:
     return f"{size:.2f} PB"
 
 
-def format_table(spec: ModelSpec, summary: ModelSummary | None = None) -> str:
-    """A Keras-style summary table ending with its three totals lines."""
+def format_table(
+    spec: ModelSpec, summary: ModelSummary | None = None, expand: bool = False
+) -> str:
+    """A Keras-style summary table ending with its three totals lines.
+
+    A backbone is one row; ``expand`` lists its layers under it, indented, with
+    ``[frozen]`` after those that do not train.
+    """
     s = summary or summarize(spec)
     rows = [(f"{INPUT_NAME} (InputLayer)", format_shape(spec.input.shape), "0")]
     for r in s.layers:
@@ -427,6 +584,15 @@ def format_table(spec: ModelSpec, summary: ModelSummary | None = None) -> str:
                 f"{r.params:,}" if not r.error else "-",
             )
         )
+        for inner in r.inner if expand else ():
+            mark = " [frozen]" if inner.frozen else ""
+            rows.append(
+                (
+                    f"  {inner.name} ({inner.class_name}){mark}",
+                    format_shape(inner.output_shape),
+                    f"{inner.params:,}",
+                )
+            )
     widths = [
         max(len(row[i]) for row in [("Layer (type)", "Output Shape", "Param #"), *rows])
         for i in range(3)

@@ -1,7 +1,8 @@
 """``python -m core summary``: a Keras-style table for a preset or project file.
 
-Never imports TensorFlow: the numbers come from ``core.summary``, which the
-test-suite holds equal to Keras.
+Never imports TensorFlow for a stack without a backbone: the numbers come from
+``core.summary``, which the test-suite holds equal to Keras. A backbone's layer
+table is built once with Keras (no weights are downloaded) and then cached.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from core.errors import WorkbenchError
 from core.presets import preset
 from core.project import load_project
 from core.spec import ModelSpec
@@ -24,6 +26,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("project", nargs="?", help="a project file (.cnnwb.json)")
     source.add_argument("--preset", metavar="NAME", help="a bundled preset")
+    freeze = parser.add_mutually_exclusive_group()
+    freeze.add_argument(
+        "--unfreeze-from",
+        metavar="LAYER",
+        help="backbone only: count as fine-tuned from LAYER on (e.g. block5_conv1)",
+    )
+    freeze.add_argument(
+        "--unfreeze-last",
+        metavar="N",
+        type=int,
+        help="backbone only: count as fine-tuned in its last N layers",
+    )
+    parser.add_argument(
+        "--expand",
+        action="store_true",
+        help="list a backbone's own layers, with [frozen] on those that do not train",
+    )
     parser.set_defaults(func=run)
 
 
@@ -31,11 +50,24 @@ def run(args: argparse.Namespace) -> int:
     spec: ModelSpec = (
         preset(args.preset) if args.preset else load_project(args.project).model
     )
+    if args.unfreeze_from is not None or args.unfreeze_last is not None:
+        if spec.backbone is None:
+            raise WorkbenchError("--unfreeze-from/--unfreeze-last need a backbone")
+        if args.unfreeze_from is not None:
+            spec = spec.with_backbone_options(
+                freeze="from_layer", unfreeze_from=args.unfreeze_from
+            )
+        else:
+            spec = spec.with_backbone_options(
+                freeze="last_n", last_n=max(0, args.unfreeze_last)
+            )
     summary = summarize(spec)
     if not summary.is_valid:
         for index, name, message in summary.errors:
             where = "input" if index < 0 else f"layer {index + 1} ({name})"
             print(f"invalid: {where}: {message}", file=sys.stderr)
         return 1
-    print(format_table(spec, summary))
+    print(format_table(spec, summary, expand=args.expand))
+    for note in (note for r in summary.layers for note in r.notes):
+        print(f"Note: {note}")
     return 0

@@ -8,8 +8,16 @@ only Keras (and NumPy for folder datasets), not this app.
 
 from __future__ import annotations
 
+from core.backbones import (
+    WEIGHTS_NONE,
+    backbone_info,
+    backbone_size,
+    effective_freeze,
+    preprocessing_steps,
+    unfrozen_layers,
+)
 from core.data.spec import DatasetSpec
-from core.spec import ModelSpec
+from core.spec import LayerSpec, ModelSpec
 from core.training.config import TrainingConfig
 
 _LOADERS = {
@@ -23,9 +31,14 @@ def python_script(
     spec: ModelSpec, dataset: DatasetSpec | None, training: TrainingConfig
 ) -> str:
     """The script's text; ``build_model()`` inside returns the app's exact model."""
+    stack = list(spec.layers)
+    backbone = _backbone_code(spec, stack.pop(0)) if spec.backbone else []
     layers = "\n".join(
-        f"    x = keras.layers.{layer.class_name}({_args(layer.keras_config())})(x)"
-        for layer in (*spec.layers, spec.head.layer())
+        backbone
+        + [
+            f"    x = keras.layers.{layer.class_name}({_args(layer.keras_config())})(x)"
+            for layer in (*stack, spec.head.layer())
+        ]
     )
     h, w, c = spec.input.shape
     title = f"{spec.name}: exported from CNN Workbench. Run: python {spec.name}.py"
@@ -86,6 +99,52 @@ def _optimizer(training: TrainingConfig) -> str:
     if training.optimizer == "adamw":
         return f"AdamW(learning_rate={lr}, weight_decay={training.weight_decay})"
     return f"Adam(learning_rate={lr})"
+
+
+def _backbone_code(spec: ModelSpec, layer: LayerSpec) -> list[str]:
+    """The backbone as the app builds it: stock preprocessing layers, the
+    ``keras.applications`` base on them, its weights and freezing."""
+    from core.backbone_table import backbone_table
+
+    config = layer.config
+    arch = config["architecture"]
+    info = backbone_info(arch)
+    lines = [f"    # Backbone {layer.name!r}: keras.applications.{arch}"]
+    for step in preprocessing_steps(layer.name, config, spec.input.channels):
+        if step.kind == "to_rgb":
+            lines.append(
+                f"    x = keras.layers.Concatenate(name={step.name!r})([x, x, x])"
+            )
+        else:
+            args = _args({**step.options, "name": step.name})
+            lines.append(f"    x = keras.layers.{step.class_name}({args})(x)")
+    weights = None if config["weights"] == WEIGHTS_NONE else config["weights"]
+    lines.append(
+        f"    base = keras.applications.{arch}(include_top=False, "
+        f"weights={weights!r}, input_tensor=x)"
+    )
+    if weights is not None and info.bgr:
+        lines += [
+            "    # The weights expect BGR: reverse the first kernel's input channels.",
+            "    first = next(l for l in base.layers if isinstance(l, "
+            "keras.layers.Conv2D))",
+            "    kernel, bias = first.get_weights()",
+            "    first.set_weights([kernel[:, :, ::-1, :], bias])",
+        ]
+    h, w = backbone_size(config, spec.input.height, spec.input.width)
+    table = backbone_table(arch, h, w)
+    unfrozen = unfrozen_layers(
+        [r.name for r in table.rows],
+        [r.class_name for r in table.rows],
+        effective_freeze(config),
+    )
+    lines += [
+        f"    unfrozen = {unfrozen!r}  # BatchNormalization always stays frozen",
+        "    for layer in base.layers:",
+        "        layer.trainable = layer.name in unfrozen",
+        "    x = base.output",
+    ]
+    return lines
 
 
 def _data_code(dataset: DatasetSpec | None, spec: ModelSpec) -> str:

@@ -60,10 +60,25 @@ class ListenerCallback(keras.callbacks.Callback):
         self.epoch = 0
         self.history: dict[str, list[float]] = {}
         self._last_sent = 0.0
+        self._begun = False
 
     def on_train_begin(self, logs: dict | None = None) -> None:
+        # Once per run: phase 2's ``fit`` continues the same run and chart.
+        if self._begun:
+            return
+        self._begun = True
         steps = self.params.get("steps") or self.steps
         self.listener.on_train_begin(self.epochs, int(steps))
+
+    def phase_begins(self, phase: int, epoch: int) -> None:
+        """Tell the listener a training phase starts at ``epoch`` (0-based).
+
+        ``on_phase_begin`` is optional, so listeners written before
+        transfer learning keep working unchanged.
+        """
+        hook = getattr(self.listener, "on_phase_begin", None)
+        if hook is not None:
+            hook(phase, epoch)
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self.epoch = epoch

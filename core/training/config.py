@@ -7,7 +7,7 @@ Plain data (no Keras import) so the GUI can edit and validate it instantly;
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from core.errors import ProjectFormatError
@@ -15,6 +15,7 @@ from core.errors import ProjectFormatError
 OPTIMIZERS = ("adam", "sgd", "rmsprop", "adamw")
 SCHEDULES = ("none", "plateau", "cosine")
 MONITORS = ("val_loss", "val_accuracy", "loss", "accuracy")
+FINE_TUNE_FREEZE = ("from_layer", "last_n", "none")
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,14 @@ class TrainingConfig:
 
     Loss is not configured: it follows from the classifier head (one sigmoid unit:
     binary cross-entropy; softmax: sparse categorical cross-entropy).
+
+    ``fine_tune_*`` is phase 2 of transfer learning, used only when the model
+    starts with a backbone: after ``epochs`` epochs of training the head (the
+    backbone frozen as its spec says), the backbone is unfrozen
+    (``fine_tune_freeze``: ``from_layer`` ``fine_tune_from``, empty meaning the
+    architecture's top block; ``last_n`` ``fine_tune_last_n`` layers; or
+    ``none`` frozen, BatchNormalization excepted) and training continues for
+    ``fine_tune_epochs`` more epochs at ``learning_rate * fine_tune_lr_factor``.
     """
 
     optimizer: str = "adam"
@@ -45,6 +54,28 @@ class TrainingConfig:
     csv_logger: bool = True
     tensorboard: bool = False
     mixed_precision: bool = False
+    fine_tune: bool = False
+    fine_tune_epochs: int = 5
+    fine_tune_lr_factor: float = 0.1
+    fine_tune_freeze: str = "from_layer"
+    fine_tune_from: str = ""
+    fine_tune_last_n: int = 0
+
+    def fine_tune_options(self) -> dict[str, Any]:
+        """Phase 2's freezing as backbone options (``core.backbone_builder``)."""
+        return {
+            "freeze": self.fine_tune_freeze,
+            "unfreeze_from": self.fine_tune_from,
+            "last_n": self.fine_tune_last_n,
+        }
+
+    def phase_two(self) -> TrainingConfig:
+        """The settings phase 2 compiles with: the lower rate over its epochs."""
+        return replace(
+            self,
+            learning_rate=self.learning_rate * self.fine_tune_lr_factor,
+            epochs=self.fine_tune_epochs,
+        )
 
     def problems(self) -> list[tuple[str, str]]:
         """``(field, reason)`` for every invalid setting."""
@@ -65,6 +96,16 @@ class TrainingConfig:
             out.append(("epochs", "must be at least 1"))
         if self.patience < 0:
             out.append(("patience", "cannot be negative"))
+        if self.fine_tune_epochs < 1:
+            out.append(("fine_tune_epochs", "must be at least 1"))
+        if not 0 < self.fine_tune_lr_factor <= 1:
+            out.append(("fine_tune_lr_factor", "must be in (0, 1], e.g. 0.1"))
+        if self.fine_tune_freeze not in FINE_TUNE_FREEZE:
+            out.append(
+                ("fine_tune_freeze", f"must be one of {', '.join(FINE_TUNE_FREEZE)}")
+            )
+        if self.fine_tune_last_n < 0:
+            out.append(("fine_tune_last_n", "cannot be negative"))
         for name in ("early_stopping_monitor", "checkpoint_monitor"):
             if getattr(self, name) not in MONITORS:
                 out.append((name, f"must be one of {', '.join(MONITORS)}"))

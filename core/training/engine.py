@@ -6,6 +6,15 @@ completed, why it stopped, the best epoch, and where the best and last models
 are. A run folder keeps the best model (ModelCheckpoint), a backup to resume
 from (BackupAndRestore), the history CSV and, on request, TensorBoard logs.
 
+Transfer learning runs in two phases in one call: with ``cfg.fine_tune`` and
+an ``unfreeze`` function, the head trains for ``cfg.epochs`` epochs, then
+``unfreeze`` makes the chosen backbone layers trainable, the model is
+recompiled (Keras fixes the trainable set at compile time) at the lower
+learning rate, and ``fit`` continues with ``initial_epoch`` where phase 1
+ended, so the history and the chart are one continuous run. The listener's
+optional ``on_phase_begin(phase, epoch)`` and ``TrainingResult.phase_boundary``
+tell where phase 2 starts.
+
 Example:
     result = train(model, train_ds, val_ds, TrainingConfig(epochs=5), run_dir=path)
     print(result.stop_reason, result.best_epoch)
@@ -13,9 +22,12 @@ Example:
 
 from __future__ import annotations
 
+import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import keras
 import tensorflow as tf
@@ -40,6 +52,7 @@ class TrainingResult:
     message: str = ""
     device: str = ""
     extra: dict[str, float] = field(default_factory=dict)
+    phase_boundary: int | None = None  # the first epoch (0-based) of phase 2
 
     @property
     def cancelled(self) -> bool:
@@ -88,8 +101,13 @@ def train(
     class_weight: dict[int, float] | None = None,
     device: str | None = None,
     steps_per_epoch: int | None = None,
+    unfreeze: Callable[[], Any] | None = None,
 ) -> TrainingResult:
     """Train ``model`` (compiled here unless already compiled) and report.
+
+    ``unfreeze`` (with ``cfg.fine_tune``) adds phase 2: it is called after
+    phase 1 to make the backbone's chosen layers trainable (e.g.
+    ``lambda: apply_freeze(model, spec, cfg.fine_tune_options())``).
 
     ``device`` is what the result calls the hardware; a session passes the one it
     configured (``core.training.device``), else the visible hardware is named.
@@ -111,8 +129,10 @@ def train(
         steps = steps_per_epoch
     if not model.compiled:
         compile_model(model, cfg, max(steps, 1))
+    two_phase = cfg.fine_tune and unfreeze is not None
+    total = cfg.epochs + (cfg.fine_tune_epochs if two_phase else 0)
     bridge = ListenerCallback(
-        listener or NullListener(), cancel, cfg.epochs, steps=max(steps, 0)
+        listener or NullListener(), cancel, total, steps=max(steps, 0)
     )
     folder = Path(run_dir) if run_dir else None
     callbacks, best_path = _callbacks(
@@ -121,37 +141,52 @@ def train(
     early = next(
         (c for c in callbacks if isinstance(c, keras.callbacks.EarlyStopping)), None
     )
+    phases = [(cfg.epochs, None)]
+    if two_phase:
+        phases.append((total, unfreeze))
+        # Resuming a run stopped in phase 2: unfreeze before BackupAndRestore
+        # loads the backup, so the optimizer's state matches the weights saved.
+        backup = _backup_epoch(folder) if folder is not None else -1
+        if max(backup, initial_epoch) >= cfg.epochs:
+            phases = phases[1:]
     reason, message = StopReason.COMPLETED, ""
-    try:
-        model.fit(
+    boundary = None
+    for end, phase_unfreeze in phases:
+        start = initial_epoch
+        if phase_unfreeze is not None:
+            start = max(initial_epoch, cfg.epochs)
+            boundary = cfg.epochs
+            phase_unfreeze()
+            model.compile(
+                optimizer=make_optimizer(cfg.phase_two(), max(steps, 1)),
+                loss=model.loss,
+                metrics=["accuracy"],
+            )
+            bridge.phase_begins(2, cfg.epochs)
+            for cb in callbacks:  # phase 1 wrote its epochs already
+                if isinstance(cb, keras.callbacks.CSVLogger):
+                    cb.append = True
+        elif two_phase:
+            bridge.phase_begins(1, initial_epoch)
+        reason, message = _fit(
+            model,
             train_data,
-            validation_data=validation_data,
-            epochs=cfg.epochs,
-            initial_epoch=initial_epoch,
-            callbacks=[bridge, *callbacks],
-            class_weight=class_weight,
-            shuffle=False,  # the tf.data pipeline shuffles, reproducibly
-            verbose=0,
+            validation_data,
+            end,
+            start,
+            bridge,
+            callbacks,
+            class_weight,
         )
-    except TrainingCancelled:
-        reason, message = StopReason.CANCELLED, "stopped by the user"
-        _close(callbacks)
-    except Diverged as exc:
-        reason, message = StopReason.DIVERGED, str(exc)
-        _close(callbacks)
-    except (tf.errors.ResourceExhaustedError, MemoryError):
-        # Keep what ran: the history so far and the best checkpoint stay usable.
-        reason = StopReason.FAILED
-        message = (
-            f"out of memory at epoch {bridge.epoch + 1}: use a smaller batch size or "
-            "image size, or turn off data caching"
-        )
-        _close(callbacks)
-    if reason is StopReason.COMPLETED and early is not None and early.stopped_epoch > 0:
-        reason = StopReason.EARLY_STOPPING
-        message = (
-            f"no improvement in {cfg.early_stopping_monitor} for {cfg.patience} epochs"
-        )
+        if reason not in (StopReason.COMPLETED, StopReason.EARLY_STOPPING):
+            break
+        if early is not None and early.stopped_epoch > 0:
+            reason = StopReason.EARLY_STOPPING
+            message = (
+                f"no improvement in {cfg.early_stopping_monitor} for "
+                f"{cfg.patience} epochs"
+            )
+            early.stopped_epoch = 0  # phase 2 judges itself
     epochs_run = len(next(iter(bridge.history.values()), []))
     last_path = None
     if folder is not None:
@@ -166,7 +201,55 @@ def train(
         last_path=last_path,
         message=message,
         device=device or describe(visible_gpus()),
+        phase_boundary=boundary,
     )
+
+
+def _fit(
+    model: keras.Model,
+    train_data: tf.data.Dataset,
+    validation_data: tf.data.Dataset | None,
+    epochs: int,
+    initial_epoch: int,
+    bridge: ListenerCallback,
+    callbacks: list[keras.callbacks.Callback],
+    class_weight: dict[int, float] | None,
+) -> tuple[StopReason, str]:
+    """One ``fit``; whatever ends it, the reason and the user's message."""
+    try:
+        model.fit(
+            train_data,
+            validation_data=validation_data,
+            epochs=epochs,
+            initial_epoch=initial_epoch,
+            callbacks=[bridge, *callbacks],
+            class_weight=class_weight,
+            shuffle=False,  # the tf.data pipeline shuffles, reproducibly
+            verbose=0,
+        )
+    except TrainingCancelled:
+        _close(callbacks)
+        return StopReason.CANCELLED, "stopped by the user"
+    except Diverged as exc:
+        _close(callbacks)
+        return StopReason.DIVERGED, str(exc)
+    except (tf.errors.ResourceExhaustedError, MemoryError):
+        # Keep what ran: the history so far and the best checkpoint stay usable.
+        _close(callbacks)
+        return StopReason.FAILED, (
+            f"out of memory at epoch {bridge.epoch + 1}: use a smaller batch size or "
+            "image size, or turn off data caching"
+        )
+    return StopReason.COMPLETED, ""
+
+
+def _backup_epoch(folder: Path) -> int:
+    """The epoch BackupAndRestore would resume at, or -1 without a backup."""
+    try:
+        data = json.loads((folder / "backup" / "training_metadata.json").read_text())
+        return int(data["epoch"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return -1
 
 
 def _callbacks(

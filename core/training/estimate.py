@@ -79,7 +79,7 @@ def estimate_memory(
     h, w, c = spec.input.shape
     images = sum(len(s) for s in dataset.splits.values())
     per_sample = sum(
-        math.prod(r.output_shape) for r in summary.layers if r.output_shape
+        math.prod(r.output_shape) for r in summary.flat_layers() if r.output_shape
     )
     per_sample += h * w * c
     return MemoryEstimate(

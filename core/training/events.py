@@ -32,6 +32,11 @@ class TrainingListener(Protocol):
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None: ...
 
+    # Optional (called only if present): transfer learning's phases. Phase 1
+    # trains the head from ``epoch``; phase 2 fine-tunes the backbone from
+    # ``epoch`` on, which is where a chart draws the boundary.
+    def on_phase_begin(self, phase: int, epoch: int) -> None: ...
+
 
 class NullListener:
     """A listener that ignores everything (scripts that only want the result)."""
@@ -46,4 +51,7 @@ class NullListener:
         return None
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
+        return None
+
+    def on_phase_begin(self, phase: int, epoch: int) -> None:
         return None

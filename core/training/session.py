@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import tensorflow as tf
 
 from core.augmentation.config import AugmentationConfig
 from core.augmentation.pipeline import augment_dataset, build_augmenter, placement
+from core.backbone_builder import apply_freeze
 from core.data.dataset import Dataset, class_weights
 from core.data.pipeline import decoded_indices, make_tf_dataset, report_undecodable
 from core.inference.export import write_class_names
@@ -60,6 +62,10 @@ def run_session(
     Without a backup (BackupAndRestore off) it continues from the run's last
     saved model. Either way it starts at the next epoch, so the history CSV is
     appended to and the run never trains more (or fewer) epochs than asked.
+
+    With a backbone and ``cfg.fine_tune``, the run has two phases (see
+    ``core.training.engine``); the run's record keeps ``phase_boundary``, the
+    first epoch of phase 2, for the chart.
     """
     aug = augmentation or AugmentationConfig()
     keras.utils.set_random_seed(cfg.seed)
@@ -115,9 +121,11 @@ def run_session(
         listener.on_estimate(seconds, device.description)
     previous: dict[str, list[float]] = {}
     initial_epoch = 0
+    boundary = None
     if resume is not None:
         run: Run | None = resume
         previous = resume.history()  # a killed run's comes from its CSV log
+        boundary = resume.record().get("phase_boundary")
         initial_epoch = len(previous.get("loss", []))
         last = resume.path / "last.keras"
         if initial_epoch and not (resume.path / "backup").is_dir() and last.is_file():
@@ -138,7 +146,10 @@ def run_session(
         class_weight=weights,
         device=device.description,
         steps_per_epoch=steps,
+        unfreeze=_fine_tuning(model, spec, cfg),
     )
+    if result.phase_boundary is None:
+        result.phase_boundary = boundary
     skipped: list[str] = []
     if result.epochs_run:  # a complete pass: every file met the decoder once
         skipped += report_undecodable(dataset, "train")
@@ -180,6 +191,15 @@ def run_session(
     return SessionResult(result, evaluation, run, model)
 
 
+def _fine_tuning(
+    model: keras.Model, spec: ModelSpec, cfg: TrainingConfig
+) -> Callable[[], Any] | None:
+    """Phase 2's unfreezing, when the config asks for it and there is a backbone."""
+    if not cfg.fine_tune or spec.backbone is None:
+        return None
+    return lambda: apply_freeze(model, spec, cfg.fine_tune_options())
+
+
 def _loss(sigmoid: bool, one_hot: bool) -> str:
     if sigmoid:
         return "binary_crossentropy"
@@ -207,4 +227,5 @@ def _record(result: TrainingResult) -> dict[str, Any]:
         "last_path": result.last_path,
         "device": result.device,
         "history": result.history,
+        "phase_boundary": result.phase_boundary,
     }

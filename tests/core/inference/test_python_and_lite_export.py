@@ -59,3 +59,18 @@ def test_tflite_and_saved_model(tmp_path):
     assert np.allclose(got, expected, atol=1e-5)
     folder = export_saved_model(model, tmp_path / "saved")
     assert (folder / "saved_model.pb").is_file()
+
+
+def test_python_script_rebuilds_a_backbone_model(tmp_path):
+    spec = preset("vgg16-cifar10-transfer").with_backbone_options(
+        weights="none", freeze="from_layer", unfreeze_from="block5_conv1"
+    )
+    text = python_script(spec, DatasetSpec(name="cifar10"), TrainingConfig())
+    model = load_script(tmp_path, text).build_model()
+    summary = summarize(spec)
+    assert model.count_params() == summary.total == 14_916_426
+    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    assert trainable == summary.trainable == 7_280_138
+    assert [layer.name for layer in model.layers[1:]] == [
+        r.name for r in summary.flat_layers()
+    ]

@@ -1,0 +1,174 @@
+"""Build a ``keras.applications`` backbone into a model, load its weights, freeze it.
+
+The backbone is built on the model's own (preprocessed) input tensor, so its
+inner layers become layers of the outer functional model: Grad-CAM and
+activation views reach ``block5_conv3`` by name, as the design notes advise
+("build the head on base.input/base.output rather than nesting the base").
+
+Weights: ``"imagenet"`` goes through Keras's normal download and cache; a path
+loads a local weights file (offline use); ``"none"`` leaves the random
+initialisation. Pretrained weights are loaded into a standalone copy of the
+architecture first and then copied layer by layer, so the extra preprocessing
+layers in front never disturb Keras's weight matching. For BGR models (VGG16,
+ResNet50) the RGB->BGR swap is folded into the first convolution's kernel
+instead of being a layer: the model then takes RGB like every other.
+
+Example:
+    >>> model = build_model(preset("vgg16-cifar10-transfer"))  # core.model_builder
+    >>> apply_freeze(model, spec, {"freeze": "from_layer",
+    ...                            "unfreeze_from": "block5_conv1"})
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from core.backbones import (
+    ALWAYS_FROZEN,
+    WEIGHTS_IMAGENET,
+    WEIGHTS_NONE,
+    backbone_info,
+    effective_freeze,
+    is_backbone,
+    preprocessing_steps,
+    unfrozen_layers,
+)
+from core.errors import WeightsError
+
+if TYPE_CHECKING:
+    import keras
+
+    from core.spec import LayerSpec, ModelSpec
+
+
+def make_base(
+    architecture: str,
+    input_tensor: Any = None,
+    input_shape: tuple[int, int, int] | None = None,
+    weights: str | None = None,
+) -> keras.Model:
+    """``keras.applications.<architecture>(include_top=False)`` with stable names.
+
+    Keras gives a few layers automatic names (``conv2d_3`` in Xception,
+    ``layer_normalization`` in ConvNeXt) that depend on what else the process
+    built before; they are renamed ``<architecture>_<type>_<n>`` so the cached
+    table, the editor and the built model always agree.
+    """
+    import keras
+    from keras.src.utils.naming import to_snake_case
+
+    ctor = getattr(keras.applications, architecture)
+    base = ctor(
+        include_top=False,
+        weights=weights,
+        input_tensor=input_tensor,
+        input_shape=input_shape,
+    )
+    counts: dict[str, int] = {}
+    prefix = to_snake_case(architecture)
+    for layer in base.layers:
+        auto = to_snake_case(type(layer).__name__)
+        numbered = layer.name.startswith(auto + "_") and (
+            layer.name[len(auto) + 1 :].isdigit()
+        )
+        if layer.name == auto or numbered:
+            counts[auto] = counts.get(auto, 0) + 1
+            layer.name = f"{prefix}_{auto}_{counts[auto]}"
+    return base
+
+
+def attach_backbone(
+    inputs: keras.KerasTensor, layer: LayerSpec, channels: int
+) -> keras.KerasTensor:
+    """Preprocessing layers, then the backbone, on ``inputs``; returns its output."""
+    import keras
+
+    config = layer.config
+    x = inputs
+    for step in preprocessing_steps(layer.name, config, channels):
+        if step.kind == "to_rgb":
+            x = keras.layers.Concatenate(name=step.name)([x, x, x])
+        elif step.kind == "resize":
+            x = keras.layers.Resizing(**step.options, name=step.name)(x)
+        else:
+            x = keras.layers.Rescaling(**step.options, name=step.name)(x)
+    base = make_base(config["architecture"], input_tensor=x)
+    if config["weights"] != WEIGHTS_NONE:
+        h, w = (int(d) for d in x.shape[1:3])
+        _load_pretrained(base, config["architecture"], config["weights"], (h, w))
+    return base.output
+
+
+def _load_pretrained(
+    base: keras.Model, architecture: str, weights: str, size: tuple[int, int]
+) -> None:
+    if weights != WEIGHTS_IMAGENET and not Path(weights).is_file():
+        raise WeightsError(
+            f"the weights file {weights} does not exist: choose another file, "
+            "'imagenet', or 'none' for random initialisation"
+        )
+    try:
+        source = make_base(architecture, input_shape=(*size, 3), weights=weights)
+    except Exception as exc:  # urllib, h5py and Keras all raise their own kinds
+        if weights == WEIGHTS_IMAGENET:
+            raise WeightsError(
+                f"could not download the ImageNet weights for {architecture} "
+                f"(offline?): {exc}. Point the backbone's weights at a local "
+                "weights file instead, or use 'none' for random initialisation"
+            ) from exc
+        raise WeightsError(
+            f"the weights file {weights} does not fit {architecture} "
+            f"(include_top=False): {exc}"
+        ) from exc
+    targets = [lyr for lyr in base.layers if lyr.weights]
+    sources = [lyr for lyr in source.layers if lyr.weights]
+    for target, src in zip(targets, sources, strict=True):
+        target.set_weights(src.get_weights())
+    if backbone_info(architecture).bgr:
+        # The weights expect BGR; reversing the kernel's input-channel axis makes
+        # conv(rgb) equal conv(bgr) with the original kernel, at no cost.
+        first = next(t for t in targets if type(t).__name__ == "Conv2D")
+        kernel, *rest = first.get_weights()
+        first.set_weights([kernel[:, :, ::-1, :], *rest])
+
+
+def backbone_layer_names(model: keras.Model, spec: ModelSpec) -> list[str]:
+    """The backbone's own layers in ``model`` (built from ``spec``), in order.
+
+    Empty when the spec has no backbone. Preprocessing layers, the input, the
+    rest of the stack and the head are excluded.
+    """
+    if not spec.layers or not is_backbone(spec.layers[0].class_name):
+        return []
+    first = spec.layers[0]
+    others = {s.name for s in preprocessing_steps(first.name, first.config, 1)}
+    others |= {layer.name for layer in spec.layers[1:]} | {spec.head.layer().name}
+    return [
+        layer.name
+        for layer in model.layers
+        if layer.name not in others and type(layer).__name__ != "InputLayer"
+    ]
+
+
+def apply_freeze(
+    model: keras.Model, spec: ModelSpec, freeze: Mapping[str, Any] | None = None
+) -> list[str]:
+    """Set ``trainable`` on the backbone's layers; return the unfrozen ones.
+
+    ``freeze`` defaults to the spec's own backbone options (``freeze``,
+    ``unfreeze_from``, ``last_n``); training's phase 2 passes its own.
+    BatchNormalization layers are always frozen, so they run in inference mode.
+    Recompile the model afterwards: Keras fixes the trainable set at compile.
+    """
+    names = backbone_layer_names(model, spec)
+    if not names:
+        return []
+    layers = [model.get_layer(n) for n in names]
+    classes = [type(layer).__name__ for layer in layers]
+    setting = effective_freeze({**spec.layers[0].config, **(freeze or {})})
+    unfrozen = set(unfrozen_layers(names, classes, setting))
+    for layer, class_name in zip(layers, classes, strict=True):
+        layer.trainable = layer.name in unfrozen and class_name not in ALWAYS_FROZEN
+    return [n for n in names if n in unfrozen]
