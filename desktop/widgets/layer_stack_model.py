@@ -30,7 +30,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QUndoStack
 
 from core.layer_stack import LayerStack
-from core.layers import LAYER_KINDS
+from core.layers import LAYER_KINDS, layer_kind
 from core.spec import LayerSpec
 from core.summary import LayerReport
 from desktop.undo_commands import InsertLayer, MoveLayer
@@ -137,7 +137,7 @@ class LayerStackModel(QAbstractListModel):
                 return error_icon()
             if locked:
                 return lock_icon()
-            return category_icon(LAYER_KINDS[row.layer.class_name].category)
+            return category_icon(layer_kind(row.layer.class_name).category)
         return self._custom_data(row, locked, error, role)
 
     def _custom_data(
@@ -290,7 +290,7 @@ def _tooltip(row: _Row, locked: bool) -> str:
     report = row.report
     if report and report.error:
         return f"{row.layer.name} cannot work: {report.error}"
-    kind = LAYER_KINDS[row.layer.class_name]
+    kind = layer_kind(row.layer.class_name)
     lines = [f"{row.layer.name} ({row.layer.class_name}): {kind.description}"]
     if locked:
         lines = [
