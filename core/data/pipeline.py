@@ -32,11 +32,10 @@ from PIL import Image
 
 from core.data.dataset import Dataset, Split
 from core.data.images import BadImage, load_image
+from core.data.memory import fits_in_memory
 from core.paths import user_data_dir
 
 AUTOTUNE = tf.data.AUTOTUNE
-# Cache decoded images in RAM only while they take under this share of memory.
-MEMORY_CACHE_SHARE = 0.25
 
 
 def make_tf_dataset(
@@ -117,15 +116,6 @@ def decoded_indices(dataset: Dataset, split: str) -> list[int] | None:
         return None
     seen, keep = check
     return [i for i, ok in zip(keep, seen.numpy().tolist(), strict=True) if ok]
-
-
-def fits_in_memory(count: int, h: int, w: int, channels: int) -> bool:
-    """Whether ``count`` uint8 images fit comfortably in RAM (a quarter of it)."""
-    try:
-        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        total = 8 << 30
-    return count * h * w * channels < total * MEMORY_CACHE_SHARE
 
 
 def _fit(x: tf.Tensor, h: int, w: int, channels: int) -> tf.Tensor:

@@ -43,6 +43,7 @@ class TrainingConfig:
     batch_size: int = 32
     epochs: int = 10
     seed: int = 0
+    cache_data: bool = True  # decoded images kept in RAM (while under a quarter)
     class_weights: bool = False
     early_stopping: bool = False
     early_stopping_monitor: str = "val_loss"

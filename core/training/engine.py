@@ -238,7 +238,7 @@ def _fit(
         _close(callbacks)
         return StopReason.FAILED, (
             f"out of memory at epoch {bridge.epoch + 1}: use a smaller batch size or "
-            "image size, or turn off data caching"
+            "image size, or switch off 'Cache images in memory'"
         )
     return StopReason.COMPLETED, ""
 

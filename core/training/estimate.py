@@ -4,6 +4,9 @@ Memory comes from the pure-Python summary (no TensorFlow): the cached uint8
 images, float32 weights, the optimizer's state (Adam keeps two slots per
 weight), and one batch of activations kept for the backward pass (counted
 twice: outputs and their gradients). It is an estimate, on the safe side.
+The cached images count only when the pipeline would cache them (the switch is
+on and they take under a quarter of RAM); weights, optimizer state and
+activations are also checked against a GPU's free memory when there is one.
 Time per epoch is measured on a copy of the model over a few batches, so the
 real run starts from untouched weights.
 """
@@ -11,11 +14,11 @@ real run starts from untouched weights.
 from __future__ import annotations
 
 import math
-import os
 import time
 from dataclasses import dataclass
 
 from core.data.dataset import Dataset
+from core.data.memory import available_memory, fits_in_memory
 from core.spec import ModelSpec
 from core.summary import readable_bytes, summarize
 
@@ -31,25 +34,44 @@ class MemoryEstimate:
     optimizer: int
     activations: int
     available: int
+    gpu_available: int | None = None  # free bytes on the GPU; None without one
 
     @property
     def total(self) -> int:
         return self.cached_data + self.weights + self.optimizer + self.activations
 
     @property
-    def fits(self) -> bool:
+    def on_device(self) -> int:
+        """What a GPU holds: everything but the cache, which stays in host RAM."""
+        return self.weights + self.optimizer + self.activations
+
+    @property
+    def fits_ram(self) -> bool:
         return self.total < self.available * 0.8
+
+    @property
+    def fits_gpu(self) -> bool:
+        return self.gpu_available is None or self.on_device < self.gpu_available * 0.9
+
+    @property
+    def fits(self) -> bool:
+        return self.fits_ram and self.fits_gpu
 
     def advice(self) -> str:
         if self.fits:
             return ""
         tips = []
-        if self.cached_data > self.total / 3:
-            tips.append("turn off caching (stream from disk)")
-        if self.activations > self.total / 3:
+        if not self.fits_ram and self.cached_data > self.total / 3:
+            tips.append("switch off 'Cache images in memory' (read them from disk)")
+        if self.activations > self.on_device / 3:
             tips.append("use a smaller batch size")
         tips.append("use a smaller image size")
-        return "Probably too large for this computer's memory: " + "; ".join(tips) + "."
+        where = (
+            "this computer's memory"
+            if not self.fits_ram
+            else f"the GPU's free memory ({readable_bytes(self.gpu_available or 0)})"
+        )
+        return f"Probably too large for {where}: " + "; ".join(tips) + "."
 
     def describe(self) -> str:
         parts = (
@@ -64,17 +86,19 @@ class MemoryEstimate:
         )
 
 
-def available_memory() -> int:
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return 8 << 30
-
-
 def estimate_memory(
-    spec: ModelSpec, dataset: Dataset, batch_size: int, optimizer: str = "adam"
+    spec: ModelSpec,
+    dataset: Dataset,
+    batch_size: int,
+    optimizer: str = "adam",
+    cache: bool = True,
+    gpu_available: int | None = None,
 ) -> MemoryEstimate:
-    """Bytes needed to train ``spec`` on ``dataset``, with no TensorFlow import."""
+    """Bytes needed to train ``spec`` on ``dataset``, with no TensorFlow import.
+
+    ``gpu_available`` is the GPU's free memory (``free_gpu_memory()``); asking
+    runs ``nvidia-smi``, so a caller that refreshes on every edit asks once.
+    """
     summary = summarize(spec)
     h, w, c = spec.input.shape
     images = sum(len(s) for s in dataset.splits.values())
@@ -82,12 +106,14 @@ def estimate_memory(
         math.prod(r.output_shape) for r in summary.flat_layers() if r.output_shape
     )
     per_sample += h * w * c
+    cached = cache and fits_in_memory(images, h, w, c)
     return MemoryEstimate(
-        cached_data=images * h * w * c,
+        cached_data=images * h * w * c if cached else 0,
         weights=summary.weight_bytes,
         optimizer=summary.trainable * 4 * OPTIMIZER_SLOTS.get(optimizer, 2),
         activations=2 * 4 * per_sample * batch_size,
         available=available_memory(),
+        gpu_available=gpu_available,
     )
 
 

@@ -83,7 +83,7 @@ def run_session(
         return ds.map(lambda x, y: (x, y[:, 1:])) if sigmoid else ds
 
     train_ds = make_tf_dataset(
-        dataset, "train", (h, w), c, cfg.batch_size, True, cfg.seed
+        dataset, "train", (h, w), c, cfg.batch_size, True, cfg.seed, cfg.cache_data
     )
     device = configure(cfg.mixed_precision)
     in_model = aug.any_active and placement(aug) == "model"
@@ -92,7 +92,9 @@ def run_session(
     train_ds = labels_for_loss(train_ds, already_one_hot=True)
     val_ds = None
     if len(dataset.splits["validation"]):
-        val_ds = make_tf_dataset(dataset, "validation", (h, w), c, cfg.batch_size)
+        val_ds = make_tf_dataset(
+            dataset, "validation", (h, w), c, cfg.batch_size, cache=cfg.cache_data
+        )
         val_ds = labels_for_loss(val_ds, already_one_hot=False)
     loss = _loss(sigmoid, one_hot)
     steps = int(train_ds.cardinality().numpy())
@@ -164,7 +166,9 @@ def run_session(
         result.best_epoch = best_epoch(result.history, cfg.checkpoint_monitor)
     evaluation = None
     if len(dataset.splits["test"]):
-        test_ds = make_tf_dataset(dataset, "test", (h, w), c, cfg.batch_size)
+        test_ds = make_tf_dataset(
+            dataset, "test", (h, w), c, cfg.batch_size, cache=cfg.cache_data
+        )
         model.compile(loss=_loss(sigmoid, False), metrics=["accuracy"])
         evaluation = evaluate(model, test_ds, dataset.class_names)
         order = decoded_indices(dataset, "test")

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from core.augmentation.config import AugmentationConfig
 from core.data.dataset import Dataset
+from core.data.memory import free_gpu_memory
 from core.runs import Run, RunStore
 from core.spec import ModelSpec
 from core.summary import summarize
@@ -44,6 +45,7 @@ from desktop.widgets.training_chart import TrainingChart
 from desktop.workers import FunctionWorker
 
 NO_DATA = "Load a dataset on the Data page, then start."
+_UNKNOWN = object()  # the GPU's free memory, before it is first asked for
 
 
 class TrainingBridge(QObject):
@@ -85,6 +87,7 @@ class TrainingPage(QWidget):
     ) -> None:
         super().__init__(parent)
         self.undo_stack = undo_stack
+        self._free_gpu: int | object | None = _UNKNOWN
         self._spec, self._dataset, self._augmentation, self._store = (
             spec,
             dataset,
@@ -139,6 +142,12 @@ class TrainingPage(QWidget):
         self.checkpoint = QCheckBox("Keep the best model by")
         self.checkpoint_monitor = QComboBox()
         self.checkpoint_monitor.addItems(MONITORS)
+        self.cache_data = QCheckBox("Cache images in memory")
+        self.cache_data.setToolTip(
+            "Keep decoded images in RAM after the first epoch (skipped by itself "
+            "when they would take over a quarter of it); off reads them from disk "
+            "every epoch"
+        )
         self.class_weights = QCheckBox("Balance classes with class weights")
         self.mixed_precision = QCheckBox("Mixed precision (GPU only)")
         self.backup = QCheckBox("Resume after a crash (BackupAndRestore)")
@@ -150,6 +159,7 @@ class TrainingPage(QWidget):
             "restore_best_weights": self.restore_best,
             "nesterov": self.nesterov,
             "checkpoint": self.checkpoint,
+            "cache_data": self.cache_data,
             "class_weights": self.class_weights,
             "mixed_precision": self.mixed_precision,
             "backup_and_restore": self.backup,
@@ -188,6 +198,7 @@ class TrainingPage(QWidget):
         best.addWidget(self.checkpoint_monitor)
         form.addRow(best)
         for box in (
+            self.cache_data,
             self.class_weights,
             self.mixed_precision,
             self.backup,
@@ -315,8 +326,16 @@ class TrainingPage(QWidget):
         if dataset is None:
             self.estimate.setText("")
             return
+        if self._free_gpu is _UNKNOWN:  # nvidia-smi is asked once, not per edit
+            self._free_gpu = free_gpu_memory()
+        cfg = self.config
         est = estimate_memory(
-            self._spec(), dataset, self.config.batch_size, self.config.optimizer
+            self._spec(),
+            dataset,
+            cfg.batch_size,
+            cfg.optimizer,
+            cache=cfg.cache_data,
+            gpu_available=self._free_gpu,
         )
         text = f"Memory: {est.describe()}."
         if not est.fits:

@@ -222,3 +222,11 @@ def test_a_killed_run_resumes_from_the_runs_list(qtbot, page):
     assert result.epochs_run == 3
     assert len(page.chart.epochs["loss"]) == 3  # its first epoch replayed
     assert page.chart.epochs["loss"] == pytest.approx(result.history["loss"])
+
+
+def test_switching_the_cache_off_takes_the_data_out_of_the_estimate(page):
+    page.refresh_estimate()
+    assert "data 0.00 B" not in page.estimate.text()
+    page.cache_data.setChecked(False)
+    assert page.config.cache_data is False
+    assert "data 0.00 B" in page.estimate.text()

@@ -40,3 +40,28 @@ def test_time_per_epoch_leaves_the_model_untouched():
     after = model.get_weights()
     assert all((a == b).all() for a, b in zip(before, after, strict=True))
     assert isinstance(model.optimizer, keras.optimizers.Adam)
+
+
+def test_the_cache_counts_only_when_the_pipeline_would_build_it():
+    data = open_dataset(DatasetSpec(name="shapes", count=60))
+    spec = preset("shapes-starter")
+    cached = estimate_memory(spec, data, batch_size=32, cache=True)
+    streamed = estimate_memory(spec, data, batch_size=32, cache=False)
+    assert cached.cached_data == 60 * 64 * 64 * 3
+    assert streamed.cached_data == 0
+    assert streamed.total == cached.total - cached.cached_data
+    big_data = dataclasses.replace(cached, cached_data=1 << 30, available=1 << 30)
+    assert "Cache images in memory" in big_data.advice()
+
+
+def test_a_gpu_too_small_for_weights_and_activations_is_named_with_advice():
+    data = open_dataset(DatasetSpec(name="shapes", count=60))
+    spec = preset("shapes-starter")
+    roomy = estimate_memory(spec, data, batch_size=32, gpu_available=8 << 30)
+    assert roomy.fits
+    small = estimate_memory(spec, data, 32, gpu_available=roomy.on_device // 2)
+    assert small.fits_ram
+    assert not small.fits
+    assert "GPU" in small.advice()
+    assert "smaller batch size" in small.advice()
+    assert "Cache" not in small.advice()  # the cache stays in host RAM
