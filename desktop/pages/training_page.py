@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QProgressBar,
     QPushButton,
     QSpinBox,
@@ -35,7 +36,13 @@ from core.data.dataset import Dataset
 from core.runs import Run, RunStore
 from core.spec import ModelSpec
 from core.summary import summarize
-from core.training.config import MONITORS, OPTIMIZERS, SCHEDULES, TrainingConfig
+from core.training.config import (
+    FINE_TUNE_FREEZE,
+    MONITORS,
+    OPTIMIZERS,
+    SCHEDULES,
+    TrainingConfig,
+)
 from core.training.estimate import estimate_memory
 from desktop.undo_commands import SetPageConfig
 from desktop.widgets.evaluation_view import EvaluationView
@@ -53,6 +60,7 @@ class TrainingBridge(QObject):
     began = Signal(int, int)
     batch_ended = Signal(int, int, object)
     epoch_ended = Signal(int, object)
+    phase_began = Signal(int, int)  # phase (1 or 2), first epoch (0-based)
 
     def on_estimate(self, seconds_per_epoch: float, device: str) -> None:
         self.estimated.emit(seconds_per_epoch, device)
@@ -65,6 +73,9 @@ class TrainingBridge(QObject):
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
         self.epoch_ended.emit(epoch, dict(logs))
+
+    def on_phase_begin(self, phase: int, epoch: int) -> None:
+        self.phase_began.emit(phase, epoch)
 
 
 class TrainingPage(QWidget):
@@ -98,6 +109,7 @@ class TrainingPage(QWidget):
         self.bridge.estimated.connect(self._on_bridge_estimated)
         self.bridge.batch_ended.connect(self._on_bridge_batch_ended)
         self.bridge.epoch_ended.connect(self._on_bridge_epoch_ended)
+        self.bridge.phase_began.connect(self._on_bridge_phase_began)
         self._steps = 1
         self._total = 1
         self._started_at = 0.0
@@ -144,6 +156,39 @@ class TrainingPage(QWidget):
         self.backup = QCheckBox("Resume after a crash (BackupAndRestore)")
         self.csv_logger = QCheckBox("History CSV in the run folder")
         self.tensorboard = QCheckBox("TensorBoard logs in the run folder")
+        # Phase 2 of transfer learning: unfreeze part of the backbone, train on.
+        self.fine_tune_box = QGroupBox("Phase 2: fine-tune the backbone")
+        self.fine_tune_box.setCheckable(True)
+        self.fine_tune_epochs = _spin(1, 10_000)
+        self.fine_tune_epochs.setToolTip("Epochs of phase 2, after the epochs above")
+        self.fine_tune_lr_factor = QDoubleSpinBox()
+        self.fine_tune_lr_factor.setDecimals(4)
+        self.fine_tune_lr_factor.setRange(0.0001, 1.0)
+        self.fine_tune_lr_factor.setSingleStep(0.05)
+        self.fine_tune_lr_factor.setToolTip(
+            "Phase 2 trains at the learning rate times this (e.g. 0.1): small "
+            "steps keep the pretrained features"
+        )
+        self.fine_tune_freeze = QComboBox()
+        self.fine_tune_freeze.addItems(FINE_TUNE_FREEZE)
+        self.fine_tune_freeze.setToolTip(
+            "from_layer: unfreeze from the layer below on; last_n: the last N "
+            "layers; none: the whole backbone (BatchNormalization stays frozen)"
+        )
+        self.fine_tune_from = QLineEdit()
+        self.fine_tune_from.setPlaceholderText("top block (e.g. block5_conv1)")
+        self.fine_tune_from.setToolTip(
+            "The first backbone layer phase 2 trains; empty: the architecture's "
+            "top block"
+        )
+        self.fine_tune_last_n = _spin(0, 10_000)
+        self.fine_tune_last_n.setToolTip("How many of the last layers phase 2 trains")
+        fine_form = QFormLayout(self.fine_tune_box)
+        fine_form.addRow("Epochs", self.fine_tune_epochs)
+        fine_form.addRow("LR factor", self.fine_tune_lr_factor)
+        fine_form.addRow("Unfreeze", self.fine_tune_freeze)
+        fine_form.addRow("From layer", self.fine_tune_from)
+        fine_form.addRow("Last N", self.fine_tune_last_n)
         # Every on/off setting: its checkbox and its TrainingConfig field.
         self.switches = {
             "early_stopping": self.early_stopping,
@@ -161,6 +206,7 @@ class TrainingPage(QWidget):
             "schedule": self.schedule,
             "early_stopping_monitor": self.early_monitor,
             "checkpoint_monitor": self.checkpoint_monitor,
+            "fine_tune_freeze": self.fine_tune_freeze,
         }
         form = QFormLayout()
         form.addRow("Optimizer", self.optimizer)
@@ -230,6 +276,7 @@ class TrainingPage(QWidget):
 
         left = QVBoxLayout()
         left.addWidget(settings)
+        left.addWidget(self.fine_tune_box)
         buttons = QHBoxLayout()
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.stop_button)
@@ -266,8 +313,13 @@ class TrainingPage(QWidget):
             self.momentum,
             self.weight_decay,
             self.seed,
+            self.fine_tune_epochs,
+            self.fine_tune_lr_factor,
+            self.fine_tune_last_n,
         ):
             w.valueChanged.connect(self._on_form_changed)
+        self.fine_tune_box.toggled.connect(self._on_form_changed)
+        self.fine_tune_from.editingFinished.connect(self._on_fine_tune_from_edited)
         for box in self.switches.values():
             box.toggled.connect(self._on_form_changed)
         self.start_button.clicked.connect(lambda: self.start())  # not "checked"
@@ -289,6 +341,11 @@ class TrainingPage(QWidget):
             self.momentum,
             self.weight_decay,
             self.seed,
+            self.fine_tune_box,
+            self.fine_tune_epochs,
+            self.fine_tune_lr_factor,
+            self.fine_tune_last_n,
+            self.fine_tune_from,
         )
         for w in widgets:
             w.blockSignals(True)
@@ -303,6 +360,11 @@ class TrainingPage(QWidget):
         self.momentum.setValue(config.momentum)
         self.weight_decay.setValue(config.weight_decay)
         self.seed.setValue(config.seed)
+        self.fine_tune_box.setChecked(config.fine_tune)
+        self.fine_tune_epochs.setValue(config.fine_tune_epochs)
+        self.fine_tune_lr_factor.setValue(config.fine_tune_lr_factor)
+        self.fine_tune_last_n.setValue(config.fine_tune_last_n)
+        self.fine_tune_from.setText(config.fine_tune_from)
         for w in widgets:
             w.blockSignals(False)
         self._enable_optimizer_fields()
@@ -325,6 +387,7 @@ class TrainingPage(QWidget):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
+        self.refresh_fine_tune()
         if self.worker is None:
             self.refresh_estimate()
             self.runs_panel.refresh()
@@ -377,6 +440,9 @@ class TrainingPage(QWidget):
             history = resume.history()
             for epoch in range(len(history.get("loss", []))):
                 self.chart.add_epoch(epoch, {k: v[epoch] for k, v in history.items()})
+            boundary = resume.record().get("phase_boundary")
+            if isinstance(boundary, int):
+                self.chart.set_phase_boundary(boundary)
         self.results.clear()
         self.worker = FunctionWorker(job)
         self.worker.finished.connect(self._on_worker_finished)
@@ -409,6 +475,11 @@ class TrainingPage(QWidget):
             momentum=self.momentum.value(),
             weight_decay=self.weight_decay.value(),
             seed=self.seed.value(),
+            fine_tune=self.fine_tune_box.isChecked(),
+            fine_tune_epochs=self.fine_tune_epochs.value(),
+            fine_tune_lr_factor=self.fine_tune_lr_factor.value(),
+            fine_tune_last_n=self.fine_tune_last_n.value(),
+            fine_tune_from=self.fine_tune_from.text().strip(),
             **{name: combo.currentText() for name, combo in self.choices.items()},
             **{name: box.isChecked() for name, box in self.switches.items()},
         )
@@ -416,6 +487,29 @@ class TrainingPage(QWidget):
             SetPageConfig(self, new, "training", "Change training settings")
         )
         self.refresh_estimate()
+
+    @Slot()
+    def _on_fine_tune_from_edited(self) -> None:
+        if self.fine_tune_from.text().strip() != self.config.fine_tune_from:
+            self._on_form_changed()
+
+    def refresh_fine_tune(self) -> None:
+        """Phase 2 needs a backbone; without one the group is off and says why."""
+        has_backbone = self._spec().backbone is not None
+        self.fine_tune_box.setEnabled(has_backbone)
+        self.fine_tune_box.setToolTip(
+            "After the epochs above, unfreeze part of the backbone and train on at "
+            "a lower learning rate, in the same run"
+            if has_backbone
+            else "Phase 2 fine-tunes a backbone: add one from the palette's "
+            "Backbones on the Model page (e.g. the vgg16-cifar10-transfer preset)"
+        )
+        self._enable_optimizer_fields()
+
+    @Slot(int, int)
+    def _on_bridge_phase_began(self, phase: int, epoch: int) -> None:
+        if phase == 2:
+            self.chart.set_phase_boundary(epoch)
 
     @Slot(float, str)
     def _on_bridge_estimated(self, seconds: float, device: str) -> None:
@@ -504,6 +598,9 @@ class TrainingPage(QWidget):
         self.patience.setEnabled(self.config.early_stopping)
         self.early_monitor.setEnabled(self.config.early_stopping)
         self.checkpoint_monitor.setEnabled(self.config.checkpoint)
+        mode = self.config.fine_tune_freeze
+        self.fine_tune_from.setEnabled(mode == "from_layer")
+        self.fine_tune_last_n.setEnabled(mode == "last_n")
 
     def _set_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running)
