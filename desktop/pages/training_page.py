@@ -32,6 +32,8 @@ from PySide6.QtWidgets import (
 )
 
 from core.augmentation.config import AugmentationConfig
+from core.backbone_table import cached_only, cached_table
+from core.backbones import BACKBONES, backbone_info, backbone_size
 from core.data.dataset import Dataset
 from core.runs import Run, RunStore
 from core.spec import ModelSpec
@@ -377,6 +379,11 @@ class TrainingPage(QWidget):
         if dataset is None:
             self.estimate.setText("")
             return
+        if not _tables_ready(self._spec()):
+            self.estimate.setText(
+                "Memory: estimated once the Model page has measured the backbone."
+            )
+            return
         est = estimate_memory(
             self._spec(), dataset, self.config.batch_size, self.config.optimizer
         )
@@ -611,7 +618,13 @@ class TrainingPage(QWidget):
 def _problem(spec: ModelSpec, dataset: Dataset | None) -> str | None:
     if dataset is None:
         return "No dataset is loaded: open the Data page and load one first."
-    errors = summarize(spec).errors
+    # Never build a backbone table here (GUI thread): the Model page does that.
+    errors = summarize(spec, tables=cached_only).errors
+    if not _tables_ready(spec):
+        return (
+            "The backbone's layers are still being measured on the Model page "
+            "(once per architecture and size); start again in a moment."
+        )
     if errors:
         _, name, message = errors[0]
         return f"The model is not valid ({name}: {message}); fix it on the Model page."
@@ -622,6 +635,19 @@ def _problem(spec: ModelSpec, dataset: Dataset | None) -> str | None:
             "the data."
         )
     return None
+
+
+def _tables_ready(spec: ModelSpec) -> bool:
+    """False while a backbone's per-layer table is not cached yet."""
+    backbone = spec.backbone
+    if backbone is None or spec.input.problems():
+        return True
+    config = backbone.config
+    arch = config.get("architecture", "")
+    h, w = backbone_size(config, spec.input.height, spec.input.width)
+    if arch not in BACKBONES or min(h, w) < backbone_info(arch).min_size:
+        return True  # the summary reports that problem itself
+    return cached_table(arch, h, w) is not None
 
 
 def _clock(seconds: float) -> str:

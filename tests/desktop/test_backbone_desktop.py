@@ -282,3 +282,17 @@ def test_weights_error_is_shown_as_a_training_failure(training):
     )
     assert "could not be downloaded" in training.status.text()
     assert "Training failed" in training.status.text()
+
+
+def test_start_waits_for_an_unmeasured_backbone(training, monkeypatch, tmp_path):
+    from core.data.load import open_dataset
+    from core.data.spec import DatasetSpec
+
+    monkeypatch.setattr(backbone_tables, "_memory", {})
+    training.state["spec"] = all_presets()[PRESET].spec
+    training._dataset = lambda: open_dataset(DatasetSpec(name="shapes", count=20))
+    training.refresh_estimate()
+    assert "once the Model page has measured" in training.estimate.text()
+    training.start()
+    assert training.worker is None  # nothing built on the GUI thread
+    assert "still being measured" in training.status.text()
