@@ -31,10 +31,10 @@ from core.spec import LayerSpec
 from core.summary import LayerReport, format_shape
 
 FREEZE_LABELS = {
-    "all": "all frozen (train the head only)",
-    "from_layer": "unfreeze from layer…",
-    "last_n": "unfreeze the last N layers",
-    "none": "nothing frozen (train everything)",
+    "all": "all layers",
+    "from_layer": "up to layer…",
+    "last_n": "all but the last N",
+    "none": "nothing",
 }
 FROZEN_COLOR = QColor("#80868f")
 TRAINABLE_COLOR = QColor("#2e7d32")
@@ -57,6 +57,7 @@ class BackboneBlock(QFrame):
         self.toggle.setArrowType(Qt.ArrowType.RightArrow)
         self.toggle.setToolTip("Show or hide the backbone's layers")
         self.title = QLabel()
+        self.title.setWordWrap(True)
         self.freeze_combo = QComboBox()
         for mode, label in FREEZE_LABELS.items():
             self.freeze_combo.addItem(label, mode)
@@ -66,6 +67,7 @@ class BackboneBlock(QFrame):
         self.from_combo = QComboBox()
         self.from_combo.setMaxVisibleItems(20)
         self.from_combo.setToolTip("The first backbone layer that trains")
+        self.from_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.busy = QLabel()
         self.busy.setStyleSheet("color: #6b7280;")
         self.tree = QTreeWidget()
@@ -144,8 +146,8 @@ class BackboneBlock(QFrame):
         unfrozen = sum(1 for r in inner if not r.frozen)
         self.title.setText(
             f"<b>{layer.name}</b> ({arch}): {len(inner)} layers, "
-            f"{unfrozen} trainable · {report.trainable:,} trainable / "
-            f"{report.non_trainable:,} non-trainable weights"
+            f"{unfrozen} trainable · <b>{report.trainable:,}</b> trainable / "
+            f"{report.non_trainable:,} frozen weights"
         )
         self.title.setToolTip("\n".join(report.notes))
         self._fill_tree(inner)
