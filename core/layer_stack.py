@@ -21,7 +21,7 @@ from typing import Any
 from core.layers import layer_kind
 from core.observable import Event
 from core.spec import HeadSpec, InputSpec, LayerSpec, ModelSpec, unique_name
-from core.summary import ModelSummary, summarize
+from core.summary import ModelSummary, TableSource, summarize
 
 
 class LayerStack:
@@ -32,8 +32,12 @@ class LayerStack:
     ``changed()`` after every change of any kind.
     """
 
-    def __init__(self, spec: ModelSpec | None = None) -> None:
+    def __init__(
+        self, spec: ModelSpec | None = None, tables: TableSource | None = None
+    ) -> None:
         self._spec = spec or ModelSpec()
+        # The GUI passes ``cached_only`` so a summary never builds a backbone.
+        self._tables = tables
         self._summary: ModelSummary | None = None
         self.inserted = Event()
         self.removed = Event()
@@ -60,8 +64,16 @@ class LayerStack:
     def summary(self) -> ModelSummary:
         """Shapes and counts for the current spec, computed once per change."""
         if self._summary is None:
-            self._summary = summarize(self._spec)
+            if self._tables is None:
+                self._summary = summarize(self._spec)
+            else:
+                self._summary = summarize(self._spec, self._tables)
         return self._summary
+
+    def remeasure(self) -> None:
+        """Summarise again (a backbone table became available); emits ``changed``."""
+        self._summary = None
+        self.changed.emit()
 
     def index_of(self, name: str) -> int:
         for i, layer in enumerate(self._spec.layers):

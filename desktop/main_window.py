@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.augmentation.config import AugmentationConfig
+from core.backbone_table import cached_only
 from core.data.spec import DatasetSpec
 from core.errors import WorkbenchError
 from core.layer_stack import LayerStack
@@ -67,7 +68,9 @@ class MainWindow(QMainWindow):
     def __init__(self) -> None:
         super().__init__()
         self.settings = app_settings()
-        self.stack = LayerStack()
+        # Summaries on the GUI thread never build a backbone; the Model page
+        # measures a missing one on a worker and then re-summarises.
+        self.stack = LayerStack(tables=cached_only)
         self.undo_stack = QUndoStack(self)
         self.path: Path | None = None
         self.project_name = "Untitled"

@@ -21,10 +21,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.backbone_table import backbone_table, cached_table
+from core.backbones import BACKBONES, backbone_info, backbone_size
 from core.layer_stack import LayerStack
 from core.presets import all_presets
 from core.spec import HeadSpec, InputSpec
 from desktop.undo_commands import EditLayer, SetHead, SetInput, SetSpec
+from desktop.widgets.backbone_block import BackboneBlock
 from desktop.widgets.layer_details import LayerDetails
 from desktop.widgets.layer_palette import LayerPalette
 from desktop.widgets.layer_params_form import LayerParamsForm
@@ -32,6 +35,7 @@ from desktop.widgets.layer_stack_editor import LayerStackEditor
 from desktop.widgets.layer_stack_model import LayerStackModel, Role
 from desktop.widgets.model_io_editor import ModelIoEditor
 from desktop.widgets.totals_bar import TotalsBar
+from desktop.workers import FunctionWorker
 
 
 def _titled(title: str, widget: QWidget) -> QWidget:
@@ -59,6 +63,9 @@ class ModelPage(QWidget):
         self.io_editor = ModelIoEditor()
         self.form = LayerParamsForm()
         self.details = LayerDetails()
+        self.block = BackboneBlock()
+        self._measure_worker: FunctionWorker | None = None
+        self._measuring: tuple[str, int, int] | None = None
 
         self.insert_action = QAction("Add selected layer kind", self)
         self.insert_action.setShortcut(QKeySequence(Qt.Key.Key_Insert))
@@ -80,13 +87,15 @@ class ModelPage(QWidget):
         self.form.name_edited.connect(self._on_form_name_edited)
         self.io_editor.input_edited.connect(self._on_io_editor_input_edited)
         self.io_editor.head_edited.connect(self._on_io_editor_head_edited)
+        self.block.freeze_edited.connect(self._on_block_freeze_edited)
         self._on_model_stack_changed()
 
     def _build_layout(self) -> None:
         centre = QWidget()
         centre_layout = QVBoxLayout(centre)
         centre_layout.setContentsMargins(6, 6, 6, 6)
-        centre_layout.addWidget(self.editor, 1)
+        centre_layout.addWidget(self.editor, 2)
+        centre_layout.addWidget(self.block, 1)
         centre_layout.addWidget(self.totals)
         centre_layout.addWidget(self.io_editor)
 
@@ -160,9 +169,78 @@ class ModelPage(QWidget):
 
     @Slot()
     def _on_model_stack_changed(self) -> None:
-        self.totals.set_summary(self.stack.summary)
+        summary = self.stack.summary
+        self.totals.set_summary(summary)
         self.io_editor.set_spec(self.stack.spec)
+        backbone = self.stack.spec.backbone
+        self.block.set_block(backbone, summary.layers[0] if backbone else None)
+        self._measure_if_needed()
         self._show_row(self.editor.current_row())
+
+    # ------------------------------------------------- backbone measurement
+    def needed_table(self) -> tuple[str, int, int] | None:
+        """The backbone table the current spec needs and the cache lacks."""
+        backbone = self.stack.spec.backbone
+        inp = self.stack.spec.input
+        if backbone is None or inp.problems():
+            return None
+        h, w = backbone_size(backbone.config, inp.height, inp.width)
+        arch = backbone.config.get("architecture", "")
+        if arch not in BACKBONES or min(h, w) < backbone_info(arch).min_size:
+            return None
+        if cached_table(arch, h, w) is not None:
+            return None
+        return (arch, h, w)
+
+    def is_measuring(self) -> bool:
+        return self._measure_worker is not None
+
+    def _measure_if_needed(self) -> None:
+        """Build a missing backbone table on a worker (TensorFlow's first import)."""
+        needed = self.needed_table()
+        if needed is None or self._measure_worker is not None:
+            if needed is None and self._measure_worker is None:
+                self.block.set_busy("")
+            return
+        arch, h, w = needed
+        self._measuring = needed
+        self.block.set_busy(
+            f"Measuring {arch}'s layers at {h}x{w} (built once with Keras, then "
+            "cached; the first time loads TensorFlow)…"
+        )
+        worker = FunctionWorker(lambda progress, cancel: backbone_table(arch, h, w))
+        worker.finished.connect(self._on_measure_worker_done)
+        worker.failed.connect(self._on_measure_worker_failed)
+        self._measure_worker = worker
+        worker.start()
+
+    @Slot(object)
+    def _on_measure_worker_done(self, _table: object) -> None:
+        self._measure_worker = None
+        self._measuring = None
+        self.block.set_busy("")
+        self.stack.remeasure()  # re-summarise with the table; may measure again
+
+    @Slot(str, str)
+    def _on_measure_worker_failed(self, message: str, _traceback: str) -> None:
+        self._measure_worker = None
+        what = self._measuring
+        self._measuring = None
+        name = f"{what[0]} at {what[1]}x{what[2]}" if what else "the backbone"
+        self.block.set_busy(f"Could not measure {name}: {message}")
+
+    @Slot(dict)
+    def _on_block_freeze_edited(self, changes: dict) -> None:
+        backbone = self.stack.spec.backbone
+        if backbone is None:
+            return
+        try:
+            new_layer = backbone.with_options(**changes)
+        except ValueError as exc:
+            self.block.set_busy(str(exc))
+            return
+        if new_layer != backbone:
+            self._push(EditLayer(self.stack, 0, new_layer, None, "Change freezing"))
 
     def _show_row(self, row: int) -> None:
         if not 0 <= row < self.model.rowCount():

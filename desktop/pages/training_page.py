@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QProgressBar,
     QPushButton,
     QSpinBox,
@@ -31,12 +32,20 @@ from PySide6.QtWidgets import (
 )
 
 from core.augmentation.config import AugmentationConfig
+from core.backbone_table import cached_only, cached_table
+from core.backbones import BACKBONES, backbone_info, backbone_size
 from core.data.dataset import Dataset
 from core.data.memory import free_gpu_memory
 from core.runs import Run, RunStore
 from core.spec import ModelSpec
 from core.summary import summarize
-from core.training.config import MONITORS, OPTIMIZERS, SCHEDULES, TrainingConfig
+from core.training.config import (
+    FINE_TUNE_FREEZE,
+    MONITORS,
+    OPTIMIZERS,
+    SCHEDULES,
+    TrainingConfig,
+)
 from core.training.estimate import estimate_memory
 from desktop.undo_commands import SetPageConfig
 from desktop.widgets.evaluation_view import EvaluationView
@@ -55,6 +64,7 @@ class TrainingBridge(QObject):
     began = Signal(int, int)
     batch_ended = Signal(int, int, object)
     epoch_ended = Signal(int, object)
+    phase_began = Signal(int, int)  # phase (1 or 2), first epoch (0-based)
 
     def on_estimate(self, seconds_per_epoch: float, device: str) -> None:
         self.estimated.emit(seconds_per_epoch, device)
@@ -67,6 +77,9 @@ class TrainingBridge(QObject):
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
         self.epoch_ended.emit(epoch, dict(logs))
+
+    def on_phase_begin(self, phase: int, epoch: int) -> None:
+        self.phase_began.emit(phase, epoch)
 
 
 class TrainingPage(QWidget):
@@ -101,6 +114,7 @@ class TrainingPage(QWidget):
         self.bridge.estimated.connect(self._on_bridge_estimated)
         self.bridge.batch_ended.connect(self._on_bridge_batch_ended)
         self.bridge.epoch_ended.connect(self._on_bridge_epoch_ended)
+        self.bridge.phase_began.connect(self._on_bridge_phase_began)
         self._steps = 1
         self._total = 1
         self._started_at = 0.0
@@ -153,6 +167,39 @@ class TrainingPage(QWidget):
         self.backup = QCheckBox("Resume after a crash (BackupAndRestore)")
         self.csv_logger = QCheckBox("History CSV in the run folder")
         self.tensorboard = QCheckBox("TensorBoard logs in the run folder")
+        # Phase 2 of transfer learning: unfreeze part of the backbone, train on.
+        self.fine_tune_box = QGroupBox("Phase 2: fine-tune the backbone")
+        self.fine_tune_box.setCheckable(True)
+        self.fine_tune_epochs = _spin(1, 10_000)
+        self.fine_tune_epochs.setToolTip("Epochs of phase 2, after the epochs above")
+        self.fine_tune_lr_factor = QDoubleSpinBox()
+        self.fine_tune_lr_factor.setDecimals(4)
+        self.fine_tune_lr_factor.setRange(0.0001, 1.0)
+        self.fine_tune_lr_factor.setSingleStep(0.05)
+        self.fine_tune_lr_factor.setToolTip(
+            "Phase 2 trains at the learning rate times this (e.g. 0.1): small "
+            "steps keep the pretrained features"
+        )
+        self.fine_tune_freeze = QComboBox()
+        self.fine_tune_freeze.addItems(FINE_TUNE_FREEZE)
+        self.fine_tune_freeze.setToolTip(
+            "from_layer: unfreeze from the layer below on; last_n: the last N "
+            "layers; none: the whole backbone (BatchNormalization stays frozen)"
+        )
+        self.fine_tune_from = QLineEdit()
+        self.fine_tune_from.setPlaceholderText("top block (e.g. block5_conv1)")
+        self.fine_tune_from.setToolTip(
+            "The first backbone layer phase 2 trains; empty: the architecture's "
+            "top block"
+        )
+        self.fine_tune_last_n = _spin(0, 10_000)
+        self.fine_tune_last_n.setToolTip("How many of the last layers phase 2 trains")
+        fine_form = QFormLayout(self.fine_tune_box)
+        fine_form.addRow("Epochs", self.fine_tune_epochs)
+        fine_form.addRow("LR factor", self.fine_tune_lr_factor)
+        fine_form.addRow("Unfreeze", self.fine_tune_freeze)
+        fine_form.addRow("From layer", self.fine_tune_from)
+        fine_form.addRow("Last N", self.fine_tune_last_n)
         # Every on/off setting: its checkbox and its TrainingConfig field.
         self.switches = {
             "early_stopping": self.early_stopping,
@@ -171,6 +218,7 @@ class TrainingPage(QWidget):
             "schedule": self.schedule,
             "early_stopping_monitor": self.early_monitor,
             "checkpoint_monitor": self.checkpoint_monitor,
+            "fine_tune_freeze": self.fine_tune_freeze,
         }
         form = QFormLayout()
         form.addRow("Optimizer", self.optimizer)
@@ -241,6 +289,7 @@ class TrainingPage(QWidget):
 
         left = QVBoxLayout()
         left.addWidget(settings)
+        left.addWidget(self.fine_tune_box)
         buttons = QHBoxLayout()
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.stop_button)
@@ -277,8 +326,13 @@ class TrainingPage(QWidget):
             self.momentum,
             self.weight_decay,
             self.seed,
+            self.fine_tune_epochs,
+            self.fine_tune_lr_factor,
+            self.fine_tune_last_n,
         ):
             w.valueChanged.connect(self._on_form_changed)
+        self.fine_tune_box.toggled.connect(self._on_form_changed)
+        self.fine_tune_from.editingFinished.connect(self._on_fine_tune_from_edited)
         for box in self.switches.values():
             box.toggled.connect(self._on_form_changed)
         self.start_button.clicked.connect(lambda: self.start())  # not "checked"
@@ -300,6 +354,11 @@ class TrainingPage(QWidget):
             self.momentum,
             self.weight_decay,
             self.seed,
+            self.fine_tune_box,
+            self.fine_tune_epochs,
+            self.fine_tune_lr_factor,
+            self.fine_tune_last_n,
+            self.fine_tune_from,
         )
         for w in widgets:
             w.blockSignals(True)
@@ -314,6 +373,11 @@ class TrainingPage(QWidget):
         self.momentum.setValue(config.momentum)
         self.weight_decay.setValue(config.weight_decay)
         self.seed.setValue(config.seed)
+        self.fine_tune_box.setChecked(config.fine_tune)
+        self.fine_tune_epochs.setValue(config.fine_tune_epochs)
+        self.fine_tune_lr_factor.setValue(config.fine_tune_lr_factor)
+        self.fine_tune_last_n.setValue(config.fine_tune_last_n)
+        self.fine_tune_from.setText(config.fine_tune_from)
         for w in widgets:
             w.blockSignals(False)
         self._enable_optimizer_fields()
@@ -325,6 +389,11 @@ class TrainingPage(QWidget):
         dataset = self._dataset()
         if dataset is None:
             self.estimate.setText("")
+            return
+        if not _tables_ready(self._spec()):
+            self.estimate.setText(
+                "Memory: estimated once the Model page has measured the backbone."
+            )
             return
         if self._free_gpu is _UNKNOWN:  # nvidia-smi is asked once, not per edit
             self._free_gpu = free_gpu_memory()
@@ -344,6 +413,7 @@ class TrainingPage(QWidget):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
+        self.refresh_fine_tune()
         if self.worker is None:
             self.refresh_estimate()
             self.runs_panel.refresh()
@@ -396,6 +466,9 @@ class TrainingPage(QWidget):
             history = resume.history()
             for epoch in range(len(history.get("loss", []))):
                 self.chart.add_epoch(epoch, {k: v[epoch] for k, v in history.items()})
+            boundary = resume.record().get("phase_boundary")
+            if isinstance(boundary, int):
+                self.chart.set_phase_boundary(boundary)
         self.results.clear()
         self.worker = FunctionWorker(job)
         self.worker.finished.connect(self._on_worker_finished)
@@ -428,6 +501,11 @@ class TrainingPage(QWidget):
             momentum=self.momentum.value(),
             weight_decay=self.weight_decay.value(),
             seed=self.seed.value(),
+            fine_tune=self.fine_tune_box.isChecked(),
+            fine_tune_epochs=self.fine_tune_epochs.value(),
+            fine_tune_lr_factor=self.fine_tune_lr_factor.value(),
+            fine_tune_last_n=self.fine_tune_last_n.value(),
+            fine_tune_from=self.fine_tune_from.text().strip(),
             **{name: combo.currentText() for name, combo in self.choices.items()},
             **{name: box.isChecked() for name, box in self.switches.items()},
         )
@@ -435,6 +513,29 @@ class TrainingPage(QWidget):
             SetPageConfig(self, new, "training", "Change training settings")
         )
         self.refresh_estimate()
+
+    @Slot()
+    def _on_fine_tune_from_edited(self) -> None:
+        if self.fine_tune_from.text().strip() != self.config.fine_tune_from:
+            self._on_form_changed()
+
+    def refresh_fine_tune(self) -> None:
+        """Phase 2 needs a backbone; without one the group is off and says why."""
+        has_backbone = self._spec().backbone is not None
+        self.fine_tune_box.setEnabled(has_backbone)
+        self.fine_tune_box.setToolTip(
+            "After the epochs above, unfreeze part of the backbone and train on at "
+            "a lower learning rate, in the same run"
+            if has_backbone
+            else "Phase 2 fine-tunes a backbone: add one from the palette's "
+            "Backbones on the Model page (e.g. the vgg16-cifar10-transfer preset)"
+        )
+        self._enable_optimizer_fields()
+
+    @Slot(int, int)
+    def _on_bridge_phase_began(self, phase: int, epoch: int) -> None:
+        if phase == 2:
+            self.chart.set_phase_boundary(epoch)
 
     @Slot(float, str)
     def _on_bridge_estimated(self, seconds: float, device: str) -> None:
@@ -523,6 +624,9 @@ class TrainingPage(QWidget):
         self.patience.setEnabled(self.config.early_stopping)
         self.early_monitor.setEnabled(self.config.early_stopping)
         self.checkpoint_monitor.setEnabled(self.config.checkpoint)
+        mode = self.config.fine_tune_freeze
+        self.fine_tune_from.setEnabled(mode == "from_layer")
+        self.fine_tune_last_n.setEnabled(mode == "last_n")
 
     def _set_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running)
@@ -533,7 +637,13 @@ class TrainingPage(QWidget):
 def _problem(spec: ModelSpec, dataset: Dataset | None) -> str | None:
     if dataset is None:
         return "No dataset is loaded: open the Data page and load one first."
-    errors = summarize(spec).errors
+    # Never build a backbone table here (GUI thread): the Model page does that.
+    errors = summarize(spec, tables=cached_only).errors
+    if not _tables_ready(spec):
+        return (
+            "The backbone's layers are still being measured on the Model page "
+            "(once per architecture and size); start again in a moment."
+        )
     if errors:
         _, name, message = errors[0]
         return f"The model is not valid ({name}: {message}); fix it on the Model page."
@@ -544,6 +654,19 @@ def _problem(spec: ModelSpec, dataset: Dataset | None) -> str | None:
             "the data."
         )
     return None
+
+
+def _tables_ready(spec: ModelSpec) -> bool:
+    """False while a backbone's per-layer table is not cached yet."""
+    backbone = spec.backbone
+    if backbone is None or spec.input.problems():
+        return True
+    config = backbone.config
+    arch = config.get("architecture", "")
+    h, w = backbone_size(config, spec.input.height, spec.input.width)
+    if arch not in BACKBONES or min(h, w) < backbone_info(arch).min_size:
+        return True  # the summary reports that problem itself
+    return cached_table(arch, h, w) is not None
 
 
 def _clock(seconds: float) -> str:

@@ -16,8 +16,11 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
+    QPushButton,
     QSpinBox,
     QWidget,
 )
@@ -158,6 +161,53 @@ class ChoiceEditor(FieldEditor):
             self.combo.setCurrentText(str(value))
 
 
+class TextEditor(FieldEditor):
+    """A line of text, committed on Enter or focus-out.
+
+    The backbone's ``weights`` field also gets a Browse button for a local
+    weights file (offline use).
+    """
+
+    def __init__(self, field: Field, parent: QWidget | None = None) -> None:
+        super().__init__(field, parent)
+        self.line = QLineEdit()
+        self.line.setToolTip(field.help)
+        self._layout.addWidget(self.line, 1)
+        self.line.editingFinished.connect(self._on_line_editing_finished)
+        self._shown = ""
+        self.browse_button: QPushButton | None = None
+        if field.name == "weights":
+            self.browse_button = QPushButton("Browse…")
+            self.browse_button.setToolTip(
+                "Use a local weights file (.h5 / .weights.h5), e.g. when offline"
+            )
+            self.browse_button.clicked.connect(self._on_browse_button_clicked)
+            self._layout.addWidget(self.browse_button)
+
+    def value(self) -> str:
+        return self.line.text().strip()
+
+    def _show(self, value: Any) -> None:
+        self._shown = "" if value is None else str(value)
+        with QSignalBlocker(self.line):
+            self.line.setText(self._shown)
+
+    @Slot()
+    def _on_line_editing_finished(self) -> None:
+        if self.value() != self._shown:
+            self._shown = self.value()
+            self.value_edited.emit(self.value())
+
+    @Slot()
+    def _on_browse_button_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Local weights file", "", "Keras weights (*.h5 *.keras);;All (*)"
+        )
+        if path:
+            self.line.setText(path)
+            self._on_line_editing_finished()
+
+
 class IntsEditor(FieldEditor):
     """Several ints side by side: a pair (h x w) or padding (top, bottom, ...)."""
 
@@ -240,6 +290,8 @@ def editor_for(field: Field, parent: QWidget | None = None) -> FieldEditor:
         return BoolEditor(field, parent)
     if field.kind == "choice":
         return ChoiceEditor(field, parent)
+    if field.kind == "text":
+        return TextEditor(field, parent)
     if field.kind == "pair":
         return IntsEditor(field, ("", "x"), parent)
     if field.kind == "padding2d":

@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from PySide6.QtCore import QByteArray, QMimeData, Qt, Signal, Slot
 from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem
 
-from core.layers import LAYER_KINDS
+from core.backbones import BACKBONES
+from core.layers import BACKBONE_KIND, LAYER_KINDS
 from desktop.widgets.layer_icons import category_icon
-from desktop.widgets.layer_stack_model import KIND_MIME
+from desktop.widgets.layer_stack_model import BACKBONE_PREFIX, KIND_MIME
 
 _KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -39,6 +40,7 @@ class LayerPalette(QTreeWidget):
         self.itemActivated.connect(self._on_tree_item_activated)
 
     def _build(self) -> None:
+        self._build_backbones()
         groups: dict[str, QTreeWidgetItem] = {}
         for kind in LAYER_KINDS.values():
             group = groups.get(kind.category)
@@ -59,6 +61,29 @@ class LayerPalette(QTreeWidget):
                 | Qt.ItemFlag.ItemIsDragEnabled
             )
         self.expandAll()
+
+    def _build_backbones(self) -> None:
+        """One entry per architecture; it always goes first in the stack."""
+        group = QTreeWidgetItem(self, ["Backbones (transfer learning)"])
+        group.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        font = group.font(0)
+        font.setBold(True)
+        group.setFont(0, font)
+        for arch in BACKBONES:
+            item = QTreeWidgetItem(group, [arch])
+            item.setIcon(0, category_icon(BACKBONE_KIND.category))
+            item.setData(0, _KIND_ROLE, BACKBONE_PREFIX + arch)
+            item.setToolTip(
+                0,
+                f"<b>{arch}</b><br>{BACKBONE_KIND.description}<br>"
+                "Added as the first row; replaces the architecture of an "
+                "existing backbone.",
+            )
+            item.setFlags(
+                Qt.ItemFlag.ItemIsEnabled
+                | Qt.ItemFlag.ItemIsSelectable
+                | Qt.ItemFlag.ItemIsDragEnabled
+            )
 
     def current_kind(self) -> str | None:
         """The selected layer kind, or None when a category (or nothing) is."""

@@ -23,7 +23,11 @@ from PySide6.QtWidgets import (
 from desktop.undo_commands import InsertLayer, MoveLayer, RemoveLayer
 from desktop.widgets.layer_icons import duplicate_icon
 from desktop.widgets.layer_row_delegate import LayerRowDelegate
-from desktop.widgets.layer_stack_model import LayerStackModel
+from desktop.widgets.layer_stack_model import (
+    BACKBONE_PREFIX,
+    LayerStackModel,
+    backbone_command,
+)
 
 SP = QStyle.StandardPixmap
 
@@ -139,7 +143,15 @@ class LayerStackEditor(QWidget):
 
     # ------------------------------------------------------------- edits
     def insert_kind(self, class_name: str, row: int | None = None) -> None:
-        """Add a new layer of ``class_name`` below the selection (or at the end)."""
+        """Add a new layer of ``class_name`` below the selection (or at the end).
+
+        A palette backbone (``"Backbone:VGG16"``) always goes first.
+        """
+        if class_name.startswith(BACKBONE_PREFIX):
+            arch = class_name[len(BACKBONE_PREFIX) :]
+            self._push(backbone_command(self.model.stack, arch))
+            self.select_row(0)
+            return
         if row is None:
             current = self.current_layer_row()
             row = current + 1 if current >= 0 else len(self.model.stack)

@@ -33,7 +33,7 @@ from core.layer_stack import LayerStack
 from core.layers import LAYER_KINDS, layer_kind
 from core.spec import LayerSpec
 from core.summary import LayerReport
-from desktop.undo_commands import InsertLayer, MoveLayer
+from desktop.undo_commands import EditLayer, InsertLayer, MoveLayer
 from desktop.widgets.layer_icons import category_icon, error_icon, lock_icon
 from desktop.widgets.layer_text import (
     describe_options,
@@ -43,6 +43,8 @@ from desktop.widgets.layer_text import (
 
 KIND_MIME = "application/x-cnn-workbench-layer-kind"
 ROW_MIME = "application/x-cnn-workbench-layer-row"
+# Palette kinds "Backbone:VGG16" etc.: a backbone of that architecture.
+BACKBONE_PREFIX = "Backbone:"
 ERROR_COLOR = QColor("#c62828")
 LOCKED_COLOR = QColor("#80868f")
 _Index = QModelIndex | QPersistentModelIndex
@@ -205,10 +207,13 @@ class LayerStackModel(QAbstractListModel):
             row = parent.row() if parent.isValid() else len(self._stack)
         row = min(row, len(self._stack))  # never below the head
         if data.hasFormat(KIND_MIME):
-            class_name = bytes(data.data(KIND_MIME).data()).decode()
-            if class_name not in LAYER_KINDS:
+            kind = bytes(data.data(KIND_MIME).data()).decode()
+            if kind.startswith(BACKBONE_PREFIX):
+                self._push(backbone_command(self._stack, kind[len(BACKBONE_PREFIX) :]))
+                return True
+            if kind not in LAYER_KINDS:
                 return False
-            self._push(InsertLayer(self._stack, row, self._stack.new_layer(class_name)))
+            self._push(InsertLayer(self._stack, row, self._stack.new_layer(kind)))
             return True
         if data.hasFormat(ROW_MIME):
             rows = json.loads(bytes(data.data(ROW_MIME).data()).decode() or "[]")
@@ -284,6 +289,17 @@ class LayerStackModel(QAbstractListModel):
             if changed:
                 self.dataChanged.emit(self.index(changed[0]), self.index(changed[-1]))
         self.stack_changed.emit()
+
+
+def backbone_command(stack: LayerStack, architecture: str) -> Any:
+    """Insert a backbone as the first row, or switch the existing one's architecture."""
+    first = stack.spec.backbone
+    if first is not None:
+        return EditLayer(
+            stack, 0, first.with_options(architecture=architecture), "architecture"
+        )
+    layer = stack.new_layer("Backbone", {"architecture": architecture})
+    return InsertLayer(stack, 0, layer, f"Add {architecture} backbone")
 
 
 def _tooltip(row: _Row, locked: bool) -> str:

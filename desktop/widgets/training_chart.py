@@ -73,6 +73,20 @@ class TrainingChart(QWidget):
         )
         self.plots["loss"].addItem(self.best_line)
         self.best_line.hide()
+        # Where phase 2 (fine-tuning the backbone) starts, on both plots.
+        self.phase_lines = []
+        for plot in self.plots.values():
+            line = pg.InfiniteLine(
+                angle=90,
+                pen=pg.mkPen("#7b1fa2", width=1.5, style=pg.QtCore.Qt.PenStyle.DotLine),
+                label="fine-tuning",
+                labelOpts={"position": 0.85, "color": "#7b1fa2"},
+            )
+            line.setToolTip("Phase 2 starts: the backbone is unfrozen and trained")
+            plot.addItem(line)
+            line.hide()
+            self.phase_lines.append(line)
+        self.phase_boundary: int | None = None
         self.smoothing = 0.0  # EMA factor; 0 shows the raw values
         self.monitor = "val_loss"  # the metric whose best epoch is marked
         self.overfit_spans: list[tuple[float, float]] = []
@@ -114,11 +128,23 @@ class TrainingChart(QWidget):
         self.batches: dict[str, Buffer] = {k: Buffer() for k in self.batch_curves}
         self.batch_x = Buffer()
         self.best_line.hide()
+        self.set_phase_boundary(None)
         self._loss_top = 0.0
         self._max_loss = 0.0  # largest finite loss so far, kept as values arrive
         self.overfit_spans = []
         self.overfit_bars.hide()
         self._dirty = True
+
+    def set_phase_boundary(self, epoch: int | None) -> None:
+        """Mark where phase 2 starts: ``epoch`` is its first epoch (0-based), so
+        the line sits where the previous epoch ends; None removes it."""
+        self.phase_boundary = epoch
+        for line in self.phase_lines:
+            if epoch is None:
+                line.hide()
+            else:
+                line.setValue(float(epoch))
+                line.show()
 
     def set_smoothing(self, factor: float) -> None:
         """Exponential moving average, as the Keras book smooths its curves."""

@@ -1,0 +1,298 @@
+"""Transfer learning in the GUI: backbone block, freezing, phase-2 settings, chart.
+
+VGG16's per-layer table at 32x32 is built once with Keras (a few seconds) by a
+session fixture and then served from core.backbone_table's memory cache, so
+the other tests never import TensorFlow again.
+"""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+import core.backbone_table as backbone_tables
+from core.augmentation.config import AugmentationConfig
+from core.backbone_table import backbone_table, cached_only
+from core.layer_stack import LayerStack
+from core.presets import all_presets
+from core.project import Project, load_project, save_project
+from core.runs import RunStore
+from core.spec import HeadSpec, InputSpec, LayerSpec, ModelSpec
+from core.training.config import TrainingConfig
+from desktop.main_window import MainWindow
+from desktop.pages.model_page import ModelPage
+from desktop.pages.training_page import TrainingPage
+from desktop.widgets.field_editors import TextEditor
+from desktop.widgets.training_chart import TrainingChart
+
+PRESET = "vgg16-cifar10-transfer"
+FROZEN = ("200,714", "14,715,712")
+FROM_BLOCK5 = "7,280,138"
+
+
+@pytest.fixture(scope="session")
+def vgg16_table(tmp_path_factory):
+    """Build VGG16's 32x32 table once per session (kept in the memory cache)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CNN_WORKBENCH_DATA_DIR", str(tmp_path_factory.mktemp("tables")))
+        return backbone_table("VGG16", 32, 32)
+
+
+@pytest.fixture
+def page(qtbot, vgg16_table) -> ModelPage:
+    page = ModelPage(LayerStack(tables=cached_only), QUndoStack())
+    qtbot.addWidget(page)
+    page.resize(1280, 800)
+    page.show()
+    qtbot.waitExposed(page)
+    return page
+
+
+@pytest.fixture
+def vgg(qtbot, page: ModelPage) -> ModelPage:
+    menu = page.presets_menu(page)
+    next(a for a in menu.actions() if a.data() == PRESET).trigger()
+    assert not page.is_measuring()  # the table is cached already
+    return page
+
+
+def _totals(page: ModelPage) -> str:
+    return page.totals.text()
+
+
+def test_palette_backbone_goes_first_and_is_undoable(qtbot, page):
+    page.load_preset("cifar10-simple-cnn")
+    before = [x.name for x in page.stack.layers]
+    item = page.palette.item_for("Backbone:VGG16")
+    page.palette.scrollToItem(item)
+    center = page.palette.visualItemRect(item).center()
+    qtbot.mouseClick(page.palette.viewport(), Qt.MouseButton.LeftButton, pos=center)
+    qtbot.mouseDClick(page.palette.viewport(), Qt.MouseButton.LeftButton, pos=center)
+    assert page.stack[0].class_name == "Backbone"
+    assert page.stack[0].config["architecture"] == "VGG16"
+    assert [x.name for x in page.stack.layers[1:]] == before
+    assert page.editor.current_row() == 0
+    assert page.block.isVisible()
+    page.undo_stack.undo()
+    assert [x.name for x in page.stack.layers] == before
+    assert not page.block.isVisible()
+
+
+def test_second_palette_backbone_switches_the_architecture(page):
+    page.editor.insert_kind("Backbone:VGG16")
+    page.editor.insert_kind("Backbone:MobileNetV2")
+    backbones = [x for x in page.stack.layers if x.class_name == "Backbone"]
+    assert len(backbones) == 1
+    assert backbones[0].config["architecture"] == "MobileNetV2"
+    page.undo_stack.undo()
+    assert page.stack[0].config["architecture"] == "VGG16"
+
+
+def test_preset_block_collapsed_then_expanded_with_trainable_state(qtbot, vgg):
+    for number in FROZEN:
+        assert number in _totals(vgg)
+    assert "valid" in vgg.totals.status_label.text()
+    assert vgg.block.isVisible()
+    assert not vgg.block.is_expanded()
+    assert not vgg.block.tree.isVisible()
+    qtbot.mouseClick(vgg.block.toggle, Qt.MouseButton.LeftButton)
+    assert vgg.block.is_expanded()
+    assert vgg.block.tree.isVisible()
+    states = vgg.block.inner_states()
+    assert states["block1_conv1"] == "frozen"
+    assert states["block5_conv3"] == "frozen"
+    assert len([n for n in states if n.startswith("block")]) == 18
+    # The list itself has one row for the whole block plus the head layers.
+    assert vgg.model.rowCount() == len(vgg.stack) + 1
+
+
+def test_freeze_control_from_block5_conv1_updates_totals(qtbot, vgg):
+    block = vgg.block
+    index = block.freeze_combo.findData("from_layer")
+    block.freeze_combo.setCurrentIndex(index)
+    block.freeze_combo.activated.emit(index)
+    assert block.from_combo.isVisible()
+    row = block.from_combo.findText("block5_conv1")
+    block.from_combo.setCurrentIndex(row)
+    block.from_combo.activated.emit(row)
+    assert vgg.stack[0].config["unfreeze_from"] == "block5_conv1"
+    assert f"Trainable: <b>{FROM_BLOCK5}</b>" in _totals(vgg)
+    block.set_expanded(True)
+    states = block.inner_states()
+    assert states["block4_pool"] == "frozen"
+    assert states["block5_conv1"] == "trainable"
+    assert states["block5_pool"] == "trainable"
+    vgg.undo_stack.undo()  # the mode and its default layer were one edit
+    assert f"Trainable: <b>{FROZEN[0]}</b>" in _totals(vgg)
+
+
+def test_unfreeze_from_an_inner_layer(vgg):
+    vgg.block.unfreeze_from("block5_conv1")
+    assert f"Trainable: <b>{FROM_BLOCK5}</b>" in _totals(vgg)
+    assert vgg.undo_stack.undoText() == "Change freezing"
+
+
+def test_missing_table_is_measured_off_the_gui_thread(qtbot, page, monkeypatch):
+    monkeypatch.setattr(backbone_tables, "_memory", {})
+    page.load_preset(PRESET)
+    assert page.is_measuring()
+    assert "being measured" in page.totals.status_label.toolTip()
+    assert "Measuring VGG16" in page.block.busy.text()
+    qtbot.waitUntil(lambda: not page.is_measuring(), timeout=120_000)
+    assert f"Trainable: <b>{FROZEN[0]}</b>" in _totals(page)
+    assert "valid" in page.totals.status_label.text()
+    assert page.block.busy.isHidden()
+
+
+def test_weights_text_field_with_browse_and_random_init_note(qtbot, vgg, monkeypatch):
+    vgg.editor.select_row(0)
+    editor = vgg.form.editors["weights"]
+    assert isinstance(editor, TextEditor)
+    assert editor.line.text() == "imagenet"
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileName", lambda *a, **k: ("/data/vgg16.h5", "")
+    )
+    qtbot.mouseClick(editor.browse_button, Qt.MouseButton.LeftButton)
+    assert vgg.stack[0].config["weights"] == "/data/vgg16.h5"
+    assert "/data/vgg16.h5" in vgg.block.title.toolTip()
+    editor.line.setText("none")
+    editor.line.editingFinished.emit()
+    assert vgg.stack[0].config["weights"] == "none"
+    assert "random initialisation" in vgg.block.title.toolTip()
+
+
+def test_main_window_presets_menu_loads_the_transfer_preset(
+    qtbot, vgg16_table, monkeypatch
+):
+    discard = QMessageBox.StandardButton.Discard
+    monkeypatch.setattr(MainWindow, "_ask_save_changes", lambda self: discard)
+    monkeypatch.setattr(MainWindow, "_ask_restore", lambda self, when: False)
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    window.start_session(None)
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Presets")
+    next(a for a in menu.actions() if f"({PRESET})" in a.text()).trigger()
+    assert window.stack.spec.backbone is not None
+    assert window.stack.summary.trainable == 200_714
+    assert window.stack.summary.non_trainable == 14_715_712
+    assert window.model_page.block.isVisible()
+    window.close()
+
+
+# ------------------------------------------------------------- training page
+SMALL = ModelSpec(
+    InputSpec(32, 32, 3),
+    (LayerSpec.create("GlobalAveragePooling2D", "gap_1"),),
+    HeadSpec(10),
+)
+
+
+@pytest.fixture
+def training(qtbot, tmp_path):
+    state = {"spec": SMALL}
+    p = TrainingPage(
+        spec=lambda: state["spec"],
+        dataset=lambda: None,
+        augmentation=AugmentationConfig,
+        store=lambda: RunStore(tmp_path / "runs"),
+        undo_stack=QUndoStack(),
+    )
+    p.state = state
+    qtbot.addWidget(p)
+    p.show()
+    qtbot.waitExposed(p)
+    yield p
+    p.shutdown()
+
+
+def test_phase2_settings_need_a_backbone(training):
+    assert not training.fine_tune_box.isEnabled()
+    assert "add one from the palette" in training.fine_tune_box.toolTip()
+    training.state["spec"] = all_presets()[PRESET].spec
+    training.refresh_fine_tune()
+    assert training.fine_tune_box.isEnabled()
+
+
+def test_phase2_settings_round_trip_into_config_and_project(training, tmp_path):
+    training.state["spec"] = all_presets()[PRESET].spec
+    training.refresh_fine_tune()
+    training.fine_tune_box.setChecked(True)
+    training.fine_tune_epochs.setValue(7)
+    training.fine_tune_lr_factor.setValue(0.05)
+    training.fine_tune_freeze.setCurrentText("from_layer")
+    training.fine_tune_from.setText("block4_conv1")
+    training.fine_tune_from.editingFinished.emit()
+    cfg = training.config
+    assert cfg.fine_tune
+    assert cfg.fine_tune_epochs == 7
+    assert cfg.fine_tune_lr_factor == pytest.approx(0.05)
+    assert cfg.fine_tune_freeze == "from_layer"
+    assert cfg.fine_tune_from == "block4_conv1"
+    training.fine_tune_freeze.setCurrentText("last_n")
+    assert training.fine_tune_last_n.isEnabled()
+    assert not training.fine_tune_from.isEnabled()
+    training.undo_stack.undo()  # the settings edits merge into one step
+    assert not training.config.fine_tune
+    assert not training.fine_tune_box.isChecked()
+    training.undo_stack.redo()
+    assert training.config.fine_tune_freeze == "last_n"
+
+    path = save_project(
+        Project(model=all_presets()[PRESET].spec, training=training.config),
+        tmp_path / "transfer",
+    )
+    loaded = load_project(path).training
+    assert loaded == training.config
+    training.apply_config(TrainingConfig())
+    training.apply_config(loaded)
+    assert training.fine_tune_box.isChecked()
+    assert training.fine_tune_epochs.value() == 7
+    assert training.fine_tune_from.text() == "block4_conv1"
+
+
+def test_bridge_phase_begin_draws_the_boundary(qtbot, training):
+    with qtbot.waitSignal(training.bridge.phase_began):
+        training.bridge.on_phase_begin(2, 3)
+    assert training.chart.phase_boundary == 3
+    assert training.chart.phase_lines[0].isVisible()
+
+
+def test_chart_phase_boundary_line(qtbot):
+    chart = TrainingChart()
+    qtbot.addWidget(chart)
+    chart.begin(10)
+    assert all(not line.isVisible() for line in chart.phase_lines)
+    chart.set_phase_boundary(4)
+    assert all(line.isVisible() for line in chart.phase_lines)
+    assert chart.phase_lines[0].value() == 4.0
+    assert chart.phase_lines[0].label.format == "fine-tuning"
+    chart.clear()
+    assert chart.phase_boundary is None
+    assert all(not line.isVisible() for line in chart.phase_lines)
+
+
+def test_weights_error_is_shown_as_a_training_failure(training):
+    from core.errors import WeightsError
+
+    training._on_worker_failed(
+        str(WeightsError("ImageNet weights for VGG16 could not be downloaded")), ""
+    )
+    assert "could not be downloaded" in training.status.text()
+    assert "Training failed" in training.status.text()
+
+
+def test_start_waits_for_an_unmeasured_backbone(training, monkeypatch, tmp_path):
+    from core.data.load import open_dataset
+    from core.data.spec import DatasetSpec
+
+    monkeypatch.setattr(backbone_tables, "_memory", {})
+    training.state["spec"] = all_presets()[PRESET].spec
+    training._dataset = lambda: open_dataset(DatasetSpec(name="shapes", count=20))
+    training.refresh_estimate()
+    assert "once the Model page has measured" in training.estimate.text()
+    training.start()
+    assert training.worker is None  # nothing built on the GUI thread
+    assert "still being measured" in training.status.text()
