@@ -117,15 +117,41 @@ def estimate_memory(
     )
 
 
-def seconds_per_epoch(model, batches, steps_per_epoch: int, probe: int = 4) -> float:
-    """Time ``probe`` training steps on a copy of ``model`` (after one warm-up step)."""
+def seconds_per_epoch(
+    model,
+    batches,
+    steps_per_epoch: int,
+    probe: int = 4,
+    validation=None,
+    validation_steps: int = 0,
+) -> float:
+    """Time ``probe`` steps on a copy of ``model`` (after one warm-up step each).
+
+    An epoch is the training steps plus the validation pass, so both are
+    measured: leaving validation out read low wherever it is a real share of
+    the epoch. The copy computes the same metric as the real run, because
+    accuracy costs a little on every step.
+    """
     import keras
 
     copy = keras.models.clone_model(model)
-    copy.compile(optimizer=type(model.optimizer).__name__.lower(), loss=model.loss)
+    copy.compile(
+        optimizer=type(model.optimizer).__name__.lower(),
+        loss=model.loss,
+        metrics=["accuracy"],
+    )
+    seconds = _time_steps(copy.train_on_batch, batches, probe) * steps_per_epoch
+    if validation is not None and validation_steps:
+        per_step = _time_steps(copy.test_on_batch, validation, probe)
+        seconds += per_step * validation_steps
+    return seconds
+
+
+def _time_steps(step, batches, probe: int) -> float:
+    """Seconds per call of ``step``, its first (tracing) call not counted."""
     iterator = iter(batches.repeat())
-    copy.train_on_batch(*next(iterator))  # tracing and first-call costs
+    step(*next(iterator))
     start = time.perf_counter()
     for _ in range(probe):
-        copy.train_on_batch(*next(iterator))
-    return (time.perf_counter() - start) / probe * steps_per_epoch
+        step(*next(iterator))
+    return (time.perf_counter() - start) / probe

@@ -42,6 +42,20 @@ def test_time_per_epoch_leaves_the_model_untouched():
     assert isinstance(model.optimizer, keras.optimizers.Adam)
 
 
+def test_time_per_epoch_counts_the_validation_pass():
+    data = open_dataset(DatasetSpec(name="shapes", count=60))
+    model = build_model(preset("shapes-starter"))
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    batches = make_tf_dataset(data, "train", (64, 64), 3, 8)
+    validation = make_tf_dataset(data, "validation", (64, 64), 3, 8)
+    alone = seconds_per_epoch(model, batches, steps_per_epoch=6, probe=2)
+    # A validation pass of 10,000 steps dwarfs six training steps.
+    with_val = seconds_per_epoch(
+        model, batches, 6, probe=2, validation=validation, validation_steps=10_000
+    )
+    assert with_val > 10 * alone
+
+
 def test_the_cache_counts_only_when_the_pipeline_would_build_it():
     data = open_dataset(DatasetSpec(name="shapes", count=60))
     spec = preset("shapes-starter")
