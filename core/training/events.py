@@ -37,6 +37,10 @@ class TrainingListener(Protocol):
     # ``epoch`` on, which is where a chart draws the boundary.
     def on_phase_begin(self, phase: int, epoch: int) -> None: ...
 
+    # Optional: before training, pretrained weights missing from Keras's cache
+    # are downloaded; ``fraction`` is 0..1 (0 when the size is unknown).
+    def on_download(self, fraction: float, message: str) -> None: ...
+
 
 class NullListener:
     """A listener that ignores everything (scripts that only want the result)."""
@@ -54,4 +58,7 @@ class NullListener:
         return None
 
     def on_phase_begin(self, phase: int, epoch: int) -> None:
+        return None
+
+    def on_download(self, fraction: float, message: str) -> None:
         return None

@@ -33,6 +33,7 @@ from core.training.engine import TrainingResult, best_epoch, make_optimizer, tra
 from core.training.estimate import seconds_per_epoch
 from core.training.evaluation import Evaluation, evaluate
 from core.training.events import TrainingListener
+from core.weights_download import reporting_downloads
 
 
 @dataclass
@@ -101,7 +102,9 @@ def run_session(
     if steps < 0:  # a folder read with ignore_errors: count the batches ourselves
         steps = math.ceil(len(dataset.splits["train"]) / cfg.batch_size)
     steps = max(1, steps)
-    with device.strategy.scope():
+    # ImageNet weights missing from Keras's cache download here, with progress.
+    downloading = reporting_downloads(getattr(listener, "on_download", None), cancel)
+    with device.strategy.scope(), downloading:
         model = build_model(spec, float32_output=device.mixed_precision)
         fit_model = model
         if in_model:
@@ -119,7 +122,8 @@ def run_session(
         weights = class_weights(dataset.splits["train"].class_counts(classes))
     if listener is not None and hasattr(listener, "on_estimate"):
         # Measured on a copy before the run, so the user sees it before epoch 1.
-        seconds = seconds_per_epoch(fit_model, train_ds, steps)
+        val_steps = math.ceil(len(dataset.splits["validation"]) / cfg.batch_size)
+        seconds = seconds_per_epoch(fit_model, train_ds, steps, 4, val_ds, val_steps)
         listener.on_estimate(seconds, device.description)
     previous: dict[str, list[float]] = {}
     initial_epoch = 0

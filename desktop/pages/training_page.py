@@ -65,6 +65,8 @@ class TrainingBridge(QObject):
     batch_ended = Signal(int, int, object)
     epoch_ended = Signal(int, object)
     phase_began = Signal(int, int)  # phase (1 or 2), first epoch (0-based)
+    downloading = Signal(float, str)  # fraction 0..1, what and how much
+    _last_download = 0.0
 
     def on_estimate(self, seconds_per_epoch: float, device: str) -> None:
         self.estimated.emit(seconds_per_epoch, device)
@@ -80,6 +82,13 @@ class TrainingBridge(QObject):
 
     def on_phase_begin(self, phase: int, epoch: int) -> None:
         self.phase_began.emit(phase, epoch)
+
+    def on_download(self, fraction: float, message: str) -> None:
+        # Called per 64 KiB chunk: ten updates a second are plenty for a bar.
+        now = time.monotonic()
+        if now - self._last_download >= 0.1 or fraction >= 1.0:
+            self._last_download = now
+            self.downloading.emit(fraction, message)
 
 
 class TrainingPage(QWidget):
@@ -115,6 +124,7 @@ class TrainingPage(QWidget):
         self.bridge.batch_ended.connect(self._on_bridge_batch_ended)
         self.bridge.epoch_ended.connect(self._on_bridge_epoch_ended)
         self.bridge.phase_began.connect(self._on_bridge_phase_began)
+        self.bridge.downloading.connect(self._on_bridge_downloading)
         self._steps = 1
         self._total = 1
         self._started_at = 0.0
@@ -542,10 +552,17 @@ class TrainingPage(QWidget):
         self.refresh_estimate()
         self.estimate.setText(f"Device: {device}.<br>{self.estimate.text()}")
         self.estimate.setText(
-            self.estimate.text() + f"<br>Time: about {_clock(seconds)} per epoch of "
-            "training steps, measured on a few batches (validation and the first "
-            "epoch's data loading add to it)."
+            self.estimate.text() + f"<br>Time: about {_clock(seconds)} per epoch "
+            "(training and validation), measured on a few batches; the first "
+            "epoch also loads the images."
         )
+
+    @Slot(float, str)
+    def _on_bridge_downloading(self, fraction: float, message: str) -> None:
+        if fraction > 0:
+            self.progress.setRange(0, 1000)
+            self.progress.setValue(round(fraction * 1000))
+        self.status.setText(message[:1].upper() + message[1:] + "…")
 
     @Slot(int, int)
     def _on_bridge_began(self, total: int, steps: int) -> None:

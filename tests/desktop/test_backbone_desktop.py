@@ -296,3 +296,19 @@ def test_start_waits_for_an_unmeasured_backbone(training, monkeypatch, tmp_path)
     training.start()
     assert training.worker is None  # nothing built on the GUI thread
     assert "still being measured" in training.status.text()
+
+
+def test_weights_download_progress_shows_in_bar_and_status(qtbot, training):
+    name = "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"
+    with qtbot.waitSignal(training.bridge.downloading):
+        training.bridge.on_download(0.5, f"downloading {name}: 29.4 MB")
+    assert training.progress.maximum() == 1000
+    assert training.progress.value() == 500
+    assert f"Downloading {name}: 29.4 MB" in training.status.text()
+    # Chunks arrive far faster than a bar needs: the next one within 0.1 s is
+    # dropped, but the last one always gets through.
+    with qtbot.assertNotEmitted(training.bridge.downloading):
+        training.bridge.on_download(0.51, "downloading: 30.0 MB")
+    with qtbot.waitSignal(training.bridge.downloading):
+        training.bridge.on_download(1.0, "downloading: 58.9 MB")
+    assert training.progress.value() == 1000
