@@ -31,13 +31,18 @@ MEMBER = "cnn_workbench.json"
 
 
 def serving_model(model: keras.Model) -> keras.Model:
-    """``model`` behind a resize from any input size; the app predicts with it."""
+    """``model`` behind a resize from any input size; the app predicts with it.
+
+    The inner call is pinned to ``training=False``: behind a ``Resizing`` layer a
+    plain call ran Dropout in training mode, so the exported model (``.keras``
+    and SavedModel alike) gave a different answer on every call.
+    """
     _, h, w, c = model.inputs[0].shape
     if h is None or w is None:
         return model
     inputs = keras.Input((None, None, c), name="raw_image")
     x = keras.layers.Resizing(h, w, interpolation="bilinear", name="resize")(inputs)
-    return keras.Model(inputs, model(x), name=f"{model.name}_serving")
+    return keras.Model(inputs, model(x, training=False), name=f"{model.name}_serving")
 
 
 def export_keras(

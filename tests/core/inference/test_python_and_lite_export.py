@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import importlib.util
 
+import keras
 import numpy as np
 import tensorflow as tf
 
 from core.data.spec import DatasetSpec
-from core.inference.export import export_saved_model, export_tflite
+from core.inference.export import export_keras, export_saved_model, export_tflite
 from core.inference.python_export import python_script
+from core.model_builder import build_model
 from core.presets import preset
 from core.summary import summarize
 from core.training.config import TrainingConfig
@@ -74,3 +76,43 @@ def test_python_script_rebuilds_a_backbone_model(tmp_path):
     assert [layer.name for layer in model.layers[1:]] == [
         r.name for r in summary.flat_layers()
     ]
+
+
+def _saved_model_answer(folder, images):
+    loaded = tf.saved_model.load(str(folder))  # kept alive while it runs
+    return np.asarray(loaded.serve(tf.constant(images)))
+
+
+def _tflite_answer(path, image):
+    interpreter = tf.lite.Interpreter(model_path=str(path))
+    interpreter.allocate_tensors()
+    interpreter.set_tensor(interpreter.get_input_details()[0]["index"], image)
+    interpreter.invoke()
+    return interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
+
+
+def test_exports_with_dropout_answer_like_the_app_on_every_call(tmp_path):
+    # A plain call of an exported model must not run Dropout in training mode.
+    model = build_model(preset("fashion-mnist-cnn"))
+    images = np.random.default_rng(0).integers(0, 256, (2, 28, 28, 1)).astype("float32")
+    expected = model(images, training=False).numpy()
+    path = export_keras(model, tmp_path / "f.keras", [str(i) for i in range(10)])
+    loaded = keras.models.load_model(path)
+    for _ in range(2):
+        assert np.allclose(loaded(images).numpy(), expected, atol=1e-6)
+    folder = export_saved_model(model, tmp_path / "saved")
+    for _ in range(2):
+        assert np.allclose(_saved_model_answer(folder, images), expected, atol=1e-6)
+
+
+def test_backbone_model_exports_to_tflite_and_saved_model(tmp_path):
+    model = build_model(
+        preset("vgg16-cifar10-transfer").with_backbone_options(weights="none")
+    )
+    images = np.random.default_rng(0).integers(0, 256, (2, 32, 32, 3)).astype("float32")
+    expected = model(images, training=False).numpy()
+    assert not np.allclose(expected[0], expected[1], atol=1e-4)  # input matters
+    lite = _tflite_answer(export_tflite(model, tmp_path / "v.tflite"), images[:1])
+    assert np.allclose(lite, expected[:1], atol=1e-5)
+    folder = export_saved_model(model, tmp_path / "saved")
+    assert np.allclose(_saved_model_answer(folder, images), expected, atol=1e-5)
