@@ -35,7 +35,7 @@ from core.backbones import (
     preprocessing_steps,
     unfrozen_layers,
 )
-from core.errors import WeightsError
+from core.errors import SpecError, WeightsError
 
 if TYPE_CHECKING:
     import keras
@@ -152,6 +152,30 @@ def backbone_layer_names(model: keras.Model, spec: ModelSpec) -> list[str]:
     ]
 
 
+def freeze_plan(
+    model: keras.Model, spec: ModelSpec, freeze: Mapping[str, Any] | None = None
+) -> dict[str, bool]:
+    """Which backbone layers of ``model`` would train, by name, changing nothing.
+
+    Lets training check phase 2's setting before phase 1 runs, so a mistyped
+    layer name costs a message at Start, not the whole first phase.
+
+    Raises:
+        SpecError: the setting names a layer the backbone does not have.
+    """
+    names = backbone_layer_names(model, spec)
+    classes = [type(model.get_layer(n)).__name__ for n in names]
+    setting = effective_freeze({**spec.layers[0].config, **(freeze or {})})
+    try:
+        unfrozen = set(unfrozen_layers(names, classes, setting))
+    except ValueError as exc:
+        raise SpecError(str(exc)) from None
+    return {
+        name: name in unfrozen and class_name not in ALWAYS_FROZEN
+        for name, class_name in zip(names, classes, strict=True)
+    }
+
+
 def apply_freeze(
     model: keras.Model, spec: ModelSpec, freeze: Mapping[str, Any] | None = None
 ) -> list[str]:
@@ -162,13 +186,7 @@ def apply_freeze(
     BatchNormalization layers are always frozen, so they run in inference mode.
     Recompile the model afterwards: Keras fixes the trainable set at compile.
     """
-    names = backbone_layer_names(model, spec)
-    if not names:
-        return []
-    layers = [model.get_layer(n) for n in names]
-    classes = [type(layer).__name__ for layer in layers]
-    setting = effective_freeze({**spec.layers[0].config, **(freeze or {})})
-    unfrozen = set(unfrozen_layers(names, classes, setting))
-    for layer, class_name in zip(layers, classes, strict=True):
-        layer.trainable = layer.name in unfrozen and class_name not in ALWAYS_FROZEN
-    return [n for n in names if n in unfrozen]
+    plan = freeze_plan(model, spec, freeze)
+    for name, trainable in plan.items():
+        model.get_layer(name).trainable = trainable
+    return [name for name, trainable in plan.items() if trainable]

@@ -20,7 +20,7 @@ import tensorflow as tf
 
 from core.augmentation.config import AugmentationConfig
 from core.augmentation.pipeline import augment_dataset, build_augmenter, placement
-from core.backbone_builder import apply_freeze
+from core.backbone_builder import apply_freeze, freeze_plan
 from core.data.dataset import Dataset, class_weights
 from core.data.pipeline import decoded_indices, make_tf_dataset, report_undecodable
 from core.inference.export import write_class_names
@@ -115,6 +115,7 @@ def run_session(
         fit_model.compile(
             optimizer=make_optimizer(cfg, steps), loss=loss, metrics=["accuracy"]
         )
+    unfreeze = _fine_tuning(model, spec, cfg)  # checked before any run folder
     weights = None
     # Keras weighs one-hot (MixUp/CutMix) labels by their argmax; a sigmoid head's
     # soft single column has no class index, so it trains unweighted.
@@ -152,7 +153,7 @@ def run_session(
         class_weight=weights,
         device=device.description,
         steps_per_epoch=steps,
-        unfreeze=_fine_tuning(model, spec, cfg),
+        unfreeze=unfreeze,
     )
     if result.phase_boundary is None:
         result.phase_boundary = boundary
@@ -205,7 +206,9 @@ def _fine_tuning(
     """Phase 2's unfreezing, when the config asks for it and there is a backbone."""
     if not cfg.fine_tune or spec.backbone is None:
         return None
-    return lambda: apply_freeze(model, spec, cfg.fine_tune_options())
+    options = cfg.fine_tune_options()
+    freeze_plan(model, spec, options)  # a wrong layer fails now, not after phase 1
+    return lambda: apply_freeze(model, spec, options)
 
 
 def _loss(sigmoid: bool, one_hot: bool) -> str:

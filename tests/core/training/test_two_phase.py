@@ -219,3 +219,23 @@ def test_a_run_stopped_in_phase_two_resumes_in_phase_two(tmp_path, cfg):
     assert ("phase", 2, 1) in recorder.calls
     assert ("phase", 1, 0) not in recorder.calls
     assert [c for c in recorder.calls if c[0] == "epoch"] == [("epoch", 2)]
+
+
+def test_a_wrong_phase_two_layer_fails_at_start_not_after_phase_one(tmp_path):
+    from dataclasses import replace
+
+    from core.data.load import open_dataset
+    from core.data.spec import DatasetSpec
+    from core.errors import SpecError
+    from core.runs import RunStore
+    from core.training.session import run_session
+
+    dataset = open_dataset(DatasetSpec(name="shapes", count=12))
+    s = replace(spec(), head=HeadSpec(dataset.num_classes, "softmax"))
+    cfg = TrainingConfig(epochs=1, fine_tune=True, fine_tune_from="block_99_typo")
+    recorder = Recorder()
+    store = RunStore(tmp_path / "runs")
+    with pytest.raises(SpecError, match="no layer 'block_99_typo'"):
+        run_session(s, dataset, cfg, listener=recorder, store=store)
+    assert recorder.calls == []  # not one epoch trained
+    assert store.list() == []  # and no run folder left behind
