@@ -218,6 +218,24 @@ def effective_freeze(config: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def freeze_problem(
+    backbone: Mapping[str, Any],
+    freeze: Mapping[str, Any],
+    names: Sequence[str],
+    class_names: Sequence[str],
+) -> str | None:
+    """Why ``freeze`` cannot apply to a backbone with these layers, else None.
+
+    Pure, so the GUI can check phase 2's setting against a cached layer table
+    before TensorFlow is even loaded.
+    """
+    try:
+        unfrozen_layers(names, class_names, effective_freeze({**backbone, **freeze}))
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
 def unfrozen_layers(
     names: Sequence[str], class_names: Sequence[str], freeze: Mapping[str, Any]
 ) -> list[str]:

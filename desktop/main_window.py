@@ -201,6 +201,8 @@ class MainWindow(QMainWindow):
         page.setObjectName("trainingPage")
         page.apply_config(self.training, emit=False)
         page.config_changed.connect(self._on_training_config_changed)
+        # Phase 2 follows the model: on with a backbone, its layer names offered.
+        self.model_page.model.stack_changed.connect(page.refresh_fine_tune)
         self._replace_page(3, page)
         self.training_page = page
 

@@ -16,6 +16,7 @@ from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QCompleter,
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
@@ -32,8 +33,8 @@ from PySide6.QtWidgets import (
 )
 
 from core.augmentation.config import AugmentationConfig
-from core.backbone_table import cached_only, cached_table
-from core.backbones import BACKBONES, backbone_info, backbone_size
+from core.backbone_table import BackboneTable, cached_only, cached_table
+from core.backbones import BACKBONES, backbone_info, backbone_size, freeze_problem
 from core.data.dataset import Dataset
 from core.data.memory import free_gpu_memory
 from core.runs import Run, RunStore
@@ -205,7 +206,7 @@ class TrainingPage(QWidget):
         self.fine_tune_last_n = _spin(0, 10_000)
         self.fine_tune_last_n.setToolTip("How many of the last layers phase 2 trains")
         fine_form = QFormLayout(self.fine_tune_box)
-        fine_form.addRow("Epochs", self.fine_tune_epochs)
+        fine_form.addRow("More epochs", self.fine_tune_epochs)
         fine_form.addRow("LR factor", self.fine_tune_lr_factor)
         fine_form.addRow("Unfreeze", self.fine_tune_freeze)
         fine_form.addRow("From layer", self.fine_tune_from)
@@ -452,7 +453,7 @@ class TrainingPage(QWidget):
         if self.worker is not None:
             return
         spec, dataset = self._spec(), self._dataset()
-        problem = _problem(spec, dataset)
+        problem = _problem(spec, dataset) or _phase_two_problem(spec, self.config)
         if problem:
             self.status.setText(f"<span style='color:#c62828'>{problem}</span>")
             self.failed.emit(problem)
@@ -540,6 +541,12 @@ class TrainingPage(QWidget):
             else "Phase 2 fine-tunes a backbone: add one from the palette's "
             "Backbones on the Model page (e.g. the vgg16-cifar10-transfer preset)"
         )
+        _, table = _backbone_table(self._spec())
+        names = [row.name for row in table.rows] if table else []
+        completer = QCompleter(names, self.fine_tune_from)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.fine_tune_from.setCompleter(completer)
         self._enable_optimizer_fields()
 
     @Slot(int, int)
@@ -641,7 +648,9 @@ class TrainingPage(QWidget):
         self.patience.setEnabled(self.config.early_stopping)
         self.early_monitor.setEnabled(self.config.early_stopping)
         self.checkpoint_monitor.setEnabled(self.config.checkpoint)
-        mode = self.config.fine_tune_freeze
+        # The group disables its fields when unchecked; enabling one here must
+        # not undo that.
+        mode = self.config.fine_tune_freeze if self.config.fine_tune else ""
         self.fine_tune_from.setEnabled(mode == "from_layer")
         self.fine_tune_last_n.setEnabled(mode == "last_n")
 
@@ -675,15 +684,39 @@ def _problem(spec: ModelSpec, dataset: Dataset | None) -> str | None:
 
 def _tables_ready(spec: ModelSpec) -> bool:
     """False while a backbone's per-layer table is not cached yet."""
+    needed, table = _backbone_table(spec)
+    return not needed or table is not None
+
+
+def _backbone_table(spec: ModelSpec) -> tuple[bool, BackboneTable | None]:
+    """Whether ``spec`` needs a backbone table, and the cached one if any.
+
+    Not needed without a backbone, or when the summary reports a problem with
+    its architecture or size itself.
+    """
     backbone = spec.backbone
     if backbone is None or spec.input.problems():
-        return True
+        return False, None
     config = backbone.config
     arch = config.get("architecture", "")
     h, w = backbone_size(config, spec.input.height, spec.input.width)
     if arch not in BACKBONES or min(h, w) < backbone_info(arch).min_size:
-        return True  # the summary reports that problem itself
-    return cached_table(arch, h, w) is not None
+        return False, None
+    return True, cached_table(arch, h, w)
+
+
+def _phase_two_problem(spec: ModelSpec, cfg: TrainingConfig) -> str | None:
+    """Phase 2's unfreeze setting checked against the backbone's layer names."""
+    _, table = _backbone_table(spec)
+    if not cfg.fine_tune or table is None or spec.backbone is None:
+        return None
+    reason = freeze_problem(
+        spec.backbone.config,
+        cfg.fine_tune_options(),
+        [row.name for row in table.rows],
+        [row.class_name for row in table.rows],
+    )
+    return reason and f"Phase 2: {reason}. Change it under 'Phase 2' on this page."
 
 
 def _clock(seconds: float) -> str:

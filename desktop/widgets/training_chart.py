@@ -80,7 +80,12 @@ class TrainingChart(QWidget):
                 angle=90,
                 pen=pg.mkPen("#7b1fa2", width=1.5, style=pg.QtCore.Qt.PenStyle.DotLine),
                 label="fine-tuning",
-                labelOpts={"position": 0.85, "color": "#7b1fa2"},
+                # Mid-height: the legend sits in the top corner.
+                labelOpts={
+                    "position": 0.6,
+                    "color": "#7b1fa2",
+                    "fill": (255, 255, 255, 210),
+                },
             )
             line.setToolTip("Phase 2 starts: the backbone is unfrozen and trained")
             plot.addItem(line)
