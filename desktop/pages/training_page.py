@@ -326,10 +326,8 @@ class TrainingPage(QWidget):
         right.setSizes([400, 380])
         layout.addWidget(right, 1)
 
-        self.apply_config(self.config, emit=False)
-        for combo in self.choices.values():
-            combo.currentTextChanged.connect(self._on_form_changed)
-        for w in (
+        # Every number setting (spin boxes), connected and refreshed together.
+        self.numbers = (
             self.learning_rate,
             self.batch_size,
             self.epochs,
@@ -340,7 +338,11 @@ class TrainingPage(QWidget):
             self.fine_tune_epochs,
             self.fine_tune_lr_factor,
             self.fine_tune_last_n,
-        ):
+        )
+        self.apply_config(self.config, emit=False)
+        for combo in self.choices.values():
+            combo.currentTextChanged.connect(self._on_form_changed)
+        for w in self.numbers:
             w.valueChanged.connect(self._on_form_changed)
         self.fine_tune_box.toggled.connect(self._on_form_changed)
         self.fine_tune_from.editingFinished.connect(self._on_fine_tune_from_edited)
@@ -358,17 +360,8 @@ class TrainingPage(QWidget):
         widgets = (
             *self.switches.values(),
             *self.choices.values(),
-            self.learning_rate,
-            self.batch_size,
-            self.epochs,
-            self.patience,
-            self.momentum,
-            self.weight_decay,
-            self.seed,
+            *self.numbers,
             self.fine_tune_box,
-            self.fine_tune_epochs,
-            self.fine_tune_lr_factor,
-            self.fine_tune_last_n,
             self.fine_tune_from,
         )
         for w in widgets:

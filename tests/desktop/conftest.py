@@ -20,3 +20,24 @@ def _collect_on_main_thread():
     yield
     gc.collect()
     gc.enable()
+
+
+@pytest.fixture
+def window(qtbot, monkeypatch):
+    """The main window with a fresh session; save and restore prompts say no."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from desktop.main_window import MainWindow
+
+    discard = QMessageBox.StandardButton.Discard
+    monkeypatch.setattr(MainWindow, "_ask_save_changes", lambda self: discard)
+    monkeypatch.setattr(MainWindow, "_ask_restore", lambda self, when: False)
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    w.start_session(None)
+    yield w
+    if w.export_dialog is not None:
+        w.export_dialog.shutdown()
+        w.export_dialog.close()
+    w.close()

@@ -209,26 +209,6 @@ def test_lambda_model_is_refused_with_a_message(qtbot, page, tmp_path):
 
 
 # -------------------------------------------------------------- main window
-@pytest.fixture
-def window(qtbot, monkeypatch):
-    from PySide6.QtWidgets import QMessageBox
-
-    from desktop.main_window import MainWindow
-
-    discard = QMessageBox.StandardButton.Discard
-    monkeypatch.setattr(MainWindow, "_ask_save_changes", lambda self: discard)
-    monkeypatch.setattr(MainWindow, "_ask_restore", lambda self, when: False)
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    w.start_session(None)
-    yield w
-    if w.export_dialog is not None:
-        w.export_dialog.shutdown()
-        w.export_dialog.close()
-    w.close()
-
-
 def test_file_menu_exports_the_project_or_the_model_open(qtbot, window, tmp_path):
     assert window.export_action.shortcut().toString() == "Ctrl+E"
     assert window.import_action.shortcut().toString() == "Ctrl+I"

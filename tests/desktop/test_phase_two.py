@@ -6,7 +6,6 @@ from dataclasses import replace
 
 import pytest
 from PySide6.QtGui import QUndoStack
-from PySide6.QtWidgets import QMessageBox
 
 from core.augmentation.config import AugmentationConfig
 from core.data.load import open_dataset
@@ -14,7 +13,6 @@ from core.data.spec import DatasetSpec
 from core.presets import all_presets
 from core.runs import RunStore
 from core.spec import HeadSpec
-from desktop.main_window import MainWindow
 from desktop.pages.training_page import TrainingPage
 from tests.desktop.test_backbone_desktop import PRESET, vgg16_table  # noqa: F401
 
@@ -71,14 +69,7 @@ def test_a_mistyped_layer_is_refused_at_start_without_training(qtbot, page):
     assert "Phase 2" in page.status.text()
 
 
-def test_phase_two_follows_a_preset_loaded_while_the_page_shows(qtbot, monkeypatch):
-    discard = QMessageBox.StandardButton.Discard
-    monkeypatch.setattr(MainWindow, "_ask_save_changes", lambda self: discard)
-    monkeypatch.setattr(MainWindow, "_ask_restore", lambda self, when: False)
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
-    window.start_session(None)
+def test_phase_two_follows_a_preset_loaded_while_the_page_shows(window):
     window.ensure_data_page()
     training = window.training_page
     assert not training.fine_tune_box.isEnabled()
@@ -87,4 +78,3 @@ def test_phase_two_follows_a_preset_loaded_while_the_page_shows(qtbot, monkeypat
     assert training.fine_tune_box.isEnabled()
     window.undo_stack.undo()
     assert not training.fine_tune_box.isEnabled()
-    window.close()

@@ -100,7 +100,12 @@ def test_resume_continues_a_stopped_run_and_keeps_its_history(tmp_path):
     assert (first.run.path / "history.csv").read_text().count("\n") == 5
 
 
-def test_resume_without_a_backup_continues_from_the_last_model(tmp_path):
+def stopped_then_resumed(tmp_path, cfg: TrainingConfig, between=None):
+    """Train ``cfg``, stop during epoch 3, call ``between(first)``, then resume.
+
+    Returns the first and resumed session results and the epochs the resumed
+    run trained.
+    """
     import threading
 
     from core.training.events import NullListener
@@ -118,14 +123,21 @@ def test_resume_without_a_backup_continues_from_the_last_model(tmp_path):
         def on_epoch_end(self, epoch, logs):
             epochs_seen.append(epoch)
 
-    cfg = TrainingConfig(epochs=4, batch_size=16, backup_and_restore=False)
     first = run_session(small_spec(6), data, cfg, None, Recorder(), cancel, store)
     assert first.result.epochs_run == 2
+    if between is not None:
+        between(first)
     cancel.clear()
     epochs_seen.clear()
     resumed = run_session(
         small_spec(6), data, cfg, listener=Recorder(), store=store, resume=first.run
     )
+    return first, resumed, epochs_seen
+
+
+def test_resume_without_a_backup_continues_from_the_last_model(tmp_path):
+    cfg = TrainingConfig(epochs=4, batch_size=16, backup_and_restore=False)
+    _, resumed, epochs_seen = stopped_then_resumed(tmp_path, cfg)
     assert epochs_seen == [2, 3]  # the remaining epochs, not 4 more from scratch
     assert resumed.result.epochs_run == 4
     assert len(resumed.result.history["loss"]) == 4
@@ -228,32 +240,12 @@ def test_a_file_only_tensorflow_fails_to_decode_is_skipped_and_reported(tmp_path
 
 
 def test_a_killed_run_resumes_from_its_backup_with_its_csv_history(tmp_path):
-    import threading
-
-    from core.training.events import NullListener
-
-    data = open_dataset(DatasetSpec(name="shapes", count=120))
-    store = RunStore(tmp_path / "runs")
-    cancel = threading.Event()
-    epochs_seen = []
-
-    class Recorder(NullListener):
-        def on_batch_end(self, epoch, batch, logs):
-            if epoch == 2:
-                cancel.set()
-
-        def on_epoch_end(self, epoch, logs):
-            epochs_seen.append(epoch)
+    def kill(first):
+        (first.run.path / "run.json").unlink()  # killed: it never recorded its end
+        assert first.run.history()["loss"] == first.result.history["loss"]
 
     cfg = TrainingConfig(epochs=4, batch_size=16)
-    first = run_session(small_spec(6), data, cfg, None, Recorder(), cancel, store)
-    (first.run.path / "run.json").unlink()  # killed: it never recorded its end
-    assert first.run.history()["loss"] == first.result.history["loss"]
-    cancel.clear()
-    epochs_seen.clear()
-    resumed = run_session(
-        small_spec(6), data, cfg, listener=Recorder(), store=store, resume=first.run
-    )
+    first, resumed, epochs_seen = stopped_then_resumed(tmp_path, cfg, kill)
     assert epochs_seen == [2, 3]
     assert resumed.result.epochs_run == 4
     assert resumed.run.record()["history"]["loss"][:2] == first.result.history["loss"]
