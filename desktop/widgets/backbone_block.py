@@ -4,7 +4,8 @@ Collapsed by default (one header line: architecture, layer count, how many
 train); expanded, it lists the backbone's inner layers with their output
 shapes, weights and trainable state. The freeze control on the header picks
 what trains; choosing "from layer…" unfreezes from the layer chosen beside it
-(or from a right-click on an inner layer). Like the rest of the editor, the
+(or from a right-click on an inner layer), "last N" trains as many of the last
+layers as the spin box beside it says. Like the rest of the editor, the
 block only announces intent through ``freeze_edited(dict)``; the page pushes
 the undoable edit.
 """
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMenu,
+    QSpinBox,
     QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -68,6 +70,14 @@ class BackboneBlock(QFrame):
         self.from_combo.setMaxVisibleItems(20)
         self.from_combo.setToolTip("The first backbone layer that trains")
         self.from_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.last_n_spin = QSpinBox()
+        self.last_n_spin.setRange(0, 10_000)
+        self.last_n_spin.setKeyboardTracking(False)
+        self.last_n_spin.setPrefix("N = ")
+        self.last_n_spin.setToolTip(
+            "How many of the backbone's last layers train (BatchNormalization "
+            "layers among them stay frozen)"
+        )
         self.busy = QLabel()
         self.busy.setStyleSheet("color: #6b7280;")
         self.tree = QTreeWidget()
@@ -87,6 +97,7 @@ class BackboneBlock(QFrame):
         header.addWidget(QLabel("Freeze:"))
         header.addWidget(self.freeze_combo)
         header.addWidget(self.from_combo)
+        header.addWidget(self.last_n_spin)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
         layout.addLayout(header)
@@ -96,6 +107,7 @@ class BackboneBlock(QFrame):
         self.toggle.toggled.connect(self._on_toggle_toggled)
         self.freeze_combo.activated.connect(self._on_freeze_combo_activated)
         self.from_combo.activated.connect(self._on_from_combo_activated)
+        self.last_n_spin.valueChanged.connect(self._on_last_n_spin_value_changed)
         self.tree.customContextMenuRequested.connect(self._on_tree_context_menu)
         self.set_block(None, None)
 
@@ -134,6 +146,11 @@ class BackboneBlock(QFrame):
             self.from_combo.setCurrentText(freeze["unfreeze_from"])
         self.from_combo.setVisible(freeze["freeze"] == "from_layer")
         self.from_combo.setEnabled(bool(names))
+        with QSignalBlocker(self.last_n_spin):
+            if names:
+                self.last_n_spin.setMaximum(len(names))
+            self.last_n_spin.setValue(freeze["last_n"])
+        self.last_n_spin.setVisible(freeze["freeze"] == "last_n")
         arch = config.get("architecture", "")
         if report is None or not inner:
             problem = report.error if report is not None else ""
@@ -199,6 +216,8 @@ class BackboneBlock(QFrame):
         changes: dict = {"freeze": mode}
         if mode == "from_layer" and self.from_combo.currentText():
             changes["unfreeze_from"] = self.from_combo.currentText()
+        if mode == "last_n":
+            changes["last_n"] = self.last_n_spin.value()
         self.freeze_edited.emit(changes)
 
     @Slot(int)
@@ -206,6 +225,10 @@ class BackboneBlock(QFrame):
         self.freeze_edited.emit(
             {"freeze": "from_layer", "unfreeze_from": self.from_combo.itemText(index)}
         )
+
+    @Slot(int)
+    def _on_last_n_spin_value_changed(self, value: int) -> None:
+        self.freeze_edited.emit({"freeze": "last_n", "last_n": value})
 
     @Slot(object)
     def _on_tree_context_menu(self, pos) -> None:

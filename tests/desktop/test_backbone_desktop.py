@@ -312,3 +312,31 @@ def test_weights_download_progress_shows_in_bar_and_status(qtbot, training):
     with qtbot.waitSignal(training.bridge.downloading):
         training.bridge.on_download(1.0, "downloading: 58.9 MB")
     assert training.progress.value() == 1000
+
+
+# ------------------------------------------------------------ review fixes
+def _choose_freeze(qtbot, page: ModelPage, mode: str) -> None:
+    combo = page.block.freeze_combo
+    index = combo.findData(mode)
+    with qtbot.waitSignal(page.model.stack_changed):
+        combo.setCurrentIndex(index)
+        combo.activated.emit(index)
+
+
+def test_last_n_spin_box_edits_last_n_undoably(qtbot, vgg):
+    block = vgg.block
+    assert block.last_n_spin.isHidden()
+    _choose_freeze(qtbot, vgg, "last_n")
+    assert block.last_n_spin.isVisible()
+    assert not block.from_combo.isVisible()
+    with qtbot.waitSignal(vgg.model.stack_changed):
+        block.last_n_spin.setValue(4)  # block5_conv1..block5_pool
+    assert vgg.stack[0].config["last_n"] == 4
+    assert f"Trainable: <b>{FROM_BLOCK5}</b>" in _totals(vgg)
+    assert vgg.undo_stack.undoText() == "Change freezing"
+    with qtbot.waitSignal(vgg.model.stack_changed):
+        vgg.undo_stack.undo()
+    assert vgg.stack[0].config["last_n"] == 0
+    assert block.last_n_spin.value() == 0
+    _choose_freeze(qtbot, vgg, "all")
+    assert block.last_n_spin.isHidden()
