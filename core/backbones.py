@@ -22,6 +22,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -127,6 +128,40 @@ def backbone_info(architecture: str) -> BackboneInfo:
 
 def is_backbone(class_name: str) -> bool:
     return class_name == BACKBONE_CLASS
+
+
+def default_name(architecture: str) -> str:
+    """The readable name a fresh backbone layer gets: ``vgg16`` for VGG16."""
+    return architecture.lower()
+
+
+def has_default_name(name: str, architecture: str) -> bool:
+    """Whether ``name`` is what the app would name a fresh ``architecture``.
+
+    ``vgg16``, or ``vgg16_2`` when that was taken; a name the user typed is kept
+    when the architecture changes.
+    """
+    base = re.escape(default_name(architecture))
+    return re.fullmatch(rf"{base}(_\d+)?", name) is not None
+
+
+def architecture_changes(
+    config: Mapping[str, Any], changes: Mapping[str, Any]
+) -> dict[str, Any]:
+    """``changes`` plus what a switch of architecture must reset.
+
+    Layer names differ between architectures, so a new ``architecture`` clears
+    ``unfreeze_from`` (its default is then the new architecture's top block),
+    sets ``last_n`` back to 0 and turns ``from_layer`` freezing into ``all``.
+    Options given in ``changes`` win; unchanged architectures change nothing.
+    """
+    new = changes.get("architecture")
+    if new is None or new == config.get("architecture"):
+        return dict(changes)
+    reset: dict[str, Any] = {"unfreeze_from": "", "last_n": 0}
+    if config.get("freeze") == "from_layer":
+        reset["freeze"] = "all"
+    return {**reset, **changes}
 
 
 def describe_weights(weights: str) -> str:

@@ -259,7 +259,12 @@ class ModelPage(QWidget):
         if row < 0:
             return
         try:
-            new_layer = self.stack[row].with_options(**{option: value})
+            if row == 0 and self.stack.spec.backbone is not None:
+                # A new architecture may also rename the backbone (core rule).
+                spec = self.stack.spec.with_backbone_options(**{option: value})
+                new_layer = spec.layers[0]
+            else:
+                new_layer = self.stack[row].with_options(**{option: value})
         except ValueError as exc:
             self.form.show_problem(str(exc))
             return

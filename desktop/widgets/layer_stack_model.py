@@ -295,9 +295,10 @@ def backbone_command(stack: LayerStack, architecture: str) -> Any:
     """Insert a backbone as the first row, or switch the existing one's architecture."""
     first = stack.spec.backbone
     if first is not None:
-        return EditLayer(
-            stack, 0, first.with_options(architecture=architecture), "architecture"
-        )
+        # Through the spec: it also renames a backbone named after the old
+        # architecture and drops freeze options naming the old one's layers.
+        switched = stack.spec.with_backbone_options(architecture=architecture)
+        return EditLayer(stack, 0, switched.layers[0], "architecture")
     layer = stack.new_layer("Backbone", {"architecture": architecture})
     return InsertLayer(stack, 0, layer, f"Add {architecture} backbone")
 

@@ -340,3 +340,42 @@ def test_last_n_spin_box_edits_last_n_undoably(qtbot, vgg):
     assert block.last_n_spin.value() == 0
     _choose_freeze(qtbot, vgg, "all")
     assert block.last_n_spin.isHidden()
+
+
+@pytest.fixture
+def no_measuring(monkeypatch):
+    """Keep other architectures' tables unbuilt (no Keras work in these tests)."""
+    monkeypatch.setattr(ModelPage, "_measure_if_needed", lambda self: None)
+
+
+def _assert_switched_to_resnet(page: ModelPage) -> None:
+    backbone = page.stack.spec.backbone
+    assert backbone.name == "resnet50"
+    assert backbone.config["architecture"] == "ResNet50"
+    assert backbone.config["unfreeze_from"] == ""
+    assert "block5_conv1" not in (page.stack.summary.layers[0].error or "")
+
+
+def test_palette_architecture_switch_resets_freezing_and_renames(
+    qtbot, vgg, no_measuring
+):
+    vgg.block.unfreeze_from("block5_conv1")
+    with qtbot.waitSignal(vgg.model.stack_changed):
+        vgg.editor.insert_kind("Backbone:ResNet50")
+    _assert_switched_to_resnet(vgg)
+    assert vgg.stack.spec.backbone.config["freeze"] == "all"
+    with qtbot.waitSignal(vgg.model.stack_changed):
+        vgg.undo_stack.undo()
+    assert vgg.stack.spec.backbone.name == "vgg16"
+    assert vgg.stack.spec.backbone.config["unfreeze_from"] == "block5_conv1"
+
+
+def test_options_form_architecture_switch_resets_freezing_and_renames(
+    qtbot, vgg, no_measuring
+):
+    vgg.editor.select_row(0)
+    combo = vgg.form.editors["architecture"].combo
+    with qtbot.waitSignal(vgg.model.stack_changed):
+        combo.setCurrentText("ResNet50")
+    _assert_switched_to_resnet(vgg)
+    assert vgg.form.name_edit.text() == "resnet50"
