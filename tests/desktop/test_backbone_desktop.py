@@ -379,3 +379,46 @@ def test_options_form_architecture_switch_resets_freezing_and_renames(
         combo.setCurrentText("ResNet50")
     _assert_switched_to_resnet(vgg)
     assert vgg.form.name_edit.text() == "resnet50"
+
+
+def _kind_mime(kind: str):
+    from PySide6.QtCore import QByteArray, QMimeData
+
+    from desktop.widgets.layer_stack_model import KIND_MIME
+
+    mime = QMimeData()
+    mime.setData(KIND_MIME, QByteArray(kind.encode()))
+    return mime
+
+
+def test_backbone_row_stays_first(qtbot, vgg):
+    editor, model = vgg.editor, vgg.model
+    names = [x.name for x in vgg.stack.layers]
+    editor.select_row(0)
+    assert not editor.move_down_action.isEnabled()
+    assert not editor.move_up_action.isEnabled()
+    assert not editor.duplicate_action.isEnabled()
+    assert not model.flags(model.index(0)) & Qt.ItemFlag.ItemIsDragEnabled
+    editor.move_down_action.trigger()
+    assert [x.name for x in vgg.stack.layers] == names
+    editor.select_row(1)
+    assert not editor.move_up_action.isEnabled()
+    assert editor.move_down_action.isEnabled()
+    editor.select_row(2)
+    assert editor.move_up_action.isEnabled()
+    # Dragging a layer, or dropping a palette kind, at row 0 lands below it.
+    move = model.mimeData([model.index(2)])
+    with qtbot.waitSignal(model.stack_changed):
+        model.dropMimeData(move, Qt.DropAction.MoveAction, 0, 0, model.index(-1))
+    assert vgg.stack[0].name == "vgg16"
+    assert vgg.stack[1].name == names[2]
+    with qtbot.waitSignal(model.stack_changed):
+        model.dropMimeData(
+            _kind_mime("Dense"), Qt.DropAction.CopyAction, 0, 0, model.index(-1)
+        )
+    assert vgg.stack[0].name == "vgg16"
+    assert vgg.stack[1].class_name == "Dense"
+    # The backbone's own row cannot be dragged elsewhere.
+    stay = model.mimeData([model.index(0)])
+    assert not model.dropMimeData(stay, Qt.DropAction.MoveAction, 3, 0, model.index(-1))
+    assert vgg.stack[0].name == "vgg16"
