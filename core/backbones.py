@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 BACKBONE_CLASS = "Backbone"
@@ -162,6 +163,22 @@ def architecture_changes(
     if config.get("freeze") == "from_layer":
         reset["freeze"] = "all"
     return {**reset, **changes}
+
+
+def weights_problem(weights: str) -> str | None:
+    """Why ``weights`` cannot be loaded, checked while editing (None: fine).
+
+    ``imagenet`` and ``none`` always work (a failed download is only known
+    when building); anything else must be an existing local file.
+    """
+    if weights in (WEIGHTS_IMAGENET, WEIGHTS_NONE):
+        return None
+    if not Path(weights).expanduser().is_file():
+        return (
+            f"the weights file {weights} does not exist: choose another file, "
+            f"'{WEIGHTS_IMAGENET}', or '{WEIGHTS_NONE}' for random initialisation"
+        )
+    return None
 
 
 def describe_weights(weights: str) -> str:

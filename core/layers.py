@@ -13,7 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from core.backbones import BACKBONE_CLASS, BACKBONES, FREEZE_MODES, WEIGHTS_IMAGENET
+from core.backbones import (
+    BACKBONE_CLASS,
+    BACKBONES,
+    FREEZE_MODES,
+    WEIGHTS_IMAGENET,
+    WEIGHTS_NONE,
+)
 
 ACTIVATIONS: tuple[str, ...] = (
     "linear",
@@ -52,7 +58,8 @@ class Field:
     positive ints, Keras accepts an int too), ``optional_pair`` (a pair or
     ``None``, meaning "same as pool_size"), ``optional_float``, ``padding2d``
     (``[[top, bottom], [left, right]]``) and ``text`` (a non-empty string, or
-    any string when ``default`` is empty; a layer name or a file path).
+    any string when ``default`` is empty; a layer name or a file path). A
+    ``text`` field's ``choices`` are suggestions, not a limit.
     """
 
     name: str
@@ -538,6 +545,7 @@ BACKBONE_KIND = LayerKind(
             "Weights",
             "'imagenet' (downloaded once), 'none' (random initialisation) or the "
             "path of a local weights file.",
+            choices=(WEIGHTS_IMAGENET, WEIGHTS_NONE),
         ),
         Field(
             "freeze",

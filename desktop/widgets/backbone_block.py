@@ -161,10 +161,20 @@ class BackboneBlock(QFrame):
             self.tree.clear()
             return
         unfrozen = sum(1 for r in inner if not r.frozen)
+        problem = (
+            f"<br><span style='color:#c62828'>{report.error}</span>"
+            if report.error
+            else ""
+        )
         self.title.setText(
             f"<b>{layer.name}</b> ({arch}): {len(inner)} layers, "
             f"{unfrozen} trainable · <b>{report.trainable:,}</b> trainable / "
             f"{report.non_trainable:,} frozen weights"
+            + (
+                f"<br><span style='color:#c62828'>{report.error}</span>"
+                if report.error
+                else ""
+            )
         )
         self.title.setToolTip("\n".join(report.notes))
         self._fill_tree(inner)

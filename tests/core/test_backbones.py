@@ -240,8 +240,11 @@ def test_a_local_weights_file_is_loaded_and_bgr_is_folded_into_the_kernel(tmp_pa
 
 
 def test_weights_that_cannot_be_had_raise_a_clear_error(tmp_path, monkeypatch):
-    with pytest.raises(WeightsError, match="does not exist"):
-        build_model(backbone_spec("VGG16", weights=str(tmp_path / "missing.h5")))
+    # A missing file is a validation problem of the spec, found before Keras.
+    missing = backbone_spec("VGG16", weights=str(tmp_path / "missing.h5"))
+    assert "does not exist" in summarize(missing).errors[0][2]
+    with pytest.raises(SpecError, match="does not exist"):
+        build_model(missing)
 
     def offline(*args, **kwargs):
         raise Exception("URL fetch failure: no network")  # what Keras raises

@@ -422,3 +422,33 @@ def test_backbone_row_stays_first(qtbot, vgg):
     stay = model.mimeData([model.index(0)])
     assert not model.dropMimeData(stay, Qt.DropAction.MoveAction, 3, 0, model.index(-1))
     assert vgg.stack[0].name == "vgg16"
+
+
+def test_weights_combo_offers_imagenet_and_none_and_flags_missing_files(
+    qtbot, vgg, monkeypatch, tmp_path
+):
+    vgg.editor.select_row(0)
+    editor = vgg.form.editors["weights"]
+    combo = editor.combo
+    assert combo.isEditable()
+    assert [combo.itemText(i) for i in range(combo.count())] == ["imagenet", "none"]
+    assert combo.currentText() == "imagenet"
+    with qtbot.waitSignal(vgg.model.stack_changed):
+        combo.setCurrentIndex(1)
+        combo.textActivated.emit("none")
+    assert vgg.stack[0].config["weights"] == "none"
+    assert "valid" in vgg.totals.status_label.text()
+    missing = str(tmp_path / "missing.h5")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (missing, ""))
+    with qtbot.waitSignal(vgg.model.stack_changed):
+        qtbot.mouseClick(editor.browse_button, Qt.MouseButton.LeftButton)
+    assert vgg.stack[0].config["weights"] == missing
+    assert not vgg.stack.summary.is_valid
+    assert "does not exist" in vgg.stack.summary.errors[0][2]
+    assert "1 problem" in vgg.totals.status_label.text()
+    assert "does not exist" in vgg.totals.status_label.toolTip()
+    assert "does not exist" in vgg.block.title.text()
+    (tmp_path / "missing.h5").write_bytes(b"")
+    with qtbot.waitSignal(vgg.model.stack_changed):
+        vgg.stack.remeasure()
+    assert vgg.stack.summary.is_valid
