@@ -88,6 +88,7 @@ class ModelPage(QWidget):
         self.io_editor.input_edited.connect(self._on_io_editor_input_edited)
         self.io_editor.head_edited.connect(self._on_io_editor_head_edited)
         self.block.freeze_edited.connect(self._on_block_freeze_edited)
+        self.block.expanded_changed.connect(self._on_block_expanded_changed)
         self._on_model_stack_changed()
 
     def _build_layout(self) -> None:
@@ -95,7 +96,9 @@ class ModelPage(QWidget):
         centre_layout = QVBoxLayout(centre)
         centre_layout.setContentsMargins(6, 6, 6, 6)
         centre_layout.addWidget(self.editor, 2)
-        centre_layout.addWidget(self.block, 1)
+        # Collapsed, the block keeps its header's height; expanded, it shares
+        # the room with the list (see _on_block_expanded_changed).
+        centre_layout.addWidget(self.block, 0)
         centre_layout.addWidget(self.totals)
         centre_layout.addWidget(self.io_editor)
 
@@ -121,6 +124,7 @@ class ModelPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
+        self._centre_layout = centre_layout
 
     # ------------------------------------------------------------ public API
     def load_preset(self, name: str) -> None:
@@ -228,6 +232,10 @@ class ModelPage(QWidget):
         self._measuring = None
         name = f"{what[0]} at {what[1]}x{what[2]}" if what else "the backbone"
         self.block.set_busy(f"Could not measure {name}: {message}")
+
+    @Slot(bool)
+    def _on_block_expanded_changed(self, expanded: bool) -> None:
+        self._centre_layout.setStretchFactor(self.block, 1 if expanded else 0)
 
     @Slot(dict)
     def _on_block_freeze_edited(self, changes: dict) -> None:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMenu,
+    QSizePolicy,
     QSpinBox,
     QToolButton,
     QTreeWidget,
@@ -46,6 +47,7 @@ class BackboneBlock(QFrame):
     """Header (toggle, title, freeze controls) and a tree of the inner layers."""
 
     freeze_edited = Signal(dict)
+    expanded_changed = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -109,6 +111,7 @@ class BackboneBlock(QFrame):
         self.from_combo.activated.connect(self._on_from_combo_activated)
         self.last_n_spin.valueChanged.connect(self._on_last_n_spin_value_changed)
         self.tree.customContextMenuRequested.connect(self._on_tree_context_menu)
+        self._fit_height(False)
         self.set_block(None, None)
 
     # ------------------------------------------------------------ public API
@@ -219,6 +222,15 @@ class BackboneBlock(QFrame):
             Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow
         )
         self.tree.setVisible(expanded)
+        self._fit_height(expanded)
+        self.expanded_changed.emit(expanded)
+
+    def _fit_height(self, expanded: bool) -> None:
+        """Collapsed: just the header's height; expanded: room to grow."""
+        vertical = (
+            QSizePolicy.Policy.Expanding if expanded else QSizePolicy.Policy.Maximum
+        )
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, vertical)
 
     @Slot(int)
     def _on_freeze_combo_activated(self, index: int) -> None:

@@ -452,3 +452,16 @@ def test_weights_combo_offers_imagenet_and_none_and_flags_missing_files(
     with qtbot.waitSignal(vgg.model.stack_changed):
         vgg.stack.remeasure()
     assert vgg.stack.summary.is_valid
+
+
+def test_collapsed_block_takes_only_its_header_height(qtbot, vgg):
+    block = vgg.block
+    qtbot.waitUntil(lambda: block.height() <= block.sizeHint().height() + 4)
+    collapsed = block.height()
+    assert collapsed < 120
+    with qtbot.waitSignal(block.expanded_changed):
+        qtbot.mouseClick(block.toggle, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: block.height() > collapsed + 150)
+    with qtbot.waitSignal(block.expanded_changed):
+        qtbot.mouseClick(block.toggle, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: block.height() == collapsed)
