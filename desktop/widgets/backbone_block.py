@@ -163,15 +163,18 @@ class BackboneBlock(QFrame):
             )
             self.tree.clear()
             return
-        unfrozen = sum(1 for r in inner if not r.frozen)
+        # The preprocessing steps are stock layers in front of the backbone,
+        # not its own: count only these, as the details pane does.
+        own = [r for r in inner if r.name not in prep]
+        unfrozen = sum(1 for r in own if not r.frozen)
         problem = (
             f"<br><span style='color:#c62828'>{report.error}</span>"
             if report.error
             else ""
         )
         self.title.setText(
-            f"<b>{layer.name}</b> ({arch}): {len(inner)} layers, "
-            f"{unfrozen} trainable · <b>{report.trainable:,}</b> trainable / "
+            f"<b>{arch}</b>: {len(own)} layers ({unfrozen} trainable) · "
+            f"<b>{report.trainable:,}</b> trainable / "
             f"{report.non_trainable:,} frozen weights"
             + (
                 f"<br><span style='color:#c62828'>{report.error}</span>"
@@ -180,10 +183,10 @@ class BackboneBlock(QFrame):
             )
         )
         self.title.setToolTip("\n".join(report.notes))
-        self._fill_tree(inner)
+        self._fill_tree(inner, prep)
 
     def inner_states(self) -> dict[str, str]:
-        """Inner layer name -> "trainable" or "frozen" (for tests and tooltips)."""
+        """Inner layer name -> "trainable", "frozen" or "fixed" (preprocessing)."""
         root = self.tree.invisibleRootItem()
         return {
             root.child(i).text(0).split(" ")[0]: root.child(i).text(3)
@@ -191,11 +194,12 @@ class BackboneBlock(QFrame):
         }
 
     # --------------------------------------------------------------- helpers
-    def _fill_tree(self, inner: tuple[LayerReport, ...]) -> None:
+    def _fill_tree(self, inner: tuple[LayerReport, ...], prep: set[str]) -> None:
         self.tree.clear()
         items = []
         for r in inner:
-            state = "frozen" if r.frozen else "trainable"
+            # Preprocessing has no weights: "fixed", neither frozen nor trainable.
+            state = "fixed" if r.name in prep else "frozen" if r.frozen else "trainable"
             item = QTreeWidgetItem(
                 [
                     f"{r.name} ({r.class_name})",

@@ -465,3 +465,18 @@ def test_collapsed_block_takes_only_its_header_height(qtbot, vgg):
     with qtbot.waitSignal(block.expanded_changed):
         qtbot.mouseClick(block.toggle, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: block.height() == collapsed)
+
+
+def test_block_counts_only_the_backbones_own_layers(qtbot, vgg):
+    title = vgg.block.title.text()
+    assert "<b>VGG16</b>: 18 layers (0 trainable)" in title
+    assert "<b>0</b> trainable / 14,714,688 frozen weights" in title
+    assert title.count("trainable") == 2
+    vgg.block.set_expanded(True)
+    states = vgg.block.inner_states()
+    assert states["vgg16_preprocess"] == "fixed"
+    assert len([s for s in states.values() if s != "fixed"]) == 18
+    with qtbot.waitSignal(vgg.model.stack_changed):
+        vgg.block.unfreeze_from("block5_conv1")
+    assert "18 layers (4 trainable)" in vgg.block.title.text()
+    assert vgg.block.inner_states()["vgg16_preprocess"] == "fixed"
