@@ -3,7 +3,7 @@
 Collapsed by default (one header line: architecture, layer count, how many
 train); expanded, it lists the backbone's inner layers with their output
 shapes, weights and trainable state. The freeze control on the header picks
-what trains; choosing "from layer…" unfreezes from the layer chosen beside it
+what trains; choosing "all before layer…" unfreezes from the layer chosen beside it
 (or from a right-click on an inner layer), "last N" trains as many of the last
 layers as the spin box beside it says. Like the rest of the editor, the
 block only announces intent through ``freeze_edited(dict)``; the page pushes
@@ -35,7 +35,8 @@ from core.summary import LayerReport, format_shape
 
 FREEZE_LABELS = {
     "all": "all layers",
-    "from_layer": "up to layer…",
+    # The chosen layer is the first that trains: everything before it freezes.
+    "from_layer": "all before layer…",
     "last_n": "all but the last N",
     "none": "nothing",
 }

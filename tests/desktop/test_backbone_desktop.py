@@ -480,3 +480,30 @@ def test_block_counts_only_the_backbones_own_layers(qtbot, vgg):
         vgg.block.unfreeze_from("block5_conv1")
     assert "18 layers (4 trainable)" in vgg.block.title.text()
     assert vgg.block.inner_states()["vgg16_preprocess"] == "fixed"
+
+
+def test_freeze_wording_row_subtitle_and_form_follow_the_mode(qtbot, vgg):
+    from desktop.widgets.layer_stack_model import Role
+
+    combo = vgg.block.freeze_combo
+    assert combo.itemText(combo.findData("from_layer")) == "all before layer…"
+    row = vgg.model.index(0)
+    # The preset keeps unfreeze_from="block5_conv1" with freeze "all".
+    assert "unfreeze from" not in row.data(Role.OPTIONS)
+    vgg.editor.select_row(0)
+    editors = vgg.form.editors
+    assert not editors["unfreeze_from"].isEnabled()
+    assert not editors["last_n"].isEnabled()
+    with qtbot.waitSignal(vgg.model.stack_changed):
+        editors["freeze"].combo.setCurrentText("from_layer")
+    assert "unfreeze from block5_conv1" in vgg.model.index(0).data(Role.OPTIONS)
+    assert editors["unfreeze_from"].isEnabled()
+    assert not editors["last_n"].isEnabled()
+    with qtbot.waitSignal(vgg.model.stack_changed):
+        editors["freeze"].combo.setCurrentText("last_n")
+    assert "unfreeze from" not in vgg.model.index(0).data(Role.OPTIONS)
+    assert not editors["unfreeze_from"].isEnabled()
+    assert editors["last_n"].isEnabled()
+    with qtbot.waitSignal(vgg.model.stack_changed):
+        editors["last_n"].spin.setValue(3)
+    assert "last n layers 3" in vgg.model.index(0).data(Role.OPTIONS)
