@@ -507,3 +507,9 @@ def test_freeze_wording_row_subtitle_and_form_follow_the_mode(qtbot, vgg):
     with qtbot.waitSignal(vgg.model.stack_changed):
         editors["last_n"].spin.setValue(3)
     assert "last n layers 3" in vgg.model.index(0).data(Role.OPTIONS)
+
+
+def test_palette_backbone_group_title_fits(page):
+    group = page.palette.item_for("Backbone:VGG16").parent()
+    assert group.text(0) == "Backbones"
+    assert "transfer learning" in group.toolTip(0)
