@@ -3,11 +3,11 @@
 Collapsed by default (one header line: architecture, layer count, how many
 train); expanded, it lists the backbone's inner layers with their output
 shapes, weights and trainable state. The freeze control on the header picks
-what trains; choosing "all before layer…" unfreezes from the layer chosen beside it
-(or from a right-click on an inner layer), "last N" trains as many of the last
-layers as the spin box beside it says. Like the rest of the editor, the
-block only announces intent through ``freeze_edited(dict)``; the page pushes
-the undoable edit.
+what trains; choosing "all before layer…" unfreezes from the layer chosen
+beside it (or from a right-click on an inner layer), "all but the last N"
+trains as many of the last layers as the spin box beside it says. Like the
+rest of the editor, the block only announces intent through
+``freeze_edited(dict)``; the page pushes the undoable edit.
 """
 
 from __future__ import annotations
@@ -176,12 +176,7 @@ class BackboneBlock(QFrame):
         self.title.setText(
             f"<b>{arch}</b>: {len(own)} layers ({unfrozen} trainable) · "
             f"<b>{report.trainable:,}</b> trainable / "
-            f"{report.non_trainable:,} frozen weights"
-            + (
-                f"<br><span style='color:#c62828'>{report.error}</span>"
-                if report.error
-                else ""
-            )
+            f"{report.non_trainable:,} frozen weights{problem}"
         )
         self.title.setToolTip("\n".join(report.notes))
         self._fill_tree(inner, prep)
