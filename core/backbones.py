@@ -22,8 +22,10 @@ Example:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 BACKBONE_CLASS = "Backbone"
@@ -127,6 +129,56 @@ def backbone_info(architecture: str) -> BackboneInfo:
 
 def is_backbone(class_name: str) -> bool:
     return class_name == BACKBONE_CLASS
+
+
+def default_name(architecture: str) -> str:
+    """The readable name a fresh backbone layer gets: ``vgg16`` for VGG16."""
+    return architecture.lower()
+
+
+def has_default_name(name: str, architecture: str) -> bool:
+    """Whether ``name`` is what the app would name a fresh ``architecture``.
+
+    ``vgg16``, or ``vgg16_2`` when that was taken; a name the user typed is kept
+    when the architecture changes.
+    """
+    base = re.escape(default_name(architecture))
+    return re.fullmatch(rf"{base}(_\d+)?", name) is not None
+
+
+def architecture_changes(
+    config: Mapping[str, Any], changes: Mapping[str, Any]
+) -> dict[str, Any]:
+    """``changes`` plus what a switch of architecture must reset.
+
+    Layer names differ between architectures, so a new ``architecture`` clears
+    ``unfreeze_from`` (its default is then the new architecture's top block),
+    sets ``last_n`` back to 0 and turns ``from_layer`` freezing into ``all``.
+    Options given in ``changes`` win; unchanged architectures change nothing.
+    """
+    new = changes.get("architecture")
+    if new is None or new == config.get("architecture"):
+        return dict(changes)
+    reset: dict[str, Any] = {"unfreeze_from": "", "last_n": 0}
+    if config.get("freeze") == "from_layer":
+        reset["freeze"] = "all"
+    return {**reset, **changes}
+
+
+def weights_problem(weights: str) -> str | None:
+    """Why ``weights`` cannot be loaded, checked while editing (None: fine).
+
+    ``imagenet`` and ``none`` always work (a failed download is only known
+    when building); anything else must be an existing local file.
+    """
+    if weights in (WEIGHTS_IMAGENET, WEIGHTS_NONE):
+        return None
+    if not Path(weights).expanduser().is_file():
+        return (
+            f"the weights file {weights} does not exist: choose another file, "
+            f"'{WEIGHTS_IMAGENET}', or '{WEIGHTS_NONE}' for random initialisation"
+        )
+    return None
 
 
 def describe_weights(weights: str) -> str:

@@ -18,9 +18,17 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from core.backbones import BACKBONE_CLASS
 from core.layers import layer_kind
 from core.observable import Event
-from core.spec import HeadSpec, InputSpec, LayerSpec, ModelSpec, unique_name
+from core.spec import (
+    HeadSpec,
+    InputSpec,
+    LayerSpec,
+    ModelSpec,
+    backbone_name,
+    unique_name,
+)
 from core.summary import ModelSummary, TableSource, summarize
 
 
@@ -87,6 +95,10 @@ class LayerStack:
         """A layer of ``class_name`` with defaults and a name unused in the stack."""
         kind = layer_kind(class_name)
         taken = [layer.name for layer in self._spec.layers]
+        if class_name == BACKBONE_CLASS:
+            spec = LayerSpec.create(class_name, "backbone", config)
+            name = backbone_name(spec.config["architecture"], taken)
+            return spec.renamed(name)
         return LayerSpec.create(class_name, unique_name(kind.base_name, taken), config)
 
     def copy_of(self, index: int) -> LayerSpec:

@@ -13,7 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from core.backbones import BACKBONE_CLASS, BACKBONES, FREEZE_MODES, WEIGHTS_IMAGENET
+from core.backbones import (
+    BACKBONE_CLASS,
+    BACKBONES,
+    FREEZE_MODES,
+    WEIGHTS_IMAGENET,
+    WEIGHTS_NONE,
+)
 
 ACTIVATIONS: tuple[str, ...] = (
     "linear",
@@ -52,7 +58,12 @@ class Field:
     positive ints, Keras accepts an int too), ``optional_pair`` (a pair or
     ``None``, meaning "same as pool_size"), ``optional_float``, ``padding2d``
     (``[[top, bottom], [left, right]]``) and ``text`` (a non-empty string, or
-    any string when ``default`` is empty; a layer name or a file path).
+    any string when ``default`` is empty; a layer name or a file path). A
+    ``text`` field's ``choices`` are suggestions, not a limit.
+
+    ``used_when`` is ``(option, value)`` when the field only matters while
+    another option has that value (a backbone's ``last_n`` with freeze
+    ``last_n``); editors disable it otherwise and summaries leave it out.
     """
 
     name: str
@@ -64,6 +75,14 @@ class Field:
     maximum: float | None = None
     exclusive_maximum: bool = False
     choices: tuple[str, ...] = ()
+    used_when: tuple[str, Any] | None = None
+
+    def is_used(self, config: Mapping[str, Any]) -> bool:
+        """Whether this option has any effect with the other options ``config``."""
+        if self.used_when is None:
+            return True
+        option, value = self.used_when
+        return config.get(option) == value
 
     def coerce(self, value: Any) -> Any:
         """Return ``value`` in canonical form, or raise ValueError saying why not.
@@ -538,6 +557,7 @@ BACKBONE_KIND = LayerKind(
             "Weights",
             "'imagenet' (downloaded once), 'none' (random initialisation) or the "
             "path of a local weights file.",
+            choices=(WEIGHTS_IMAGENET, WEIGHTS_NONE),
         ),
         Field(
             "freeze",
@@ -556,6 +576,7 @@ BACKBONE_KIND = LayerKind(
             "Unfreeze from",
             "The first trainable layer with freeze 'from_layer'; empty means the "
             "architecture's top block (block5_conv1 for VGG16).",
+            used_when=("freeze", "from_layer"),
         ),
         Field(
             "last_n",
@@ -564,6 +585,7 @@ BACKBONE_KIND = LayerKind(
             "Last N layers",
             "How many of the last layers train with freeze 'last_n'.",
             0,
+            used_when=("freeze", "last_n"),
         ),
         Field(
             "resize_to",

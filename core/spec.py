@@ -12,7 +12,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from core.backbones import BACKBONE_CLASS
+from core.backbones import (
+    BACKBONE_CLASS,
+    architecture_changes,
+    default_name,
+    has_default_name,
+)
 from core.errors import ProjectFormatError
 from core.layers import OptionError, layer_kind
 
@@ -66,7 +71,13 @@ class LayerSpec:
         return cls(class_name, name, kind.normalize_config(config or {}))
 
     def with_options(self, **changes: Any) -> LayerSpec:
-        """A copy with some options changed (validated), for undoable edits."""
+        """A copy with some options changed (validated), for undoable edits.
+
+        A backbone given a new ``architecture`` also drops its freeze options
+        that name the old one's layers (``core.backbones.architecture_changes``).
+        """
+        if self.class_name == BACKBONE_CLASS:
+            changes = architecture_changes(self.config, changes)
         merged = {**self.config, **changes}
         return replace(
             self, config=layer_kind(self.class_name).normalize_config(merged)
@@ -142,12 +153,21 @@ class ModelSpec:
             spec.with_backbone_options(freeze="from_layer",
                                        unfreeze_from="block5_conv1")
 
+        A new architecture also renames a backbone still named after the old
+        one (``vgg16`` becomes ``resnet50``, kept unique); see
+        :meth:`LayerSpec.with_options` for the freeze options it resets.
+
         Raises:
             ValueError: the spec has no backbone, or an option is invalid.
         """
-        if self.backbone is None:
+        old = self.backbone
+        if old is None:
             raise ValueError("this model has no backbone")
-        first = self.backbone.with_options(**changes)
+        first = old.with_options(**changes)
+        arch, new_arch = old.config["architecture"], first.config["architecture"]
+        if new_arch != arch and has_default_name(old.name, arch):
+            taken = [x.name for x in self.layers[1:]]
+            first = first.renamed(backbone_name(new_arch, taken))
         return replace(self, layers=(first, *self.layers[1:]))
 
     def to_dict(self) -> dict[str, Any]:
@@ -213,6 +233,13 @@ def unique_name(base: str, taken: Sequence[str]) -> str:
     while f"{base}_{i}" in used:
         i += 1
     return f"{base}_{i}"
+
+
+def backbone_name(architecture: str, taken: Sequence[str]) -> str:
+    """A fresh backbone's name: ``vgg16``, or ``vgg16_1`` ... when that is taken."""
+    base = default_name(architecture)
+    used = set(taken) | {HEAD_NAME, INPUT_NAME}
+    return base if base not in used else unique_name(base, taken)
 
 
 def valid_layer_name(name: str) -> bool:

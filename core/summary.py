@@ -27,6 +27,7 @@ from core.backbones import (
     is_backbone,
     preprocessing_steps,
     unfrozen_layers,
+    weights_problem,
 )
 from core.layers import layer_kind
 from core.spec import INPUT_NAME, InputSpec, LayerSpec, ModelSpec
@@ -240,13 +241,15 @@ def _backbone_report(
             f"images are resized from {inp.height}x{inp.width} to {h}x{w} inside "
             f"the model: about {ratio:.1f}x the activation memory per image"
         )
+    # A missing weights file is reported here, while editing, and not only
+    # when training starts; the counts stay visible.
     return LayerReport(
         layer.name,
         layer.class_name,
         table.output_shape,
         trainable,
         total - trainable,
-        None,
+        weights_problem(config["weights"]),
         (f"{arch} at {h}x{w} (include_top=False): {format_shape(table.output_shape)}",),
         (
             f"{len(table.rows)} layers, {total:,} weights",

@@ -88,6 +88,7 @@ class ModelPage(QWidget):
         self.io_editor.input_edited.connect(self._on_io_editor_input_edited)
         self.io_editor.head_edited.connect(self._on_io_editor_head_edited)
         self.block.freeze_edited.connect(self._on_block_freeze_edited)
+        self.block.expanded_changed.connect(self._on_block_expanded_changed)
         self._on_model_stack_changed()
 
     def _build_layout(self) -> None:
@@ -95,7 +96,9 @@ class ModelPage(QWidget):
         centre_layout = QVBoxLayout(centre)
         centre_layout.setContentsMargins(6, 6, 6, 6)
         centre_layout.addWidget(self.editor, 2)
-        centre_layout.addWidget(self.block, 1)
+        # Collapsed, the block keeps its header's height; expanded, it shares
+        # the room with the list (see _on_block_expanded_changed).
+        centre_layout.addWidget(self.block, 0)
         centre_layout.addWidget(self.totals)
         centre_layout.addWidget(self.io_editor)
 
@@ -121,6 +124,7 @@ class ModelPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
+        self._centre_layout = centre_layout
 
     # ------------------------------------------------------------ public API
     def load_preset(self, name: str) -> None:
@@ -229,6 +233,10 @@ class ModelPage(QWidget):
         name = f"{what[0]} at {what[1]}x{what[2]}" if what else "the backbone"
         self.block.set_busy(f"Could not measure {name}: {message}")
 
+    @Slot(bool)
+    def _on_block_expanded_changed(self, expanded: bool) -> None:
+        self._centre_layout.setStretchFactor(self.block, 1 if expanded else 0)
+
     @Slot(dict)
     def _on_block_freeze_edited(self, changes: dict) -> None:
         backbone = self.stack.spec.backbone
@@ -259,7 +267,12 @@ class ModelPage(QWidget):
         if row < 0:
             return
         try:
-            new_layer = self.stack[row].with_options(**{option: value})
+            if row == 0 and self.stack.spec.backbone is not None:
+                # A new architecture may also rename the backbone (core rule).
+                spec = self.stack.spec.with_backbone_options(**{option: value})
+                new_layer = spec.layers[0]
+            else:
+                new_layer = self.stack[row].with_options(**{option: value})
         except ValueError as exc:
             self.form.show_problem(str(exc))
             return

@@ -3,10 +3,11 @@
 Collapsed by default (one header line: architecture, layer count, how many
 train); expanded, it lists the backbone's inner layers with their output
 shapes, weights and trainable state. The freeze control on the header picks
-what trains; choosing "from layer…" unfreezes from the layer chosen beside it
-(or from a right-click on an inner layer). Like the rest of the editor, the
-block only announces intent through ``freeze_edited(dict)``; the page pushes
-the undoable edit.
+what trains; choosing "all before layer…" unfreezes from the layer chosen
+beside it (or from a right-click on an inner layer), "all but the last N"
+trains as many of the last layers as the spin box beside it says. Like the
+rest of the editor, the block only announces intent through
+``freeze_edited(dict)``; the page pushes the undoable edit.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMenu,
+    QSizePolicy,
+    QSpinBox,
     QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -32,7 +35,8 @@ from core.summary import LayerReport, format_shape
 
 FREEZE_LABELS = {
     "all": "all layers",
-    "from_layer": "up to layer…",
+    # The chosen layer is the first that trains: everything before it freezes.
+    "from_layer": "all before layer…",
     "last_n": "all but the last N",
     "none": "nothing",
 }
@@ -44,6 +48,7 @@ class BackboneBlock(QFrame):
     """Header (toggle, title, freeze controls) and a tree of the inner layers."""
 
     freeze_edited = Signal(dict)
+    expanded_changed = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -68,6 +73,14 @@ class BackboneBlock(QFrame):
         self.from_combo.setMaxVisibleItems(20)
         self.from_combo.setToolTip("The first backbone layer that trains")
         self.from_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.last_n_spin = QSpinBox()
+        self.last_n_spin.setRange(0, 10_000)
+        self.last_n_spin.setKeyboardTracking(False)
+        self.last_n_spin.setPrefix("N = ")
+        self.last_n_spin.setToolTip(
+            "How many of the backbone's last layers train (BatchNormalization "
+            "layers among them stay frozen)"
+        )
         self.busy = QLabel()
         self.busy.setStyleSheet("color: #6b7280;")
         self.tree = QTreeWidget()
@@ -87,6 +100,7 @@ class BackboneBlock(QFrame):
         header.addWidget(QLabel("Freeze:"))
         header.addWidget(self.freeze_combo)
         header.addWidget(self.from_combo)
+        header.addWidget(self.last_n_spin)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
         layout.addLayout(header)
@@ -96,7 +110,9 @@ class BackboneBlock(QFrame):
         self.toggle.toggled.connect(self._on_toggle_toggled)
         self.freeze_combo.activated.connect(self._on_freeze_combo_activated)
         self.from_combo.activated.connect(self._on_from_combo_activated)
+        self.last_n_spin.valueChanged.connect(self._on_last_n_spin_value_changed)
         self.tree.customContextMenuRequested.connect(self._on_tree_context_menu)
+        self._fit_height(False)
         self.set_block(None, None)
 
     # ------------------------------------------------------------ public API
@@ -134,6 +150,11 @@ class BackboneBlock(QFrame):
             self.from_combo.setCurrentText(freeze["unfreeze_from"])
         self.from_combo.setVisible(freeze["freeze"] == "from_layer")
         self.from_combo.setEnabled(bool(names))
+        with QSignalBlocker(self.last_n_spin):
+            if names:
+                self.last_n_spin.setMaximum(len(names))
+            self.last_n_spin.setValue(freeze["last_n"])
+        self.last_n_spin.setVisible(freeze["freeze"] == "last_n")
         arch = config.get("architecture", "")
         if report is None or not inner:
             problem = report.error if report is not None else ""
@@ -143,17 +164,25 @@ class BackboneBlock(QFrame):
             )
             self.tree.clear()
             return
-        unfrozen = sum(1 for r in inner if not r.frozen)
+        # The preprocessing steps are stock layers in front of the backbone,
+        # not its own: count only these, as the details pane does.
+        own = [r for r in inner if r.name not in prep]
+        unfrozen = sum(1 for r in own if not r.frozen)
+        problem = (
+            f"<br><span style='color:#c62828'>{report.error}</span>"
+            if report.error
+            else ""
+        )
         self.title.setText(
-            f"<b>{layer.name}</b> ({arch}): {len(inner)} layers, "
-            f"{unfrozen} trainable · <b>{report.trainable:,}</b> trainable / "
-            f"{report.non_trainable:,} frozen weights"
+            f"<b>{arch}</b>: {len(own)} layers ({unfrozen} trainable) · "
+            f"<b>{report.trainable:,}</b> trainable / "
+            f"{report.non_trainable:,} frozen weights{problem}"
         )
         self.title.setToolTip("\n".join(report.notes))
-        self._fill_tree(inner)
+        self._fill_tree(inner, prep)
 
     def inner_states(self) -> dict[str, str]:
-        """Inner layer name -> "trainable" or "frozen" (for tests and tooltips)."""
+        """Inner layer name -> "trainable", "frozen" or "fixed" (preprocessing)."""
         root = self.tree.invisibleRootItem()
         return {
             root.child(i).text(0).split(" ")[0]: root.child(i).text(3)
@@ -161,11 +190,12 @@ class BackboneBlock(QFrame):
         }
 
     # --------------------------------------------------------------- helpers
-    def _fill_tree(self, inner: tuple[LayerReport, ...]) -> None:
+    def _fill_tree(self, inner: tuple[LayerReport, ...], prep: set[str]) -> None:
         self.tree.clear()
         items = []
         for r in inner:
-            state = "frozen" if r.frozen else "trainable"
+            # Preprocessing has no weights: "fixed", neither frozen nor trainable.
+            state = "fixed" if r.name in prep else "frozen" if r.frozen else "trainable"
             item = QTreeWidgetItem(
                 [
                     f"{r.name} ({r.class_name})",
@@ -192,6 +222,15 @@ class BackboneBlock(QFrame):
             Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow
         )
         self.tree.setVisible(expanded)
+        self._fit_height(expanded)
+        self.expanded_changed.emit(expanded)
+
+    def _fit_height(self, expanded: bool) -> None:
+        """Collapsed: just the header's height; expanded: room to grow."""
+        vertical = (
+            QSizePolicy.Policy.Expanding if expanded else QSizePolicy.Policy.Maximum
+        )
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, vertical)
 
     @Slot(int)
     def _on_freeze_combo_activated(self, index: int) -> None:
@@ -199,6 +238,8 @@ class BackboneBlock(QFrame):
         changes: dict = {"freeze": mode}
         if mode == "from_layer" and self.from_combo.currentText():
             changes["unfreeze_from"] = self.from_combo.currentText()
+        if mode == "last_n":
+            changes["last_n"] = self.last_n_spin.value()
         self.freeze_edited.emit(changes)
 
     @Slot(int)
@@ -206,6 +247,10 @@ class BackboneBlock(QFrame):
         self.freeze_edited.emit(
             {"freeze": "from_layer", "unfreeze_from": self.from_combo.itemText(index)}
         )
+
+    @Slot(int)
+    def _on_last_n_spin_value_changed(self, value: int) -> None:
+        self.freeze_edited.emit({"freeze": "last_n", "last_n": value})
 
     @Slot(object)
     def _on_tree_context_menu(self, pos) -> None:

@@ -164,15 +164,28 @@ class ChoiceEditor(FieldEditor):
 class TextEditor(FieldEditor):
     """A line of text, committed on Enter or focus-out.
 
-    The backbone's ``weights`` field also gets a Browse button for a local
-    weights file (offline use).
+    A field with ``choices`` (suggestions) gets an editable combo offering
+    them; ``line`` is then the combo's line edit. The backbone's ``weights``
+    field (``imagenet``, ``none`` or a path) also gets a Browse button for a
+    local weights file (offline use).
     """
 
     def __init__(self, field: Field, parent: QWidget | None = None) -> None:
         super().__init__(field, parent)
-        self.line = QLineEdit()
+        self.combo: QComboBox | None = None
+        if field.choices:
+            self.combo = QComboBox()
+            self.combo.setEditable(True)
+            self.combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+            self.combo.addItems(list(field.choices))
+            self.combo.setToolTip(field.help)
+            self.line = self.combo.lineEdit()
+            self._layout.addWidget(self.combo, 1)
+            self.combo.textActivated.connect(self._on_combo_text_activated)
+        else:
+            self.line = QLineEdit()
+            self._layout.addWidget(self.line, 1)
         self.line.setToolTip(field.help)
-        self._layout.addWidget(self.line, 1)
         self.line.editingFinished.connect(self._on_line_editing_finished)
         self._shown = ""
         self.browse_button: QPushButton | None = None
@@ -189,6 +202,9 @@ class TextEditor(FieldEditor):
 
     def _show(self, value: Any) -> None:
         self._shown = "" if value is None else str(value)
+        if self.combo is not None:
+            with QSignalBlocker(self.combo):
+                self.combo.setCurrentText(self._shown)
         with QSignalBlocker(self.line):
             self.line.setText(self._shown)
 
@@ -197,6 +213,10 @@ class TextEditor(FieldEditor):
         if self.value() != self._shown:
             self._shown = self.value()
             self.value_edited.emit(self.value())
+
+    @Slot(str)
+    def _on_combo_text_activated(self, _text: str) -> None:
+        self._on_line_editing_finished()
 
     @Slot()
     def _on_browse_button_clicked(self) -> None:

@@ -64,7 +64,11 @@ class LayerPalette(QTreeWidget):
 
     def _build_backbones(self) -> None:
         """One entry per architecture; it always goes first in the stack."""
-        group = QTreeWidgetItem(self, ["Backbones (transfer learning)"])
+        # A short title: the palette is narrow, the longer text is the tooltip.
+        group = QTreeWidgetItem(self, ["Backbones"])
+        group.setToolTip(
+            0, "Backbones (transfer learning): pretrained convnets to build on"
+        )
         group.setFlags(Qt.ItemFlag.ItemIsEnabled)
         font = group.font(0)
         font.setBold(True)

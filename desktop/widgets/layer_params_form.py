@@ -81,6 +81,12 @@ class LayerParamsForm(QWidget):
                 # "None" strides mean "same as the pool": start from that.
                 editor.set_fallback(layer.config.get("pool_size"))
             editor.set_value(value)
+            # Options that have no effect with the others (Field.used_when).
+            used = editor.field.is_used(layer.config)
+            editor.setEnabled(used)
+            label = self._form.labelForField(editor)
+            if label is not None:
+                label.setEnabled(used)
         self._fields.setEnabled(not locked)
 
     def _rebuild(self, class_name: str | None) -> None:

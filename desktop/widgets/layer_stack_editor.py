@@ -155,6 +155,7 @@ class LayerStackEditor(QWidget):
         if row is None:
             current = self.current_layer_row()
             row = current + 1 if current >= 0 else len(self.model.stack)
+        row = max(row, self.model.first_free_row())  # never above a backbone
         stack = self.model.stack
         self._push(InsertLayer(stack, row, stack.new_layer(class_name)))
 
@@ -168,7 +169,7 @@ class LayerStackEditor(QWidget):
     @Slot()
     def duplicate_current(self) -> None:
         row = self.current_layer_row()
-        if row >= 0:
+        if row >= self.model.first_free_row():
             stack = self.model.stack
             copy = stack.copy_of(row)
             self._push(
@@ -178,7 +179,8 @@ class LayerStackEditor(QWidget):
     def move_current(self, step: int) -> None:
         row = self.current_layer_row()
         dst = row + step
-        if row >= 0 and 0 <= dst < len(self.model.stack):
+        first = self.model.first_free_row()
+        if row >= first and first <= dst < len(self.model.stack):
             self._push(MoveLayer(self.model.stack, row, dst))
 
     def _push(self, command: QUndoCommand) -> None:
@@ -208,6 +210,9 @@ class LayerStackEditor(QWidget):
         row = self.current_layer_row()
         count = len(self.model.stack)
         self.remove_action.setEnabled(row >= 0)
-        self.duplicate_action.setEnabled(row >= 0)
-        self.move_up_action.setEnabled(row > 0)
-        self.move_down_action.setEnabled(0 <= row < count - 1)
+        first = self.model.first_free_row()  # 1: the backbone stays first
+        movable = row >= first
+        # A second backbone is never valid, so the backbone is not duplicated.
+        self.duplicate_action.setEnabled(movable)
+        self.move_up_action.setEnabled(movable and row > first)
+        self.move_down_action.setEnabled(movable and row < count - 1)

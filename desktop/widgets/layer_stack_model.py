@@ -7,7 +7,8 @@ readable. So the model keeps a shadow copy of the rows (layer and its report)
 and changes that copy between ``begin*`` and ``end*``; after each structural
 step it diffs the whole shadow against the fresh summary and emits
 ``dataChanged`` for rows whose shape, parameters or error moved. The last row
-is the locked classifier head.
+is the locked classifier head; a backbone's row is pinned first (no drags,
+and drops land below it).
 """
 
 from __future__ import annotations
@@ -112,6 +113,14 @@ class LayerStackModel(QAbstractListModel):
     def is_head(self, index: _Index) -> bool:
         return index.isValid() and index.row() == self.head_row()
 
+    def first_free_row(self) -> int:
+        """The first row a layer may be inserted or moved to: 1 below a backbone."""
+        return 1 if self._stack.spec.backbone is not None else 0
+
+    def is_pinned(self, row: int) -> bool:
+        """The backbone row: always first, it never moves."""
+        return row == 0 and self._stack.spec.backbone is not None
+
     # ------------------------------------------------------------ read side
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
@@ -162,7 +171,7 @@ class LayerStackModel(QAbstractListModel):
             # Drops land between rows, never onto a layer.
             return Qt.ItemFlag.ItemIsDropEnabled
         flags = Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled
-        if not self.is_head(index):
+        if not self.is_head(index) and not self.is_pinned(index.row()):
             flags |= Qt.ItemFlag.ItemIsDragEnabled
         return flags
 
@@ -206,6 +215,7 @@ class LayerStackModel(QAbstractListModel):
         if row < 0:
             row = parent.row() if parent.isValid() else len(self._stack)
         row = min(row, len(self._stack))  # never below the head
+        row = max(row, self.first_free_row())  # never above a backbone
         if data.hasFormat(KIND_MIME):
             kind = bytes(data.data(KIND_MIME).data()).decode()
             if kind.startswith(BACKBONE_PREFIX):
@@ -231,8 +241,9 @@ class LayerStackModel(QAbstractListModel):
         return self._move(src, min(dst, len(self._stack)))
 
     def _move(self, src: int, before: int) -> bool:
-        if not 0 <= src < len(self._stack):
+        if not 0 <= src < len(self._stack) or self.is_pinned(src):
             return False
+        before = max(before, self.first_free_row())
         dst = before - 1 if before > src else before
         if dst != src:
             self._push(MoveLayer(self._stack, src, dst))
@@ -295,9 +306,10 @@ def backbone_command(stack: LayerStack, architecture: str) -> Any:
     """Insert a backbone as the first row, or switch the existing one's architecture."""
     first = stack.spec.backbone
     if first is not None:
-        return EditLayer(
-            stack, 0, first.with_options(architecture=architecture), "architecture"
-        )
+        # Through the spec: it also renames a backbone named after the old
+        # architecture and drops freeze options naming the old one's layers.
+        switched = stack.spec.with_backbone_options(architecture=architecture)
+        return EditLayer(stack, 0, switched.layers[0], "architecture")
     layer = stack.new_layer("Backbone", {"architecture": architecture})
     return InsertLayer(stack, 0, layer, f"Add {architecture} backbone")
 

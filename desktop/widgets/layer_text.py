@@ -53,7 +53,10 @@ def describe_options(layer: LayerSpec) -> str:
         kind = layer_kind(layer.class_name)
     except ValueError:
         return ""
-    ordered = sorted(kind.fields, key=lambda f: f.name in _LAST)
+    # Options the other options make moot (a backbone's unfreeze_from while
+    # freeze is "all") are left out: the row shows what the layer does.
+    used = [f for f in kind.fields if f.is_used(layer.config)]
+    ordered = sorted(used, key=lambda f: f.name in _LAST)
     parts = [_describe(f, layer.config.get(f.name, f.default)) for f in ordered]
     return " ".join(p for p in parts if p)
 

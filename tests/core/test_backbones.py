@@ -7,6 +7,7 @@ a weights file the test saves itself.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import keras
@@ -239,8 +240,11 @@ def test_a_local_weights_file_is_loaded_and_bgr_is_folded_into_the_kernel(tmp_pa
 
 
 def test_weights_that_cannot_be_had_raise_a_clear_error(tmp_path, monkeypatch):
-    with pytest.raises(WeightsError, match="does not exist"):
-        build_model(backbone_spec("VGG16", weights=str(tmp_path / "missing.h5")))
+    # A missing file is a validation problem of the spec, found before Keras.
+    missing = backbone_spec("VGG16", weights=str(tmp_path / "missing.h5"))
+    assert "does not exist" in summarize(missing).errors[0][2]
+    with pytest.raises(SpecError, match="does not exist"):
+        build_model(missing)
 
     def offline(*args, **kwargs):
         raise Exception("URL fetch failure: no network")  # what Keras raises
@@ -346,3 +350,55 @@ def test_the_editor_can_summarise_without_ever_building():
     assert "being measured" in message
     backbone_table.backbone_table("VGG16", 36, 36)
     assert summarize(spec, tables=backbone_table.cached_only).is_valid
+
+
+def test_switching_architecture_resets_freeze_options_and_default_name():
+    spec = preset("vgg16-cifar10-transfer").with_backbone_options(
+        freeze="from_layer", unfreeze_from="block5_conv1", last_n=3
+    )
+    switched = spec.with_backbone_options(architecture="ResNet50")
+    backbone = switched.backbone
+    assert backbone.name == "resnet50"
+    assert backbone.config["unfreeze_from"] == ""
+    assert backbone.config["last_n"] == 0
+    assert backbone.config["freeze"] == "all"
+    # Other options, and a freeze mode that names no layer, are kept.
+    last_n = spec.with_backbone_options(freeze="last_n")
+    assert (
+        last_n.with_backbone_options(architecture="ResNet50").backbone.config["freeze"]
+        == "last_n"
+    )
+    # Same architecture: nothing reset; explicit options win.
+    same = spec.with_backbone_options(architecture="VGG16")
+    assert same.backbone.config["unfreeze_from"] == "block5_conv1"
+    assert same.backbone.name == "vgg16"
+    explicit = spec.with_backbone_options(
+        architecture="ResNet50", unfreeze_from="conv5_block1_1_conv"
+    )
+    assert explicit.backbone.config["unfreeze_from"] == "conv5_block1_1_conv"
+
+
+def test_switching_architecture_keeps_a_typed_name_and_stays_unique():
+    spec = preset("vgg16-cifar10-transfer")
+    typed = replace(spec, layers=(spec.layers[0].renamed("base"), *spec.layers[1:]))
+    assert typed.with_backbone_options(architecture="ResNet50").backbone.name == "base"
+    taken = replace(
+        spec,
+        layers=(
+            spec.layers[0].renamed("vgg16_2"),
+            LayerSpec.create("Flatten", "resnet50"),
+            *spec.layers[2:],
+        ),
+    )
+    assert (
+        taken.with_backbone_options(architecture="ResNet50").backbone.name
+        == "resnet50_1"
+    )
+
+
+def test_a_fresh_backbone_is_named_after_its_architecture():
+    from core.layer_stack import LayerStack
+
+    stack = LayerStack()
+    layer = stack.new_layer("Backbone", {"architecture": "MobileNetV2"})
+    assert layer.name == "mobilenetv2"

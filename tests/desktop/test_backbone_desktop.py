@@ -312,3 +312,204 @@ def test_weights_download_progress_shows_in_bar_and_status(qtbot, training):
     with qtbot.waitSignal(training.bridge.downloading):
         training.bridge.on_download(1.0, "downloading: 58.9 MB")
     assert training.progress.value() == 1000
+
+
+# ------------------------------------------------------------ review fixes
+def _choose_freeze(qtbot, page: ModelPage, mode: str) -> None:
+    combo = page.block.freeze_combo
+    index = combo.findData(mode)
+    with qtbot.waitSignal(page.model.stack_changed):
+        combo.setCurrentIndex(index)
+        combo.activated.emit(index)
+
+
+def test_last_n_spin_box_edits_last_n_undoably(qtbot, vgg):
+    block = vgg.block
+    assert block.last_n_spin.isHidden()
+    _choose_freeze(qtbot, vgg, "last_n")
+    assert block.last_n_spin.isVisible()
+    assert not block.from_combo.isVisible()
+    with qtbot.waitSignal(vgg.model.stack_changed):
+        block.last_n_spin.setValue(4)  # block5_conv1..block5_pool
+    assert vgg.stack[0].config["last_n"] == 4
+    assert f"Trainable: <b>{FROM_BLOCK5}</b>" in _totals(vgg)
+    assert vgg.undo_stack.undoText() == "Change freezing"
+    with qtbot.waitSignal(vgg.model.stack_changed):
+        vgg.undo_stack.undo()
+    assert vgg.stack[0].config["last_n"] == 0
+    assert block.last_n_spin.value() == 0
+    _choose_freeze(qtbot, vgg, "all")
+    assert block.last_n_spin.isHidden()
+
+
+@pytest.fixture
+def no_measuring(monkeypatch):
+    """Keep other architectures' tables unbuilt (no Keras work in these tests)."""
+    monkeypatch.setattr(ModelPage, "_measure_if_needed", lambda self: None)
+
+
+def _assert_switched_to_resnet(page: ModelPage) -> None:
+    backbone = page.stack.spec.backbone
+    assert backbone.name == "resnet50"
+    assert backbone.config["architecture"] == "ResNet50"
+    assert backbone.config["unfreeze_from"] == ""
+    assert "block5_conv1" not in (page.stack.summary.layers[0].error or "")
+
+
+def test_palette_architecture_switch_resets_freezing_and_renames(
+    qtbot, vgg, no_measuring
+):
+    vgg.block.unfreeze_from("block5_conv1")
+    with qtbot.waitSignal(vgg.model.stack_changed):
+        vgg.editor.insert_kind("Backbone:ResNet50")
+    _assert_switched_to_resnet(vgg)
+    assert vgg.stack.spec.backbone.config["freeze"] == "all"
+    with qtbot.waitSignal(vgg.model.stack_changed):
+        vgg.undo_stack.undo()
+    assert vgg.stack.spec.backbone.name == "vgg16"
+    assert vgg.stack.spec.backbone.config["unfreeze_from"] == "block5_conv1"
+
+
+def test_options_form_architecture_switch_resets_freezing_and_renames(
+    qtbot, vgg, no_measuring
+):
+    vgg.editor.select_row(0)
+    combo = vgg.form.editors["architecture"].combo
+    with qtbot.waitSignal(vgg.model.stack_changed):
+        combo.setCurrentText("ResNet50")
+    _assert_switched_to_resnet(vgg)
+    assert vgg.form.name_edit.text() == "resnet50"
+
+
+def _kind_mime(kind: str):
+    from PySide6.QtCore import QByteArray, QMimeData
+
+    from desktop.widgets.layer_stack_model import KIND_MIME
+
+    mime = QMimeData()
+    mime.setData(KIND_MIME, QByteArray(kind.encode()))
+    return mime
+
+
+def test_backbone_row_stays_first(qtbot, vgg):
+    editor, model = vgg.editor, vgg.model
+    names = [x.name for x in vgg.stack.layers]
+    editor.select_row(0)
+    assert not editor.move_down_action.isEnabled()
+    assert not editor.move_up_action.isEnabled()
+    assert not editor.duplicate_action.isEnabled()
+    assert not model.flags(model.index(0)) & Qt.ItemFlag.ItemIsDragEnabled
+    editor.move_down_action.trigger()
+    assert [x.name for x in vgg.stack.layers] == names
+    editor.select_row(1)
+    assert not editor.move_up_action.isEnabled()
+    assert editor.move_down_action.isEnabled()
+    editor.select_row(2)
+    assert editor.move_up_action.isEnabled()
+    # Dragging a layer, or dropping a palette kind, at row 0 lands below it.
+    move = model.mimeData([model.index(2)])
+    with qtbot.waitSignal(model.stack_changed):
+        model.dropMimeData(move, Qt.DropAction.MoveAction, 0, 0, model.index(-1))
+    assert vgg.stack[0].name == "vgg16"
+    assert vgg.stack[1].name == names[2]
+    with qtbot.waitSignal(model.stack_changed):
+        model.dropMimeData(
+            _kind_mime("Dense"), Qt.DropAction.CopyAction, 0, 0, model.index(-1)
+        )
+    assert vgg.stack[0].name == "vgg16"
+    assert vgg.stack[1].class_name == "Dense"
+    # The backbone's own row cannot be dragged elsewhere.
+    stay = model.mimeData([model.index(0)])
+    assert not model.dropMimeData(stay, Qt.DropAction.MoveAction, 3, 0, model.index(-1))
+    assert vgg.stack[0].name == "vgg16"
+
+
+def test_weights_combo_offers_imagenet_and_none_and_flags_missing_files(
+    qtbot, vgg, monkeypatch, tmp_path
+):
+    vgg.editor.select_row(0)
+    editor = vgg.form.editors["weights"]
+    combo = editor.combo
+    assert combo.isEditable()
+    assert [combo.itemText(i) for i in range(combo.count())] == ["imagenet", "none"]
+    assert combo.currentText() == "imagenet"
+    with qtbot.waitSignal(vgg.model.stack_changed):
+        combo.setCurrentIndex(1)
+        combo.textActivated.emit("none")
+    assert vgg.stack[0].config["weights"] == "none"
+    assert "valid" in vgg.totals.status_label.text()
+    missing = str(tmp_path / "missing.h5")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (missing, ""))
+    with qtbot.waitSignal(vgg.model.stack_changed):
+        qtbot.mouseClick(editor.browse_button, Qt.MouseButton.LeftButton)
+    assert vgg.stack[0].config["weights"] == missing
+    assert not vgg.stack.summary.is_valid
+    assert "does not exist" in vgg.stack.summary.errors[0][2]
+    assert "1 problem" in vgg.totals.status_label.text()
+    assert "does not exist" in vgg.totals.status_label.toolTip()
+    assert "does not exist" in vgg.block.title.text()
+    (tmp_path / "missing.h5").write_bytes(b"")
+    with qtbot.waitSignal(vgg.model.stack_changed):
+        vgg.stack.remeasure()
+    assert vgg.stack.summary.is_valid
+
+
+def test_collapsed_block_takes_only_its_header_height(qtbot, vgg):
+    block = vgg.block
+    qtbot.waitUntil(lambda: block.height() <= block.sizeHint().height() + 4)
+    collapsed = block.height()
+    assert collapsed < 120
+    with qtbot.waitSignal(block.expanded_changed):
+        qtbot.mouseClick(block.toggle, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: block.height() > collapsed + 150)
+    with qtbot.waitSignal(block.expanded_changed):
+        qtbot.mouseClick(block.toggle, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: block.height() == collapsed)
+
+
+def test_block_counts_only_the_backbones_own_layers(qtbot, vgg):
+    title = vgg.block.title.text()
+    assert "<b>VGG16</b>: 18 layers (0 trainable)" in title
+    assert "<b>0</b> trainable / 14,714,688 frozen weights" in title
+    assert title.count("trainable") == 2
+    vgg.block.set_expanded(True)
+    states = vgg.block.inner_states()
+    assert states["vgg16_preprocess"] == "fixed"
+    assert len([s for s in states.values() if s != "fixed"]) == 18
+    with qtbot.waitSignal(vgg.model.stack_changed):
+        vgg.block.unfreeze_from("block5_conv1")
+    assert "18 layers (4 trainable)" in vgg.block.title.text()
+    assert vgg.block.inner_states()["vgg16_preprocess"] == "fixed"
+
+
+def test_freeze_wording_row_subtitle_and_form_follow_the_mode(qtbot, vgg):
+    from desktop.widgets.layer_stack_model import Role
+
+    combo = vgg.block.freeze_combo
+    assert combo.itemText(combo.findData("from_layer")) == "all before layer…"
+    row = vgg.model.index(0)
+    # The preset keeps unfreeze_from="block5_conv1" with freeze "all".
+    assert "unfreeze from" not in row.data(Role.OPTIONS)
+    vgg.editor.select_row(0)
+    editors = vgg.form.editors
+    assert not editors["unfreeze_from"].isEnabled()
+    assert not editors["last_n"].isEnabled()
+    with qtbot.waitSignal(vgg.model.stack_changed):
+        editors["freeze"].combo.setCurrentText("from_layer")
+    assert "unfreeze from block5_conv1" in vgg.model.index(0).data(Role.OPTIONS)
+    assert editors["unfreeze_from"].isEnabled()
+    assert not editors["last_n"].isEnabled()
+    with qtbot.waitSignal(vgg.model.stack_changed):
+        editors["freeze"].combo.setCurrentText("last_n")
+    assert "unfreeze from" not in vgg.model.index(0).data(Role.OPTIONS)
+    assert not editors["unfreeze_from"].isEnabled()
+    assert editors["last_n"].isEnabled()
+    with qtbot.waitSignal(vgg.model.stack_changed):
+        editors["last_n"].spin.setValue(3)
+    assert "last n layers 3" in vgg.model.index(0).data(Role.OPTIONS)
+
+
+def test_palette_backbone_group_title_fits(page):
+    group = page.palette.item_for("Backbone:VGG16").parent()
+    assert group.text(0) == "Backbones"
+    assert "transfer learning" in group.toolTip(0)
