@@ -39,7 +39,9 @@ class TrainingChart(QWidget):
             plot = pg.PlotWidget(background="w", title=name)
             plot.showGrid(x=True, y=True, alpha=0.2)
             plot.setLabel("bottom", "epoch")
-            plot.addLegend(offset=(-10, 10))
+            # Loss falls and accuracy rises, so the empty corner is top right
+            # for one and bottom right for the other: the legend goes there.
+            plot.addLegend(offset=(-10, 10) if name == "loss" else (-10, -30))
             plot.disableAutoRange()
             for side in ("left", "bottom"):
                 plot.getAxis(side).setCacheMode(
@@ -80,7 +82,7 @@ class TrainingChart(QWidget):
                 angle=90,
                 pen=pg.mkPen("#7b1fa2", width=1.5, style=pg.QtCore.Qt.PenStyle.DotLine),
                 label="fine-tuning",
-                # Mid-height: the legend sits in the top corner.
+                # Mid-height: clear of both legends' corners.
                 labelOpts={
                     "position": 0.6,
                     "color": "#7b1fa2",

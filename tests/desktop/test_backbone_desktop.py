@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog
 
 import core.backbone_table as backbone_tables
 from core.augmentation.config import AugmentationConfig
@@ -21,7 +21,6 @@ from core.project import Project, load_project, save_project
 from core.runs import RunStore
 from core.spec import HeadSpec, InputSpec, LayerSpec, ModelSpec
 from core.training.config import TrainingConfig
-from desktop.main_window import MainWindow
 from desktop.pages.model_page import ModelPage
 from desktop.pages.training_page import TrainingPage
 from desktop.widgets.field_editors import TextEditor
@@ -163,23 +162,13 @@ def test_weights_text_field_with_browse_and_random_init_note(qtbot, vgg, monkeyp
     assert "random initialisation" in vgg.block.title.toolTip()
 
 
-def test_main_window_presets_menu_loads_the_transfer_preset(
-    qtbot, vgg16_table, monkeypatch
-):
-    discard = QMessageBox.StandardButton.Discard
-    monkeypatch.setattr(MainWindow, "_ask_save_changes", lambda self: discard)
-    monkeypatch.setattr(MainWindow, "_ask_restore", lambda self, when: False)
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
-    window.start_session(None)
+def test_main_window_presets_menu_loads_the_transfer_preset(vgg16_table, window):
     menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Presets")
     next(a for a in menu.actions() if f"({PRESET})" in a.text()).trigger()
     assert window.stack.spec.backbone is not None
     assert window.stack.summary.trainable == 200_714
     assert window.stack.summary.non_trainable == 14_715_712
     assert window.model_page.block.isVisible()
-    window.close()
 
 
 # ------------------------------------------------------------- training page
