@@ -326,23 +326,23 @@ class TrainingPage(QWidget):
         right.setSizes([400, 380])
         layout.addWidget(right, 1)
 
-        # Every number setting (spin boxes), connected and refreshed together.
-        self.numbers = (
-            self.learning_rate,
-            self.batch_size,
-            self.epochs,
-            self.patience,
-            self.momentum,
-            self.weight_decay,
-            self.seed,
-            self.fine_tune_epochs,
-            self.fine_tune_lr_factor,
-            self.fine_tune_last_n,
-        )
+        # Every number setting: its spin box and its TrainingConfig field.
+        self.numbers = {
+            "learning_rate": self.learning_rate,
+            "batch_size": self.batch_size,
+            "epochs": self.epochs,
+            "patience": self.patience,
+            "momentum": self.momentum,
+            "weight_decay": self.weight_decay,
+            "seed": self.seed,
+            "fine_tune_epochs": self.fine_tune_epochs,
+            "fine_tune_lr_factor": self.fine_tune_lr_factor,
+            "fine_tune_last_n": self.fine_tune_last_n,
+        }
         self.apply_config(self.config, emit=False)
         for combo in self.choices.values():
             combo.currentTextChanged.connect(self._on_form_changed)
-        for w in self.numbers:
+        for w in self.numbers.values():
             w.valueChanged.connect(self._on_form_changed)
         self.fine_tune_box.toggled.connect(self._on_form_changed)
         self.fine_tune_from.editingFinished.connect(self._on_fine_tune_from_edited)
@@ -360,7 +360,7 @@ class TrainingPage(QWidget):
         widgets = (
             *self.switches.values(),
             *self.choices.values(),
-            *self.numbers,
+            *self.numbers.values(),
             self.fine_tune_box,
             self.fine_tune_from,
         )
@@ -370,17 +370,9 @@ class TrainingPage(QWidget):
             combo.setCurrentText(getattr(config, name))
         for name, box in self.switches.items():
             box.setChecked(getattr(config, name))
-        self.learning_rate.setValue(config.learning_rate)
-        self.batch_size.setValue(config.batch_size)
-        self.epochs.setValue(config.epochs)
-        self.patience.setValue(config.patience)
-        self.momentum.setValue(config.momentum)
-        self.weight_decay.setValue(config.weight_decay)
-        self.seed.setValue(config.seed)
+        for name, spin in self.numbers.items():
+            spin.setValue(getattr(config, name))
         self.fine_tune_box.setChecked(config.fine_tune)
-        self.fine_tune_epochs.setValue(config.fine_tune_epochs)
-        self.fine_tune_lr_factor.setValue(config.fine_tune_lr_factor)
-        self.fine_tune_last_n.setValue(config.fine_tune_last_n)
         self.fine_tune_from.setText(config.fine_tune_from)
         for w in widgets:
             w.blockSignals(False)
@@ -498,18 +490,9 @@ class TrainingPage(QWidget):
     def _on_form_changed(self) -> None:
         new = replace(
             self.config,
-            learning_rate=self.learning_rate.value(),
-            batch_size=self.batch_size.value(),
-            epochs=self.epochs.value(),
-            patience=self.patience.value(),
-            momentum=self.momentum.value(),
-            weight_decay=self.weight_decay.value(),
-            seed=self.seed.value(),
             fine_tune=self.fine_tune_box.isChecked(),
-            fine_tune_epochs=self.fine_tune_epochs.value(),
-            fine_tune_lr_factor=self.fine_tune_lr_factor.value(),
-            fine_tune_last_n=self.fine_tune_last_n.value(),
             fine_tune_from=self.fine_tune_from.text().strip(),
+            **{name: spin.value() for name, spin in self.numbers.items()},
             **{name: combo.currentText() for name, combo in self.choices.items()},
             **{name: box.isChecked() for name, box in self.switches.items()},
         )

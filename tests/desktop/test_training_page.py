@@ -134,7 +134,8 @@ def test_an_error_inside_the_run_reaches_the_page(qtbot, page, monkeypatch):
     assert page.start_button.isEnabled()
 
 
-def test_resume_after_stop_completes_the_run(qtbot, page):
+def stopped_in_second_epoch(qtbot, page):
+    """Start a 3-epoch run, press Stop during epoch 2; the finished session."""
     page.apply_config(TrainingConfig(epochs=3, batch_size=8))
 
     def stop_in_second_epoch(epoch, batch, logs):
@@ -144,9 +145,13 @@ def test_resume_after_stop_completes_the_run(qtbot, page):
     page.bridge.batch_ended.connect(stop_in_second_epoch)
     with qtbot.waitSignal(page.finished, timeout=120_000) as blocker:
         page.start()
-    assert blocker.args[0].result.cancelled
-    assert page.resume_button.isEnabled()
     page.bridge.batch_ended.disconnect(stop_in_second_epoch)
+    return blocker.args[0]
+
+
+def test_resume_after_stop_completes_the_run(qtbot, page):
+    assert stopped_in_second_epoch(qtbot, page).result.cancelled
+    assert page.resume_button.isEnabled()
     with qtbot.waitSignal(page.finished, timeout=120_000) as blocker:
         page.resume_button.click()
     result = blocker.args[0].result
@@ -199,17 +204,7 @@ def test_a_shown_page_with_data_says_it_is_ready(qtbot, page, shapes):
 
 
 def test_a_killed_run_resumes_from_the_runs_list(qtbot, page):
-    page.apply_config(TrainingConfig(epochs=3, batch_size=8))
-
-    def stop_in_second_epoch(epoch, batch, logs):
-        if epoch == 1:
-            page.stop()
-
-    page.bridge.batch_ended.connect(stop_in_second_epoch)
-    with qtbot.waitSignal(page.finished, timeout=120_000) as blocker:
-        page.start()
-    page.bridge.batch_ended.disconnect(stop_in_second_epoch)
-    run = blocker.args[0].run
+    run = stopped_in_second_epoch(qtbot, page).run
     (run.path / "run.json").unlink()  # as if the app had been killed
     page._resumable = None  # a new session of the app
     page.chart.clear()
