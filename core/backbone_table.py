@@ -23,8 +23,13 @@ import tempfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from core.backbones import BACKBONES, backbone_info, backbone_size
 from core.paths import user_data_dir
+
+if TYPE_CHECKING:
+    from core.spec import ModelSpec
 
 FORMAT = 1
 
@@ -71,6 +76,22 @@ def table_path(architecture: str, height: int, width: int) -> Path:
         / "backbone_tables"
         / f"{architecture}-{height}x{width}-keras{keras_version()}.json"
     )
+
+
+def table_key(spec: ModelSpec) -> tuple[str, int, int] | None:
+    """``(architecture, height, width)`` of the table ``spec``'s summary needs.
+
+    None without a backbone, and when the input, architecture or size is invalid:
+    the summary reports those problems itself and needs no table for them.
+    """
+    backbone = spec.backbone
+    if backbone is None or spec.input.problems():
+        return None
+    arch = backbone.config.get("architecture", "")
+    h, w = backbone_size(backbone.config, spec.input.height, spec.input.width)
+    if arch not in BACKBONES or min(h, w) < backbone_info(arch).min_size:
+        return None
+    return (arch, h, w)
 
 
 def cached_table(architecture: str, height: int, width: int) -> BackboneTable | None:

@@ -21,8 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.backbone_table import backbone_table, cached_table
-from core.backbones import BACKBONES, backbone_info, backbone_size
+from core.backbone_table import backbone_table, cached_table, table_key
 from core.layer_stack import LayerStack
 from core.presets import all_presets
 from core.spec import HeadSpec, InputSpec
@@ -184,17 +183,8 @@ class ModelPage(QWidget):
     # ------------------------------------------------- backbone measurement
     def needed_table(self) -> tuple[str, int, int] | None:
         """The backbone table the current spec needs and the cache lacks."""
-        backbone = self.stack.spec.backbone
-        inp = self.stack.spec.input
-        if backbone is None or inp.problems():
-            return None
-        h, w = backbone_size(backbone.config, inp.height, inp.width)
-        arch = backbone.config.get("architecture", "")
-        if arch not in BACKBONES or min(h, w) < backbone_info(arch).min_size:
-            return None
-        if cached_table(arch, h, w) is not None:
-            return None
-        return (arch, h, w)
+        key = table_key(self.stack.spec)
+        return key if key is not None and cached_table(*key) is None else None
 
     def is_measuring(self) -> bool:
         return self._measure_worker is not None

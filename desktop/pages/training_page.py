@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject, QStringListModel, Qt, Signal, Slot
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
 )
 
 from core.augmentation.config import AugmentationConfig
-from core.backbone_table import BackboneTable, cached_only, cached_table
-from core.backbones import BACKBONES, backbone_info, backbone_size, freeze_problem
+from core.backbone_table import BackboneTable, cached_only, cached_table, table_key
+from core.backbones import freeze_problem
 from core.data.dataset import Dataset
 from core.data.memory import free_gpu_memory
 from core.runs import Run, RunStore
@@ -199,6 +199,12 @@ class TrainingPage(QWidget):
         )
         self.fine_tune_from = QLineEdit()
         self.fine_tune_from.setPlaceholderText("top block (e.g. block5_conv1)")
+        # One completer whose list follows the backbone (refresh_fine_tune).
+        self.layer_names = QStringListModel(self)
+        completer = QCompleter(self.layer_names, self.fine_tune_from)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.fine_tune_from.setCompleter(completer)
         self.fine_tune_from.setToolTip(
             "The first backbone layer phase 2 trains; empty: the architecture's "
             "top block"
@@ -517,12 +523,10 @@ class TrainingPage(QWidget):
             else "Phase 2 fine-tunes a backbone: add one from the palette's "
             "Backbones on the Model page (e.g. the vgg16-cifar10-transfer preset)"
         )
-        _, table = _backbone_table(self._spec())
+        table = _cached_backbone_table(self._spec())
         names = [row.name for row in table.rows] if table else []
-        completer = QCompleter(names, self.fine_tune_from)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        self.fine_tune_from.setCompleter(completer)
+        if self.layer_names.stringList() != names:
+            self.layer_names.setStringList(names)
         self._enable_optimizer_fields()
 
     @Slot(int, int)
@@ -660,30 +664,18 @@ def _problem(spec: ModelSpec, dataset: Dataset | None) -> str | None:
 
 def _tables_ready(spec: ModelSpec) -> bool:
     """False while a backbone's per-layer table is not cached yet."""
-    needed, table = _backbone_table(spec)
-    return not needed or table is not None
+    key = table_key(spec)
+    return key is None or cached_table(*key) is not None
 
 
-def _backbone_table(spec: ModelSpec) -> tuple[bool, BackboneTable | None]:
-    """Whether ``spec`` needs a backbone table, and the cached one if any.
-
-    Not needed without a backbone, or when the summary reports a problem with
-    its architecture or size itself.
-    """
-    backbone = spec.backbone
-    if backbone is None or spec.input.problems():
-        return False, None
-    config = backbone.config
-    arch = config.get("architecture", "")
-    h, w = backbone_size(config, spec.input.height, spec.input.width)
-    if arch not in BACKBONES or min(h, w) < backbone_info(arch).min_size:
-        return False, None
-    return True, cached_table(arch, h, w)
+def _cached_backbone_table(spec: ModelSpec) -> BackboneTable | None:
+    key = table_key(spec)
+    return cached_table(*key) if key is not None else None
 
 
 def _phase_two_problem(spec: ModelSpec, cfg: TrainingConfig) -> str | None:
     """Phase 2's unfreeze setting checked against the backbone's layer names."""
-    _, table = _backbone_table(spec)
+    table = _cached_backbone_table(spec)
     if not cfg.fine_tune or table is None or spec.backbone is None:
         return None
     reason = freeze_problem(

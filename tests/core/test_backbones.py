@@ -402,3 +402,13 @@ def test_a_fresh_backbone_is_named_after_its_architecture():
     stack = LayerStack()
     layer = stack.new_layer("Backbone", {"architecture": "MobileNetV2"})
     assert layer.name == "mobilenetv2"
+
+
+def test_table_key_names_the_table_a_summary_needs():
+    spec = preset("vgg16-cifar10-transfer")
+    assert backbone_table.table_key(spec) == ("VGG16", 32, 32)
+    resized = spec.with_backbone_options(resize_to=[48, 48])
+    assert backbone_table.table_key(resized) == ("VGG16", 48, 48)
+    assert backbone_table.table_key(preset("shapes-starter")) is None
+    too_small = replace(spec, input=InputSpec(16, 16, 3))
+    assert backbone_table.table_key(too_small) is None  # the summary says why
