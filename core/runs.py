@@ -69,6 +69,17 @@ class Run:
                 f"{self.path / 'history.csv'} is damaged ({exc})"
             ) from None
 
+    def model_file(self) -> Path | None:
+        """The best model the run kept (``best.keras``), else its last, else None."""
+        for name in ("best.keras", "last.keras"):
+            if (self.path / name).is_file():
+                return self.path / name
+        return None
+
+    def class_names(self) -> list[str]:
+        """The class names the run trained on, from its config (empty if none)."""
+        return list(self.config().get("dataset", {}).get("classes") or [])
+
     def evaluation(self) -> dict[str, Any]:
         return _read(self.path / "evaluation.json")
 

@@ -301,11 +301,9 @@ class MainWindow(QMainWindow):
         from core.inference.loading import load_model_file
 
         for run in reversed(self.run_store().list()):
-            for name in ("best.keras", "last.keras"):
-                path = run.path / name
-                classes = run.config().get("dataset", {}).get("classes")
-                if path.is_file() and classes:
-                    return load_model_file(path), list(classes)
+            path, classes = run.model_file(), run.class_names()
+            if path is not None and classes:
+                return load_model_file(path), classes
         return None
 
     def _replace_page(self, index: int, page: QWidget) -> None:

@@ -37,15 +37,12 @@ def trained_model_path(source: Path) -> tuple[Path, list[str]]:
     else:
         raise WorkbenchError(f"{source}: no such project file or run folder")
     for run in runs:
-        for name in ("best.keras", "last.keras"):
-            model = run.path / name
-            if model.is_file():
-                classes = run.config().get("dataset", {}).get("classes")
-                if not classes:
-                    raise WorkbenchError(
-                        f"{run.path}: the run does not record its classes"
-                    )
-                return model, list(classes)
+        model = run.model_file()
+        if model is not None:
+            classes = run.class_names()
+            if not classes:
+                raise WorkbenchError(f"{run.path}: the run does not record its classes")
+            return model, classes
     raise WorkbenchError(
         f"{source.name} has no trained run yet: train it on the Training page "
         "(or with core.training.session.run_session) before exporting"

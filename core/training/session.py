@@ -98,9 +98,13 @@ def run_session(
         )
         val_ds = labels_for_loss(val_ds, already_one_hot=False)
     loss = _loss(sigmoid, one_hot)
+
+    def batches(split: str) -> int:
+        return math.ceil(len(dataset.splits[split]) / cfg.batch_size)
+
     steps = int(train_ds.cardinality().numpy())
     if steps < 0:  # a folder read with ignore_errors: count the batches ourselves
-        steps = math.ceil(len(dataset.splits["train"]) / cfg.batch_size)
+        steps = batches("train")
     steps = max(1, steps)
     # ImageNet weights missing from Keras's cache download here, with progress.
     downloading = reporting_downloads(getattr(listener, "on_download", None), cancel)
@@ -123,7 +127,7 @@ def run_session(
         weights = class_weights(dataset.splits["train"].class_counts(classes))
     if listener is not None and hasattr(listener, "on_estimate"):
         # Measured on a copy before the run, so the user sees it before epoch 1.
-        val_steps = math.ceil(len(dataset.splits["validation"]) / cfg.batch_size)
+        val_steps = batches("validation")
         seconds = seconds_per_epoch(fit_model, train_ds, steps, 4, val_ds, val_steps)
         listener.on_estimate(seconds, device.description)
     previous: dict[str, list[float]] = {}

@@ -171,13 +171,7 @@ class RunsPanel(QWidget):
     def _selected_model(self):
         """The best (else last) model file of the one selected run, if any."""
         runs = self.selected_runs()
-        if len(runs) != 1:
-            return None
-        for name in ("best.keras", "last.keras"):
-            model = runs[0].path / name
-            if model.is_file():
-                return model
-        return None
+        return runs[0].model_file() if len(runs) == 1 else None
 
     @Slot()
     def _on_resume_clicked(self) -> None:

@@ -67,3 +67,15 @@ def test_a_killed_run_has_its_history_from_the_csv_log(tmp_path):
     (run.path / "history.csv").write_text("epoch,loss\n0,oops\n")
     with pytest.raises(WorkbenchError, match="damaged"):
         run.history()
+
+
+def test_a_runs_model_file_is_its_best_else_its_last(tmp_path):
+    store = RunStore(tmp_path / "runs")
+    run = store.create("r", {"dataset": {"classes": ["cat", "dog"]}})
+    assert run.model_file() is None
+    (run.path / "last.keras").write_bytes(b"last")
+    assert run.model_file() == run.path / "last.keras"
+    (run.path / "best.keras").write_bytes(b"best")
+    assert run.model_file() == run.path / "best.keras"
+    assert run.class_names() == ["cat", "dog"]
+    assert store.create("bare", {}).class_names() == []
