@@ -109,6 +109,12 @@ def cached_table(architecture: str, height: int, width: int) -> BackboneTable | 
     return _memory[key]
 
 
+def cached_table_for(spec: ModelSpec) -> BackboneTable | None:
+    """The cached table ``spec``'s backbone needs, if there is one; never builds."""
+    key = table_key(spec)
+    return cached_table(*key) if key is not None else None
+
+
 class TableNotReady(LookupError):
     """The table is not cached yet; :func:`backbone_table` builds it (slow)."""
 

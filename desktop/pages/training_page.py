@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.augmentation.config import AugmentationConfig
-from core.backbone_table import BackboneTable, cached_only, cached_table, table_key
+from core.backbone_table import cached_only, cached_table_for, table_key
 from core.backbones import freeze_problem
 from core.data.dataset import Dataset
 from core.data.memory import free_gpu_memory
@@ -523,7 +523,7 @@ class TrainingPage(QWidget):
             else "Phase 2 fine-tunes a backbone: add one from the palette's "
             "Backbones on the Model page (e.g. the vgg16-cifar10-transfer preset)"
         )
-        table = _cached_backbone_table(self._spec())
+        table = cached_table_for(self._spec())
         names = [row.name for row in table.rows] if table else []
         if self.layer_names.stringList() != names:
             self.layer_names.setStringList(names)
@@ -643,13 +643,13 @@ class TrainingPage(QWidget):
 def _problem(spec: ModelSpec, dataset: Dataset | None) -> str | None:
     if dataset is None:
         return "No dataset is loaded: open the Data page and load one first."
-    # Never build a backbone table here (GUI thread): the Model page does that.
-    errors = summarize(spec, tables=cached_only).errors
     if not _tables_ready(spec):
         return (
             "The backbone's layers are still being measured on the Model page "
             "(once per architecture and size); start again in a moment."
         )
+    # Never build a backbone table here (GUI thread): the Model page does that.
+    errors = summarize(spec, tables=cached_only).errors
     if errors:
         _, name, message = errors[0]
         return f"The model is not valid ({name}: {message}); fix it on the Model page."
@@ -664,18 +664,12 @@ def _problem(spec: ModelSpec, dataset: Dataset | None) -> str | None:
 
 def _tables_ready(spec: ModelSpec) -> bool:
     """False while a backbone's per-layer table is not cached yet."""
-    key = table_key(spec)
-    return key is None or cached_table(*key) is not None
-
-
-def _cached_backbone_table(spec: ModelSpec) -> BackboneTable | None:
-    key = table_key(spec)
-    return cached_table(*key) if key is not None else None
+    return table_key(spec) is None or cached_table_for(spec) is not None
 
 
 def _phase_two_problem(spec: ModelSpec, cfg: TrainingConfig) -> str | None:
     """Phase 2's unfreeze setting checked against the backbone's layer names."""
-    table = _cached_backbone_table(spec)
+    table = cached_table_for(spec)
     if not cfg.fine_tune or table is None or spec.backbone is None:
         return None
     reason = freeze_problem(
