@@ -8,6 +8,9 @@ only Keras (and NumPy for folder datasets), not this app.
 
 from __future__ import annotations
 
+import inspect
+
+from core.backbone_builder import stable_layer_names
 from core.backbones import (
     WEIGHTS_NONE,
     backbone_info,
@@ -42,10 +45,12 @@ def python_script(
     )
     h, w, c = spec.input.shape
     title = f"{spec.name}: exported from CNN Workbench. Run: python {spec.name}.py"
+    # The app's names for the backbone's layers, which its freezing uses.
+    naming = f"\n\n{inspect.getsource(stable_layer_names)}" if backbone else ""
     return f'''"""{title}"""
 
 import keras
-
+{naming}
 
 def build_model():
     inputs = keras.Input(shape=({h}, {w}, {c}), name="image")
@@ -119,10 +124,11 @@ def _backbone_code(spec: ModelSpec, layer: LayerSpec) -> list[str]:
             args = _args({**step.options, "name": step.name})
             lines.append(f"    x = keras.layers.{step.class_name}({args})(x)")
     weights = None if config["weights"] == WEIGHTS_NONE else config["weights"]
-    lines.append(
+    lines += [
         f"    base = keras.applications.{arch}(include_top=False, "
-        f"weights={weights!r}, input_tensor=x)"
-    )
+        f"weights={weights!r}, input_tensor=x)",
+        f"    stable_layer_names(base, {arch!r})",
+    ]
     if weights is not None and info.bgr:
         lines += [
             "    # The weights expect BGR: reverse the first kernel's input channels.",

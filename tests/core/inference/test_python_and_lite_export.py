@@ -13,6 +13,7 @@ from core.inference.export import export_keras, export_saved_model, export_tflit
 from core.inference.python_export import python_script
 from core.model_builder import build_model
 from core.presets import preset
+from core.spec import HeadSpec, InputSpec, LayerSpec, ModelSpec
 from core.summary import summarize
 from core.training.config import TrainingConfig
 from tests.core.inference.test_gradcam import app_model
@@ -116,3 +117,26 @@ def test_backbone_model_exports_to_tflite_and_saved_model(tmp_path):
     assert np.allclose(lite, expected[:1], atol=1e-5)
     folder = export_saved_model(model, tmp_path / "saved")
     assert np.allclose(_saved_model_answer(folder, images), expected, atol=1e-5)
+
+
+def test_python_script_trains_the_same_xception_layers_as_the_app(tmp_path):
+    # Xception has automatically named layers (conv2d, conv2d_1, ...); the app
+    # renames them, and the script must too, or its freezing misses them.
+    spec = ModelSpec(
+        InputSpec(71, 71, 3),
+        (
+            LayerSpec.create(
+                "Backbone",
+                "xception",
+                {"architecture": "Xception", "weights": "none", "freeze": "none"},
+            ),
+            LayerSpec.create("GlobalAveragePooling2D", "gap_1"),
+        ),
+        HeadSpec(2),
+    )
+    text = python_script(spec, DatasetSpec(name="cifar10"), TrainingConfig())
+    model = load_script(tmp_path, text).build_model()
+    summary = summarize(spec)
+    assert "xception_conv2d_1" in [layer.name for layer in model.layers]
+    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    assert trainable == summary.trainable
