@@ -35,7 +35,7 @@ from core.backbones import (
     preprocessing_steps,
     unfrozen_layers,
 )
-from core.errors import SpecError, WeightsError
+from core.errors import DownloadCancelled, SpecError, WeightsError
 
 if TYPE_CHECKING:
     import keras
@@ -126,6 +126,8 @@ def _load_pretrained(
         )
     try:
         source = make_base(architecture, input_shape=(*size, 3), weights=weights)
+    except DownloadCancelled as exc:  # the user's Stop, not a network problem
+        raise WeightsError(f"{exc}; start again to download it") from None
     except Exception as exc:  # urllib, h5py and Keras all raise their own kinds
         if weights == WEIGHTS_IMAGENET:
             raise WeightsError(

@@ -33,5 +33,9 @@ class DatasetError(WorkbenchError):
     """A dataset that cannot be read or used for classification."""
 
 
+class DownloadCancelled(DatasetError):
+    """The user stopped a download; not a failure to report as one."""
+
+
 class WeightsError(WorkbenchError):
     """Pretrained weights that cannot be had: offline, a missing or foreign file."""

@@ -14,7 +14,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from core.errors import DatasetError
+from core.errors import DatasetError, DownloadCancelled
 
 Progress = Callable[[float, str], None]
 CHUNK = 1 << 16
@@ -53,7 +53,7 @@ def download(
                     out.write(chunk)
                     done += len(chunk)
                     if cancel is not None and cancel.is_set():
-                        raise DatasetError(f"download of {what} cancelled")
+                        raise DownloadCancelled(f"download of {what} cancelled")
                     if progress:
                         fraction = done / total if total else 0.0
                         progress(fraction, f"downloading {what}: {done / 1e6:.1f} MB")

@@ -58,3 +58,17 @@ def test_offline_and_cancel_fail_with_a_message_and_leave_no_file(tmp_path):
     with reporting_downloads(None, cancel), pytest.raises(DatasetError, match="cancel"):
         file_utils.get_file("big.h5", source.as_uri(), cache_dir=str(tmp_path))
     assert list((tmp_path / "datasets").iterdir()) == []
+
+
+def test_a_cancelled_weights_download_is_not_reported_as_offline(monkeypatch):
+    import core.backbone_builder as builder
+    from core.errors import DownloadCancelled, WeightsError
+
+    def cancelled(*args, **kwargs):
+        raise DownloadCancelled("download of vgg16_notop.h5 cancelled")
+
+    monkeypatch.setattr(builder, "make_base", cancelled)
+    with pytest.raises(WeightsError) as info:
+        builder._load_pretrained(None, "VGG16", "imagenet", (32, 32))
+    assert "cancelled" in str(info.value)
+    assert "offline" not in str(info.value)
