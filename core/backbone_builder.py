@@ -26,14 +26,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.backbones import (
-    ALWAYS_FROZEN,
     WEIGHTS_IMAGENET,
     WEIGHTS_NONE,
     backbone_info,
     effective_freeze,
-    is_backbone,
     preprocessing_steps,
     unfrozen_layers,
+    weights_problem,
 )
 from core.errors import DownloadCancelled, SpecError, WeightsError
 
@@ -105,10 +104,9 @@ def attach_backbone(
     for step in preprocessing_steps(layer.name, config, channels):
         if step.kind == "to_rgb":
             x = keras.layers.Concatenate(name=step.name)([x, x, x])
-        elif step.kind == "resize":
-            x = keras.layers.Resizing(**step.options, name=step.name)(x)
-        else:
-            x = keras.layers.Rescaling(**step.options, name=step.name)(x)
+        else:  # Resizing or Rescaling, as "Export as Python" writes them
+            kind = getattr(keras.layers, step.class_name)
+            x = kind(**step.options, name=step.name)(x)
     base = make_base(config["architecture"], input_tensor=x)
     if config["weights"] != WEIGHTS_NONE:
         h, w = (int(d) for d in x.shape[1:3])
@@ -119,11 +117,11 @@ def attach_backbone(
 def _load_pretrained(
     base: keras.Model, architecture: str, weights: str, size: tuple[int, int]
 ) -> None:
-    if weights != WEIGHTS_IMAGENET and not Path(weights).is_file():
-        raise WeightsError(
-            f"the weights file {weights} does not exist: choose another file, "
-            "'imagenet', or 'none' for random initialisation"
-        )
+    problem = weights_problem(weights)
+    if problem:
+        raise WeightsError(problem)
+    if weights != WEIGHTS_IMAGENET:
+        weights = str(Path(weights).expanduser())  # as weights_problem read it
     try:
         source = make_base(architecture, input_shape=(*size, 3), weights=weights)
     except DownloadCancelled as exc:  # the user's Stop, not a network problem
@@ -157,9 +155,9 @@ def backbone_layer_names(model: keras.Model, spec: ModelSpec) -> list[str]:
     Empty when the spec has no backbone. Preprocessing layers, the input, the
     rest of the stack and the head are excluded.
     """
-    if not spec.layers or not is_backbone(spec.layers[0].class_name):
+    first = spec.backbone
+    if first is None:
         return []
-    first = spec.layers[0]
     others = {s.name for s in preprocessing_steps(first.name, first.config, 1)}
     others |= {layer.name for layer in spec.layers[1:]} | {spec.head.layer().name}
     return [
@@ -180,17 +178,16 @@ def freeze_plan(
     Raises:
         SpecError: the setting names a layer the backbone does not have.
     """
+    if spec.backbone is None:
+        return {}
     names = backbone_layer_names(model, spec)
     classes = [type(model.get_layer(n)).__name__ for n in names]
-    setting = effective_freeze({**spec.layers[0].config, **(freeze or {})})
+    setting = effective_freeze({**spec.backbone.config, **(freeze or {})})
     try:
-        unfrozen = set(unfrozen_layers(names, classes, setting))
+        unfrozen = set(unfrozen_layers(names, classes, setting))  # never BN
     except ValueError as exc:
         raise SpecError(str(exc)) from None
-    return {
-        name: name in unfrozen and class_name not in ALWAYS_FROZEN
-        for name, class_name in zip(names, classes, strict=True)
-    }
+    return {name: name in unfrozen for name in names}
 
 
 def apply_freeze(

@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
@@ -62,8 +63,13 @@ class BackboneTable:
         return self.rows[-1].output_shape
 
 
+@functools.cache
 def keras_version() -> str:
-    """Read from the package metadata, so asking costs no TensorFlow import."""
+    """Read from the package metadata, so asking costs no TensorFlow import.
+
+    Cached: every summary asks, and the installed version cannot change while
+    the process runs.
+    """
     try:
         return metadata.version("keras")
     except metadata.PackageNotFoundError:
@@ -140,12 +146,11 @@ def backbone_table(architecture: str, height: int, width: int) -> BackboneTable:
     Raises:
         ValueError: Keras refuses the size (below the architecture's minimum).
     """
-    key = (architecture, height, width, keras_version())
-    table = _memory.get(key) or cached_table(architecture, height, width)
+    table = cached_table(architecture, height, width)
     if table is None:
         table = _build(architecture, height, width)
         _write(table_path(architecture, height, width), table)
-    _memory[key] = table
+        _memory[(architecture, height, width, keras_version())] = table
     return table
 
 

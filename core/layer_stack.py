@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from core.backbone_table import backbone_table
 from core.backbones import BACKBONE_CLASS
 from core.layers import layer_kind
 from core.observable import Event
@@ -45,7 +46,7 @@ class LayerStack:
     ) -> None:
         self._spec = spec or ModelSpec()
         # The GUI passes ``cached_only`` so a summary never builds a backbone.
-        self._tables = tables
+        self._tables = tables if tables is not None else backbone_table
         self._summary: ModelSummary | None = None
         self.inserted = Event()
         self.removed = Event()
@@ -72,10 +73,7 @@ class LayerStack:
     def summary(self) -> ModelSummary:
         """Shapes and counts for the current spec, computed once per change."""
         if self._summary is None:
-            if self._tables is None:
-                self._summary = summarize(self._spec)
-            else:
-                self._summary = summarize(self._spec, self._tables)
+            self._summary = summarize(self._spec, self._tables)
         return self._summary
 
     def remeasure(self) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from core.backbone_builder import apply_freeze, attach_backbone
-from core.backbones import is_backbone
 from core.errors import SpecError
 from core.spec import INPUT_NAME, ModelSpec
 from core.summary import summarize
@@ -52,7 +51,7 @@ def build_model(spec: ModelSpec, float32_output: bool = False) -> keras.Model:
     x = inputs
     head = spec.head.layer()
     stack = list(spec.layers)
-    if stack and is_backbone(stack[0].class_name):
+    if spec.backbone is not None:
         # Built on our own input, so its layers are the model's layers (Grad-CAM
         # and activations reach them); then frozen as the spec says.
         x = attach_backbone(inputs, stack.pop(0), spec.input.channels)
