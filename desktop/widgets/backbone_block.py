@@ -55,6 +55,7 @@ class BackboneBlock(QFrame):
         self.setObjectName("backboneBlock")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self._layer: LayerSpec | None = None
+        self._shown: tuple[LayerSpec | None, LayerReport | None] | None = None
         self.toggle = QToolButton()
         self.toggle.setCheckable(True)
         self.toggle.setAutoRaise(True)
@@ -129,6 +130,9 @@ class BackboneBlock(QFrame):
 
     def set_block(self, layer: LayerSpec | None, report: LayerReport | None) -> None:
         """Show the backbone ``layer`` and its block ``report`` (None: no backbone)."""
+        if (layer, report) == self._shown:
+            return  # most edits are to other layers: keep the tree as it is
+        self._shown = (layer, report)
         self._layer = layer
         self.setVisible(layer is not None)
         if layer is None:
@@ -137,9 +141,11 @@ class BackboneBlock(QFrame):
         config = layer.config
         freeze = effective_freeze(config)
         inner = report.inner if report is not None else ()
-        prep = {s.name for s in preprocessing_steps(layer.name, config, 3)}
-        prep |= {f"{layer.name}_to_rgb"}
-        names = [r.name for r in inner if r.name not in prep]
+        # The preprocessing steps are stock layers in front of the backbone, not
+        # its own (channels=1: every step there can be, the RGB repeat too).
+        prep = {s.name for s in preprocessing_steps(layer.name, config, 1)}
+        own = [r for r in inner if r.name not in prep]
+        names = [r.name for r in own]
         with QSignalBlocker(self.freeze_combo):
             self.freeze_combo.setCurrentIndex(
                 max(0, self.freeze_combo.findData(freeze["freeze"]))
@@ -164,9 +170,7 @@ class BackboneBlock(QFrame):
             )
             self.tree.clear()
             return
-        # The preprocessing steps are stock layers in front of the backbone,
-        # not its own: count only these, as the details pane does.
-        own = [r for r in inner if r.name not in prep]
+        # Count only the backbone's own layers, as the details pane does.
         unfrozen = sum(1 for r in own if not r.frozen)
         problem = (
             f"<br><span style='color:#c62828'>{report.error}</span>"
