@@ -253,6 +253,8 @@ class MainWindow(QMainWindow):
         dialog.exported.connect(
             lambda path: self.statusBar().showMessage(f"Exported {path}", 8000)
         )
+        if self.export_dialog is not None:
+            self.export_dialog.deleteLater()  # idle: it would keep its model alive
         self.export_dialog = dialog
         dialog.open()
         return dialog

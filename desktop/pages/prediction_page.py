@@ -318,7 +318,7 @@ class PredictionPage(QWidget):
         ``origin`` is ``"project"`` for the project's own run files, which
         always carry names, else ``"import"``.
         """
-        from core.inference.export import generic_class_names, read_class_names
+        from core.inference.export import class_count, read_class_names
         from core.inference.loading import load_model_file
 
         name = Path(path).name
@@ -328,10 +328,11 @@ class PredictionPage(QWidget):
         except WorkbenchError as exc:
             self._say(f"Not imported: {exc}")
             return
-        if names is not None and len(names) != len(generic_class_names(model)):
+        outputs = class_count(model)
+        if names is not None and len(names) != outputs:
             self._say(
                 f"{name}: its {len(names)} class names do not match the model's "
-                f"{len(generic_class_names(model))} outputs; please name them."
+                f"{outputs} outputs; please name them."
             )
             names = None
         if names is not None:

@@ -137,16 +137,16 @@ class InsightView(QWidget):
 
         self.cancel_pattern()
         self.model = model
+        convolutions = conv_layer_names(model)
         for combo, names in (
             (self.layer_combo, spatial_layer_names(model)),
-            (self.conv_combo, conv_layer_names(model)),
+            (self.conv_combo, convolutions),
         ):
             combo.blockSignals(True)
             combo.clear()
             combo.addItems(names)
             combo.blockSignals(False)
         # The first convolution's maps are the most telling start.
-        convolutions = conv_layer_names(model)
         if convolutions:
             self.layer_combo.setCurrentText(convolutions[0])
         self._sheet = None
