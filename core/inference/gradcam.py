@@ -61,13 +61,14 @@ def _last_spatial(model: keras.Model, prefix: str) -> str | None:
             if inner:
                 return inner
             continue
-        shape = _output_shape(layer)
+        shape = output_shape(layer)
         if shape is not None and len(shape) == 4 and "Conv" in type(layer).__name__:
             return prefix + layer.name
     return None
 
 
-def _output_shape(layer: Any) -> tuple | None:
+def output_shape(layer: Any) -> tuple | None:
+    """``layer``'s output shape, or None for a layer that has no single output."""
     try:
         return tuple(layer.output.shape)
     except (AttributeError, ValueError):

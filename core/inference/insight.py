@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from core.errors import WorkbenchError
-from core.inference.gradcam import forward_function
+from core.inference.gradcam import forward_function, output_shape
 from core.inference.predict import input_size, prepare_images
 
 
@@ -36,13 +36,19 @@ def spatial_layer_names(model: keras.Model, prefix: str = "") -> list[str]:
         if isinstance(layer, keras.Model):
             names += spatial_layer_names(layer, f"{prefix}{layer.name}/")
         elif not isinstance(layer, keras.layers.InputLayer):
-            try:
-                shape = tuple(layer.output.shape)
-            except (AttributeError, ValueError):
-                continue
-            if len(shape) == 4:
+            shape = output_shape(layer)
+            if shape is not None and len(shape) == 4:
                 names.append(prefix + layer.name)
     return names
+
+
+def channel_count(model: keras.Model, layer: str) -> int:
+    """Output channels of ``layer`` (``backbone/layer`` for a nested one)."""
+    target = model
+    for part in layer.split("/"):
+        target = target.get_layer(part)
+    shape = output_shape(target)
+    return int(shape[-1]) if shape else 1
 
 
 def feature_maps(model: keras.Model, image: np.ndarray, layer: str) -> np.ndarray:

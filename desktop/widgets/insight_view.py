@@ -336,7 +336,9 @@ class InsightView(QWidget):
         layer = self.conv_combo.currentText()
         filters = 1
         if layer and self.model is not None:
-            filters = _filter_count(self.model, layer)
+            from core.inference.insight import channel_count
+
+            filters = channel_count(self.model, layer)
         self.filter_spin.setRange(0, max(0, filters - 1))
         self.filter_spin.setSuffix(f"   ({filters} filters)")
 
@@ -383,14 +385,3 @@ class InsightView(QWidget):
     def _say(self, text: str) -> None:
         self.status.setText(f"<span style='color:#c62828'>{text}</span>")
         self.message.emit(text)
-
-
-def _filter_count(model, layer: str) -> int:
-    """Output channels of ``layer`` (``backbone/layer`` for a nested one)."""
-    target = model
-    for part in layer.split("/"):
-        target = target.get_layer(part)
-    try:
-        return int(target.output.shape[-1])
-    except (AttributeError, ValueError):
-        return 1
