@@ -26,7 +26,7 @@ from desktop.widgets.layer_row_delegate import LayerRowDelegate
 from desktop.widgets.layer_stack_model import (
     BACKBONE_PREFIX,
     LayerStackModel,
-    backbone_command,
+    kind_command,
 )
 
 SP = QStyle.StandardPixmap
@@ -147,17 +147,15 @@ class LayerStackEditor(QWidget):
 
         A palette backbone (``"Backbone:VGG16"``) always goes first.
         """
-        if class_name.startswith(BACKBONE_PREFIX):
-            arch = class_name[len(BACKBONE_PREFIX) :]
-            self._push(backbone_command(self.model.stack, arch))
-            self.select_row(0)
-            return
         if row is None:
             current = self.current_layer_row()
             row = current + 1 if current >= 0 else len(self.model.stack)
         row = max(row, self.model.first_free_row())  # never above a backbone
-        stack = self.model.stack
-        self._push(InsertLayer(stack, row, stack.new_layer(class_name)))
+        command = kind_command(self.model.stack, class_name, row)
+        if command is not None:
+            self._push(command)
+        if class_name.startswith(BACKBONE_PREFIX):
+            self.select_row(0)
 
     @Slot()
     def remove_current(self) -> None:

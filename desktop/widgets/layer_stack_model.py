@@ -218,12 +218,10 @@ class LayerStackModel(QAbstractListModel):
         row = max(row, self.first_free_row())  # never above a backbone
         if data.hasFormat(KIND_MIME):
             kind = bytes(data.data(KIND_MIME).data()).decode()
-            if kind.startswith(BACKBONE_PREFIX):
-                self._push(backbone_command(self._stack, kind[len(BACKBONE_PREFIX) :]))
-                return True
-            if kind not in LAYER_KINDS:
+            command = kind_command(self._stack, kind, row)
+            if command is None:
                 return False
-            self._push(InsertLayer(self._stack, row, self._stack.new_layer(kind)))
+            self._push(command)
             return True
         if data.hasFormat(ROW_MIME):
             rows = json.loads(bytes(data.data(ROW_MIME).data()).decode() or "[]")
@@ -300,6 +298,19 @@ class LayerStackModel(QAbstractListModel):
             if changed:
                 self.dataChanged.emit(self.index(changed[0]), self.index(changed[-1]))
         self.stack_changed.emit()
+
+
+def kind_command(stack: LayerStack, kind: str, row: int) -> Any:
+    """Adding a palette ``kind`` at ``row``, undoable; None for an unknown kind.
+
+    A backbone (``"Backbone:VGG16"``) goes first whatever the row (see
+    ``backbone_command``); callers keep other rows below it.
+    """
+    if kind.startswith(BACKBONE_PREFIX):
+        return backbone_command(stack, kind[len(BACKBONE_PREFIX) :])
+    if kind not in LAYER_KINDS:
+        return None
+    return InsertLayer(stack, row, stack.new_layer(kind))
 
 
 def backbone_command(stack: LayerStack, architecture: str) -> Any:
