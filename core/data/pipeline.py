@@ -96,10 +96,8 @@ def report_undecodable(dataset: Dataset, split: str) -> list[str]:
     check = dataset.decode_checks.pop(split, None)
     if check is None:
         return []
-    seen, keep = check
     paths = dataset.splits[split].paths or []
-    flags = seen.numpy().tolist()
-    bad = [paths[i] for i, ok in zip(keep, flags, strict=True) if not ok]
+    bad = [paths[i] for i, ok in _decoded(check) if not ok]
     for path in bad:
         dataset.report.skip(path, "could not be decoded during training")
     return bad
@@ -114,8 +112,13 @@ def decoded_indices(dataset: Dataset, split: str) -> list[int] | None:
     check = dataset.decode_checks.get(split)
     if check is None:
         return None
+    return [i for i, ok in _decoded(check) if ok]
+
+
+def _decoded(check: tuple) -> list[tuple[int, bool]]:
+    """(split index, decoded?) for each file the split's pipeline read."""
     seen, keep = check
-    return [i for i, ok in zip(keep, seen.numpy().tolist(), strict=True) if ok]
+    return list(zip(keep, seen.numpy().tolist(), strict=True))
 
 
 def _fit(x: tf.Tensor, h: int, w: int, channels: int) -> tf.Tensor:
