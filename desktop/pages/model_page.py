@@ -191,10 +191,11 @@ class ModelPage(QWidget):
 
     def _measure_if_needed(self) -> None:
         """Build a missing backbone table on a worker (TensorFlow's first import)."""
+        if self._measure_worker is not None:
+            return  # it measures again when done, if still needed
         needed = self.needed_table()
-        if needed is None or self._measure_worker is not None:
-            if needed is None and self._measure_worker is None:
-                self.block.set_busy("")
+        if needed is None:
+            self.block.set_busy("")
             return
         arch, h, w = needed
         self._measuring = needed
