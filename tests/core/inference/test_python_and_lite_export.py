@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+from dataclasses import replace
 
 import keras
 import numpy as np
@@ -13,10 +14,11 @@ from core.inference.export import export_keras, export_saved_model, export_tflit
 from core.inference.python_export import python_script
 from core.model_builder import build_model
 from core.presets import preset
-from core.spec import HeadSpec, InputSpec, LayerSpec, ModelSpec
+from core.spec import InputSpec
 from core.summary import summarize
 from core.training.config import TrainingConfig
 from tests.core.inference.test_gradcam import app_model
+from tests.core.training.test_two_phase import spec as two_phase_spec
 
 
 def load_script(tmp_path, text):
@@ -122,18 +124,8 @@ def test_backbone_model_exports_to_tflite_and_saved_model(tmp_path):
 def test_python_script_trains_the_same_xception_layers_as_the_app(tmp_path):
     # Xception has automatically named layers (conv2d, conv2d_1, ...); the app
     # renames them, and the script must too, or its freezing misses them.
-    spec = ModelSpec(
-        InputSpec(71, 71, 3),
-        (
-            LayerSpec.create(
-                "Backbone",
-                "xception",
-                {"architecture": "Xception", "weights": "none", "freeze": "none"},
-            ),
-            LayerSpec.create("GlobalAveragePooling2D", "gap_1"),
-        ),
-        HeadSpec(2),
-    )
+    spec = replace(two_phase_spec(), input=InputSpec(71, 71, 3))
+    spec = spec.with_backbone_options(architecture="Xception", freeze="none")
     text = python_script(spec, DatasetSpec(name="cifar10"), TrainingConfig())
     model = load_script(tmp_path, text).build_model()
     summary = summarize(spec)
