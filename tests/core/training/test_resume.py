@@ -130,7 +130,7 @@ def test_resume_refuses_data_that_changed_and_says_what(tmp_path):
         stop_in=1,
     )
     (root / "b" / "0.png").unlink()
-    with pytest.raises(WorkbenchError, match="class 'b'.*train.*now") as caught:
+    with pytest.raises(WorkbenchError, match=r"class 'b'.*train.*now") as caught:
         resume_session(first.run.path)
     assert "changed since" in str(caught.value)
     assert first.run.record()["stop_reason"] == "cancelled"
