@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
+    import threading
+
     from core.data.dataset import Dataset
     from core.runs import Run
 
@@ -151,7 +153,7 @@ def evaluate(
 def evaluate_run(
     run: Run | str | Path,
     dataset: Dataset | None = None,
-    cancel: Any = None,
+    cancel: threading.Event | None = None,
 ) -> Evaluation:
     """The run's best model (else its last) on the test split of its own data.
 
@@ -168,8 +170,9 @@ def evaluate_run(
     from core.inference.loading import load_model_file
     from core.runs import Run
     from core.training.config import TrainingConfig
+    from core.training.fingerprint import refuse_changed_data
     from core.training.resume import open_recorded_dataset
-    from core.training.session import evaluate_test_split, refuse_changed_data
+    from core.training.session import evaluate_test_split
 
     if not isinstance(run, Run):
         run = Run(Path(run))

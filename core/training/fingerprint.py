@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from core.errors import WorkbenchError
+
 
 class _Counted(Protocol):
     class_names: list[str]
@@ -45,3 +47,20 @@ def data_changes(recorded: dict[str, Any], current: dict[str, Any]) -> list[str]
                     f"{b} now"
                 )
     return changes
+
+
+def refuse_changed_data(recorded: dict[str, Any], dataset: _Counted, name: str) -> None:
+    """WorkbenchError naming what changed, when ``dataset`` is not the run's data.
+
+    ``recorded`` is the run's ``config.json`` ``dataset`` entry; runs recorded
+    before fingerprints are checked by their class names only.
+    """
+    fingerprint = recorded.get("fingerprint")
+    if fingerprint is None:
+        fingerprint = {"classes": recorded.get("classes"), "counts": {}}
+    changes = data_changes(fingerprint, data_fingerprint(dataset))
+    if changes:
+        more = f" (and {len(changes) - 3} more)" if len(changes) > 3 else ""
+        raise WorkbenchError(
+            f"the data changed since {name} started: {'; '.join(changes[:3])}{more}"
+        )

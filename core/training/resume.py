@@ -28,7 +28,8 @@ from core.runs import Run, RunStore
 from core.spec import ModelSpec
 from core.training.config import TrainingConfig
 from core.training.events import TrainingListener
-from core.training.session import SessionResult, refuse_changed_data, run_session
+from core.training.fingerprint import refuse_changed_data
+from core.training.session import SessionResult, run_session
 
 
 @dataclass(frozen=True)
@@ -121,9 +122,6 @@ def resume_session(
         if value is not None
     }
     cfg = replace(inputs.training, **changes)
-    problems = cfg.problems()
-    if problems:
-        raise WorkbenchError(f"training setting {problems[0][0]}: {problems[0][1]}")
     # run_session refuses data that differs from the run's fingerprint
     dataset = open_dataset(inputs.data_spec, progress, cancel)
     return run_session(

@@ -37,7 +37,7 @@ from core.training.engine import TrainingResult, best_epoch, make_optimizer, tra
 from core.training.estimate import seconds_per_epoch
 from core.training.evaluation import Evaluation, evaluate
 from core.training.events import StopReason, TrainingListener
-from core.training.fingerprint import data_changes, data_fingerprint
+from core.training.fingerprint import data_fingerprint, refuse_changed_data
 from core.weights_download import reporting_downloads
 
 
@@ -120,6 +120,9 @@ def run_session(
     """
     aug = augmentation or AugmentationConfig()
     cancel = cancel or threading.Event()
+    problems = cfg.problems()  # refused before a run folder is made
+    if problems:
+        raise WorkbenchError(f"training setting {problems[0][0]}: {problems[0][1]}")
     restart = _restart(resume, spec, dataset, cfg, aug) if resume else None
     run: Run | None = resume
     try:
@@ -412,8 +415,8 @@ def _failed(run: Run | None, exc: Exception) -> WorkbenchError:
     else:
         text = str(exc).strip()
         message = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-    if run is None:
-        return exc if isinstance(exc, WorkbenchError) else WorkbenchError(message)
+    if run is None:  # nothing to record in (a run without a folder)
+        return WorkbenchError(message)
     try:
         history = run.history()
         record = {
@@ -426,25 +429,8 @@ def _failed(run: Run | None, exc: Exception) -> WorkbenchError:
         }
         RunStore(run.path.parent).finish(run, record)
     except (OSError, WorkbenchError) as unrecorded:  # e.g. a full disk
-        message = f"{message} (and it could not be recorded: {unrecorded})"
-    return WorkbenchError(f"the run failed: {message}")
-
-
-def refuse_changed_data(recorded: dict[str, Any], dataset: Dataset, name: str) -> None:
-    """WorkbenchError naming what changed, when ``dataset`` is not the run's data.
-
-    ``recorded`` is the run's ``config.json`` ``dataset`` entry; runs recorded
-    before fingerprints are checked by their class names only.
-    """
-    fingerprint = recorded.get("fingerprint")
-    if fingerprint is None:
-        fingerprint = {"classes": recorded.get("classes"), "counts": {}}
-    changes = data_changes(fingerprint, data_fingerprint(dataset))
-    if changes:
-        more = f" (and {len(changes) - 3} more)" if len(changes) > 3 else ""
-        raise WorkbenchError(
-            f"the data changed since {name} started: {'; '.join(changes[:3])}{more}"
-        )
+        return WorkbenchError(f"{message} (not recorded: {unrecorded})")
+    return WorkbenchError(f"{message} (recorded in {run.path / 'run.json'})")
 
 
 def _fine_tuning(
