@@ -461,6 +461,8 @@ class TrainingPage(QWidget):
         """
         if self.worker is not None or self.evaluator is not None:
             return
+        if self.resume_dialog is not None:
+            self.resume_dialog.deleteLater()  # one at a time, not one per resume
         dialog = ResumeDialog(run, self)
         dialog.accepted.connect(lambda: self._start_resume(run, dialog.changes()))
         self.resume_dialog = dialog

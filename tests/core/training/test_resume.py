@@ -233,3 +233,15 @@ def test_stop_skips_the_test_set_until_asked(tmp_path):
     saved = json.loads((first.run.path / "evaluation.json").read_text())
     assert saved["accuracy"] == evaluation.accuracy
     assert first.run.summary_row()["test_accuracy"] == evaluation.accuracy
+
+
+def test_a_killed_run_without_a_backup_is_refused_not_restarted(tmp_path):
+    from core.training.resume import resume_session
+
+    cfg = TrainingConfig(epochs=4, batch_size=16, backup_and_restore=False)
+    first = stopped_run(tmp_path, cfg=cfg)
+    (first.run.path / "run.json").unlink()  # killed before it saved a last model
+    (first.run.path / "last.keras").unlink()
+    with pytest.raises(WorkbenchError, match="weights are lost"):
+        resume_session(first.run.path)
+    assert csv_epochs(first.run) == [0, 1]  # nothing was cut or trained
