@@ -123,12 +123,18 @@ def load_project(path: str | os.PathLike[str]) -> Project:
         ProjectFormatError: the JSON is not a valid project (names the field).
     """
     source = Path(path)
+    if source.is_dir():
+        raise WorkbenchError(f"{source} is a folder, not a project file")
     try:
         text = source.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise WorkbenchError(f"{source}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise WorkbenchError(f"{source}: cannot be read ({exc})") from None
+    except UnicodeDecodeError:
+        raise ProjectFormatError(
+            "", f"{source.name} is not a CNN Workbench project (not UTF-8 text)"
+        ) from None
+    except OSError as exc:
+        raise WorkbenchError(f"{source}: cannot be read ({exc.strerror})") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -332,22 +332,18 @@ class PredictionPage(QWidget):
         ``origin`` is ``"project"`` for the project's own run files, which
         always carry names, else ``"import"``.
         """
-        from core.inference.export import class_count, read_class_names
-        from core.inference.loading import load_model_file
+        from core.inference.loading import load_model_file, stored_class_names
 
         name = Path(path).name
         try:
             model = load_model_file(path)
-            names = read_class_names(path)
         except WorkbenchError as exc:
             self._say(f"Not imported: {exc}")
             return
-        outputs = class_count(model)
-        if names is not None and len(names) != outputs:
-            self._say(
-                f"{name}: its {len(names)} class names do not match the model's "
-                f"{outputs} outputs; please name them."
-            )
+        try:
+            names = stored_class_names(model, path)
+        except WorkbenchError as exc:
+            self._say(f"{exc}; please name them.")
             names = None
         if names is not None:
             self.set_model(model, names, name, origin)
