@@ -142,6 +142,12 @@ def load_project(path: str | os.PathLike[str]) -> Project:
             f"{source}: damaged project file (not valid JSON at line {exc.lineno}, "
             f"column {exc.colno})"
         ) from None
+    except (ValueError, RecursionError) as exc:
+        # Valid JSON Python will not hold: a number of thousands of digits,
+        # or lists nested deeper than the parser recurses.
+        raise WorkbenchError(
+            f"{source}: not a CNN Workbench project ({str(exc)[:120]})"
+        ) from None
     return Project.from_dict(data)
 
 
