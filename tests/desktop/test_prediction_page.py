@@ -96,3 +96,14 @@ def test_a_model_without_convolution_predicts_and_says_why_no_gradcam(
     assert page.layer_combo.isEnabled()
     assert page.tabs.isTabEnabled(page.tabs.indexOf(page.insight))
     assert page.explain_note.text() == ""
+
+
+def test_a_model_that_does_not_take_images_is_not_imported(qtbot, page, tmp_path):
+    import keras
+
+    path = tmp_path / "vector.keras"
+    keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)]).save(path)
+    with qtbot.waitSignal(page.message, timeout=5_000) as blocker:
+        page.open_model(str(path))
+    assert "does not take images" in blocker.args[0]
+    assert page.model is None

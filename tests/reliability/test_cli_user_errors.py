@@ -119,8 +119,8 @@ def argv_for(case: list[str], d: Path) -> list[str]:
 
 @contextlib.contextmanager
 def read_only(folder: Path):
-    """Make every attempt to create or write a file inside ``folder`` fail."""
-    real_open, real_os_open = builtins.open, os.open
+    """Make every attempt to create a file or folder inside ``folder`` fail."""
+    real_open, real_os_open, real_mkdir = builtins.open, os.open, os.mkdir
     inside = str(folder.resolve()) + os.sep
 
     def denied(path) -> bool:
@@ -139,10 +139,16 @@ def read_only(folder: Path):
             raise PermissionError(13, "Permission denied", os.fspath(path))
         return real_os_open(path, flags, *args, **kwargs)
 
+    def fake_mkdir(path, *args, **kwargs):
+        if denied(path):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_mkdir(path, *args, **kwargs)
+
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(builtins, "open", fake_open)
         patch.setattr(io, "open", fake_open)
         patch.setattr(os, "open", fake_os_open)
+        patch.setattr(os, "mkdir", fake_mkdir)
         yield
 
 
@@ -207,3 +213,19 @@ def test_as_a_script_sees_it(case, expected, files):
         timeout=180,
     )
     assert_one_line(done.returncode, done.stderr, expected)
+
+
+def test_a_read_only_data_folder_only_costs_the_backbone_cache(
+    tmp_path, monkeypatch, capsys
+):
+    """The layer table cannot be cached: the summary is still printed."""
+    import core.backbone_table as tables
+
+    data = tmp_path / "data"
+    data.mkdir()
+    monkeypatch.setenv("CNN_WORKBENCH_DATA_DIR", str(data))
+    monkeypatch.setattr(tables, "_memory", {})
+    with read_only(data):
+        assert main(["summary", "--preset", "vgg16-cifar10-transfer"]) == 0
+    assert "Total params: 14,916,426" in capsys.readouterr().out
+    assert list(data.rglob("*.json")) == []

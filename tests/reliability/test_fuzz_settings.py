@@ -286,16 +286,16 @@ SETTINGS = (AugmentationConfig, TrainingConfig, DatasetSpec)
 
 
 @pytest.mark.parametrize(
-    ("parse", "key", "value"),
+    ("cls", "key", "value"),
     [
-        (cls.from_dict, key, value)
+        (cls, key, value)
         for cls in SETTINGS
         for key, default in cls().to_dict().items()
         if isinstance(default, float)
         for value in (math.nan, math.inf, -math.inf)
     ],
-    ids=str,
+    ids=lambda v: getattr(v, "__name__", str(v)),
 )
-def test_no_setting_takes_a_number_that_is_not_finite(parse, key, value):
+def test_no_setting_takes_a_number_that_is_not_finite(cls, key, value):
     with pytest.raises(ProjectFormatError, match=key):
-        parse({key: value})
+        cls.from_dict({key: value})
