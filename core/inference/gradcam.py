@@ -27,6 +27,10 @@ from core.inference.imaging import resize_heatmap
 from core.inference.predict import prepare_images
 
 METHODS = ("gradcam", "gradcam++")
+NO_CONVOLUTION = (
+    "this model has no 2-D convolutional layer: Grad-CAM and Insight need "
+    "its 2-D feature maps (prediction still works)"
+)
 
 
 def find_last_conv_layer(model: keras.Model) -> str:
@@ -39,12 +43,6 @@ def find_last_conv_layer(model: keras.Model) -> str:
     if found is None:
         raise WorkbenchError(NO_CONVOLUTION)
     return found
-
-
-NO_CONVOLUTION = (
-    "this model has no 2-D convolutional layer: Grad-CAM and Insight need "
-    "its 2-D feature maps (prediction still works)"
-)
 
 
 def conv_layer_names(model: keras.Model, prefix: str = "") -> list[str]:

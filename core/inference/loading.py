@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import zipfile
-from collections.abc import Sequence
 from pathlib import Path
 
 import keras
@@ -115,7 +114,7 @@ def _format_problem(path: Path) -> str | None:
             return "not a zip archive"
         try:
             with zipfile.ZipFile(path) as archive:
-                members: Sequence[str] = archive.namelist()
+                members = archive.namelist()
         except (OSError, zipfile.BadZipFile) as exc:
             return str(exc)
         if "config.json" not in members:
