@@ -229,3 +229,32 @@ def test_a_read_only_data_folder_only_costs_the_backbone_cache(
         assert main(["summary", "--preset", "vgg16-cifar10-transfer"]) == 0
     assert "Total params: 14,916,426" in capsys.readouterr().out
     assert list(data.rglob("*.json")) == []
+
+
+def test_a_full_disk_keeps_the_earlier_export(tmp_path, files, capsys):
+    """Writing fails with ENOSPC after the file was opened (and so truncated)."""
+    import errno
+
+    from core.inference.loading import load_model_file
+
+    out = tmp_path / "model.keras"
+    assert main(["export", str(files / "run"), str(out)]) == 0
+    before = out.read_bytes()
+    capsys.readouterr()
+    real_open = builtins.open
+
+    def full_disk(file, mode="r", *args, **kwargs):
+        handle = real_open(file, mode, *args, **kwargs)
+        if any(c in mode for c in "wax+"):
+            handle.close()
+            raise OSError(errno.ENOSPC, "No space left on device", os.fspath(file))
+        return handle
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(builtins, "open", full_disk)
+        patch.setattr(io, "open", full_disk)
+        status = main(["export", str(files / "run"), str(out)])
+    assert_one_line(status, capsys.readouterr().err, "No space left on device")
+    assert out.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["model.keras"]
+    load_model_file(out)
