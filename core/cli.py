@@ -4,6 +4,9 @@ Each command lives in its own module under ``core.commands`` exposing
 ``register(subparsers)``; the module sets ``func`` on its parser, which returns
 the exit status. Command modules import heavy libraries (TensorFlow) inside
 ``func`` only, so ``--help``, ``presets`` and ``summary`` stay instant.
+
+A user error, a mistyped option included, ends as one line on stderr and exit
+status 1; a traceback means a bug (``tests/reliability/test_cli_user_errors.py``).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from core.errors import WorkbenchError
 
@@ -24,8 +28,19 @@ COMMAND_MODULES = (
 )
 
 
+class UsageError(WorkbenchError):
+    """A command line argparse refused; the message says which part."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad command line is a one-line error like any other."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m core",
         description="CNN Workbench, headless: the same core the desktop app uses.",
     )
@@ -37,12 +52,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)
         return int(args.func(args))
     except WorkbenchError as exc:
         # A user-facing problem: one line, no traceback, non-zero exit.
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        # The file system said no (full disk, permissions) where no command
+        # expected it: still the user's environment, not a bug.
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
