@@ -239,3 +239,98 @@ def test_a_wrong_phase_two_layer_fails_at_start_not_after_phase_one(tmp_path):
         run_session(s, dataset, cfg, listener=recorder, store=store)
     assert recorder.calls == []  # not one epoch trained
     assert store.list() == []  # and no run folder left behind
+
+
+def early_stopping_cfg(cfg: TrainingConfig) -> TrainingConfig:
+    """Patience 0: each phase stops after its second epoch, whatever the losses."""
+    return TrainingConfig(
+        **{
+            **cfg.to_dict(),
+            "epochs": 4,
+            "fine_tune_epochs": 2,
+            "early_stopping": True,
+            "patience": 0,
+            "checkpoint": True,
+            "checkpoint_monitor": "loss",
+        }
+    )
+
+
+def test_early_stopping_in_phase_one_starts_phase_two_at_the_next_epoch(
+    tmp_path, cfg
+):
+    import csv
+
+    from core.data.load import open_dataset
+    from core.data.spec import DatasetSpec
+    from core.runs import RunStore
+    from core.training.session import run_session
+
+    keras.utils.set_random_seed(0)
+    dataset = open_dataset(DatasetSpec(name="shapes", count=24))
+    s = ModelSpec(spec().input, spec().layers, HeadSpec(dataset.num_classes))
+    store = RunStore(tmp_path / "runs")
+    recorder = Recorder()
+    out = run_session(s, dataset, early_stopping_cfg(cfg), None, recorder, store=store)
+    phases = [
+        {"first_epoch": 0, "epochs_run": 2, "stop_reason": "early_stopping"},
+        {"first_epoch": 2, "epochs_run": 2, "stop_reason": "early_stopping"},
+    ]
+    # Keras stops at a phase's first epoch past 0 with patience 0: phase 2's
+    # first epoch (2) is past 0 too, so it stops after one epoch.
+    phases[1]["epochs_run"] = 1
+    assert out.result.phases == phases
+    assert out.result.phase_boundary == 2
+    assert ("phase", 2, 2) in recorder.calls
+    record = out.run.record()
+    assert record["phases"] == phases
+    assert record["phase_boundary"] == 2
+    with open(out.run.path / "history.csv", newline="") as f:
+        assert [int(row["epoch"]) for row in csv.DictReader(f)] == [0, 1, 2]
+    losses = record["history"]["loss"]
+    assert record["best_epoch"] == int(np.argmin(losses))
+
+
+def test_a_run_stopped_in_phase_two_after_early_stopping_resumes_at_its_boundary(
+    tmp_path, cfg
+):
+    import threading
+
+    from core.data.load import open_dataset
+    from core.data.spec import DatasetSpec
+    from core.runs import RunStore
+    from core.training.session import run_session
+
+    keras.utils.set_random_seed(0)
+    dataset = open_dataset(DatasetSpec(name="shapes", count=24))
+    s = ModelSpec(spec().input, spec().layers, HeadSpec(dataset.num_classes))
+    store = RunStore(tmp_path / "runs")
+    cancel = threading.Event()
+
+    class StopInPhaseTwo(NullListener):
+        def on_batch_end(self, epoch, batch, logs):
+            if epoch == 2:
+                cancel.set()
+
+    es = early_stopping_cfg(cfg)
+    first = run_session(s, dataset, es, None, StopInPhaseTwo(), cancel, store)
+    assert first.result.cancelled
+    assert first.run.record()["phases"] == [
+        {"first_epoch": 0, "epochs_run": 2, "stop_reason": "early_stopping"},
+        {"first_epoch": 2, "epochs_run": 0, "stop_reason": "cancelled"},
+    ]
+    recorder = Recorder()
+    resumed = run_session(
+        s, dataset, es, listener=recorder, store=store, resume=first.run
+    )
+    assert ("phase", 2, 2) in recorder.calls
+    assert ("phase", 1, 0) not in recorder.calls
+    assert [c for c in recorder.calls if c[0] == "epoch"] == [("epoch", 2)]
+    record = resumed.run.record()
+    assert record["phases"][1] == {
+        "first_epoch": 2,
+        "epochs_run": 1,
+        "stop_reason": "early_stopping",
+    }
+    assert record["phase_boundary"] == 2
+    assert record["epochs_run"] == 3
