@@ -23,13 +23,13 @@ from core.augmentation.pipeline import augment_dataset, build_augmenter, placeme
 from core.backbone_builder import apply_freeze, freeze_plan
 from core.data.dataset import Dataset, class_weights
 from core.data.pipeline import decoded_indices, make_tf_dataset, report_undecodable
-from core.inference.export import write_class_names
 from core.model_builder import build_model
 from core.runs import Run, RunStore
 from core.spec import ModelSpec
+from core.training.checkpoint import ResumeState
 from core.training.config import TrainingConfig
 from core.training.device import configure
-from core.training.engine import TrainingResult, best_epoch, make_optimizer, train
+from core.training.engine import TrainingResult, make_optimizer, train
 from core.training.estimate import seconds_per_epoch
 from core.training.evaluation import Evaluation, evaluate
 from core.training.events import TrainingListener
@@ -133,14 +133,17 @@ def run_session(
     previous: dict[str, list[float]] = {}
     initial_epoch = 0
     boundary = None
+    state = None
     if resume is not None:
         run: Run | None = resume
         previous = resume.history()  # a killed run's comes from its CSV log
-        boundary = resume.record().get("phase_boundary")
+        record = resume.record()
+        boundary = record.get("phase_boundary")
+        state = ResumeState.from_record(record, previous, cfg.checkpoint_monitor)
         initial_epoch = len(previous.get("loss", []))
         last = resume.path / "last.keras"
         if initial_epoch and not (resume.path / "backup").is_dir() and last.is_file():
-            fit_model.load_weights(last)
+            model.load_weights(last)  # the files hold the model, never a wrapper
     else:
         run = (
             store.create(label, _run_config(spec, dataset, cfg, aug)) if store else None
@@ -158,6 +161,9 @@ def run_session(
         device=device.description,
         steps_per_epoch=steps,
         unfreeze=unfreeze,
+        resume_state=state,
+        checkpoint_model=model,
+        class_names=dataset.class_names,
     )
     if result.phase_boundary is None:
         result.phase_boundary = boundary
@@ -172,7 +178,6 @@ def run_session(
             k: previous.get(k, []) + result.history.get(k, []) for k in keys
         }
         result.epochs_run = len(result.history.get("loss", []))
-        result.best_epoch = best_epoch(result.history, cfg.checkpoint_monitor)
     evaluation = None
     if len(dataset.splits["test"]):
         test_ds = make_tf_dataset(
@@ -193,9 +198,6 @@ def run_session(
         )
         result.message = f"{result.message}; {note}" if result.message else note
     if run is not None:
-        for saved in (result.best_path, result.last_path):
-            if saved:  # so a run's model opens elsewhere with its class names
-                write_class_names(saved, dataset.class_names)
         (store or RunStore(run.path.parent)).finish(
             run,
             {**_record(result), "skipped_images": skipped},
@@ -243,4 +245,7 @@ def _record(result: TrainingResult) -> dict[str, Any]:
         "device": result.device,
         "history": result.history,
         "phase_boundary": result.phase_boundary,
+        "best_value": result.best_value,
+        "phases": result.phases,
+        "callback_state": result.callback_state,
     }

@@ -45,7 +45,9 @@ def test_a_model_placed_augmentation_run_checkpoints_resumes_and_exports(tmp_pat
     assert listener.estimates
     assert first.result.epochs_run == 1
     assert first.run.record()["stop_reason"] == "cancelled"
-    resumed = run_session(small_spec(6), dataset, cfg, aug, store=store, resume=first.run)
+    resumed = run_session(
+        small_spec(6), dataset, cfg, aug, store=store, resume=first.run
+    )
     assert resumed.result.stop_reason.value == "completed"
     assert resumed.result.epochs_run == 3
     folder = first.run.path

@@ -36,7 +36,10 @@ class StopInThirdEpoch(NullListener):
 
 
 def stopped_then_resumed(tmp_path, cfg, resumed_cfg):
-    """Two epochs of ``cfg``, a Stop in the third, then a resume with ``resumed_cfg``."""
+    """Two epochs of ``cfg``, a Stop in the third, then a resume with ``resumed_cfg``.
+
+    Returns the dataset and both session results.
+    """
     keras.utils.set_random_seed(0)
     dataset = open_dataset(DatasetSpec(name="shapes", count=120))
     store = RunStore(tmp_path / "runs")
@@ -55,11 +58,14 @@ def val_loss_of(path, dataset, batch_size: int) -> float:
     model = keras.models.load_model(path)
     model.compile(loss="sparse_categorical_crossentropy")
     ds = make_tf_dataset(dataset, "validation", (32, 32), 3, batch_size)
-    return float(model.evaluate(ds, verbose=0))
+    return float(model.evaluate(ds, verbose=0, return_dict=True)["loss"])
 
 
 def test_a_resume_that_only_gets_worse_keeps_the_earlier_best_model(tmp_path):
-    cfg = TrainingConfig(epochs=4, batch_size=16, checkpoint_monitor="val_loss")
+    # Without a backup, so the resumed run's optimizer takes the new rate.
+    cfg = TrainingConfig(
+        epochs=4, batch_size=16, checkpoint_monitor="val_loss", backup_and_restore=False
+    )
     # Resumed at a far too high rate, every later epoch is worse.
     dataset, first, resumed = stopped_then_resumed(
         tmp_path, cfg, replace(cfg, learning_rate=0.5)
@@ -74,27 +80,31 @@ def test_a_resume_that_only_gets_worse_keeps_the_earlier_best_model(tmp_path):
     )
 
 
-def test_early_stopping_counts_on_across_a_resume(tmp_path):
+def test_early_stopping_and_plateau_count_on_across_a_resume(tmp_path):
     cfg = TrainingConfig(
         epochs=6,
         batch_size=16,
         early_stopping=True,
         early_stopping_monitor="val_loss",
         patience=1,
+        schedule="plateau",
         checkpoint_monitor="val_loss",
+        backup_and_restore=False,
     )
-    _, _, resumed = stopped_then_resumed(
-        tmp_path, cfg, replace(cfg, learning_rate=0.5)
-    )
+    _, _, resumed = stopped_then_resumed(tmp_path, cfg, replace(cfg, learning_rate=0.5))
     losses = resumed.result.history["val_loss"]
     assert losses[1] < losses[0]  # the premise: epoch 2 was the best before the stop
     # The first resumed epoch is worse: with the wait carried over (patience 1)
     # that ends the run; a restarted count would have taken it as its new best.
-    assert resumed.result.stop_reason.value == "early_stopping"
+    assert resumed.result.stop_reason.value == "early stopping"
     assert resumed.result.epochs_run == 3
-    state = resumed.run.record()["callback_state"]["early_stopping"]
-    assert state["best"] == pytest.approx(min(losses))
-    assert state["wait"] == len(losses) - 1 - int(np.argmin(losses))
+    state = resumed.run.record()["callback_state"]
+    assert state["early_stopping"]["best"] == pytest.approx(min(losses))
+    assert state["early_stopping"]["wait"] == 1  # epochs since the best
+    assert not state["early_stopping"]["restarted"]
+    # ReduceLROnPlateau (patience 10) counts on the same way.
+    assert state["plateau"]["best"] == pytest.approx(min(losses))
+    assert state["plateau"]["wait"] == 1
 
 
 class LearningRates(NullListener):
@@ -122,7 +132,9 @@ def test_a_resumed_cosine_schedule_continues_where_it_was(tmp_path, backup):
 
     keras.utils.set_random_seed(0)
     model, cancel = build_model(SPEC), threading.Event()
-    first = train(model, data(), None, cfg, LearningRates(model, cancel), cancel, tmp_path)
+    first = train(
+        model, data(), None, cfg, LearningRates(model, cancel), cancel, tmp_path
+    )
     assert first.epochs_run == 2
     again = build_model(SPEC)
     if not backup:  # as the session does: the weights of the last model
