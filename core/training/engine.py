@@ -202,16 +202,8 @@ def train(
             assert boundary is not None
             assert unfreeze is not None
             first, end = boundary, boundary + cfg.fine_tune_epochs
-            unfreeze()
-            model.compile(
-                optimizer=make_optimizer(cfg.phase_two(), max(steps, 1)),
-                loss=model.loss,
-                metrics=["accuracy"],
-            )
+            _begin_phase_two(model, cfg, unfreeze, steps, callbacks)
             bridge.epochs = end
-            for cb in callbacks:  # phase 1 wrote its epochs already
-                if isinstance(cb, keras.callbacks.CSVLogger):
-                    cb.append = True
         if two_phase:
             bridge.phase_begins(phase, first)
         # A schedule goes on from the resumed epoch (BackupAndRestore, when it
@@ -268,6 +260,25 @@ def train(
         phases=phases,
         callback_state=_counter_state(callbacks, phase, restarted),
     )
+
+
+def _begin_phase_two(
+    model: keras.Model,
+    cfg: TrainingConfig,
+    unfreeze: Callable[[], Any],
+    steps: int,
+    callbacks: list[keras.callbacks.Callback],
+) -> None:
+    """Unfreeze and compile anew: Keras fixes the trainable set at compile time."""
+    unfreeze()
+    model.compile(
+        optimizer=make_optimizer(cfg.phase_two(), max(steps, 1)),
+        loss=model.loss,
+        metrics=["accuracy"],
+    )
+    for cb in callbacks:  # phase 1 wrote its epochs already
+        if isinstance(cb, keras.callbacks.CSVLogger):
+            cb.append = True
 
 
 _PHASE_DONE = (StopReason.COMPLETED, StopReason.EARLY_STOPPING)

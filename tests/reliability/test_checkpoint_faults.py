@@ -94,3 +94,21 @@ def test_a_nan_loss_stops_the_run_and_keeps_the_last_finite_model(tmp_path):
             weights = keras.models.load_model(path).get_weights()
             assert all(np.isfinite(w).all() for w in weights), name
     assert result.best_path is not None
+
+
+def test_a_full_disk_while_logging_the_history_ends_the_run_with_a_message(
+    tmp_path, monkeypatch
+):
+    from tests.core.training.test_engine import data
+
+    def disk_full(self, epoch, logs=None):
+        raise OSError(errno.ENOSPC, "No space left on device", "history.csv")
+
+    monkeypatch.setattr(keras.callbacks.CSVLogger, "on_epoch_end", disk_full)
+    cfg = TrainingConfig(epochs=2, checkpoint_monitor="loss")
+    result = train(build_model(SPEC), data(), None, cfg, run_dir=tmp_path)
+    assert result.stop_reason is StopReason.FAILED
+    assert "could not write to the run folder after epoch 1" in result.message
+    assert "No space left on device" in result.message
+    # The epoch's best model was written before the log failed: it is kept.
+    assert keras.models.load_model(tmp_path / "best.keras").count_params() > 0
