@@ -1,11 +1,14 @@
 """Event-loop stalls while training: does the GUI stay responsive?
 
 Run on purpose: ``python bench/gui_latency.py [--epochs N]`` (offscreen by
-default). It shows the Training page, trains the ``shapes-starter`` preset on
-the built-in shapes dataset, and a 5 ms QTimer timestamps every turn of the
-GUI event loop from the first batch to the end of the run (TensorFlow is
-already loaded, as the issue specifies). A stall is the time between two turns
-beyond the timer interval; the largest one is printed as ``max stall: N ms``.
+default); ``--quick`` only checks that the script works (one epoch of 600
+images). It shows the Training page, trains the ``shapes-starter`` preset on
+the built-in shapes dataset with the default callbacks (best checkpoint,
+BackupAndRestore, CSV log) in a run folder, as Start does, and a 5 ms QTimer
+timestamps every turn of the GUI event loop from the first batch to the end of
+the run (TensorFlow is already loaded, as the issue specifies). A stall is the
+time between two turns beyond the timer interval; the largest one is printed
+as ``max stall: N ms``.
 """
 
 from __future__ import annotations
@@ -24,7 +27,11 @@ INTERVAL_S = 0.005
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument(
+        "--quick", action="store_true", help="one epoch of 600 images (no figures)"
+    )
     args = parser.parse_args()
+    epochs = 1 if args.quick else args.epochs
 
     import tensorflow  # noqa: F401  (loaded up front: its import pause is excluded)
     from PySide6.QtCore import QTimer
@@ -42,7 +49,7 @@ def main() -> None:
 
     app = QApplication([])
     GuiThreadCollector(app)
-    data = open_dataset(DatasetSpec(name="shapes"))
+    data = open_dataset(DatasetSpec(name="shapes", count=600 if args.quick else 8000))
     store = RunStore(
         os.path.join(os.environ.get("TMPDIR", "/tmp"), "cnnwb-latency-runs")
     )
@@ -55,7 +62,8 @@ def main() -> None:
     )
     page.resize(1280, 800)
     page.show()
-    page.apply_config(TrainingConfig(epochs=args.epochs), emit=False)
+    cfg = TrainingConfig(epochs=epochs)  # the defaults: checkpoint, backup, CSV
+    page.apply_config(cfg, emit=False)
 
     gaps: list[float] = []
     state = {"measuring": False, "last": time.perf_counter(), "batches": 0}
@@ -88,7 +96,7 @@ def main() -> None:
     page.shutdown()
     stalls = [max(0.0, g - INTERVAL_S) * 1000 for g in gaps]
     print(
-        f"trained {args.epochs} epochs in {time.perf_counter() - start:.1f} s; "
+        f"trained {epochs} epochs in {time.perf_counter() - start:.1f} s; "
         f"{state['batches']} batch updates reached the GUI; {len(gaps)} loop turns"
     )
     print(

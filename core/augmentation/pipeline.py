@@ -76,13 +76,29 @@ def augment_dataset(
     return mapped.prefetch(tf.data.AUTOTUNE)
 
 
+@keras.saving.register_keras_serializable(package="cnn_workbench")
 class RandomAugment(keras.layers.Layer):
     """All per-image transforms of a config in one layer; identity at inference."""
 
     def __init__(self, config: AugmentationConfig, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
         self.config = config
+        self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def get_config(self) -> dict:
+        # keras.models.clone_model (the time estimate's copy) rebuilds from this.
+        return {
+            **super().get_config(),
+            "config": self.config.to_dict(),
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict) -> RandomAugment:
+        config = dict(config)
+        augmentation = AugmentationConfig.from_dict(config.pop("config"))
+        return cls(augmentation, **config)
 
     def call(self, inputs, training=None):
         if not training:

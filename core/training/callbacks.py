@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from typing import Any
 
 import keras
 
@@ -59,6 +60,7 @@ class ListenerCallback(keras.callbacks.Callback):
         self.steps = steps  # used when Keras cannot know an epoch's length
         self.epoch = 0
         self.history: dict[str, list[float]] = {}
+        self.epochs_done: list[int] = []  # the epoch number of each history row
         self._last_sent = 0.0
         self._begun = False
 
@@ -108,8 +110,55 @@ class ListenerCallback(keras.callbacks.Callback):
         values = _floats(logs)
         for key, value in values.items():
             self.history.setdefault(key, []).append(value)
+        self.epochs_done.append(epoch)
         self.listener.on_epoch_end(epoch, values)
 
 
 def _floats(logs: dict | None) -> dict[str, float]:
     return {k: float(v) for k, v in (logs or {}).items()}
+
+
+class _ResumableCounters:
+    """A Keras callback whose counters can start from a stopped run's.
+
+    Keras resets them in ``on_train_begin``; a state given to ``restore`` is
+    put back right after that, once, so a resumed run waits as long as an
+    uninterrupted one would have.
+    """
+
+    COUNTERS: tuple[str, ...] = ("wait", "best")
+    _pending: dict[str, Any] | None = None
+
+    def restore(self, state: dict[str, Any]) -> None:
+        self._pending = state
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        super().on_train_begin(logs)  # type: ignore[misc]
+        if self._pending:
+            for name in self.COUNTERS:
+                if name in self._pending:
+                    setattr(self, name, self._pending[name])
+            self._pending = None
+
+    def counters(self) -> dict[str, Any]:
+        """The counters as JSON-ready numbers."""
+        out: dict[str, Any] = {}
+        for name in self.COUNTERS:
+            value = getattr(self, name)
+            out[name] = None if value is None else float(value)
+        out["wait"] = int(out["wait"])
+        return out
+
+
+class ResumableEarlyStopping(_ResumableCounters, keras.callbacks.EarlyStopping):
+    """EarlyStopping whose wait count and best value survive a resume."""
+
+
+class ResumableReduceLROnPlateau(_ResumableCounters, keras.callbacks.ReduceLROnPlateau):
+    """ReduceLROnPlateau whose wait, cooldown and best value survive a resume.
+
+    The reduced rate itself lives in the optimizer, which BackupAndRestore
+    brings back.
+    """
+
+    COUNTERS = ("wait", "best", "cooldown_counter")

@@ -3,17 +3,22 @@
 GUI-free and usable from scripts. Whatever ends the run (completion, early
 stopping, a cancel, a NaN loss) the result records what actually ran: epochs
 completed, why it stopped, the best epoch, and where the best and last models
-are. A run folder keeps the best model (ModelCheckpoint), a backup to resume
-from (BackupAndRestore), the history CSV and, on request, TensorBoard logs.
+are. A run folder keeps the best model (``checkpoint.BestCheckpoint``, written
+atomically), a backup to resume from (BackupAndRestore), the history CSV and,
+on request, TensorBoard logs. A resumed run goes on from its recorded state
+(``checkpoint.ResumeState``): the best model is only replaced by a better one,
+early stopping's and ReduceLROnPlateau's counters continue, and a schedule
+continues at the resumed step.
 
 Transfer learning runs in two phases in one call: with ``cfg.fine_tune`` and
 an ``unfreeze`` function, the head trains for ``cfg.epochs`` epochs, then
 ``unfreeze`` makes the chosen backbone layers trainable, the model is
 recompiled (Keras fixes the trainable set at compile time) at the lower
 learning rate, and ``fit`` continues with ``initial_epoch`` where phase 1
-ended, so the history and the chart are one continuous run. The listener's
-optional ``on_phase_begin(phase, epoch)`` and ``TrainingResult.phase_boundary``
-tell where phase 2 starts.
+really ended (early stopping may end it sooner) for ``cfg.fine_tune_epochs``,
+so the history and the chart are one continuous run. The listener's optional
+``on_phase_begin(phase, epoch)``, ``TrainingResult.phase_boundary`` and
+``TrainingResult.phases`` tell where phase 2 starts.
 
 Example:
     result = train(model, train_ds, val_ds, TrainingConfig(epochs=5), run_dir=path)
@@ -24,19 +29,36 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import keras
 import tensorflow as tf
 
 from core.errors import WorkbenchError
-from core.training.callbacks import Diverged, ListenerCallback, TrainingCancelled
+from core.training.callbacks import (
+    Diverged,
+    ListenerCallback,
+    ResumableEarlyStopping,
+    ResumableReduceLROnPlateau,
+    TrainingCancelled,
+)
+from core.training.checkpoint import (
+    BestCheckpoint,
+    ModelWriteError,
+    ResumeState,
+    best_in_history,
+    is_better,
+    monitor_mode,
+    save_model,
+)
 from core.training.config import TrainingConfig
 from core.training.device import describe, visible_gpus
 from core.training.events import NullListener, StopReason, TrainingListener
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -53,6 +75,11 @@ class TrainingResult:
     device: str = ""
     extra: dict[str, float] = field(default_factory=dict)
     phase_boundary: int | None = None  # the first epoch (0-based) of phase 2
+    best_value: float | None = None  # what best.keras scores on the monitor
+    # {first_epoch, epochs_run, stop_reason} per phase, resumed ones included
+    phases: list[dict[str, Any]] = field(default_factory=list)
+    # early stopping's / ReduceLROnPlateau's counters (ResumeState.callbacks)
+    callback_state: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def cancelled(self) -> bool:
@@ -102,6 +129,9 @@ def train(
     device: str | None = None,
     steps_per_epoch: int | None = None,
     unfreeze: Callable[[], Any] | None = None,
+    resume_state: ResumeState | None = None,
+    checkpoint_model: keras.Model | None = None,
+    class_names: Sequence[str] | None = None,
 ) -> TrainingResult:
     """Train ``model`` (compiled here unless already compiled) and report.
 
@@ -115,6 +145,13 @@ def train(
     cardinality TensorFlow cannot know (a folder read with ``ignore_errors``):
     the cosine schedule and the progress reported need it.
 
+    A resumed run passes ``resume_state`` (what its record says it reached:
+    the best value, early stopping's counters, its phases) so the best model
+    is only replaced by a better one and the counters go on. The run folder's
+    ``best.keras``/``last.keras`` hold ``checkpoint_model`` (default
+    ``model``): the model the user built, when ``model`` wraps it with
+    augmentation, with ``class_names`` inside.
+
     Raises:
         WorkbenchError: an invalid config (nothing is trained).
     """
@@ -123,51 +160,60 @@ def train(
         name, reason = problems[0]
         raise WorkbenchError(f"training setting {name}: {reason}")
     cancel = cancel or threading.Event()
+    state = resume_state or ResumeState()
     keras.utils.set_random_seed(cfg.seed)
     steps = int(train_data.cardinality().numpy())
     if steps < 0 and steps_per_epoch:
         steps = steps_per_epoch
+    steps = max(steps, 0)
     if not model.compiled:
         compile_model(model, cfg, max(steps, 1))
     two_phase = cfg.fine_tune and unfreeze is not None
-    total = cfg.epochs + (cfg.fine_tune_epochs if two_phase else 0)
-    bridge = ListenerCallback(
-        listener or NullListener(), cancel, total, steps=max(steps, 0)
-    )
     folder = Path(run_dir) if run_dir else None
-    callbacks, best_path = _callbacks(
-        cfg, folder, validation_data is not None, initial_epoch
-    )
-    early = next(
-        (c for c in callbacks if isinstance(c, keras.callbacks.EarlyStopping)), None
-    )
-    phases = [(cfg.epochs, None)]
-    if two_phase:
-        phases.append((total, unfreeze))
-        # Resuming a run stopped in phase 2: unfreeze before BackupAndRestore
-        # loads the backup, so the optimizer's state matches the weights saved.
-        backup = _backup_epoch(folder) if folder is not None else -1
-        if max(backup, initial_epoch) >= cfg.epochs:
-            phases = phases[1:]
-    reason, message = StopReason.COMPLETED, ""
-    boundary = None
-    for end, phase_unfreeze in phases:
-        start = initial_epoch
-        if phase_unfreeze is not None:
-            start = max(initial_epoch, cfg.epochs)
-            boundary = cfg.epochs
-            phase_unfreeze()
-            model.compile(
-                optimizer=make_optimizer(cfg.phase_two(), max(steps, 1)),
-                loss=model.loss,
-                metrics=["accuracy"],
-            )
-            bridge.phase_begins(2, cfg.epochs)
-            for cb in callbacks:  # phase 1 wrote its epochs already
-                if isinstance(cb, keras.callbacks.CSVLogger):
-                    cb.append = True
-        elif two_phase:
-            bridge.phase_begins(1, initial_epoch)
+    has_validation = validation_data is not None
+    callbacks, best_path = _callbacks(cfg, folder, has_validation, initial_epoch)
+    saved = checkpoint_model or model
+    checkpoint = None
+    if best_path is not None:
+        checkpoint = BestCheckpoint(
+            best_path,
+            saved,
+            _monitor(cfg.checkpoint_monitor, has_validation),
+            monitor_mode(cfg.checkpoint_monitor),
+            state.best_value,
+            state.best_epoch,
+            class_names,
+        )
+    backup = _backup_epoch(folder) if folder and cfg.backup_and_restore else -1
+    start = backup if backup >= 0 else initial_epoch
+    phases = [dict(p) for p in state.phases]
+    boundary = _phase_two_start(cfg, start, phases) if two_phase else None
+    phase = 1 if boundary is None else 2
+    total = cfg.epochs + (cfg.fine_tune_epochs if two_phase else 0)
+    if boundary is not None:
+        total = boundary + cfg.fine_tune_epochs
+    bridge = ListenerCallback(listener or NullListener(), cancel, total, steps=steps)
+    restarted = _restore_counters(callbacks, state, phase, resuming=start > 0)
+    order = [*([checkpoint] if checkpoint else []), bridge, *callbacks]
+    reason, message, notes = StopReason.COMPLETED, "", []
+    while True:
+        first, end = 0, cfg.epochs
+        if phase == 2:
+            assert boundary is not None
+            assert unfreeze is not None
+            first, end = boundary, boundary + cfg.fine_tune_epochs
+            _begin_phase_two(model, cfg, unfreeze, steps, callbacks)
+            bridge.epochs = end
+        if two_phase:
+            bridge.phase_begins(phase, first)
+        # A schedule goes on from the resumed epoch (BackupAndRestore, when it
+        # has a backup, restores the same count with the optimizer).
+        model.optimizer.iterations.assign(max(start - first, 0) * steps)
+        while len(phases) < phase - 1:  # a killed run recorded no phases
+            phases.append(_phase(0, first, StopReason.COMPLETED))
+        if len(phases) < phase:
+            phases.append(_phase(first, 0, StopReason.COMPLETED))
+        done = len(bridge.epochs_done)
         reason, message = _fit(
             model,
             train_data,
@@ -175,34 +221,178 @@ def train(
             end,
             start,
             bridge,
-            callbacks,
+            order,
             class_weight,
         )
-        if reason not in (StopReason.COMPLETED, StopReason.EARLY_STOPPING):
-            break
-        if early is not None and early.stopped_epoch > 0:
+        last = bridge.epochs_done[-1] + 1 if len(bridge.epochs_done) > done else start
+        early = _find(callbacks, ResumableEarlyStopping)
+        stopped = early.stopped_epoch if early else 0
+        if reason is StopReason.COMPLETED and 0 < stopped < end - 1:
             reason = StopReason.EARLY_STOPPING
             message = (
                 f"no improvement in {cfg.early_stopping_monitor} for "
                 f"{cfg.patience} epochs"
             )
-            early.stopped_epoch = 0  # phase 2 judges itself
-    epochs_run = len(next(iter(bridge.history.values()), []))
-    last_path = None
+        phases[phase - 1] = _phase(first, last - first, reason)
+        if phase == 2 or not two_phase or reason not in _PHASE_DONE:
+            break
+        if message:
+            notes.append(f"phase 1 ended after epoch {last}: {message}")
+        phase, boundary, start = 2, last, last
+        restarted = set()  # phase 2's counters start afresh by design
+    last_path, save_note = None, ""
     if folder is not None:
-        last_path = str(folder / "last.keras")
-        model.save(last_path)
+        last_path, save_note = _save_last(saved, folder, reason, class_names)
+    best = _best(checkpoint, state, bridge, cfg.checkpoint_monitor)
+    extra = {"checkpoint_write_seconds": checkpoint.write_seconds} if checkpoint else {}
     return TrainingResult(
         history=bridge.history,
-        epochs_run=epochs_run,
+        epochs_run=len(bridge.epochs_done),
         stop_reason=reason,
-        best_epoch=best_epoch(bridge.history, cfg.checkpoint_monitor, initial_epoch),
+        best_epoch=best[0] if best else None,
+        best_value=best[1] if best else None,
         best_path=str(best_path) if best_path and best_path.exists() else None,
         last_path=last_path,
-        message=message,
+        message="; ".join(n for n in [*notes, message, save_note] if n),
         device=device or describe(visible_gpus()),
-        phase_boundary=boundary,
+        extra=extra,
+        phase_boundary=boundary if len(phases) > 1 else None,
+        phases=phases,
+        callback_state=_counter_state(callbacks, phase, restarted),
     )
+
+
+def _begin_phase_two(
+    model: keras.Model,
+    cfg: TrainingConfig,
+    unfreeze: Callable[[], Any],
+    steps: int,
+    callbacks: list[keras.callbacks.Callback],
+) -> None:
+    """Unfreeze and compile anew: Keras fixes the trainable set at compile time."""
+    unfreeze()
+    model.compile(
+        optimizer=make_optimizer(cfg.phase_two(), max(steps, 1)),
+        loss=model.loss,
+        metrics=["accuracy"],
+    )
+    for cb in callbacks:  # phase 1 wrote its epochs already
+        if isinstance(cb, keras.callbacks.CSVLogger):
+            cb.append = True
+
+
+_PHASE_DONE = (StopReason.COMPLETED, StopReason.EARLY_STOPPING)
+_COUNTED: dict[str, type] = {
+    "early_stopping": ResumableEarlyStopping,
+    "plateau": ResumableReduceLROnPlateau,
+}
+
+
+def _phase(first_epoch: int, epochs_run: int, reason: StopReason) -> dict[str, Any]:
+    return {
+        "first_epoch": first_epoch,
+        "epochs_run": epochs_run,
+        "stop_reason": reason.value,
+    }
+
+
+def _phase_two_start(
+    cfg: TrainingConfig, start: int, phases: list[dict[str, Any]]
+) -> int | None:
+    """Phase 2's first epoch when a resumed run is past phase 1, else None.
+
+    The recorded phases say where phase 1 really ended (early stopping ends
+    it before ``cfg.epochs``); a killed run recorded none, and its backup's
+    epoch decides.
+    """
+    if len(phases) > 1:
+        return int(phases[1]["first_epoch"])
+    if phases:
+        one = phases[0]
+        if one["stop_reason"] in {r.value for r in _PHASE_DONE}:
+            return int(one["first_epoch"]) + int(one["epochs_run"])
+        return None
+    return cfg.epochs if start >= cfg.epochs else None
+
+
+def _find(callbacks: list[keras.callbacks.Callback], kind: type[T]) -> T | None:
+    return next((c for c in callbacks if isinstance(c, kind)), None)
+
+
+def _restore_counters(
+    callbacks: list[keras.callbacks.Callback],
+    state: ResumeState,
+    phase: int,
+    resuming: bool,
+) -> set[str]:
+    """Put back the counters the stopped run recorded; returns those that restart.
+
+    Each phase judges itself, so counters recorded in another phase restart.
+    """
+    restarted = set()
+    for name, kind in _COUNTED.items():
+        callback = _find(callbacks, kind)
+        recorded = state.callbacks.get(name)
+        if callback is None:
+            continue
+        if recorded and recorded.get("phase", 1) == phase:
+            callback.restore(recorded)
+        elif resuming:
+            restarted.add(name)
+    return restarted
+
+
+def _counter_state(
+    callbacks: list[keras.callbacks.Callback], phase: int, restarted: set[str]
+) -> dict[str, dict[str, Any]]:
+    """What the run records of its counters, for the next resume."""
+    out = {}
+    for name, kind in _COUNTED.items():
+        callback = _find(callbacks, kind)
+        if callback is not None:
+            restart = name in restarted
+            out[name] = {**callback.counters(), "phase": phase, "restarted": restart}
+    return out
+
+
+def _save_last(
+    model: keras.Model,
+    folder: Path,
+    reason: StopReason,
+    class_names: Sequence[str] | None,
+) -> tuple[str | None, str]:
+    """Write ``last.keras``; its path (None without one) and a note if it failed.
+
+    After a NaN loss the weights are NaN: the file keeps the last finite
+    model written before, if any.
+    """
+    path = folder / "last.keras"
+    note = ""
+    if reason is not StopReason.DIVERGED:
+        try:
+            save_model(model, path, class_names)
+        except ModelWriteError as exc:
+            note = str(exc)
+    return (str(path) if path.exists() else None), note
+
+
+def _best(
+    checkpoint: BestCheckpoint | None,
+    state: ResumeState,
+    bridge: ListenerCallback,
+    monitor: str,
+) -> tuple[int, float] | None:
+    """The run's best ``(epoch, value)``: the checkpoint's, which is on disk, else
+    the better of the recorded best and this session's best epoch."""
+    if checkpoint is not None and checkpoint.best_epoch is not None:
+        return checkpoint.best_epoch, float(checkpoint.best)
+    found = best_in_history(bridge.history, monitor, bridge.epochs_done)
+    if state.best_epoch is None or state.best_value is None:
+        return found
+    recorded = (state.best_epoch, state.best_value)
+    if found and is_better(found[1], recorded[1], monitor_mode(monitor)):
+        return found
+    return recorded
 
 
 def _fit(
@@ -215,14 +405,15 @@ def _fit(
     callbacks: list[keras.callbacks.Callback],
     class_weight: dict[int, float] | None,
 ) -> tuple[StopReason, str]:
-    """One ``fit``; whatever ends it, the reason and the user's message."""
+    """One ``fit`` with ``callbacks`` (``bridge`` among them); whatever ends it,
+    the reason and the user's message."""
     try:
         model.fit(
             train_data,
             validation_data=validation_data,
             epochs=epochs,
             initial_epoch=initial_epoch,
-            callbacks=[bridge, *callbacks],
+            callbacks=callbacks,
             class_weight=class_weight,
             shuffle=False,  # the tf.data pipeline shuffles, reproducibly
             verbose=0,
@@ -233,6 +424,18 @@ def _fit(
     except Diverged as exc:
         _close(callbacks)
         return StopReason.DIVERGED, str(exc)
+    except ModelWriteError as exc:
+        _close(callbacks)
+        return StopReason.FAILED, (
+            f"{exc} (epoch {bridge.epoch + 1}); the run stopped, and the best "
+            "model written before is kept"
+        )
+    except OSError as exc:  # the history log or the backup: the run folder's disk
+        _close(callbacks)
+        return StopReason.FAILED, (
+            f"could not write to the run folder after epoch {bridge.epoch + 1}: "
+            f"{exc.strerror or exc}"
+        )
     except (tf.errors.ResourceExhaustedError, MemoryError):
         # Keep what ran: the history so far and the best checkpoint stay usable.
         _close(callbacks)
@@ -252,39 +455,34 @@ def _backup_epoch(folder: Path) -> int:
         return -1
 
 
+def _monitor(name: str, has_validation: bool) -> str:
+    """Without validation data the val_ metrics do not exist: use the training one."""
+    return name if has_validation or not name.startswith("val_") else name[4:]
+
+
 def _callbacks(
     cfg: TrainingConfig, folder: Path | None, has_validation: bool, initial_epoch: int
 ) -> tuple[list[keras.callbacks.Callback], Path | None]:
+    """Keras's callbacks for ``cfg``, and where the best model goes (if kept)."""
     out: list[keras.callbacks.Callback] = []
     best_path = None
-
-    def monitor(name: str) -> str:
-        # Without validation data the val_ metrics do not exist.
-        return name if has_validation or not name.startswith("val_") else name[4:]
-
     if cfg.early_stopping:
         out.append(
-            keras.callbacks.EarlyStopping(
-                monitor=monitor(cfg.early_stopping_monitor),
-                mode=_mode(cfg.early_stopping_monitor),
+            ResumableEarlyStopping(
+                monitor=_monitor(cfg.early_stopping_monitor, has_validation),
+                mode=monitor_mode(cfg.early_stopping_monitor),
                 patience=cfg.patience,
                 restore_best_weights=cfg.restore_best_weights,
             )
         )
     if cfg.schedule == "plateau":
-        out.append(keras.callbacks.ReduceLROnPlateau(monitor=monitor("val_loss")))
+        out.append(
+            ResumableReduceLROnPlateau(monitor=_monitor("val_loss", has_validation))
+        )
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
         if cfg.checkpoint:
             best_path = folder / "best.keras"
-            out.append(
-                keras.callbacks.ModelCheckpoint(
-                    best_path,
-                    monitor=monitor(cfg.checkpoint_monitor),
-                    mode=_mode(cfg.checkpoint_monitor),
-                    save_best_only=True,
-                )
-            )
         if cfg.backup_and_restore:
             out.append(keras.callbacks.BackupAndRestore(str(folder / "backup")))
         if cfg.csv_logger:
@@ -298,25 +496,8 @@ def _callbacks(
     return out, best_path
 
 
-def _mode(monitor: str) -> str:
-    """Explicit, so Keras never has to guess (it cannot for an uncompiled metric)."""
-    return "max" if "accuracy" in monitor else "min"
-
-
 def _close(callbacks: list[keras.callbacks.Callback]) -> None:
     """Let file-writing callbacks close their files after an aborted ``fit``."""
     for cb in callbacks:
         if isinstance(cb, (keras.callbacks.CSVLogger, keras.callbacks.TensorBoard)):
             cb.on_train_end()
-
-
-def best_epoch(
-    history: dict[str, list[float]], monitor: str, initial_epoch: int = 0
-) -> int | None:
-    """The epoch (0-based) whose ``monitor`` value was best."""
-    key = monitor if monitor in history else monitor.removeprefix("val_")
-    values = history.get(key)
-    if not values:
-        return None
-    pick = max if "accuracy" in key else min
-    return initial_epoch + values.index(pick(values))

@@ -27,13 +27,13 @@ from core.data.dataset import Dataset, class_weights
 from core.data.pipeline import decoded_indices, make_tf_dataset, report_undecodable
 from core.data.spec import DatasetSpec
 from core.errors import WorkbenchError
-from core.inference.export import write_class_names
 from core.model_builder import build_model
 from core.runs import Run, RunStore
 from core.spec import ModelSpec
+from core.training.checkpoint import ResumeState
 from core.training.config import TrainingConfig
 from core.training.device import configure
-from core.training.engine import TrainingResult, best_epoch, make_optimizer, train
+from core.training.engine import TrainingResult, make_optimizer, train
 from core.training.estimate import seconds_per_epoch
 from core.training.evaluation import Evaluation, evaluate
 from core.training.events import StopReason, TrainingListener
@@ -235,9 +235,12 @@ def _train_and_record(
     previous: dict[str, list[float]] = {}
     initial_epoch = 0
     boundary = None
+    state = None
     if run is not None and restart is not None:
         previous, initial_epoch = restart.history, restart.epoch
-        boundary = run.record().get("phase_boundary")
+        record = run.record()
+        boundary = record.get("phase_boundary")
+        state = ResumeState.from_record(record, previous, cfg.checkpoint_monitor)
         run.cut_history(initial_epoch)  # the CSV log agrees with the weights
         run.add_resume(
             {
@@ -263,6 +266,9 @@ def _train_and_record(
         device=prepared.device.description,
         steps_per_epoch=prepared.steps,
         unfreeze=prepared.unfreeze,
+        resume_state=state,
+        checkpoint_model=model,
+        class_names=dataset.class_names,
     )
     if result.phase_boundary is None:
         result.phase_boundary = boundary
@@ -277,7 +283,6 @@ def _train_and_record(
             k: previous.get(k, []) + result.history.get(k, []) for k in keys
         }
         result.epochs_run = len(result.history.get("loss", []))
-        result.best_epoch = best_epoch(result.history, cfg.checkpoint_monitor)
     evaluation = None
     if not result.cancelled:  # Stop means stop: evaluate_run does it on request
         evaluation, untested = evaluate_test_split(
@@ -293,9 +298,6 @@ def _train_and_record(
         )
         result.message = f"{result.message}; {note}" if result.message else note
     if run is not None:
-        for saved in (result.best_path, result.last_path):
-            if saved:  # so a run's model opens elsewhere with its class names
-                write_class_names(saved, dataset.class_names)
         RunStore(run.path.parent).finish(
             run,
             {
@@ -488,4 +490,7 @@ def _record(result: TrainingResult) -> dict[str, Any]:
         "phase_boundary": result.phase_boundary,
         # the epochs ``last.keras`` holds: where a run without a backup resumes
         "last_model_epochs": result.epochs_run if result.last_path else None,
+        "best_value": result.best_value,
+        "phases": result.phases,
+        "callback_state": result.callback_state,
     }

@@ -239,3 +239,115 @@ def test_a_wrong_phase_two_layer_fails_at_start_not_after_phase_one(tmp_path):
         run_session(s, dataset, cfg, listener=recorder, store=store)
     assert recorder.calls == []  # not one epoch trained
     assert store.list() == []  # and no run folder left behind
+
+
+def early_stopping_cfg(cfg: TrainingConfig) -> TrainingConfig:
+    """Patience 0: a phase stops at its first epoch that does not improve val_loss.
+
+    The seed fixes which epoch that is; the tests read it from the result.
+    """
+    return TrainingConfig(
+        **{
+            **cfg.to_dict(),
+            "epochs": 6,
+            "fine_tune_epochs": 2,
+            "early_stopping": True,
+            "patience": 0,
+            "checkpoint": True,
+            "checkpoint_monitor": "loss",
+        }
+    )
+
+
+def check_phase_two(phase_two: dict, boundary: int) -> None:
+    """Phase 2 starts at ``boundary`` and runs its own one or two epochs."""
+    assert phase_two["first_epoch"] == boundary
+    assert phase_two["epochs_run"] in (1, 2)
+    stopped_early = phase_two["epochs_run"] == 1
+    assert phase_two["stop_reason"] == (
+        "early stopping" if stopped_early else "completed"
+    )
+
+
+def test_early_stopping_in_phase_one_starts_phase_two_at_the_next_epoch(tmp_path, cfg):
+    import csv
+
+    from core.data.load import open_dataset
+    from core.data.spec import DatasetSpec
+    from core.runs import RunStore
+    from core.training.session import run_session
+
+    keras.utils.set_random_seed(0)
+    dataset = open_dataset(DatasetSpec(name="shapes", count=24))
+    s = ModelSpec(spec().input, spec().layers, HeadSpec(dataset.num_classes))
+    store = RunStore(tmp_path / "runs")
+    recorder = Recorder()
+    out = run_session(s, dataset, early_stopping_cfg(cfg), None, recorder, store=store)
+    record = out.run.record()
+    phase_one, phase_two = record["phases"]
+    boundary = phase_one["epochs_run"]
+    assert phase_one == {
+        "first_epoch": 0,
+        "epochs_run": boundary,
+        "stop_reason": "early stopping",
+    }
+    assert boundary < 6  # the premise: phase 1 stopped early
+    check_phase_two(phase_two, boundary)
+    assert out.result.phases == record["phases"]
+    assert out.result.phase_boundary == record["phase_boundary"] == boundary
+    assert ("phase", 2, boundary) in recorder.calls
+    total = boundary + phase_two["epochs_run"]
+    assert record["epochs_run"] == total
+    with open(out.run.path / "history.csv", newline="") as f:
+        assert [int(row["epoch"]) for row in csv.DictReader(f)] == list(range(total))
+    losses = record["history"]["loss"]
+    assert record["best_epoch"] == int(np.argmin(losses))
+
+
+def test_a_run_stopped_in_phase_two_after_early_stopping_resumes_at_its_boundary(
+    tmp_path, cfg
+):
+    import threading
+
+    from core.data.load import open_dataset
+    from core.data.spec import DatasetSpec
+    from core.runs import RunStore
+    from core.training.session import run_session
+
+    keras.utils.set_random_seed(0)
+    dataset = open_dataset(DatasetSpec(name="shapes", count=24))
+    s = ModelSpec(spec().input, spec().layers, HeadSpec(dataset.num_classes))
+    store = RunStore(tmp_path / "runs")
+    cancel = threading.Event()
+
+    class StopInPhaseTwo(NullListener):
+        def on_phase_begin(self, phase, epoch):
+            self.phase = phase
+
+        def on_batch_end(self, epoch, batch, logs):
+            if getattr(self, "phase", 1) == 2:
+                cancel.set()
+
+    es = early_stopping_cfg(cfg)
+    first = run_session(s, dataset, es, None, StopInPhaseTwo(), cancel, store)
+    assert first.result.cancelled
+    phase_one, phase_two = first.run.record()["phases"]
+    boundary = phase_one["epochs_run"]
+    assert phase_one["stop_reason"] == "early stopping"
+    assert phase_two == {
+        "first_epoch": boundary,
+        "epochs_run": 0,
+        "stop_reason": "cancelled",
+    }
+    recorder = Recorder()
+    resumed = run_session(
+        s, dataset, es, listener=recorder, store=store, resume=first.run
+    )
+    assert ("phase", 2, boundary) in recorder.calls
+    assert not any(c[:2] == ("phase", 1) for c in recorder.calls)
+    assert next(c for c in recorder.calls if c[0] == "epoch") == ("epoch", boundary)
+    record = resumed.run.record()
+    assert record["phases"][0] == phase_one
+    check_phase_two(record["phases"][1], boundary)
+    assert record["phase_boundary"] == boundary
+    assert record["epochs_run"] == boundary + record["phases"][1]["epochs_run"]

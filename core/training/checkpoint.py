@@ -1,0 +1,183 @@
+"""A run's model files, written whole or not at all, and the best one kept best.
+
+Keras writes a ``.keras`` archive in place, so a save that fails half-way (a
+full disk, a kill) leaves a broken file where the previous good model was.
+``save_model`` writes to a temporary file in the same folder and
+``os.replace``s it, as ``core.project.write_atomic`` does for text: the old
+file stays until the new one is complete.
+
+``BestCheckpoint`` takes the place of Keras's ``ModelCheckpoint`` for three
+reasons: it saves the model the user built, not the wrapper ``fit`` trains
+when augmentation sits inside the model (that wrapper cannot be serialized,
+and a plain ``keras.models.load_model`` must open the file); it starts from the
+best value a resumed run recorded, so a worse epoch after a resume never
+replaces the best model; and it writes atomically, only on improvement.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import keras
+
+from core.errors import WorkbenchError
+from core.inference.export import sidecar_path, write_class_names
+
+
+class ModelWriteError(WorkbenchError):
+    """A model file could not be written (a full disk); the previous one is intact."""
+
+
+def save_model(
+    model: keras.Model,
+    path: str | os.PathLike[str],
+    class_names: Sequence[str] | None = None,
+) -> Path:
+    """Write ``model`` (and its class names) to ``path`` atomically.
+
+    Raises:
+        ModelWriteError: it could not be written; ``path`` is as it was before.
+    """
+    target = Path(path)
+    tmp = None
+    try:
+        fd, name = tempfile.mkstemp(
+            prefix=f".{target.stem}.", suffix=".keras", dir=target.parent
+        )
+        os.close(fd)
+        tmp = Path(name)
+        model.save(tmp)
+        if class_names:
+            where = write_class_names(tmp, class_names)
+            if where != tmp:  # the names went to a sidecar: name it for the target
+                os.replace(where, sidecar_path(target))
+        os.replace(tmp, target)
+    except BaseException as exc:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+            sidecar_path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            reason = exc.strerror or str(exc)
+            raise ModelWriteError(f"could not write {target.name}: {reason}") from exc
+        raise
+    return target
+
+
+def is_better(value: float, best: float | None, mode: str) -> bool:
+    """``value`` beats ``best`` (strictly, as Keras's callbacks judge)."""
+    if best is None:
+        return True
+    return value > best if mode == "max" else value < best
+
+
+class BestCheckpoint(keras.callbacks.Callback):
+    """Saves ``model`` to ``path`` whenever ``monitor`` improves on ``best``.
+
+    ``best`` and ``best_epoch`` start from what a resumed run recorded and
+    always describe the file on disk. ``write_seconds`` adds up the time spent
+    saving (``bench/training_overhead.py`` reports it).
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        model: keras.Model,
+        monitor: str,
+        mode: str,
+        best: float | None = None,
+        best_epoch: int | None = None,
+        class_names: Sequence[str] | None = None,
+    ) -> None:
+        super().__init__()
+        self.path = path
+        self.saved_model = model
+        self.monitor = monitor
+        self.mode = mode
+        self.best = best
+        self.best_epoch = best_epoch
+        self.class_names = class_names
+        self.write_seconds = 0.0
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        value = (logs or {}).get(self.monitor)
+        if value is None or not math.isfinite(float(value)):
+            return
+        if not is_better(float(value), self.best, self.mode):
+            return
+        start = time.perf_counter()
+        save_model(self.saved_model, self.path, self.class_names)
+        self.write_seconds += time.perf_counter() - start
+        self.best, self.best_epoch = float(value), epoch
+
+
+def monitor_mode(monitor: str) -> str:
+    """Explicit, so Keras never has to guess (it cannot for an uncompiled metric)."""
+    return "max" if "accuracy" in monitor else "min"
+
+
+def best_in_history(
+    history: dict[str, list[float]], monitor: str, epochs: Sequence[int] | None = None
+) -> tuple[int, float] | None:
+    """``(epoch, value)`` of the best finite ``monitor`` value, or None.
+
+    ``epochs`` numbers the history's rows (a resumed run's part starts past 0);
+    without it row i is epoch i. Without validation the ``val_`` metric falls
+    back to the training one, as the callbacks' monitor does.
+    """
+    key = monitor if monitor in history else monitor.removeprefix("val_")
+    values = history.get(key) or []
+    numbers = list(epochs) if epochs is not None else list(range(len(values)))
+    best: tuple[int, float] | None = None
+    for epoch, value in zip(numbers, values, strict=False):
+        if math.isfinite(value) and (
+            best is None or is_better(value, best[1], monitor_mode(key))
+        ):
+            best = (epoch, float(value))
+    return best
+
+
+@dataclass(frozen=True)
+class ResumeState:
+    """What a stopped run had reached, so that its resume goes on from there.
+
+    ``best_value``/``best_epoch``: what ``best.keras`` scores and which epoch it
+    is. ``callbacks``: early stopping's and ReduceLROnPlateau's counters
+    (``{"early_stopping": {"wait", "best", "phase"}, "plateau": {...}}``).
+    ``phases``: the run's phases so far, ``{first_epoch, epochs_run,
+    stop_reason}`` each, where a two-phase run reads its boundary.
+    """
+
+    best_value: float | None = None
+    best_epoch: int | None = None
+    callbacks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    phases: tuple[dict[str, Any], ...] = ()
+
+    @classmethod
+    def from_record(
+        cls,
+        record: dict[str, Any],
+        history: dict[str, list[float]],
+        monitor: str,
+    ) -> ResumeState:
+        """From a run's ``run.json`` record; a killed run (no record) from its history.
+
+        Without a recorded best the history says which epoch was best: the
+        checkpoint saved exactly when the monitored value improved.
+        """
+        value, epoch = record.get("best_value"), record.get("best_epoch")
+        if value is None:
+            found = best_in_history(history, monitor)
+            epoch, value = found if found else (None, None)
+        return cls(
+            best_value=value,
+            best_epoch=epoch,
+            callbacks=dict(record.get("callback_state") or {}),
+            phases=tuple(dict(p) for p in record.get("phases") or ()),
+        )
