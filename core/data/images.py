@@ -43,14 +43,20 @@ class Header(NamedTuple):
     mode: str
     format: str
     rotated: bool
+    transparent: bool = False
 
     @property
     def tf_decodable(self) -> bool:
-        """True when tf.io.decode_image gives exactly what Pillow would."""
+        """True when tf.io.decode_image gives exactly what Pillow would.
+
+        TensorFlow drops transparency (a transparent pixel becomes its stored
+        colour, usually black), so transparent files take the Pillow path.
+        """
         return (
             self.format in TF_DECODABLE
-            and self.mode in ("L", "RGB", "RGBA", "P", "1", "LA")
+            and self.mode in ("L", "RGB", "P", "1")
             and not self.rotated
+            and not self.transparent
         )
 
 
@@ -69,7 +75,14 @@ def read_header(path: str | os.PathLike[str]) -> Header:
             rotated = im.format in ("JPEG", "MPO", "TIFF", "WEBP") and (
                 im.getexif().get(_ORIENTATION, 1) not in (0, 1)
             )
-            return Header(im.width, im.height, im.mode, im.format or "?", rotated)
+            return Header(
+                im.width,
+                im.height,
+                im.mode,
+                im.format or "?",
+                rotated,
+                has_transparency(im),
+            )
     except UnidentifiedImageError:
         raise BadImage("not an image (unknown format)") from None
     except OSError as exc:
@@ -85,20 +98,24 @@ def loader_channels(model_channels: int) -> int:
     return 1 if model_channels == 1 else 3
 
 
+def has_transparency(im: Image.Image) -> bool:
+    """An alpha channel, a transparent palette entry or a colour key (PNG tRNS)."""
+    return im.mode in ("RGBA", "RGBa", "LA", "La", "PA") or "transparency" in im.info
+
+
 def to_uint8_rgb_or_gray(im: Image.Image, channels: int) -> Image.Image:
     """Convert any Pillow mode to ``L`` (1 channel) or ``RGB`` (3 channels).
 
     16-bit and 32-bit images are scaled to 8 bits from their actual range, not
-    clipped (clipping turns most 16-bit photos white). Alpha is composited on
-    white, which is how such images look in every viewer.
+    clipped (clipping turns most 16-bit photos white). Transparency is
+    composited on white, which is how such images look in every viewer; this is
+    the one place that decides it, for training, previews and prediction alike.
     """
     if im.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         a = np.asarray(im, dtype=np.float64)
         top = 65535.0 if im.mode.startswith("I;16") else max(float(a.max()), 1.0)
         im = Image.fromarray(np.clip(a / top * 255.0 + 0.5, 0, 255).astype(np.uint8))
-    if im.mode == "P":
-        im = im.convert("RGBA" if "transparency" in im.info else "RGB")
-    if im.mode in ("RGBA", "LA", "PA"):
+    if has_transparency(im):
         rgba = im.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         im = Image.alpha_composite(white, rgba).convert("RGB")
