@@ -125,6 +125,29 @@ def verify_images(
 ) -> FolderScan:
     """Decode every image on every core; undecodable ones move to the report."""
     paths = [p for files in scan.splits.values() for p, _ in files]
+    bad = undecodable(paths, progress, cancel, processes)
+    for path, reason in bad.items():
+        scan.report.skip(path, reason)
+    scan.splits = {
+        split: [(p, label) for p, label in files if p not in bad]
+        for split, files in scan.splits.items()
+    }
+    scan.report.verified = True
+    _check_classes(scan.splits, scan.class_names, scan.root)
+    return scan
+
+
+def undecodable(
+    paths: list[str],
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    processes: int | None = None,
+) -> dict[str, str]:
+    """The files among ``paths`` that do not decode fully, with the reason.
+
+    Raises:
+        DatasetError: ``cancel`` was set.
+    """
     reasons = map_chunked(
         verify_files,
         paths,
@@ -135,16 +158,7 @@ def verify_images(
         cancel,
         processes,
     )
-    bad = {p: r for p, r in zip(paths, reasons, strict=True) if r is not None}
-    for path, reason in bad.items():
-        scan.report.skip(path, reason)
-    scan.splits = {
-        split: [(p, label) for p, label in files if p not in bad]
-        for split, files in scan.splits.items()
-    }
-    scan.report.verified = True
-    _check_classes(scan.splits, scan.class_names, scan.root)
-    return scan
+    return {p: r for p, r in zip(paths, reasons, strict=True) if r is not None}
 
 
 def read_headers(paths: list[str]) -> list[Header | str]:
