@@ -180,10 +180,18 @@ def _reason(exc: Exception) -> str:
         return f"too large to decode safely ({exc})"
     if isinstance(exc, MemoryError):
         return "too large to decode (out of memory)"
+    if isinstance(exc, OSError) and exc.errno is not None:  # the system said no
+        return f"cannot be read ({(exc.strerror or 'error').lower()})"
     text = str(exc)
     if "truncated" in text.lower() or "premature end" in text.lower():
         return "truncated image"
     return f"cannot be decoded ({text or type(exc).__name__})"
+
+
+def printable_path(path: str) -> str:
+    """``path`` for people: bytes that are not UTF-8 (a file named on another
+    system) shown as U+FFFD instead of failing to print or vanishing in Qt."""
+    return os.fsencode(path).decode("utf-8", "replace")
 
 
 def image_files(paths: list[Path]) -> list[Path]:

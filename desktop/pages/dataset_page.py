@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 
 from core.data.builtin import BUILTIN_NAMES
 from core.data.dataset import Dataset, convert_image
-from core.data.images import BadImage, loader_channels
+from core.data.images import BadImage, loader_channels, printable_path
 from core.data.load import find_undecodable, leave_out, open_dataset
 from core.data.spec import DatasetSpec
 from core.data.stats import compute_stats
@@ -441,7 +441,8 @@ class DatasetPage(QWidget):
         self.preview.setPixmap(pixmap)
         label = self._dataset.class_names[int(self._dataset.splits[split].labels[i])]
         self.preview_info.setText(
-            f"<b>{label}</b> · {split}<br>{self._dataset.describe_path(split, i)}<br>"
+            f"<b>{label}</b> · {split}<br>"
+            f"{printable_path(self._dataset.describe_path(split, i))}<br>"
             f"as the model gets it: {h}x{w}, {c} channel{'s' if c > 1 else ''}"
         )
 
@@ -521,7 +522,7 @@ class DatasetPage(QWidget):
         skipped = dataset.report.skipped
         self.skipped_table.setRowCount(len(skipped))
         for i, (path, reason) in enumerate(skipped):
-            self.skipped_table.setItem(i, 0, QTableWidgetItem(path))
+            self.skipped_table.setItem(i, 0, QTableWidgetItem(printable_path(path)))
             self.skipped_table.setItem(i, 1, QTableWidgetItem(reason))
         self.tabs.setTabText(1, f"Skipped files ({len(skipped)})")
 

@@ -108,3 +108,21 @@ def test_damaged_local_idx_files_are_one_message(qtbot, page, tmp_path):
     assert IDX_FILES[0] in blocker.args[0]
     assert "Traceback" not in page.status.text()
     assert IDX_FILES[0] in page.status.text()
+
+
+def test_every_bad_file_is_listed_on_the_page(qtbot, page, tmp_path):
+    from tests.reliability.test_image_fuzz import nasty_folder
+
+    root = tmp_path / "nasty"
+    expected = nasty_folder(root)
+    (root / "dog" / "locked.png").unlink()  # workers cannot see a patched open
+    open_and_wait(qtbot, page, root)
+    with qtbot.waitSignal(page.verified, timeout=60_000):
+        page.verify_button.click()
+    rows = page.skipped_table.rowCount()
+    shown = {
+        page.skipped_table.item(r, 0).text().rsplit("/", 1)[-1] for r in range(rows)
+    }
+    assert rows == len(expected) - 1
+    assert "bad\ufffd.jpg" in shown  # not UTF-8, still named
+    assert "bomb.png" in shown
