@@ -21,6 +21,7 @@ from core.layer_stack import LayerStack
 from core.presets import preset
 from desktop import workers
 from desktop.pages.dataset_page import DatasetPage
+from tests.desktop.test_dataset_page import open_and_wait
 
 
 def cut_short_png(size: int = 48) -> bytes:
@@ -49,16 +50,10 @@ def folder(tmp_path):
 def page(qtbot):
     p = DatasetPage(LayerStack(preset("mnist-convnet")), QUndoStack())
     qtbot.addWidget(p)
-    p.val_spin.setValue(0)
+    p.val_spin.setValue(0)  # every file in train: counts are easy to check
     p.test_spin.setValue(0)
     yield p
     p.shutdown()
-
-
-def open_and_wait(qtbot, page, path):
-    with qtbot.waitSignal(page.dataset_loaded, timeout=20_000) as blocker:
-        page.open_folder(str(path))
-    return blocker.args[0]
 
 
 def test_verify_lists_files_only_a_full_decode_finds(qtbot, page, folder):

@@ -28,10 +28,9 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from core.data.images import BadImage, load_image, read_header
-from core.data.load import open_dataset
 from core.data.pipeline import make_tf_dataset
 from core.data.scan import scan_folder, verify_images
-from core.data.spec import DatasetSpec
+from tests.core.data.test_pipeline import open_all
 
 ROOT = Path(__file__).resolve().parents[2]
 FORMATS = {"png": "PNG", "jpg": "JPEG", "gif": "GIF", "bmp": "BMP", "webp": "WEBP"}
@@ -187,14 +186,7 @@ def test_the_scan_and_verification_skip_and_report_every_bad_file(nasty):
 
 def test_training_input_skips_bad_files_and_reads_odd_names(nasty):
     root, _ = nasty
-    spec = DatasetSpec(
-        kind="folder",
-        name="nasty",
-        path=str(root),
-        validation_fraction=0.0,
-        test_fraction=0.0,
-    )
-    data = open_dataset(spec)
+    data = open_all(root)
     batches = make_tf_dataset(data, "train", (16, 16), 3, batch_size=4)
     images = sum(int(x.shape[0]) for x, _ in batches)
     assert images == 12 + 3  # the truncated PNG dropped, the odd names read

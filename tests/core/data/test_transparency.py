@@ -13,10 +13,9 @@ import pytest
 from PIL import Image
 
 from core.cli import main
-from core.data.load import open_dataset
 from core.data.pipeline import make_tf_dataset
-from core.data.spec import DatasetSpec
 from core.inference.export import export_keras
+from tests.core.data.test_pipeline import open_all
 
 SIZE = 8
 
@@ -50,14 +49,7 @@ def folder(tmp_path):
 
 
 def test_training_sees_transparent_pixels_as_white(folder):
-    spec = DatasetSpec(
-        kind="folder",
-        name="logos",
-        path=str(folder),
-        validation_fraction=0.0,
-        test_fraction=0.0,
-    )
-    data = open_dataset(spec)
+    data = open_all(folder)
     assert len(data.splits["train"]) == 10
     batches = make_tf_dataset(data, "train", (SIZE, SIZE), 3, batch_size=10)
     x = np.concatenate([b.numpy() for b, _ in batches])
