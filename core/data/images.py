@@ -14,6 +14,8 @@ from typing import NamedTuple
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from core.data.headers import HEAD_BYTES, parse_header
+
 IMAGE_EXTENSIONS = frozenset(
     {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 )
@@ -71,6 +73,11 @@ def read_header(path: str | os.PathLike[str]) -> Header:
         BadImage: empty, not an image, or unreadable; the message says which.
     """
     try:
+        with open(path, "rb") as f:
+            plain = parse_header(f.read(HEAD_BYTES))
+        # Pillow judges the rest, and sizes its decompression-bomb check covers.
+        if plain is not None and plain.width * plain.height <= Image.MAX_IMAGE_PIXELS:
+            return Header(*plain[:4], rotated=False, transparent=plain.transparent)
         with Image.open(path) as im:
             # EXIF sits in the header of these formats; PNG keeps it in a chunk
             # that may follow the pixels, and reading it would decode them.

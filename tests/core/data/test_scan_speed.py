@@ -1,18 +1,17 @@
-"""The quick scan of a big folder reads headers in chunks on every core.
+"""The quick scan's cost per file: a fraction of what one task per file cost.
 
 The wall-clock figure for the 60,000-file CIFAR-10 folder is measured by
 ``bench/dataset_scan.py`` on an idle machine (docs/benchmarks.md). Wall time
-on a shared test machine says little, so this test holds what makes that
-figure possible, in CPU time: the headers are read by worker processes, and
-this process spends far less CPU than reading them itself would. One task per
-file on a thread pool failed both ways: every header was read under this
-process's GIL, plus the pool's overhead per task.
+on a shared test machine says little, so this test holds the scan to a CPU
+budget per file (this process and any workers together): 40 us, against about
+64 us measured here for the one-task-per-file thread pool with Pillow reading
+every header, and about 20 us now (``core.data.headers`` reads plain PNG and
+JPEG headers itself; big folders go to workers in chunks).
 """
 
 from __future__ import annotations
 
 import io
-import os
 import resource
 import time
 
@@ -20,10 +19,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.data.images import read_header
 from core.data.scan import scan_folder
 
-FILES = 24_000
+FILES = 12_000
+BUDGET = 40e-6  # CPU seconds per file
+
+
+def cpu_seconds() -> float:
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 @pytest.fixture(scope="module")
@@ -41,20 +45,10 @@ def big_folder(tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_the_quick_scan_reads_headers_on_worker_processes(big_folder):
-    if (os.cpu_count() or 1) < 2:
-        pytest.skip("needs two cores")
-    paths = sorted(str(p) for p in big_folder.rglob("*.jpg"))
-    start = time.process_time()
-    for p in paths:
-        read_header(p)
-    here = time.process_time() - start
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.process_time()
+def test_the_quick_scan_stays_within_its_cpu_budget_per_file(big_folder):
+    scan_folder(big_folder)  # warm: page cache, imports
+    start = cpu_seconds()
     scan = scan_folder(big_folder)
-    parent = time.process_time() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    workers = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    per_file = (cpu_seconds() - start) / FILES
     assert sum(len(v) for v in scan.splits.values()) == FILES
-    assert parent < 0.6 * here, (parent, here)
-    assert workers > 0.5 * here, (workers, here)
+    assert per_file < BUDGET, f"{per_file * 1e6:.0f} us per file"
