@@ -247,12 +247,21 @@ class DatasetPage(QWidget):
         self.cancel()
         self._spec, self._apply = spec, apply_to_model
         self._show_spec(spec)
-        worker = FunctionWorker(lambda progress, cancel: _load(spec, progress, cancel))
+        self._start(
+            lambda progress, cancel: _load(spec, progress, cancel),
+            self._on_worker_finished,
+            self._on_worker_failed,
+            f"Loading {spec.title}…",
+        )
+
+    def _start(self, job, finished, failed, text: str) -> None:
+        """Run ``job`` as the page's one background job, with progress and Cancel."""
+        worker = FunctionWorker(job)
         worker.progressed.connect(self._on_worker_progressed)
-        worker.finished.connect(self._on_worker_finished)
-        worker.failed.connect(self._on_worker_failed)
+        worker.finished.connect(finished)
+        worker.failed.connect(failed)
         self._worker = worker
-        self._set_busy(True, f"Loading {spec.title}…")
+        self._set_busy(True, text)
         worker.start()
 
     def set_spec(self, spec: DatasetSpec | None) -> None:
@@ -346,15 +355,12 @@ class DatasetPage(QWidget):
         dataset = self._dataset
         if dataset is None or self._worker is not None:
             return
-        worker = FunctionWorker(
-            lambda progress, cancel: find_undecodable(dataset, progress, cancel)
+        self._start(
+            lambda progress, cancel: find_undecodable(dataset, progress, cancel),
+            self._on_verify_finished,
+            self._on_verify_failed,
+            f"Decoding every image of {dataset.name}…",
         )
-        worker.progressed.connect(self._on_worker_progressed)
-        worker.finished.connect(self._on_verify_finished)
-        worker.failed.connect(self._on_verify_failed)
-        self._worker = worker
-        self._set_busy(True, f"Decoding every image of {dataset.name}…")
-        worker.start()
 
     @Slot(object)
     def _on_verify_finished(self, bad: dict[str, str]) -> None:
@@ -374,10 +380,15 @@ class DatasetPage(QWidget):
 
     @Slot(str, str)
     def _on_verify_failed(self, message: str, details: str) -> None:
+        self._show_failure(message)
+
+    def _show_failure(self, message: str) -> bool:
+        """End the current job with its message; False for a cancelled job's."""
         if not self._current():
-            return
+            return False
         self._worker = None
         self._set_busy(False, f"<span style='color:#c62828'>{message}</span>")
+        return True
 
     @Slot(float, str)
     def _on_worker_progressed(self, fraction: float, text: str) -> None:
@@ -407,11 +418,8 @@ class DatasetPage(QWidget):
 
     @Slot(str, str)
     def _on_worker_failed(self, message: str, details: str) -> None:
-        if not self._current():
-            return
-        self._worker = None
-        self._set_busy(False, f"<span style='color:#c62828'>{message}</span>")
-        self.load_failed.emit(message)
+        if self._show_failure(message):
+            self.load_failed.emit(message)
 
     @Slot()
     def _on_filter_changed(self) -> None:
