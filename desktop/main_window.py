@@ -87,7 +87,9 @@ class MainWindow(QMainWindow):
         self.navigation.setIconSize(QSize(22, 22))
         self.model_page = ModelPage(self.stack, self.undo_stack)
         self.data_page = None  # built after the first paint: it loads pyqtgraph
-        self.augmentation_page = AugmentationPage(self.undo_stack)
+        self.augmentation_page = AugmentationPage(
+            self.undo_stack, input_shape=lambda: self.stack.spec.input.shape
+        )
         self.augmentation_page.config_changed.connect(self._on_augmentation_changed)
         built = {"model": self.model_page, "augmentation": self.augmentation_page}
         for key, title, blurb in PAGES:

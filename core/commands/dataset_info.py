@@ -36,6 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from core.data.images import printable_path
     from core.data.load import open_dataset
     from core.data.spec import DatasetSpec
     from core.data.stats import compute_stats
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     check = "full decode" if dataset.report.verified else "headers only"
     print(f"skipped files: {len(dataset.report.skipped)} ({check})")
     for path, reason in dataset.report.skipped:
-        print(f"  {path}: {reason}")
+        print(f"  {printable_path(path)}: {reason}")
     return 0
 
 

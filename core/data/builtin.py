@@ -8,7 +8,6 @@ local files to point at, so the app also works on a machine with no network.
 
 from __future__ import annotations
 
-import gzip
 import os
 import pickle
 import shutil
@@ -20,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from core.data.download import download, keras_cache_dir
+from core.data.idx import read_idx_pair
 from core.errors import DatasetError
 from core.paths import user_data_dir
 
@@ -86,6 +86,7 @@ def load_idx(
 
     Raises:
         DatasetError: not found locally and the download failed.
+        IdxFileError: a file is damaged or does not match its partner (named).
     """
     cache = keras_cache_dir() / name
     candidates = [Path(local)] if local else []
@@ -112,24 +113,18 @@ def load_idx(
                 f"point at a folder holding its IDX files ({', '.join(IDX_FILES)})"
             ) from None
         folder = cache
-    x_train = _read_idx(folder / IDX_FILES[0], 16).reshape(-1, 28, 28, 1)
-    y_train = _read_idx(folder / IDX_FILES[1], 8).astype(np.int64)
-    x_test = _read_idx(folder / IDX_FILES[2], 16).reshape(-1, 28, 28, 1)
-    y_test = _read_idx(folder / IDX_FILES[3], 8).astype(np.int64)
+    classes = len(CLASS_NAMES[name])
+    x_train, y_train = read_idx_pair(
+        folder / IDX_FILES[0], folder / IDX_FILES[1], classes
+    )
+    x_test, y_test = read_idx_pair(
+        folder / IDX_FILES[2], folder / IDX_FILES[3], classes
+    )
     return x_train, y_train, x_test, y_test
 
 
 def _has_idx(folder: Path) -> bool:
     return all((folder / f).is_file() for f in IDX_FILES)
-
-
-def _read_idx(path: Path, offset: int) -> np.ndarray:
-    """The IDX layout Keras's fashion_mnist loader reads: a header, then bytes."""
-    try:
-        with gzip.open(path, "rb") as f:
-            return np.frombuffer(f.read(), np.uint8, offset=offset)
-    except (OSError, EOFError) as exc:
-        raise DatasetError(f"{path} is damaged ({exc})") from None
 
 
 def cifar10_source(

@@ -14,6 +14,8 @@ from typing import NamedTuple
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from core.data.headers import HEAD_BYTES, parse_header
+
 IMAGE_EXTENSIONS = frozenset(
     {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 )
@@ -31,8 +33,12 @@ class BadImage(Exception):
 
 def is_image_name(path: str | os.PathLike[str]) -> bool:
     """An image extension and not hidden (``.DS_Store``, ``._photo.jpg``)."""
+    # os.path, not pathlib: this runs once per file of a 60,000-file folder.
     name = os.path.basename(path)
-    return not name.startswith(".") and Path(name).suffix.lower() in IMAGE_EXTENSIONS
+    return (
+        not name.startswith(".")
+        and os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS
+    )
 
 
 class Header(NamedTuple):
@@ -43,14 +49,20 @@ class Header(NamedTuple):
     mode: str
     format: str
     rotated: bool
+    transparent: bool = False
 
     @property
     def tf_decodable(self) -> bool:
-        """True when tf.io.decode_image gives exactly what Pillow would."""
+        """True when tf.io.decode_image gives exactly what Pillow would.
+
+        TensorFlow drops transparency (a transparent pixel becomes its stored
+        colour, usually black), so transparent files take the Pillow path.
+        """
         return (
             self.format in TF_DECODABLE
-            and self.mode in ("L", "RGB", "RGBA", "P", "1", "LA")
+            and self.mode in ("L", "RGB", "P", "1")
             and not self.rotated
+            and not self.transparent
         )
 
 
@@ -61,19 +73,38 @@ def read_header(path: str | os.PathLike[str]) -> Header:
         BadImage: empty, not an image, or unreadable; the message says which.
     """
     try:
-        if os.path.getsize(path) == 0:
-            raise BadImage("empty file")
+        with open(path, "rb") as f:
+            plain = parse_header(f.read(HEAD_BYTES))
+        # Pillow judges the rest, and sizes its decompression-bomb check covers.
+        if plain is not None and plain.width * plain.height <= Image.MAX_IMAGE_PIXELS:
+            return Header(*plain[:4], rotated=False, transparent=plain.transparent)
         with Image.open(path) as im:
             # EXIF sits in the header of these formats; PNG keeps it in a chunk
             # that may follow the pixels, and reading it would decode them.
             rotated = im.format in ("JPEG", "MPO", "TIFF", "WEBP") and (
                 im.getexif().get(_ORIENTATION, 1) not in (0, 1)
             )
-            return Header(im.width, im.height, im.mode, im.format or "?", rotated)
+            return Header(
+                im.width,
+                im.height,
+                im.mode,
+                im.format or "?",
+                rotated,
+                has_transparency(im),
+            )
     except UnidentifiedImageError:
-        raise BadImage("not an image (unknown format)") from None
-    except OSError as exc:
+        raise BadImage(_unidentified(path)) from None
+    except Exception as exc:  # any decoder failure: see _reason
         raise BadImage(_reason(exc)) from None
+
+
+def _unidentified(path: str | os.PathLike[str]) -> str:
+    """Why Pillow found no format: an empty file says so (checked only on failure)."""
+    try:
+        empty = os.path.getsize(path) == 0
+    except OSError:
+        empty = False
+    return "empty file" if empty else "not an image (unknown format)"
 
 
 def loader_channels(model_channels: int) -> int:
@@ -85,20 +116,24 @@ def loader_channels(model_channels: int) -> int:
     return 1 if model_channels == 1 else 3
 
 
+def has_transparency(im: Image.Image) -> bool:
+    """An alpha channel, a transparent palette entry or a colour key (PNG tRNS)."""
+    return im.mode in ("RGBA", "RGBa", "LA", "La", "PA") or "transparency" in im.info
+
+
 def to_uint8_rgb_or_gray(im: Image.Image, channels: int) -> Image.Image:
     """Convert any Pillow mode to ``L`` (1 channel) or ``RGB`` (3 channels).
 
     16-bit and 32-bit images are scaled to 8 bits from their actual range, not
-    clipped (clipping turns most 16-bit photos white). Alpha is composited on
-    white, which is how such images look in every viewer.
+    clipped (clipping turns most 16-bit photos white). Transparency is
+    composited on white, which is how such images look in every viewer; this is
+    the one place that decides it, for training, previews and prediction alike.
     """
     if im.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         a = np.asarray(im, dtype=np.float64)
         top = 65535.0 if im.mode.startswith("I;16") else max(float(a.max()), 1.0)
         im = Image.fromarray(np.clip(a / top * 255.0 + 0.5, 0, 255).astype(np.uint8))
-    if im.mode == "P":
-        im = im.convert("RGBA" if "transparency" in im.info else "RGB")
-    if im.mode in ("RGBA", "LA", "PA"):
+    if has_transparency(im):
         rgba = im.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         im = Image.alpha_composite(white, rgba).convert("RGB")
@@ -125,7 +160,9 @@ def load_image(
             if size is not None and (im.height, im.width) != tuple(size):
                 im = im.resize((size[1], size[0]), Image.Resampling.BILINEAR)
             array = np.asarray(im, dtype=np.uint8)
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+    except UnidentifiedImageError:
+        raise BadImage(_unidentified(path)) from None
+    except Exception as exc:  # any decoder failure: see _reason
         raise BadImage(_reason(exc)) from None
     return array[..., None] if array.ndim == 2 else array
 
@@ -139,13 +176,29 @@ def verify_file(path: str) -> str | None:
     return None
 
 
-def _reason(exc: BaseException) -> str:
+def _reason(exc: Exception) -> str:
+    """The user's words for a decode failure.
+
+    Pillow's decoders raise an open set of exceptions on hostile bytes (OSError,
+    ValueError, SyntaxError, struct.error, IndexError, DecompressionBombError,
+    ...); any of them means "this file cannot be used", never a crash.
+    """
+    if isinstance(exc, Image.DecompressionBombError):
+        return f"too large to decode safely ({exc})"
+    if isinstance(exc, MemoryError):
+        return "too large to decode (out of memory)"
+    if isinstance(exc, OSError) and exc.errno is not None:  # the system said no
+        return f"cannot be read ({(exc.strerror or 'error').lower()})"
     text = str(exc)
     if "truncated" in text.lower() or "premature end" in text.lower():
         return "truncated image"
-    if isinstance(exc, UnidentifiedImageError):
-        return "not an image (unknown format)"
     return f"cannot be decoded ({text or type(exc).__name__})"
+
+
+def printable_path(path: str) -> str:
+    """``path`` for people: bytes that are not UTF-8 (a file named on another
+    system) shown as U+FFFD instead of failing to print or vanishing in Qt."""
+    return os.fsencode(path).decode("utf-8", "replace")
 
 
 def image_files(paths: list[Path]) -> list[Path]:

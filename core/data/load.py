@@ -21,7 +21,7 @@ import numpy as np
 from core.data import shapes
 from core.data.builtin import CLASS_NAMES, cifar10_source, load_idx
 from core.data.dataset import Dataset, Split, stratified_split
-from core.data.scan import FolderScan, scan_folder, verify_images
+from core.data.scan import FolderScan, scan_folder, undecodable, verify_images
 from core.data.spec import DatasetSpec
 from core.errors import DatasetError
 
@@ -119,3 +119,31 @@ def _from_scan(name: str, scan: FolderScan, spec: DatasetSpec) -> Dataset:
     splits["validation"] = found["validation"]
     splits["test"] = found["test"]
     return Dataset(name, scan.class_names, splits, scan.report)
+
+
+def find_undecodable(
+    dataset: Dataset,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> dict[str, str]:
+    """Decode every file of a loaded folder dataset (all cores): path -> reason.
+
+    Only reads; :func:`leave_out` applies the result, so a GUI can run this on
+    a worker while its views keep using the dataset.
+
+    Raises:
+        DatasetError: ``cancel`` was set.
+    """
+    paths = [p for s in dataset.splits.values() for p in (s.paths or [])]
+    return undecodable(paths, progress, cancel)
+
+
+def leave_out(dataset: Dataset, bad: dict[str, str]) -> None:
+    """Move ``bad`` files from the splits to the report; the data is now verified."""
+    for name, split in dataset.splits.items():
+        if split.paths is not None:
+            keep = [i for i, p in enumerate(split.paths) if p not in bad]
+            dataset.splits[name] = split.subset(np.array(keep, dtype=np.int64))
+    for path, reason in bad.items():
+        dataset.report.skip(path, reason)
+    dataset.report.verified = True

@@ -60,8 +60,10 @@ def make_tf_dataset(
     else:
         paths = _fast_paths(dataset, part, channels)
         keep = [i for i, p in enumerate(paths) if p is not None]
+        # Bytes, as the file system has them: a name that is not UTF-8 (read
+        # by os.walk with surrogate escapes) cannot become a TF string.
         ds = tf.data.Dataset.from_tensor_slices(
-            ([paths[i] for i in keep], part.labels[keep])
+            ([os.fsencode(paths[i]) for i in keep], part.labels[keep])
         ).enumerate()
         ds = ds.map(
             lambda i, py: (i, _decode(py[0], h, w, channels), py[1]),

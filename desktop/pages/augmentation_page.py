@@ -2,11 +2,15 @@
 
 Every control edit is an undoable command; the grid re-renders 150 ms after the
 last change (debounced), on a worker thread, so dragging a spin box never
-stalls the window. Results of superseded renders are dropped.
+stalls the window. Results of superseded renders are dropped. The preview
+works on copies of the source image (and its MixUp partners) at the model's
+input size: what training augments, and as fast for a camera photo as for a
+thumbnail, whatever sizes the dataset's images have.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -36,8 +40,8 @@ from core.augmentation.config import (
     RANGES,
     AugmentationConfig,
 )
-from core.data.dataset import Dataset
-from core.data.images import BadImage, is_image_name, load_image
+from core.data.dataset import Dataset, convert_image
+from core.data.images import BadImage, is_image_name, load_image, loader_channels
 from desktop.undo_commands import SetPageConfig
 from desktop.widgets.image_grid import to_qimage
 from desktop.workers import FunctionWorker
@@ -64,10 +68,22 @@ class AugmentationPage(QWidget):
     config_changed = Signal(object)  # AugmentationConfig
     rendered = Signal(int)  # number of tiles shown
 
-    def __init__(self, undo_stack: QUndoStack, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        undo_stack: QUndoStack,
+        parent: QWidget | None = None,
+        input_shape: Callable[[], tuple[int, int, int]] | None = None,
+    ) -> None:
+        """``input_shape`` gives the model's current (h, w, c); without it each
+        source is previewed at its own size."""
         super().__init__(parent)
         self.undo_stack = undo_stack
         self.config = AugmentationConfig()
+        self._input_shape = input_shape
+        self.source: np.ndarray | None = None  # as loaded, any size
+        self._partners: list[np.ndarray] = []
+        self._fitted_to: tuple[tuple[int, int], int] | None = None
+        # What the preview augments: the source and partners at the input size.
         self.image: np.ndarray | None = None
         self.pool: np.ndarray | None = None
         self.seed = 0
@@ -191,17 +207,23 @@ class AugmentationPage(QWidget):
     def set_dataset(self, dataset: Dataset | None) -> None:
         """Use the dataset's training images as sources and MixUp/CutMix partners."""
         self._dataset, self._index = dataset, 0
-        if dataset is not None and len(dataset.splits["train"]):
-            partners = [
-                dataset.image("train", i)
-                for i in range(1, min(9, len(dataset.splits["train"])))
-            ]
-            self._set_source(
-                dataset.image("train", 0), np.stack(partners) if partners else None
-            )
+        if dataset is None:
+            return
+        images = []
+        for i in range(min(9, len(dataset.splits["train"]))):
+            try:
+                images.append(dataset.image("train", i))
+            except BadImage:  # listed on the Data page; preview the others
+                continue
+        if images:
+            self._set_source(images[0], images[1:])
+        else:
+            self.source, self.image, self.pool = None, None, None
+            self.original.setText("No readable training image to preview.")
+            self.grid.clear()
 
     def set_image(self, image: np.ndarray) -> None:
-        self._set_source(image, self.pool)
+        self._set_source(image, self._partners)
 
     def shutdown(self) -> None:
         self._debounce.stop()
@@ -251,20 +273,43 @@ class AugmentationPage(QWidget):
     def _on_next_image_clicked(self) -> None:
         if self._dataset is not None:
             self._index = (self._index + 1) % len(self._dataset.splits["train"])
-            self._set_source(self._dataset.image("train", self._index), self.pool)
+            try:
+                image = self._dataset.image("train", self._index)
+            except BadImage as exc:
+                self.status.setText(f"<span style='color:#c62828'>{exc}</span>")
+                return
+            self._set_source(image, self._partners)
 
     # --------------------------------------------------------------- render
-    def _set_source(self, image: np.ndarray, pool: np.ndarray | None) -> None:
-        self.image, self.pool = image, pool
-        h, w = image.shape[:2]
+    def _set_source(self, image: np.ndarray, partners: list[np.ndarray]) -> None:
+        self.source, self._partners, self._fitted_to = image, partners, None
+        self._fit()
+        self._debounce.start()
+
+    def _fit(self) -> None:
+        """Refresh the working copies when the source or the input size changed."""
+        if self.source is None:
+            return
+        if self._input_shape is None:
+            size, channels = self.source.shape[:2], 3
+        else:
+            h, w, c = self._input_shape()
+            size, channels = (h, w), loader_channels(c)
+        if self._fitted_to == (tuple(size), channels):
+            return
+        self._fitted_to = (tuple(size), channels)
+        self.image = convert_image(self.source, size, channels)
+        fitted = [convert_image(p, size, channels) for p in self._partners]
+        self.pool = np.stack(fitted) if fitted else None
+        h, w = size
         scale = max(1, 128 // max(h, w))
         self.original.setPixmap(
-            QPixmap.fromImage(to_qimage(image)).scaled(w * scale, h * scale)
+            QPixmap.fromImage(to_qimage(self.image)).scaled(w * scale, h * scale)
         )
-        self._debounce.start()
 
     @Slot()
     def _render(self) -> None:
+        self._fit()  # the model's input may have changed since the source was set
         if self.image is None:
             return
         if self._worker is not None:  # one render at a time; redo when it ends

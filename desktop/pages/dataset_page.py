@@ -3,6 +3,9 @@
 Loading (generating, reading IDX files, scanning folders) runs on a worker
 thread with progress and Cancel. A successful load is pushed as one undoable
 step that sets the model's input shape and classifier head from the data.
+A folder is loaded from its file headers; "Verify images" decodes every file
+(all cores, same progress and Cancel) and lists the ones that fail with the
+other skipped files.
 """
 
 from __future__ import annotations
@@ -34,8 +37,8 @@ from PySide6.QtWidgets import (
 
 from core.data.builtin import BUILTIN_NAMES
 from core.data.dataset import Dataset, convert_image
-from core.data.images import BadImage, loader_channels
-from core.data.load import open_dataset
+from core.data.images import BadImage, loader_channels, printable_path
+from core.data.load import find_undecodable, leave_out, open_dataset
 from core.data.spec import DatasetSpec
 from core.data.stats import compute_stats
 from core.layer_stack import LayerStack
@@ -54,6 +57,7 @@ class DatasetPage(QWidget):
     dataset_loaded = Signal(object)  # Dataset
     spec_changed = Signal(object)  # DatasetSpec
     load_failed = Signal(str)
+    verified = Signal(object)  # Dataset, after its undecodable files were left out
     image_picked = Signal(object)  # uint8 HxWxC at its own size, for other pages
 
     def __init__(
@@ -64,6 +68,8 @@ class DatasetPage(QWidget):
         self._spec: DatasetSpec | None = None
         self._pending: DatasetSpec | None = None
         self._dataset: Dataset | None = None
+        self._stats = None  # core.data.stats.DatasetStats of the shown dataset
+        # The one background job: a load or a verification.
         self._worker: FunctionWorker | None = None
         self._apply = True
         self.setAcceptDrops(True)
@@ -78,6 +84,11 @@ class DatasetPage(QWidget):
         self.local_button = QPushButton("Use local files…")
         self.local_button.setToolTip(
             "Point a built-in dataset at files on this computer"
+        )
+        self.verify_button = QPushButton("Verify images")
+        self.verify_button.setToolTip(
+            "Decode every image of the folder (all cores) to find damaged files "
+            "the quick header scan cannot see"
         )
         self.val_spin = _percent(
             10, "Share of the training images held out for validation"
@@ -139,6 +150,7 @@ class DatasetPage(QWidget):
         self.load_button.clicked.connect(self._on_load_button_clicked)
         self.folder_button.clicked.connect(self._on_folder_button_clicked)
         self.local_button.clicked.connect(self._on_local_button_clicked)
+        self.verify_button.clicked.connect(self._on_verify_button_clicked)
         self.cancel_button.clicked.connect(self.cancel)
         self.class_table.itemSelectionChanged.connect(self._on_filter_changed)
         self.split_combo.currentIndexChanged.connect(self._on_filter_changed)
@@ -153,6 +165,7 @@ class DatasetPage(QWidget):
             self.load_button,
             self.folder_button,
             self.local_button,
+            self.verify_button,
         ):
             source_row.addWidget(w)
         source_row.addStretch(1)
@@ -234,12 +247,21 @@ class DatasetPage(QWidget):
         self.cancel()
         self._spec, self._apply = spec, apply_to_model
         self._show_spec(spec)
-        worker = FunctionWorker(lambda progress, cancel: _load(spec, progress, cancel))
+        self._start(
+            lambda progress, cancel: _load(spec, progress, cancel),
+            self._on_worker_finished,
+            self._on_worker_failed,
+            f"Loading {spec.title}…",
+        )
+
+    def _start(self, job, finished, failed, text: str) -> None:
+        """Run ``job`` as the page's one background job, with progress and Cancel."""
+        worker = FunctionWorker(job)
         worker.progressed.connect(self._on_worker_progressed)
-        worker.finished.connect(self._on_worker_finished)
-        worker.failed.connect(self._on_worker_failed)
+        worker.finished.connect(finished)
+        worker.failed.connect(failed)
         self._worker = worker
-        self._set_busy(True, f"Loading {spec.title}…")
+        self._set_busy(True, text)
         worker.start()
 
     def set_spec(self, spec: DatasetSpec | None) -> None:
@@ -328,6 +350,46 @@ class DatasetPage(QWidget):
         if path:
             self.load_spec(self._with_options(DatasetSpec(name=name, path=path)))
 
+    @Slot()
+    def _on_verify_button_clicked(self) -> None:
+        dataset = self._dataset
+        if dataset is None or self._worker is not None:
+            return
+        self._start(
+            lambda progress, cancel: find_undecodable(dataset, progress, cancel),
+            self._on_verify_finished,
+            self._on_verify_failed,
+            f"Decoding every image of {dataset.name}…",
+        )
+
+    @Slot(object)
+    def _on_verify_finished(self, bad: dict[str, str]) -> None:
+        if not self._current() or self._dataset is None:
+            return
+        self._worker = None
+        dataset = self._dataset
+        leave_out(dataset, bad)
+        total = sum(len(s) for s in dataset.splits.values())
+        self._set_busy(
+            False,
+            f"{dataset.name}: verified, {total:,} images decode; "
+            f"{len(bad):,} could not be decoded and are left out.",
+        )
+        self._show_dataset(dataset, replace(self._stats, counts=dataset.counts()))
+        self.verified.emit(dataset)
+
+    @Slot(str, str)
+    def _on_verify_failed(self, message: str, details: str) -> None:
+        self._show_failure(message)
+
+    def _show_failure(self, message: str) -> bool:
+        """End the current job with its message; False for a cancelled job's."""
+        if not self._current():
+            return False
+        self._worker = None
+        self._set_busy(False, f"<span style='color:#c62828'>{message}</span>")
+        return True
+
     @Slot(float, str)
     def _on_worker_progressed(self, fraction: float, text: str) -> None:
         if not self._current():
@@ -356,11 +418,8 @@ class DatasetPage(QWidget):
 
     @Slot(str, str)
     def _on_worker_failed(self, message: str, details: str) -> None:
-        if not self._current():
-            return
-        self._worker = None
-        self._set_busy(False, f"<span style='color:#c62828'>{message}</span>")
-        self.load_failed.emit(message)
+        if self._show_failure(message):
+            self.load_failed.emit(message)
 
     @Slot()
     def _on_filter_changed(self) -> None:
@@ -390,7 +449,8 @@ class DatasetPage(QWidget):
         self.preview.setPixmap(pixmap)
         label = self._dataset.class_names[int(self._dataset.splits[split].labels[i])]
         self.preview_info.setText(
-            f"<b>{label}</b> · {split}<br>{self._dataset.describe_path(split, i)}<br>"
+            f"<b>{label}</b> · {split}<br>"
+            f"{printable_path(self._dataset.describe_path(split, i))}<br>"
             f"as the model gets it: {h}x{w}, {c} channel{'s' if c > 1 else ''}"
         )
 
@@ -413,6 +473,13 @@ class DatasetPage(QWidget):
     def _set_busy(self, busy: bool, text: str | None = None) -> None:
         for w in (self.load_button, self.folder_button, self.local_button, self.source):
             w.setEnabled(not busy)
+        data = self._dataset
+        self.verify_button.setEnabled(
+            not busy
+            and data is not None
+            and not data.in_memory
+            and not data.report.verified
+        )
         self.cancel_button.setVisible(busy)
         self.progress.setVisible(busy)
         self.progress.setRange(0, 0)
@@ -433,6 +500,7 @@ class DatasetPage(QWidget):
         self.undo_stack.endMacro()
 
     def _show_dataset(self, dataset: Dataset, stats) -> None:
+        self._stats = stats
         counts = stats.counts
         self.class_table.setRowCount(dataset.num_classes)
         for i, name in enumerate(dataset.class_names):
@@ -462,7 +530,7 @@ class DatasetPage(QWidget):
         skipped = dataset.report.skipped
         self.skipped_table.setRowCount(len(skipped))
         for i, (path, reason) in enumerate(skipped):
-            self.skipped_table.setItem(i, 0, QTableWidgetItem(path))
+            self.skipped_table.setItem(i, 0, QTableWidgetItem(printable_path(path)))
             self.skipped_table.setItem(i, 1, QTableWidgetItem(reason))
         self.tabs.setTabText(1, f"Skipped files ({len(skipped)})")
 

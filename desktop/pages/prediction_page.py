@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.data.dataset import convert_image
 from core.data.images import BadImage, image_files, load_image
 from core.errors import WorkbenchError
 from desktop.class_names_dialog import ClassNamesDialog
@@ -213,13 +214,12 @@ class PredictionPage(QWidget):
         if image.isNull():
             self._say("The clipboard holds no image.")
             return
-        rgb = image.convertToFormat(image.Format.Format_RGB888)
-        ptr = rgb.constBits()
-        array = np.frombuffer(ptr, np.uint8).reshape(rgb.height(), rgb.bytesPerLine())
-        self.add_image(
-            array[:, : rgb.width() * 3].reshape(rgb.height(), rgb.width(), 3).copy(),
-            "pasted",
-        )
+        # RGBA, so transparency is composited on white as for files.
+        rgba = image.convertToFormat(image.Format.Format_RGBA8888)
+        ptr = rgba.constBits()
+        array = np.frombuffer(ptr, np.uint8).reshape(rgba.height(), rgba.bytesPerLine())
+        pixels = array[:, : rgba.width() * 4].reshape(rgba.height(), rgba.width(), 4)
+        self.add_image(convert_image(pixels, None, 3), "pasted")
 
     def shutdown(self) -> None:
         self._queue.clear()
