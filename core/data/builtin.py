@@ -89,15 +89,13 @@ def load_idx(
         IdxFileError: a file is damaged or does not match its partner (named).
     """
     cache = keras_cache_dir() / name
-    candidates = [Path(local)] if local else []
-    candidates += [cache, shared_datasets_dir() / name]
+    if local and not _has_idx(Path(local)):
+        # Asked for by name: never quietly replaced by another copy.
+        files = ", ".join(IDX_FILES)
+        raise DatasetError(f"{local} does not hold the four {name} IDX files ({files})")
+    candidates = [Path(local)] if local else [cache, shared_datasets_dir() / name]
     folder = next((d for d in candidates if _has_idx(d)), None)
     if folder is None:
-        if local:
-            files = ", ".join(IDX_FILES)
-            raise DatasetError(
-                f"{local} does not hold the four {name} IDX files ({files})"
-            )
         try:
             for i, file in enumerate(IDX_FILES):
                 download(
