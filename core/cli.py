@@ -3,7 +3,9 @@
 Each command lives in its own module under ``core.commands`` exposing
 ``register(subparsers)``; the module sets ``func`` on its parser, which returns
 the exit status. Command modules import heavy libraries (TensorFlow) inside
-``func`` only, so ``--help``, ``presets`` and ``summary`` stay instant.
+``func`` only, so ``--help``, ``presets`` and ``summary`` stay instant. A
+command that sets ``uses_tensorflow`` gets it loaded first, without its
+start-up log unless ``--verbose`` (``core.tf_runtime``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from core.errors import WorkbenchError
+from core.tf_runtime import load_tensorflow, startup_log
 
 COMMAND_MODULES = (
     "core.commands.presets",
@@ -21,6 +24,8 @@ COMMAND_MODULES = (
     "core.commands.dataset_info",
     "core.commands.predict",
     "core.commands.export",
+    "core.commands.train",
+    "core.commands.runs",
 )
 
 
@@ -38,8 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "uses_tensorflow", False):
+        load_tensorflow(getattr(args, "verbose", False))
     try:
-        return int(args.func(args))
+        status = int(args.func(args))
     except WorkbenchError as exc:
         # A user-facing problem: one line, no traceback, non-zero exit.
         print(f"error: {exc}", file=sys.stderr)
@@ -47,3 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception:
+        sys.stderr.write(startup_log())  # TensorFlow's own lines may say why
+        raise
+    if status not in (0, 1, 130, 143):  # a failed run: its log may help
+        sys.stderr.write(startup_log())
+    return status

@@ -54,6 +54,7 @@ def run_session(
     store: RunStore | None = None,
     label: str = "run",
     resume: Run | None = None,
+    strategy: str = "auto",
 ) -> SessionResult:
     """Train ``spec`` on ``dataset`` and evaluate it on the test split.
 
@@ -67,6 +68,9 @@ def run_session(
     With a backbone and ``cfg.fine_tune``, the run has two phases (see
     ``core.training.engine``); the run's record keeps ``phase_boundary``, the
     first epoch of phase 2, for the chart.
+
+    ``strategy`` is where it trains (``core.training.device.STRATEGIES``); the
+    batch size stays the global batch, split evenly over the replicas.
     """
     aug = augmentation or AugmentationConfig()
     keras.utils.set_random_seed(cfg.seed)
@@ -86,7 +90,8 @@ def run_session(
     train_ds = make_tf_dataset(
         dataset, "train", (h, w), c, cfg.batch_size, True, cfg.seed, cfg.cache_data
     )
-    device = configure(cfg.mixed_precision)
+    device = configure(cfg.mixed_precision, strategy)
+    device.check_batch(cfg.batch_size)
     in_model = aug.any_active and placement(aug) == "model"
     if aug.any_active and not in_model:
         train_ds = augment_dataset(train_ds, aug, classes, cfg.seed, cfg.batch_size)
@@ -178,7 +183,8 @@ def run_session(
         test_ds = make_tf_dataset(
             dataset, "test", (h, w), c, cfg.batch_size, cache=cfg.cache_data
         )
-        model.compile(loss=_loss(sigmoid, False), metrics=["accuracy"])
+        with device.strategy.scope():  # a model built under a strategy stays in it
+            model.compile(loss=_loss(sigmoid, False), metrics=["accuracy"])
         evaluation = evaluate(model, test_ds, dataset.class_names)
         order = decoded_indices(dataset, "test")
         if order is not None:  # so its indices name the right test images
@@ -198,7 +204,7 @@ def run_session(
                 write_class_names(saved, dataset.class_names)
         (store or RunStore(run.path.parent)).finish(
             run,
-            {**_record(result), "skipped_images": skipped},
+            {**_record(result), "replicas": device.replicas, "skipped_images": skipped},
             evaluation.to_dict() if evaluation else None,
         )
     return SessionResult(result, evaluation, run, model)
