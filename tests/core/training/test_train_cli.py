@@ -181,3 +181,19 @@ def test_runs_lists_the_trained_run_as_text_and_json(tmp_path, capsys):
     header, line = capsys.readouterr().out.splitlines()
     assert header.split()[:3] == ["run", "started", "epochs_run"]
     assert line.startswith(run.name)
+
+
+def test_a_diverging_run_exits_3_with_the_reason_and_keeps_its_record(tmp_path):
+    project = tiny_project(tmp_path, learning_rate=9.0, optimizer="sgd")
+    data = json.loads(project.read_text())
+    # Inputs scaled to ~1e36 make the loss infinite on the first batch.
+    data["model"]["layers"][0]["config"]["scale"] = 1e36
+    project.write_text(json.dumps(data))
+    done = run_core("train", str(project), "--verbose")
+    assert done.returncode == 3, done.stderr
+    assert "training failed: the loss became NaN at epoch 1" in done.stderr
+    assert "oneDNN" in done.stderr  # --verbose shows TensorFlow's own log
+    [run] = runs_of(project)
+    assert json.loads((run / "run.json").read_text())["stop_reason"].startswith(
+        "diverged"
+    )
