@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "core.commands.export",
     "core.commands.train",
     "core.commands.runs",
+    "core.commands.evaluate",
 )
 
 

@@ -52,10 +52,24 @@ class Run:
         return _read(self.path / "run.json")
 
     def history(self) -> dict[str, list[float]]:
-        """Per-epoch metrics: from ``run.json``, else (a killed run) the CSV log."""
-        recorded = self.record().get("history")
-        if recorded:
-            return recorded
+        """Per-epoch metrics: ``run.json``'s, or the CSV log's when it holds more.
+
+        The CSV log gains a row per epoch while ``run.json`` is written only
+        when a session ends, so a run killed (or still running) after a resume
+        has the longer history in its CSV.
+        """
+        recorded = self.record().get("history") or {}
+        try:
+            logged = self.logged_history()
+        except WorkbenchError:
+            if recorded:  # the record is whole; only the log was damaged
+                return recorded
+            raise
+        longer = len(logged.get("loss", [])) > len(recorded.get("loss", []))
+        return logged if longer else recorded
+
+    def logged_history(self) -> dict[str, list[float]]:
+        """Per-epoch metrics from ``history.csv`` (empty without one)."""
         try:
             with open(self.path / "history.csv", newline="", encoding="utf-8") as f:
                 rows = list(csv.DictReader(f))
@@ -68,6 +82,42 @@ class Run:
             raise WorkbenchError(
                 f"{self.path / 'history.csv'} is damaged ({exc})"
             ) from None
+
+    def cut_history(self, epochs: int) -> None:
+        """Keep the first ``epochs`` rows of ``history.csv`` (atomically).
+
+        A resume calls this so the log and the restored weights agree: the
+        epochs after the backup it restarts from are trained again.
+        """
+        path = self.path / "history.csv"
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        except FileNotFoundError:
+            return
+        if len(lines) > epochs + 1:
+            write_atomic(path, "".join(lines[: epochs + 1]))
+
+    def backup_epoch(self) -> int | None:
+        """The epochs BackupAndRestore's backup holds (it restarts there), or None."""
+        path = self.path / "backup" / "training_metadata.json"
+        try:
+            epoch = json.loads(path.read_text(encoding="utf-8"))["epoch"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return epoch if isinstance(epoch, int) and epoch >= 0 else None
+
+    def add_resume(self, entry: dict[str, Any], training: dict[str, Any]) -> None:
+        """Note a resume in ``config.json``: the settings it trains with now and
+        the entry (when, from which epoch, what changed) that ``run.json``'s
+        ``resumes`` repeats; kept here too so a kill during the resume keeps it.
+        """
+        config = self.config()
+        config["training"] = training
+        config["resumes"] = [*config.get("resumes", []), entry]
+        write_atomic(self.path / "config.json", json.dumps(config, indent=2))
+
+    def save_evaluation(self, evaluation: dict[str, Any]) -> None:
+        write_atomic(self.path / "evaluation.json", json.dumps(evaluation, indent=2))
 
     def model_file(self) -> Path | None:
         """The best model the run kept (``best.keras``), else its last, else None."""
@@ -148,7 +198,7 @@ class RunStore:
     ) -> None:
         write_atomic(run.path / "run.json", json.dumps(record, indent=2, default=str))
         if evaluation is not None:
-            write_atomic(run.path / "evaluation.json", json.dumps(evaluation, indent=2))
+            run.save_evaluation(evaluation)
 
     def list(self) -> list[Run]:
         """Oldest first; folders without a config are not runs and are ignored."""

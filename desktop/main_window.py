@@ -197,6 +197,7 @@ class MainWindow(QMainWindow):
             augmentation=lambda: self.augmentation,
             store=self.run_store,
             undo_stack=self.undo_stack,
+            dataset_spec=lambda: self.dataset_spec,
         )
         page.setObjectName("trainingPage")
         page.apply_config(self.training, emit=False)
@@ -224,8 +225,9 @@ class MainWindow(QMainWindow):
         dataset = self.data_page.dataset() if self.data_page else None
         if dataset is not None:
             self.data_page.show_skipped(dataset)  # files training could not decode
+        if session.dataset is not None:  # a resumed run's data is its own
             self.prediction_page.set_model(
-                session.model, dataset.class_names, "last run"
+                session.model, session.dataset.class_names, "last run"
             )
 
     @Slot(str)

@@ -84,6 +84,12 @@ def run(args: argparse.Namespace) -> int:
 
     if args.learning_rate is not None and not args.resume:
         args.usage_error("--learning-rate goes with --resume")
+    fixed = ("run_dir", "data_root", "dataset", "weights")
+    if args.resume and any(getattr(args, name) for name in fixed):
+        args.usage_error(
+            "--resume continues the run as recorded: only --epochs, "
+            "--learning-rate and --strategy may be given with it"
+        )
     cancel = threading.Event()
     listener = ConsoleListener()
     with stop_on_signals(cancel) as interrupt:
@@ -130,12 +136,22 @@ def _train(args: argparse.Namespace, listener: Any, cancel: threading.Event) -> 
         cancel,
         store,
         project.model.name,
+        data_spec=project.dataset,
         strategy=args.strategy,
     )
 
 
 def _resume(args: argparse.Namespace, listener: Any, cancel: threading.Event) -> Any:
-    raise NotImplementedError  # wired to the core resume function at merge
+    from core.training.resume import resume_session
+
+    return resume_session(
+        args.resume,
+        epochs=args.epochs,
+        learning_rate=args.learning_rate,
+        listener=listener,
+        cancel=cancel,
+        strategy=args.strategy,
+    )
 
 
 def _report(outcome: Any, signal_exit: int | None) -> int:

@@ -15,9 +15,16 @@ Example:
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import threading
+
+    from core.data.dataset import Dataset
+    from core.runs import Run
 
 
 @dataclass(frozen=True)
@@ -140,3 +147,46 @@ def evaluate(
     p = model.predict(dataset.map(lambda x, y: x), verbose=0)
     loss = float(model.evaluate(dataset, verbose=0)[0]) if model.compiled else None
     return metrics_from_probabilities(y_true, p, class_names, top_k, loss)
+
+
+def evaluate_run(
+    run: Run | str | Path,
+    dataset: Dataset | None = None,
+    cancel: threading.Event | None = None,
+) -> Evaluation:
+    """The run's best model (else its last) on the test split of its own data.
+
+    What "Evaluate on test set" does after a stopped run, and what the command
+    line runs. ``dataset`` is the data if it is already open (it must match
+    the run's fingerprint); else it is opened from the run's ``config.json``.
+    The result is written to the run's ``evaluation.json``.
+
+    Raises:
+        WorkbenchError: no model or no test split, or data that changed.
+    """
+    # Imported here: this module's metrics stay free of TensorFlow.
+    from core.errors import WorkbenchError
+    from core.inference.loading import load_model_file
+    from core.runs import Run
+    from core.training.config import TrainingConfig
+    from core.training.fingerprint import refuse_changed_data
+    from core.training.resume import open_recorded_dataset
+    from core.training.session import evaluate_test_split
+
+    if not isinstance(run, Run):
+        run = Run(Path(run))
+    path = run.model_file()
+    if path is None:
+        raise WorkbenchError(f"{run.name} kept no model to evaluate")
+    if dataset is None:
+        dataset = open_recorded_dataset(run, cancel=cancel)
+    else:
+        refuse_changed_data(run.config().get("dataset", {}), dataset, run.name)
+    cfg = TrainingConfig.from_dict(run.config().get("training", {}))
+    evaluation, _ = evaluate_test_split(
+        load_model_file(path), dataset, cfg.batch_size, cfg.cache_data
+    )
+    if evaluation is None:
+        raise WorkbenchError(f"{dataset.name} has no test split to evaluate on")
+    run.save_evaluation(evaluation.to_dict())
+    return evaluation

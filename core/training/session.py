@@ -8,10 +8,13 @@ same function, so the GUI and a script train identically.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +26,11 @@ from core.augmentation.pipeline import augment_dataset, build_augmenter, placeme
 from core.backbone_builder import apply_freeze, freeze_plan
 from core.data.dataset import Dataset, class_weights
 from core.data.pipeline import decoded_indices, make_tf_dataset, report_undecodable
+from core.data.spec import DatasetSpec
+from core.errors import WorkbenchError
 from core.inference.export import write_class_names
 from core.model_builder import build_model
+from core.run_lock import locked_run
 from core.runs import Run, RunStore
 from core.spec import ModelSpec
 from core.training.config import TrainingConfig
@@ -32,7 +38,8 @@ from core.training.device import configure
 from core.training.engine import TrainingResult, best_epoch, make_optimizer, train
 from core.training.estimate import seconds_per_epoch
 from core.training.evaluation import Evaluation, evaluate
-from core.training.events import TrainingListener
+from core.training.events import StopReason, TrainingListener
+from core.training.fingerprint import data_fingerprint, refuse_changed_data
 from core.weights_download import reporting_downloads
 
 
@@ -42,6 +49,34 @@ class SessionResult:
     evaluation: Evaluation | None
     run: Run | None
     model: keras.Model
+    dataset: Dataset | None = None  # what it trained on, e.g. to show the results
+
+
+# What a resume may change; anything else would make the record lie about the run.
+RESUME_CHANGEABLE = ("epochs", "fine_tune_epochs", "learning_rate")
+
+
+@dataclass
+class _Prepared:
+    """The built model and pipelines: everything made before a run folder."""
+
+    model: keras.Model
+    fit_model: keras.Model
+    train_ds: tf.data.Dataset
+    val_ds: tf.data.Dataset | None
+    steps: int
+    device: Any
+    unfreeze: Callable[[], Any] | None
+    weights: dict[int, float] | None
+
+
+@dataclass
+class _Restart:
+    """Where a resume continues: the epochs kept, their history, what changed."""
+
+    epoch: int
+    history: dict[str, list[float]]
+    changed: dict[str, list[Any]]
 
 
 def run_session(
@@ -54,25 +89,85 @@ def run_session(
     store: RunStore | None = None,
     label: str = "run",
     resume: Run | None = None,
+    data_spec: DatasetSpec | None = None,
     strategy: str = "auto",
 ) -> SessionResult:
     """Train ``spec`` on ``dataset`` and evaluate it on the test split.
 
-    ``resume`` continues a stopped run in its own folder: Keras's
-    BackupAndRestore brings back the weights and epoch of its last completed
-    epoch, and the history recorded so far is kept in front of the new one.
-    Without a backup (BackupAndRestore off) it continues from the run's last
-    saved model. Either way it starts at the next epoch, so the history CSV is
-    appended to and the run never trains more (or fewer) epochs than asked.
+    ``data_spec`` (how ``dataset`` was opened) is recorded in the run's
+    ``config.json`` with a fingerprint of the data, so the run can later be
+    resumed, evaluated or exported from its folder alone
+    (``core.training.resume.resume_session``).
+
+    ``resume`` continues a run in its own folder, as it was recorded: the
+    model, augmentation and settings must be the run's (only
+    ``RESUME_CHANGEABLE`` may differ) and the data must match its
+    fingerprint, else WorkbenchError says what differs. Keras's
+    BackupAndRestore brings back the weights of its last backed-up epoch (the
+    history is cut back to it, so history and weights agree); without a
+    backup it continues from the run's last saved model. Each resume is
+    appended to the record's ``resumes`` (when, from which epoch, what
+    changed).
+
+    A stopped (cancelled) run is not evaluated on the test set: Stop means
+    stop; ``core.training.evaluation.evaluate_run`` does it on request.
 
     With a backbone and ``cfg.fine_tune``, the run has two phases (see
     ``core.training.engine``); the run's record keeps ``phase_boundary``, the
     first epoch of phase 2, for the chart.
 
     ``strategy`` is where it trains (``core.training.device.STRATEGIES``); the
-    batch size stays the global batch, split evenly over the replicas.
+    batch size stays the global batch, split evenly over the replicas. The
+    run folder is locked while it trains (``core.run_lock``): a second
+    process training into it is refused.
+
+    Raises:
+        WorkbenchError: settings refused before the run starts (no run
+            folder is made), or a run that failed; a failed run's
+            ``run.json`` says ``stop_reason: failed`` and why.
     """
     aug = augmentation or AugmentationConfig()
+    cancel = cancel or threading.Event()
+    problems = cfg.problems()  # refused before a run folder is made
+    if problems:
+        raise WorkbenchError(f"training setting {problems[0][0]}: {problems[0][1]}")
+    with contextlib.ExitStack() as lock:
+        if resume is not None:  # before _restart cuts its history
+            lock.enter_context(locked_run(resume.path))
+        restart = _restart(resume, spec, dataset, cfg, aug) if resume else None
+        run: Run | None = resume
+
+        def new_run() -> Run | None:
+            if store is None:
+                return None
+            made = store.create(label, _run_config(spec, dataset, cfg, aug, data_spec))
+            lock.enter_context(locked_run(made.path))
+            return made
+
+        try:
+            prepared = _prepare(spec, dataset, cfg, aug, listener, cancel, strategy)
+        except WorkbenchError:
+            raise  # the settings were refused: nothing ran, so no run is recorded
+        except Exception as exc:
+            raise _failed(run or new_run(), exc) from exc
+        run = run or new_run()
+        try:
+            return _train_and_record(
+                prepared, spec, dataset, cfg, listener, cancel, run, restart
+            )
+        except Exception as exc:
+            raise _failed(run, exc) from exc
+
+
+def _prepare(
+    spec: ModelSpec,
+    dataset: Dataset,
+    cfg: TrainingConfig,
+    aug: AugmentationConfig,
+    listener: TrainingListener | None,
+    cancel: threading.Event,
+    strategy: str,
+) -> _Prepared:
     keras.utils.set_random_seed(cfg.seed)
     h, w, c = spec.input.shape
     classes = dataset.num_classes
@@ -130,46 +225,69 @@ def run_session(
     # soft single column has no class index, so it trains unweighted.
     if cfg.class_weights and not (one_hot and sigmoid):
         weights = class_weights(dataset.splits["train"].class_counts(classes))
-    if listener is not None and hasattr(listener, "on_estimate"):
+    if (
+        listener is not None
+        and hasattr(listener, "on_estimate")
+        and not cancel.is_set()  # stopped (or the window closed) while preparing
+    ):
         # Measured on a copy before the run, so the user sees it before epoch 1.
         val_steps = batches("validation")
         seconds = seconds_per_epoch(fit_model, train_ds, steps, 4, val_ds, val_steps)
         listener.on_estimate(seconds, device.description)
+    return _Prepared(
+        model, fit_model, train_ds, val_ds, steps, device, unfreeze, weights
+    )
+
+
+def _train_and_record(
+    prepared: _Prepared,
+    spec: ModelSpec,
+    dataset: Dataset,
+    cfg: TrainingConfig,
+    listener: TrainingListener | None,
+    cancel: threading.Event,
+    run: Run | None,
+    restart: _Restart | None,
+) -> SessionResult:
+    model, fit_model = prepared.model, prepared.fit_model
     previous: dict[str, list[float]] = {}
     initial_epoch = 0
     boundary = None
-    if resume is not None:
-        run: Run | None = resume
-        previous = resume.history()  # a killed run's comes from its CSV log
-        boundary = resume.record().get("phase_boundary")
-        initial_epoch = len(previous.get("loss", []))
-        last = resume.path / "last.keras"
-        if initial_epoch and not (resume.path / "backup").is_dir() and last.is_file():
-            fit_model.load_weights(last)
-    else:
-        run = (
-            store.create(label, _run_config(spec, dataset, cfg, aug)) if store else None
+    if run is not None and restart is not None:
+        previous, initial_epoch = restart.history, restart.epoch
+        boundary = run.record().get("phase_boundary")
+        run.cut_history(initial_epoch)  # the CSV log agrees with the weights
+        run.add_resume(
+            {
+                "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "from_epoch": initial_epoch,
+                "changed": restart.changed,
+            },
+            cfg.to_dict(),
         )
+        last = run.path / "last.keras"
+        if initial_epoch and run.backup_epoch() is None:
+            model.load_weights(last)
     result = train(
         fit_model,
-        train_ds,
-        val_ds,
+        prepared.train_ds,
+        prepared.val_ds,
         cfg,
         listener,
         cancel,
         run.path if run else None,
         initial_epoch=initial_epoch,
-        class_weight=weights,
-        device=device.description,
-        steps_per_epoch=steps,
-        unfreeze=unfreeze,
+        class_weight=prepared.weights,
+        device=prepared.device.description,
+        steps_per_epoch=prepared.steps,
+        unfreeze=prepared.unfreeze,
     )
     if result.phase_boundary is None:
         result.phase_boundary = boundary
     skipped: list[str] = []
     if result.epochs_run:  # a complete pass: every file met the decoder once
         skipped += report_undecodable(dataset, "train")
-        if val_ds is not None:
+        if prepared.val_ds is not None:
             skipped += report_undecodable(dataset, "validation")
     if previous:
         keys = set(previous) | set(result.history)
@@ -179,17 +297,11 @@ def run_session(
         result.epochs_run = len(result.history.get("loss", []))
         result.best_epoch = best_epoch(result.history, cfg.checkpoint_monitor)
     evaluation = None
-    if len(dataset.splits["test"]):
-        test_ds = make_tf_dataset(
-            dataset, "test", (h, w), c, cfg.batch_size, cache=cfg.cache_data
+    if not result.cancelled:  # Stop means stop: evaluate_run does it on request
+        evaluation, untested = evaluate_test_split(
+            model, dataset, cfg.batch_size, cfg.cache_data
         )
-        with device.strategy.scope():  # a model built under a strategy stays in it
-            model.compile(loss=_loss(sigmoid, False), metrics=["accuracy"])
-        evaluation = evaluate(model, test_ds, dataset.class_names)
-        order = decoded_indices(dataset, "test")
-        if order is not None:  # so its indices name the right test images
-            evaluation = evaluation.for_split(order, len(dataset.splits["test"]))
-        skipped += report_undecodable(dataset, "test")
+        skipped += untested
     if skipped:
         names = ", ".join(Path(p).name for p in skipped[:5])
         more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
@@ -202,12 +314,143 @@ def run_session(
         for saved in (result.best_path, result.last_path):
             if saved:  # so a run's model opens elsewhere with its class names
                 write_class_names(saved, dataset.class_names)
-        (store or RunStore(run.path.parent)).finish(
+        RunStore(run.path.parent).finish(
             run,
-            {**_record(result), "replicas": device.replicas, "skipped_images": skipped},
+            {
+                **_record(result),
+                "replicas": prepared.device.replicas,
+                "skipped_images": skipped,
+                "resumes": run.config().get("resumes", []),
+            },
             evaluation.to_dict() if evaluation else None,
         )
-    return SessionResult(result, evaluation, run, model)
+    return SessionResult(result, evaluation, run, model, dataset)
+
+
+def evaluate_test_split(
+    model: keras.Model, dataset: Dataset, batch_size: int, cache: bool = True
+) -> tuple[Evaluation | None, list[str]]:
+    """``model`` on ``dataset``'s test split, and the test files it could not decode.
+
+    None when there is no test split. The evaluation's indices are the
+    split's, even when files were skipped.
+    """
+    if not len(dataset.splits["test"]):
+        return None, []
+    _, h, w, c = model.inputs[0].shape
+    test_ds = make_tf_dataset(dataset, "test", (h, w), c, batch_size, cache=cache)
+    sigmoid = int(model.outputs[0].shape[-1]) == 1
+    with model.distribute_strategy.scope():  # built under a strategy: stays in it
+        model.compile(loss=_loss(sigmoid, False), metrics=["accuracy"])
+    evaluation = evaluate(model, test_ds, dataset.class_names)
+    order = decoded_indices(dataset, "test")
+    if order is not None:  # so its indices name the right test images
+        evaluation = evaluation.for_split(order, len(dataset.splits["test"]))
+    return evaluation, report_undecodable(dataset, "test")
+
+
+def _restart(
+    run: Run,
+    spec: ModelSpec,
+    dataset: Dataset,
+    cfg: TrainingConfig,
+    aug: AugmentationConfig,
+) -> _Restart:
+    """Check a resume continues ``run`` as recorded; where it restarts.
+
+    Raises:
+        WorkbenchError: another model, augmentation or setting than the run's,
+            other data, or nothing left to restart from.
+    """
+    config = run.config()
+    for key, now in (("model", spec.to_dict()), ("augmentation", aug.to_dict())):
+        if key in config and _as_json(config[key]) != _as_json(now):
+            raise WorkbenchError(
+                f"{run.name} was trained with another {key}; a resume continues "
+                "the run as it was recorded (start a new run to change it)"
+            )
+    recorded = config.get("training", {})
+    changed = {
+        k: [recorded[k], v]
+        for k, v in _as_json(cfg.to_dict()).items()
+        if k in recorded and recorded[k] != v
+    }
+    for key, (old, new) in changed.items():
+        if key not in RESUME_CHANGEABLE:
+            raise WorkbenchError(
+                f"{run.name} was trained with {key} {old}, not {new}: a resume "
+                "may change only the epochs, fine-tuning epochs and learning rate "
+                "(start a new run to change the rest)"
+            )
+    refuse_changed_data(config.get("dataset", {}), dataset, run.name)
+    epoch, history = _restart_point(run)
+    two_phase = cfg.fine_tune and spec.backbone is not None
+    if "epochs" in changed and two_phase and epoch >= changed["epochs"][0]:
+        raise WorkbenchError(
+            f"{run.name} is past its first phase; change the fine-tuning epochs"
+        )
+    planned = cfg.epochs + (cfg.fine_tune_epochs if two_phase else 0)
+    if planned <= epoch:
+        raise WorkbenchError(
+            f"{run.name} has trained {epoch} of its {planned} epochs: ask for more "
+            "epochs to continue it"
+        )
+    return _Restart(epoch, history, changed)
+
+
+def _restart_point(run: Run) -> tuple[int, dict[str, list[float]]]:
+    """The epoch the run's weights were saved at, and its history up to there.
+
+    BackupAndRestore's backup decides when there is one (a kill may leave the
+    CSV log an epoch ahead of it); else ``last.keras``, written when a
+    session ends, which ``run.json`` dates.
+    """
+    history = run.history()
+    epochs = len(history.get("loss", []))
+    record = run.record()
+    backup = run.backup_epoch()
+    saved = record.get("last_model_epochs", record.get("epochs_run"))
+    if backup is not None:
+        keep = backup
+    elif (run.path / "last.keras").is_file() and isinstance(saved, int):
+        keep = saved
+    elif epochs == 0:
+        keep = 0
+    else:
+        raise WorkbenchError(
+            f"{run.name} stopped without a backup or a last model to restart from "
+            "(BackupAndRestore was off), so its weights are lost: start a new run"
+        )
+    return keep, {k: v[:keep] for k, v in history.items()}
+
+
+def _failed(run: Run | None, exc: Exception) -> WorkbenchError:
+    """Record in ``run.json`` that the run failed and why; the error to raise.
+
+    The record keeps what the run had: its history so far (the CSV log's, if
+    longer) and, from an earlier session, the last model it saved.
+    """
+    if isinstance(exc, WorkbenchError):
+        message = str(exc)
+    else:
+        text = str(exc).strip()
+        message = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    if run is None:  # nothing to record in (a run without a folder)
+        return WorkbenchError(message)
+    try:
+        history = run.history()
+        record = {
+            **run.record(),
+            "epochs_run": len(history.get("loss", [])),
+            "stop_reason": StopReason.FAILED.value,
+            "message": message,
+            "history": history,
+            "resumes": run.config().get("resumes", []),
+        }
+        RunStore(run.path.parent).finish(run, record)
+    except (OSError, WorkbenchError) as unrecorded:  # e.g. a full disk
+        return WorkbenchError(f"{message} (not recorded: {unrecorded})")
+    return WorkbenchError(f"{message} (recorded in {run.path / 'run.json'})")
 
 
 def _fine_tuning(
@@ -228,14 +471,28 @@ def _loss(sigmoid: bool, one_hot: bool) -> str:
 
 
 def _run_config(
-    spec: ModelSpec, dataset: Dataset, cfg: TrainingConfig, aug: AugmentationConfig
+    spec: ModelSpec,
+    dataset: Dataset,
+    cfg: TrainingConfig,
+    aug: AugmentationConfig,
+    data_spec: DatasetSpec | None,
 ) -> dict[str, Any]:
     return {
         "model": spec.to_dict(),
-        "dataset": {"name": dataset.name, "classes": dataset.class_names},
+        "dataset": {
+            "name": dataset.name,
+            "classes": dataset.class_names,
+            "spec": data_spec.to_dict() if data_spec else None,
+            "fingerprint": data_fingerprint(dataset),
+        },
         "augmentation": aug.to_dict(),
         "training": cfg.to_dict(),
     }
+
+
+def _as_json(value: Any) -> Any:
+    """As it reads back from a JSON file (tuples become lists), for comparing."""
+    return json.loads(json.dumps(value))
 
 
 def _record(result: TrainingResult) -> dict[str, Any]:
@@ -249,4 +506,6 @@ def _record(result: TrainingResult) -> dict[str, Any]:
         "device": result.device,
         "history": result.history,
         "phase_boundary": result.phase_boundary,
+        # the epochs ``last.keras`` holds: where a run without a backup resumes
+        "last_model_epochs": result.epochs_run if result.last_path else None,
     }

@@ -2,7 +2,11 @@
 
 The run itself is ``core.training.session.run_session`` on a worker thread; a
 small bridge turns its listener calls into Qt signals. Stop sets the cancel
-Event, which the core checks after every batch. One run at a time.
+Event, which the core checks after every batch, and a stopped run is not
+evaluated until "Evaluate on test set" asks (``evaluate_run``). Resume asks
+for the few settings a run may change (ResumeDialog) and continues it from its
+folder (``resume_session``), never from the project as it is now. One run at
+a time.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from core.backbone_table import cached_only, cached_table_for, table_key
 from core.backbones import freeze_problem
 from core.data.dataset import Dataset
 from core.data.memory import free_gpu_memory
+from core.data.spec import DatasetSpec
 from core.runs import Run, RunStore
 from core.spec import ModelSpec
 from core.summary import summarize
@@ -48,6 +53,7 @@ from core.training.config import (
     TrainingConfig,
 )
 from core.training.estimate import estimate_memory
+from desktop.resume_dialog import ResumeDialog
 from desktop.undo_commands import SetPageConfig
 from desktop.widgets.evaluation_view import EvaluationView
 from desktop.widgets.runs_panel import RunsPanel
@@ -97,6 +103,7 @@ class TrainingPage(QWidget):
 
     finished = Signal(object)  # core.training.session.SessionResult
     failed = Signal(str)
+    evaluated = Signal(object)  # core.training.evaluation.Evaluation, on request
     config_changed = Signal(object)  # TrainingConfig
 
     def __init__(
@@ -107,8 +114,10 @@ class TrainingPage(QWidget):
         store: Callable[[], RunStore],
         undo_stack: QUndoStack,
         parent: QWidget | None = None,
+        dataset_spec: Callable[[], DatasetSpec | None] = lambda: None,
     ) -> None:
         super().__init__(parent)
+        self._dataset_spec = dataset_spec  # recorded so a run reopens its data
         self.undo_stack = undo_stack
         self._free_gpu: int | object | None = _UNKNOWN
         self._spec, self._dataset, self._augmentation, self._store = (
@@ -285,7 +294,14 @@ class TrainingPage(QWidget):
             "Continue the stopped run from its last completed epoch, history kept"
         )
         self._resumable: Run | None = None
-        self._resuming = False
+        self._resuming: Run | None = None  # the run a resume continues
+        self.resume_dialog: ResumeDialog | None = None
+        self.evaluate_button = QPushButton("Evaluate on test set")
+        self.evaluate_button.setToolTip(
+            "A stopped run is not evaluated; judge its best model on the test set"
+        )
+        self._stopped: object | None = None  # the SessionResult evaluate acts on
+        self.evaluator: FunctionWorker | None = None
         self.progress = QProgressBar()
         self.status = QLabel(NO_DATA)
         self.status.setWordWrap(True)
@@ -316,6 +332,7 @@ class TrainingPage(QWidget):
         left.addWidget(self.progress)
         left.addWidget(self.status)
         left.addWidget(self.results)
+        left.addWidget(self.evaluate_button)
         left.addWidget(self.smooth)
         left.addStretch(1)
         panel = QWidget()
@@ -357,6 +374,7 @@ class TrainingPage(QWidget):
         self.start_button.clicked.connect(lambda: self.start())  # not "checked"
         self.stop_button.clicked.connect(self.stop)
         self.resume_button.clicked.connect(self.resume)
+        self.evaluate_button.clicked.connect(self.evaluate)
         self._set_running(False)
 
     # ------------------------------------------------------------------ api
@@ -431,17 +449,28 @@ class TrainingPage(QWidget):
         return self.worker is not None
 
     def resume(self) -> None:
-        """Continue the stopped run for its remaining epochs, history kept."""
+        """Continue the stopped run: ask how far, then resume it."""
         if self._resumable is not None:
-            self.start(resume=self._resumable)
+            self.resume_run(self._resumable)
 
     def resume_run(self, run: Run) -> None:
-        """Continue ``run`` (from the Runs list: stopped, failed or killed)."""
-        self.start(resume=run)
+        """Ask (ResumeDialog) how far to continue ``run``, then resume it.
 
-    def start(self, resume: Run | None = None) -> None:
+        From the Resume button (the run just stopped) or the Runs list (a
+        stopped, failed or killed run).
+        """
+        if self.worker is not None or self.evaluator is not None:
+            return
+        if self.resume_dialog is not None:
+            self.resume_dialog.deleteLater()  # one at a time, not one per resume
+        dialog = ResumeDialog(run, self)
+        dialog.accepted.connect(lambda: self._start_resume(run, dialog.changes()))
+        self.resume_dialog = dialog
+        dialog.open()
+
+    def start(self) -> None:
         """Check what would make the run fail at once, then train off-thread."""
-        if self.worker is not None:
+        if self.worker is not None or self.evaluator is not None:
             return
         spec, dataset = self._spec(), self._dataset()
         problem = _problem(spec, dataset) or _phase_two_problem(spec, self.config)
@@ -450,27 +479,42 @@ class TrainingPage(QWidget):
             self.failed.emit(problem)
             return
         cfg, aug, store = self.config, self._augmentation(), self._store()
-        self._trained_on = dataset
-        bridge = self.bridge
+        data_spec, bridge = self._dataset_spec(), self.bridge
 
         def job(progress, cancel):
             from core.training.session import run_session
 
             return run_session(
-                spec, dataset, cfg, aug, bridge, cancel, store, spec.name, resume
+                spec,
+                dataset,
+                cfg,
+                aug,
+                bridge,
+                cancel,
+                store,
+                spec.name,
+                data_spec=data_spec,
             )
 
-        self._resuming = resume is not None
-        if not self._resuming:
-            self.chart.clear()
-        elif resume is not self._resumable:  # a run from the list: its curves so far
-            self.chart.begin(cfg.epochs, cfg.checkpoint_monitor)
-            history = resume.history()
-            for epoch in range(len(history.get("loss", []))):
-                self.chart.add_epoch(epoch, {k: v[epoch] for k, v in history.items()})
-            boundary = resume.record().get("phase_boundary")
-            if isinstance(boundary, int):
-                self.chart.set_phase_boundary(boundary)
+        self.chart.clear()
+        self._run(job, resuming=None)
+
+    def _start_resume(self, run: Run, changes: dict) -> None:
+        """Resume ``run`` from its folder alone, with the dialog's ``changes``."""
+        if self.worker is not None or self.evaluator is not None:
+            return
+        bridge = self.bridge
+
+        def job(progress, cancel):
+            from core.training.resume import resume_session
+
+            return resume_session(run.path, **changes, listener=bridge, cancel=cancel)
+
+        self._run(job, resuming=run)
+
+    def _run(self, job, resuming: Run | None) -> None:
+        self._resuming = resuming
+        self._stopped = None
         self.results.clear()
         self.worker = FunctionWorker(job)
         self.worker.finished.connect(self._on_worker_finished)
@@ -486,10 +530,31 @@ class TrainingPage(QWidget):
             self.status.setText("Stopping after the current batch…")
             self.stop_button.setEnabled(False)
 
+    def evaluate(self) -> None:
+        """The stopped run's best model on its test set, off the GUI thread."""
+        session = self._stopped
+        if session is None or self.worker is not None or self.evaluator is not None:
+            return
+        run, dataset = session.run, session.dataset
+
+        def job(progress, cancel):
+            from core.training.evaluation import evaluate_run
+
+            return evaluate_run(run, dataset, cancel)
+
+        self.evaluator = FunctionWorker(job)
+        self.evaluator.finished.connect(self._on_evaluator_finished)
+        self.evaluator.failed.connect(self._on_evaluator_failed)
+        self._set_running(False)
+        self.results.setText("Evaluating on the test set…")
+        self.evaluator.start()
+
     def shutdown(self) -> None:
-        if self.worker is not None:
-            self.worker.request_stop()
-            self.worker.wait(30_000)
+        """Stop a run (after its current batch) and wait for it and any evaluation."""
+        for worker in (self.worker, self.evaluator):
+            if worker is not None:
+                worker.request_stop()
+                worker.wait(30_000)
 
     # ---------------------------------------------------------------- slots
     @Slot()
@@ -554,8 +619,18 @@ class TrainingPage(QWidget):
     @Slot(int, int)
     def _on_bridge_began(self, total: int, steps: int) -> None:
         self._total, self._steps = total, max(steps, 1)
-        if not self._resuming:
+        run = self._resuming
+        if run is None:
             self.chart.begin(total, self.config.checkpoint_monitor)
+        else:  # the run's own curves so far, as cut back to where it resumes
+            monitor = run.config().get("training", {}).get("checkpoint_monitor")
+            self.chart.begin(total, monitor or self.config.checkpoint_monitor)
+            history = run.history()
+            for epoch in range(len(history.get("loss", []))):
+                self.chart.add_epoch(epoch, {k: v[epoch] for k, v in history.items()})
+            boundary = run.record().get("phase_boundary")
+            if isinstance(boundary, int):
+                self.chart.set_phase_boundary(boundary)
         self._started_at = time.monotonic()
         self.progress.setRange(0, total * self._steps)
 
@@ -581,6 +656,8 @@ class TrainingPage(QWidget):
         self.worker = None
         result, evaluation = session.result, session.evaluation
         self._resumable = session.run if result.cancelled else None
+        self._trained_on = session.dataset
+        self._stopped = session if result.cancelled and session.run else None
         self._set_running(False)
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
@@ -596,17 +673,43 @@ class TrainingPage(QWidget):
             f"{result.epochs_run} epochs on {result.device} · {why}{best}"
         )
         if evaluation is not None:
-            e = evaluation
-            saved = f"<br>run saved in {session.run.path}" if session.run else ""
-            loss = "" if e.loss is None else f" · loss {e.loss:.4f}"
+            self._show_evaluation(evaluation, session.run)
+        elif result.cancelled:
             self.results.setText(
-                f"<b>Test accuracy {e.accuracy:.3f}</b>{loss} · top-{e.top_k} "
-                f"{e.top_k_accuracy:.3f} · Cohen's kappa {e.kappa:.3f}{saved}"
+                "Stopped: not evaluated on the test set."
+                + (f"<br>run saved in {session.run.path}" if session.run else "")
             )
-            if self._trained_on is not None:
-                self.evaluation_view.show_evaluation(e, self._trained_on)
         self.runs_panel.refresh()
         self.finished.emit(session)
+
+    def _show_evaluation(self, e, run: Run | None) -> None:
+        saved = f"<br>run saved in {run.path}" if run else ""
+        loss = "" if e.loss is None else f" · loss {e.loss:.4f}"
+        self.results.setText(
+            f"<b>Test accuracy {e.accuracy:.3f}</b>{loss} · top-{e.top_k} "
+            f"{e.top_k_accuracy:.3f} · Cohen's kappa {e.kappa:.3f}{saved}"
+        )
+        if self._trained_on is not None:
+            self.evaluation_view.show_evaluation(e, self._trained_on)
+
+    @Slot(object)
+    def _on_evaluator_finished(self, evaluation) -> None:
+        self.evaluator = None
+        run = self._stopped.run if self._stopped else None
+        self._stopped = None
+        self._set_running(False)
+        self._show_evaluation(evaluation, run)
+        self.runs_panel.refresh()
+        self.evaluated.emit(evaluation)
+
+    @Slot(str, str)
+    def _on_evaluator_failed(self, message: str, details: str) -> None:
+        self.evaluator = None
+        self._set_running(False)
+        self.results.setText(
+            f"<span style='color:#c62828'>Evaluation failed: {message}</span>"
+        )
+        self.failed.emit(message)
 
     @Slot(str, str)
     def _on_worker_failed(self, message: str, details: str) -> None:
@@ -616,6 +719,7 @@ class TrainingPage(QWidget):
         self.status.setText(
             f"<span style='color:#c62828'>Training failed: {message}</span>"
         )
+        self.runs_panel.refresh()  # a failed run's record says why
         self.failed.emit(message)
 
     def _enable_optimizer_fields(self) -> None:
@@ -635,9 +739,11 @@ class TrainingPage(QWidget):
         self.fine_tune_last_n.setEnabled(mode == "last_n")
 
     def _set_running(self, running: bool) -> None:
-        self.start_button.setEnabled(not running)
+        idle = not running and self.evaluator is None
+        self.start_button.setEnabled(idle)
         self.stop_button.setEnabled(running)
-        self.resume_button.setEnabled(not running and self._resumable is not None)
+        self.resume_button.setEnabled(idle and self._resumable is not None)
+        self.evaluate_button.setEnabled(idle and self._stopped is not None)
 
 
 def _problem(spec: ModelSpec, dataset: Dataset | None) -> str | None:

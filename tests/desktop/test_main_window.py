@@ -189,12 +189,15 @@ def test_picking_an_image_in_the_data_page_feeds_the_augmentation_preview(
 def test_closing_during_training_asks_stops_cleanly_and_keeps_the_run(
     window, qtbot, monkeypatch
 ):
+    import time
+
     from core.data.load import open_dataset
     from core.data.spec import DatasetSpec
     from desktop import workers
 
     data_page = window.ensure_data_page()
-    shapes = open_dataset(DatasetSpec(name="shapes", count=120))
+    # a test split whose evaluation would hold up the close
+    shapes = open_dataset(DatasetSpec(name="shapes", count=3000, test_fraction=0.5))
     monkeypatch.setattr(data_page, "dataset", lambda: shapes)
     page = window.training_page
     asked = []
@@ -206,9 +209,12 @@ def test_closing_during_training_asks_stops_cleanly_and_keeps_the_run(
     assert page.is_running()
     assert not window.close()  # the first answer is "no": training goes on
     assert page.is_running()
+    started = time.monotonic()
     assert window.close()  # "yes": stop after the batch, wait, then close
+    assert time.monotonic() - started < 5  # promptly: no test set, no dialog
     assert asked == [1, 1]
     assert not page.is_running() or not page.worker._thread.isRunning()
     assert workers.running_threads() == []
     [run] = window.run_store().list()
     assert run.record()["stop_reason"] == "cancelled"
+    assert not (run.path / "evaluation.json").exists()  # Stop means stop

@@ -24,9 +24,12 @@ SPEC = ModelSpec(
 )
 
 
+SHAPES = DatasetSpec(name="shapes", count=120)
+
+
 @pytest.fixture(scope="module")
 def shapes():
-    return open_dataset(DatasetSpec(name="shapes", count=120))
+    return open_dataset(SHAPES)
 
 
 @pytest.fixture
@@ -38,6 +41,7 @@ def page(qtbot, tmp_path, shapes):
         augmentation=AugmentationConfig,
         store=lambda: RunStore(tmp_path / "runs"),
         undo_stack=QUndoStack(),
+        dataset_spec=lambda: SHAPES,
     )
     p.state = state
     qtbot.addWidget(p)
@@ -149,16 +153,32 @@ def stopped_in_second_epoch(qtbot, page):
     return blocker.args[0]
 
 
-def test_resume_after_stop_completes_the_run(qtbot, page):
+def resume_through_the_dialog(qtbot, page, click, epochs=None):
+    """Click a Resume button, set the dialog's epochs, press Resume; the session."""
+    click()
+    dialog = page.resume_dialog
+    assert dialog.isVisible()
+    if epochs is not None:
+        dialog.epochs.setValue(epochs)
+    with qtbot.waitSignal(page.finished, timeout=120_000) as blocker:
+        dialog.resume_button.click()
+    return blocker.args[0]
+
+
+def test_resume_after_stop_continues_the_run_as_recorded(qtbot, page):
     assert stopped_in_second_epoch(qtbot, page).result.cancelled
     assert page.resume_button.isEnabled()
-    with qtbot.waitSignal(page.finished, timeout=120_000) as blocker:
-        page.resume_button.click()
-    result = blocker.args[0].result
+    page.batch_size.setValue(4)  # the project changed since: the run did not
+    page.state["dataset"] = None  # nor does the data page's current choice
+    session = resume_through_the_dialog(qtbot, page, page.resume_button.click, epochs=4)
+    result = session.result
     assert result.stop_reason.value == "completed"
-    assert result.epochs_run == 3
-    assert len(page.chart.epochs["loss"]) == 3  # the chart kept the first part
+    assert result.epochs_run == 4
+    assert len(page.chart.epochs["loss"]) == 4  # the chart kept the first part
     assert not page.resume_button.isEnabled()
+    [resume] = session.run.record()["resumes"]
+    assert resume["changed"] == {"epochs": [3, 4]}
+    assert session.run.config()["training"]["batch_size"] == 8
 
 
 def test_every_switch_reaches_the_config_and_applying_pushes_nothing(page):
@@ -211,9 +231,8 @@ def test_a_killed_run_resumes_from_the_runs_list(qtbot, page):
     page.runs_panel.refresh()
     page.runs_panel.table.selectRow(0)
     assert page.runs_panel.resume_button.isEnabled()
-    with qtbot.waitSignal(page.finished, timeout=120_000) as blocker:
-        page.runs_panel.resume_button.click()
-    result = blocker.args[0].result
+    click = page.runs_panel.resume_button.click
+    result = resume_through_the_dialog(qtbot, page, click).result
     assert result.epochs_run == 3
     assert len(page.chart.epochs["loss"]) == 3  # its first epoch replayed
     assert page.chart.epochs["loss"] == pytest.approx(result.history["loss"])
@@ -225,3 +244,18 @@ def test_switching_the_cache_off_takes_the_data_out_of_the_estimate(page):
     page.cache_data.setChecked(False)
     assert page.config.cache_data is False
     assert "data 0.00 B" in page.estimate.text()
+
+
+def test_stop_does_not_evaluate_until_asked(qtbot, page):
+    session = stopped_in_second_epoch(qtbot, page)
+    assert session.evaluation is None
+    assert "not evaluated on the test set" in page.results.text()
+    assert page.evaluate_button.isEnabled()
+    with qtbot.waitSignal(page.evaluated, timeout=60_000) as blocker:
+        page.evaluate_button.click()
+    evaluation = blocker.args[0]
+    assert "Test accuracy" in page.results.text()
+    assert page.evaluation_view.matrix.rowCount() == 6
+    assert sum(map(sum, evaluation.confusion)) == 12
+    assert (session.run.path / "evaluation.json").is_file()
+    assert not page.evaluate_button.isEnabled()

@@ -197,3 +197,99 @@ def test_a_diverging_run_exits_3_with_the_reason_and_keeps_its_record(tmp_path):
     assert json.loads((run / "run.json").read_text())["stop_reason"].startswith(
         "diverged"
     )
+
+
+def start_training(project: Path) -> subprocess.Popen:
+    """``train`` in the background, returned once its first epoch has ended."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        core_command("train", str(project)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("epoch "):
+            return proc
+    proc.kill()
+    raise AssertionError(proc.stderr.read() if proc.stderr else "no epoch line")
+
+
+def test_ctrl_c_stops_prints_the_resume_command_and_resume_continues(tmp_path):
+    project = tiny_project(tmp_path, epochs=200)
+    proc = start_training(project)
+    try:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    [run] = runs_of(project)
+    stopped_after = json.loads((run / "run.json").read_text())["epochs_run"]
+    command = next(x for x in err.splitlines() if x.startswith("resume with: "))
+    args = command.removeprefix("resume with: python -m core ").split()
+    assert args == ["train", "--resume", str(run)]
+    done = run_core(
+        *args, "--epochs", str(stopped_after + 1), "--learning-rate", "0.01"
+    )
+    assert done.returncode == 0, done.stderr
+    record = json.loads((run / "run.json").read_text())
+    assert record["epochs_run"] == stopped_after + 1
+    [resumed] = record["resumes"]
+    assert resumed["from_epoch"] == stopped_after
+    assert "learning_rate" in resumed["changed"]
+
+
+def test_a_run_being_trained_is_locked_against_a_second_process(tmp_path):
+    project = tiny_project(tmp_path, epochs=200)
+    proc = start_training(project)
+    try:
+        [run] = runs_of(project)
+        second = run_core("train", "--resume", str(run), "--epochs", "300")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=60)
+    assert second.returncode == 1
+    assert "is being trained by another process (pid" in second.stderr
+    assert len(second.stderr.strip().splitlines()) == 1
+
+
+def test_evaluate_a_run_and_a_model_file(tmp_path):
+    project = tiny_project(tmp_path)
+    assert run_core("train", str(project)).returncode == 0
+    [run] = runs_of(project)
+    done = run_core("evaluate", str(run), "--json")
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout)
+    assert sum(map(sum, figures["confusion"])) == 6  # shapes' 10% test split
+    assert len(figures["per_class"]) == 6
+    text = run_core("evaluate", str(run))
+    assert text.stdout.splitlines()[0].startswith("test accuracy")
+    assert "top-3 accuracy" in text.stdout  # 3 < 6 classes
+    refused = run_core("evaluate", str(run / "best.keras"))
+    assert refused.returncode == 1
+    assert "needs --dataset" in refused.stderr
+
+
+def test_evaluate_a_model_file_on_a_folder_uses_every_image(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    project = tiny_project(tmp_path)
+    assert run_core("train", str(project)).returncode == 0
+    [run] = runs_of(project)
+    folder = tmp_path / "photos"
+    rng = np.random.default_rng(0)
+    for c in range(6):
+        (folder / f"class{c}").mkdir(parents=True)
+        for i in range(2):
+            pixels = rng.integers(0, 255, (40, 48, 3), dtype=np.uint8)
+            Image.fromarray(pixels).save(folder / f"class{c}" / f"{i}.png")
+    done = run_core(
+        "evaluate", str(run / "best.keras"), "--dataset", str(folder), "--json"
+    )
+    assert done.returncode == 0, done.stderr
+    assert sum(map(sum, json.loads(done.stdout)["confusion"])) == 12
