@@ -203,7 +203,6 @@ def _read(
 
 
 def _write(path: Path, table: BackboneTable) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     data = {
         "format": FORMAT,
         "architecture": table.architecture,
@@ -215,11 +214,14 @@ def _write(path: Path, table: BackboneTable) -> None:
             for r in table.rows
         ],
     }
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(data, f)
         os.replace(tmp, path)
     except OSError:
         # A read-only data folder only costs a rebuild next time.
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)

@@ -20,6 +20,7 @@ from core.backbones import (
     WEIGHTS_IMAGENET,
     WEIGHTS_NONE,
 )
+from core.errors import SpecError
 
 ACTIVATIONS: tuple[str, ...] = (
     "linear",
@@ -42,8 +43,12 @@ ACTIVATIONS: tuple[str, ...] = (
 PADDINGS: tuple[str, ...] = ("valid", "same")
 
 
-class OptionError(ValueError):
-    """A bad layer option; ``option`` names it so callers can point at the field."""
+class OptionError(SpecError, ValueError):
+    """A bad layer option; ``option`` names it so callers can point at the field.
+
+    A SpecError, so every caller that shows the project's own errors shows it;
+    still a ValueError for the form editors that catch bad typed values.
+    """
 
     def __init__(self, option: str, message: str) -> None:
         super().__init__(message)
@@ -607,7 +612,8 @@ def layer_kind(class_name: str) -> LayerKind:
     try:
         return LAYER_KINDS[class_name]
     except KeyError:
-        raise ValueError(
+        raise OptionError(
+            "class_name",
             f"unknown layer type {class_name!r}; known types: "
-            f"{', '.join([*LAYER_KINDS, BACKBONE_CLASS])}"
+            f"{', '.join([*LAYER_KINDS, BACKBONE_CLASS])}",
         ) from None

@@ -123,18 +123,30 @@ def load_project(path: str | os.PathLike[str]) -> Project:
         ProjectFormatError: the JSON is not a valid project (names the field).
     """
     source = Path(path)
+    if source.is_dir():
+        raise WorkbenchError(f"{source} is a folder, not a project file")
     try:
         text = source.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise WorkbenchError(f"{source}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise WorkbenchError(f"{source}: cannot be read ({exc})") from None
+    except UnicodeDecodeError:
+        raise ProjectFormatError(
+            "", f"{source.name} is not a CNN Workbench project (not UTF-8 text)"
+        ) from None
+    except OSError as exc:
+        raise WorkbenchError(f"{source}: cannot be read ({exc.strerror})") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise WorkbenchError(
             f"{source}: damaged project file (not valid JSON at line {exc.lineno}, "
             f"column {exc.colno})"
+        ) from None
+    except (ValueError, RecursionError) as exc:
+        # Valid JSON Python will not hold: a number of thousands of digits,
+        # or lists nested deeper than the parser recurses.
+        raise WorkbenchError(
+            f"{source}: not a CNN Workbench project ({str(exc)[:120]})"
         ) from None
     return Project.from_dict(data)
 

@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
@@ -154,7 +155,7 @@ def _problem(c: AugmentationConfig) -> tuple[str, str] | None:
     for name, low, high, excluded, meaning in RANGES:
         value = getattr(c, name)
         too_high = value >= high if excluded else value > high
-        if value < low or too_high:
+        if not math.isfinite(value) or value < low or too_high:
             bound = f"below {high:g}" if excluded else f"at most {high:g}"
             return name, f"{value:g} is out of range: {meaning}; use {low:g} to {bound}"
     return None

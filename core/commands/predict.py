@@ -25,30 +25,39 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("model", help="a .keras or .h5 model file")
     parser.add_argument("images", nargs="+", help="image files or folders")
-    parser.add_argument("--top-k", type=int, default=3, help="classes per image (3)")
+    parser.add_argument(
+        "--top-k", type=int, default=3, help="classes per image (3; at least 1)"
+    )
     parser.add_argument("--csv", action="store_true", help="print CSV rows")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.inference.export import generic_class_names, read_class_names
-    from core.inference.loading import load_model_file
+    from core.inference.export import generic_class_names
+    from core.inference.loading import load_model_file, stored_class_names
     from core.inference.predict import predict
 
+    if args.top_k < 1:
+        raise WorkbenchError(f"--top-k must be at least 1, not {args.top_k}")
+    given = [Path(i) for i in args.images]
+    for path in given:
+        if not path.exists():
+            raise WorkbenchError(f"{path}: no such file or folder")
     model = load_model_file(args.model)
-    names = read_class_names(args.model) or generic_class_names(model)
-    paths = image_files([Path(i) for i in args.images])
+    names = stored_class_names(model, args.model) or generic_class_names(model)
+    paths = image_files(given)
     if not paths:
         raise WorkbenchError("no images found in " + ", ".join(args.images))
+    top_k = min(args.top_k, len(names))
     writer = csv.writer(sys.stdout) if args.csv else None
     if writer:
         header = ["image"]
-        for k in range(1, args.top_k + 1):
+        for k in range(1, top_k + 1):
             header += [f"class_{k}", f"probability_{k}"]
         writer.writerow(header)
     for path in paths:
         try:
-            [ranked] = predict(model, [path], names, args.top_k)
+            [ranked] = predict(model, [path], names, top_k)
         except BadImage as exc:
             raise WorkbenchError(f"{path}: {exc}") from None
         if writer:

@@ -1,11 +1,13 @@
-"""``python -m core presets``: list the bundled presets with their totals."""
+"""``python -m core presets``: list the bundled presets with their totals.
+
+Never imports TensorFlow: backbone presets ship their totals (``core.presets``).
+"""
 
 from __future__ import annotations
 
 import argparse
 
 from core.presets import all_presets
-from core.summary import summarize
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -20,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
     width = max(len(name) for name in presets)
     for name, p in presets.items():
         s = p.spec.input
-        total = summarize(p.spec).total
+        total = p.total()
         print(
             f"{name:<{width}}  {s.height}x{s.width}x{s.channels}  "
             f"{p.spec.head.num_classes:>3} classes  {total:>10,} params  {p.title}"

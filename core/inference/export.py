@@ -13,12 +13,17 @@ still loads with plain ``keras.models.load_model`` (a test proves it). When the
 archive cannot take the member (it cannot be reopened for appending, or a
 future Keras rejects unknown members), the names go to a sidecar
 ``NAME.keras.json`` beside it instead; :func:`read_class_names` reads either.
+
+The file is written to a temporary name in the target folder and renamed into
+place, so a failed export (full disk, no permission) leaves no partial file
+and never damages a model already there.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import tempfile
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -48,18 +53,54 @@ def serving_model(model: keras.Model) -> keras.Model:
 def export_keras(
     model: keras.Model, path: str | os.PathLike[str], class_names: Sequence[str]
 ) -> Path:
-    """Write the serving model with its class names inside; returns the path."""
+    """Write the serving model with its class names inside; returns the path.
+
+    Raises:
+        WorkbenchError: a target that is a folder, in a missing folder, not
+            ``.keras``, or that cannot be written; nothing is left behind.
+    """
     target = Path(path)
-    if target.suffix != ".keras":
-        raise WorkbenchError(f"{target.name}: a Keras model file must end in .keras")
+    check_output_file(target, ".keras")
     expected = class_count(model)
     if len(class_names) != expected:
         raise WorkbenchError(
             f"the model has {expected} classes but {len(class_names)} names were given"
         )
-    serving_model(model).save(target)
-    write_class_names(target, class_names)
+    serving = serving_model(model)
+    try:
+        fd, name = tempfile.mkstemp(
+            prefix=f".{target.stem}.", suffix=".keras", dir=target.parent
+        )
+        os.close(fd)
+    except OSError as exc:
+        raise WorkbenchError(f"cannot write {target}: {exc.strerror}") from None
+    temporary = Path(name)
+    try:
+        serving.save(temporary)
+        inside = write_class_names(temporary, class_names) == temporary
+        os.replace(temporary, target)
+        if inside:
+            sidecar_path(target).unlink(missing_ok=True)  # a stale one
+        else:
+            os.replace(sidecar_path(temporary), sidecar_path(target))
+    except OSError as exc:
+        raise WorkbenchError(f"cannot write {target}: {exc.strerror}") from None
+    finally:
+        temporary.unlink(missing_ok=True)
+        sidecar_path(temporary).unlink(missing_ok=True)
     return target
+
+
+def check_output_file(target: Path, suffix: str) -> None:
+    """Refuse, in words, an output path that cannot become a ``suffix`` file."""
+    if target.is_dir():
+        raise WorkbenchError(
+            f"{target} is a folder: give a file name ending in {suffix}"
+        )
+    if target.suffix != suffix:
+        raise WorkbenchError(f"{target.name}: the file name must end in {suffix}")
+    if not target.parent.is_dir():
+        raise WorkbenchError(f"cannot write {target}: {target.parent} does not exist")
 
 
 def class_count(model: keras.Model) -> int:

@@ -27,6 +27,10 @@ from core.inference.imaging import resize_heatmap
 from core.inference.predict import prepare_images
 
 METHODS = ("gradcam", "gradcam++")
+NO_CONVOLUTION = (
+    "this model has no 2-D convolutional layer: Grad-CAM and Insight need "
+    "its 2-D feature maps (prediction still works)"
+)
 
 
 def find_last_conv_layer(model: keras.Model) -> str:
@@ -37,21 +41,28 @@ def find_last_conv_layer(model: keras.Model) -> str:
     """
     found = _last_spatial(model, "")
     if found is None:
-        raise WorkbenchError(
-            "this model has no convolutional layer: Grad-CAM needs a 2-D feature map"
-        )
+        raise WorkbenchError(NO_CONVOLUTION)
     return found
 
 
 def conv_layer_names(model: keras.Model, prefix: str = "") -> list[str]:
-    """Every convolution, in order, nested ones as ``backbone/layer``: the choices."""
+    """Every 2-D convolution, in order, nested ones as ``backbone/layer``: the choices.
+
+    Only layers with 2-D feature maps (a 4-D output) count: a Conv1D has
+    nothing Grad-CAM or a filter pattern could show.
+    """
     names: list[str] = []
     for layer in model.layers:
         if isinstance(layer, keras.Model):
             names += conv_layer_names(layer, f"{prefix}{layer.name}/")
-        elif "Conv" in type(layer).__name__:
+        elif _is_conv2d(layer):
             names.append(prefix + layer.name)
     return names
+
+
+def _is_conv2d(layer: keras.Layer) -> bool:
+    shape = output_shape(layer)
+    return shape is not None and len(shape) == 4 and "Conv" in type(layer).__name__
 
 
 def _last_spatial(model: keras.Model, prefix: str) -> str | None:
@@ -61,8 +72,7 @@ def _last_spatial(model: keras.Model, prefix: str) -> str | None:
             if inner:
                 return inner
             continue
-        shape = output_shape(layer)
-        if shape is not None and len(shape) == 4 and "Conv" in type(layer).__name__:
+        if _is_conv2d(layer):
             return prefix + layer.name
     return None
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from core.data.dataset import convert_image
 from core.data.images import load_image, loader_channels
+from core.errors import WorkbenchError
 
 ImageLike = str | os.PathLike[str] | np.ndarray
 
@@ -71,8 +72,16 @@ def predict(
     class_names: Sequence[str],
     top_k: int = 3,
 ) -> list[list[tuple[str, float]]]:
-    """Top-k ``(class name, probability)`` per image, most likely first."""
+    """Top-k ``(class name, probability)`` per image, most likely first.
+
+    Raises:
+        WorkbenchError: ``class_names`` is not one name per class.
+    """
     probs = probabilities(model, prepare_images(model, images))
+    if len(class_names) != probs.shape[1]:
+        raise WorkbenchError(
+            f"{len(class_names)} class names for a model with {probs.shape[1]} classes"
+        )
     k = max(1, min(top_k, probs.shape[1]))
     order = np.argsort(-probs, axis=1)[:, :k]
     return [

@@ -6,6 +6,7 @@ Plain data (no Keras import) so the GUI can edit and validate it instantly;
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any
@@ -87,8 +88,8 @@ class TrainingConfig:
             out.append(("learning_rate", "must be between 0 and 10, e.g. 0.001"))
         if not 0 <= self.momentum < 1:
             out.append(("momentum", "must be in [0, 1)"))
-        if self.weight_decay < 0:
-            out.append(("weight_decay", "cannot be negative"))
+        if not (math.isfinite(self.weight_decay) and self.weight_decay >= 0):
+            out.append(("weight_decay", "must be a finite number, 0 or more"))
         if self.schedule not in SCHEDULES:
             out.append(("schedule", f"must be one of {', '.join(SCHEDULES)}"))
         if self.batch_size < 1:

@@ -4,6 +4,9 @@ Images come from drops (files or folders), the clipboard (Ctrl+V) or a file
 dialog. Each is classified off the GUI thread with ``core.inference``; the
 selected one is shown large with its Grad-CAM overlay (alpha, layer, class)
 and top-k probability bars. A broken file gets a message and nothing else.
+A model without a 2-D convolution still predicts; Grad-CAM and Insight are
+disabled for it and the page says why. Everything that touches the model
+(building the Grad-CAM probes included) runs on the worker, never here.
 The Insight tab shows the selected image's feature maps for a chosen layer
 and filter patterns (``desktop.widgets.insight_view``).
 
@@ -114,6 +117,8 @@ class PredictionPage(QWidget):
             bar.setFormat("")
         self.status = QLabel()
         self.status.setWordWrap(True)
+        self.explain_note = QLabel()
+        self.explain_note.setWordWrap(True)
 
         top = QHBoxLayout()
         for w in (self.open_button, self.add_button):
@@ -126,6 +131,7 @@ class PredictionPage(QWidget):
         controls.addRow("Explain class", self.class_combo)
         side = QVBoxLayout()
         side.addLayout(controls)
+        side.addWidget(self.explain_note)
         for bar in self.bars:
             side.addWidget(bar)
         side.addWidget(self.status)
@@ -157,15 +163,18 @@ class PredictionPage(QWidget):
         source: str = "",
         origin: str = "project",
     ) -> None:
-        from core.inference.gradcam import conv_layer_names
+        from core.inference.gradcam import NO_CONVOLUTION, conv_layer_names
 
         self.model, self.class_names = model, list(class_names)
         self.model_origin, self.model_source = origin, source or model.name
-        self._explainers.clear()
+        # A new dict, not clear(): a job still running fills the old one.
+        self._explainers = {}
+        convolutions = conv_layer_names(model)
         self.layer_combo.blockSignals(True)
         self.layer_combo.clear()
-        self.layer_combo.addItems(list(reversed(conv_layer_names(model))))
+        self.layer_combo.addItems(list(reversed(convolutions)))
         self.layer_combo.blockSignals(False)
+        self._enable_explanations("" if convolutions else NO_CONVOLUTION)
         self.class_combo.blockSignals(True)
         self.class_combo.clear()
         self.class_combo.addItems(["(predicted class)", *self.class_names])
@@ -223,32 +232,24 @@ class PredictionPage(QWidget):
         if self._worker is not None or self.model is None or not self._queue:
             return
         row = self._queue.pop(0)
-        explainer = self._explainer()
-        image = self.images[row]
+        model, explainers, image = self.model, self._explainers, self.images[row]
+        layer = self.layer_combo.currentText() or None
         class_index = self.class_combo.currentIndex() - 1
         chosen = None if class_index < 0 else class_index
 
         def job(progress, cancel):
-            return row, explainer(image, chosen)
+            return model, row, explain(model, explainers, layer, image, chosen)
 
         self._worker = FunctionWorker(job)
         self._worker.finished.connect(self._on_worker_finished)
         self._worker.failed.connect(self._on_worker_failed)
         self._worker.start()
 
-    def _explainer(self):
-        from core.inference.gradcam import Explainer
-
-        layer = self.layer_combo.currentText() or None
-        if layer not in self._explainers:
-            self._explainers[layer] = Explainer(self.model, layer)
-        return self._explainers[layer]
-
     @Slot(object)
     def _on_worker_finished(self, result) -> None:
         self._worker = None
-        row, (probs, heat) = result
-        if row < len(self.results):
+        model, row, (probs, heat) = result
+        if model is self.model and row < len(self.results):
             self.results[row] = (probs, heat)
             label = self.class_names[int(np.argmax(probs))] if self.class_names else ""
             self.gallery.item(row).setText(f"{label} {probs.max():.0%}")
@@ -276,7 +277,7 @@ class PredictionPage(QWidget):
         result = self.results[row]
         shown = (
             image
-            if result is None
+            if result is None or result[1] is None
             else overlay(image, result[1], self.alpha.value() / 100)
         )
         pixmap = QPixmap.fromImage(to_qimage(shown))
@@ -290,6 +291,19 @@ class PredictionPage(QWidget):
             for bar, k in zip(self.bars, order, strict=False):
                 bar.setValue(int(probs[k] * 1000))
                 bar.setFormat(f"{self.class_names[k]}  {probs[k]:.1%}")
+
+    def _enable_explanations(self, reason: str) -> None:
+        """Grad-CAM's controls and the Insight tab, off with ``reason`` when given."""
+        for widget in (self.layer_combo, self.class_combo, self.alpha):
+            widget.setEnabled(not reason)
+        self.explain_note.setText(
+            f"Grad-CAM and Insight are off: {reason}." if reason else ""
+        )
+        index = self.tabs.indexOf(self.insight)
+        self.tabs.setTabEnabled(index, not reason)
+        self.tabs.setTabToolTip(
+            index, reason or "Feature maps of a layer, and filter patterns"
+        )
 
     @Slot()
     def _on_explain_changed(self) -> None:
@@ -318,22 +332,18 @@ class PredictionPage(QWidget):
         ``origin`` is ``"project"`` for the project's own run files, which
         always carry names, else ``"import"``.
         """
-        from core.inference.export import class_count, read_class_names
-        from core.inference.loading import load_model_file
+        from core.inference.loading import load_model_file, stored_class_names
 
         name = Path(path).name
         try:
             model = load_model_file(path)
-            names = read_class_names(path)
         except WorkbenchError as exc:
             self._say(f"Not imported: {exc}")
             return
-        outputs = class_count(model)
-        if names is not None and len(names) != outputs:
-            self._say(
-                f"{name}: its {len(names)} class names do not match the model's "
-                f"{outputs} outputs; please name them."
-            )
+        try:
+            names = stored_class_names(model, path)
+        except WorkbenchError as exc:
+            self._say(f"{exc}; please name them.")
             names = None
         if names is not None:
             self.set_model(model, names, name, origin)
@@ -381,3 +391,25 @@ class PredictionPage(QWidget):
         ]
         self.add_paths(paths)
         event.acceptProposedAction()
+
+
+def explain(
+    model,
+    explainers: dict,
+    layer: str | None,
+    image: np.ndarray,
+    class_index: int | None,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """(probabilities, Grad-CAM heatmap or None without a convolution); on the worker.
+
+    ``explainers`` caches one Explainer per layer of ``model``: building one
+    creates probe models, which can fail, so it never happens on the GUI thread.
+    """
+    from core.inference.gradcam import Explainer
+    from core.inference.predict import prepare_images, probabilities
+
+    if layer is None:
+        return probabilities(model, prepare_images(model, [image]))[0], None
+    if layer not in explainers:
+        explainers[layer] = Explainer(model, layer)
+    return explainers[layer](image, class_index)

@@ -10,7 +10,8 @@ Two halves, both computed by ``core.inference.insight`` off the GUI thread:
   gradient ascent, with a progress bar and Cancel.
 
 The view computes only while ``active`` (its tab is shown), so an unseen view
-costs nothing. Errors become a message on the view, never a traceback.
+costs nothing. Errors become a message on the view, never a traceback. A
+model without a 2-D convolution leaves the view disabled, saying why.
 """
 
 from __future__ import annotations
@@ -132,7 +133,7 @@ class InsightView(QWidget):
 
     # ------------------------------------------------------------------ api
     def set_model(self, model) -> None:
-        from core.inference.gradcam import conv_layer_names
+        from core.inference.gradcam import NO_CONVOLUTION, conv_layer_names
         from core.inference.insight import spatial_layer_names
 
         self.cancel_pattern()
@@ -152,7 +153,12 @@ class InsightView(QWidget):
         self._sheet = None
         self.pattern.clear()
         self._on_conv_changed()
-        self._set_model_enabled(True)
+        self._set_model_enabled(bool(convolutions))
+        if not convolutions:
+            self.grid.setText("")
+            self.status.setText(f"Insight is off: {NO_CONVOLUTION}.")
+            return
+        self.status.setText("")
         self.refresh()
 
     def set_image(self, image: np.ndarray | None) -> None:
@@ -167,7 +173,12 @@ class InsightView(QWidget):
 
     def refresh(self) -> None:
         """Show the current layer's maps, computing them if needed (when active)."""
-        if not self.active or self.model is None or self.image is None:
+        if (
+            not self.active
+            or self.model is None
+            or self.image is None
+            or not self.conv_combo.count()
+        ):
             return
         layer = self.layer_combo.currentText()
         if not layer:

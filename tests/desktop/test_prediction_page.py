@@ -54,3 +54,56 @@ def test_open_model_file_with_its_class_names(qtbot, page, tmp_path):
     assert "m.keras" in page.model_label.text()
     with qtbot.waitSignal(page.predicted, timeout=30_000):
         page.add_image(np.zeros((32, 32, 3), np.uint8), "blank")
+
+
+def dense_only_model(classes=3):
+    """An imported model with no convolution: Rescaling, Flatten and Dense."""
+    import keras
+
+    return keras.Sequential(
+        [
+            keras.Input((16, 16, 3)),
+            keras.layers.Rescaling(1 / 255),
+            keras.layers.Flatten(),
+            keras.layers.Dense(classes, activation="softmax"),
+        ]
+    )
+
+
+def test_a_model_without_convolution_predicts_and_says_why_no_gradcam(
+    qtbot, page, tmp_path
+):
+    path = tmp_path / "dense.keras"
+    dense_only_model().save(path)
+    (tmp_path / "dense.keras.json").write_text('{"class_names": ["a", "b", "c"]}')
+    page.open_model(str(path))
+    assert page.class_names == ["a", "b", "c"]
+    with qtbot.waitSignal(page.predicted, timeout=30_000) as blocker:
+        page.add_image(np.full((20, 24, 3), 200, np.uint8), "grey")
+    assert blocker.args == [0]
+    probs, heat = page.results[0]
+    assert probs.shape == (3,)
+    assert heat is None
+    assert page.gallery.item(0).text().endswith("%")
+    assert page.bars[0].format().split()[0] in ("a", "b", "c")
+    reason = "no 2-D convolutional layer"
+    assert not page.layer_combo.isEnabled()
+    assert reason in page.explain_note.text()
+    assert not page.tabs.isTabEnabled(page.tabs.indexOf(page.insight))
+    assert reason in page.tabs.tabToolTip(page.tabs.indexOf(page.insight))
+    # Back to a model with convolutions: both come back.
+    page.set_model(app_model(3), ["x", "y", "z"])
+    assert page.layer_combo.isEnabled()
+    assert page.tabs.isTabEnabled(page.tabs.indexOf(page.insight))
+    assert page.explain_note.text() == ""
+
+
+def test_a_model_that_does_not_take_images_is_not_imported(qtbot, page, tmp_path):
+    import keras
+
+    path = tmp_path / "vector.keras"
+    keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)]).save(path)
+    with qtbot.waitSignal(page.message, timeout=5_000) as blocker:
+        page.open_model(str(path))
+    assert "does not take images" in blocker.args[0]
+    assert page.model is None
