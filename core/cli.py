@@ -5,8 +5,11 @@ Each command lives in its own module under ``core.commands`` exposing
 the exit status. Command modules import heavy libraries (TensorFlow) inside
 ``func`` only, so ``--help``, ``presets`` and ``summary`` stay instant.
 
-A user error, a mistyped option included, ends as one line on stderr and exit
-status 1; a traceback means a bug (``tests/reliability/test_cli_user_errors.py``).
+A user error ends as one line on stderr and exit status 1, a command line
+argparse refuses as one line and status 2 (its convention); a traceback means
+a bug (``tests/reliability/test_cli_user_errors.py``). A command that sets
+``uses_tensorflow`` gets it loaded first, without its start-up log unless
+``--verbose`` (``core.tf_runtime``).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from core.errors import WorkbenchError
+from core.tf_runtime import load_tensorflow, startup_log
 
 COMMAND_MODULES = (
     "core.commands.presets",
@@ -25,7 +29,11 @@ COMMAND_MODULES = (
     "core.commands.dataset_info",
     "core.commands.predict",
     "core.commands.export",
+    "core.commands.train",
+    "core.commands.evaluate",
+    "core.commands.runs",
 )
+EXIT_USAGE = 2  # argparse's convention for a command line it refuses
 
 
 class UsageError(WorkbenchError):
@@ -54,7 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        return int(args.func(args))
+        if getattr(args, "uses_tensorflow", False):
+            load_tensorflow(getattr(args, "verbose", False))
+        status = int(args.func(args))
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except WorkbenchError as exc:
         # A user-facing problem: one line, no traceback, non-zero exit.
         print(f"error: {exc}", file=sys.stderr)
@@ -68,3 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception:
+        sys.stderr.write(startup_log())  # TensorFlow's own lines may say why
+        raise
+    if status not in (0, 1, 130, 143):  # a failed run: its log may help
+        sys.stderr.write(startup_log())
+    return status

@@ -5,15 +5,28 @@ mixed precision (float16 compute, float32 weights) is used only on a GPU, where
 it pays; several GPUs train together under ``MirroredStrategy``. The returned
 description says what is actually in use, including when a request could not
 be honoured (mixed precision asked for on a CPU).
+
+The strategy is a choice of the machine, not of the project: ``auto`` (several
+GPUs mirrored, else the one device TensorFlow picks), ``cpu``, ``gpu``, or
+``mirrored`` over every GPU, or every logical CPU device when there is no GPU
+(how the mirrored path is tested without one). The project's batch size stays
+the global batch; each replica gets an equal share of it. TensorFlow is
+imported inside the functions, so the command line can list the strategies
+before it loads TensorFlow quietly.
 """
 
 from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import keras
-import tensorflow as tf
+from core.errors import WorkbenchError
+
+if TYPE_CHECKING:
+    import tensorflow as tf
+
+STRATEGIES = ("auto", "cpu", "gpu", "mirrored")
 
 
 @dataclass
@@ -25,6 +38,18 @@ class Device:
     gpus: int
     mixed_precision: bool
 
+    @property
+    def replicas(self) -> int:
+        return int(self.strategy.num_replicas_in_sync)
+
+    def check_batch(self, batch_size: int) -> None:
+        """Refuse a global batch that does not split evenly over the replicas."""
+        if batch_size % self.replicas:
+            raise WorkbenchError(
+                f"batch size {batch_size} does not split evenly over "
+                f"{self.replicas} replicas: use a multiple of {self.replicas}"
+            )
+
 
 def describe(gpus: int) -> str:
     """How the visible hardware is named in the app (``CPU``, ``GPU``, ``2 GPUs``)."""
@@ -34,12 +59,29 @@ def describe(gpus: int) -> str:
 
 
 def visible_gpus() -> int:
+    import tensorflow as tf
+
     return len(tf.config.list_physical_devices("GPU"))
 
 
-def configure(mixed_precision: bool = False) -> Device:
-    """Set memory growth and the dtype policy; pick a distribution strategy."""
+def configure(mixed_precision: bool = False, strategy: str = "auto") -> Device:
+    """Set memory growth and the dtype policy; pick a distribution strategy.
+
+    Raises:
+        WorkbenchError: an unknown strategy, or ``gpu`` without a GPU.
+    """
+    import keras
+    import tensorflow as tf
+
+    if strategy not in STRATEGIES:
+        raise WorkbenchError(
+            f"unknown strategy {strategy!r}: choose one of {', '.join(STRATEGIES)}"
+        )
     gpus = tf.config.list_physical_devices("GPU")
+    if strategy == "gpu" and not gpus:
+        raise WorkbenchError("strategy gpu: TensorFlow sees no GPU on this machine")
+    if strategy == "cpu":
+        gpus = []
     for gpu in gpus:
         # Already initialised by an earlier run in this process: keep its setting.
         with contextlib.suppress(RuntimeError):
@@ -47,13 +89,30 @@ def configure(mixed_precision: bool = False) -> Device:
     use_mixed = mixed_precision and bool(gpus)
     keras.mixed_precision.set_global_policy("mixed_float16" if use_mixed else "float32")
     description = describe(len(gpus))
-    if len(gpus) > 1:
-        strategy: tf.distribute.Strategy = tf.distribute.MirroredStrategy()
-        description += " (MirroredStrategy)"
+    chosen: tf.distribute.Strategy
+    if strategy == "mirrored" or (strategy == "auto" and len(gpus) > 1):
+        chosen, description = _mirrored(bool(gpus))
+    elif strategy == "cpu":
+        chosen = tf.distribute.OneDeviceStrategy("/cpu:0")
+    elif strategy == "gpu":
+        chosen = tf.distribute.OneDeviceStrategy("/gpu:0")
     else:
-        strategy = tf.distribute.get_strategy()
+        chosen = tf.distribute.get_strategy()
     if use_mixed:
         description += ", mixed precision"
     elif mixed_precision:
         description += " (mixed precision needs a GPU: using float32)"
-    return Device(strategy, description, len(gpus), use_mixed)
+    return Device(chosen, description, len(gpus), use_mixed)
+
+
+def _mirrored(on_gpus: bool) -> tuple[tf.distribute.Strategy, str]:
+    """Every GPU, else every logical CPU device, with a fitting all-reduce."""
+    import tensorflow as tf
+
+    kind = "GPU" if on_gpus else "CPU"
+    devices = [d.name for d in tf.config.list_logical_devices(kind)]
+    # NCCL, MirroredStrategy's default all-reduce, exists on GPUs only.
+    ops = None if on_gpus else tf.distribute.ReductionToOneDevice()
+    strategy = tf.distribute.MirroredStrategy(devices, cross_device_ops=ops)
+    named = describe(len(devices)) if on_gpus else f"{len(devices)} CPU devices"
+    return strategy, f"{named} (MirroredStrategy)"

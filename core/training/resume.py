@@ -99,12 +99,14 @@ def resume_session(
     listener: TrainingListener | None = None,
     cancel: threading.Event | None = None,
     progress: Progress | None = None,
+    strategy: str = "auto",
 ) -> SessionResult:
     """Continue the run in ``run_dir`` as it was recorded.
 
     ``epochs``, ``fine_tune_epochs`` and ``learning_rate`` (None: as
     recorded) are the only settings a resume may change; each resume is
-    appended to ``run.json``'s ``resumes`` with what changed.
+    appended to ``run.json``'s ``resumes`` with what changed. ``strategy`` is
+    this machine's choice (``core.training.device``), not a setting of the run.
 
     Raises:
         WorkbenchError: not a resumable run folder, data that changed, a
@@ -134,4 +136,5 @@ def resume_session(
         RunStore(run.path.parent),
         resume=run,
         data_spec=inputs.data_spec,
+        strategy=strategy,
     )

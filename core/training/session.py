@@ -8,6 +8,7 @@ same function, so the GUI and a script train identically.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import threading
@@ -28,6 +29,7 @@ from core.data.pipeline import decoded_indices, make_tf_dataset, report_undecoda
 from core.data.spec import DatasetSpec
 from core.errors import WorkbenchError
 from core.model_builder import build_model
+from core.run_lock import locked_run
 from core.runs import Run, RunStore
 from core.spec import ModelSpec
 from core.training.checkpoint import ResumeState
@@ -88,6 +90,7 @@ def run_session(
     label: str = "run",
     resume: Run | None = None,
     data_spec: DatasetSpec | None = None,
+    strategy: str = "auto",
 ) -> SessionResult:
     """Train ``spec`` on ``dataset`` and evaluate it on the test split.
 
@@ -113,6 +116,11 @@ def run_session(
     ``core.training.engine``); the run's record keeps ``phase_boundary``, the
     first epoch of phase 2, for the chart.
 
+    ``strategy`` is where it trains (``core.training.device.STRATEGIES``); the
+    batch size stays the global batch, split evenly over the replicas. The
+    run folder is locked while it trains (``core.run_lock``): a second
+    process training into it is refused.
+
     Raises:
         WorkbenchError: settings refused before the run starts (no run
             folder is made), or a run that failed; a failed run's
@@ -123,24 +131,32 @@ def run_session(
     problems = cfg.problems()  # refused before a run folder is made
     if problems:
         raise WorkbenchError(f"training setting {problems[0][0]}: {problems[0][1]}")
-    restart = _restart(resume, spec, dataset, cfg, aug) if resume else None
-    run: Run | None = resume
-    try:
-        prepared = _prepare(spec, dataset, cfg, aug, listener, cancel)
-    except WorkbenchError:
-        raise  # the settings were refused: nothing ran, so no run is recorded
-    except Exception as exc:
-        if run is None and store is not None:
-            run = store.create(label, _run_config(spec, dataset, cfg, aug, data_spec))
-        raise _failed(run, exc) from exc
-    if run is None and store is not None:
-        run = store.create(label, _run_config(spec, dataset, cfg, aug, data_spec))
-    try:
-        return _train_and_record(
-            prepared, spec, dataset, cfg, listener, cancel, run, restart
-        )
-    except Exception as exc:
-        raise _failed(run, exc) from exc
+    with contextlib.ExitStack() as lock:
+        if resume is not None:  # before _restart cuts its history
+            lock.enter_context(locked_run(resume.path))
+        restart = _restart(resume, spec, dataset, cfg, aug) if resume else None
+        run: Run | None = resume
+
+        def new_run() -> Run | None:
+            if store is None:
+                return None
+            made = store.create(label, _run_config(spec, dataset, cfg, aug, data_spec))
+            lock.enter_context(locked_run(made.path))
+            return made
+
+        try:
+            prepared = _prepare(spec, dataset, cfg, aug, listener, cancel, strategy)
+        except WorkbenchError:
+            raise  # the settings were refused: nothing ran, so no run is recorded
+        except Exception as exc:
+            raise _failed(run or new_run(), exc) from exc
+        run = run or new_run()
+        try:
+            return _train_and_record(
+                prepared, spec, dataset, cfg, listener, cancel, run, restart
+            )
+        except Exception as exc:
+            raise _failed(run, exc) from exc
 
 
 def _prepare(
@@ -150,6 +166,7 @@ def _prepare(
     aug: AugmentationConfig,
     listener: TrainingListener | None,
     cancel: threading.Event,
+    strategy: str,
 ) -> _Prepared:
     keras.utils.set_random_seed(cfg.seed)
     h, w, c = spec.input.shape
@@ -168,7 +185,8 @@ def _prepare(
     train_ds = make_tf_dataset(
         dataset, "train", (h, w), c, cfg.batch_size, True, cfg.seed, cfg.cache_data
     )
-    device = configure(cfg.mixed_precision)
+    device = configure(cfg.mixed_precision, strategy)
+    device.check_batch(cfg.batch_size)
     in_model = aug.any_active and placement(aug) == "model"
     if aug.any_active and not in_model:
         train_ds = augment_dataset(train_ds, aug, classes, cfg.seed, cfg.batch_size)
@@ -302,6 +320,7 @@ def _train_and_record(
             run,
             {
                 **_record(result),
+                "replicas": prepared.device.replicas,
                 "skipped_images": skipped,
                 "resumes": run.config().get("resumes", []),
             },
@@ -323,7 +342,8 @@ def evaluate_test_split(
     _, h, w, c = model.inputs[0].shape
     test_ds = make_tf_dataset(dataset, "test", (h, w), c, batch_size, cache=cache)
     sigmoid = int(model.outputs[0].shape[-1]) == 1
-    model.compile(loss=_loss(sigmoid, False), metrics=["accuracy"])
+    with model.distribute_strategy.scope():  # built under a strategy: stays in it
+        model.compile(loss=_loss(sigmoid, False), metrics=["accuracy"])
     evaluation = evaluate(model, test_ds, dataset.class_names)
     order = decoded_indices(dataset, "test")
     if order is not None:  # so its indices name the right test images

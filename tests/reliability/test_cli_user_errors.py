@@ -1,5 +1,7 @@
 """``python -m core``: every user error is one line on stderr and exit status 1.
 
+A command line argparse refuses is one line too, with its status 2.
+
 A table of bad inputs runs against every registered command: models that do
 not take images, class names of the wrong count, corrupt or foreign model
 files, outputs in missing or read-only folders or that are folders, bad
@@ -76,10 +78,17 @@ def files(tmp_path_factory) -> Path:
 
 
 # (argv with {d} for the inputs folder, text the one line must contain)
-CASES = [
+USAGE_CASES = [
     (["presets", "--bogus"], "unrecognized arguments: --bogus"),
     (["no-such-command"], "invalid choice"),
     (["summary"], "one of the arguments"),
+    (["predict", "{d}/good.keras", "{d}/image.png", "--top-k", "x"], "invalid int"),
+    (["train", "{d}/x.cnnwb.json", "--learning-rate", "0.1"], "goes with --resume"),
+    (["train", "--resume", "{d}/run", "--dataset", "mnist"], "as recorded"),
+    (["evaluate"], "the following arguments are required"),
+    (["runs", "--bogus", "x"], "unrecognized arguments"),
+]
+CASES = [
     (["summary", "{d}/missing.cnnwb.json"], "no such file"),
     (["summary", "{d}/project_folder.cnnwb.json"], "is a folder"),
     (["summary", "{d}/damaged.cnnwb.json"], "not valid JSON"),
@@ -101,7 +110,6 @@ CASES = [
     (["predict", "{d}/missing.keras", "{d}/image.png"], "no such model file"),
     (["predict", "{d}/good.keras", "{d}/missing.png"], "no such file or folder"),
     (["predict", "{d}/good.keras", "{d}/out_folder"], "no images found"),
-    (["predict", "{d}/good.keras", "{d}/image.png", "--top-k", "x"], "invalid int"),
     (["predict", "{d}/good.keras", "{d}/image.png", "--top-k", "0"], "at least 1"),
     (["export", "{d}/run", "{d}/missing-folder/out.keras"], "does not exist"),
     (["export", "{d}/run", "{d}/out_folder"], "is a folder"),
@@ -110,6 +118,16 @@ CASES = [
     (["export", "{d}/run", "{d}/read_only/out.keras"], "permission denied"),
     (["export", "{d}/broken_run", "{d}/out.keras"], "not a Keras model file"),
     (["export", "{d}/missing-run", "{d}/out.keras"], "no such project file"),
+    (["train", "{d}/missing.cnnwb.json"], "no such file"),
+    (["train", "{d}/foreign.cnnwb.json"], "not a CNN Workbench project"),
+    (["train", "--preset", "no-such-preset"], "unknown preset"),
+    (["train", "--resume", "{d}/out_folder"], "not a run folder"),
+    (["train", "--resume", "{d}/run"], "did not record its dataset"),
+    (["evaluate", "{d}/good.keras"], "needs --dataset"),
+    (["evaluate", "{d}/broken_run"], "did not record its dataset"),
+    (["evaluate", "{d}/broken_run", "--dataset", "mnist"], "not a Keras model file"),
+    (["evaluate", "{d}/vector.keras", "--dataset", "mnist"], "does not take images"),
+    (["runs", "{d}/missing.cnnwb.json"], "no such project file"),
 ]
 
 
@@ -162,10 +180,10 @@ def run_in_process(argv: list[str], d: Path, capsys) -> tuple[int, str]:
     return status, capsys.readouterr().err
 
 
-def assert_one_line(status, err: str, expected: str) -> None:
+def assert_one_line(status, err: str, expected: str, code: int = 1) -> None:
     lines = [line for line in err.splitlines() if not TF_NOISE.match(line)]
     assert "Traceback" not in err
-    assert status == 1, err
+    assert status == code, err
     assert len(lines) == 1, err
     assert lines[0].startswith("error: ")
     assert expected.lower() in lines[0].lower(), lines[0]
@@ -173,7 +191,13 @@ def assert_one_line(status, err: str, expected: str) -> None:
 
 def test_every_command_has_rows():
     commands = set(build_parser()._subparsers._group_actions[0].choices)
-    assert commands <= {argv[0] for argv, _ in CASES}
+    assert commands <= {argv[0] for argv, _ in CASES + USAGE_CASES}
+
+
+@pytest.mark.parametrize(("case", "expected"), USAGE_CASES, ids=lambda v: str(v)[:60])
+def test_a_usage_error_is_one_line_and_status_2(case, expected, files, capsys):
+    status, err = run_in_process(argv_for(case, files), files, capsys)
+    assert_one_line(status, err, expected, code=2)
 
 
 @pytest.mark.parametrize(("case", "expected"), CASES, ids=lambda v: str(v)[:60])
@@ -195,7 +219,6 @@ def test_export_leaves_no_partial_file_when_the_write_fails(files, capsys):
 @pytest.mark.parametrize(
     ("case", "expected"),
     [
-        (["presets", "--bogus"], "unrecognized arguments"),
         (["summary", "{d}/foreign.cnnwb.json"], "not a CNN Workbench project"),
         (["dataset-info", "{d}/image.png"], "is not a folder"),
         (["predict", "{d}/corrupt.keras", "{d}/image.png"], "not a Keras model file"),

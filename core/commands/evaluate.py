@@ -1,0 +1,136 @@
+"""``python -m core evaluate RUN_DIR_OR_MODEL``: test figures of a trained model.
+
+A run folder is evaluated on the data its ``config.json`` records (its best
+model, else its last; the result is also written to its evaluation.json). A
+model file, or a run with ``--dataset``, is evaluated on the data named there:
+a built-in dataset's test set, or a folder (its ``test/`` sub-folder when it
+has one, else every image in it). Prints accuracy, loss, top-k (only where k
+is below the number of classes), per-class precision/recall/F1 and the
+confusion matrix; ``--json`` prints them for machines.
+
+Examples:
+  python -m core evaluate my.runs/20261129-120000-model
+  python -m core evaluate model.keras --dataset ~/pets-test --json
+  python -m core evaluate model.keras --dataset fashion-mnist
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from core.data.builtin import BUILTIN_NAMES
+from core.errors import WorkbenchError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "evaluate",
+        help="test accuracy, per-class figures and confusion matrix of a model",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("source", help="a run folder, or a .keras/.h5 model file")
+    parser.add_argument(
+        "--dataset",
+        metavar="NAME_OR_FOLDER",
+        help=f"{', '.join(BUILTIN_NAMES)}, or a folder (required for a model file)",
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument(
+        "--verbose", action="store_true", help="show TensorFlow's own log lines"
+    )
+    parser.set_defaults(func=run, uses_tensorflow=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    from core.runs import Run
+    from core.training.evaluation import evaluate_run
+
+    source = Path(args.source)
+    if source.is_dir() and args.dataset is None:
+        evaluation = evaluate_run(Run(source))
+    else:
+        evaluation = _on_named_data(source, args.dataset)
+    if args.json:
+        print(json.dumps(evaluation.to_dict(), indent=2))
+    else:
+        print(_as_text(evaluation))
+    return 0
+
+
+def _on_named_data(source: Path, choice: str | None) -> Any:
+    """A model file (or a run's model) on the test images ``choice`` names."""
+    from core.data.dataset import Dataset
+    from core.data.load import open_dataset
+    from core.data.spec import DatasetSpec
+    from core.inference.loading import load_model_file
+    from core.runs import Run
+    from core.training.session import evaluate_test_split
+
+    if choice is None:
+        raise WorkbenchError(
+            f"{source}: a model file needs --dataset NAME_OR_FOLDER to evaluate on"
+        )
+    path = Run(source).model_file() if source.is_dir() else source
+    if path is None:
+        raise WorkbenchError(f"{source.name} kept no model to evaluate")
+    model = load_model_file(path)
+    _, h, w, c = model.inputs[0].shape
+    fit = {"image_size": (h, w), "channels": c} if h and w else {"channels": c}
+    if choice in BUILTIN_NAMES:
+        data = open_dataset(DatasetSpec(name=choice, **fit))
+    else:
+        folder = Path(choice).expanduser()
+        spec = DatasetSpec(kind="folder", name=folder.name, path=str(folder), **fit)
+        if not (folder / "test").is_dir():  # the whole folder is the test set
+            spec = replace(spec, validation_fraction=0.0, test_fraction=0.0)
+        data = open_dataset(spec)
+        if not (folder / "test").is_dir():
+            data = Dataset(
+                data.name,
+                data.class_names,
+                {
+                    "train": data.splits["train"].subset([]),
+                    "validation": data.splits["validation"],
+                    "test": data.splits["train"],
+                },
+                data.report,
+            )
+    units = int(model.outputs[0].shape[-1])
+    if max(units, 2) != data.num_classes:
+        raise WorkbenchError(
+            f"{path.name} predicts {max(units, 2)} classes but {data.name} has "
+            f"{data.num_classes}"
+        )
+    evaluation, _ = evaluate_test_split(model, data, 32)
+    if evaluation is None:
+        raise WorkbenchError(f"{data.name} has no test images")
+    return evaluation
+
+
+def _as_text(evaluation: Any) -> str:
+    """The figures a person reads first, then per class, then the confusion."""
+    names = [m.name for m in evaluation.per_class]
+    lines = [f"test accuracy  {evaluation.accuracy:.4f}"]
+    if evaluation.loss is not None:
+        lines.append(f"test loss      {evaluation.loss:.4f}")
+    if evaluation.top_k < len(names):
+        lines.append(f"top-{evaluation.top_k} accuracy {evaluation.top_k_accuracy:.4f}")
+    width = max(len(n) for n in names)
+    lines += ["", f"{'class':<{width}}  precision  recall  f1      support"]
+    lines += [
+        f"{m.name:<{width}}  {m.precision:9.4f}  {m.recall:6.4f}  {m.f1:6.4f}  "
+        f"{m.support:>7}"
+        for m in evaluation.per_class
+    ]
+    cell = max(5, *(len(str(v)) for row in evaluation.confusion for v in row))
+    lines += ["", "confusion (rows: true class, columns: predicted)"]
+    lines += [
+        f"{name:<{width}}  " + " ".join(f"{v:>{cell}}" for v in row)
+        for name, row in zip(names, evaluation.confusion, strict=True)
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,181 @@
+"""``python -m core train``: train a project headless, exactly as the app does.
+
+The run goes through the same ``run_session`` as the app's Start button: the
+same pre-flight checks, dataset pipeline, augmentation, callbacks, both phases
+with a backbone, and a run folder the app's Runs tab lists.
+
+Examples:
+  python -m core train my.cnnwb.json
+  python -m core train my.cnnwb.json --epochs 20 --run-dir /scratch/runs
+  python -m core train my.cnnwb.json --data-root /data --strategy mirrored
+  python -m core train --preset fashion-mnist-cnn --epochs 1
+  python -m core train --resume my.runs/20261129-120000-model --epochs 30
+
+Ctrl+C or SIGTERM stops after the current batch and keeps the run resumable
+(a second Ctrl+C aborts at once). Exit status: 0 done; 1 a user error (bad
+project, missing data, refused by the pre-flight checks); 2 a usage error;
+3 training failed (run kept, the reason in its run.json); 130 stopped by
+Ctrl+C; 143 stopped by SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from core.training.device import STRATEGIES
+
+EXIT_FAILED = 3
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "train",
+        help="train a project or a preset headless, as the app does",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("project", nargs="?", help="a project file (.cnnwb.json)")
+    source.add_argument("--preset", metavar="NAME", help="a bundled preset instead")
+    source.add_argument(
+        "--resume", metavar="RUN_DIR", help="continue a stopped run as recorded"
+    )
+    parser.add_argument("--epochs", type=int, help="epochs (phase 1 with a backbone)")
+    parser.add_argument(
+        "--learning-rate", type=float, help="with --resume only: a new learning rate"
+    )
+    parser.add_argument(
+        "--run-dir",
+        metavar="DIR",
+        help="the folder the run's folder is created in (default: beside the "
+        "project; ./NAME.runs for a preset)",
+    )
+    parser.add_argument(
+        "--strategy",
+        choices=STRATEGIES,
+        default="auto",
+        help="auto (default): several GPUs mirrored, else one device",
+    )
+    parser.add_argument(
+        "--data-root",
+        metavar="DIR",
+        help="resolve the project's dataset path under DIR (data moved here)",
+    )
+    parser.add_argument(
+        "--dataset",
+        metavar="PATH_OR_NAME",
+        help="train on this built-in dataset or folder instead",
+    )
+    parser.add_argument("--weights", metavar="FILE", help="backbone weights file")
+    parser.add_argument(
+        "--verbose", action="store_true", help="show TensorFlow's own log lines"
+    )
+    parser.set_defaults(func=run, uses_tensorflow=True, usage_error=parser.error)
+
+
+def run(args: argparse.Namespace) -> int:
+    from core.training.console import ConsoleListener
+    from core.training.interrupt import stop_on_signals
+
+    if args.learning_rate is not None and not args.resume:
+        args.usage_error("--learning-rate goes with --resume")
+    fixed = ("run_dir", "data_root", "dataset", "weights")
+    if args.resume and any(getattr(args, name) for name in fixed):
+        args.usage_error(
+            "--resume continues the run as recorded: only --epochs, "
+            "--learning-rate and --strategy may be given with it"
+        )
+    cancel = threading.Event()
+    listener = ConsoleListener()
+    with stop_on_signals(cancel) as interrupt:
+        if args.resume:
+            outcome = _resume(args, listener, cancel)
+        else:
+            outcome = _train(args, listener, cancel)
+    return _report(outcome, interrupt.exit_code)
+
+
+def _train(args: argparse.Namespace, listener: Any, cancel: threading.Event) -> Any:
+    from core.data.load import open_dataset
+    from core.project import load_project
+    from core.runs import RunStore
+    from core.training.job import Overrides, for_this_machine, preset_project
+    from core.training.session import run_session
+
+    overrides = Overrides(
+        epochs=args.epochs,
+        data_root=Path(args.data_root) if args.data_root else None,
+        dataset=args.dataset,
+        weights=args.weights,
+    )
+    if args.preset:
+        project = preset_project(args.preset)
+        base = Path.cwd()
+        store = RunStore(base / f"{args.preset}.runs")
+    else:
+        project = load_project(args.project)
+        base = Path(args.project).resolve().parent
+        store = RunStore.beside(args.project)
+    if args.run_dir:
+        store = RunStore(args.run_dir)
+    project = for_this_machine(project, base, overrides)
+    assert project.dataset is not None  # for_this_machine refuses none
+    print(f"loading {project.dataset.title}…", file=sys.stderr, flush=True)
+    dataset = open_dataset(project.dataset, cancel=cancel)
+    return run_session(
+        project.model,
+        dataset,
+        project.training,
+        project.augmentation,
+        listener,
+        cancel,
+        store,
+        project.model.name,
+        data_spec=project.dataset,
+        strategy=args.strategy,
+    )
+
+
+def _resume(args: argparse.Namespace, listener: Any, cancel: threading.Event) -> Any:
+    from core.training.resume import resume_session
+
+    return resume_session(
+        args.resume,
+        epochs=args.epochs,
+        learning_rate=args.learning_rate,
+        listener=listener,
+        cancel=cancel,
+        strategy=args.strategy,
+    )
+
+
+def _report(outcome: Any, signal_exit: int | None) -> int:
+    """Say how the run ended; the exit status the docstring promises."""
+    from core.training.events import StopReason
+
+    result, run = outcome.result, outcome.run
+    where = f" (run kept in {run.path})" if run is not None else ""
+    if result.stop_reason is StopReason.CANCELLED:
+        print(f"stopped after epoch {result.epochs_run}{where}", file=sys.stderr)
+        if run is not None:
+            resume = f"python -m core train --resume {shlex.quote(str(run.path))}"
+            print(f"resume with: {resume}", file=sys.stderr)
+        return signal_exit or 130
+    if result.stop_reason in (StopReason.DIVERGED, StopReason.FAILED):
+        print(f"error: training failed: {result.message}{where}", file=sys.stderr)
+        return EXIT_FAILED
+    evaluation = outcome.evaluation
+    summary = f"{result.stop_reason.value} after {result.epochs_run} epochs"
+    if result.best_epoch is not None:
+        summary += f", best epoch {result.best_epoch + 1}"
+    if evaluation is not None:
+        summary += f", test accuracy {evaluation.accuracy:.4f}"
+    print(summary + where)
+    if result.message:
+        print(result.message, file=sys.stderr)
+    return 0

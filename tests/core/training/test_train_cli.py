@@ -1,0 +1,295 @@
+"""``python -m core train``: a tiny project trained headless in a subprocess.
+
+Each case runs the real command (a new Python process imports TensorFlow, so
+the cases are few and the project tiny: 60 shapes at 32x32, one epoch).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from core.data.spec import DatasetSpec
+from core.project import Project, save_project
+from core.spec import HeadSpec, InputSpec, LayerSpec, ModelSpec
+from core.training.config import TrainingConfig
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def tiny_project(tmp_path: Path, **training) -> Path:
+    spec = ModelSpec(
+        InputSpec(32, 32, 3),
+        (
+            LayerSpec.create("Rescaling", "rescaling_1"),
+            LayerSpec.create("Conv2D", "conv2d_1", {"filters": 4, "strides": 2}),
+            LayerSpec.create("GlobalAveragePooling2D", "gap_1"),
+        ),
+        HeadSpec(6),
+        name="tiny",
+    )
+    project = Project(
+        name="tiny",
+        model=spec,
+        dataset=DatasetSpec(name="shapes", count=60, image_size=(32, 32)),
+        training=TrainingConfig(**{"epochs": 1, "batch_size": 8, **training}),
+    )
+    return save_project(project, tmp_path / "tiny.cnnwb.json")
+
+
+def core_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "core", *args]
+
+
+def run_core(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        core_command(*args),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=ROOT,
+    )
+
+
+def runs_of(project: Path) -> list[Path]:
+    folder = project.parent / "tiny.runs"
+    return sorted(p for p in folder.iterdir() if p.is_dir())
+
+
+def test_train_writes_a_run_beside_the_project_one_line_per_epoch(tmp_path):
+    project = tiny_project(tmp_path)
+    done = run_core("train", str(project), "--epochs", "2")
+    assert done.returncode == 0, done.stderr
+    [run] = runs_of(project)
+    record = json.loads((run / "run.json").read_text())
+    assert record["epochs_run"] == 2
+    assert (run / "best.keras").is_file()
+    epoch_lines = [x for x in done.stdout.splitlines() if x.startswith("epoch ")]
+    assert [x.split()[1] for x in epoch_lines] == ["1/2", "2/2"]
+    assert "val_accuracy" in epoch_lines[0]
+    assert "\r" not in done.stdout  # not a terminal: no progress bar
+    # TensorFlow's start-up log (oneDNN, CUDA, CPU instructions) is not shown.
+    for noise in ("oneDNN", "cuda", "cpu_feature_guard", "absl"):
+        assert noise not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "says"),
+    [
+        (["train", "missing.cnnwb.json"], 1, "no such file"),
+        (["train"], 2, "one of the arguments"),
+        (["train", "--preset", "no-such-preset"], 1, "unknown preset"),
+    ],
+)
+def test_exit_codes_for_user_and_usage_errors(args, code, says):
+    done = run_core(*args)
+    assert done.returncode == code
+    assert says in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_sigterm_stops_after_the_batch_and_keeps_a_resumable_run(tmp_path):
+    project = tiny_project(tmp_path, epochs=200)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        core_command("train", str(project)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:  # up to the first epoch line: training runs
+            if line.startswith("epoch "):
+                break
+        assert line.startswith("epoch 1/200"), line + proc.stderr.read()
+        proc.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 143, err
+    assert time.monotonic() - started < 30
+    assert "python -m core train --resume" in err
+    [run] = runs_of(project)
+    record = json.loads((run / "run.json").read_text())
+    assert record["stop_reason"] == "cancelled"
+
+
+def train_mirrored_on_two_cpus(project: Path) -> subprocess.CompletedProcess:
+    """``train --strategy mirrored`` where TensorFlow sees two logical CPUs."""
+    script = (
+        "import sys, tensorflow as tf\n"
+        "cpu = tf.config.list_physical_devices('CPU')[0]\n"
+        "tf.config.set_logical_device_configuration(\n"
+        "    cpu, [tf.config.LogicalDeviceConfiguration()] * 2)\n"
+        "from core.cli import main\n"
+        f"sys.exit(main(['train', {str(project)!r}, '--strategy', 'mirrored']))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=ROOT,
+    )
+
+
+def test_mirrored_strategy_trains_on_two_logical_cpus(tmp_path):
+    project = tiny_project(tmp_path, epochs=1)
+    done = train_mirrored_on_two_cpus(project)
+    assert done.returncode == 0, done.stderr
+    [run] = runs_of(project)
+    record = json.loads((run / "run.json").read_text())
+    assert record["replicas"] == 2
+    assert "2 CPU devices (MirroredStrategy)" in record["device"]
+
+
+def test_a_batch_that_does_not_split_over_the_replicas_is_refused(tmp_path):
+    project = tiny_project(tmp_path, batch_size=7)
+    done = train_mirrored_on_two_cpus(project)
+    assert done.returncode == 1
+    assert "batch size 7 does not split evenly over 2 replicas" in done.stderr
+
+
+def test_runs_lists_the_trained_run_as_text_and_json(tmp_path, capsys):
+    from core.cli import main
+
+    project = tiny_project(tmp_path)
+    assert run_core("train", str(project)).returncode == 0
+    [run] = runs_of(project)
+    done = run_core("runs", str(project), "--json")
+    assert done.returncode == 0, done.stderr
+    [row] = json.loads(done.stdout)
+    assert row["run"] == run.name
+    assert row["epochs_run"] == 1
+    assert row["stop_reason"] == "completed"
+    assert main(["runs", str(project)]) == 0
+    header, line = capsys.readouterr().out.splitlines()
+    assert header.split()[:3] == ["run", "started", "epochs_run"]
+    assert line.startswith(run.name)
+
+
+def test_a_diverging_run_exits_3_with_the_reason_and_keeps_its_record(tmp_path):
+    project = tiny_project(tmp_path, learning_rate=9.0, optimizer="sgd")
+    data = json.loads(project.read_text())
+    # Inputs scaled to ~1e36 make the loss infinite on the first batch.
+    data["model"]["layers"][0]["config"]["scale"] = 1e36
+    project.write_text(json.dumps(data))
+    done = run_core("train", str(project), "--verbose")
+    assert done.returncode == 3, done.stderr
+    assert "training failed: the loss became NaN at epoch 1" in done.stderr
+    assert "oneDNN" in done.stderr  # --verbose shows TensorFlow's own log
+    [run] = runs_of(project)
+    assert json.loads((run / "run.json").read_text())["stop_reason"].startswith(
+        "diverged"
+    )
+
+
+def start_training(project: Path) -> subprocess.Popen:
+    """``train`` in the background, returned once its first epoch has ended."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        core_command("train", str(project)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("epoch "):
+            return proc
+    proc.kill()
+    raise AssertionError(proc.stderr.read() if proc.stderr else "no epoch line")
+
+
+def test_ctrl_c_stops_prints_the_resume_command_and_resume_continues(tmp_path):
+    project = tiny_project(tmp_path, epochs=200)
+    proc = start_training(project)
+    try:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    [run] = runs_of(project)
+    stopped_after = json.loads((run / "run.json").read_text())["epochs_run"]
+    command = next(x for x in err.splitlines() if x.startswith("resume with: "))
+    args = command.removeprefix("resume with: python -m core ").split()
+    assert args == ["train", "--resume", str(run)]
+    done = run_core(
+        *args, "--epochs", str(stopped_after + 1), "--learning-rate", "0.01"
+    )
+    assert done.returncode == 0, done.stderr
+    record = json.loads((run / "run.json").read_text())
+    assert record["epochs_run"] == stopped_after + 1
+    [resumed] = record["resumes"]
+    assert resumed["from_epoch"] == stopped_after
+    assert "learning_rate" in resumed["changed"]
+
+
+def test_a_run_being_trained_is_locked_against_a_second_process(tmp_path):
+    project = tiny_project(tmp_path, epochs=200)
+    proc = start_training(project)
+    try:
+        [run] = runs_of(project)
+        second = run_core("train", "--resume", str(run), "--epochs", "300")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=60)
+    assert second.returncode == 1
+    assert "is being trained by another process (pid" in second.stderr
+    assert len(second.stderr.strip().splitlines()) == 1
+
+
+def test_evaluate_a_run_and_a_model_file(tmp_path):
+    project = tiny_project(tmp_path)
+    assert run_core("train", str(project)).returncode == 0
+    [run] = runs_of(project)
+    done = run_core("evaluate", str(run), "--json")
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout)
+    assert sum(map(sum, figures["confusion"])) == 6  # shapes' 10% test split
+    assert len(figures["per_class"]) == 6
+    text = run_core("evaluate", str(run))
+    assert text.stdout.splitlines()[0].startswith("test accuracy")
+    assert "top-3 accuracy" in text.stdout  # 3 < 6 classes
+    refused = run_core("evaluate", str(run / "best.keras"))
+    assert refused.returncode == 1
+    assert "needs --dataset" in refused.stderr
+
+
+def test_evaluate_a_model_file_on_a_folder_uses_every_image(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    project = tiny_project(tmp_path)
+    assert run_core("train", str(project)).returncode == 0
+    [run] = runs_of(project)
+    folder = tmp_path / "photos"
+    rng = np.random.default_rng(0)
+    for c in range(6):
+        (folder / f"class{c}").mkdir(parents=True)
+        for i in range(2):
+            pixels = rng.integers(0, 255, (40, 48, 3), dtype=np.uint8)
+            Image.fromarray(pixels).save(folder / f"class{c}" / f"{i}.png")
+    done = run_core(
+        "evaluate", str(run / "best.keras"), "--dataset", str(folder), "--json"
+    )
+    assert done.returncode == 0, done.stderr
+    assert sum(map(sum, json.loads(done.stdout)["confusion"])) == 12
