@@ -78,7 +78,8 @@ class ExportSource:
     model: object | None = None
     class_names: list[str] | None = None
     name: str = "model"
-    project: tuple | None = None  # (ModelSpec, DatasetSpec | None, TrainingConfig)
+    # (ModelSpec, DatasetSpec | None, TrainingConfig, AugmentationConfig)
+    project: tuple | None = None
     no_model_reason: str = "No model: train one or import one first."
     no_project_reason: str = (
         "Only an imported model is open: the script needs the project's model, "

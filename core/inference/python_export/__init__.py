@@ -66,6 +66,8 @@ training settings. Run:
 backup, logs and the trained model go to the --out folder.
 """
 
+from __future__ import annotations
+
 {imports}
 
 import keras

@@ -1,9 +1,10 @@
 """The script's augmentation: the project's enabled transforms, in a few tf ops.
 
-The same maths as the app's pipeline (``core.augmentation.ops``): flip,
-rotation, shear, zoom, shift and random crop folded into one affine resample
-per image, then contrast, brightness and noise, then MixUp or CutMix; random
-numbers are stateless, from the training seed and the batch's index. Only the
+As the app's pipeline (``core.augmentation.ops``) does it: flip, rotation,
+shear, zoom, shift and random crop folded into one affine resample per image
+(the app's own ``affine_matrices``, copied in), then contrast, brightness and
+noise, then MixUp or CutMix; random numbers are stateless, from the training
+seed and the batch's index. Only the
 enabled parts are written, so the script shows what the project uses. The app's
 placement (pipeline or model) changes where it runs, not what is trained: the
 script always runs it in the tf.data pipeline, the app's default.
@@ -12,7 +13,7 @@ script always runs it in the tf.data pipeline, the app's default.
 from __future__ import annotations
 
 from core.augmentation.config import TRANSFORMS, AugmentationConfig
-from core.augmentation.pipeline import placement
+from core.inference.python_export.snippets import assignment, function_source
 
 _FILL = {
     "constant": "CONSTANT",
@@ -28,17 +29,19 @@ def augmentation_code(cfg: AugmentationConfig, num_classes: int) -> str:
         off = f" (switched off: {', '.join(cfg.off)})" if cfg.off else ""
         return f"# Augmentation: none in the project{off}.\n"
     amounts = {name: cfg.amount(name) for name in TRANSFORMS if cfg.active(name)}
-    flip = cfg.flip if cfg.active("flip") else "none"
-    settings = {"flip": flip, **{k: v for k, v in amounts.items() if k != "flip"}}
     off = f"; switched off: {', '.join(cfg.off)}" if cfg.off else ""
     lines = [
-        "# Augmentation, as the app's pipeline does it (the app placed it: "
-        f"{placement(cfg)}, set to {cfg.placement!r}{off}).",
-        f"AUGMENTATION = {settings!r}",
+        "# Augmentation as the app does it, in the tf.data pipeline",
+        f"# (the project's placement: {cfg.placement!r}{off}).",
+        assignment("AUGMENTATION", amounts, "each transform's amount; 0: off"),
     ]
     if cfg.geometric:
-        lines.append(f"FILL_MODE = {_FILL[cfg.fill_mode]!r}")
+        flip = cfg.flip if cfg.active("flip") else "none"
+        lines += [f"FLIP = {flip!r}", f"FILL_MODE = {_FILL[cfg.fill_mode]!r}"]
     parts = ["\n".join(lines) + "\n"]
+    if cfg.geometric:
+        source = function_source("core.augmentation.ops", "affine_matrices")
+        parts += [_SETTINGS, _COPIED + source]
     photometric = [_PHOTOMETRIC[k] for k in _PHOTOMETRIC if cfg.active(k)]
     if cfg.geometric or photometric:
         parts.append(_augment(cfg.geometric, photometric))
@@ -63,49 +66,40 @@ def augmentation_code(cfg: AugmentationConfig, num_classes: int) -> str:
     return "\n\n".join(p.strip("\n") + "\n" for p in parts)
 
 
-_GEOMETRIC = '''    n = tf.shape(images)[0]
+_SETTINGS = '''class Settings:
+    """The amounts as the app's own affine code (copied below) reads them."""
+
+    flip = FLIP
+
+    def amount(self, name):
+        return float(AUGMENTATION.get(name, 0.0))
+
+    def active(self, name):
+        return self.amount(name) > 0
+'''
+_COPIED = "# The app's composed transform (core.augmentation.ops), copied as it is.\n"
+
+_GEOMETRIC = """    n = tf.shape(images)[0]
     h, w = IMAGE_SIZE
-    a = AUGMENTATION
-    u = tf.random.stateless_uniform([11, n], seed, -1.0, 1.0)
-    theta = u[0] * math.radians(a.get("rotation", 0.0))
-    shear = u[1] * math.radians(a.get("shear", 0.0))
-    keep = 1 - a.get("crop", 0.0) * (u[4] + 1) / 2  # the kept share of each side
-    fx = tf.sign(u[5]) if a["flip"] in ("horizontal", "both") else 1.0
-    fy = tf.sign(u[6]) if a["flip"] in ("vertical", "both") else 1.0
-    sx = (1 + u[2] * a.get("zoom", 0.0)) * keep * fx
-    sy = (1 + u[3] * a.get("zoom", 0.0)) * keep * fy
-    # Shift, plus moving the kept crop window anywhere inside the image.
-    tx = (u[7] * a.get("width_shift", 0.0) + u[9] * (1 - keep) / 2) * w
-    ty = (u[8] * a.get("height_shift", 0.0) + u[10] * (1 - keep) / 2) * h
-    # Output-to-input matrix: rotation @ shear @ scale, about the centre.
-    cos, sin = tf.cos(theta), tf.sin(theta)
-    sin_s, cos_s = tf.sin(shear), tf.cos(shear)
-    a0, b0 = cos * sx, sin * sx
-    a1 = (-cos * sin_s - sin * cos_s) * sy
-    b1 = (-sin * sin_s + cos * cos_s) * sy
-    cx, cy = (w - 1) / 2, (h - 1) / 2
-    a2 = cx - a0 * cx - a1 * cy + tx
-    b2 = cy - b0 * cx - b1 * cy + ty
-    zeros = tf.zeros_like(a0)
     images = tf.raw_ops.ImageProjectiveTransformV3(
         images=images,
-        transforms=tf.stack([a0, a1, a2, b0, b1, b2, zeros, zeros], axis=1),
+        transforms=affine_matrices(Settings(), n, h, w, seed),
         output_shape=[h, w],
         fill_value=0.0,
         interpolation="BILINEAR",
         fill_mode=FILL_MODE,
-    )'''
+    )"""
 
 _PHOTOMETRIC = {
-    "contrast": '''    c = AUGMENTATION["contrast"]
+    "contrast": """    c = AUGMENTATION["contrast"]
     factor = tf.random.stateless_uniform([n], seeds[0], 1 - c, 1 + c)
     mean = tf.reduce_mean(images, axis=[1, 2], keepdims=True)
-    images = (images - mean) * factor[:, None, None, None] + mean''',
-    "brightness": '''    delta = tf.random.stateless_uniform([n], seeds[1], -1.0, 1.0)
+    images = (images - mean) * factor[:, None, None, None] + mean""",
+    "brightness": """    delta = tf.random.stateless_uniform([n], seeds[1], -1.0, 1.0)
     delta *= AUGMENTATION["brightness"] * 255
-    images = images + delta[:, None, None, None]''',
-    "noise": '''    noise = tf.random.stateless_normal(tf.shape(images), seeds[2])
-    images = images + noise * AUGMENTATION["noise"]''',
+    images = images + delta[:, None, None, None]""",
+    "noise": """    noise = tf.random.stateless_normal(tf.shape(images), seeds[2])
+    images = images + noise * AUGMENTATION["noise"]""",
 }
 
 
@@ -137,13 +131,13 @@ def _mix(cfg: AugmentationConfig, num_classes: int) -> str:
         pick = f"    return {'mixup' if mixup else 'cutmix'}()"
     functions = []
     if mixup:
-        functions.append('''    def mixup():
+        functions.append("""    def mixup():
         lam = beta(seeds[1], n, AUGMENTATION["mixup"])
         lam4 = lam[:, None, None, None]
         mixed = images * lam4 + other * (1 - lam4)
-        return mixed, one_hot * lam[:, None] + other_y * (1 - lam[:, None])''')
+        return mixed, one_hot * lam[:, None] + other_y * (1 - lam[:, None])""")
     if cutmix:
-        functions.append('''    def cutmix():
+        functions.append("""    def cutmix():
         # A box covering 1 - Beta(alpha) of the image, at a random centre.
         h, w = IMAGE_SIZE
         s1, s2 = tf.unstack(tf.random.experimental.stateless_split(seeds[2], 2))
@@ -158,7 +152,7 @@ def _mix(cfg: AugmentationConfig, num_classes: int) -> str:
         mask = tf.cast(inside, tf.float32)[..., None]
         share = 1.0 - tf.reduce_mean(mask, axis=[1, 2, 3])  # the true kept area
         mixed = images * (1 - mask) + other * mask
-        return mixed, one_hot * share[:, None] + other_y * (1 - share[:, None])''')
+        return mixed, one_hot * share[:, None] + other_y * (1 - share[:, None])""")
     inner = "\n\n".join(functions)
     return f'''NUM_CLASSES = {num_classes}
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from pathlib import Path
 
 from core.data.builtin import (
     CIFAR_ARCHIVE,
@@ -26,6 +25,7 @@ from core.data.dataset import stratified_split
 from core.data.download import keras_cache_dir
 from core.data.images import IMAGE_EXTENSIONS, loader_channels, to_uint8_rgb_or_gray
 from core.data.spec import DatasetSpec
+from core.inference.python_export.snippets import assignment
 from core.paths import user_data_dir
 from core.spec import ModelSpec
 
@@ -108,7 +108,7 @@ def limited(splits, limit):
 def _files_code() -> str:
     """Listing class folders and decoding files the app's way (Pillow)."""
     extensions = tuple(sorted(IMAGE_EXTENSIONS))
-    return f'''IMAGE_EXTENSIONS = {extensions!r}
+    return f'''{assignment("IMAGE_EXTENSIONS", extensions)}
 SPLITS = ("train", "validation", "test")
 ALIASES = {{"val": "validation", "valid": "validation"}}
 
@@ -210,10 +210,10 @@ def _idx_loader(dataset: DatasetSpec) -> str:
     name = dataset.name
     folders = [dataset.path] if dataset.path else []
     folders += [str(keras_cache_dir() / name), str(shared_datasets_dir() / name)]
-    return f'''CLASS_NAMES = {list(CLASS_NAMES[name])!r}
-IDX_FILES = {IDX_FILES!r}
+    return f'''{assignment("CLASS_NAMES", list(CLASS_NAMES[name]))}
+{assignment("IDX_FILES", IDX_FILES)}
 # Where the app looks for the IDX files, in order.
-IDX_FOLDERS = {folders!r}
+{assignment("IDX_FOLDERS", folders)}
 
 
 def read_idx(path, offset):
@@ -224,18 +224,20 @@ def read_idx(path, offset):
 
 def load_data(limit=None):
     """{name}: from local IDX files, else downloaded by Keras."""
-    found = [Path(d) for d in IDX_FOLDERS if all((Path(d) / f).is_file() for f in IDX_FILES)]
+    found = [
+        Path(d) for d in IDX_FOLDERS if all((Path(d) / f).is_file() for f in IDX_FILES)
+    ]
     if found:
         paths = [found[0] / f for f in IDX_FILES]
         x, xt = (read_idx(p, 16).reshape(-1, 28, 28, 1) for p in paths[::2])
-        y, yt = (read_idx(p, 8).astype(np.int64) for p in paths[1::2])
+        y, yt = (read_idx(p, 8) for p in paths[1::2])
         if len(x) != len(y) or len(xt) != len(yt):
             raise SystemExit(f"{{found[0]}}: images and labels do not match")
     else:
         (x, y), (xt, yt) = keras.datasets.{KERAS_LOADERS[name]}.load_data()
         x, xt = x[..., None], xt[..., None]
-    splits = carve({{"train": (x, y.astype(np.int64)), "test": (xt, yt.astype(np.int64))}})
-    return limited(splits, limit), CLASS_NAMES
+    y, yt = y.astype(np.int64), yt.astype(np.int64)
+    return limited(carve({{"train": (x, y), "test": (xt, yt)}}), limit), CLASS_NAMES
 '''
 
 
@@ -285,9 +287,9 @@ def _cifar_sources(dataset: DatasetSpec) -> list[str]:
 
 
 def _cifar_loader(dataset: DatasetSpec) -> str:
-    return f'''CLASS_NAMES = {list(CLASS_NAMES["cifar10"])!r}
+    return f'''{assignment("CLASS_NAMES", list(CLASS_NAMES["cifar10"]))}
 # A folder of class folders or the cifar-10-jpg.tar.gz archive, as the app reads it.
-CIFAR_SOURCES = {_cifar_sources(dataset)!r}
+{assignment("CIFAR_SOURCES", _cifar_sources(dataset))}
 
 
 def load_data(limit=None):

@@ -19,6 +19,7 @@ from core.backbones import (
     unfrozen_layers,
 )
 from core.errors import SpecError
+from core.inference.python_export.snippets import assignment
 from core.spec import LayerSpec, ModelSpec
 from core.training.config import TrainingConfig
 
@@ -72,9 +73,9 @@ def _freezing_code(spec: ModelSpec, backbone: LayerSpec) -> str:
 {inspect.getsource(stable_layer_names)}
 
 # The model's layers that are not the backbone's own.
-OWN_LAYERS = {sorted(own)!r}
+{assignment("OWN_LAYERS", sorted(own))}
 # The backbone layers that train (BatchNormalization always stays frozen).
-UNFROZEN = {unfrozen!r}
+{assignment("UNFROZEN", unfrozen)}
 
 
 def freeze(model, unfrozen):

@@ -14,6 +14,7 @@ import inspect
 
 from core.augmentation.config import AugmentationConfig
 from core.data.dataset import class_weights
+from core.inference.python_export.snippets import assignment
 from core.spec import ModelSpec
 from core.training.config import TrainingConfig
 
@@ -57,9 +58,7 @@ def _optimizer(cfg: TrainingConfig) -> str:
             "    )\n"
         )
     if cfg.optimizer == "sgd":
-        make = (
-            f"SGD({lr}, momentum={cfg.momentum!r}, nesterov={cfg.nesterov})"
-        )
+        make = f"SGD({lr}, momentum={cfg.momentum!r}, nesterov={cfg.nesterov})"
     elif cfg.optimizer == "rmsprop":
         make = f"RMSprop({lr})  # as the tutorials use it: no momentum"
     elif cfg.optimizer == "adamw":
@@ -126,6 +125,14 @@ def _callbacks(cfg: TrainingConfig) -> str:
 '''
 
 
+_ARGUMENT = """    parser.add_argument(
+        "{}",
+        type=int,
+        default={},
+        help="{} (default: %(default)s)",
+    )"""
+
+
 def _main(
     spec: ModelSpec,
     cfg: TrainingConfig,
@@ -135,20 +142,15 @@ def _main(
 ) -> str:
     sigmoid = spec.head.units == 1
     one_hot = aug.needs_one_hot
-    loss = (
-        "binary_crossentropy"
-        if sigmoid
-        else ("categorical_crossentropy" if one_hot else "sparse_categorical_crossentropy")
-    )
-    options = [
-        '    parser.add_argument("--epochs", type=int, default=EPOCHS, '
-        'help="training epochs (default: %(default)s)")',
-    ]
+    loss = "categorical_crossentropy" if one_hot else "sparse_categorical_crossentropy"
+    if sigmoid:
+        loss = "binary_crossentropy"
+    options = [_ARGUMENT.format("--epochs", "EPOCHS", "training epochs")]
     if fine_tune is not None:
         options.append(
-            '    parser.add_argument("--fine-tune-epochs", type=int, '
-            'default=FINE_TUNE_EPOCHS, help="fine-tuning epochs '
-            '(default: %(default)s)")'
+            _ARGUMENT.format(
+                "--fine-tune-epochs", "FINE_TUNE_EPOCHS", "fine-tuning epochs"
+            )
         )
     setup = []
     if cfg.mixed_precision:
@@ -185,10 +187,9 @@ def _main(
         constants += [
             f"FINE_TUNE_EPOCHS = {cfg.fine_tune_epochs}",
             f"FINE_TUNE_LR_FACTOR = {cfg.fine_tune_lr_factor!r}",
-            "# The backbone layers phase 2 trains "
-            f"({cfg.fine_tune_freeze!r}, from {cfg.fine_tune_from!r}, "
-            f"last {cfg.fine_tune_last_n}).",
-            f"FINE_TUNE_UNFROZEN = {fine_tune!r}",
+            "# The backbone layers phase 2 trains, as the project sets it:",
+            f"# {cfg.fine_tune_options()}",
+            assignment("FINE_TUNE_UNFROZEN", fine_tune),
         ]
         phase_two = """
     # Phase 2, fine-tuning: unfreeze the backbone as the project says, recompile
@@ -223,14 +224,18 @@ def _main(
     setup_lines = "\n".join(setup) + "\n" if setup else ""
     train_lines = "\n".join(train)
     constant_lines = "\n".join(constants)
-    return f'''{constant_lines}
+    return f"""{constant_lines}
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 {option_lines}
-    parser.add_argument("--limit", type=int, metavar="N", help="use only N images of each split (a quick check)")
-    parser.add_argument("--out", default=NAME + "-run", help="folder for the checkpoint, backup, logs and model")
+    parser.add_argument(
+        "--limit", type=int, metavar="N", help="use N images of each split (a check)"
+    )
+    parser.add_argument(
+        "--out", default=NAME + "-run", help="the folder for checkpoints, logs, model"
+    )
     args = parser.parse_args()
 {setup_lines}    keras.utils.set_random_seed(SEED)
     splits, class_names = load_data(args.limit)
@@ -270,4 +275,4 @@ def main():
 
 if __name__ == "__main__":
     main()
-'''
+"""

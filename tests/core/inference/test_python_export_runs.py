@@ -76,7 +76,7 @@ def trained(tmp_path: Path, spec: ModelSpec) -> None:
 def mixed_folder(root: Path) -> Path:
     """Two classes of small images of mixed sizes and modes, transparent ones too."""
     rng = np.random.default_rng(0)
-    for c, name in enumerate(("cat", "dog")):
+    for name in ("cat", "dog"):
         for i in range(12):
             size = (20 + i, 16 + 2 * i)
             pixels = rng.integers(0, 255, (*size[::-1], 4), dtype=np.uint8)
@@ -97,6 +97,14 @@ def test_first_start_project_script_trains_on_the_shapes(tmp_path):
     trained(tmp_path, spec)
     assert "train 64, validation 30, test 30" in done.stdout
     assert "test:" in done.stdout
+
+
+def test_shapes_script_says_it_needs_the_package(tmp_path, monkeypatch):
+    text = python_script(tiny((32, 32, 3), 6), DatasetSpec(), TrainingConfig())
+    module = load_script(tmp_path, text)
+    monkeypatch.setitem(sys.modules, "core.data.shapes", None)  # not installed
+    with pytest.raises(SystemExit, match="install cnn-workbench"):
+        module.load_data(64)
 
 
 def test_folder_script_with_strong_augmentation_and_mixing(tmp_path):
@@ -155,10 +163,17 @@ def test_cifar10_script_reads_the_local_archive_or_folder(
         "folder": shared_datasets / "cifar-10-jpg-small",
     }[source]
     spec = tiny((32, 32, 3), 10)
-    dataset = DatasetSpec(name="cifar10", path=str(path))
+    # The small folder has train/ and test/; without a validation split the
+    # callbacks watch the training metrics.
+    validation = 0.1 if source == "archive" else 0.0
+    dataset = DatasetSpec(
+        name="cifar10", path=str(path), validation_fraction=validation
+    )
     cfg = TrainingConfig(early_stopping=True, optimizer="sgd")
-    run_script(tmp_path, python_script(spec, dataset, cfg, PRESETS["light"]))
+    done = run_script(tmp_path, python_script(spec, dataset, cfg, PRESETS["light"]))
     trained(tmp_path, spec)
+    if source == "folder":
+        assert "validation 0, test 64" in done.stdout
 
 
 def test_backbone_script_fine_tunes_in_a_second_phase(tmp_path):
