@@ -98,10 +98,9 @@ def run_export(source: ExportSource, key: str, target: Path) -> Path:
     if key == "tflite":
         return export.export_tflite(source.model, target)
     if key == "python":
-        from core.inference.python_export import python_script
+        from core.inference.python_export import write_script
 
-        target.write_text(python_script(*source.project), encoding="utf-8")
-        return target
+        return write_script(target, *source.project)
     raise ValueError(f"unknown export format {key!r}")
 
 

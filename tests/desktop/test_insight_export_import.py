@@ -128,7 +128,7 @@ def test_export_dialog_writes_the_python_script_of_a_project(qtbot, tmp_path):
     compile(script, "model.py", "exec")
     assert "def build_model" in script
     assert "generate(COUNT, DATA_SEED)" in script  # the project's shapes data
-    assert "'flip': 'horizontal'" in script
+    assert "FLIP = 'horizontal'" in script
 
 
 @pytest.mark.parametrize(

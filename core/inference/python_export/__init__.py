@@ -17,8 +17,12 @@ Example:
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from core.augmentation.config import AugmentationConfig
 from core.data.spec import DatasetSpec
+from core.errors import WorkbenchError
 from core.inference.python_export.augmentation_code import augmentation_code
 from core.inference.python_export.data_code import data_code
 from core.inference.python_export.model_code import fine_tune_unfrozen, model_code
@@ -26,6 +30,7 @@ from core.inference.python_export.training_code import (
     training_code,
     training_constants,
 )
+from core.project import write_atomic
 from core.spec import ModelSpec
 from core.training.config import TrainingConfig
 
@@ -82,6 +87,32 @@ NAME = {spec.name!r}
         _section("Training", training_code(spec, training, aug, fine_tune)),
     ]
     return "\n\n".join(s.strip("\n") + "\n" for s in sections)
+
+
+def write_script(
+    target: str | os.PathLike[str],
+    spec: ModelSpec,
+    dataset: DatasetSpec | None,
+    training: TrainingConfig,
+    augmentation: AugmentationConfig | None = None,
+) -> Path:
+    """Write the script to ``target`` atomically and return its path.
+
+    A failed write (full disk, read-only folder) leaves an earlier file whole.
+
+    Raises:
+        WorkbenchError: ``target`` is a folder or cannot be written; the
+            message names it (SpecError: see ``python_script``).
+    """
+    path = Path(target)
+    if path.is_dir():
+        raise WorkbenchError(f"{path} is a folder: choose a file name ending in .py")
+    text = python_script(spec, dataset, training, augmentation)
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        raise WorkbenchError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return path
 
 
 def _section(name: str, code: str) -> str:

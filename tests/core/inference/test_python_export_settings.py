@@ -7,6 +7,7 @@ for settings that only matter with others, in which context).
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 import sys
@@ -14,9 +15,13 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from core.augmentation.config import AugmentationConfig
 from core.data.spec import DatasetSpec
-from core.inference.python_export import python_script
+from core.errors import WorkbenchError
+from core.inference.python_export import python_script, write_script
+from core.project import starter_project
 from core.training.config import TrainingConfig
 from tests.core.training.test_two_phase import spec as backbone_spec
 
@@ -160,3 +165,22 @@ def test_exporting_a_script_does_not_import_tensorflow():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_a_failed_write_keeps_the_earlier_script(tmp_path, monkeypatch):
+    project = starter_project()
+    target = tmp_path / "model.py"
+    write_script(target, project.model, project.dataset, project.training)
+    before = target.read_text()
+
+    def full_disk(*args):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "replace", full_disk)
+    changed = replace(project.training, epochs=3)
+    with pytest.raises(WorkbenchError, match="No space left on device"):
+        write_script(target, project.model, project.dataset, changed)
+    assert target.read_text() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["model.py"]  # no temp file
+    with pytest.raises(WorkbenchError, match="is a folder"):
+        write_script(tmp_path, project.model, project.dataset, changed)
