@@ -51,7 +51,9 @@ def python_script(
     aug = augmentation or AugmentationConfig()
     fine_tune = fine_tune_unfrozen(spec, training)
     data = data_code(dataset, spec)
-    stdlib = sorted({*_STANDARD_IMPORTS, *(i for i in data.imports if "PIL" not in i)})
+    resumable = fine_tune is not None and training.backup_and_restore
+    own = (*_STANDARD_IMPORTS, *(["json"] if resumable else []))
+    stdlib = sorted({*own, *(i for i in data.imports if "PIL" not in i)})
     plain = [f"import {i}" for i in stdlib if not i.startswith("from")]
     imports = "\n".join(plain + [i for i in stdlib if i.startswith("from")])
     pillow = "".join(f"{i}\n" for i in data.imports if "PIL" in i)

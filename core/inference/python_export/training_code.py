@@ -11,6 +11,7 @@ recompile at the lower rate, continue at the epoch after the first phase's last.
 from __future__ import annotations
 
 import inspect
+import textwrap
 
 from core.augmentation.config import AugmentationConfig
 from core.data.dataset import class_weights
@@ -125,6 +126,35 @@ def _callbacks(cfg: TrainingConfig) -> str:
 '''
 
 
+_PHASE_ONE = """model.fit(
+    train,
+    validation_data=validation,
+    epochs=args.epochs,
+    callbacks=callbacks,
+    class_weight=class_weight,
+    shuffle=False,  # the tf.data pipeline shuffles, reproducibly
+)
+"""
+_BOUNDARY = "done = history.epoch[-1] + 1 if history.epoch else args.epochs\n"
+
+
+def _phase_one(cfg: TrainingConfig, two_phases: bool) -> str:
+    """Phase 1's ``fit``; with two phases, ``done`` (its end) for phase 2."""
+    if not two_phases:
+        return textwrap.indent(_PHASE_ONE, "    ")
+    if not cfg.backup_and_restore:
+        return textwrap.indent("history = " + _PHASE_ONE + _BOUNDARY, "    ")
+    record = 'boundary.write_text(json.dumps({"first_epoch": done}))\n'
+    again = textwrap.indent("history = " + _PHASE_ONE + _BOUNDARY + record, "        ")
+    return f"""    # A run killed in phase 2 resumes there: BackupAndRestore restores it
+    # once the model is frozen and compiled as phase 2 has it.
+    boundary = out / "phase2.json"
+    if boundary.is_file() and (out / "backup").is_dir():
+        done = json.loads(boundary.read_text())["first_epoch"]
+    else:
+{again}"""
+
+
 _ARGUMENT = """    parser.add_argument(
         "{}",
         type=int,
@@ -195,7 +225,6 @@ def _main(
     # Phase 2, fine-tuning: unfreeze the backbone as the project says, recompile
     # (Keras fixes what trains at compile time) at the lower rate, and go on at
     # the epoch after phase 1's last, even when early stopping ended it sooner.
-    done = history.epoch[-1] + 1 if history.epoch else args.epochs
     freeze(model, FINE_TUNE_UNFROZEN)
     rate = LEARNING_RATE * FINE_TUNE_LR_FACTOR
     model.compile(
@@ -256,15 +285,7 @@ def main():
     )
     callbacks = make_callbacks(out, validation is not None)
     class_weight = {weights}
-    {"history = " if fine_tune is not None else ""}model.fit(
-        train,
-        validation_data=validation,
-        epochs=args.epochs,
-        callbacks=callbacks,
-        class_weight=class_weight,
-        shuffle=False,  # the tf.data pipeline shuffles, reproducibly
-    )
-{phase_two}
+{_phase_one(cfg, fine_tune is not None)}{phase_two}
     x_test, y_test = splits["test"]
     if len(y_test):
         model.compile(loss={test_loss}, metrics=["accuracy"])

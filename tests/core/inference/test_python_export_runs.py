@@ -190,3 +190,27 @@ def test_backbone_script_fine_tunes_in_a_second_phase(tmp_path):
     run_script(tmp_path, text, "--fine-tune-epochs", "1")
     assert (tmp_path / "run" / f"{spec.name}.keras").is_file()
     assert [row["epoch"] for row in history(tmp_path)] == ["0", "1"]
+
+
+def test_backbone_script_killed_in_phase_two_resumes_there(tmp_path):
+    spec = replace(backbone_spec(), head=HeadSpec(6))
+    cfg = TrainingConfig(fine_tune=True, batch_size=8)
+    script = tmp_path / "model.py"
+    script.write_text(python_script(spec, DatasetSpec(name="shapes", count=60), cfg))
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, str(script), "--epochs", "1", "--limit", "64"]
+    command += ["--fine-tune-epochs", "3", "--out", str(tmp_path / "run")]
+    with subprocess.Popen(
+        command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True
+    ) as first:
+        assert first.stdout is not None
+        for line in first.stdout:
+            if "Epoch 3/4" in line:  # phase 2's first epoch is backed up
+                first.kill()
+                break
+    assert first.returncode != 0  # killed, not finished
+    again = run_script(tmp_path, script.read_text(), "--fine-tune-epochs", "3")
+    # Phase 2's optimizer state comes back with its weights.
+    assert "Skipping variable loading" not in again.stderr
+    assert "Epoch 1/1" not in again.stdout  # phase 1 is not trained again
+    assert [row["epoch"] for row in history(tmp_path)] == ["0", "1", "2", "3"]
