@@ -134,8 +134,18 @@ def folder_entries(root):
             for dirpath, dirnames, filenames in os.walk(folder / name):
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
                 for filename in sorted(filenames):
-                    if is_image_name(filename):
-                        yield split, name, os.path.join(dirpath, filename)
+                    path = os.path.join(dirpath, filename)
+                    if is_image_name(filename) and readable(path):
+                        yield split, name, path
+
+
+def readable(path):
+    """False for what the app's scan leaves out: empty files, non-images."""
+    try:
+        with Image.open(path):
+            return os.path.getsize(path) > 0
+    except (OSError, ValueError):  # UnidentifiedImageError is an OSError
+        return False
 
 
 def group(entries):

@@ -127,6 +127,8 @@ def test_folder_script_splits_and_loads_images_as_the_app(tmp_path):
     folder = mixed_folder(tmp_path / "pets")
     transparent = np.zeros((10, 10, 4), np.uint8)  # fully transparent black
     Image.fromarray(transparent, "RGBA").save(folder / "cat" / "clear.png")
+    (folder / "dog" / "empty.png").write_bytes(b"")  # left out, as by the app
+    (folder / "dog" / "text.jpg").write_text("not a JPEG")
     dataset = DatasetSpec(kind="folder", name="pets", path=str(folder), seed=3)
     spec = tiny((10, 10, 3), 2)
     module = load_script(tmp_path, python_script(spec, dataset, TrainingConfig()))
