@@ -23,6 +23,7 @@ from core.augmentation.config import PRESETS, AugmentationConfig
 from core.data.load import open_dataset
 from core.data.spec import DatasetSpec
 from core.inference.python_export import python_script
+from core.project import starter_project
 from core.spec import HeadSpec, InputSpec, LayerSpec, ModelSpec
 from core.training.config import TrainingConfig
 from tests.core.inference.test_python_and_lite_export import load_script
@@ -91,11 +92,13 @@ def mixed_folder(root: Path) -> Path:
 
 
 def test_first_start_project_script_trains_on_the_shapes(tmp_path):
-    spec = tiny((32, 32, 3), 6)
-    dataset = DatasetSpec(name="shapes", count=300)
-    done = run_script(tmp_path, python_script(spec, dataset, TrainingConfig()))
-    trained(tmp_path, spec)
-    assert "train 64, validation 30, test 30" in done.stdout
+    project = starter_project()
+    text = python_script(
+        project.model, project.dataset, project.training, project.augmentation
+    )
+    done = run_script(tmp_path, text)
+    trained(tmp_path, project.model)
+    assert "train 64, validation 64, test 64" in done.stdout
     assert "test:" in done.stdout
 
 
