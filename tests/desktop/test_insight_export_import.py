@@ -260,3 +260,16 @@ def test_runs_tab_export_opens_the_dialog_with_that_run(qtbot, window):
     assert dialog.is_enabled("keras")
     assert dialog.is_enabled("python")
     assert f"Untitled-{run.path.name}.keras" in dialog.path_edit.text()
+
+
+def test_main_window_exports_the_project_with_its_augmentation(qtbot, window, tmp_path):
+    window.augmentation_page.preset_combo.setCurrentText("light")
+    dialog = window.export_model()
+    dialog.set_format("python")
+    dialog.path_edit.setText(str(tmp_path / "starter.py"))
+    with qtbot.waitSignal(dialog.exported, timeout=WAIT):
+        dialog.export()
+    script = (tmp_path / "starter.py").read_text()
+    assert "generate(COUNT, DATA_SEED)" in script  # the project's own data
+    assert "FLIP = 'horizontal'" in script  # and the light preset's augmentation
+    assert "'rotation': 10.0" in script
