@@ -19,7 +19,7 @@ from core.backbones import (
     unfrozen_layers,
 )
 from core.errors import SpecError
-from core.inference.python_export.snippets import assignment
+from core.inference.python_export.snippets import WIDTH, assignment
 from core.spec import LayerSpec, ModelSpec
 from core.training.config import TrainingConfig
 
@@ -34,7 +34,7 @@ def model_code(spec: ModelSpec, training: TrainingConfig) -> str:
         config = layer.keras_config()
         if layer is head and training.mixed_precision:
             config["dtype"] = "float32"  # a float16 softmax loses small probabilities
-        lines.append(f"    x = keras.layers.{layer.class_name}({_args(config)})(x)")
+        lines.append(_layer_call(layer.class_name, config))
     h, w, c = spec.input.shape
     freeze = "\n    freeze(model, UNFROZEN)" if backbone else ""
     body = "\n".join(lines)
@@ -60,8 +60,22 @@ def fine_tune_unfrozen(spec: ModelSpec, training: TrainingConfig) -> list[str] |
     return _unfrozen(spec, {**spec.backbone.config, **training.fine_tune_options()})
 
 
-def _args(config: dict) -> str:
-    return ", ".join(f"{key}={value!r}" for key, value in config.items())
+def _layer_call(class_name: str, config: dict) -> str:
+    """``x = keras.layers.Kind(options)(x)``."""
+    args = [f"{key}={value!r}" for key, value in config.items()]
+    return _call(f"x = keras.layers.{class_name}", args, "(x)")
+
+
+def _call(callee: str, args: list[str], tail: str = "") -> str:
+    """A call laid out as ruff format would: one line, one indented line of
+    arguments, or one argument a line."""
+    line = f"    {callee}({', '.join(args)}){tail}"
+    if len(line) <= WIDTH:
+        return line
+    inner = f"        {', '.join(args)}"
+    if len(inner) > WIDTH:
+        inner = ",\n".join(f"        {arg}" for arg in args) + ","
+    return f"    {callee}(\n{inner}\n    ){tail}"
 
 
 def _freezing_code(spec: ModelSpec, backbone: LayerSpec) -> str:
@@ -114,12 +128,14 @@ def _backbone_lines(spec: ModelSpec, layer: LayerSpec) -> list[str]:
                 f"    x = keras.layers.Concatenate(name={step.name!r})([x, x, x])"
             )
         else:
-            args = _args({**step.options, "name": step.name})
-            lines.append(f"    x = keras.layers.{step.class_name}({args})(x)")
+            options = {**step.options, "name": step.name}
+            lines.append(_layer_call(step.class_name, options))
     weights = None if config["weights"] == WEIGHTS_NONE else config["weights"]
     lines += [
-        f"    base = keras.applications.{arch}(include_top=False, "
-        f"weights={weights!r}, input_tensor=x)",
+        _call(
+            f"base = keras.applications.{arch}",
+            ["include_top=False", f"weights={weights!r}", "input_tensor=x"],
+        ),
         f"    stable_layer_names(base, {arch!r})",
     ]
     if weights is not None and backbone_info(arch).bgr:
