@@ -41,8 +41,9 @@ def augmentation_code(cfg: AugmentationConfig, num_classes: int) -> str:
     parts = ["\n".join(lines) + "\n"]
     if cfg.geometric:
         source = function_source("core.augmentation.ops", "affine_matrices")
+        source = source.replace("AugmentationConfig", "Settings")  # its type here
         parts += [_SETTINGS, _COPIED + source]
-    photometric = [_PHOTOMETRIC[k] for k in _PHOTOMETRIC if cfg.active(k)]
+    photometric = [k for k in _PHOTOMETRIC if cfg.active(k)]
     if cfg.geometric or photometric:
         parts.append(_augment(cfg.geometric, photometric))
     if cfg.needs_one_hot:
@@ -104,14 +105,19 @@ _PHOTOMETRIC = {
 
 
 def _augment(geometric: bool, photometric: list[str]) -> str:
-    body = [_GEOMETRIC] if geometric else ["    n = tf.shape(images)[0]"]
+    """``augment``: the affine resample when ``geometric``, then the named
+    photometric ops (noise alone needs no per-image count)."""
+    counted = geometric or bool({"contrast", "brightness"} & set(photometric))
+    body = [_GEOMETRIC] if geometric else []
+    if counted and not geometric:
+        body.append("    n = tf.shape(images)[0]")
     if photometric:
         body.append(
             "    seeds = tf.random.experimental.stateless_split(\n"
             "        seed + tf.constant([0, 1], seed.dtype), 3\n"
             "    )"
         )
-        body += photometric
+        body += [_PHOTOMETRIC[name] for name in photometric]
     code = "\n".join(body)
     return f'''def augment(images, labels, seed):
     """The per-image transforms of a batch of 0-255 images (float32 out)."""

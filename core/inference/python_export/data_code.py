@@ -47,7 +47,9 @@ class DataCode:
 def data_code(dataset: DatasetSpec | None, spec: ModelSpec) -> DataCode:
     """Constants, the kind's loader, the split and the tf.data pipeline."""
     h, w, c = spec.input.shape
-    dataset = dataset or DatasetSpec(kind="folder", name="images", path=None)
+    unset = dataset is None
+    if dataset is None:  # no data chosen yet: a folder the user fills in
+        dataset = DatasetSpec(kind="folder", name="images", path="path/to/images")
     kind = "folder" if dataset.kind == "folder" else dataset.name
     header = [
         f"IMAGE_SIZE = ({h}, {w})  # height, width: the model's input",
@@ -61,7 +63,7 @@ def data_code(dataset: DatasetSpec | None, spec: ModelSpec) -> DataCode:
     parts = ["\n".join(header), _SPLIT + inspect.getsource(stratified_split)]
     imports = []
     if kind == "folder":
-        parts += [_files_code(), _folder_loader(dataset)]
+        parts += [_files_code(), _folder_loader(dataset, unset)]
         imports += ["os", "from PIL import Image, ImageOps"]
     elif kind == "shapes":
         parts.append(_SHAPES.replace("COUNT_VALUE", str(dataset.count)))
@@ -84,7 +86,7 @@ def carve(found):
     fractions = tuple(FRACTIONS[s] for s in missing)
     *parts, train = stratified_split(y, fractions, DATA_SEED)
     splits = {**found, "train": (x[train], y[train])}
-    for split, index in zip(missing, parts):
+    for split, index in zip(missing, parts, strict=True):
         splits[split] = (x[index], y[index])
     return {s: splits[s] for s in ("train", "validation", "test")}
 
@@ -157,7 +159,7 @@ def group(entries):
     for split in SPLITS:
         rows = [(p, label[c]) for s, c, p in entries if s == split and c in label]
         if rows:
-            paths, labels = zip(*rows)
+            paths, labels = zip(*rows, strict=True)
             found[split] = (np.array(paths), np.array(labels, dtype=np.int64))
     return found, classes
 
@@ -186,10 +188,9 @@ def read_file(path, label):
 '''
 
 
-def _folder_loader(dataset: DatasetSpec) -> str:
-    path = dataset.path or "path/to/images"
-    note = "" if dataset.path else "  # the project has no dataset: set it here"
-    return f'''DATA_PATH = {path!r}{note}
+def _folder_loader(dataset: DatasetSpec, unset: bool) -> str:
+    note = "  # the project has no dataset yet: set it here" if unset else ""
+    return f'''DATA_PATH = {dataset.path!r}{note}
 
 
 def load_data(limit=None):
