@@ -78,7 +78,8 @@ class ExportSource:
     model: object | None = None
     class_names: list[str] | None = None
     name: str = "model"
-    project: tuple | None = None  # (ModelSpec, DatasetSpec | None, TrainingConfig)
+    # (ModelSpec, DatasetSpec | None, TrainingConfig, AugmentationConfig)
+    project: tuple | None = None
     no_model_reason: str = "No model: train one or import one first."
     no_project_reason: str = (
         "Only an imported model is open: the script needs the project's model, "
@@ -97,10 +98,9 @@ def run_export(source: ExportSource, key: str, target: Path) -> Path:
     if key == "tflite":
         return export.export_tflite(source.model, target)
     if key == "python":
-        from core.inference.python_export import python_script
+        from core.inference.python_export import write_script
 
-        target.write_text(python_script(*source.project), encoding="utf-8")
-        return target
+        return write_script(target, *source.project)
     raise ValueError(f"unknown export format {key!r}")
 
 

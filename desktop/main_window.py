@@ -282,7 +282,12 @@ class MainWindow(QMainWindow):
                 found = None
             if found is not None:
                 source.model, source.class_names = found
-        source.project = (self.stack.spec, self.dataset_spec, self.training)
+        source.project = (
+            self.stack.spec,
+            self.dataset_spec,
+            self.training,
+            self.augmentation,
+        )
         return source
 
     @Slot(str)
@@ -299,7 +304,12 @@ class MainWindow(QMainWindow):
             return
         run = Path(path).parent.name
         source = ExportSource(model, names, f"{self.project_name}-{run}")
-        source.project = (self.stack.spec, self.dataset_spec, self.training)
+        source.project = (
+            self.stack.spec,
+            self.dataset_spec,
+            self.training,
+            self.augmentation,
+        )
         self.export_model(source)
 
     def _newest_run_model(self):

@@ -18,7 +18,11 @@ from pathlib import Path
 
 import pytest
 
-SHARED_DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+# As core.data.builtin.shared_datasets_dir: overridable, e.g. for a git worktree.
+SHARED_DATASETS = Path(
+    os.environ.get("CNN_WORKBENCH_DATASETS")
+    or Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+)
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,7 @@ import keras
 import numpy as np
 import pytest
 
+from core.augmentation.config import AugmentationConfig
 from core.inference.export import read_class_names
 from core.project import starter_project
 from core.training.config import TrainingConfig
@@ -112,7 +113,10 @@ def test_export_dialog_writes_a_keras_file_that_loads(qtbot, tmp_path):
 
 def test_export_dialog_writes_the_python_script_of_a_project(qtbot, tmp_path):
     project = starter_project()
-    source = ExportSource(project=(project.model, project.dataset, TrainingConfig()))
+    augmentation = AugmentationConfig(flip="horizontal")
+    source = ExportSource(
+        project=(project.model, project.dataset, TrainingConfig(), augmentation)
+    )
     dialog = ExportDialog(source, tmp_path)
     qtbot.addWidget(dialog)
     assert not dialog.is_enabled("keras")
@@ -123,6 +127,8 @@ def test_export_dialog_writes_the_python_script_of_a_project(qtbot, tmp_path):
     script = (tmp_path / "model.py").read_text()
     compile(script, "model.py", "exec")
     assert "def build_model" in script
+    assert "generate(COUNT, DATA_SEED)" in script  # the project's shapes data
+    assert "FLIP = 'horizontal'" in script
 
 
 @pytest.mark.parametrize(
@@ -254,3 +260,16 @@ def test_runs_tab_export_opens_the_dialog_with_that_run(qtbot, window):
     assert dialog.is_enabled("keras")
     assert dialog.is_enabled("python")
     assert f"Untitled-{run.path.name}.keras" in dialog.path_edit.text()
+
+
+def test_main_window_exports_the_project_with_its_augmentation(qtbot, window, tmp_path):
+    window.augmentation_page.preset_combo.setCurrentText("light")
+    dialog = window.export_model()
+    dialog.set_format("python")
+    dialog.path_edit.setText(str(tmp_path / "starter.py"))
+    with qtbot.waitSignal(dialog.exported, timeout=WAIT):
+        dialog.export()
+    script = (tmp_path / "starter.py").read_text()
+    assert "generate(COUNT, DATA_SEED)" in script  # the project's own data
+    assert "FLIP = 'horizontal'" in script  # and the light preset's augmentation
+    assert "'rotation': 10.0" in script

@@ -47,7 +47,7 @@ def test_python_script_rebuilds_the_same_model(tmp_path):
         assert [layer.name for layer in model.layers[1:]] == [
             r.name for r in summarize(spec).layers
         ]
-        assert "epochs=7" in text
+        assert "EPOCHS = 7" in text
         assert "SGD(" in text
 
 

@@ -1,0 +1,299 @@
+"""The script's training: the app's optimizer, schedule, callbacks and phases.
+
+What ``core.training.engine`` and ``core.training.session`` do for a run,
+written as plain Keras: the seed, the optimizer (a cosine schedule decays over
+the phase's steps), early stopping, ReduceLROnPlateau, the best checkpoint,
+BackupAndRestore, the CSV and TensorBoard logs in the output folder, balanced
+class weights, and with a backbone and fine-tuning a second phase: unfreeze,
+recompile at the lower rate, continue at the epoch after the first phase's last.
+"""
+
+from __future__ import annotations
+
+import inspect
+import textwrap
+
+from core.augmentation.config import AugmentationConfig
+from core.data.dataset import class_weights
+from core.inference.python_export.snippets import assignment
+from core.spec import ModelSpec
+from core.training.config import TrainingConfig
+
+
+def training_constants(cfg: TrainingConfig) -> str:
+    """The settings every part of the script reads."""
+    return f"""SEED = {cfg.seed}
+BATCH_SIZE = {cfg.batch_size}
+EPOCHS = {cfg.epochs}
+LEARNING_RATE = {cfg.learning_rate!r}
+CACHE_DATA = {cfg.cache_data}  # decoded images kept in memory after epoch 1
+AUTOTUNE = tf.data.AUTOTUNE
+"""
+
+
+def training_code(
+    spec: ModelSpec,
+    cfg: TrainingConfig,
+    aug: AugmentationConfig,
+    fine_tune: list[str] | None,
+) -> str:
+    """``make_optimizer``, ``make_callbacks`` and ``main``."""
+    parts = [_optimizer(cfg), _callbacks(cfg)]
+    weighted = cfg.class_weights and not (aug.needs_one_hot and spec.head.units == 1)
+    if weighted:
+        parts.append(
+            "# The app's balanced class weights (core.data.dataset).\n"
+            + inspect.getsource(class_weights)
+        )
+    parts.append(_main(spec, cfg, aug, fine_tune, weighted))
+    return "\n\n".join(p.strip("\n") + "\n" for p in parts)
+
+
+def _optimizer(cfg: TrainingConfig) -> str:
+    lr = "learning_rate"
+    schedule = ""
+    if cfg.schedule == "cosine":
+        schedule = (
+            "    learning_rate = keras.optimizers.schedules.CosineDecay(\n"
+            "        learning_rate, decay_steps=max(1, epochs * steps)\n"
+            "    )\n"
+        )
+    if cfg.optimizer == "sgd":
+        make = f"SGD({lr}, momentum={cfg.momentum!r}, nesterov={cfg.nesterov})"
+    elif cfg.optimizer == "rmsprop":
+        make = f"RMSprop({lr})  # as the tutorials use it: no momentum"
+    elif cfg.optimizer == "adamw":
+        make = f"AdamW({lr}, weight_decay={cfg.weight_decay!r})"
+    else:
+        make = f"Adam({lr})"
+    return f'''def make_optimizer(learning_rate, epochs, steps):
+    """The project's optimizer (schedule: {cfg.schedule}) for a phase's epochs."""
+{schedule}    return keras.optimizers.{make}
+'''
+
+
+def _mode(monitor: str) -> str:
+    return "max" if "accuracy" in monitor else "min"
+
+
+def _callbacks(cfg: TrainingConfig) -> str:
+    made = []
+    if cfg.early_stopping:
+        m = cfg.early_stopping_monitor
+        made.append(
+            f"        keras.callbacks.EarlyStopping(\n"
+            f"            monitor=monitor({m!r}),\n"
+            f"            mode={_mode(m)!r},\n"
+            f"            patience={cfg.patience},\n"
+            f"            restore_best_weights={cfg.restore_best_weights},\n"
+            f"        ),"
+        )
+    if cfg.schedule == "plateau":
+        made.append(
+            '        keras.callbacks.ReduceLROnPlateau(monitor=monitor("val_loss")),'
+        )
+    if cfg.checkpoint:
+        m = cfg.checkpoint_monitor
+        made.append(
+            f"        keras.callbacks.ModelCheckpoint(\n"
+            f'            out / "best.keras",\n'
+            f"            monitor=monitor({m!r}),\n"
+            f"            mode={_mode(m)!r},\n"
+            f"            save_best_only=True,\n"
+            f"        ),"
+        )
+    if cfg.backup_and_restore:
+        made.append('        keras.callbacks.BackupAndRestore(str(out / "backup")),')
+    if cfg.csv_logger:
+        made.append(
+            '        keras.callbacks.CSVLogger(str(out / "history.csv"), '
+            "append=resumed),"
+        )
+    if cfg.tensorboard:
+        made.append('        keras.callbacks.TensorBoard(str(out / "tensorboard")),')
+    listed = "\n".join(made)
+    return f'''def make_callbacks(out, validation):
+    """The project's callbacks, writing into ``out``."""
+
+    def monitor(name):
+        # Without validation data the val_ metrics do not exist.
+        return name if validation else name.removeprefix("val_")
+
+    resumed = (out / "backup").is_dir()  # BackupAndRestore continues a killed run
+    return [
+{listed}
+    ]
+'''
+
+
+_PHASE_ONE = """model.fit(
+    train,
+    validation_data=validation,
+    epochs=args.epochs,
+    callbacks=callbacks,
+    class_weight=class_weight,
+    shuffle=False,  # the tf.data pipeline shuffles, reproducibly
+)
+"""
+_BOUNDARY = "done = history.epoch[-1] + 1 if history.epoch else args.epochs\n"
+
+
+def _phase_one(cfg: TrainingConfig, two_phases: bool) -> str:
+    """Phase 1's ``fit``; with two phases, ``done`` (its end) for phase 2."""
+    if not two_phases:
+        return textwrap.indent(_PHASE_ONE, "    ")
+    if not cfg.backup_and_restore:
+        return textwrap.indent("history = " + _PHASE_ONE + _BOUNDARY, "    ")
+    record = 'boundary.write_text(json.dumps({"first_epoch": done}))\n'
+    again = textwrap.indent("history = " + _PHASE_ONE + _BOUNDARY + record, "        ")
+    return f"""    # A run killed in phase 2 resumes there: BackupAndRestore restores it
+    # once the model is frozen and compiled as phase 2 has it.
+    boundary = out / "phase2.json"
+    if boundary.is_file() and (out / "backup").is_dir():
+        done = json.loads(boundary.read_text())["first_epoch"]
+    else:
+{again}"""
+
+
+_ARGUMENT = """    parser.add_argument(
+        "{}",
+        type=int,
+        default={},
+        help="{} (default: %(default)s)",
+    )"""
+
+
+def _main(
+    spec: ModelSpec,
+    cfg: TrainingConfig,
+    aug: AugmentationConfig,
+    fine_tune: list[str] | None,
+    weighted: bool,
+) -> str:
+    sigmoid = spec.head.units == 1
+    one_hot = aug.needs_one_hot
+    loss = "categorical_crossentropy" if one_hot else "sparse_categorical_crossentropy"
+    if sigmoid:
+        loss = "binary_crossentropy"
+    options = [_ARGUMENT.format("--epochs", "EPOCHS", "training epochs")]
+    if fine_tune is not None:
+        options.append(
+            _ARGUMENT.format(
+                "--fine-tune-epochs", "FINE_TUNE_EPOCHS", "fine-tuning epochs"
+            )
+        )
+    setup = []
+    if cfg.mixed_precision:
+        setup.append(
+            '    if tf.config.list_physical_devices("GPU"):  # it pays only on a GPU\n'
+            '        keras.mixed_precision.set_global_policy("mixed_float16")'
+        )
+    train = ['    train = make_dataset(*splits["train"], shuffle=True)']
+    if aug.any_active:
+        train.append(
+            "    train = train.enumerate().map(augment_batch, "
+            "num_parallel_calls=AUTOTUNE)"
+        )
+    if one_hot:
+        column = "[:, 1:]" if sigmoid else ""
+        train.append(
+            "    if validation is not None:  # labels as the loss takes them\n"
+            "        validation = validation.map(\n"
+            "            lambda x, y: (x, tf.one_hot(tf.cast(y, tf.int32), "
+            f"NUM_CLASSES){column})\n"
+            "        )"
+        )
+        if sigmoid:  # one sigmoid unit predicts class 1: keep that column
+            train.append("    train = train.map(lambda x, y: (x, y[:, 1:]))")
+    weights = "None"
+    if weighted:
+        weights = (
+            'class_weights(np.bincount(splits["train"][1], '
+            f"minlength={spec.head.num_classes}).tolist())"
+        )
+    constants = [f"LOSS = {loss!r}"]
+    phase_two = ""
+    if fine_tune is not None:
+        constants += [
+            f"FINE_TUNE_EPOCHS = {cfg.fine_tune_epochs}",
+            f"FINE_TUNE_LR_FACTOR = {cfg.fine_tune_lr_factor!r}",
+            "# The backbone layers phase 2 trains, as the project sets it:",
+            f"# {cfg.fine_tune_options()}",
+            assignment("FINE_TUNE_UNFROZEN", fine_tune),
+        ]
+        phase_two = """
+    # Phase 2, fine-tuning: unfreeze the backbone as the project says, recompile
+    # (Keras fixes what trains at compile time) at the lower rate, and go on at
+    # the epoch after phase 1's last, even when early stopping ended it sooner.
+    freeze(model, FINE_TUNE_UNFROZEN)
+    rate = LEARNING_RATE * FINE_TUNE_LR_FACTOR
+    model.compile(
+        optimizer=make_optimizer(rate, args.fine_tune_epochs, steps),
+        loss=LOSS,
+        metrics=["accuracy"],
+    )
+    for callback in callbacks:
+        if isinstance(callback, keras.callbacks.CSVLogger):
+            callback.append = True  # phase 1 wrote its epochs already
+    model.fit(
+        train,
+        validation_data=validation,
+        initial_epoch=done,
+        epochs=done + args.fine_tune_epochs,
+        callbacks=callbacks,
+        class_weight=class_weight,
+        shuffle=False,
+    )
+"""
+    if one_hot:
+        plain = "binary_crossentropy" if sigmoid else "sparse_categorical_crossentropy"
+        constants.append(f"TEST_LOSS = {plain!r}  # the test split is not mixed")
+    test_loss = "TEST_LOSS" if one_hot else "LOSS"
+    option_lines = "\n".join(options)
+    setup_lines = "\n".join(setup) + "\n" if setup else ""
+    train_lines = "\n".join(train)
+    constant_lines = "\n".join(constants)
+    return f"""{constant_lines}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+{option_lines}
+    parser.add_argument(
+        "--limit", type=int, metavar="N", help="use N images of each split (a check)"
+    )
+    parser.add_argument(
+        "--out", default=NAME + "-run", help="the folder for checkpoints, logs, model"
+    )
+    args = parser.parse_args()
+{setup_lines}    keras.utils.set_random_seed(SEED)
+    splits, class_names = load_data(args.limit)
+    counts = ", ".join(f"{{s}} {{len(y)}}" for s, (_, y) in splits.items())
+    print(f"{{len(class_names)}} classes; images: {{counts}}")
+    x_val, y_val = splits["validation"]
+    validation = make_dataset(x_val, y_val) if len(y_val) else None
+{train_lines}
+    steps = max(1, math.ceil(len(splits["train"][1]) / BATCH_SIZE))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    model = build_model()
+    model.summary()
+    model.compile(
+        optimizer=make_optimizer(LEARNING_RATE, args.epochs, steps),
+        loss=LOSS,
+        metrics=["accuracy"],
+    )
+    callbacks = make_callbacks(out, validation is not None)
+    class_weight = {weights}
+{_phase_one(cfg, fine_tune is not None)}{phase_two}
+    x_test, y_test = splits["test"]
+    if len(y_test):
+        model.compile(loss={test_loss}, metrics=["accuracy"])
+        print("test:", model.evaluate(make_dataset(x_test, y_test), return_dict=True))
+    model.save(out / (NAME + ".keras"))
+    print("saved", out / (NAME + ".keras"))
+
+
+if __name__ == "__main__":
+    main()
+"""
