@@ -36,6 +36,7 @@ from core.errors import WorkbenchError
 from core.training.callbacks import Diverged, ListenerCallback, TrainingCancelled
 from core.training.config import TrainingConfig
 from core.training.device import describe, visible_gpus
+from core.training.distributed_loop import WorkerLost
 from core.training.events import NullListener, StopReason, TrainingListener
 
 
@@ -102,6 +103,7 @@ def train(
     device: str | None = None,
     steps_per_epoch: int | None = None,
     unfreeze: Callable[[], Any] | None = None,
+    fit: Callable[..., Any] | None = None,
 ) -> TrainingResult:
     """Train ``model`` (compiled here unless already compiled) and report.
 
@@ -114,6 +116,9 @@ def train(
     ``steps_per_epoch`` is the caller's count of batches for data whose
     cardinality TensorFlow cannot know (a folder read with ``ignore_errors``):
     the cosine schedule and the progress reported need it.
+
+    ``fit`` replaces ``model.fit``, called with the model first and ``fit``'s
+    arguments (the multi-worker loop, ``core.training.distributed_loop``).
 
     Raises:
         WorkbenchError: an invalid config (nothing is trained).
@@ -177,6 +182,7 @@ def train(
             bridge,
             callbacks,
             class_weight,
+            fit or type(model).fit,
         )
         if reason not in (StopReason.COMPLETED, StopReason.EARLY_STOPPING):
             break
@@ -214,10 +220,12 @@ def _fit(
     bridge: ListenerCallback,
     callbacks: list[keras.callbacks.Callback],
     class_weight: dict[int, float] | None,
+    fit: Callable[..., Any],
 ) -> tuple[StopReason, str]:
     """One ``fit``; whatever ends it, the reason and the user's message."""
     try:
-        model.fit(
+        fit(
+            model,
             train_data,
             validation_data=validation_data,
             epochs=epochs,
@@ -233,6 +241,9 @@ def _fit(
     except Diverged as exc:
         _close(callbacks)
         return StopReason.DIVERGED, str(exc)
+    except WorkerLost as exc:  # the run stays resumable from its last backup
+        _close(callbacks)
+        return StopReason.FAILED, str(exc)
     except (tf.errors.ResourceExhaustedError, MemoryError):
         # Keep what ran: the history so far and the best checkpoint stay usable.
         _close(callbacks)
