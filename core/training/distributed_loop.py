@@ -85,7 +85,7 @@ class Plan:
 
 @contextlib.contextmanager
 def worker_plan(
-    device: Device, cancel: threading.Event, run_dir: Path | None, steps: int
+    device: Device, cancel: threading.Event | None, run_dir: Path | None, steps: int
 ) -> Iterator[Plan]:
     """``fit`` and the folder for ``engine.train`` on this worker.
 
@@ -93,6 +93,7 @@ def worker_plan(
     Under multi-worker: ``MultiWorkerFit``, its agreed cancel, and for a
     worker other than the chief a temporary folder, deleted afterwards.
     """
+    cancel = cancel or threading.Event()
     if device.workers == 1:
         yield Plan(None, cancel, run_dir)
         return
