@@ -22,6 +22,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from collections.abc import Callable
@@ -182,7 +183,7 @@ def train(
             bridge,
             callbacks,
             class_weight,
-            fit or type(model).fit,
+            fit,
         )
         if reason not in (StopReason.COMPLETED, StopReason.EARLY_STOPPING):
             break
@@ -220,12 +221,12 @@ def _fit(
     bridge: ListenerCallback,
     callbacks: list[keras.callbacks.Callback],
     class_weight: dict[int, float] | None,
-    fit: Callable[..., Any],
+    fit: Callable[..., Any] | None,
 ) -> tuple[StopReason, str]:
     """One ``fit``; whatever ends it, the reason and the user's message."""
+    run_fit = model.fit if fit is None else functools.partial(fit, model)
     try:
-        fit(
-            model,
+        run_fit(
             train_data,
             validation_data=validation_data,
             epochs=epochs,
