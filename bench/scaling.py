@@ -15,11 +15,9 @@ distributed path. Appends a section to docs/benchmarks.md with ``--write``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -58,16 +56,6 @@ def make_project(folder: Path, images: int, epochs: int) -> Path:
     return save_project(project, folder / "bench.cnnwb.json")
 
 
-def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    for s in sockets:
-        s.bind(("localhost", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
-
-
 def train(project: Path, workers: int) -> tuple[list[float], float]:
     """Epoch seconds the chief printed, and the wall time of the whole run."""
     base = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -75,16 +63,9 @@ def train(project: Path, workers: int) -> tuple[list[float], float]:
     if workers == 0:
         envs, command = [base], [*command, "--strategy", "cpu"]
     else:
-        cluster = {"worker": [f"localhost:{p}" for p in free_ports(workers)]}
-        envs = [
-            {
-                **base,
-                "TF_CONFIG": json.dumps(
-                    {"cluster": cluster, "task": {"type": "worker", "index": i}}
-                ),
-            }
-            for i in range(workers)
-        ]
+        from core.training.multi_worker import localhost_configs
+
+        envs = [{**base, "TF_CONFIG": c} for c in localhost_configs(workers)]
         command = [*command, "--strategy", "multi-worker"]
     started = time.monotonic()
     procs = [

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import socket
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -103,3 +104,22 @@ def strategy() -> tf.distribute.Strategy:
         except (RuntimeError, ValueError) as exc:
             raise WorkbenchError(f"strategy multi-worker: {exc}") from exc
     return _strategy
+
+
+def localhost_configs(workers: int) -> list[str]:
+    """A ``TF_CONFIG`` per worker for a cluster of ``workers`` on this machine.
+
+    Ports are free ones the system hands out now; how to try multi-worker
+    training (and how it is tested) without a second machine.
+    """
+    sockets = [socket.socket() for _ in range(workers)]
+    for s in sockets:
+        s.bind(("localhost", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    cluster = {"worker": [f"localhost:{port}" for port in ports]}
+    return [
+        json.dumps({"cluster": cluster, "task": {"type": "worker", "index": i}})
+        for i in range(workers)
+    ]

@@ -13,7 +13,6 @@ import io
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,7 +27,7 @@ from core.errors import WorkbenchError
 from core.project import Project, load_project, save_project
 from core.spec import HeadSpec, InputSpec, LayerSpec, ModelSpec
 from core.training.config import TrainingConfig
-from core.training.multi_worker import ClusterTask, cluster_task
+from core.training.multi_worker import ClusterTask, cluster_task, localhost_configs
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -105,33 +104,21 @@ def folder_project(tmp_path: Path, epochs: int = 2, **training) -> Path:
     return save_project(project, tmp_path / "tiny.cnnwb.json")
 
 
-def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    for s in sockets:
-        s.bind(("localhost", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
-
-
 class Workers:
     """Two worker processes of one cluster; their output goes to files."""
 
     def __init__(self, tmp_path: Path, name: str) -> None:
         self.folder = tmp_path / name
         self.folder.mkdir()
-        self.ports = free_ports(2)
+        self.configs = localhost_configs(2)
         self.procs: list[subprocess.Popen] = []
 
     def start(self, argv_for: list[list[str]]) -> None:
-        cluster = {"worker": [f"localhost:{p}" for p in self.ports]}
         for index, argv in enumerate(argv_for):
-            config = {"cluster": cluster, "task": {"type": "worker", "index": index}}
             env = {
                 **os.environ,
                 "PYTHONPATH": str(ROOT),
-                "TF_CONFIG": json.dumps(config),
+                "TF_CONFIG": self.configs[index],
             }
             self.procs.append(
                 subprocess.Popen(
