@@ -85,19 +85,24 @@ class Plan:
 
 @contextlib.contextmanager
 def worker_plan(
-    device: Device, cancel: threading.Event | None, run_dir: Path | None, steps: int
+    device: Device,
+    cancel: threading.Event | None,
+    run_dir: Path | None,
+    steps: int,
+    batch_size: int,
 ) -> Iterator[Plan]:
     """``fit`` and the folder for ``engine.train`` on this worker.
 
     On one machine: Keras's own ``fit``, ``cancel`` and ``run_dir`` unchanged.
-    Under multi-worker: ``MultiWorkerFit``, its agreed cancel, and for a
-    worker other than the chief a temporary folder, deleted afterwards.
+    Under multi-worker: ``MultiWorkerFit`` (``steps`` per epoch of the global
+    ``batch_size``), its agreed cancel, and for a worker other than the chief a
+    temporary folder, deleted afterwards.
     """
     cancel = cancel or threading.Event()
     if device.workers == 1:
         yield Plan(None, cancel, run_dir)
         return
-    loop = MultiWorkerFit(device.strategy, cancel, steps, device.chief)
+    loop = MultiWorkerFit(device, cancel, steps, batch_size)
     if device.chief:
         yield Plan(loop, loop.agreed, run_dir)
         return
@@ -126,16 +131,16 @@ class MultiWorkerFit:
 
     def __init__(
         self,
-        strategy: tf.distribute.Strategy,
+        device: Device,
         cancel: threading.Event,
         steps: int,
-        chief: bool,
+        batch_size: int,
     ) -> None:
-        self.strategy = strategy
+        self.strategy = strategy = device.strategy
+        self.replica_batch = batch_size // device.replicas
         self.cancel = cancel  # this worker's own Stop / signal
         self.agreed = threading.Event()  # all workers stop: what callbacks see
         self.steps = steps
-        self.chief = chief
         self._at = (0, 0)  # epoch, batch: where a lost worker was noticed
         self._any = tf.function(
             lambda flag: strategy.reduce(
@@ -181,15 +186,14 @@ class MultiWorkerFit:
         with strategy.scope():  # its slots are mirrored variables too
             if not model.optimizer.built:
                 model.optimizer.build(model.trainable_variables)
-        local_replicas = len(strategy.extended.worker_devices)
-        if local_replicas > 1:  # one per-replica batch per local replica
-            batch = data.element_spec[0].shape[0]
-            data = data.rebatch(batch // local_replicas if batch else None)
+        if len(strategy.extended.worker_devices) > 1:  # one batch per local replica
+            data = data.rebatch(self.replica_batch)
         stream = iter(
             strategy.distribute_datasets_from_function(lambda _: data.repeat())
         )
         losses = _Losses(model, class_weight)
         step = self._train_step(model, losses)
+        validate = _validation(model, losses)
         cbs = keras.callbacks.CallbackList(
             callbacks, model=model, epochs=epochs, steps=self.steps, verbose=0
         )
@@ -219,7 +223,7 @@ class MultiWorkerFit:
                     )
                 cbs.on_train_batch_end(batch, logs)
             if validation_data is not None:
-                logs.update(_validate(model, validation_data, losses))
+                logs.update(validate(validation_data))
             cbs.on_epoch_end(epoch, logs)
             if self._agree(model.stop_training):  # early stopping on any worker
                 model.stop_training = True
@@ -265,12 +269,13 @@ class MultiWorkerFit:
                 which would deadlock the first uneven step.
         """
         variables = [*model.variables, *model.optimizer.variables]
-        chief = 1 if self.chief else 0
-        counters = tf.constant([epoch * chief, self.steps], tf.int64)
 
         def replica():
+            # Replica 0 is the chief's first device: only it contributes.
             ctx = tf.distribute.get_replica_context()
-            mine = [v.value * tf.cast(chief, v.dtype) for v in variables]
+            source = tf.cast(tf.equal(ctx.replica_id_in_sync_group, 0), tf.int64)
+            counters = tf.stack([epoch * source, tf.constant(self.steps, tf.int64)])
+            mine = [v.value * tf.cast(source, v.dtype) for v in variables]
             # One by one: a batched all-reduce packs them into one dtype.
             return [ctx.all_reduce(SUM, t) for t in (counters, *mine)]
 
@@ -279,10 +284,7 @@ class MultiWorkerFit:
         for variable, value in zip(variables, local[1:], strict=True):
             variable.assign(value)
         chief_epoch, all_steps = (int(v) for v in local[0].numpy())
-        workers = self.strategy.num_replicas_in_sync // max(
-            1, len(self.strategy.extended.worker_devices)
-        )
-        if all_steps != self.steps * workers:
+        if all_steps != self.steps * self.strategy.num_replicas_in_sync:
             raise WorkbenchError(
                 f"workers disagree on the steps per epoch ({self.steps} here): "
                 "their shards are uneven"
@@ -340,20 +342,26 @@ class _Losses:
         return tf.reduce_sum(tf.cast(hits, tf.float32))
 
 
-def _validate(
-    model: keras.Model, data: tf.data.Dataset, losses: _Losses
-) -> dict[str, float]:
-    """``val_loss`` and ``val_accuracy`` over the whole split, on this worker."""
+def _validation(
+    model: keras.Model, losses: _Losses
+) -> Callable[[tf.data.Dataset], dict[str, float]]:
+    """``val_loss`` and ``val_accuracy`` over a whole split, on this worker.
 
-    @tf.function
+    The step is traced once per ``fit``, not once per epoch.
+    """
+
+    @tf.function(reduce_retracing=True)
     def figures(x, y):
         predicted = model(x, training=False)
         per_image = losses.loss_fn(losses.labels(y, predicted), predicted)
         images = tf.cast(tf.shape(per_image)[0], tf.float32)
         return tf.reduce_sum(per_image), losses.correct(y, predicted), images
 
-    totals = np.zeros(3)
-    for x, y in data:
-        totals += [float(v) for v in figures(x, y)]
-    images = max(totals[2], 1.0)
-    return {"val_loss": totals[0] / images, "val_accuracy": totals[1] / images}
+    def validate(data: tf.data.Dataset) -> dict[str, float]:
+        totals = np.zeros(3)
+        for x, y in data:
+            totals += [float(v) for v in figures(x, y)]
+        images = max(totals[2], 1.0)
+        return {"val_loss": totals[0] / images, "val_accuracy": totals[1] / images}
+
+    return validate
