@@ -158,7 +158,9 @@ def script(project: Path, out: Path, resume: str = "") -> list[str]:
 
 
 def test_two_workers_train_different_shards_to_the_same_weights(tmp_path):
-    project = folder_project(tmp_path)
+    # One image per worker per step: the broken PNG leaves its worker a batch
+    # short, and that worker must still take as many steps as the other.
+    project = folder_project(tmp_path, batch_size=2)
     workers = Workers(tmp_path, "cluster")
     outs = [tmp_path / f"weights{i}.npz" for i in range(2)]
     workers.start([script(project, out) for out in outs])
