@@ -183,9 +183,15 @@ class MultiWorkerFit:
         class_weight: dict[int, float] | None,
     ) -> None:
         strategy = self.strategy
+        optimizer = model.optimizer
         with strategy.scope():  # its slots are mirrored variables too
-            if not model.optimizer.built:
-                model.optimizer.build(model.trainable_variables)
+            if not strategy.extended.variable_created_in_scope(
+                optimizer.iterations.value
+            ):  # made outside it (engine's phase 2 recompiles): make it again inside
+                optimizer = type(optimizer).from_config(optimizer.get_config())
+                model.optimizer = optimizer
+            if not optimizer.built:
+                optimizer.build(model.trainable_variables)
         if len(strategy.extended.worker_devices) > 1:  # one batch per local replica
             data = data.rebatch(self.replica_batch)
         stream = iter(
