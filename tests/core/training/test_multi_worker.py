@@ -111,6 +111,8 @@ class Workers:
         self.folder = tmp_path / name
         self.folder.mkdir()
         self.configs = localhost_configs(2)
+        self.temp = self.folder / "tmp"  # the workers' temporary folders
+        self.temp.mkdir()
         self.procs: list[subprocess.Popen] = []
 
     def start(self, argv_for: list[list[str]]) -> None:
@@ -119,6 +121,7 @@ class Workers:
                 **os.environ,
                 "PYTHONPATH": str(ROOT),
                 "TF_CONFIG": self.configs[index],
+                "TMPDIR": str(self.temp),
             }
             self.procs.append(
                 subprocess.Popen(
@@ -176,9 +179,10 @@ def test_two_workers_train_different_shards_to_the_same_weights(tmp_path):
     assert chief["epochs"] == other["epochs"] == 2
     for a, b in zip(*(np.load(o).values() for o in outs), strict=True):
         np.testing.assert_array_equal(a, b)
-    # Only the chief has a run, complete; the other left no folder behind.
+    # Only the chief has a run, complete; the other deleted its scratch folder.
     run = Path(chief["run"])
     assert other["run"] is None
+    assert list(workers.temp.iterdir()) == []
     assert [p.name for p in run.parent.iterdir()] == [run.name]
     for name in ("config.json", "run.json", "history.csv", "best.keras"):
         assert (run / name).is_file(), name
