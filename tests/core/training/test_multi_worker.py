@@ -207,6 +207,10 @@ def test_a_killed_worker_ends_the_other_with_a_message_not_a_hang(tmp_path):
     assert "lost contact with another worker" in workers.output(0)
     assert "Traceback" not in workers.output(0)
     workers.wait()
+    [run] = (tmp_path / "tiny.runs").iterdir()  # the chief kept what ran
+    record = json.loads((run / "run.json").read_text())
+    assert record["stop_reason"] == "failed"
+    assert record["epochs_run"] >= 2
 
 
 def test_sigint_to_the_chief_stops_both_at_the_same_step_and_the_run_resumes(
