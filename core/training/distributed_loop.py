@@ -205,7 +205,9 @@ class MultiWorkerFit:
         )
         model.stop_training = False
         cbs.on_train_begin()
-        start = self._from_chief(model, model._initial_epoch or initial_epoch)
+        start, epochs = self._from_chief(
+            model, model._initial_epoch or initial_epoch, epochs
+        )
         logs: dict[str, float] = {}
         for epoch in range(start, epochs):
             cbs.on_epoch_begin(epoch)
@@ -265,10 +267,14 @@ class MultiWorkerFit:
         """Whether any worker wants to stop (an all-reduced flag)."""
         return float(self._any(tf.constant(float(bool(stop))))) > 0
 
-    def _from_chief(self, model: keras.Model, epoch: int) -> int:
-        """Give every worker the chief's weights, optimizer state and epoch.
+    def _from_chief(
+        self, model: keras.Model, epoch: int, epochs: int
+    ) -> tuple[int, int]:
+        """Give every worker the chief's weights, optimizer state and epochs.
 
-        Returns the chief's epoch.
+        Returns the chief's first and last epoch: only the chief read the
+        run's backup, and a worker started without ``--resume`` (no copy of
+        the run folder) or with other ``--epochs`` follows the chief.
 
         Raises:
             WorkbenchError: the workers' steps per epoch differ (uneven shards),
@@ -280,7 +286,9 @@ class MultiWorkerFit:
             # Replica 0 is the chief's first device: only it contributes.
             ctx = tf.distribute.get_replica_context()
             source = tf.cast(tf.equal(ctx.replica_id_in_sync_group, 0), tf.int64)
-            counters = tf.stack([epoch * source, tf.constant(self.steps, tf.int64)])
+            counters = tf.stack(
+                [epoch * source, epochs * source, tf.constant(self.steps, tf.int64)]
+            )
             mine = [v.value * tf.cast(source, v.dtype) for v in variables]
             # One by one: a batched all-reduce packs them into one dtype.
             return [ctx.all_reduce(SUM, t) for t in (counters, *mine)]
@@ -289,13 +297,13 @@ class MultiWorkerFit:
         local = [self.strategy.experimental_local_results(v)[0] for v in reduced]
         for variable, value in zip(variables, local[1:], strict=True):
             variable.assign(value)
-        chief_epoch, all_steps = (int(v) for v in local[0].numpy())
+        chief_epoch, chief_epochs, all_steps = (int(v) for v in local[0].numpy())
         if all_steps != self.steps * self.strategy.num_replicas_in_sync:
             raise WorkbenchError(
                 f"workers disagree on the steps per epoch ({self.steps} here): "
                 "their shards are uneven"
             )
-        return chief_epoch
+        return chief_epoch, chief_epochs
 
 
 class _Losses:

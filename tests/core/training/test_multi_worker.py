@@ -16,7 +16,6 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +23,7 @@ import pytest
 
 from core.data.spec import DatasetSpec
 from core.errors import WorkbenchError
-from core.project import Project, load_project, save_project
+from core.project import Project, save_project
 from core.spec import HeadSpec, InputSpec, LayerSpec, ModelSpec
 from core.training.config import TrainingConfig
 from core.training.multi_worker import ClusterTask, cluster_task, localhost_configs
@@ -233,20 +232,24 @@ def test_sigint_to_the_chief_stops_both_at_the_same_step_and_the_run_resumes(
     assert record["stop_reason"] == "cancelled"
     done_epochs = record["epochs_run"]
     assert (run / "backup").is_dir()
-    # Resume: the chief continues its run; the other gets the chief's state.
-    loaded = load_project(project)
-    training = replace(loaded.training, epochs=done_epochs + 1)
-    project_file = save_project(replace(loaded, training=training), project)
+    # Resume: the chief continues its run from its folder; the other worker,
+    # as on a machine without that folder, starts from the project (500
+    # epochs) and takes the chief's weights, optimizer state and epochs.
     resumed = Workers(tmp_path, "resumed")
-    outs = [tmp_path / f"weights{i}.npz" for i in range(2)]
-    resumed.start(
-        [script(project_file, outs[0], str(run)), script(project_file, outs[1])]
-    )
+    out = tmp_path / "other.npz"
+    more = ["--epochs", str(done_epochs + 1), "--strategy", "multi-worker"]
+    resume = ["-m", "core", "train", "--resume", str(run), *more]
+    resumed.start([resume, script(project, out)])
     assert resumed.wait() == [0, 0], resumed.output(0) + resumed.output(1)
-    chief = json.loads(Path(f"{outs[0]}.json").read_text())
-    assert chief["run"] == str(run)
-    assert chief["epochs"] == done_epochs + 1  # one more epoch after the stop
-    for a, b in zip(*(np.load(o).values() for o in outs), strict=True):
+    record = json.loads((run / "run.json").read_text())
+    assert record["epochs_run"] == done_epochs + 1  # one more epoch after the stop
+    assert record["resumes"][-1]["from_epoch"] == done_epochs
+    other = json.loads(Path(f"{out}.json").read_text())
+    assert other["epochs"] == 1
+    import keras
+
+    chief_weights = keras.models.load_model(run / "last.keras").get_weights()
+    for a, b in zip(chief_weights, np.load(out).values(), strict=True):
         np.testing.assert_array_equal(a, b)
 
 
