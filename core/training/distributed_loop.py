@@ -21,8 +21,8 @@ forever. So:
 - each worker's stream repeats and each epoch takes exactly ``steps``
   batches: a file that fails to decode on one worker is replaced by the next;
 - after the callbacks' ``on_train_begin`` (where BackupAndRestore restores a
-  backup, which only the chief has), the chief's weights, optimizer state and
-  epoch are broadcast to every worker.
+  backup, which only the chief has), the chief's weights, optimizer state,
+  epoch and number of epochs are broadcast to every worker.
 
 Validation runs on every worker over the whole validation split, without
 collectives, so every worker logs the same figures and the checkpoint and
