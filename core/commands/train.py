@@ -10,6 +10,11 @@ Examples:
   python -m core train my.cnnwb.json --data-root /data --strategy mirrored
   python -m core train --preset fashion-mnist-cnn --epochs 1
   python -m core train --resume my.runs/20261129-120000-model --epochs 30
+  TF_CONFIG='{...}' python -m core train my.cnnwb.json --strategy multi-worker
+
+With ``--strategy multi-worker`` the same command runs on every worker of a
+TF_CONFIG cluster (docs/scaling.md); only the chief writes the run, and a Stop
+on any worker stops all of them after the same batch.
 
 Ctrl+C or SIGTERM stops after the current batch and keeps the run resumable
 (a second Ctrl+C aborts at once). Exit status: 0 done; 1 a user error (bad
@@ -59,7 +64,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--strategy",
         choices=STRATEGIES,
         default="auto",
-        help="auto (default): several GPUs mirrored, else one device",
+        help="auto (default): several GPUs mirrored, else one device; "
+        "multi-worker: every worker of a TF_CONFIG cluster",
     )
     parser.add_argument(
         "--data-root",
@@ -90,6 +96,10 @@ def run(args: argparse.Namespace) -> int:
             "--resume continues the run as recorded: only --epochs, "
             "--learning-rate and --strategy may be given with it"
         )
+    if args.strategy == "multi-worker":
+        from core.training import multi_worker
+
+        multi_worker.strategy()  # before the data and the model: no op may run first
     cancel = threading.Event()
     listener = ConsoleListener()
     with stop_on_signals(cancel) as interrupt:

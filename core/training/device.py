@@ -9,8 +9,10 @@ be honoured (mixed precision asked for on a CPU).
 The strategy is a choice of the machine, not of the project: ``auto`` (several
 GPUs mirrored, else the one device TensorFlow picks), ``cpu``, ``gpu``, or
 ``mirrored`` over every GPU, or every logical CPU device when there is no GPU
-(how the mirrored path is tested without one). The project's batch size stays
-the global batch; each replica gets an equal share of it. TensorFlow is
+(how the mirrored path is tested without one), or ``multi-worker``: every
+worker of a ``TF_CONFIG`` cluster under ``MultiWorkerMirroredStrategy``
+(``core.training.multi_worker``). The project's batch size stays the global
+batch; each replica gets an equal share of it. TensorFlow is
 imported inside the functions, so the command line can list the strategies
 before it loads TensorFlow quietly.
 """
@@ -26,7 +28,7 @@ from core.errors import WorkbenchError
 if TYPE_CHECKING:
     import tensorflow as tf
 
-STRATEGIES = ("auto", "cpu", "gpu", "mirrored")
+STRATEGIES = ("auto", "cpu", "gpu", "mirrored", "multi-worker")
 
 
 @dataclass
@@ -37,10 +39,21 @@ class Device:
     description: str
     gpus: int
     mixed_precision: bool
+    worker: int = 0  # this process's index in a multi-worker cluster (0: chief)
+    workers: int = 1
 
     @property
     def replicas(self) -> int:
         return int(self.strategy.num_replicas_in_sync)
+
+    @property
+    def chief(self) -> bool:
+        """Whether this process writes the run (always, on one machine)."""
+        return self.worker == 0
+
+    def worker_batch(self, batch_size: int) -> int:
+        """This worker's share of the global batch (all of it on one machine)."""
+        return batch_size // self.workers
 
     def check_batch(self, batch_size: int) -> None:
         """Refuse a global batch that does not split evenly over the replicas."""
@@ -90,7 +103,17 @@ def configure(mixed_precision: bool = False, strategy: str = "auto") -> Device:
     keras.mixed_precision.set_global_policy("mixed_float16" if use_mixed else "float32")
     description = describe(len(gpus))
     chosen: tf.distribute.Strategy
-    if strategy == "mirrored" or (strategy == "auto" and len(gpus) > 1):
+    worker, workers = 0, 1
+    if strategy == "multi-worker":
+        from core.training import multi_worker
+
+        chosen, task = multi_worker.strategy(), multi_worker.cluster_task()
+        worker, workers = task.index, task.workers
+        description = (
+            f"worker {worker + 1} of {workers}, {description} "
+            "(MultiWorkerMirroredStrategy)"
+        )
+    elif strategy == "mirrored" or (strategy == "auto" and len(gpus) > 1):
         chosen, description = _mirrored(bool(gpus))
     elif strategy == "cpu":
         chosen = tf.distribute.OneDeviceStrategy("/cpu:0")
@@ -102,7 +125,7 @@ def configure(mixed_precision: bool = False, strategy: str = "auto") -> Device:
         description += ", mixed precision"
     elif mixed_precision:
         description += " (mixed precision needs a GPU: using float32)"
-    return Device(chosen, description, len(gpus), use_mixed)
+    return Device(chosen, description, len(gpus), use_mixed, worker, workers)
 
 
 def _mirrored(on_gpus: bool) -> tuple[tf.distribute.Strategy, str]:

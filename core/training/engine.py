@@ -27,6 +27,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from collections.abc import Callable, Sequence
@@ -56,6 +57,7 @@ from core.training.checkpoint import (
 )
 from core.training.config import TrainingConfig
 from core.training.device import describe, visible_gpus
+from core.training.distributed_loop import WorkerLost
 from core.training.events import NullListener, StopReason, TrainingListener
 
 T = TypeVar("T")
@@ -132,6 +134,7 @@ def train(
     resume_state: ResumeState | None = None,
     checkpoint_model: keras.Model | None = None,
     class_names: Sequence[str] | None = None,
+    fit: Callable[..., Any] | None = None,
 ) -> TrainingResult:
     """Train ``model`` (compiled here unless already compiled) and report.
 
@@ -151,6 +154,9 @@ def train(
     ``best.keras``/``last.keras`` hold ``checkpoint_model`` (default
     ``model``): the model the user built, when ``model`` wraps it with
     augmentation, with ``class_names`` inside.
+
+    ``fit`` replaces ``model.fit``, called with the model first and ``fit``'s
+    arguments (the multi-worker loop, ``core.training.distributed_loop``).
 
     Raises:
         WorkbenchError: an invalid config (nothing is trained).
@@ -223,6 +229,7 @@ def train(
             bridge,
             order,
             class_weight,
+            fit,
         )
         last = bridge.epochs_done[-1] + 1 if len(bridge.epochs_done) > done else start
         early = _find(callbacks, ResumableEarlyStopping)
@@ -404,11 +411,13 @@ def _fit(
     bridge: ListenerCallback,
     callbacks: list[keras.callbacks.Callback],
     class_weight: dict[int, float] | None,
+    fit: Callable[..., Any] | None,
 ) -> tuple[StopReason, str]:
     """One ``fit`` with ``callbacks`` (``bridge`` among them); whatever ends it,
     the reason and the user's message."""
+    run_fit = model.fit if fit is None else functools.partial(fit, model)
     try:
-        model.fit(
+        run_fit(
             train_data,
             validation_data=validation_data,
             epochs=epochs,
@@ -430,6 +439,9 @@ def _fit(
             f"{exc} (epoch {bridge.epoch + 1}); the run stopped, and the best "
             "model written before is kept"
         )
+    except WorkerLost as exc:  # the run stays resumable from its last backup
+        _close(callbacks)
+        return StopReason.FAILED, str(exc)
     except OSError as exc:  # the history log or the backup: the run folder's disk
         _close(callbacks)
         return StopReason.FAILED, (

@@ -35,11 +35,14 @@ from core.spec import ModelSpec
 from core.training.checkpoint import ResumeState
 from core.training.config import TrainingConfig
 from core.training.device import configure
+from core.training.distributed_loop import local_copy, worker_plan
 from core.training.engine import TrainingResult, make_optimizer, train
 from core.training.estimate import seconds_per_epoch
 from core.training.evaluation import Evaluation, evaluate
 from core.training.events import StopReason, TrainingListener
 from core.training.fingerprint import data_fingerprint, refuse_changed_data
+from core.training.multi_worker import cluster_task
+from core.training.sharding import worker_shard
 from core.weights_download import reporting_downloads
 
 
@@ -68,6 +71,7 @@ class _Prepared:
     device: Any
     unfreeze: Callable[[], Any] | None
     weights: dict[int, float] | None
+    dataset: Dataset  # what it trains on: under multi-worker, this worker's share
 
 
 @dataclass
@@ -119,7 +123,10 @@ def run_session(
     ``strategy`` is where it trains (``core.training.device.STRATEGIES``); the
     batch size stays the global batch, split evenly over the replicas. The
     run folder is locked while it trains (``core.run_lock``): a second
-    process training into it is refused.
+    process training into it is refused. Under ``multi-worker`` every worker
+    calls this; each trains on its own share of the train split, and only the
+    chief writes, resumes and evaluates the run; the others receive its state
+    (``core.training.distributed_loop``).
 
     Raises:
         WorkbenchError: settings refused before the run starts (no run
@@ -131,6 +138,8 @@ def run_session(
     problems = cfg.problems()  # refused before a run folder is made
     if problems:
         raise WorkbenchError(f"training setting {problems[0][0]}: {problems[0][1]}")
+    if strategy == "multi-worker" and not cluster_task().chief:
+        store, resume = None, None  # only the chief writes or resumes the run
     with contextlib.ExitStack() as lock:
         if resume is not None:  # before _restart cuts its history
             lock.enter_context(locked_run(resume.path))
@@ -153,7 +162,7 @@ def run_session(
         run = run or new_run()
         try:
             return _train_and_record(
-                prepared, spec, dataset, cfg, listener, cancel, run, restart
+                prepared, spec, prepared.dataset, cfg, listener, cancel, run, restart
             )
         except Exception as exc:
             raise _failed(run, exc) from exc
@@ -182,14 +191,18 @@ def _prepare(
         # One sigmoid unit predicts class 1: keep that column of the soft label.
         return ds.map(lambda x, y: (x, y[:, 1:])) if sigmoid else ds
 
-    train_ds = make_tf_dataset(
-        dataset, "train", (h, w), c, cfg.batch_size, True, cfg.seed, cfg.cache_data
-    )
+    # First: a multi-worker strategy must exist before any other TensorFlow op.
     device = configure(cfg.mixed_precision, strategy)
     device.check_batch(cfg.batch_size)
+    if device.workers > 1:  # this worker's share, cut before any decoding
+        dataset = worker_shard(dataset, "train", device.worker, device.workers)
+    batch = device.worker_batch(cfg.batch_size)
+    train_ds = make_tf_dataset(
+        dataset, "train", (h, w), c, batch, True, cfg.seed, cfg.cache_data
+    )
     in_model = aug.any_active and placement(aug) == "model"
     if aug.any_active and not in_model:
-        train_ds = augment_dataset(train_ds, aug, classes, cfg.seed, cfg.batch_size)
+        train_ds = augment_dataset(train_ds, aug, classes, cfg.seed, batch)
     train_ds = labels_for_loss(train_ds, already_one_hot=True)
     val_ds = None
     if len(dataset.splits["validation"]):
@@ -235,7 +248,7 @@ def _prepare(
         seconds = seconds_per_epoch(fit_model, train_ds, steps, 4, val_ds, val_steps)
         listener.on_estimate(seconds, device.description)
     return _Prepared(
-        model, fit_model, train_ds, val_ds, steps, device, unfreeze, weights
+        model, fit_model, train_ds, val_ds, steps, device, unfreeze, weights, dataset
     )
 
 
@@ -271,23 +284,26 @@ def _train_and_record(
         last = run.path / "last.keras"
         if initial_epoch and run.backup_epoch() is None:
             model.load_weights(last)
-    result = train(
-        fit_model,
-        prepared.train_ds,
-        prepared.val_ds,
-        cfg,
-        listener,
-        cancel,
-        run.path if run else None,
-        initial_epoch=initial_epoch,
-        class_weight=prepared.weights,
-        device=prepared.device.description,
-        steps_per_epoch=prepared.steps,
-        unfreeze=prepared.unfreeze,
-        resume_state=state,
-        checkpoint_model=model,
-        class_names=dataset.class_names,
-    )
+    device, folder = prepared.device, run.path if run else None
+    with worker_plan(device, cancel, folder, prepared.steps, cfg.batch_size) as plan:
+        result = train(
+            fit_model,
+            prepared.train_ds,
+            prepared.val_ds,
+            cfg,
+            listener,
+            plan.cancel,
+            plan.run_dir,
+            initial_epoch=initial_epoch,
+            class_weight=prepared.weights,
+            device=device.description,
+            steps_per_epoch=prepared.steps,
+            unfreeze=prepared.unfreeze,
+            resume_state=state,
+            checkpoint_model=model,
+            class_names=dataset.class_names,
+            fit=plan.fit,
+        )
     if result.phase_boundary is None:
         result.phase_boundary = boundary
     skipped: list[str] = []
@@ -302,7 +318,10 @@ def _train_and_record(
         }
         result.epochs_run = len(result.history.get("loss", []))
     evaluation = None
-    if not result.cancelled:  # Stop means stop: evaluate_run does it on request
+    if device.workers > 1:  # Keras's evaluate fails under the strategy, as fit does
+        model = local_copy(model)
+    # Stop means stop: evaluate_run does it on request
+    if not result.cancelled and device.chief:
         evaluation, untested = evaluate_test_split(
             model, dataset, cfg.batch_size, cfg.cache_data
         )
