@@ -5,7 +5,7 @@ Run on purpose, never in the test-suite (issue 17):
   python bench/reproduce.py --reproduce   # the five tutorial presets
   python bench/reproduce.py --beat --with-reference   # strong presets, plain Keras
   python bench/reproduce.py --quick       # each preset: 1 epoch, a tenth of the data
-  python bench/reproduce.py --only mnist-strong
+  python bench/reproduce.py --only mnist-strong   # with --quick: its quick check
 
 Each preset trains through ``python -m core train --preset NAME`` in a fresh
 interpreter, the same ``run_session`` as the app's Start button, so the wall
@@ -92,9 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     names = list(args.only or [])
-    if args.reproduce or args.quick:
+    if args.reproduce or (args.quick and not names):
         names += list(TUTORIALS)
-    if args.beat or args.quick:
+    if args.beat or (args.quick and not args.only):
         names += list(STRONG)
     if not names and not args.with_reference:
         parser.error(
