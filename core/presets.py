@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -66,7 +66,7 @@ class Preset:
     data: DatasetSpec | None = None
     augmentation: AugmentationConfig | None = None
     training: TrainingConfig | None = None
-    version: int = field(default=1, compare=False)
+    version: int = 1
 
     def total(self) -> int:
         """Parameter count: shipped for backbones, else counted in pure Python."""
