@@ -6,6 +6,7 @@ Run on purpose, never in the test-suite (issue 17):
   python bench/reproduce.py --beat --with-reference   # strong presets, plain Keras
   python bench/reproduce.py --quick       # each preset: 1 epoch, a tenth of the data
   python bench/reproduce.py --only mnist-strong   # with --quick: its quick check
+  python bench/reproduce.py --only mnist-strong --repeat 2   # the seeded check
 
 Each preset trains through ``python -m core train --preset NAME`` in a fresh
 interpreter, the same ``run_session`` as the app's Start button, so the wall
@@ -86,6 +87,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--only", metavar="NAME", action="append", help="a preset")
     parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        metavar="N",
+        help="train each preset N times: seeded runs should agree within 0.3 points",
+    )
+    parser.add_argument(
         "--runs-dir",
         default=str(Path(tempfile.gettempdir()) / "reproduce-runs"),
         help="where the run folders go (default: %(default)s)",
@@ -103,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in dict.fromkeys(names):
         named_preset(name)  # an unknown name fails before hours of training
     for name in dict.fromkeys(names):
-        run_preset(name, Path(args.runs_dir), args.quick)
+        for _ in range(args.repeat):
+            run_preset(name, Path(args.runs_dir), args.quick)
     if args.with_reference:
         for which, epochs in REFERENCE_RUNS.items():
             run_reference(which, epochs)
