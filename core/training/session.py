@@ -13,7 +13,7 @@ import json
 import math
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -272,6 +272,8 @@ def _train_and_record(
         record = run.record()
         boundary = record.get("phase_boundary")
         state = ResumeState.from_record(record, previous, cfg.checkpoint_monitor)
+        if "learning_rate" in restart.changed:
+            state = replace(state, learning_rate=cfg.learning_rate)
         run.cut_history(initial_epoch)  # the CSV log agrees with the weights
         run.add_resume(
             {
