@@ -135,7 +135,9 @@ def _phase_two_problem(
         [row.name for row in table.rows],
         [row.class_name for row in table.rows],
     )
-    return reason and f"Phase 2: {reason}. Change it under 'Phase 2' on the Training page."
+    return (
+        reason and f"Phase 2: {reason}. Change it under 'Phase 2' on the Training page."
+    )
 
 
 def _memory_problem(

@@ -42,6 +42,7 @@ from core.backbones import freeze_problem
 from core.data.dataset import Dataset
 from core.data.memory import free_gpu_memory
 from core.data.spec import DatasetSpec
+from core.inference.top_k import shown_top_k
 from core.runs import Run, RunStore
 from core.spec import ModelSpec
 from core.summary import summarize
@@ -685,9 +686,11 @@ class TrainingPage(QWidget):
     def _show_evaluation(self, e, run: Run | None) -> None:
         saved = f"<br>run saved in {run.path}" if run else ""
         loss = "" if e.loss is None else f" · loss {e.loss:.4f}"
+        k = shown_top_k(len(e.per_class), e.top_k)
+        top = f" · top-{k} {e.top_k_accuracy:.3f}" if k else ""
         self.results.setText(
-            f"<b>Test accuracy {e.accuracy:.3f}</b>{loss} · top-{e.top_k} "
-            f"{e.top_k_accuracy:.3f} · Cohen's kappa {e.kappa:.3f}{saved}"
+            f"<b>Test accuracy {e.accuracy:.3f}</b>{loss}{top} · "
+            f"Cohen's kappa {e.kappa:.3f}{saved}"
         )
         if self._trained_on is not None:
             self.evaluation_view.show_evaluation(e, self._trained_on)
