@@ -92,9 +92,7 @@ def test_an_invalid_model_and_no_data_are_refused(shapes):
     assert problem.startswith("The model is not valid (conv2d_1:")
 
 
-def test_memory_beyond_the_machine_is_refused_a_tight_fit_is_not(
-    shapes, monkeypatch
-):
+def test_memory_beyond_the_machine_is_refused_a_tight_fit_is_not(shapes, monkeypatch):
     import core.training.estimate as estimate
     from core.training.preflight import preflight
 
