@@ -29,7 +29,12 @@ class PreflightError(WorkbenchError):
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = list(problems)
-        super().__init__(" ".join(self.problems))
+        super().__init__(refusal(self.problems))
+
+
+def refusal(problems: list[str]) -> str:
+    """The one message every caller shows for ``problems`` (sentences in a row)."""
+    return " ".join(problems)
 
 
 def preflight(

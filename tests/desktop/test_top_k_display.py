@@ -8,46 +8,23 @@ from PIL import Image
 from PySide6.QtGui import QUndoStack
 
 from core.augmentation.config import AugmentationConfig
-from core.data.load import open_dataset
-from core.data.spec import DatasetSpec
 from core.runs import RunStore
-from core.spec import HeadSpec, InputSpec, LayerSpec, ModelSpec
 from core.training.config import TrainingConfig
 from desktop.pages.prediction_page import PredictionPage
 from desktop.pages.training_page import TrainingPage
 from tests.core.inference.test_gradcam import app_model
+from tests.core.training.test_preflight import shapes_of
+from tests.core.training.test_session import small_spec
 from tests.desktop.drops import drop_event
-
-
-def shapes(classes: int):
-    """Generated shapes cut to their first ``classes`` classes."""
-    data = open_dataset(DatasetSpec(name="shapes", count=60))
-    for split in data.splits.values():
-        keep = np.nonzero(split.labels < classes)[0]
-        split.labels, split.images = split.labels[keep], split.images[keep]
-    data.class_names = data.class_names[:classes]
-    return data
-
-
-def spec(classes: int) -> ModelSpec:
-    return ModelSpec(
-        InputSpec(32, 32, 3),
-        (
-            LayerSpec.create("Rescaling", "rescaling_1"),
-            LayerSpec.create("Conv2D", "conv2d_1", {"filters": 4, "strides": 2}),
-            LayerSpec.create("GlobalAveragePooling2D", "gap_1"),
-        ),
-        HeadSpec(classes),
-    )
 
 
 @pytest.mark.parametrize(("classes", "shown"), [(2, False), (6, True)])
 def test_training_results_show_top_k_only_below_the_class_count(
     qtbot, tmp_path, classes, shown
 ):
-    data = shapes(classes)
+    data = shapes_of(classes)
     page = TrainingPage(
-        spec=lambda: spec(classes),
+        spec=lambda: small_spec(classes),
         dataset=lambda: data,
         augmentation=AugmentationConfig,
         store=lambda: RunStore(tmp_path / "runs"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -12,6 +14,7 @@ from core.presets import preset
 from core.runs import RunStore
 from core.spec import HeadSpec, InputSpec, LayerSpec, ModelSpec
 from core.training.config import TrainingConfig
+from tests.core.training.test_session import small_spec
 
 CFG = TrainingConfig(epochs=1, batch_size=8, checkpoint=False)
 
@@ -21,25 +24,19 @@ def shapes():
     return open_dataset(DatasetSpec(name="shapes", count=60))
 
 
-def two_shapes():
-    """The shapes data cut to circle and square: a 2-class dataset."""
+def shapes_of(classes: int):
+    """The shapes data cut to its first ``classes`` classes."""
     data = open_dataset(DatasetSpec(name="shapes", count=60))
     for split in data.splits.values():
-        keep = np.nonzero(split.labels < 2)[0]
+        keep = np.nonzero(split.labels < classes)[0]
         split.labels, split.images = split.labels[keep], split.images[keep]
-    data.class_names = data.class_names[:2]
+    data.class_names = data.class_names[:classes]
     return data
 
 
 def small(classes: int, binary: str = "sigmoid", size=(32, 32, 3)) -> ModelSpec:
-    return ModelSpec(
-        InputSpec(*size),
-        (
-            LayerSpec.create("Rescaling", "rescaling_1"),
-            LayerSpec.create("Conv2D", "conv2d_1", {"filters": 4, "strides": 2}),
-            LayerSpec.create("GlobalAveragePooling2D", "gap_1"),
-        ),
-        HeadSpec(classes, binary),
+    return replace(
+        small_spec(classes), input=InputSpec(*size), head=HeadSpec(classes, binary)
     )
 
 
@@ -56,7 +53,7 @@ def test_two_classes_match_a_one_unit_sigmoid_head_and_two_softmax_units(binary)
 
     spec = small(2, binary)
     assert spec.head.units == (1 if binary == "sigmoid" else 2)
-    assert preflight(spec, two_shapes(), CFG) == []
+    assert preflight(spec, shapes_of(2), CFG) == []
 
 
 def test_the_cats_preset_on_the_shapes_data_is_refused_with_both_reasons(shapes):
