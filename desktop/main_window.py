@@ -446,12 +446,15 @@ class MainWindow(QMainWindow):
             if folder
             else f"the {preset.dataset} dataset"
         )
-        current = self.dataset_spec.title if self.dataset_spec else "no data"
+        current = (
+            f"the project uses {self.dataset_spec.title}"
+            if self.dataset_spec
+            else "no data is loaded"
+        )
         box = QMessageBox(
             QMessageBox.Icon.Question,
             "Load the preset's data?",
-            f"“{preset.title}” was made for {wanted}; {current} is loaded now. "
-            "Load its data too?",
+            f"“{preset.title}” was made for {wanted}; {current}. Load its data too?",
             parent=self,
         )
         load = box.addButton(
@@ -461,8 +464,9 @@ class MainWindow(QMainWindow):
         box.addButton("Keep the current data", QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(load)
         load.clicked.connect(lambda: self._load_dataset_of(preset))
-        if self.dataset_offer is not None:
+        if self.dataset_offer is not None:  # an earlier preset's, unanswered
             self.dataset_offer.close()
+            self.dataset_offer.deleteLater()
         self.dataset_offer = box
         box.open()  # window-modal, without a nested event loop
 
