@@ -36,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from core.inference.export import generic_class_names
     from core.inference.loading import load_model_file, stored_class_names
     from core.inference.predict import predict
+    from core.inference.top_k import ranked_count
 
     if args.top_k < 1:
         raise WorkbenchError(f"--top-k must be at least 1, not {args.top_k}")
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     paths = image_files(given)
     if not paths:
         raise WorkbenchError("no images found in " + ", ".join(args.images))
-    top_k = min(args.top_k, len(names))
+    top_k = ranked_count(len(names), args.top_k)
     writer = csv.writer(sys.stdout) if args.csv else None
     if writer:
         header = ["image"]
