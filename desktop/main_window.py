@@ -32,7 +32,7 @@ from core.data.spec import DatasetSpec
 from core.errors import WorkbenchError
 from core.layer_stack import LayerStack
 from core.paths import resources_dir, user_data_dir
-from core.presets import all_presets
+from core.presets import Preset, all_presets
 from core.project import SUFFIX, Project, load_project, save_project, starter_project
 from core.recovery import clear_recovery, read_recovery, write_recovery
 from core.runs import RunStore
@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 MAX_RECENT = 8
 AUTOSAVE_MS = 30_000
 FILE_FILTER = f"CNN Workbench projects (*{SUFFIX});;All files (*)"
+FRAME = QSize(16, 48)  # a window manager's title bar and borders, about
 PAGES = (
     ("model", "Model", "Build the network layer by layer."),
     ("data", "Data", "Choose a built-in dataset or a folder of images per class."),
@@ -55,6 +56,18 @@ PAGES = (
     ("training", "Training", "Train with live curves, early stopping, checkpoints."),
     ("prediction", "Prediction", "Drop images to classify them and see Grad-CAM."),
 )
+
+
+def default_size(room: QSize) -> QSize:
+    """1280x800, or less on a screen with ``room`` (its available size) too small.
+
+    The window's frame (title bar, borders) is outside this size, so it is
+    left out of the room; every page's minimum fits a 1366x768 screen.
+    """
+    return QSize(
+        min(1280, room.width() - FRAME.width()),
+        min(800, room.height() - FRAME.height()),
+    )
 
 
 def app_settings() -> QSettings:
@@ -80,6 +93,7 @@ class MainWindow(QMainWindow):
         self.training_page = None  # built after the first paint, like the Data page
         self.prediction_page = None
         self.export_dialog = None
+        self.dataset_offer: QMessageBox | None = None  # after a preset's loaded
 
         self.pages = QStackedWidget()
         self.navigation = QListWidget()
@@ -187,6 +201,9 @@ class MainWindow(QMainWindow):
             page.image_picked.connect(self.augmentation_page.set_image)
             self._build_training_page()
             self._build_prediction_page()
+            page.dataset_loaded.connect(
+                lambda _dataset: self.training_page.refresh_readiness()
+            )
             self.data_page = page
         return self.data_page
 
@@ -206,6 +223,7 @@ class MainWindow(QMainWindow):
         page.config_changed.connect(self._on_training_config_changed)
         # Phase 2 follows the model: on with a backbone, its layer names offered.
         self.model_page.model.stack_changed.connect(page.refresh_fine_tune)
+        self.model_page.model.stack_changed.connect(page.refresh_readiness)
         self._replace_page(3, page)
         self.training_page = page
 
@@ -408,11 +426,79 @@ class MainWindow(QMainWindow):
         return self._write(Path(path))
 
     def load_preset(self, name: str) -> None:
-        """Undoable: a preset replaces the model, as any other edit."""
-        self.undo_stack.push(
-            SetSpec(self.stack, all_presets()[name].spec, f"Load preset {name}")
-        )
+        """Undoable: a preset replaces the model, as any other edit.
+
+        When the preset was made for other data than the loaded one, the
+        window offers that data too (``dataset_offer``, a non-blocking
+        question); until model and data agree the Training page says why it
+        will not start.
+        """
+        preset = all_presets()[name]
+        self.undo_stack.push(SetSpec(self.stack, preset.spec, f"Load preset {name}"))
         self.navigation.setCurrentRow(0)
+        if not _has_dataset_of(self.dataset_spec, preset):
+            self._offer_dataset(preset)
+
+    def _offer_dataset(self, preset: Preset) -> None:
+        folder = preset.dataset == "folder"
+        wanted = (
+            "a folder of images with one sub-folder per class"
+            if folder
+            else f"the {preset.dataset} dataset"
+        )
+        current = (
+            f"the project uses {self.dataset_spec.title}"
+            if self.dataset_spec
+            else "no data is loaded"
+        )
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Load the preset's data?",
+            f"“{preset.title}” was made for {wanted}; {current}. Load its data too?",
+            parent=self,
+        )
+        load = box.addButton(
+            "Choose folder…" if folder else f"Load {preset.dataset}",
+            QMessageBox.ButtonRole.AcceptRole,
+        )
+        box.addButton("Keep the current data", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(load)
+        load.clicked.connect(lambda: self._load_dataset_of(preset))
+        if self.dataset_offer is not None:  # an earlier preset's, unanswered
+            self.dataset_offer.close()
+            self.dataset_offer.deleteLater()
+        self.dataset_offer = box
+        box.open()  # window-modal, without a nested event loop
+
+    def _load_dataset_of(self, preset: Preset) -> None:
+        """Load the data ``preset`` names, at the preset's input size."""
+        h, w, c = preset.spec.input.shape
+        current = self.dataset_spec or DatasetSpec()
+        split = {
+            "validation_fraction": current.validation_fraction,
+            "test_fraction": current.test_fraction,
+            "seed": current.seed,
+        }
+        if preset.dataset == "folder":
+            path = QFileDialog.getExistingDirectory(
+                self, f"Images for {preset.title}: one sub-folder per class"
+            )
+            if not path:
+                return
+            # Photos come in mixed sizes: the preset's own input size, as it says.
+            spec = DatasetSpec(
+                kind="folder",
+                name=Path(path).name,
+                path=path,
+                image_size=(h, w),
+                channels=c,
+                **split,
+            )
+        else:
+            spec = DatasetSpec(name=preset.dataset, **split)
+        page = self.ensure_data_page()
+        self.navigation.setCurrentRow(1)
+        page.load_spec(spec)
 
     def project(self, name: str | None = None) -> Project:
         """The open project as core sees it (what Save writes)."""
@@ -551,7 +637,7 @@ class MainWindow(QMainWindow):
     def _restore_layout(self) -> None:
         geometry = self.settings.value("window/geometry")
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1280, 800)
+            self.resize(default_size(self.screen().availableGeometry().size()))
         state = self.settings.value("window/state")
         if state is not None:
             self.restoreState(state)
@@ -581,6 +667,15 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         clear_recovery()
         event.accept()
+
+
+def _has_dataset_of(spec: DatasetSpec | None, preset: Preset) -> bool:
+    """Whether the project's data is the kind ``preset`` was made for."""
+    if spec is None:
+        return False
+    if preset.dataset == "folder":
+        return spec.kind == "folder"
+    return spec.kind == "builtin" and spec.name == preset.dataset
 
 
 def _icon(key: str) -> QIcon:

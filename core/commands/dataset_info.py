@@ -4,6 +4,11 @@ SOURCE is a built-in name (shapes, mnist, fashion-mnist, cifar10) or a folder.
 Prints class names, per-class counts for each split, image sizes and channels,
 mean/std, and the skipped-file report. Folders are fully decoded (all cores,
 progress on stderr) unless ``--quick`` asks for the header scan alone.
+
+Examples:
+  python -m core dataset-info fashion-mnist
+  python -m core dataset-info ~/pets --quick
+  python -m core dataset-info mnist --local ~/data/mnist
 """
 
 from __future__ import annotations

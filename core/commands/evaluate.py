@@ -114,11 +114,13 @@ def _on_named_data(source: Path, choice: str | None) -> Any:
 
 def _as_text(evaluation: Any) -> str:
     """The figures a person reads first, then per class, then the confusion."""
+    from core.inference.top_k import shown_top_k
+
     names = [m.name for m in evaluation.per_class]
     lines = [f"test accuracy  {evaluation.accuracy:.4f}"]
     if evaluation.loss is not None:
         lines.append(f"test loss      {evaluation.loss:.4f}")
-    if evaluation.top_k < len(names):
+    if shown_top_k(len(names), evaluation.top_k):
         lines.append(f"top-{evaluation.top_k} accuracy {evaluation.top_k_accuracy:.4f}")
     width = max(len(n) for n in names)
     lines += ["", f"{'class':<{width}}  precision  recall  f1      support"]

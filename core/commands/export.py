@@ -4,6 +4,10 @@ PROJECT_OR_RUN is a project file (its newest run with a model is used) or a
 run folder. The best model is exported when the run kept one, else the last.
 The file takes images of any size with raw 0-255 values and carries its class
 names (see ``core.inference.export``).
+
+Examples:
+  python -m core export my.cnnwb.json model.keras
+  python -m core export my.runs/20261129-120000-model model.keras
 """
 
 from __future__ import annotations
@@ -23,7 +27,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("source", help="a project file (.cnnwb.json) or a run folder")
     parser.add_argument("out", help="the .keras file to write")
-    parser.set_defaults(func=run)
+    parser.add_argument(
+        "--verbose", action="store_true", help="show TensorFlow's own log lines"
+    )
+    parser.set_defaults(func=run, uses_tensorflow=True)
 
 
 def trained_model_path(source: Path) -> tuple[Path, list[str]]:

@@ -3,6 +3,10 @@
 IMAGE may be files or folders (every image inside). ``--csv`` prints one row
 per image instead. A refused model or image ends with a one-line reason and a
 non-zero exit status.
+
+Examples:
+  python -m core predict model.keras cat.jpg dog.png
+  python -m core predict my.runs/20261129-120000-model/best.keras photos/ --csv
 """
 
 from __future__ import annotations
@@ -29,13 +33,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--top-k", type=int, default=3, help="classes per image (3; at least 1)"
     )
     parser.add_argument("--csv", action="store_true", help="print CSV rows")
-    parser.set_defaults(func=run)
+    parser.add_argument(
+        "--verbose", action="store_true", help="show TensorFlow's own log lines"
+    )
+    parser.set_defaults(func=run, uses_tensorflow=True)
 
 
 def run(args: argparse.Namespace) -> int:
     from core.inference.export import generic_class_names
     from core.inference.loading import load_model_file, stored_class_names
     from core.inference.predict import predict
+    from core.inference.top_k import ranked_count
 
     if args.top_k < 1:
         raise WorkbenchError(f"--top-k must be at least 1, not {args.top_k}")
@@ -48,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     paths = image_files(given)
     if not paths:
         raise WorkbenchError("no images found in " + ", ".join(args.images))
-    top_k = min(args.top_k, len(names))
+    top_k = ranked_count(len(names), args.top_k)
     writer = csv.writer(sys.stdout) if args.csv else None
     if writer:
         header = ["image"]

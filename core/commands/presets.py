@@ -1,6 +1,10 @@
 """``python -m core presets``: list the bundled presets with their totals.
 
 Never imports TensorFlow: backbone presets ship their totals (``core.presets``).
+
+Examples:
+  python -m core presets
+  python -m core train --preset mnist-convnet     # train one of them headless
 """
 
 from __future__ import annotations
@@ -12,7 +16,10 @@ from core.presets import all_presets
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "presets", help="list bundled model presets", description=__doc__
+        "presets",
+        help="list bundled model presets",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.set_defaults(func=run)
 

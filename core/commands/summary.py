@@ -3,6 +3,11 @@
 Never imports TensorFlow for a stack without a backbone: the numbers come from
 ``core.summary``, which the test-suite holds equal to Keras. A backbone's layer
 table is built once with Keras (no weights are downloaded) and then cached.
+
+Examples:
+  python -m core summary --preset mnist-convnet
+  python -m core summary my.cnnwb.json
+  python -m core summary --preset vgg16-cifar10-transfer --unfreeze-from block5_conv1
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "summary",
         help="print layers, output shapes and parameter counts",
         description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("project", nargs="?", help="a project file (.cnnwb.json)")

@@ -152,12 +152,16 @@ class ResumeState:
     (``{"early_stopping": {"wait", "best", "phase"}, "plateau": {...}}``).
     ``phases``: the run's phases so far, ``{first_epoch, epochs_run,
     stop_reason}`` each, where a two-phase run reads its boundary.
+    ``learning_rate``: a rate the resume asks for, which must win over the one
+    BackupAndRestore restores with the optimizer (None: keep the restored one,
+    ReduceLROnPlateau's reductions included).
     """
 
     best_value: float | None = None
     best_epoch: int | None = None
     callbacks: dict[str, dict[str, Any]] = field(default_factory=dict)
     phases: tuple[dict[str, Any], ...] = ()
+    learning_rate: float | None = None
 
     @classmethod
     def from_record(

@@ -201,6 +201,8 @@ def train(
     bridge = ListenerCallback(listener or NullListener(), cancel, total, steps=steps)
     restarted = _restore_counters(callbacks, state, phase, resuming=start > 0)
     order = [*([checkpoint] if checkpoint else []), bridge, *callbacks]
+    if state.learning_rate is not None:  # after BackupAndRestore in the order
+        order.append(_NewLearningRate(cfg, state.learning_rate, lambda: phase))
     reason, message, notes = StopReason.COMPLETED, "", []
     while True:
         first, end = 0, cfg.epochs
@@ -267,6 +269,26 @@ def train(
         phases=phases,
         callback_state=_counter_state(callbacks, phase, restarted),
     )
+
+
+class _NewLearningRate(keras.callbacks.Callback):
+    """Set the rate a resume asked for once the backup has been restored.
+
+    A cosine schedule needs nothing: it is rebuilt from the config, and the
+    backup holds only its step count.
+    """
+
+    def __init__(
+        self, cfg: TrainingConfig, rate: float, phase: Callable[[], int]
+    ) -> None:
+        super().__init__()
+        self.cfg, self.rate, self.phase = cfg, rate, phase
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        variable = self.model.optimizer.learning_rate
+        if isinstance(variable, keras.Variable):
+            factor = self.cfg.fine_tune_lr_factor if self.phase() == 2 else 1.0
+            variable.assign(self.rate * factor)
 
 
 def _begin_phase_two(

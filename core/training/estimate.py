@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 
 from core.data.dataset import Dataset
-from core.data.memory import available_memory, fits_in_memory
+from core.data.memory import available_memory, fits_in_memory, total_memory
 from core.spec import ModelSpec
 from core.summary import readable_bytes, summarize
 
@@ -35,6 +35,7 @@ class MemoryEstimate:
     activations: int
     available: int
     gpu_available: int | None = None  # free bytes on the GPU; None without one
+    installed: int = 0  # the computer's whole RAM; 0: unknown
 
     @property
     def total(self) -> int:
@@ -56,6 +57,17 @@ class MemoryEstimate:
     @property
     def fits(self) -> bool:
         return self.fits_ram and self.fits_gpu
+
+    @property
+    def beyond_machine(self) -> bool:
+        """More than all the RAM, or the GPU's free memory: it cannot run here.
+
+        ``fits`` keeps a margin against what is free now, which is a warning;
+        this is the line past which training would be killed or run out.
+        """
+        ram = bool(self.installed) and self.total > self.installed
+        gpu = self.gpu_available is not None and self.on_device > self.gpu_available
+        return ram or gpu
 
     def advice(self) -> str:
         if self.fits:
@@ -114,6 +126,7 @@ def estimate_memory(
         activations=2 * 4 * per_sample * batch_size,
         available=available_memory(),
         gpu_available=gpu_available,
+        installed=total_memory(),
     )
 
 

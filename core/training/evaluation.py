@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from core.inference.top_k import TOP_K, ranked_count
+
 if TYPE_CHECKING:
     import threading
 
@@ -79,7 +81,7 @@ def metrics_from_probabilities(
     y_true: np.ndarray,
     probs: np.ndarray,
     class_names: list[str],
-    top_k: int = 3,
+    top_k: int = TOP_K,
     loss: float | None = None,
 ) -> Evaluation:
     """Accuracy, top-k, per-class precision/recall/F1, Cohen's kappa, confusion."""
@@ -87,7 +89,7 @@ def metrics_from_probabilities(
     p = as_class_probabilities(probs)
     n_classes = len(class_names)
     predicted = p.argmax(axis=1)
-    k = max(1, min(top_k, n_classes))
+    k = ranked_count(n_classes, top_k)
     top = np.argsort(-p, axis=1)[:, :k]
     confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
     np.add.at(confusion, (y, predicted), 1)
@@ -137,7 +139,7 @@ def cohen_kappa(confusion: np.ndarray) -> float:
 
 
 def evaluate(
-    model: Any, dataset: Any, class_names: list[str], top_k: int = 3
+    model: Any, dataset: Any, class_names: list[str], top_k: int = TOP_K
 ) -> Evaluation:
     """Predict the whole ``(images, labels)`` tf.data set and compute the metrics."""
     y_true = np.concatenate([np.asarray(y) for _, y in dataset])

@@ -13,7 +13,7 @@ import json
 import math
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from core.augmentation.config import AugmentationConfig
 from core.augmentation.pipeline import augment_dataset, build_augmenter, placement
 from core.backbone_builder import apply_freeze, freeze_plan
 from core.data.dataset import Dataset, class_weights
+from core.data.memory import free_gpu_memory
 from core.data.pipeline import decoded_indices, make_tf_dataset, report_undecodable
 from core.data.spec import DatasetSpec
 from core.errors import WorkbenchError
@@ -42,6 +43,7 @@ from core.training.evaluation import Evaluation, evaluate
 from core.training.events import StopReason, TrainingListener
 from core.training.fingerprint import data_fingerprint, refuse_changed_data
 from core.training.multi_worker import cluster_task
+from core.training.preflight import check_preflight
 from core.training.sharding import worker_shard
 from core.weights_download import reporting_downloads
 
@@ -138,6 +140,8 @@ def run_session(
     problems = cfg.problems()  # refused before a run folder is made
     if problems:
         raise WorkbenchError(f"training setting {problems[0][0]}: {problems[0][1]}")
+    # The Training page's refusal, word for word, for every caller.
+    check_preflight(spec, dataset, cfg, gpu_available=free_gpu_memory())
     if strategy == "multi-worker" and not cluster_task().chief:
         store, resume = None, None  # only the chief writes or resumes the run
     with contextlib.ExitStack() as lock:
@@ -272,6 +276,8 @@ def _train_and_record(
         record = run.record()
         boundary = record.get("phase_boundary")
         state = ResumeState.from_record(record, previous, cfg.checkpoint_monitor)
+        if "learning_rate" in restart.changed:
+            state = replace(state, learning_rate=cfg.learning_rate)
         run.cut_history(initial_epoch)  # the CSV log agrees with the weights
         run.add_resume(
             {

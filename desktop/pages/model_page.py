@@ -117,7 +117,7 @@ class ModelPage(QWidget):
         splitter.addWidget(centre)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([215, 640, 400])
+        splitter.setSizes([215, 640, 340])
         splitter.setChildrenCollapsible(False)
         self.splitter = splitter
         layout = QVBoxLayout(self)

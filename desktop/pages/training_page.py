@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QSplitter,
     QTabWidget,
@@ -38,13 +39,12 @@ from PySide6.QtWidgets import (
 
 from core.augmentation.config import AugmentationConfig
 from core.backbone_table import cached_only, cached_table_for, table_key
-from core.backbones import freeze_problem
 from core.data.dataset import Dataset
 from core.data.memory import free_gpu_memory
 from core.data.spec import DatasetSpec
+from core.inference.top_k import shown_top_k
 from core.runs import Run, RunStore
 from core.spec import ModelSpec
-from core.summary import summarize
 from core.training.config import (
     FINE_TUNE_FREEZE,
     MONITORS,
@@ -53,6 +53,7 @@ from core.training.config import (
     TrainingConfig,
 )
 from core.training.estimate import estimate_memory
+from core.training.preflight import preflight, refusal
 from desktop.resume_dialog import ResumeDialog
 from desktop.undo_commands import SetPageConfig
 from desktop.widgets.evaluation_view import EvaluationView
@@ -120,6 +121,7 @@ class TrainingPage(QWidget):
         self._dataset_spec = dataset_spec  # recorded so a run reopens its data
         self.undo_stack = undo_stack
         self._free_gpu: int | object | None = _UNKNOWN
+        self._refused = False  # the status shows a pre-flight refusal
         self._spec, self._dataset, self._augmentation, self._store = (
             spec,
             dataset,
@@ -321,8 +323,7 @@ class TrainingPage(QWidget):
         self._trained_on: Dataset | None = None
 
         left = QVBoxLayout()
-        left.addWidget(settings)
-        left.addWidget(self.fine_tune_box)
+        left.addWidget(_scrolling(settings, self.fine_tune_box), 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.stop_button)
@@ -334,7 +335,6 @@ class TrainingPage(QWidget):
         left.addWidget(self.results)
         left.addWidget(self.evaluate_button)
         left.addWidget(self.smooth)
-        left.addStretch(1)
         panel = QWidget()
         panel.setLayout(left)
         panel.setFixedWidth(340)
@@ -415,8 +415,6 @@ class TrainingPage(QWidget):
                 "Memory: estimated once the Model page has measured the backbone."
             )
             return
-        if self._free_gpu is _UNKNOWN:  # nvidia-smi is asked once, not per edit
-            self._free_gpu = free_gpu_memory()
         cfg = self.config
         est = estimate_memory(
             self._spec(),
@@ -424,7 +422,7 @@ class TrainingPage(QWidget):
             cfg.batch_size,
             cfg.optimizer,
             cache=cfg.cache_data,
-            gpu_available=self._free_gpu,
+            gpu_available=self._gpu(),
         )
         text = f"Memory: {est.describe()}."
         if not est.fits:
@@ -437,16 +435,39 @@ class TrainingPage(QWidget):
         if self.worker is None:
             self.refresh_estimate()
             self.runs_panel.refresh()
-            dataset = self._dataset()
-            if dataset is not None and self.status.text() == NO_DATA:
-                sizes = " / ".join(
-                    f"{len(dataset.splits[k]):,} {k}"
-                    for k in ("train", "validation", "test")
-                )
-                self.status.setText(f"Ready: {dataset.name}, {sizes} images.")
+            self.refresh_readiness()
 
     def is_running(self) -> bool:
         return self.worker is not None
+
+    def start_problem(self) -> str | None:
+        """What would refuse Start now: ``run_session``'s own pre-flight words."""
+        spec, dataset = self._spec(), self._dataset()
+        if dataset is not None and not _tables_ready(spec):
+            return (
+                "The backbone's layers are still being measured on the Model page "
+                "(once per architecture and size); start again in a moment."
+            )
+        # Never build a backbone table here (GUI thread): the Model page does that.
+        problems = preflight(spec, dataset, self.config, cached_only, self._gpu())
+        return refusal(problems) or None
+
+    def refresh_readiness(self) -> None:
+        """Say before Start what would refuse it (a head that does not fit the data)."""
+        busy = self.worker is not None or self.evaluator is not None
+        if busy or not self.isVisible():
+            return  # the status reports the running job
+        problem = self.start_problem()
+        if problem:
+            self._show_refusal(problem)
+        elif self._refused or self.status.text() == NO_DATA:
+            self._refused = False
+            dataset = self._dataset()
+            sizes = " / ".join(
+                f"{len(dataset.splits[k]):,} {k}"
+                for k in ("train", "validation", "test")
+            )
+            self.status.setText(f"Ready: {dataset.name}, {sizes} images.")
 
     def resume(self) -> None:
         """Continue the stopped run: ask how far, then resume it."""
@@ -473,9 +494,9 @@ class TrainingPage(QWidget):
         if self.worker is not None or self.evaluator is not None:
             return
         spec, dataset = self._spec(), self._dataset()
-        problem = _problem(spec, dataset) or _phase_two_problem(spec, self.config)
+        problem = self.start_problem()
         if problem:
-            self.status.setText(f"<span style='color:#c62828'>{problem}</span>")
+            self._show_refusal(problem)
             self.failed.emit(problem)
             return
         cfg, aug, store = self.config, self._augmentation(), self._store()
@@ -571,6 +592,7 @@ class TrainingPage(QWidget):
             SetPageConfig(self, new, "training", "Change training settings")
         )
         self.refresh_estimate()
+        self.refresh_readiness()  # a batch size beyond the machine, say
 
     @Slot()
     def _on_fine_tune_from_edited(self) -> None:
@@ -685,9 +707,11 @@ class TrainingPage(QWidget):
     def _show_evaluation(self, e, run: Run | None) -> None:
         saved = f"<br>run saved in {run.path}" if run else ""
         loss = "" if e.loss is None else f" · loss {e.loss:.4f}"
+        k = shown_top_k(len(e.per_class), e.top_k)
+        top = f" · top-{k} {e.top_k_accuracy:.3f}" if k else ""
         self.results.setText(
-            f"<b>Test accuracy {e.accuracy:.3f}</b>{loss} · top-{e.top_k} "
-            f"{e.top_k_accuracy:.3f} · Cohen's kappa {e.kappa:.3f}{saved}"
+            f"<b>Test accuracy {e.accuracy:.3f}</b>{loss}{top} · "
+            f"Cohen's kappa {e.kappa:.3f}{saved}"
         )
         if self._trained_on is not None:
             self.evaluation_view.show_evaluation(e, self._trained_on)
@@ -722,6 +746,16 @@ class TrainingPage(QWidget):
         self.runs_panel.refresh()  # a failed run's record says why
         self.failed.emit(message)
 
+    def _gpu(self) -> int | None:
+        """The GPU's free memory; nvidia-smi is asked once, not per edit."""
+        if self._free_gpu is _UNKNOWN:
+            self._free_gpu = free_gpu_memory()
+        return self._free_gpu
+
+    def _show_refusal(self, problem: str) -> None:
+        self._refused = True
+        self.status.setText(f"<span style='color:#c62828'>{problem}</span>")
+
     def _enable_optimizer_fields(self) -> None:
         """Momentum and Nesterov belong to SGD, weight decay to AdamW."""
         optimizer = self.config.optimizer
@@ -746,45 +780,29 @@ class TrainingPage(QWidget):
         self.evaluate_button.setEnabled(idle and self._stopped is not None)
 
 
-def _problem(spec: ModelSpec, dataset: Dataset | None) -> str | None:
-    if dataset is None:
-        return "No dataset is loaded: open the Data page and load one first."
-    if not _tables_ready(spec):
-        return (
-            "The backbone's layers are still being measured on the Model page "
-            "(once per architecture and size); start again in a moment."
-        )
-    # Never build a backbone table here (GUI thread): the Model page does that.
-    errors = summarize(spec, tables=cached_only).errors
-    if errors:
-        _, name, message = errors[0]
-        return f"The model is not valid ({name}: {message}); fix it on the Model page."
-    if spec.head.num_classes != dataset.num_classes:
-        return (
-            f"The model classifies {spec.head.num_classes} classes but {dataset.name} "
-            f"has {dataset.num_classes}: set the classes on the Model page or reload "
-            "the data."
-        )
-    return None
-
-
 def _tables_ready(spec: ModelSpec) -> bool:
     """False while a backbone's per-layer table is not cached yet."""
     return table_key(spec) is None or cached_table_for(spec) is not None
 
 
-def _phase_two_problem(spec: ModelSpec, cfg: TrainingConfig) -> str | None:
-    """Phase 2's unfreeze setting checked against the backbone's layer names."""
-    table = cached_table_for(spec)
-    if not cfg.fine_tune or table is None or spec.backbone is None:
-        return None
-    reason = freeze_problem(
-        spec.backbone.config,
-        cfg.fine_tune_options(),
-        [row.name for row in table.rows],
-        [row.class_name for row in table.rows],
-    )
-    return reason and f"Phase 2: {reason}. Change it under 'Phase 2' on this page."
+def _scrolling(*groups: QWidget) -> QScrollArea:
+    """The settings groups in a scroll area, Start and the messages below it.
+
+    The groups are taller than a 768-pixel screen has room for: they scroll,
+    so the window never grows past the screen and Start stays in view.
+    """
+    inner = QWidget()
+    column = QVBoxLayout(inner)
+    column.setContentsMargins(0, 0, 0, 0)
+    for group in groups:
+        column.addWidget(group)
+    column.addStretch(1)
+    scroll = QScrollArea()
+    scroll.setWidget(inner)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    return scroll
 
 
 def _clock(seconds: float) -> str:

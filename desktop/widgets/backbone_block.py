@@ -83,6 +83,7 @@ class BackboneBlock(QFrame):
             "layers among them stay frozen)"
         )
         self.busy = QLabel()
+        self.busy.setWordWrap(True)  # a long note must not widen the window
         self.busy.setStyleSheet("color: #6b7280;")
         self.tree = QTreeWidget()
         self.tree.setColumnCount(4)

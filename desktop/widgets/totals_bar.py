@@ -11,6 +11,14 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
 from core.summary import BYTES_PER_WEIGHT, ModelSummary, readable_bytes
 
+# Between the three counts, the only places the line may break.
+_GAP = "&nbsp;" * 4 + " "
+_HYPHEN = "\u2011"  # non-breaking: "Non-" must not end a line
+
+
+def _unbreakable(text: str) -> str:
+    return text.replace(" ", "&nbsp;").replace("-", _HYPHEN)
+
 
 class TotalsBar(QFrame):
     """One line: total (memory), trainable, non-trainable, and a validity badge."""
@@ -19,9 +27,14 @@ class TotalsBar(QFrame):
         super().__init__(parent)
         self.setObjectName("totalsBar")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.total_label = QLabel()
-        self.trainable_label = QLabel()
-        self.non_trainable_label = QLabel()
+        # One label that wraps between the counts, never inside one: a
+        # backbone's eight-digit counts must not widen the window past a
+        # 1366-pixel screen, and a wide window keeps them on one line.
+        self.counts_label = QLabel()
+        self.counts_label.setWordWrap(True)
+        self.counts_label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+        )
         self.status_label = QLabel()
         self.status_label.setAlignment(
             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -29,25 +42,23 @@ class TotalsBar(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)
         layout.setSpacing(14)
-        for label in (self.total_label, self.trainable_label, self.non_trainable_label):
-            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            layout.addWidget(label)
-        layout.addStretch(1)
+        layout.addWidget(self.counts_label, 1)
         layout.addWidget(self.status_label)
 
     def set_summary(self, summary: ModelSummary) -> None:
         b = BYTES_PER_WEIGHT
-        self.total_label.setText(
+        counts = (
             f"Total params: <b>{summary.total:,}</b> "
-            f"({readable_bytes(summary.total * b)})"
+            f"({readable_bytes(summary.total * b)})",
+            f"Trainable: <b>{summary.trainable:,}</b>",
+            f"Non-trainable: <b>{summary.non_trainable:,}</b>",
         )
-        # Memory of the split goes in tooltips: the bar must fit a 1280 px window.
-        self.trainable_label.setText(f"Trainable: <b>{summary.trainable:,}</b>")
-        self.trainable_label.setToolTip(readable_bytes(summary.trainable * b))
-        self.non_trainable_label.setText(
-            f"Non-trainable: <b>{summary.non_trainable:,}</b>"
+        self.counts_label.setText(_GAP.join(map(_unbreakable, counts)))
+        # Memory of the split goes in the tooltip: the bar must fit a 1280 px window.
+        self.counts_label.setToolTip(
+            f"Trainable: {readable_bytes(summary.trainable * b)}; non-trainable: "
+            f"{readable_bytes(summary.non_trainable * b)}"
         )
-        self.non_trainable_label.setToolTip(readable_bytes(summary.non_trainable * b))
         errors = summary.errors
         if errors:
             noun = "problem" if len(errors) == 1 else "problems"
@@ -62,6 +73,5 @@ class TotalsBar(QFrame):
             self.status_label.setToolTip("Every layer fits its input; ready to build.")
 
     def text(self) -> str:
-        """The bar as plain text (for tests and the status bar)."""
-        labels = (self.total_label, self.trainable_label, self.non_trainable_label)
-        return "  ".join(label.text() for label in labels)
+        """The counts as the bar shows them (for tests and the status bar)."""
+        return self.counts_label.text().replace("&nbsp;", " ").replace(_HYPHEN, "-")

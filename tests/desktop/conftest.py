@@ -41,3 +41,14 @@ def window(qtbot, monkeypatch):
         w.export_dialog.shutdown()
         w.export_dialog.close()
     w.close()
+
+
+@pytest.fixture
+def shapes_window(window, qtbot):
+    """The window with a small shapes set (60 images, 6 classes) loaded."""
+    from core.data.spec import DatasetSpec
+
+    window.data_page.set_spec(DatasetSpec(name="shapes", count=60))
+    with qtbot.waitSignal(window.data_page.dataset_loaded, timeout=60_000):
+        window.navigation.setCurrentRow(1)  # it loads when shown
+    return window

@@ -23,7 +23,12 @@ from core.data.builtin import (
 )
 from core.data.dataset import stratified_split
 from core.data.download import keras_cache_dir
-from core.data.images import IMAGE_EXTENSIONS, loader_channels, to_uint8_rgb_or_gray
+from core.data.images import (
+    IMAGE_EXTENSIONS,
+    has_transparency,
+    loader_channels,
+    to_uint8_rgb_or_gray,
+)
 from core.data.spec import DatasetSpec
 from core.inference.python_export.snippets import assignment
 from core.paths import user_data_dir
@@ -165,6 +170,8 @@ def group(entries):
 
 
 # The app's conversion (core.data.images): 16-bit scaled, alpha on white.
+{inspect.getsource(has_transparency)}
+
 {inspect.getsource(to_uint8_rgb_or_gray)}
 
 def load_image(source):

@@ -7,6 +7,7 @@ import json
 import shutil
 import threading
 
+import keras
 import numpy as np
 import pytest
 
@@ -245,3 +246,16 @@ def test_a_killed_run_without_a_backup_is_refused_not_restarted(tmp_path):
     with pytest.raises(WorkbenchError, match="weights are lost"):
         resume_session(first.run.path)
     assert csv_epochs(first.run) == [0, 1]  # nothing was cut or trained
+
+
+def test_a_learning_rate_changed_on_resume_wins_over_the_backup(tmp_path):
+    """BackupAndRestore restores the optimizer's old rate; the user's new one wins."""
+    from core.training.resume import resume_session
+
+    first = stopped_run(tmp_path)
+    assert (first.run.path / "backup").is_dir()
+    out = resume_session(first.run.path, epochs=4, learning_rate=0.0123)
+    trained = keras.models.load_model(out.run.path / "last.keras")
+    assert float(trained.optimizer.learning_rate.numpy()) == pytest.approx(0.0123)
+    [resumed] = out.run.record()["resumes"]
+    assert resumed["changed"]["learning_rate"] == [0.001, 0.0123]

@@ -293,3 +293,15 @@ def test_evaluate_a_model_file_on_a_folder_uses_every_image(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert sum(map(sum, json.loads(done.stdout)["confusion"])) == 12
+
+
+def test_the_pre_flight_checks_refuse_as_the_app_does(tmp_path):
+    project = tiny_project(tmp_path)
+    data = json.loads(project.read_text())
+    data["model"]["head"]["num_classes"] = 3  # shapes has 6
+    project.write_text(json.dumps(data))
+    done = run_core("train", str(project))
+    assert done.returncode == 1
+    [line] = done.stderr.splitlines()[-1:]
+    assert line.startswith("error: The model classifies 3 classes but shapes has 6")
+    assert not (tmp_path / "tiny.runs").exists()  # refused before a run folder

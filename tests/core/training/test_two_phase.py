@@ -226,8 +226,8 @@ def test_a_wrong_phase_two_layer_fails_at_start_not_after_phase_one(tmp_path):
 
     from core.data.load import open_dataset
     from core.data.spec import DatasetSpec
-    from core.errors import SpecError
     from core.runs import RunStore
+    from core.training.preflight import PreflightError
     from core.training.session import run_session
 
     dataset = open_dataset(DatasetSpec(name="shapes", count=12))
@@ -235,7 +235,7 @@ def test_a_wrong_phase_two_layer_fails_at_start_not_after_phase_one(tmp_path):
     cfg = TrainingConfig(epochs=1, fine_tune=True, fine_tune_from="block_99_typo")
     recorder = Recorder()
     store = RunStore(tmp_path / "runs")
-    with pytest.raises(SpecError, match="no layer 'block_99_typo'"):
+    with pytest.raises(PreflightError, match="no layer 'block_99_typo'"):
         run_session(s, dataset, cfg, listener=recorder, store=store)
     assert recorder.calls == []  # not one epoch trained
     assert store.list() == []  # and no run folder left behind

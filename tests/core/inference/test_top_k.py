@@ -1,0 +1,35 @@
+"""Top-k appears only where k is below the class count, from one rule."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+from PIL import Image
+
+from core.cli import main
+from core.inference.export import export_keras
+from tests.core.inference.test_gradcam import app_model
+
+
+def test_the_rule():
+    from core.inference.top_k import ranked_count, shown_top_k
+
+    assert [shown_top_k(n) for n in (2, 3, 4, 10)] == [None, None, 3, 3]
+    assert shown_top_k(10, 1) is None  # top-1 is accuracy itself
+    assert shown_top_k(10, 5) == 5
+    assert [ranked_count(n) for n in (1, 2, 3, 10)] == [1, 2, 3, 3]
+    assert ranked_count(10, 0) == 1
+
+
+def test_predict_csv_of_a_two_class_model_has_no_third_rank(tmp_path, capsys):
+    path = export_keras(app_model(2), tmp_path / "m.keras", ["cat", "dog"])
+    image = tmp_path / "x.png"
+    Image.fromarray(np.full((20, 30, 3), 90, np.uint8)).save(image)
+    assert main(["predict", str(path), str(image), "--csv"]) == 0
+    header, row = csv.reader(io.StringIO(capsys.readouterr().out))
+    assert header == ["image", "class_1", "probability_1", "class_2", "probability_2"]
+    assert len(row) == len(header)
+    assert main(["predict", str(path), str(image)]) == 0
+    assert capsys.readouterr().out.count("%") == 2

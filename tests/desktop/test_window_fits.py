@@ -1,0 +1,57 @@
+"""The main window fits a 1366x768 screen on every page, after any preset."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import QApplication
+
+from core.presets import all_presets
+
+SCREEN = QSize(1366, 768)
+# A title bar, borders and a panel or task bar take this much of the screen.
+FRAME = QSize(16, 48)
+
+
+def fits(size: QSize) -> bool:
+    return (
+        size.width() + FRAME.width() <= SCREEN.width()
+        and size.height() + FRAME.height() <= SCREEN.height()
+    )
+
+
+def dismiss_offer(window) -> None:
+    offer = getattr(window, "dataset_offer", None)
+    if offer is not None and offer.isVisible():
+        offer.reject()
+
+
+@pytest.mark.parametrize("name", list(all_presets()))
+def test_every_page_fits_after_loading_a_preset(shapes_window, qtbot, name):
+    window = shapes_window
+    window.resize(SCREEN - FRAME)  # maximised on a 1366x768 screen
+    window.load_preset(name)
+    dismiss_offer(window)
+    # A backbone's layers are measured on a worker; the block then shows them.
+    qtbot.waitUntil(lambda: not window.model_page.is_measuring(), timeout=120_000)
+    for row in range(window.navigation.count()):
+        window.navigation.setCurrentRow(row)
+        QApplication.processEvents()
+        page = window.pages.currentWidget().objectName()
+        hint = window.minimumSizeHint()
+        assert fits(hint), f"{name}, {page}: needs at least {hint.toTuple()}"
+        assert fits(window.size()), f"{name}, {page}: grew to {window.size()}"
+
+
+def test_a_new_window_fits_the_screen_it_opens_on(qtbot, monkeypatch):
+    from desktop.main_window import MainWindow, default_size
+
+    assert default_size(QSize(1366, 768)) == QSize(1280, 720)
+    assert default_size(QSize(1366, 728)) == QSize(1280, 680)  # a task bar
+    assert default_size(QSize(1920, 1080)) == QSize(1280, 800)
+    monkeypatch.setattr(MainWindow, "_ask_restore", lambda self, when: False)
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    room = w.screen().availableGeometry().size()
+    assert w.height() + FRAME.height() <= room.height()
