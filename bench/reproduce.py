@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from core.data.builtin import shared_datasets_dir  # noqa: E402
+from core.errors import WorkbenchError  # noqa: E402
 from core.presets import named_preset  # noqa: E402
 from core.project import write_atomic  # noqa: E402
 
@@ -110,7 +111,10 @@ def main(argv: list[str] | None = None) -> int:
             "choose --reproduce, --beat, --quick, --only NAME or --with-reference"
         )
     for name in dict.fromkeys(names):
-        named_preset(name)  # an unknown name fails before hours of training
+        try:
+            named_preset(name)  # an unknown name fails before hours of training
+        except WorkbenchError as exc:
+            parser.error(str(exc))
     for name in dict.fromkeys(names):
         for _ in range(args.repeat):
             run_preset(name, Path(args.runs_dir), args.quick)
