@@ -1,8 +1,12 @@
-"""Bundled model presets reproducing the tutorials users learn from.
+"""Bundled presets: the tutorials' recipes and the app's strong recipes.
 
-Each preset is a JSON file in ``resources/presets`` holding a full ModelSpec, so
-presets are read by the same strict parser as project files, and a preset's
-class count (hence its head and totals) is fixed by the dataset it names.
+Each preset is a JSON file in ``resources/presets`` read by the same strict
+parsers as project files. A version 2 preset (``"version": 2``) carries the
+whole recipe: its model, its dataset (a DatasetSpec: name, split fractions,
+seed, image size), its augmentation and its training settings, so choosing
+it in the app and ``python -m core train --preset NAME`` train the same
+thing. A version 1 file (no ``version``) names only its dataset and gets the
+app's default settings; such files still load.
 
 A preset with a backbone also ships its ``totals`` (parameters, trainable
 ones): counting a backbone needs its layer table, which Keras builds, and
@@ -11,18 +15,29 @@ listing presets must never import TensorFlow. A test holds them equal to Keras.
 Example:
     >>> sorted(preset_names())[:2]
     ['cats-vs-dogs-small', 'cifar10-simple-cnn']
+    >>> all_presets()["mnist-convnet"].project().training.optimizer
+    'rmsprop'
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from core.augmentation.config import AugmentationConfig
+from core.data.builtin import BUILTIN_NAMES
+from core.data.spec import DatasetSpec
 from core.errors import ProjectFormatError, WorkbenchError
 from core.paths import resources_dir
+from core.project import Project
 from core.spec import ModelSpec
+from core.training.config import TrainingConfig
+
+FORMAT = "cnn-workbench-preset"
+VERSION = 2  # 2: dataset, augmentation and training in the file; 1: the model only
 
 
 @dataclass(frozen=True)
@@ -35,7 +50,12 @@ class Totals:
 
 @dataclass(frozen=True)
 class Preset:
-    """A named starting model with a human title and the dataset it is meant for."""
+    """A named recipe with a human title and a one-line description.
+
+    ``dataset`` is the data's name (``"folder"`` for the user's own images);
+    ``data``, ``augmentation`` and ``training`` are None in a version 1 file,
+    which leaves them to the app's defaults.
+    """
 
     name: str
     title: str
@@ -43,6 +63,10 @@ class Preset:
     dataset: str
     spec: ModelSpec
     totals: Totals | None = None
+    data: DatasetSpec | None = None
+    augmentation: AugmentationConfig | None = None
+    training: TrainingConfig | None = None
+    version: int = 1
 
     def total(self) -> int:
         """Parameter count: shipped for backbones, else counted in pure Python."""
@@ -51,6 +75,23 @@ class Preset:
         from core.summary import summarize
 
         return summarize(self.spec).total
+
+    def project(self) -> Project:
+        """The whole recipe as a ``core.project.Project``, as the app trains it.
+
+        A version 1 preset gets its built-in dataset with the default split
+        (none for a folder preset) and default augmentation and training.
+        """
+        data = self.data
+        if data is None and self.dataset in BUILTIN_NAMES:
+            data = DatasetSpec(name=self.dataset)
+        return Project(
+            name=self.name,
+            model=self.spec,
+            dataset=data,
+            augmentation=self.augmentation or AugmentationConfig(),
+            training=self.training or TrainingConfig(),
+        )
 
 
 def presets_dir() -> Path:
@@ -62,15 +103,34 @@ def all_presets() -> dict[str, Preset]:
     """Every bundled preset by name, parsed once."""
     out: dict[str, Preset] = {}
     for path in sorted(presets_dir().glob("*.json")):
-        data = json.loads(path.read_text(encoding="utf-8"))
         try:
-            spec = ModelSpec.from_dict(data.get("model"))
-            totals = _totals(data.get("totals"))
-        except ProjectFormatError as exc:
+            found = parse_preset(json.loads(path.read_text(encoding="utf-8")))
+        except (ProjectFormatError, ValueError) as exc:
             raise WorkbenchError(
                 f"bundled preset {path.name} is broken: {exc}"
             ) from exc
-        out[data["name"]] = Preset(
+        out[found.name] = found
+    return out
+
+
+def parse_preset(data: object) -> Preset:
+    """A preset file's JSON, either version; ProjectFormatError names a bad field."""
+    if not isinstance(data, Mapping) or data.get("format") != FORMAT:
+        raise ProjectFormatError("format", f"not a preset (format must be {FORMAT})")
+    version = data.get("version", 1)
+    if version not in (1, VERSION) or isinstance(version, bool):
+        raise ProjectFormatError(
+            "version", f"unknown preset version {version!r} (this app reads 1-2)"
+        )
+    for key in ("name", "title", "description"):
+        if not isinstance(data.get(key), str):
+            raise ProjectFormatError(key, "missing or not a string")
+    spec = ModelSpec.from_dict(data.get("model"))
+    totals = _totals(data.get("totals"))
+    if version == 1:
+        if not isinstance(data.get("dataset"), str):
+            raise ProjectFormatError("dataset", "a version 1 preset names its dataset")
+        return Preset(
             data["name"],
             data["title"],
             data["description"],
@@ -78,7 +138,19 @@ def all_presets() -> dict[str, Preset]:
             spec,
             totals,
         )
-    return out
+    dataset = DatasetSpec.from_dict(data.get("dataset"))
+    return Preset(
+        data["name"],
+        data["title"],
+        data["description"],
+        dataset.name,
+        spec,
+        totals,
+        dataset,
+        AugmentationConfig.from_dict(data.get("augmentation", {})),
+        TrainingConfig.from_dict(data.get("training", {})),
+        VERSION,
+    )
 
 
 def _totals(raw: object) -> Totals | None:
@@ -97,8 +169,13 @@ def preset_names() -> list[str]:
 
 def preset(name: str) -> ModelSpec:
     """The ModelSpec of a preset; raises WorkbenchError listing names if unknown."""
+    return named_preset(name).spec
+
+
+def named_preset(name: str) -> Preset:
+    """The preset called ``name``; raises WorkbenchError listing names if unknown."""
     try:
-        return all_presets()[name].spec
+        return all_presets()[name]
     except KeyError:
         raise WorkbenchError(
             f"unknown preset {name!r}; available: {', '.join(all_presets())}"

@@ -9,6 +9,7 @@ autosaved recovery file offered after a crash.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Slot
@@ -41,7 +42,7 @@ from desktop import workers
 from desktop.error_dialog import show_error
 from desktop.pages.augmentation_page import AugmentationPage
 from desktop.pages.model_page import ModelPage
-from desktop.undo_commands import SetSpec
+from desktop.undo_commands import SetRecipe, SetSpec
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,7 @@ class MainWindow(QMainWindow):
         self.prediction_page = None
         self.export_dialog = None
         self.dataset_offer: QMessageBox | None = None  # after a preset's loaded
+        self.recipe_question: QMessageBox | None = None  # before a recipe replaces all
 
         self.pages = QStackedWidget()
         self.navigation = QListWidget()
@@ -168,7 +170,7 @@ class MainWindow(QMainWindow):
         for name, p in all_presets().items():
             action = presets_menu.addAction(f"{p.title}  ({name})")
             action.setToolTip(p.description)
-            action.triggered.connect(lambda _=False, n=name: self.load_preset(n))
+            action.triggered.connect(lambda _=False, n=name: self.choose_preset(n))
 
         view_menu = self.menuBar().addMenu("&View")
         for i, (_, title, _) in enumerate(PAGES):
@@ -425,6 +427,62 @@ class MainWindow(QMainWindow):
             path += SUFFIX
         return self._write(Path(path))
 
+    def choose_preset(self, name: str) -> None:
+        """The Presets menu: a whole recipe after a question, else the model.
+
+        A preset that carries its recipe (format version 2) replaces the
+        model, the dataset, augmentation and training settings: the window
+        asks first (``recipe_question``, non-blocking), then loads all four
+        as one undoable step. An older preset loads its model
+        (``load_preset``).
+        """
+        preset = all_presets()[name]
+        if preset.training is None:
+            self.load_preset(name)
+            return
+        data = preset.project().dataset
+        where = f"{data.title}, {data.validation_fraction:.0%} for validation"
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Load the preset's recipe?",
+            f"“{preset.title}” replaces the model, the data ({where}), the "
+            "augmentation and the training settings of this project; Undo brings "
+            f"them back.\n\n{preset.description}",
+            parent=self,
+        )
+        load = box.addButton("Load preset", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(load)
+        load.clicked.connect(lambda: self.load_recipe(name))
+        if self.recipe_question is not None:  # an earlier one, unanswered
+            self.recipe_question.close()
+            self.recipe_question.deleteLater()
+        self.recipe_question = box
+        box.open()  # window-modal, without a nested event loop
+
+    def load_recipe(self, name: str) -> None:
+        """The preset's model, data, augmentation and training: one undo step."""
+        recipe = replace(all_presets()[name].project(), name=self.project_name)
+        self.undo_stack.push(
+            SetRecipe(self._show_recipe, self.project(), recipe, f"Load preset {name}")
+        )
+        self.navigation.setCurrentRow(0)
+
+    def _show_recipe(self, project: Project) -> None:
+        """Show ``project``'s model and settings on every page (no undo entry).
+
+        The data page only remembers the dataset; it loads when shown.
+        """
+        self.stack.set_spec(project.model)
+        self.dataset_spec = project.dataset
+        self.augmentation = project.augmentation
+        self.augmentation_page.apply_config(project.augmentation, emit=False)
+        self.training = project.training
+        if self.training_page is not None:
+            self.training_page.apply_config(project.training, emit=False)
+        if self.data_page is not None:
+            self.data_page.set_spec(project.dataset)
+
     def load_preset(self, name: str) -> None:
         """Undoable: a preset replaces the model, as any other edit.
 
@@ -529,16 +587,8 @@ class MainWindow(QMainWindow):
         return True
 
     def _set_project(self, project: Project, path: Path | None) -> None:
-        self.stack.set_spec(project.model)
-        self.dataset_spec = project.dataset
-        self.augmentation = project.augmentation
-        self.augmentation_page.apply_config(project.augmentation, emit=False)
-        self.training = project.training
-        if self.training_page is not None:
-            self.training_page.apply_config(project.training, emit=False)
+        self._show_recipe(project)
         self.undo_stack.clear()
-        if self.data_page is not None:
-            self.data_page.set_spec(project.dataset)
         self.path, self.project_name = path, project.name
         self._update_title()
 

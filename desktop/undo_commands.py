@@ -8,6 +8,7 @@ in sync whether a change comes from a command, its undo, or a redo.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields
 from enum import IntEnum
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from PySide6.QtGui import QUndoCommand
 
 from core.layer_stack import LayerStack
+from core.project import Project
 from core.spec import HeadSpec, InputSpec, LayerSpec, ModelSpec
 
 
@@ -202,6 +204,26 @@ class SetSpec(QUndoCommand):
 
     def undo(self) -> None:
         self._stack.set_spec(self._old)
+
+
+class SetRecipe(QUndoCommand):
+    """Replace model, dataset, augmentation and training at once (a preset's recipe).
+
+    ``apply`` shows a project's parts on every page (the window's); one
+    command, so one undo brings all four back together.
+    """
+
+    def __init__(
+        self, apply: Callable[[Project], None], old: Project, new: Project, text: str
+    ) -> None:
+        super().__init__(text)
+        self._apply, self._old, self._new = apply, old, new
+
+    def redo(self) -> None:
+        self._apply(self._new)
+
+    def undo(self) -> None:
+        self._apply(self._old)
 
 
 def _changed_fields(old: object, new: object) -> frozenset[str]:

@@ -9,6 +9,7 @@ Examples:
   python -m core train my.cnnwb.json --epochs 20 --run-dir /scratch/runs
   python -m core train my.cnnwb.json --data-root /data --strategy mirrored
   python -m core train --preset fashion-mnist-cnn --epochs 1
+  python -m core train --preset cifar10-strong --epochs 1 --fraction 0.1
   python -m core train --resume my.runs/20261129-120000-model --epochs 30
   TF_CONFIG='{...}' python -m core train my.cnnwb.json --strategy multi-worker
 
@@ -79,6 +80,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--weights", metavar="FILE", help="backbone weights file")
     parser.add_argument(
+        "--fraction",
+        type=float,
+        metavar="F",
+        help="train, validate and test on this part of every split (class "
+        "proportions kept), e.g. 0.1 for a quick check of a long recipe",
+    )
+    parser.add_argument(
         "--verbose", action="store_true", help="show TensorFlow's own log lines"
     )
     parser.set_defaults(func=run, uses_tensorflow=True, usage_error=parser.error)
@@ -90,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.learning_rate is not None and not args.resume:
         args.usage_error("--learning-rate goes with --resume")
-    fixed = ("run_dir", "data_root", "dataset", "weights")
+    fixed = ("run_dir", "data_root", "dataset", "weights", "fraction")
     if args.resume and any(getattr(args, name) for name in fixed):
         args.usage_error(
             "--resume continues the run as recorded: only --epochs, "
@@ -114,7 +122,12 @@ def _train(args: argparse.Namespace, listener: Any, cancel: threading.Event) -> 
     from core.data.load import open_dataset
     from core.project import load_project
     from core.runs import RunStore
-    from core.training.job import Overrides, for_this_machine, preset_project
+    from core.training.job import (
+        Overrides,
+        for_this_machine,
+        fraction_of,
+        preset_project,
+    )
     from core.training.session import run_session
 
     overrides = Overrides(
@@ -122,6 +135,7 @@ def _train(args: argparse.Namespace, listener: Any, cancel: threading.Event) -> 
         data_root=Path(args.data_root) if args.data_root else None,
         dataset=args.dataset,
         weights=args.weights,
+        fraction=args.fraction,
     )
     if args.preset:
         project = preset_project(args.preset)
@@ -137,6 +151,8 @@ def _train(args: argparse.Namespace, listener: Any, cancel: threading.Event) -> 
     assert project.dataset is not None  # for_this_machine refuses none
     print(f"loading {project.dataset.title}…", file=sys.stderr, flush=True)
     dataset = open_dataset(project.dataset, cancel=cancel)
+    if args.fraction is not None:
+        dataset = fraction_of(dataset, args.fraction, project.dataset.seed)
     return run_session(
         project.model,
         dataset,

@@ -4,7 +4,9 @@ A project file made in the app names its data with paths that are true on the
 machine that made it. Here they are read relative to the project file, and
 the command line can point them elsewhere (``--data-root``, ``--dataset``,
 ``--weights``) without editing the project. Everything else is the project as
-the app would train it.
+the app would train it; a preset is its whole recipe (``core.presets``).
+``--fraction`` trains on a stratified part of every split, for a quick check
+of a long recipe.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from core.data.builtin import BUILTIN_NAMES
+from core.data.dataset import Dataset, stratified_split
 from core.data.spec import DatasetSpec
 from core.errors import WorkbenchError
-from core.presets import all_presets, preset
+from core.presets import named_preset
 from core.project import Project
 
 
@@ -27,14 +30,12 @@ class Overrides:
     data_root: Path | None = None
     dataset: str | None = None
     weights: str | None = None
+    fraction: float | None = None
 
 
 def preset_project(name: str) -> Project:
-    """The preset's model on the dataset it was made for, default settings."""
-    spec = preset(name)
-    data = all_presets()[name].dataset
-    dataset = DatasetSpec(name=data) if data in BUILTIN_NAMES else None
-    return Project(name=name, model=spec, dataset=dataset)
+    """The preset's whole recipe: model, dataset, augmentation and training."""
+    return named_preset(name).project()
 
 
 def for_this_machine(project: Project, base: Path, overrides: Overrides) -> Project:
@@ -60,6 +61,8 @@ def for_this_machine(project: Project, base: Path, overrides: Overrides) -> Proj
         if model.backbone is None:
             raise WorkbenchError("--weights: this model has no backbone")
         model = model.with_backbone_options(weights=overrides.weights)
+    if overrides.fraction is not None and not 0 < overrides.fraction <= 1:
+        raise WorkbenchError("--fraction must be above 0 and at most 1, e.g. 0.1")
     training = project.training
     if overrides.epochs is not None:
         if overrides.epochs < 1:
@@ -92,3 +95,18 @@ def _located(path: str, base: Path, overrides: Overrides) -> Path:
     if root is not None and not p.exists():
         return root / p.name
     return p
+
+
+def fraction_of(dataset: Dataset, fraction: float, seed: int = 0) -> Dataset:
+    """Every split cut to ``fraction`` of its images, class proportions kept.
+
+    For a quick check of a long recipe: the same pipeline on less data. The
+    cut is seeded, so two quick runs see the same images.
+    """
+    if fraction >= 1:
+        return dataset
+    splits = {
+        name: split.subset(stratified_split(split.labels, (fraction,), seed)[0])
+        for name, split in dataset.splits.items()
+    }
+    return replace(dataset, splits=splits, decode_checks={})

@@ -1,0 +1,259 @@
+"""Tutorial figures and strong presets on the full data, recorded in docs/benchmarks.md.
+
+Run on purpose, never in the test-suite (issue 17):
+
+  python bench/reproduce.py --reproduce   # the five tutorial presets
+  python bench/reproduce.py --beat --with-reference   # strong presets, plain Keras
+  python bench/reproduce.py --quick       # each preset: 1 epoch, a tenth of the data
+  python bench/reproduce.py --only mnist-strong   # with --quick: its quick check
+  python bench/reproduce.py --only mnist-strong --repeat 2   # the seeded check
+
+Each preset trains through ``python -m core train --preset NAME`` in a fresh
+interpreter, the same ``run_session`` as the app's Start button, so the wall
+time includes importing TensorFlow, loading the data and the final test
+evaluation. A preset that early-stops and keeps its best checkpoint (as
+``fashion-mnist-best``'s tutorial does) also has its ``best.keras`` evaluated
+(``python -m core evaluate RUN``): the session evaluates the model in memory,
+the tutorial its best checkpoint. ``--with-reference`` runs
+``../shared/reference/plain_keras_reference.py`` on Fashion-MNIST and CIFAR-10
+after the presets, one job at a time so neither slows the other.
+
+Each run appends one row to the table in docs/benchmarks.md as soon as it
+ends (date, machine, load average, command, epochs, wall time, test
+accuracy), so a session cut short keeps what ran. Run it nice'd in the
+background for the long jobs; the load average recorded says how busy the
+machine was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from core.data.builtin import shared_datasets_dir  # noqa: E402
+from core.errors import WorkbenchError  # noqa: E402
+from core.presets import named_preset  # noqa: E402
+from core.project import write_atomic  # noqa: E402
+
+BENCHMARKS = ROOT / "docs" / "benchmarks.md"
+REFERENCE = shared_datasets_dir().parent / "reference" / "plain_keras_reference.py"
+SECTION = "## Accuracy on real data: tutorials and strong presets (bench/reproduce.py)"
+HEADER = (
+    "| date (UTC) | machine | load 1/5/15 min (start) | command | epochs | wall time "
+    "| test accuracy | expected | notes |\n"
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+)
+# (preset, what its tutorial reached or the issue's target, and within what time)
+# The few-hour VGG last, so a session cut short keeps the others.
+TUTORIALS = {
+    "mnist-convnet": "about 99.1% ± 0.3",
+    "cifar10-simple-cnn": "71.19% ± 1.5",
+    "fashion-mnist-cnn": "88.68% ± 1.0",
+    "fashion-mnist-best": "91.7-91.8% ± 1.0 (best.keras)",
+    "fashion-mnist-vgg": "91.98% ± 1.0",
+}
+STRONG = {
+    "fashion-mnist-strong": ">= 94.0% within 20 min",
+    "mnist-strong": ">= 99.5% within 10 min",
+    "cifar10-strong": ">= 85% within 40 min",
+}
+# The reference script: (its dataset argument, epochs sized to the time budget).
+REFERENCE_RUNS = {"fashion": 14, "cifar": 19}
+SUMMARY = re.compile(r"after (\d+) epochs.*?test accuracy ([\d.]+)")
+RUN_KEPT = re.compile(r"\(run kept in (.+)\)\s*$", re.M)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reproduce", action="store_true", help="tutorial presets")
+    parser.add_argument("--beat", action="store_true", help="the strong presets")
+    parser.add_argument(
+        "--with-reference",
+        action="store_true",
+        help="also run the plain Keras reference script (Fashion-MNIST, CIFAR-10)",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="every preset: 1 epoch on a tenth"
+    )
+    parser.add_argument("--only", metavar="NAME", action="append", help="a preset")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        metavar="N",
+        help="train each preset N times: seeded runs should agree within 0.3 points",
+    )
+    parser.add_argument(
+        "--runs-dir",
+        default=str(Path(tempfile.gettempdir()) / "reproduce-runs"),
+        help="where the run folders go (default: %(default)s)",
+    )
+    args = parser.parse_args(argv)
+    names = list(args.only or [])
+    if args.reproduce or (args.quick and not names):
+        names += list(TUTORIALS)
+    if args.beat or (args.quick and not args.only):
+        names += list(STRONG)
+    if not names and not args.with_reference:
+        parser.error(
+            "choose --reproduce, --beat, --quick, --only NAME or --with-reference"
+        )
+    for name in dict.fromkeys(names):
+        try:
+            named_preset(name)  # an unknown name fails before hours of training
+        except WorkbenchError as exc:
+            parser.error(str(exc))
+    for name in dict.fromkeys(names):
+        for _ in range(args.repeat):
+            run_preset(name, Path(args.runs_dir), args.quick)
+    if args.with_reference:
+        for which, epochs in REFERENCE_RUNS.items():
+            run_reference(which, epochs)
+    return 0
+
+
+def run_preset(name: str, runs_dir: Path, quick: bool) -> None:
+    command = [sys.executable, "-m", "core", "train", "--preset", name]
+    command += ["--run-dir", str(runs_dir)]
+    if quick:
+        command += ["--epochs", "1", "--fraction", "0.1"]
+    load = os.getloadavg()
+    start = time.monotonic()
+    done = _run(command)
+    wall = time.monotonic() - start
+    found = SUMMARY.search(done.stdout)
+    kept = RUN_KEPT.search(done.stdout + done.stderr)
+    notes = [] if done.returncode == 0 else [f"exit {done.returncode}: {_tail(done)}"]
+    training = named_preset(name).project().training
+    if kept and training.early_stopping and training.checkpoint and not quick:
+        notes.append(f"best.keras: {_evaluate_best(Path(kept.group(1)))}")
+    if kept:
+        notes.append(f"run {Path(kept.group(1)).name}")
+    _append_row(
+        load,
+        _shown(command),
+        found.group(1) if found else "-",
+        wall,
+        f"{float(found.group(2)):.2%}" if found else "-",
+        "quick check" if quick else TUTORIALS.get(name) or STRONG.get(name, ""),
+        "; ".join(notes),
+    )
+
+
+def run_reference(which: str, epochs: int) -> None:
+    """The plain Keras script, its last epoch's test accuracy (its own curve)."""
+    command = [sys.executable, str(REFERENCE), str(shared_datasets_dir())]
+    command += [which, str(epochs)]
+    if which == "cifar":
+        from core.data.builtin import cifar10_source
+
+        command.append(str(cifar10_source()))  # the app's unpacked JPEG folder
+    load = os.getloadavg()
+    start = time.monotonic()
+    done = _run(command)
+    wall = time.monotonic() - start
+    curve = [json.loads(line) for line in done.stdout.splitlines() if '"epoch"' in line]
+    last = curve[-1] if curve else {}
+    notes = f"exit {done.returncode}: {_tail(done)}" if done.returncode else ""
+    _append_row(
+        load,
+        _shown(command),
+        str(last.get("epoch", "-")),
+        wall,
+        f"{last['test_acc']:.2%}" if last else "-",
+        "the plain Keras reference",
+        notes or "test set used as its validation curve",
+    )
+
+
+def _run(command: list[str]) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    print("$", _shown(command), flush=True)
+    done = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    print(done.stdout[-2000:], done.stderr[-2000:], sep="\n", flush=True)
+    return done
+
+
+def _evaluate_best(run: Path) -> str:
+    done = _run([sys.executable, "-m", "core", "evaluate", str(run), "--json"])
+    if done.returncode:
+        return f"not evaluated ({_tail(done)})"
+    return f"{json.loads(done.stdout)['accuracy']:.2%}"
+
+
+def _shown(command: list[str]) -> str:
+    """The command as typed from the repository's root."""
+    words = ["python" if w == sys.executable else w for w in command]
+    return shlex.join(
+        os.path.relpath(w, ROOT) if w.startswith(str(ROOT.parent)) else w for w in words
+    )
+
+
+def _tail(done: subprocess.CompletedProcess[str]) -> str:
+    lines = (done.stderr or done.stdout).strip().splitlines()
+    return lines[-1][:200].replace("|", "/") if lines else "no output"
+
+
+def _machine() -> str:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores {model}".strip()
+
+
+def _append_row(
+    load: tuple[float, float, float],
+    command: str,
+    epochs: str,
+    wall: float,
+    accuracy: str,
+    expected: str,
+    notes: str,
+) -> None:
+    """One row at the end of the section's table, written at once (atomically)."""
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M")
+    cells = [
+        when,
+        _machine(),
+        " / ".join(f"{v:.2f}" for v in load),
+        f"`{command}`",
+        epochs,
+        f"{wall / 60:.1f} min",
+        accuracy,
+        expected,
+        notes,
+    ]
+    row = "| " + " | ".join(cells) + " |"
+    lines = BENCHMARKS.read_text(encoding="utf-8").splitlines()
+    if SECTION not in lines:
+        lines += ["", SECTION, "", *HEADER.splitlines()]
+    at = lines.index(SECTION)
+    end = next(i for i in range(at, len(lines)) if lines[i].startswith("| ---"))
+    while end + 1 < len(lines) and lines[end + 1].startswith("|"):
+        end += 1
+    lines.insert(end + 1, row)
+    write_atomic(BENCHMARKS, "\n".join(lines) + "\n")
+    print(row, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
