@@ -9,19 +9,12 @@ from core.augmentation.config import AugmentationConfig
 from core.data.load import open_dataset
 from core.data.spec import DatasetSpec
 from core.runs import RunStore
-from core.spec import HeadSpec, InputSpec, LayerSpec, ModelSpec
+from core.spec import HeadSpec, ModelSpec
 from core.training.config import TrainingConfig
 from desktop.pages.training_page import TrainingPage
+from tests.tiny_model import tiny_spec
 
-SPEC = ModelSpec(
-    InputSpec(32, 32, 3),
-    (
-        LayerSpec.create("Rescaling", "rescaling_1"),
-        LayerSpec.create("Conv2D", "conv2d_1", {"filters": 4, "strides": 2}),
-        LayerSpec.create("GlobalAveragePooling2D", "gap_1"),
-    ),
-    HeadSpec(6),
-)
+SPEC = tiny_spec(6)
 
 
 SHAPES = DatasetSpec(name="shapes", count=120)

@@ -26,7 +26,7 @@ SCRIPT = textwrap.dedent(
     from core.data.load import open_dataset
     from core.data.spec import DatasetSpec
     from core.runs import RunStore
-    from core.spec import HeadSpec, InputSpec, LayerSpec, ModelSpec
+    from tests.tiny_model import tiny_spec
     from core.training.config import TrainingConfig
     from core.training.events import NullListener
     from core.training.session import run_session
@@ -36,17 +36,8 @@ SCRIPT = textwrap.dedent(
             time.sleep(0.05)  # so that most of the time is spent inside an epoch
 
     data_spec = DatasetSpec(name="shapes", count=200)
-    spec = ModelSpec(
-        InputSpec(64, 64, 3),
-        (
-            LayerSpec.create("Rescaling", "rescaling_1"),
-            LayerSpec.create("Conv2D", "conv2d_1", {"filters": 4, "strides": 2}),
-            LayerSpec.create("GlobalAveragePooling2D", "gap_1"),
-        ),
-        HeadSpec(6),
-    )
     run_session(
-        spec,
+        tiny_spec(6, size=64),
         open_dataset(data_spec),
         TrainingConfig(epochs=EPOCHS, batch_size=8, checkpoint_monitor="val_loss"),
         listener=Slow(),

@@ -24,9 +24,9 @@ import pytest
 from core.data.spec import DatasetSpec
 from core.errors import WorkbenchError
 from core.project import Project, save_project
-from core.spec import HeadSpec, InputSpec, LayerSpec, ModelSpec
 from core.training.config import TrainingConfig
 from core.training.multi_worker import ClusterTask, cluster_task, localhost_configs
+from tests.tiny_model import tiny_spec
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -82,16 +82,7 @@ def folder_project(tmp_path: Path, epochs: int = 2, **training) -> Path:
     Image.fromarray(pixels).save(buffer, format="PNG")
     broken = buffer.getvalue()[: len(buffer.getvalue()) // 2]  # the scan passes it
     (root / "train" / "a" / "broken.png").write_bytes(broken)
-    spec = ModelSpec(
-        InputSpec(16, 16, 3),
-        (
-            LayerSpec.create("Rescaling", "rescaling_1"),
-            LayerSpec.create("Conv2D", "conv2d_1", {"filters": 4, "strides": 2}),
-            LayerSpec.create("GlobalAveragePooling2D", "gap_1"),
-        ),
-        HeadSpec(2),
-        name="tiny",
-    )
+    spec = tiny_spec(2, size=16, name="tiny")
     project = Project(
         name="tiny",
         model=spec,

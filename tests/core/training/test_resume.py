@@ -15,24 +15,17 @@ from core.data.load import open_dataset
 from core.data.spec import DatasetSpec
 from core.errors import WorkbenchError
 from core.runs import RunStore
-from core.spec import HeadSpec, InputSpec, LayerSpec, ModelSpec
+from core.spec import HeadSpec, ModelSpec
 from core.training.config import TrainingConfig
 from core.training.events import NullListener
 from core.training.session import run_session
+from tests.tiny_model import tiny_spec
 
 SHAPES = DatasetSpec(name="shapes", count=120)
 
 
 def small_spec(classes: int, size: int = 64) -> ModelSpec:
-    return ModelSpec(
-        InputSpec(size, size, 3),
-        (
-            LayerSpec.create("Rescaling", "rescaling_1"),
-            LayerSpec.create("Conv2D", "conv2d_1", {"filters": 4, "strides": 2}),
-            LayerSpec.create("GlobalAveragePooling2D", "gap_1"),
-        ),
-        HeadSpec(classes),
-    )
+    return tiny_spec(classes, size)
 
 
 class StopIn(NullListener):

@@ -18,23 +18,14 @@ import pytest
 
 from core.data.spec import DatasetSpec
 from core.project import Project, save_project
-from core.spec import HeadSpec, InputSpec, LayerSpec, ModelSpec
 from core.training.config import TrainingConfig
+from tests.tiny_model import tiny_spec
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
 def tiny_project(tmp_path: Path, **training) -> Path:
-    spec = ModelSpec(
-        InputSpec(32, 32, 3),
-        (
-            LayerSpec.create("Rescaling", "rescaling_1"),
-            LayerSpec.create("Conv2D", "conv2d_1", {"filters": 4, "strides": 2}),
-            LayerSpec.create("GlobalAveragePooling2D", "gap_1"),
-        ),
-        HeadSpec(6),
-        name="tiny",
-    )
+    spec = tiny_spec(6, name="tiny")
     project = Project(
         name="tiny",
         model=spec,
@@ -97,8 +88,8 @@ def test_exit_codes_for_user_and_usage_errors(args, code, says):
     assert "Traceback" not in done.stderr
 
 
-def test_sigterm_stops_after_the_batch_and_keeps_a_resumable_run(tmp_path):
-    project = tiny_project(tmp_path, epochs=200)
+def start_training(project: Path) -> subprocess.Popen:
+    """``train`` in the background, returned once its first epoch has ended."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
         core_command("train", str(project)),
@@ -108,12 +99,18 @@ def test_sigterm_stops_after_the_batch_and_keeps_a_resumable_run(tmp_path):
         env=env,
         cwd=ROOT,
     )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("epoch "):
+            return proc
+    proc.kill()
+    raise AssertionError(proc.stderr.read() if proc.stderr else "no epoch line")
+
+
+def test_sigterm_stops_after_the_batch_and_keeps_a_resumable_run(tmp_path):
+    project = tiny_project(tmp_path, epochs=200)
+    proc = start_training(project)
     try:
-        assert proc.stdout is not None
-        for line in proc.stdout:  # up to the first epoch line: training runs
-            if line.startswith("epoch "):
-                break
-        assert line.startswith("epoch 1/200"), line + proc.stderr.read()
         proc.send_signal(signal.SIGTERM)
         started = time.monotonic()
         _, err = proc.communicate(timeout=60)
@@ -197,25 +194,6 @@ def test_a_diverging_run_exits_3_with_the_reason_and_keeps_its_record(tmp_path):
     assert json.loads((run / "run.json").read_text())["stop_reason"].startswith(
         "diverged"
     )
-
-
-def start_training(project: Path) -> subprocess.Popen:
-    """``train`` in the background, returned once its first epoch has ended."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
-        core_command("train", str(project)),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        cwd=ROOT,
-    )
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if line.startswith("epoch "):
-            return proc
-    proc.kill()
-    raise AssertionError(proc.stderr.read() if proc.stderr else "no epoch line")
 
 
 def test_ctrl_c_stops_prints_the_resume_command_and_resume_continues(tmp_path):
