@@ -53,6 +53,7 @@ from core.training.config import (
     TrainingConfig,
 )
 from core.training.estimate import estimate_memory
+from core.training.events import StopReason
 from core.training.preflight import preflight, refusal
 from desktop.resume_dialog import ResumeDialog
 from desktop.undo_commands import SetPageConfig
@@ -681,8 +682,12 @@ class TrainingPage(QWidget):
         self._trained_on = session.dataset
         self._stopped = session if result.cancelled and session.run else None
         self._set_running(False)
-        self.progress.setRange(0, 1)
-        self.progress.setValue(1)
+        if result.stop_reason in (StopReason.COMPLETED, StopReason.EARLY_STOPPING):
+            self.progress.setRange(0, 1)
+            self.progress.setValue(1)
+        elif self.progress.maximum() == 0:  # stopped while preparing
+            self.progress.setRange(0, 1)
+            self.progress.setValue(0)
         why = result.stop_reason.value + (
             f": {result.message}" if result.message else ""
         )

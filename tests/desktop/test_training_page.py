@@ -243,6 +243,8 @@ def test_stop_does_not_evaluate_until_asked(qtbot, page):
     session = stopped_in_second_epoch(qtbot, page)
     assert session.evaluation is None
     assert "not evaluated on the test set" in page.results.text()
+    # The bar stays where the run stopped: it did not train all its epochs.
+    assert 0 < page.progress.value() < page.progress.maximum()
     assert page.evaluate_button.isEnabled()
     with qtbot.waitSignal(page.evaluated, timeout=60_000) as blocker:
         page.evaluate_button.click()
