@@ -100,13 +100,22 @@ def _on_named_data(source: Path, choice: str | None) -> Any:
                 },
                 data.report,
             )
+    size = None
+    if not (h and w):  # an exported model resizes what it gets itself
+        native = data.native_shape()
+        if native is None:
+            raise WorkbenchError(
+                f"{path.name} takes images of any size and {data.name}'s differ in "
+                "size: evaluate the run folder the model came from instead"
+            )
+        size = native[:2]
     units = int(model.outputs[0].shape[-1])
     if max(units, 2) != data.num_classes:
         raise WorkbenchError(
             f"{path.name} predicts {max(units, 2)} classes but {data.name} has "
             f"{data.num_classes}"
         )
-    evaluation, _ = evaluate_test_split(model, data, 32)
+    evaluation, _ = evaluate_test_split(model, data, 32, size=size)
     if evaluation is None:
         raise WorkbenchError(f"{data.name} has no test images")
     return evaluation

@@ -355,16 +355,23 @@ def _train_and_record(
 
 
 def evaluate_test_split(
-    model: keras.Model, dataset: Dataset, batch_size: int, cache: bool = True
+    model: keras.Model,
+    dataset: Dataset,
+    batch_size: int,
+    cache: bool = True,
+    size: tuple[int, int] | None = None,
 ) -> tuple[Evaluation | None, list[str]]:
     """``model`` on ``dataset``'s test split, and the test files it could not decode.
 
     None when there is no test split. The evaluation's indices are the
-    split's, even when files were skipped.
+    split's, even when files were skipped. ``size`` is the size images are
+    decoded at, for a model that takes any size (an exported one); else the
+    model's input says it.
     """
     if not len(dataset.splits["test"]):
         return None, []
     _, h, w, c = model.inputs[0].shape
+    h, w = size or (h, w)
     test_ds = make_tf_dataset(dataset, "test", (h, w), c, batch_size, cache=cache)
     sigmoid = int(model.outputs[0].shape[-1]) == 1
     with model.distribute_strategy.scope():  # built under a strategy: stays in it

@@ -271,6 +271,12 @@ def test_evaluate_a_model_file_on_a_folder_uses_every_image(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert sum(map(sum, json.loads(done.stdout)["confusion"])) == 12
+    # An exported model takes any size: the folder's images are fed as they are.
+    exported = tmp_path / "exported.keras"
+    assert run_core("export", str(run), str(exported)).returncode == 0
+    done = run_core("evaluate", str(exported), "--dataset", str(folder), "--json")
+    assert done.returncode == 0, done.stderr
+    assert sum(map(sum, json.loads(done.stdout)["confusion"])) == 12
 
 
 def test_the_pre_flight_checks_refuse_as_the_app_does(tmp_path):
