@@ -244,10 +244,11 @@ def _append_row(
     ]
     row = "| " + " | ".join(cells) + " |"
     lines = BENCHMARKS.read_text(encoding="utf-8").splitlines()
-    if SECTION not in lines:
-        lines += ["", SECTION, "", *HEADER.splitlines()]
-    at = lines.index(SECTION)
-    end = next(i for i in range(at, len(lines)) if lines[i].startswith("| ---"))
+    header = HEADER.splitlines()
+    if header[0] not in lines:
+        lines += ["", SECTION, "", *header]
+    # The results table, not the first table of the section (the recipes).
+    end = lines.index(header[0]) + 1
     while end + 1 < len(lines) and lines[end + 1].startswith("|"):
         end += 1
     lines.insert(end + 1, row)
