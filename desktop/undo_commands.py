@@ -15,6 +15,8 @@ from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
+from core.data.spec import DatasetSpec
+from core.document import ProjectDocument
 from core.layer_stack import LayerStack
 from core.project import Project
 from core.spec import HeadSpec, InputSpec, LayerSpec, ModelSpec
@@ -27,6 +29,7 @@ class CommandId(IntEnum):
     SET_INPUT = 1002
     SET_HEAD = 1003
     SET_PAGE_CONFIG = 1004
+    SET_SETTING = 1005
 
 
 class InsertLayer(QUndoCommand):
@@ -263,3 +266,69 @@ class SetPageConfig(QUndoCommand):
 
     def undo(self) -> None:
         self.page.apply_config(self.old)
+
+
+class SetSetting(QUndoCommand):
+    """Replace one of the document's settings objects (training, augmentation, ...).
+
+    ``field`` names a ``ProjectDocument`` setter (``set_<field>``). Consecutive
+    edits with the same ``key`` merge into one undo step, so dragging a spin
+    box is undone in one go. Undo changes the document; pages follow its events.
+    """
+
+    def __init__(
+        self, document: ProjectDocument, field: str, new: Any, key: str, text: str
+    ) -> None:
+        super().__init__(text)
+        self.document, self.field, self.key = document, field, key
+        self.old, self.new = getattr(document, field), new
+
+    def id(self) -> int:
+        return CommandId.SET_SETTING
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not (
+            isinstance(other, SetSetting)
+            and other.document is self.document
+            and (other.field, other.key) == (self.field, self.key)
+        ):
+            return False
+        self.new = other.new
+        self.setObsolete(self.new == self.old)
+        return True
+
+    def redo(self) -> None:
+        getattr(self.document, f"set_{self.field}")(self.new)
+
+    def undo(self) -> None:
+        getattr(self.document, f"set_{self.field}")(self.old)
+
+
+class ApplyDataset(QUndoCommand):
+    """Choose a dataset and fit the model's input and head to it, as one step.
+
+    Undo restores all three together: the data, the input and the head.
+    """
+
+    def __init__(
+        self,
+        document: ProjectDocument,
+        dataset: DatasetSpec | None,
+        input_spec: InputSpec | None = None,
+        head: HeadSpec | None = None,
+        text: str = "",
+    ) -> None:
+        super().__init__(text or "Choose dataset")
+        self.document = document
+        self.old = (document.dataset, document.input, document.head)
+        self.new = (
+            dataset,
+            input_spec or document.input,
+            head or document.head,
+        )
+
+    def redo(self) -> None:
+        self.document.apply_dataset(*self.new)
+
+    def undo(self) -> None:
+        self.document.apply_dataset(*self.old)
