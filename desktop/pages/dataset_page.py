@@ -41,9 +41,9 @@ from core.data.images import BadImage, loader_channels, printable_path
 from core.data.load import find_undecodable, leave_out, open_dataset
 from core.data.spec import DatasetSpec
 from core.data.stats import compute_stats
-from core.layer_stack import LayerStack
+from core.document import ProjectDocument
 from core.spec import HeadSpec, InputSpec
-from desktop.undo_commands import SetHead, SetInput
+from desktop.undo_commands import ApplyDataset
 from desktop.widgets.distribution_chart import DistributionChart
 from desktop.widgets.image_grid import ImageGridModel, to_qimage
 from desktop.workers import FunctionWorker
@@ -61,7 +61,10 @@ class DatasetPage(QWidget):
     image_picked = Signal(object)  # uint8 HxWxC at its own size, for other pages
 
     def __init__(
-        self, stack: LayerStack, undo_stack: QUndoStack, parent: QWidget | None = None
+        self,
+        stack: ProjectDocument,
+        undo_stack: QUndoStack,
+        parent: QWidget | None = None,
     ):
         super().__init__(parent)
         self.stack, self.undo_stack = stack, undo_stack
@@ -494,10 +497,15 @@ class DatasetPage(QWidget):
         h, w = spec.image_size if spec and spec.image_size else native[:2]
         c = spec.channels if spec and spec.channels else native[2]
         head = HeadSpec(dataset.num_classes, self.stack.spec.head.binary)
-        self.undo_stack.beginMacro(f"Use dataset {dataset.name}")
-        self.undo_stack.push(SetInput(self.stack, InputSpec(h, w, c)))
-        self.undo_stack.push(SetHead(self.stack, head))
-        self.undo_stack.endMacro()
+        self.undo_stack.push(
+            ApplyDataset(
+                self.stack,
+                spec,
+                InputSpec(h, w, c),
+                head,
+                f"Use dataset {dataset.name}",
+            )
+        )
 
     def _show_dataset(self, dataset: Dataset, stats) -> None:
         self._stats = stats

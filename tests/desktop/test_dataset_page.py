@@ -11,9 +11,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
 
 from core.data.spec import DatasetSpec
+from core.document import ProjectDocument
 from core.errors import DatasetError
-from core.layer_stack import LayerStack
 from core.presets import preset
+from core.project import Project
 from desktop.pages import dataset_page
 from desktop.pages.dataset_page import DatasetPage
 from tests.desktop.drops import drop_event
@@ -33,7 +34,7 @@ def folder(tmp_path):
 
 @pytest.fixture
 def page(qtbot):
-    stack = LayerStack(preset("mnist-convnet"))
+    stack = ProjectDocument(Project(model=preset("mnist-convnet")))
     p = DatasetPage(stack, QUndoStack())
     qtbot.addWidget(p)
     yield p

@@ -37,7 +37,7 @@ def make_dirty(window):
 
 
 def test_starts_clean_with_a_starter_model(window):
-    assert window.stack.summary.total == STARTER_TOTAL
+    assert window.document.summary.total == STARTER_TOTAL
     assert not window.is_dirty()
     assert window.windowTitle() == "Untitled[*] — CNN Workbench"
     assert not window.isWindowModified()
@@ -46,10 +46,10 @@ def test_starts_clean_with_a_starter_model(window):
 def test_edit_marks_unsaved_and_undo_clears_it(window):
     make_dirty(window)
     assert window.isWindowModified()
-    assert window.stack.summary.total == 93_322
+    assert window.document.summary.total == 93_322
     window.undo_action.trigger()
     assert not window.isWindowModified()
-    assert window.stack.summary.total == STARTER_TOTAL
+    assert window.document.summary.total == STARTER_TOTAL
 
 
 def test_save_as_then_open(window, tmp_path, monkeypatch):
@@ -67,7 +67,7 @@ def test_save_as_then_open(window, tmp_path, monkeypatch):
 
     window.new_project()
     assert window.open_project(saved)
-    assert window.stack.summary.total == 93_322
+    assert window.document.summary.total == 93_322
     assert window.path == saved
 
 
@@ -88,7 +88,7 @@ def test_damaged_project_is_refused_with_the_field(window, tmp_path, qtbot):
     assert not window.open_project(path)
     box = window.findChild(QMessageBox, "errorDialog")
     assert "model.layers[1].config.kernel_size" in box.text()
-    assert window.stack.summary.total == STARTER_TOTAL  # nothing half-loaded
+    assert window.document.summary.total == STARTER_TOTAL  # nothing half-loaded
 
 
 def test_autosave_and_recovery_offer(qtbot, monkeypatch, tmp_path):
@@ -103,7 +103,7 @@ def test_autosave_and_recovery_offer(qtbot, monkeypatch, tmp_path):
     second = MainWindow()
     qtbot.addWidget(second)
     second.start_session(None)
-    assert second.stack.spec == preset("mnist-convnet")
+    assert second.document.spec == preset("mnist-convnet")
     assert second.is_dirty()
     monkeypatch.setattr(second, "_ask_save_changes", lambda: Button.Discard)
     second.close()
@@ -117,7 +117,7 @@ def test_open_from_command_line_argument(qtbot, tmp_path):
     w = MainWindow()
     qtbot.addWidget(w)
     w.start_session(str(path))
-    assert w.stack.summary.total == 3_453_121
+    assert w.document.summary.total == 3_453_121
     assert w.windowTitle().startswith("cats[*]")
 
 
@@ -127,7 +127,7 @@ def test_recovery_ignored_when_declined(qtbot, monkeypatch):
     w = MainWindow()
     qtbot.addWidget(w)
     w.start_session(None)
-    assert w.stack.summary.total == STARTER_TOTAL
+    assert w.document.summary.total == STARTER_TOTAL
     assert read_recovery() is None
 
 

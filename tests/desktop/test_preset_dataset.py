@@ -61,7 +61,7 @@ def test_a_preset_offers_its_folder_and_loads_it_at_its_input_size(
         button(offer, "Choose folder").click()
     assert done.args[0].class_names == ["cats", "dogs"]
     assert window.dataset_spec.image_size == (150, 150)
-    spec = window.stack.spec
+    spec = window.document.spec
     assert spec.input.shape == (150, 150, 3)
     assert (spec.head.num_classes, spec.head.units) == (2, 1)  # one sigmoid unit
     window.navigation.setCurrentRow(3)
