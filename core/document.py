@@ -89,6 +89,7 @@ class ProjectDocument:
         self._thread = threading.get_ident()
         self._summary: ModelSummary | None = None
         self._dirty = False
+        self._saved: Project | None = None  # the content on disk; None: unknown
         self._batch = 0  # > 0 while one step sets several fields
         self._pending: set[str] = set()  # what that step will announce
         self._path = path
@@ -111,6 +112,7 @@ class ProjectDocument:
             # refresh once their rows match the list.
             signal.connect(self._forget_summary, priority=1000, max_args=0)
             signal.connect(self._on_layers_changed, priority=-1000, max_args=0)
+        self._saved = self.project()
 
     # -- reading ---------------------------------------------------------
     @property
@@ -358,10 +360,13 @@ class ProjectDocument:
         self.events.model.emit()
 
     def mark_dirty(self) -> None:
-        """Something outside the saved fields changed (a dataset was relocated)."""
+        """Unsaved whatever changes next (a recovered project is not on disk)."""
+        self._saved = None
         self._set_dirty(True)
 
     def mark_clean(self) -> None:
+        """The content now is what the file holds: undoing back to it is clean."""
+        self._saved = self.project()
         self._set_dirty(False)
 
     # -- internals -------------------------------------------------------
@@ -426,7 +431,9 @@ class ProjectDocument:
         if self._batch:
             self._pending.add("changed")
             return
-        self._set_dirty(True)
+        # Compared with the saved content, so undoing every edit is clean
+        # again while a change no undo covers (a relocated folder) stays dirty.
+        self._set_dirty(self.project() != self._saved)
         self.events.changed.emit()
 
     def _forget_summary(self) -> None:

@@ -7,6 +7,7 @@ import json
 import pytest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from core.document import ProjectDocument
 from core.presets import preset
 from core.project import Project, save_project
 from core.recovery import read_recovery, write_recovery
@@ -122,7 +123,7 @@ def test_open_from_command_line_argument(qtbot, tmp_path):
 
 
 def test_recovery_ignored_when_declined(qtbot, monkeypatch):
-    write_recovery(Project(model=preset("mnist-convnet")), None)
+    write_recovery(ProjectDocument(Project(model=preset("mnist-convnet"))))
     monkeypatch.setattr(MainWindow, "_ask_restore", lambda self, when: False)
     w = MainWindow()
     qtbot.addWidget(w)
@@ -160,13 +161,13 @@ def test_unexpected_error_reaches_a_dialog_with_copy_details(window, qtbot):
 def test_dataset_travels_with_the_project(window, tmp_path):
     from core.data.spec import DatasetSpec
 
-    assert window.dataset_spec == DatasetSpec(name="shapes")
+    assert window.document.dataset == DatasetSpec(name="shapes")
     path = save_project(
         Project("digits", preset("mnist-convnet"), DatasetSpec(name="mnist")),
         tmp_path / "d.cnnwb.json",
     )
     window.open_project(path)
-    assert window.dataset_spec == DatasetSpec(name="mnist")
+    assert window.document.dataset == DatasetSpec(name="mnist")
     window.load_preset("fashion-mnist-cnn")
     window._write(path)
     assert json.loads(path.read_text())["dataset"]["name"] == "mnist"
