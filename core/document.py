@@ -218,15 +218,18 @@ class ProjectDocument:
 
     # -- layers ----------------------------------------------------------
     def insert_layer(self, index: int, layer: LayerSpec) -> None:
+        self._check_thread()
         if layer.name in (x.name for x in self.layers):
             raise ValueError(f"a layer named {layer.name!r} is already in the model")
         self.layers.insert(max(0, min(index, len(self.layers))), layer)
 
     def remove_layer(self, index: int) -> LayerSpec:
+        self._check_thread()
         return self.layers.pop(index)
 
     def move_layer(self, src: int, dst: int) -> None:
         """Move layer ``src`` so that it ends up at index ``dst``."""
+        self._check_thread()
         count = len(self.layers)
         if not (0 <= src < count and 0 <= dst < count) or src == dst:
             return
