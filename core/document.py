@@ -341,9 +341,10 @@ class ProjectDocument:
         if target is None:
             raise ValueError("the project has never been saved: give a path")
         written = save_project(self.project(), target)
+        # Before the path is announced: views then list the runs where they are.
+        move_runs(self.untitled_runs_dir, RunStore.beside(written).root)
         self._set_path(written)
         self.mark_clean()
-        self.adopt_untitled_runs()
         return written
 
     def adopt_untitled_runs(self) -> list[Path]:

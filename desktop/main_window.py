@@ -109,6 +109,7 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
             [
                 (events.dirty, self._update_title),
                 (events.name, self._update_title),
+                (events.path, self._on_document_path),
                 (events.augmentation, self._on_document_augmentation),
                 (events.training, self._on_document_training),
                 (events.dataset, self._on_document_dataset),
@@ -249,6 +250,11 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
         page = self.data_page
         if page is not None and page.dataset_spec() != spec:
             page.set_spec(spec)  # undo, a recipe, open: it loads when shown
+
+    def _on_document_path(self) -> None:
+        # Saved: the runs now live beside the file (the first save moved them).
+        if self.training_page is not None:
+            self.training_page.runs_panel.refresh()
 
     def _on_document_model(self) -> None:
         # Phase 2 follows the model: on with a backbone, its layer names offered.

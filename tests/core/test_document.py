@@ -128,7 +128,8 @@ def test_save_open_round_trip_through_files(tmp_path):
     doc = cifar()
     doc.set_dataset(DatasetSpec(name="mnist"))
     path = doc.save(tmp_path / "p.cnnwb.json")
-    assert not doc.dirty and doc.path == path
+    assert not doc.dirty
+    assert doc.path == path
     again = ProjectDocument.open(path)
     assert again.project() == doc.project()
     assert not again.dirty
