@@ -29,7 +29,7 @@ from core.paths import resources_dir
 from core.presets import all_presets
 from core.recovery import clear_recovery
 from desktop import workers
-from desktop.document_link import follow_document
+from desktop.document_links import connect_while_alive
 from desktop.pages.augmentation_page import AugmentationPage
 from desktop.pages.model_page import ModelPage
 from desktop.window_export import ModelExportMixin
@@ -104,7 +104,7 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
         self._build_menus()
         self.statusBar().showMessage("Ready", 3000)
         events = self.document.events
-        follow_document(
+        connect_while_alive(
             self,
             [
                 (events.dirty, self._update_title),

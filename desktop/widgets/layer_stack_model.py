@@ -34,7 +34,7 @@ from core.document import ProjectDocument
 from core.layers import LAYER_KINDS, layer_kind
 from core.spec import LayerSpec
 from core.summary import LayerReport
-from desktop.document_link import follow_document
+from desktop.document_links import connect_while_alive
 from desktop.undo_commands import EditLayer, InsertLayer, MoveLayer
 from desktop.widgets.layer_icons import category_icon, error_icon, lock_icon
 from desktop.widgets.layer_text import (
@@ -88,7 +88,7 @@ class LayerStackModel(QAbstractListModel):
         self._head_report: LayerReport | None = None
         self._remember_reports()
         layers, events = document.layers.events, document.events
-        follow_document(
+        connect_while_alive(
             self,
             [
                 (layers.inserting, self._on_layers_inserting),
