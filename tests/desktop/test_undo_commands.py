@@ -1,4 +1,4 @@
-"""Undo commands change the core LayerStack and put it back exactly."""
+"""Undo commands change the project document and put it back exactly."""
 
 from __future__ import annotations
 
