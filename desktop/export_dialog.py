@@ -202,7 +202,7 @@ class ExportDialog(QDialog):
 
         self._set_busy(True)
         self.status.setText(f"Exporting to {target}…")
-        self._worker = FunctionWorker(job)
+        self._worker = FunctionWorker(job, heavy="Export")
         self._worker.finished.connect(self._on_finished)
         self._worker.failed.connect(self._on_failed)
         self._worker.start()

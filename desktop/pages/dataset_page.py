@@ -254,9 +254,9 @@ class DatasetPage(QWidget):
             f"Loading {spec.title}…",
         )
 
-    def _start(self, job, finished, failed, text: str) -> None:
+    def _start(self, job, finished, failed, text: str, heavy=None) -> None:
         """Run ``job`` as the page's one background job, with progress and Cancel."""
-        worker = FunctionWorker(job)
+        worker = FunctionWorker(job, heavy)
         worker.progressed.connect(self._on_worker_progressed)
         worker.finished.connect(finished)
         worker.failed.connect(failed)
@@ -360,6 +360,7 @@ class DatasetPage(QWidget):
             self._on_verify_finished,
             self._on_verify_failed,
             f"Decoding every image of {dataset.name}…",
+            heavy="Image verification",
         )
 
     @Slot(object)

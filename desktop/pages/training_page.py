@@ -538,7 +538,7 @@ class TrainingPage(QWidget):
         self._resuming = resuming
         self._stopped = None
         self.results.clear()
-        self.worker = FunctionWorker(job)
+        self.worker = FunctionWorker(job, heavy="Training")
         self.worker.finished.connect(self._on_worker_finished)
         self.worker.failed.connect(self._on_worker_failed)
         self._set_running(True)
@@ -564,7 +564,7 @@ class TrainingPage(QWidget):
 
             return evaluate_run(run, dataset, cancel)
 
-        self.evaluator = FunctionWorker(job)
+        self.evaluator = FunctionWorker(job, heavy="Evaluation")
         self.evaluator.finished.connect(self._on_evaluator_finished)
         self.evaluator.failed.connect(self._on_evaluator_failed)
         self._set_running(False)

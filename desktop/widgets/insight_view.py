@@ -199,7 +199,7 @@ class InsightView(QWidget):
 
         self._sheet = None
         self.grid.setText(f"Computing the activations of {layer}…")
-        self._grid_worker = FunctionWorker(job)
+        self._grid_worker = FunctionWorker(job, heavy="Insight")
         self._grid_worker.finished.connect(self._on_maps_ready)
         self._grid_worker.failed.connect(self._on_grid_failed)
         self._grid_worker.start()
@@ -232,7 +232,7 @@ class InsightView(QWidget):
         self.find_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.status.setText(f"Finding the pattern of {layer} filter {index}…")
-        worker = FunctionWorker(job)
+        worker = FunctionWorker(job, heavy="A filter pattern search")
         worker.progressed.connect(self._on_pattern_progress)
         worker.finished.connect(self._on_pattern_ready)
         worker.failed.connect(self._on_pattern_failed)
