@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import colours
 from desktop.workers import FunctionWorker
 
 
@@ -278,7 +279,7 @@ class ExportDialog(QDialog):
     @Slot(object)
     def _on_finished(self, path: str) -> None:
         self._set_busy(False)
-        self.status.setText(f"<span style='color:#2e7d32'>Exported to {path}</span>")
+        self.status.setText(colours.span(f"Exported to {path}", "ok"))
         self.exported.emit(path)
 
     @Slot(str, str)
@@ -297,7 +298,7 @@ class ExportDialog(QDialog):
         self.path_edit.setEnabled(not busy)
 
     def _say(self, text: str) -> None:
-        self.status.setText(f"<span style='color:#c62828'>{text}</span>")
+        self.status.setText(colours.span(text, "error"))
 
 
 def _stem(name: str) -> str:

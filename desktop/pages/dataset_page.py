@@ -43,6 +43,7 @@ from core.data.spec import DatasetSpec
 from core.data.stats import compute_stats
 from core.layer_stack import LayerStack
 from core.spec import HeadSpec, InputSpec
+from desktop import colours
 from desktop.undo_commands import SetHead, SetInput
 from desktop.widgets.distribution_chart import DistributionChart
 from desktop.widgets.image_grid import ImageGridModel, to_qimage
@@ -388,7 +389,7 @@ class DatasetPage(QWidget):
         if not self._current():
             return False
         self._worker = None
-        self._set_busy(False, f"<span style='color:#c62828'>{message}</span>")
+        self._set_busy(False, colours.span(message, "error"))
         return True
 
     @Slot(float, str)

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import colours
 from desktop.widgets.image_grid import to_qimage
 from desktop.workers import FunctionWorker
 
@@ -394,5 +395,5 @@ class InsightView(QWidget):
         self.find_button.setEnabled(enabled and self._filter_worker is None)
 
     def _say(self, text: str) -> None:
-        self.status.setText(f"<span style='color:#c62828'>{text}</span>")
+        self.status.setText(colours.span(text, "error"))
         self.message.emit(text)
