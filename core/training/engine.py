@@ -39,6 +39,12 @@ import keras
 import tensorflow as tf
 
 from core.errors import WorkbenchError
+from core.training.best_epoch import (
+    best_in_history,
+    is_better,
+    monitor_mode,
+    monitored,
+)
 from core.training.callbacks import (
     Diverged,
     ListenerCallback,
@@ -50,15 +56,13 @@ from core.training.checkpoint import (
     BestCheckpoint,
     ModelWriteError,
     ResumeState,
-    best_in_history,
-    is_better,
-    monitor_mode,
     save_model,
 )
 from core.training.config import TrainingConfig
 from core.training.device import describe, visible_gpus
 from core.training.distributed_loop import WorkerLost
 from core.training.events import NullListener, StopReason, TrainingListener
+from core.training.loss import loss_for
 
 T = TypeVar("T")
 
@@ -92,11 +96,9 @@ def compile_model(
     model: keras.Model, cfg: TrainingConfig, steps_per_epoch: int
 ) -> None:
     """Optimizer from the config; loss and metrics from the head's size."""
-    units = int(model.outputs[0].shape[-1])
-    loss = "binary_crossentropy" if units == 1 else "sparse_categorical_crossentropy"
     model.compile(
         optimizer=make_optimizer(cfg, steps_per_epoch),
-        loss=loss,
+        loss=loss_for(int(model.outputs[0].shape[-1])),
         metrics=["accuracy"],
     )
 
@@ -184,7 +186,7 @@ def train(
         checkpoint = BestCheckpoint(
             best_path,
             saved,
-            _monitor(cfg.checkpoint_monitor, has_validation),
+            monitored(cfg.checkpoint_monitor, has_validation),
             monitor_mode(cfg.checkpoint_monitor),
             state.best_value,
             state.best_epoch,
@@ -489,11 +491,6 @@ def _backup_epoch(folder: Path) -> int:
         return -1
 
 
-def _monitor(name: str, has_validation: bool) -> str:
-    """Without validation data the val_ metrics do not exist: use the training one."""
-    return name if has_validation or not name.startswith("val_") else name[4:]
-
-
 def _callbacks(
     cfg: TrainingConfig, folder: Path | None, has_validation: bool, initial_epoch: int
 ) -> tuple[list[keras.callbacks.Callback], Path | None]:
@@ -503,7 +500,7 @@ def _callbacks(
     if cfg.early_stopping:
         out.append(
             ResumableEarlyStopping(
-                monitor=_monitor(cfg.early_stopping_monitor, has_validation),
+                monitor=monitored(cfg.early_stopping_monitor, has_validation),
                 mode=monitor_mode(cfg.early_stopping_monitor),
                 patience=cfg.patience,
                 restore_best_weights=cfg.restore_best_weights,
@@ -511,7 +508,7 @@ def _callbacks(
         )
     if cfg.schedule == "plateau":
         out.append(
-            ResumableReduceLROnPlateau(monitor=_monitor("val_loss", has_validation))
+            ResumableReduceLROnPlateau(monitor=monitored("val_loss", has_validation))
         )
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)

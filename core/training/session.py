@@ -42,6 +42,7 @@ from core.training.estimate import seconds_per_epoch
 from core.training.evaluation import Evaluation, evaluate
 from core.training.events import StopReason, TrainingListener
 from core.training.fingerprint import data_fingerprint, refuse_changed_data
+from core.training.loss import loss_for
 from core.training.multi_worker import cluster_task
 from core.training.preflight import check_preflight
 from core.training.sharding import worker_shard
@@ -214,7 +215,7 @@ def _prepare(
             dataset, "validation", (h, w), c, cfg.batch_size, cache=cfg.cache_data
         )
         val_ds = labels_for_loss(val_ds, already_one_hot=False)
-    loss = _loss(sigmoid, one_hot)
+    loss = loss_for(spec.head.units, one_hot)
 
     def batches(split: str) -> int:
         return math.ceil(len(dataset.splits[split]) / cfg.batch_size)
@@ -373,9 +374,9 @@ def evaluate_test_split(
     _, h, w, c = model.inputs[0].shape
     h, w = size or (h, w)
     test_ds = make_tf_dataset(dataset, "test", (h, w), c, batch_size, cache=cache)
-    sigmoid = int(model.outputs[0].shape[-1]) == 1
+    units = int(model.outputs[0].shape[-1])
     with model.distribute_strategy.scope():  # built under a strategy: stays in it
-        model.compile(loss=_loss(sigmoid, False), metrics=["accuracy"])
+        model.compile(loss=loss_for(units), metrics=["accuracy"])
     evaluation = evaluate(model, test_ds, dataset.class_names)
     order = decoded_indices(dataset, "test")
     if order is not None:  # so its indices name the right test images
@@ -496,12 +497,6 @@ def _fine_tuning(
     options = cfg.fine_tune_options()
     freeze_plan(model, spec, options)  # a wrong layer fails now, not after phase 1
     return lambda: apply_freeze(model, spec, options)
-
-
-def _loss(sigmoid: bool, one_hot: bool) -> str:
-    if sigmoid:
-        return "binary_crossentropy"
-    return "categorical_crossentropy" if one_hot else "sparse_categorical_crossentropy"
 
 
 def _run_config(
