@@ -38,18 +38,13 @@ def trained_model_path(source: Path) -> tuple[Path, list[str]]:
     from core.runs import Run, RunStore
 
     if source.is_dir():
-        runs = [Run(source)]
+        found = Run(source).kept_model()
     elif source.is_file():
-        runs = list(reversed(RunStore.beside(source).list()))
+        found = RunStore.beside(source).newest_model()
     else:
         raise WorkbenchError(f"{source}: no such project file or run folder")
-    for run in runs:
-        model = run.model_file()
-        if model is not None:
-            classes = run.class_names()
-            if not classes:
-                raise WorkbenchError(f"{run.path}: the run does not record its classes")
-            return model, classes
+    if found is not None:
+        return found
     raise WorkbenchError(
         f"{source.name} has no trained run yet: train it on the Training page "
         "(or with core.training.session.run_session) before exporting"
