@@ -16,12 +16,10 @@ the run's record).
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +38,6 @@ from core.model_builder import build_model
 from core.run_lock import locked_run
 from core.runs import Run, RunStore
 from core.spec import ModelSpec
-from core.training.checkpoint import ResumeState
 from core.training.config import TrainingConfig
 from core.training.device import configure
 from core.training.distributed_loop import local_copy, worker_plan
@@ -48,10 +45,11 @@ from core.training.engine import TrainingResult, make_optimizer, train
 from core.training.estimate import seconds_per_epoch
 from core.training.evaluation import Evaluation, evaluate
 from core.training.events import StopReason, TrainingListener
-from core.training.fingerprint import data_fingerprint, refuse_changed_data
+from core.training.fingerprint import data_fingerprint
 from core.training.loss import loss_for
 from core.training.multi_worker import cluster_task
 from core.training.preflight import check_preflight, check_settings
+from core.training.restart import Restart, Start, check_restart, continue_run
 from core.training.sharding import worker_shard
 from core.weights_download import reporting_downloads
 
@@ -63,10 +61,6 @@ class SessionResult:
     run: Run | None
     model: keras.Model
     dataset: Dataset | None = None  # what it trained on, e.g. to show the results
-
-
-# What a resume may change; anything else would make the record lie about the run.
-RESUME_CHANGEABLE = ("epochs", "fine_tune_epochs", "learning_rate")
 
 
 @dataclass
@@ -92,25 +86,6 @@ class Trained:
     previous: dict[str, list[float]]  # the epochs before them (a resume's)
 
 
-@dataclass
-class Restart:
-    """Where a resume continues: the epochs kept, their history, what changed."""
-
-    epoch: int
-    history: dict[str, list[float]]
-    changed: dict[str, list[Any]]
-
-
-@dataclass
-class _Start:
-    """Where this session's training starts, from a resumed run's record."""
-
-    epoch: int = 0
-    history: dict[str, list[float]] = field(default_factory=dict)
-    boundary: int | None = None
-    state: ResumeState | None = None
-
-
 def run_session(
     spec: ModelSpec,
     dataset: Dataset,
@@ -133,7 +108,7 @@ def run_session(
 
     ``resume`` continues a run in its own folder, as it was recorded: the
     model, augmentation and settings must be the run's (only
-    ``RESUME_CHANGEABLE`` may differ) and the data must match its
+    ``restart.RESUME_CHANGEABLE`` may differ) and the data must match its
     fingerprint, else WorkbenchError says what differs. Keras's
     BackupAndRestore brings back the weights of its last backed-up epoch (the
     history is cut back to it, so history and weights agree); without a
@@ -169,9 +144,9 @@ def run_session(
     if strategy == "multi-worker" and not cluster_task().chief:
         store, resume = None, None  # only the chief writes or resumes the run
     with contextlib.ExitStack() as lock:
-        if resume is not None:  # before _restart cuts its history
+        if resume is not None:  # locked before the resume reads or cuts it
             lock.enter_context(locked_run(resume.path))
-        restart = _restart(resume, spec, dataset, cfg, aug) if resume else None
+        restart = check_restart(resume, spec, dataset, cfg, aug) if resume else None
         run: Run | None = resume
 
         def new_run() -> Run | None:
@@ -328,9 +303,9 @@ def train_prepared(
     log back to the epoch it restarts from and notes the resume in its record.
     """
     cancel = cancel or threading.Event()
-    start = _Start()
+    start = Start()
     if run is not None and restart is not None:
-        start = _continue(run, restart, cfg, prepared.model)
+        start = continue_run(run, restart, cfg, prepared.model)
     device, folder = prepared.device, run.path if run else None
     with worker_plan(device, cancel, folder, prepared.steps, cfg.batch_size) as plan:
         result = train(
@@ -354,29 +329,6 @@ def train_prepared(
     if result.phase_boundary is None:
         result.phase_boundary = start.boundary
     return Trained(result, start.history)
-
-
-def _continue(
-    run: Run, restart: Restart, cfg: TrainingConfig, model: keras.Model
-) -> _Start:
-    """Set ``run`` up to go on from ``restart``: its log cut back, the resume
-    noted, and (without a backup) the weights of its last model loaded."""
-    record = run.record()
-    state = ResumeState.from_record(record, restart.history, cfg.checkpoint_monitor)
-    if "learning_rate" in restart.changed:
-        state = replace(state, learning_rate=cfg.learning_rate)
-    run.cut_history(restart.epoch)  # the CSV log agrees with the weights
-    run.add_resume(
-        {
-            "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "from_epoch": restart.epoch,
-            "changed": restart.changed,
-        },
-        cfg.to_dict(),
-    )
-    if restart.epoch and run.backup_epoch() is None:
-        model.load_weights(run.path / "last.keras")
-    return _Start(restart.epoch, restart.history, record.get("phase_boundary"), state)
 
 
 def finish(
@@ -463,81 +415,6 @@ def evaluate_test_split(
     return evaluation, report_undecodable(dataset, "test")
 
 
-def _restart(
-    run: Run,
-    spec: ModelSpec,
-    dataset: Dataset,
-    cfg: TrainingConfig,
-    aug: AugmentationConfig,
-) -> Restart:
-    """Check a resume continues ``run`` as recorded; where it restarts.
-
-    Raises:
-        WorkbenchError: another model, augmentation or setting than the run's,
-            other data, or nothing left to restart from.
-    """
-    config = run.config()
-    for key, now in (("model", spec.to_dict()), ("augmentation", aug.to_dict())):
-        if key in config and _as_json(config[key]) != _as_json(now):
-            raise WorkbenchError(
-                f"{run.name} was trained with another {key}; a resume continues "
-                "the run as it was recorded (start a new run to change it)"
-            )
-    recorded = config.get("training", {})
-    changed = {
-        k: [recorded[k], v]
-        for k, v in _as_json(cfg.to_dict()).items()
-        if k in recorded and recorded[k] != v
-    }
-    for key, (old, new) in changed.items():
-        if key not in RESUME_CHANGEABLE:
-            raise WorkbenchError(
-                f"{run.name} was trained with {key} {old}, not {new}: a resume "
-                "may change only the epochs, fine-tuning epochs and learning rate "
-                "(start a new run to change the rest)"
-            )
-    refuse_changed_data(config.get("dataset", {}), dataset, run.name)
-    epoch, history = _restart_point(run)
-    two_phase = cfg.fine_tune and spec.backbone is not None
-    if "epochs" in changed and two_phase and epoch >= changed["epochs"][0]:
-        raise WorkbenchError(
-            f"{run.name} is past its first phase; change the fine-tuning epochs"
-        )
-    planned = cfg.epochs + (cfg.fine_tune_epochs if two_phase else 0)
-    if planned <= epoch:
-        raise WorkbenchError(
-            f"{run.name} has trained {epoch} of its {planned} epochs: ask for more "
-            "epochs to continue it"
-        )
-    return Restart(epoch, history, changed)
-
-
-def _restart_point(run: Run) -> tuple[int, dict[str, list[float]]]:
-    """The epoch the run's weights were saved at, and its history up to there.
-
-    BackupAndRestore's backup decides when there is one (a kill may leave the
-    CSV log an epoch ahead of it); else ``last.keras``, written when a
-    session ends, which ``run.json`` dates.
-    """
-    history = run.history()
-    epochs = len(history.get("loss", []))
-    record = run.record()
-    backup = run.backup_epoch()
-    saved = record.get("last_model_epochs", record.get("epochs_run"))
-    if backup is not None:
-        keep = backup
-    elif (run.path / "last.keras").is_file() and isinstance(saved, int):
-        keep = saved
-    elif epochs == 0:
-        keep = 0
-    else:
-        raise WorkbenchError(
-            f"{run.name} stopped without a backup or a last model to restart from "
-            "(BackupAndRestore was off), so its weights are lost: start a new run"
-        )
-    return keep, {k: v[:keep] for k, v in history.items()}
-
-
 def _failed(run: Run | None, exc: Exception) -> WorkbenchError:
     """Record in ``run.json`` that the run failed and why; the error to raise.
 
@@ -596,11 +473,6 @@ def _run_config(
         "augmentation": aug.to_dict(),
         "training": cfg.to_dict(),
     }
-
-
-def _as_json(value: Any) -> Any:
-    """As it reads back from a JSON file (tuples become lists), for comparing."""
-    return json.loads(json.dumps(value))
 
 
 def _record(result: TrainingResult) -> dict[str, Any]:
