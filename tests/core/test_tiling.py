@@ -11,8 +11,8 @@ def test_images_go_left_to_right_in_rows_with_gaps_of_the_fill():
     images = np.stack([np.full((2, 3), v, np.uint8) for v in (10, 20, 30)])
     sheet = tile(images, columns=2, gap=1, fill=255)
     assert sheet.shape == (5, 7)  # 2 rows of 2 cells, 1-pixel gaps
-    assert sheet[0, 0] == 10 and sheet[0, 4] == 20 and sheet[3, 0] == 30
-    assert sheet[2, 0] == 255 and sheet[0, 3] == 255  # the gaps
+    assert [sheet[0, 0], sheet[0, 4], sheet[3, 0]] == [10, 20, 30]
+    assert [sheet[2, 0], sheet[0, 3]] == [255, 255]  # the gaps
     assert sheet[3, 4] == 255  # the last row's empty cell
 
 
