@@ -30,7 +30,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.inference.export_formats import FORMATS, ExportSource, export
+from core.inference import export_formats
+from core.inference.export_formats import FORMATS, ExportSource
+from desktop import colours
 from desktop.workers import FunctionWorker
 
 
@@ -128,11 +130,11 @@ class ExportDialog(QDialog):
         source = self.source
 
         def job(progress, cancel):
-            return str(export(source, target, key))
+            return str(export_formats.export(source, target, key))
 
         self._set_busy(True)
         self.status.setText(f"Exporting to {target}…")
-        self._worker = FunctionWorker(job)
+        self._worker = FunctionWorker(job, heavy="Export")
         self._worker.finished.connect(self._on_finished)
         self._worker.failed.connect(self._on_failed)
         self._worker.start()
@@ -204,7 +206,7 @@ class ExportDialog(QDialog):
     @Slot(object)
     def _on_finished(self, path: str) -> None:
         self._set_busy(False)
-        self.status.setText(f"<span style='color:#2e7d32'>Exported to {path}</span>")
+        self.status.setText(colours.span(f"Exported to {path}", "ok"))
         self.exported.emit(path)
 
     @Slot(str, str)
@@ -223,7 +225,7 @@ class ExportDialog(QDialog):
         self.path_edit.setEnabled(not busy)
 
     def _say(self, text: str) -> None:
-        self.status.setText(f"<span style='color:#c62828'>{text}</span>")
+        self.status.setText(colours.span(text, "error"))
 
 
 def _stem(name: str) -> str:
