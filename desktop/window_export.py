@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import Slot
 
 from core.errors import WorkbenchError
-from core.runs import RunStore
+from core.runs import RunStore, newest_run_model
 from desktop.error_dialog import show_error
 
 
@@ -58,7 +58,7 @@ class ModelExportMixin:
                 return source
         else:
             try:
-                found = self._newest_run_model()
+                found = newest_run_model(self.run_store())
             except WorkbenchError as exc:
                 source.no_model_reason = str(exc)
                 found = None
@@ -87,13 +87,3 @@ class ModelExportMixin:
         source = ExportSource(model, names, f"{self.document.name}-{run}")
         source.project = self._export_project()
         self.export_model(source)
-
-    def _newest_run_model(self):
-        """(model, class names) of the newest run that kept a model, or None."""
-        from core.inference.loading import load_model_file
-
-        for run in reversed(self.run_store().list()):
-            path, classes = run.model_file(), run.class_names()
-            if path is not None and classes:
-                return load_model_file(path), classes
-        return None
