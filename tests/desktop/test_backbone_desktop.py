@@ -8,19 +8,19 @@ the other tests never import TensorFlow again.
 from __future__ import annotations
 
 import pytest
+from core.training.document.training import TrainingConfig
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QFileDialog
 
 import core.backbone_table as backbone_tables
-from core.augmentation.config import AugmentationConfig
 from core.backbone_table import backbone_table, cached_only
+from core.document import ProjectDocument
 from core.layer_stack import LayerStack
 from core.presets import all_presets
 from core.project import Project, load_project, save_project
 from core.runs import RunStore
 from core.spec import HeadSpec, InputSpec, LayerSpec, ModelSpec
-from core.training.config import TrainingConfig
 from desktop.pages.model_page import ModelPage
 from desktop.pages.training_page import TrainingPage
 from desktop.widgets.field_editors import TextEditor
@@ -181,15 +181,12 @@ SMALL = ModelSpec(
 
 @pytest.fixture
 def training(qtbot, tmp_path):
-    state = {"spec": SMALL}
     p = TrainingPage(
-        spec=lambda: state["spec"],
+        ProjectDocument(Project(model=SMALL), tables=cached_only),
+        QUndoStack(),
         dataset=lambda: None,
-        augmentation=AugmentationConfig,
         store=lambda: RunStore(tmp_path / "runs"),
-        undo_stack=QUndoStack(),
     )
-    p.state = state
     qtbot.addWidget(p)
     p.show()
     qtbot.waitExposed(p)
@@ -198,48 +195,47 @@ def training(qtbot, tmp_path):
 
 
 def test_phase2_settings_need_a_backbone(training):
-    assert not training.fine_tune_box.isEnabled()
-    assert "add one from the palette" in training.fine_tune_box.toolTip()
-    training.state["spec"] = all_presets()[PRESET].spec
-    training.refresh_fine_tune()
-    assert training.fine_tune_box.isEnabled()
+    assert not training.form.phase_two.isEnabled()
+    assert "add one from the palette" in training.form.phase_two.toolTip()
+    training.document.set_spec(all_presets()[PRESET].spec)
+    assert training.form.phase_two.isEnabled()
 
 
 def test_phase2_settings_round_trip_into_config_and_project(training, tmp_path):
-    training.state["spec"] = all_presets()[PRESET].spec
-    training.refresh_fine_tune()
-    training.fine_tune_box.setChecked(True)
-    training.fine_tune_epochs.setValue(7)
-    training.fine_tune_lr_factor.setValue(0.05)
-    training.fine_tune_freeze.setCurrentText("from_layer")
-    training.fine_tune_from.setText("block4_conv1")
-    training.fine_tune_from.editingFinished.emit()
-    cfg = training.config
+    training.document.set_spec(all_presets()[PRESET].spec)
+    editors = training.form.editors
+    training.form.phase_two.setChecked(True)
+    editors["fine_tune_epochs"].spin.setValue(7)
+    editors["fine_tune_lr_factor"].spin.setValue(0.05)
+    editors["fine_tune_freeze"].combo.setCurrentText("from_layer")
+    editors["fine_tune_from"].line.setText("block4_conv1")
+    editors["fine_tune_from"].line.editingFinished.emit()
+    cfg = training.document.training
     assert cfg.fine_tune
     assert cfg.fine_tune_epochs == 7
     assert cfg.fine_tune_lr_factor == pytest.approx(0.05)
     assert cfg.fine_tune_freeze == "from_layer"
     assert cfg.fine_tune_from == "block4_conv1"
-    training.fine_tune_freeze.setCurrentText("last_n")
-    assert training.fine_tune_last_n.isEnabled()
-    assert not training.fine_tune_from.isEnabled()
+    editors["fine_tune_freeze"].combo.setCurrentText("last_n")
+    assert editors["fine_tune_last_n"].isEnabled()
+    assert not editors["fine_tune_from"].isEnabled()
     training.undo_stack.undo()  # the settings edits merge into one step
-    assert not training.config.fine_tune
-    assert not training.fine_tune_box.isChecked()
+    assert not training.document.training.fine_tune
+    assert not training.form.phase_two.isChecked()
     training.undo_stack.redo()
-    assert training.config.fine_tune_freeze == "last_n"
+    assert training.document.training.fine_tune_freeze == "last_n"
 
     path = save_project(
-        Project(model=all_presets()[PRESET].spec, training=training.config),
+        Project(model=all_presets()[PRESET].spec, training=training.document.training),
         tmp_path / "transfer",
     )
     loaded = load_project(path).training
-    assert loaded == training.config
-    training.apply_config(TrainingConfig())
-    training.apply_config(loaded)
-    assert training.fine_tune_box.isChecked()
-    assert training.fine_tune_epochs.value() == 7
-    assert training.fine_tune_from.text() == "block4_conv1"
+    assert loaded == training.document.training
+    training.document.set_training(TrainingConfig())
+    training.document.set_training(loaded)
+    assert training.form.phase_two.isChecked()
+    assert editors["fine_tune_epochs"].spin.value() == 7
+    assert editors["fine_tune_from"].line.text() == "block4_conv1"
 
 
 def test_bridge_phase_begin_draws_the_boundary(qtbot, training):
