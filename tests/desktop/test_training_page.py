@@ -275,3 +275,13 @@ def test_stop_does_not_evaluate_until_asked(qtbot, page):
     assert sum(map(sum, evaluation.confusion)) == 12
     assert (session.run.path / "evaluation.json").is_file()
     assert not page.results_panel.evaluate_button.isEnabled()
+
+
+def test_a_closed_page_stops_following_the_document(qtbot, tmp_path):
+    document = project_document(SPEC)
+    page = TrainingPage(
+        document, QUndoStack(), dataset=lambda: None, store=lambda: RunStore(tmp_path)
+    )
+    with qtbot.waitSignal(page.destroyed):
+        page.deleteLater()
+    assert len(document.events.training) == len(document.events.model) == 0
