@@ -8,7 +8,6 @@ the other tests never import TensorFlow again.
 from __future__ import annotations
 
 import pytest
-from core.training.document.training import TrainingConfig
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QFileDialog
@@ -21,6 +20,7 @@ from core.presets import all_presets
 from core.project import Project, load_project, save_project
 from core.runs import RunStore
 from core.spec import HeadSpec, InputSpec, LayerSpec, ModelSpec
+from core.training.config import TrainingConfig
 from desktop.pages.model_page import ModelPage
 from desktop.pages.training_page import TrainingPage
 from desktop.widgets.field_editors import TextEditor
