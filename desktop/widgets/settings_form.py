@@ -38,6 +38,7 @@ class SettingsForm(QWidget):
         self.editors: dict[str, FieldEditor] = {}
         self.groups: dict[str, QGroupBox] = {}
         self.switches: dict[str, QGroupBox] = {}  # a "group" field: its box
+        self._switch_of: dict[str, str] = {}  # group title: its "group" field
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         for title, members in groupby(self.fields, key=lambda f: f.group):
@@ -65,10 +66,7 @@ class SettingsForm(QWidget):
         A checkable group disables its fields when unchecked; enabling one
         here must not undo that.
         """
-        switch = next(
-            (n for n, box in self.switches.items() if box is self.groups[field.group]),
-            None,
-        )
+        switch = self._switch_of.get(field.group)
         return field.is_used(values) and (switch is None or values[switch])
 
     def _add_row(
@@ -80,6 +78,7 @@ class SettingsForm(QWidget):
             box.setToolTip(first.help)
             box.toggled.connect(lambda on, name=first.name: self.edited.emit(name, on))
             self.switches[first.name] = box
+            self._switch_of[first.group] = first.name
             return
         editors = []
         for field in row:
