@@ -241,8 +241,8 @@ def test_phase2_settings_round_trip_into_config_and_project(training, tmp_path):
 def test_bridge_phase_begin_draws_the_boundary(qtbot, training):
     with qtbot.waitSignal(training.bridge.phase_began):
         training.bridge.on_phase_begin(2, 3)
-    assert training.chart.phase_boundary == 3
-    assert training.chart.phase_lines[0].isVisible()
+    assert training.results_panel.chart.phase_boundary == 3
+    assert training.results_panel.chart.phase_lines[0].isVisible()
 
 
 def test_chart_phase_boundary_line(qtbot):
@@ -265,8 +265,8 @@ def test_weights_error_is_shown_as_a_training_failure(training):
     training._on_worker_failed(
         str(WeightsError("ImageNet weights for VGG16 could not be downloaded")), ""
     )
-    assert "could not be downloaded" in training.status.text()
-    assert "Training failed" in training.status.text()
+    assert "could not be downloaded" in training.controls.status.text()
+    assert "Training failed" in training.controls.status.text()
 
 
 def test_start_waits_for_an_unmeasured_backbone(training, monkeypatch, tmp_path):
@@ -274,29 +274,29 @@ def test_start_waits_for_an_unmeasured_backbone(training, monkeypatch, tmp_path)
     from core.data.spec import DatasetSpec
 
     monkeypatch.setattr(backbone_tables, "_memory", {})
-    training.state["spec"] = all_presets()[PRESET].spec
+    training.document.set_spec(all_presets()[PRESET].spec)
     training._dataset = lambda: open_dataset(DatasetSpec(name="shapes", count=20))
     training.refresh_estimate()
-    assert "once the Model page has measured" in training.estimate.text()
+    assert "once the Model page has measured" in training.controls.estimate.text()
     training.start()
     assert training.worker is None  # nothing built on the GUI thread
-    assert "still being measured" in training.status.text()
+    assert "still being measured" in training.controls.status.text()
 
 
 def test_weights_download_progress_shows_in_bar_and_status(qtbot, training):
     name = "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"
     with qtbot.waitSignal(training.bridge.downloading):
         training.bridge.on_download(0.5, f"downloading {name}: 29.4 MB")
-    assert training.progress.maximum() == 1000
-    assert training.progress.value() == 500
-    assert f"Downloading {name}: 29.4 MB" in training.status.text()
+    assert training.controls.progress.maximum() == 1000
+    assert training.controls.progress.value() == 500
+    assert f"Downloading {name}: 29.4 MB" in training.controls.status.text()
     # Chunks arrive far faster than a bar needs: the next one within 0.1 s is
     # dropped, but the last one always gets through.
     with qtbot.assertNotEmitted(training.bridge.downloading):
         training.bridge.on_download(0.51, "downloading: 30.0 MB")
     with qtbot.waitSignal(training.bridge.downloading):
         training.bridge.on_download(1.0, "downloading: 58.9 MB")
-    assert training.progress.value() == 1000
+    assert training.controls.progress.value() == 1000
 
 
 # ------------------------------------------------------------ review fixes
