@@ -14,6 +14,7 @@ from the project as it is now.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QUndoStack
@@ -34,6 +35,9 @@ from desktop.widgets.training_form import TrainingForm
 from desktop.widgets.training_results import TrainingResults
 from desktop.workers import FunctionWorker
 from desktop.workers_training import TrainingBridge
+
+if TYPE_CHECKING:  # hints only: the page imports training code when it runs
+    from core.training.session import SessionResult
 
 _UNKNOWN = object()  # the GPU's free memory, before it is first asked for
 
@@ -296,7 +300,7 @@ class TrainingPage(QWidget):
         self.results_panel.chart.add_batch(epoch, batch, self.controls.steps, logs)
 
     @Slot(object)
-    def _on_worker_finished(self, session) -> None:
+    def _on_worker_finished(self, session: SessionResult) -> None:
         self.worker = None
         result = session.result
         self._resumable = session.run if result.cancelled else None

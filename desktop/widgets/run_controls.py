@@ -8,6 +8,7 @@ page decides what happens on a click; this widget only shows.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -19,6 +20,9 @@ from PySide6.QtWidgets import (
 )
 
 from core.training.events import StopReason
+
+if TYPE_CHECKING:  # hints only: the page imports training code when it runs
+    from core.training.engine import TrainingResult
 
 NO_DATA = "Load a dataset on the Data page, then start."
 ERROR = "<span style='color:#c62828'>{}</span>"
@@ -124,7 +128,7 @@ class RunControls(QWidget):
         )
 
     # ------------------------------------------------------------ after it
-    def show_finished(self, result) -> None:
+    def show_finished(self, result: TrainingResult) -> None:
         """How the run ended; the bar stays where a stopped run stopped."""
         if result.stop_reason in (StopReason.COMPLETED, StopReason.EARLY_STOPPING):
             self.progress.setRange(0, 1)

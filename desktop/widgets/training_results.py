@@ -9,6 +9,7 @@ asks: ``evaluate`` runs ``evaluate_run`` off the GUI thread.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
@@ -29,6 +30,10 @@ from desktop.widgets.run_controls import ERROR
 from desktop.widgets.runs_panel import RunsPanel
 from desktop.widgets.training_chart import TrainingChart
 from desktop.workers import FunctionWorker
+
+if TYPE_CHECKING:  # hints only: the page imports training code when it runs
+    from core.training.evaluation import Evaluation
+    from core.training.session import SessionResult
 
 
 class TrainingResults(QSplitter):
@@ -68,7 +73,7 @@ class TrainingResults(QSplitter):
         column.addWidget(self.evaluate_button)
         column.addWidget(self.smooth)
         self.evaluator: FunctionWorker | None = None
-        self._stopped: object | None = None  # the SessionResult evaluate acts on
+        self._stopped: SessionResult | None = None  # the SessionResult evaluate acts on
         self._trained_on: Dataset | None = None
 
     def can_evaluate(self) -> bool:
@@ -93,7 +98,7 @@ class TrainingResults(QSplitter):
         self._stopped = None
         self.summary.clear()
 
-    def show_session(self, session) -> None:
+    def show_session(self, session: SessionResult) -> None:
         """A finished run: its test results, or why there are none."""
         result = session.result
         self._trained_on = session.dataset
@@ -107,7 +112,7 @@ class TrainingResults(QSplitter):
             )
         self.runs_panel.refresh()
 
-    def show_evaluation(self, e, run: Run | None) -> None:
+    def show_evaluation(self, e: Evaluation, run: Run | None) -> None:
         saved = f"<br>run saved in {run.path}" if run else ""
         loss = "" if e.loss is None else f" · loss {e.loss:.4f}"
         k = shown_top_k(len(e.per_class), e.top_k)
@@ -144,7 +149,7 @@ class TrainingResults(QSplitter):
             self.evaluator.wait(30_000)
 
     @Slot(object)
-    def _on_evaluator_finished(self, evaluation) -> None:
+    def _on_evaluator_finished(self, evaluation: Evaluation) -> None:
         self.evaluator = None
         run = self._stopped.run if self._stopped else None
         self._stopped = None
