@@ -84,15 +84,11 @@ class TrainingPage(QWidget):
         self._set_running(False)
 
     def _connect(self) -> None:
-        bridge, results, chart = (
-            self.bridge,
-            self.results_panel,
-            self.results_panel.chart,
-        )
+        bridge, results = self.bridge, self.results_panel
         bridge.began.connect(self._on_bridge_began)
         bridge.estimated.connect(self._on_bridge_estimated)
         bridge.batch_ended.connect(self._on_bridge_batch_ended)
-        bridge.epoch_ended.connect(chart.add_epoch)
+        bridge.epoch_ended.connect(results.chart.add_epoch)
         bridge.phase_began.connect(self._on_bridge_phase_began)
         bridge.downloading.connect(self.controls.show_download)
         self.controls.start_button.clicked.connect(lambda: self.start())
