@@ -28,9 +28,10 @@ from core.runs import Run, RunStore
 from core.spec import ModelSpec
 from core.training.estimate import estimate_memory
 from core.training.preflight import preflight, refusal
+from desktop import colours
 from desktop.document_links import connect_while_alive
 from desktop.resume_dialog import ResumeDialog
-from desktop.widgets.run_controls import ERROR, RunControls
+from desktop.widgets.run_controls import RunControls
 from desktop.widgets.training_form import TrainingForm
 from desktop.widgets.training_results import TrainingResults
 from desktop.workers import FunctionWorker
@@ -131,7 +132,7 @@ class TrainingPage(QWidget):
         )
         text = f"Memory: {est.describe()}."
         if not est.fits:
-            text = ERROR.format(f"{text} {est.advice()}")
+            text = colours.span(f"{text} {est.advice()}", "error")
         self.controls.show_estimate(text)
 
     def showEvent(self, event) -> None:
@@ -243,7 +244,7 @@ class TrainingPage(QWidget):
     def _run(self, job, resuming: Run | None) -> None:
         self._resuming = resuming
         self.results_panel.forget()
-        self.worker = FunctionWorker(job)
+        self.worker = FunctionWorker(job, heavy="Training")
         self.worker.finished.connect(self._on_worker_finished)
         self.worker.failed.connect(self._on_worker_failed)
         self._set_running(True)

@@ -20,12 +20,12 @@ from PySide6.QtWidgets import (
 )
 
 from core.training.events import StopReason
+from desktop import colours
 
 if TYPE_CHECKING:  # hints only: the page imports training code when it runs
     from core.training.engine import TrainingResult
 
 NO_DATA = "Load a dataset on the Data page, then start."
-ERROR = "<span style='color:#c62828'>{}</span>"
 
 
 class RunControls(QWidget):
@@ -73,7 +73,7 @@ class RunControls(QWidget):
     # ------------------------------------------------------- before a run
     def show_refusal(self, problem: str) -> None:
         self._refused = True
-        self.status.setText(ERROR.format(problem))
+        self.status.setText(colours.span(problem, "error"))
 
     def show_ready(self, text: str) -> None:
         """Say Start would go ahead, replacing a refusal or the no-data hint only."""
@@ -150,7 +150,7 @@ class RunControls(QWidget):
 
     def show_failed(self, message: str) -> None:
         self.progress.setRange(0, 1)
-        self.status.setText(ERROR.format(f"Training failed: {message}"))
+        self.status.setText(colours.span(f"Training failed: {message}", "error"))
 
 
 def clock(seconds: float) -> str:

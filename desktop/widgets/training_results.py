@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 from core.data.dataset import Dataset
 from core.inference.top_k import shown_top_k
 from core.runs import Run, RunStore
+from desktop import colours
 from desktop.widgets.evaluation_view import EvaluationView
-from desktop.widgets.run_controls import ERROR
 from desktop.widgets.runs_panel import RunsPanel
 from desktop.widgets.training_chart import TrainingChart
 from desktop.workers import FunctionWorker
@@ -136,7 +136,7 @@ class TrainingResults(QSplitter):
 
             return evaluate_run(run, dataset, cancel)
 
-        self.evaluator = FunctionWorker(job)
+        self.evaluator = FunctionWorker(job, heavy="Evaluation")
         self.evaluator.finished.connect(self._on_evaluator_finished)
         self.evaluator.failed.connect(self._on_evaluator_failed)
         self.summary.setText("Evaluating on the test set…")
@@ -161,6 +161,6 @@ class TrainingResults(QSplitter):
     @Slot(str, str)
     def _on_evaluator_failed(self, message: str, details: str) -> None:
         self.evaluator = None
-        self.summary.setText(ERROR.format(f"Evaluation failed: {message}"))
+        self.summary.setText(colours.span(f"Evaluation failed: {message}", "error"))
         self.evaluation_ended.emit()
         self.evaluation_failed.emit(message)
