@@ -111,9 +111,7 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
                 (events.name, self._update_title),
                 (events.path, self._on_document_path),
                 (events.augmentation, self._on_document_augmentation),
-                (events.training, self._on_document_training),
                 (events.dataset, self._on_document_dataset),
-                (events.model, self._on_document_model),
             ],
         )
         self._autosave = QTimer(self)
@@ -201,17 +199,12 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
     def _build_training_page(self) -> None:
         from desktop.pages.training_page import TrainingPage
 
-        doc = self.document
         page = TrainingPage(
-            spec=lambda: doc.spec,
+            self.document,
+            self.undo_stack,
             dataset=lambda: self.data_page.dataset() if self.data_page else None,
-            augmentation=lambda: doc.augmentation,
             store=self.run_store,
-            undo_stack=self.undo_stack,
-            dataset_spec=lambda: doc.dataset,
         )
-        page.apply_config(doc.training, emit=False)
-        page.config_changed.connect(doc.set_training)
         self._replace_page("training", page)
         self.training_page = page
 
@@ -222,9 +215,10 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
         self._replace_page("prediction", page)
         self.prediction_page = page
         self.training_page.finished.connect(self._on_training_finished)
-        self.training_page.runs_panel.open_model.connect(self._on_run_model_opened)
+        runs_panel = self.training_page.results_panel.runs_panel
+        runs_panel.open_model.connect(self._on_run_model_opened)
         page.export_requested.connect(self.export_model)
-        self.training_page.runs_panel.export_model.connect(self._on_run_model_export)
+        runs_panel.export_model.connect(self._on_run_model_export)
         page.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
 
     def _replace_page(self, key: str, page: QWidget) -> None:
@@ -242,10 +236,6 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
     def _on_document_augmentation(self, config) -> None:
         self.augmentation_page.apply_config(config, emit=False)
 
-    def _on_document_training(self, config) -> None:
-        if self.training_page is not None:
-            self.training_page.apply_config(config, emit=False)
-
     def _on_document_dataset(self, spec) -> None:
         page = self.data_page
         if page is not None and page.dataset_spec() != spec:
@@ -254,13 +244,7 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
     def _on_document_path(self) -> None:
         # Saved: the runs now live beside the file (the first save moved them).
         if self.training_page is not None:
-            self.training_page.runs_panel.refresh()
-
-    def _on_document_model(self) -> None:
-        # Phase 2 follows the model: on with a backbone, its layer names offered.
-        if self.training_page is not None:
-            self.training_page.refresh_fine_tune()
-            self.training_page.refresh_readiness()
+            self.training_page.results_panel.runs_panel.refresh()
 
     @Slot(object)
     def _on_training_finished(self, session) -> None:
@@ -268,7 +252,7 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
         if dataset is not None:
             self.data_page.show_skipped(dataset)  # files training could not decode
         if self.document.adopt_untitled_runs():  # saved while it trained
-            self.training_page.runs_panel.refresh()
+            self.training_page.results_panel.runs_panel.refresh()
         if session.dataset is not None:  # a resumed run's data is its own
             self.prediction_page.set_model(
                 session.model, session.dataset.class_names, "last run"

@@ -71,7 +71,7 @@ def test_saving_an_untitled_project_moves_its_run_beside_it(
     window.document.set_training(TrainingConfig(epochs=1, batch_size=16))
     page = window.training_page
     with qtbot.waitSignal(page.finished, timeout=120_000):
-        page.start_button.click()
+        page.controls.start_button.click()
     [run] = RunStore(window.document.untitled_runs_dir).list()
     target = tmp_path / "shapes"
     monkeypatch.setattr(
@@ -80,7 +80,7 @@ def test_saving_an_untitled_project_moves_its_run_beside_it(
     assert window.save()
     beside = RunStore.beside(tmp_path / "shapes.cnnwb.json")
     assert [r.name for r in beside.list()] == [run.name]
-    assert page.runs_panel.table.rowCount() == 1
+    assert page.results_panel.runs_panel.table.rowCount() == 1
     assert not run.path.exists()
 
 
