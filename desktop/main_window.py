@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from core.augmentation.config import AugmentationConfig
 from core.backbone_table import cached_only
 from core.data.spec import DatasetSpec
+from core.document import ProjectDocument
 from core.errors import WorkbenchError
 from core.layer_stack import LayerStack
 from core.paths import resources_dir, user_data_dir
@@ -85,11 +86,13 @@ class MainWindow(QMainWindow):
         # Summaries on the GUI thread never build a backbone; the Model page
         # measures a missing one on a worker and then re-summarises.
         self.stack = LayerStack(tables=cached_only)
+        # The Data and Augmentation pages work on the document; until the
+        # model page does too, the stack's input and head are mirrored in it.
+        self.document = ProjectDocument(tables=cached_only)
+        self._mirror_input_and_head()
         self.undo_stack = QUndoStack(self)
         self.path: Path | None = None
         self.project_name = "Untitled"
-        self.dataset_spec: DatasetSpec | None = None
-        self.augmentation = AugmentationConfig()
         self.training = TrainingConfig()
         self.training_page = None  # built after the first paint, like the Data page
         self.prediction_page = None
@@ -103,10 +106,7 @@ class MainWindow(QMainWindow):
         self.navigation.setIconSize(QSize(22, 22))
         self.model_page = ModelPage(self.stack, self.undo_stack)
         self.data_page = None  # built after the first paint: it loads pyqtgraph
-        self.augmentation_page = AugmentationPage(
-            self.undo_stack, input_shape=lambda: self.stack.spec.input.shape
-        )
-        self.augmentation_page.config_changed.connect(self._on_augmentation_changed)
+        self.augmentation_page = AugmentationPage(self.document, self.undo_stack)
         built = {"model": self.model_page, "augmentation": self.augmentation_page}
         for key, title, blurb in PAGES:
             page = built.get(key) or _placeholder(title, blurb)
@@ -128,7 +128,8 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self.statusBar().showMessage("Ready", 3000)
-        self.undo_stack.cleanChanged.connect(self._update_title)
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
+        self.document.events.dirty.connect(self._update_title)
         self._autosave = QTimer(self)
         self._autosave.setInterval(AUTOSAVE_MS)
         self._autosave.timeout.connect(self.autosave)
@@ -195,10 +196,9 @@ class MainWindow(QMainWindow):
         if self.data_page is None:
             from desktop.pages.dataset_page import DatasetPage
 
-            page = DatasetPage(self.stack, self.undo_stack)
+            page = DatasetPage(self.document, self.undo_stack)
             page.setObjectName("dataPage")
             self._replace_page(1, page)
-            page.spec_changed.connect(self._on_data_page_spec_changed)
             page.dataset_loaded.connect(self.augmentation_page.set_dataset)
             page.image_picked.connect(self.augmentation_page.set_image)
             self._build_training_page()
@@ -361,13 +361,40 @@ class MainWindow(QMainWindow):
     def _on_training_config_changed(self, config: TrainingConfig) -> None:
         self.training = config
 
-    @Slot(object)
-    def _on_data_page_spec_changed(self, spec: DatasetSpec) -> None:
-        self.dataset_spec = spec
+    @property
+    def dataset_spec(self) -> DatasetSpec | None:
+        return self.document.dataset
 
-    @Slot(object)
-    def _on_augmentation_changed(self, config: AugmentationConfig) -> None:
-        self.augmentation = config
+    @property
+    def augmentation(self) -> AugmentationConfig:
+        return self.document.augmentation
+
+    def _mirror_input_and_head(self) -> None:
+        """Keep the document's input and head equal to the stack's, both ways."""
+        stack, doc = self.stack, self.document
+
+        def to_document() -> None:
+            doc.set_input(stack.spec.input)
+            doc.set_head(stack.spec.head)
+
+        def input_to_stack(value) -> None:
+            if stack.spec.input != value:
+                stack.set_input(value)
+
+        def head_to_stack(value) -> None:
+            if stack.spec.head != value:
+                stack.set_head(value)
+
+        to_document()
+        stack.changed.connect(to_document)
+        doc.events.input.connect(input_to_stack)
+        doc.events.head.connect(head_to_stack)
+
+    @Slot(bool)
+    def _on_clean_changed(self, clean: bool) -> None:
+        if clean:  # undone back to the saved state
+            self.document.mark_clean()
+        self._update_title()
 
     def start_session(self, path: str | None = None) -> None:
         """Open ``path``, else offer a crash recovery, else the starter project."""
@@ -474,14 +501,11 @@ class MainWindow(QMainWindow):
         The data page only remembers the dataset; it loads when shown.
         """
         self.stack.set_spec(project.model)
-        self.dataset_spec = project.dataset
-        self.augmentation = project.augmentation
-        self.augmentation_page.apply_config(project.augmentation, emit=False)
+        self.document.set_dataset(project.dataset)
+        self.document.set_augmentation(project.augmentation)
         self.training = project.training
         if self.training_page is not None:
             self.training_page.apply_config(project.training, emit=False)
-        if self.data_page is not None:
-            self.data_page.set_spec(project.dataset)
 
     def load_preset(self, name: str) -> None:
         """Undoable: a preset replaces the model, as any other edit.
@@ -569,7 +593,8 @@ class MainWindow(QMainWindow):
         )
 
     def is_dirty(self) -> bool:
-        return not self.undo_stack.isClean()
+        # The document also knows of changes with no undo step (a moved folder).
+        return not self.undo_stack.isClean() or self.document.dirty
 
     def _write(self, path: Path) -> bool:
         name = path.name.removesuffix(SUFFIX).removesuffix(".json")
@@ -580,6 +605,7 @@ class MainWindow(QMainWindow):
             return False
         self.path, self.project_name = path, name
         self.undo_stack.setClean()
+        self.document.mark_clean()
         clear_recovery()
         self._remember_recent(str(path.resolve()))
         self._update_title()
@@ -589,6 +615,7 @@ class MainWindow(QMainWindow):
     def _set_project(self, project: Project, path: Path | None) -> None:
         self._show_recipe(project)
         self.undo_stack.clear()
+        self.document.mark_clean()
         self.path, self.project_name = path, project.name
         self._update_title()
 
