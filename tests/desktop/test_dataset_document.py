@@ -57,3 +57,25 @@ def test_a_relocated_dataset_folder_marks_the_project_unsaved(
     assert window.project().dataset.path == str(folder)
     assert window.is_dirty()  # closing asks, so the new place is not lost
     assert window.isWindowModified()
+
+
+def test_pages_let_go_of_the_document_when_destroyed(qtbot):
+    from PySide6.QtGui import QUndoStack
+
+    from core.augmentation.config import PRESETS
+    from core.document import ProjectDocument
+    from desktop.pages.augmentation_page import AugmentationPage
+    from desktop.pages.dataset_page import DatasetPage
+
+    document = ProjectDocument()
+    pages = [
+        DatasetPage(document, QUndoStack()),
+        AugmentationPage(document, QUndoStack()),
+    ]
+    for page in pages:
+        with qtbot.waitSignal(page.destroyed, timeout=5_000):
+            page.deleteLater()
+    # A deleted page still subscribed would raise "already deleted" here.
+    document.set_dataset(DatasetSpec(name="shapes", count=60))
+    document.set_augmentation(PRESETS["light"])
+    assert document.dirty
