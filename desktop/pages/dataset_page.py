@@ -164,6 +164,7 @@ class DatasetPage(QWidget):
         if self._worker is not None:
             self._worker.request_stop()
             self._worker = None
+            self._loading = None  # whatever the document says next is loaded
             self._set_busy(False, "Cancelled.")
 
     def shutdown(self) -> None:
@@ -260,6 +261,7 @@ class DatasetPage(QWidget):
         if not self._current():
             return False
         self._worker = None
+        self._loading = None
         self._set_busy(False, f"<span style='color:#c62828'>{message}</span>")
         return True
 

@@ -154,3 +154,21 @@ def test_moved_folder_asks_for_the_new_location(qtbot, page, folder, monkeypatch
     with qtbot.waitSignal(page.dataset_loaded, timeout=20_000):
         page.load_spec(gone)
     assert page.document.dataset.path == str(folder)
+
+
+def test_after_a_failed_load_the_document_s_dataset_still_loads(
+    qtbot, page, folder, monkeypatch
+):
+    real = dataset_page.open_dataset
+
+    def offline(spec, progress, cancel):
+        raise DatasetError("the disk is asleep")
+
+    spec = DatasetSpec(kind="folder", name="pets", path=str(folder))
+    monkeypatch.setattr(dataset_page, "open_dataset", offline)
+    with qtbot.waitSignal(page.load_failed, timeout=5000):
+        page.load_spec(spec)
+    monkeypatch.setattr(dataset_page, "open_dataset", real)
+    page.show()
+    with qtbot.waitSignal(page.dataset_loaded, timeout=20_000):
+        page.document.set_dataset(spec)  # a recipe naming the same data
