@@ -1,4 +1,4 @@
-"""Fitting a model's input and head to a dataset: the one rule the app and scripts share."""
+"""Fitting a model's input and head to a dataset: one rule for the app and scripts."""
 
 from __future__ import annotations
 
