@@ -27,6 +27,7 @@ from core.data.model_fit import fit_model_to_data
 from core.data.spec import DatasetSpec
 from core.data.stats import compute_stats
 from core.document import ProjectDocument
+from desktop import colours
 from desktop.pages.dataset_source import DatasetSource
 from desktop.pages.dataset_view import DatasetView
 from desktop.undo_commands import ApplyDataset
@@ -115,9 +116,9 @@ class DatasetPage(QWidget):
             f"Loading {spec.title}…",
         )
 
-    def _start(self, job, finished, failed, text: str) -> None:
+    def _start(self, job, finished, failed, text: str, heavy=None) -> None:
         """Run ``job`` as the page's one background job, with progress and Cancel."""
-        worker = FunctionWorker(job)
+        worker = FunctionWorker(job, heavy)
         worker.progressed.connect(self._on_worker_progressed)
         worker.finished.connect(finished)
         worker.failed.connect(failed)
@@ -233,6 +234,7 @@ class DatasetPage(QWidget):
             self._on_verify_finished,
             self._on_verify_failed,
             f"Decoding every image of {dataset.name}…",
+            heavy="Image verification",
         )
 
     @Slot(object)
@@ -262,7 +264,7 @@ class DatasetPage(QWidget):
             return False
         self._worker = None
         self._loading = None
-        self._set_busy(False, f"<span style='color:#c62828'>{message}</span>")
+        self._set_busy(False, colours.span(message, "error"))
         return True
 
     @Slot(float, str)

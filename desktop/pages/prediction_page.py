@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 from core.data.dataset import convert_image
 from core.data.images import BadImage, image_files, load_image
 from core.errors import WorkbenchError
+from desktop import colours
 from desktop.class_names_dialog import ClassNamesDialog
 from desktop.pages.prediction_side import ExplainPanel
 from desktop.widgets.image_grid import to_qimage
@@ -344,7 +345,7 @@ class PredictionPage(QWidget):
         self.add_paths([Path(p) for p in paths])
 
     def _say(self, text: str) -> None:
-        self.status.setText(f"<span style='color:#c62828'>{text}</span>")
+        self.status.setText(colours.span(text, "error"))
         self.message.emit(text)
 
     # ---------------------------------------------------------- drag & drop
