@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.inference.top_k import TOP_K, ranked_count
+from core.inference.top_k import TOP_K, ranked
 
 
 class ExplainPanel(QWidget):
@@ -54,7 +54,7 @@ class ExplainPanel(QWidget):
 
     def show_probabilities(self, probs: np.ndarray, class_names: list[str]) -> None:
         """The most likely classes first, one bar each; none past the last class."""
-        order = np.argsort(-probs)[: ranked_count(len(probs), TOP_K)]
+        order = ranked(probs)
         for i, bar in enumerate(self.bars):
             bar.setVisible(i < len(order))
         for bar, k in zip(self.bars, order, strict=False):
