@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.augmentation.config import AugmentationConfig
 from core.backbone_table import cached_only
 from core.data.spec import DatasetSpec
 from core.document import ProjectDocument
@@ -38,7 +37,6 @@ from core.presets import Preset, all_presets
 from core.project import SUFFIX, Project, load_project, save_project, starter_project
 from core.recovery import clear_recovery, read_recovery, write_recovery
 from core.runs import RunStore, newest_run_model
-from core.training.config import TrainingConfig
 from desktop import workers
 from desktop.error_dialog import show_error
 from desktop.pages.augmentation_page import AugmentationPage
@@ -77,8 +75,20 @@ def app_settings() -> QSettings:
     return QSettings(str(user_data_dir() / "settings.ini"), QSettings.Format.IniFormat)
 
 
+def _in_document(name: str) -> property:
+    """A window setting kept in ``self.document`` (interim, #14; see __init__)."""
+    return property(
+        lambda self: getattr(self.document, name),
+        lambda self, value: getattr(self.document, f"set_{name}")(value),
+    )
+
+
 class MainWindow(QMainWindow):
     """The application window: a page list on the left, the current page right."""
+
+    training = _in_document("training")
+    augmentation = _in_document("augmentation")
+    dataset_spec = _in_document("dataset")
 
     def __init__(self) -> None:
         super().__init__()
@@ -86,14 +96,13 @@ class MainWindow(QMainWindow):
         # Summaries on the GUI thread never build a backbone; the Model page
         # measures a missing one on a worker and then re-summarises.
         self.stack = LayerStack(tables=cached_only)
-        # The Data and Augmentation pages work on the document; until the
-        # model page does too, the stack's input and head are mirrored in it.
-        self.document = ProjectDocument(tables=cached_only)
-        self._mirror_input_and_head()
         self.undo_stack = QUndoStack(self)
         self.path: Path | None = None
         self.project_name = "Untitled"
-        self.training = TrainingConfig()
+        # Interim (#14): the Training page reads the project document, so the
+        # settings below live in it (see _in_document) and the model is copied
+        # into it on every change, until the window keeps its project there.
+        self.document = ProjectDocument(tables=cached_only)
         self.training_page = None  # built after the first paint, like the Data page
         self.prediction_page = None
         self.export_dialog = None
@@ -105,6 +114,10 @@ class MainWindow(QMainWindow):
         self.navigation.setObjectName("navigation")
         self.navigation.setIconSize(QSize(22, 22))
         self.model_page = ModelPage(self.stack, self.undo_stack)
+        self.model_page.model.stack_changed.connect(
+            lambda: self.document.set_spec(self.stack.spec)
+        )
+        self._input_and_head_to_stack()
         self.data_page = None  # built after the first paint: it loads pyqtgraph
         self.augmentation_page = AugmentationPage(self.document, self.undo_stack)
         built = {"model": self.model_page, "augmentation": self.augmentation_page}
@@ -213,19 +226,12 @@ class MainWindow(QMainWindow):
         from desktop.pages.training_page import TrainingPage
 
         page = TrainingPage(
-            spec=lambda: self.stack.spec,
+            self.document,
+            self.undo_stack,
             dataset=lambda: self.data_page.dataset() if self.data_page else None,
-            augmentation=lambda: self.augmentation,
             store=self.run_store,
-            undo_stack=self.undo_stack,
-            dataset_spec=lambda: self.dataset_spec,
         )
         page.setObjectName("trainingPage")
-        page.apply_config(self.training, emit=False)
-        page.config_changed.connect(self._on_training_config_changed)
-        # Phase 2 follows the model: on with a backbone, its layer names offered.
-        self.model_page.model.stack_changed.connect(page.refresh_fine_tune)
-        self.model_page.model.stack_changed.connect(page.refresh_readiness)
         self._replace_page(3, page)
         self.training_page = page
 
@@ -237,9 +243,10 @@ class MainWindow(QMainWindow):
         self._replace_page(4, page)
         self.prediction_page = page
         self.training_page.finished.connect(self._on_training_finished)
-        self.training_page.runs_panel.open_model.connect(self._on_run_model_opened)
+        runs_panel = self.training_page.results_panel.runs_panel
+        runs_panel.open_model.connect(self._on_run_model_opened)
         page.export_requested.connect(self.export_model)
-        self.training_page.runs_panel.export_model.connect(self._on_run_model_export)
+        runs_panel.export_model.connect(self._on_run_model_export)
         page.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
 
     @Slot(object)
@@ -347,25 +354,9 @@ class MainWindow(QMainWindow):
             return RunStore.beside(self.path)
         return RunStore(user_data_dir() / "runs" / "untitled")
 
-    @Slot(object)
-    def _on_training_config_changed(self, config: TrainingConfig) -> None:
-        self.training = config
-
-    @property
-    def dataset_spec(self) -> DatasetSpec | None:
-        return self.document.dataset
-
-    @property
-    def augmentation(self) -> AugmentationConfig:
-        return self.document.augmentation
-
-    def _mirror_input_and_head(self) -> None:
-        """Keep the document's input and head equal to the stack's, both ways."""
-        stack, doc = self.stack, self.document
-
-        def to_document() -> None:
-            doc.set_input(stack.spec.input)
-            doc.set_head(stack.spec.head)
+    def _input_and_head_to_stack(self) -> None:
+        """The Data page's ApplyDataset (and its undo) reach the Model page's stack."""
+        stack = self.stack
 
         def input_to_stack(value) -> None:
             if stack.spec.input != value:
@@ -375,10 +366,8 @@ class MainWindow(QMainWindow):
             if stack.spec.head != value:
                 stack.set_head(value)
 
-        to_document()
-        stack.changed.connect(to_document)
-        doc.events.input.connect(input_to_stack)
-        doc.events.head.connect(head_to_stack)
+        self.document.events.input.connect(input_to_stack)
+        self.document.events.head.connect(head_to_stack)
 
     @Slot(bool)
     def _on_clean_changed(self, clean: bool) -> None:
@@ -491,11 +480,9 @@ class MainWindow(QMainWindow):
         The data page only remembers the dataset; it loads when shown.
         """
         self.stack.set_spec(project.model)
-        self.document.set_dataset(project.dataset)
-        self.document.set_augmentation(project.augmentation)
+        self.dataset_spec = project.dataset
+        self.augmentation = project.augmentation
         self.training = project.training
-        if self.training_page is not None:
-            self.training_page.apply_config(project.training, emit=False)
 
     def load_preset(self, name: str) -> None:
         """Undoable: a preset replaces the model, as any other edit.
