@@ -78,10 +78,7 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
         self.navigation.setObjectName("navigation")
         self.navigation.setIconSize(QSize(22, 22))
         self.model_page = ModelPage(self.document, self.undo_stack)
-        self.augmentation_page = AugmentationPage(
-            self.undo_stack, input_shape=lambda: self.document.input.shape
-        )
-        self.augmentation_page.config_changed.connect(self.document.set_augmentation)
+        self.augmentation_page = AugmentationPage(self.document, self.undo_stack)
         built = {"model": self.model_page, "augmentation": self.augmentation_page}
         for key, title, blurb in PAGES:
             page = built.get(key) or _placeholder(title, blurb)
@@ -110,8 +107,6 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
                 (events.dirty, self._update_title),
                 (events.name, self._update_title),
                 (events.path, self._on_document_path),
-                (events.augmentation, self._on_document_augmentation),
-                (events.dataset, self._on_document_dataset),
             ],
         )
         self._autosave = QTimer(self)
@@ -184,7 +179,6 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
 
             page = DatasetPage(self.document, self.undo_stack)
             self._replace_page("data", page)
-            page.spec_changed.connect(self.document.set_dataset)
             page.dataset_loaded.connect(self.augmentation_page.set_dataset)
             page.image_picked.connect(self.augmentation_page.set_image)
             self.data_page = page
@@ -193,7 +187,6 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
             page.dataset_loaded.connect(
                 lambda _dataset: self.training_page.refresh_readiness()
             )
-            page.set_spec(self.document.dataset)
         return self.data_page
 
     def _build_training_page(self) -> None:
@@ -233,14 +226,6 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
             self.pages.setCurrentIndex(index)
 
     # ------------------------------------------------ the document's events
-    def _on_document_augmentation(self, config) -> None:
-        self.augmentation_page.apply_config(config, emit=False)
-
-    def _on_document_dataset(self, spec) -> None:
-        page = self.data_page
-        if page is not None and page.dataset_spec() != spec:
-            page.set_spec(spec)  # undo, a recipe, open: it loads when shown
-
     def _on_document_path(self) -> None:
         # Saved: the runs now live beside the file (the first save moved them).
         if self.training_page is not None:

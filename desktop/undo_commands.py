@@ -26,7 +26,6 @@ class CommandId(IntEnum):
     EDIT_LAYER = 1001
     SET_INPUT = 1002
     SET_HEAD = 1003
-    SET_PAGE_CONFIG = 1004
     SET_SETTING = 1005
 
 
@@ -235,38 +234,6 @@ def _changed_fields(old: object, new: object) -> frozenset[str]:
     return frozenset(
         f.name for f in fields(old) if getattr(old, f.name) != getattr(new, f.name)
     )
-
-
-class SetPageConfig(QUndoCommand):
-    """Replace a page's whole settings object (augmentation, training).
-
-    The page must have ``config`` and ``apply_config(config)``. Consecutive edits
-    of the same ``key`` on the same page merge into one undo step, so dragging a
-    spin box is undone in one go.
-    """
-
-    def __init__(self, page: Any, new: Any, key: str, text: str) -> None:
-        super().__init__(text)
-        self.page, self.old, self.new, self.key = page, page.config, new, key
-
-    def id(self) -> int:
-        return CommandId.SET_PAGE_CONFIG
-
-    def mergeWith(self, other: QUndoCommand) -> bool:
-        if not (
-            isinstance(other, SetPageConfig)
-            and other.page is self.page
-            and other.key == self.key
-        ):
-            return False
-        self.new = other.new
-        return True
-
-    def redo(self) -> None:
-        self.page.apply_config(self.new)
-
-    def undo(self) -> None:
-        self.page.apply_config(self.old)
 
 
 class SetSetting(QUndoCommand):

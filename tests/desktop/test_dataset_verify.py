@@ -49,9 +49,8 @@ def folder(tmp_path):
 
 @pytest.fixture
 def page(qtbot):
-    p = DatasetPage(
-        ProjectDocument(Project(model=preset("mnist-convnet"))), QUndoStack()
-    )
+    document = ProjectDocument(Project(model=preset("mnist-convnet")))
+    p = DatasetPage(document, QUndoStack())
     qtbot.addWidget(p)
     p.val_spin.setValue(0)  # every file in train: counts are easy to check
     p.test_spin.setValue(0)

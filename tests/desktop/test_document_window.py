@@ -1,66 +1,16 @@
-"""The window works on one project document: what a user sees of that.
+"""The window works on one project document: the runs of a project without a file.
 
-Undo of a dataset choice, a relocated dataset folder, and the runs of a
-project that had no file yet: each once went wrong because the window and the
-pages kept their own copies of the project.
+(Undo of a dataset choice and a relocated dataset folder: test_dataset_document.py.)
 """
 
 from __future__ import annotations
 
-import numpy as np
-import pytest
-from PIL import Image
 from PySide6.QtWidgets import QFileDialog
 
-from core.data.spec import DatasetSpec
-from core.project import Project, save_project
 from core.runs import RunStore
 from core.training.config import TrainingConfig
 from desktop.undo_commands import SetSpec
 from tests.tiny_model import tiny_spec
-
-
-@pytest.fixture
-def folder(tmp_path):
-    root = tmp_path / "pets"
-    for c, name in enumerate(("cat", "dog", "fox")):
-        (root / name).mkdir(parents=True)
-        for k in range(3):
-            pixels = np.full((20, 24, 3), c * 60 + k, np.uint8)
-            Image.fromarray(pixels).save(root / name / f"{k}.png")
-    return root
-
-
-def test_undo_of_a_dataset_choice_restores_data_input_and_head(
-    shapes_window, qtbot, folder
-):
-    window = shapes_window
-    doc, page = window.document, window.data_page
-    before = (doc.dataset, doc.input, doc.head)
-    with qtbot.waitSignal(page.dataset_loaded, timeout=20_000):
-        page.open_folder(str(folder))
-    assert doc.dataset.path == str(folder)
-    assert (doc.input.shape, doc.head.num_classes) == ((20, 24, 3), 3)
-    window.undo_action.trigger()
-    assert (doc.dataset, doc.input, doc.head) == before
-    window.redo_action.trigger()
-    assert doc.dataset.path == str(folder)
-
-
-def test_a_relocated_dataset_folder_marks_the_project_unsaved(
-    window, qtbot, folder, tmp_path, monkeypatch
-):
-    gone = DatasetSpec(kind="folder", name="pets", path=str(tmp_path / "moved"))
-    path = save_project(Project("pets", tiny_spec(3), gone), tmp_path / "p.cnnwb.json")
-    assert window.open_project(path)
-    assert not window.is_dirty()
-    page = window.data_page
-    monkeypatch.setattr(page, "_ask_new_location", lambda spec: str(folder))
-    with qtbot.waitSignal(page.dataset_loaded, timeout=20_000):
-        window.show_page("data")  # it loads when shown, and asks where
-    assert window.document.dataset.path == str(folder)
-    assert window.is_dirty()
-    assert window.isWindowModified()
 
 
 def test_saving_an_untitled_project_moves_its_run_beside_it(
