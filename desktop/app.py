@@ -178,15 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         return app.exec()
     # After the first paint: the window is on screen before any file I/O.
     QTimer.singleShot(0, lambda: window.start_session(args.project))
-    code = app.exec()
-    # Everything the user needs was saved and every worker stopped in
-    # closeEvent. Interpreter finalization would then tear TensorFlow and
-    # PySide objects down in arbitrary order, which can abort ("none_dealloc")
-    # after a training run; so flush and leave without it.
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    return app.exec()
 
 
 def _report_startup(app: QApplication) -> None:
