@@ -45,6 +45,7 @@ from core.data.spec import DatasetSpec
 from core.inference.top_k import shown_top_k
 from core.runs import Run, RunStore
 from core.spec import ModelSpec
+from core.tensorboard_logs import tensorboard_missing
 from core.training.config import (
     FINE_TUNE_FREEZE,
     MONITORS,
@@ -190,6 +191,8 @@ class TrainingPage(QWidget):
         self.backup = QCheckBox("Resume after a crash (BackupAndRestore)")
         self.csv_logger = QCheckBox("History CSV in the run folder")
         self.tensorboard = QCheckBox("TensorBoard logs in the run folder")
+        self.tensorboard_missing = tensorboard_missing()  # an optional package
+        self.tensorboard.setToolTip(self.tensorboard_missing or "")
         # Phase 2 of transfer learning: unfreeze part of the backbone, train on.
         self.fine_tune_box = QGroupBox("Phase 2: fine-tune the backbone")
         self.fine_tune_box.setCheckable(True)
@@ -771,6 +774,9 @@ class TrainingPage(QWidget):
         self.patience.setEnabled(self.config.early_stopping)
         self.early_monitor.setEnabled(self.config.early_stopping)
         self.checkpoint_monitor.setEnabled(self.config.checkpoint)
+        # Without its package only a project that asked for it can turn it off.
+        on = self.config.tensorboard
+        self.tensorboard.setEnabled(self.tensorboard_missing is None or on)
         # The group disables its fields when unchecked; enabling one here must
         # not undo that.
         mode = self.config.fine_tune_freeze if self.config.fine_tune else ""
