@@ -5,47 +5,29 @@ from __future__ import annotations
 import sys
 
 import pytest
-from PySide6.QtGui import QUndoStack
 
-from core.augmentation.config import AugmentationConfig
-from core.runs import RunStore
 from core.tensorboard_logs import INSTALL_COMMAND
 from core.training.config import TrainingConfig
-from desktop.pages.training_page import TrainingPage
-from tests.desktop.test_training_page import SHAPES, SPEC
+from tests.desktop.test_training_page import page, shapes  # noqa: F401 (fixtures)
 
 
-@pytest.fixture
-def page(qtbot, tmp_path, shapes, monkeypatch):
-    """A Training page built while the tensorboard import fails."""
+@pytest.fixture(autouse=True)
+def _no_tensorboard(monkeypatch):
+    """The tensorboard import fails, before the page is built (autouse: first)."""
     monkeypatch.setitem(sys.modules, "tensorboard", None)
-    p = TrainingPage(
-        spec=lambda: SPEC,
-        dataset=lambda: shapes,
-        augmentation=AugmentationConfig,
-        store=lambda: RunStore(tmp_path / "runs"),
-        undo_stack=QUndoStack(),
-        dataset_spec=lambda: SHAPES,
-    )
-    qtbot.addWidget(p)
-    yield p
-    p.shutdown()
 
 
-@pytest.fixture(scope="module")
-def shapes():
-    from core.data.load import open_dataset
-
-    return open_dataset(SHAPES)
-
-
-def test_the_setting_is_off_and_disabled_and_says_how_to_install(page):
+def test_the_setting_is_off_and_disabled_and_says_how_to_install(page):  # noqa: F811
+    page.apply_config(TrainingConfig())
     assert not page.tensorboard.isChecked()
     assert not page.tensorboard.isEnabled()
     assert INSTALL_COMMAND in page.tensorboard.toolTip()
 
 
-def test_a_project_that_asked_for_it_is_refused_until_it_is_turned_off(qtbot, page):
+def test_a_project_that_asked_for_it_is_refused_until_it_is_turned_off(
+    qtbot,
+    page,  # noqa: F811
+):
     page.apply_config(TrainingConfig(tensorboard=True))
     page.show()
     qtbot.waitExposed(page)
