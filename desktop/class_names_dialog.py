@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import colours
+
 
 def parse_class_names(text: str) -> list[str]:
     """Names one per line, or comma-separated on one line; blanks dropped."""
@@ -85,7 +87,5 @@ class ClassNamesDialog(QDialog):
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.setEnabled(not problem)
         self.check.setText(
-            f"<span style='color:#c62828'>{problem}</span>"
-            if problem
-            else f"{self.count} names"
+            colours.span(problem, "error") if problem else f"{self.count} names"
         )

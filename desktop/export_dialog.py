@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import colours
 from desktop.workers import FunctionWorker
 
 
@@ -202,7 +203,7 @@ class ExportDialog(QDialog):
 
         self._set_busy(True)
         self.status.setText(f"Exporting to {target}…")
-        self._worker = FunctionWorker(job)
+        self._worker = FunctionWorker(job, heavy="Export")
         self._worker.finished.connect(self._on_finished)
         self._worker.failed.connect(self._on_failed)
         self._worker.start()
@@ -278,7 +279,7 @@ class ExportDialog(QDialog):
     @Slot(object)
     def _on_finished(self, path: str) -> None:
         self._set_busy(False)
-        self.status.setText(f"<span style='color:#2e7d32'>Exported to {path}</span>")
+        self.status.setText(colours.span(f"Exported to {path}", "ok"))
         self.exported.emit(path)
 
     @Slot(str, str)
@@ -297,7 +298,7 @@ class ExportDialog(QDialog):
         self.path_edit.setEnabled(not busy)
 
     def _say(self, text: str) -> None:
-        self.status.setText(f"<span style='color:#c62828'>{text}</span>")
+        self.status.setText(colours.span(text, "error"))
 
 
 def _stem(name: str) -> str:

@@ -50,8 +50,24 @@ def shared_datasets() -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _no_dangling_threads():
-    """Fail a test that leaves a Python or Qt worker thread running (napari's check)."""
+def _no_dangling_threads(monkeypatch):
+    """Fail a test that leaves a Python thread or a QThread running (napari's check).
+
+    Every ``QThread.start`` during the test is recorded, so a thread started
+    outside ``desktop.workers`` is caught too, as is a busy global thread pool.
+    """
+    import sys
+
+    qtcore = sys.modules.get("PySide6.QtCore")  # not imported here: core is Qt-free
+    started: list = []
+    if qtcore is not None:
+        base_start = qtcore.QThread.start
+
+        def recording_start(self, *args):
+            started.append(self)
+            base_start(self, *args)
+
+        monkeypatch.setattr(qtcore.QThread, "start", recording_start)
     before = set(threading.enumerate())
     yield
     leaked = [
@@ -60,10 +76,12 @@ def _no_dangling_threads():
         if t not in before and t.is_alive() and not t.daemon
     ]
     assert not leaked, f"test left threads running: {leaked}"
-    import sys
+    if qtcore is None:
+        return
+    from shiboken6 import Shiboken
 
-    workers = sys.modules.get("desktop.workers")
-    if workers is not None:
-        # A worker that just emitted ``finished`` may need a moment to return.
-        running = [t for t in workers.running_threads() if not t.wait(5000)]
-        assert not running, f"test left QThreads running: {running}"
+    # A worker that just emitted ``finished`` may need a moment to return.
+    running = [t for t in started if Shiboken.isValid(t) and not t.wait(5000)]
+    assert not running, f"test left QThreads running: {running}"
+    pool = qtcore.QThreadPool.globalInstance()
+    assert pool.waitForDone(5000), "test left jobs in the global QThreadPool"

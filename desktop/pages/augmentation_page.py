@@ -42,6 +42,7 @@ from core.augmentation.config import (
 )
 from core.data.dataset import Dataset, convert_image
 from core.data.images import BadImage, is_image_name, load_image, loader_channels
+from desktop import colours
 from desktop.undo_commands import SetPageConfig
 from desktop.widgets.image_grid import to_qimage
 from desktop.workers import FunctionWorker
@@ -256,7 +257,7 @@ class AugmentationPage(QWidget):
         try:
             self.undo_stack.push(SetPageConfig(self, new, key, text))
         except ValueError as exc:  # out of range: refuse, show why
-            self.status.setText(f"<span style='color:#c62828'>{exc}</span>")
+            self.status.setText(colours.span(exc, "error"))
             self.apply_config(self.config, emit=False)
 
     @Slot(str)
@@ -276,7 +277,7 @@ class AugmentationPage(QWidget):
             try:
                 image = self._dataset.image("train", self._index)
             except BadImage as exc:
-                self.status.setText(f"<span style='color:#c62828'>{exc}</span>")
+                self.status.setText(colours.span(exc, "error"))
                 return
             self._set_source(image, self._partners)
 
@@ -348,7 +349,7 @@ class AugmentationPage(QWidget):
     @Slot(str, str)
     def _on_render_failed(self, message: str, details: str) -> None:
         self._worker = None
-        self.status.setText(f"<span style='color:#c62828'>{message}</span>")
+        self.status.setText(colours.span(message, "error"))
 
     # ---------------------------------------------------------- drag & drop
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
@@ -361,9 +362,7 @@ class AugmentationPage(QWidget):
         try:
             self.set_image(load_image(Path(path), None, 3))
         except BadImage as exc:
-            self.status.setText(
-                f"<span style='color:#c62828'>{Path(path).name}: {exc}</span>"
-            )
+            self.status.setText(colours.span(f"{Path(path).name}: {exc}", "error"))
             return
         event.acceptProposedAction()
 

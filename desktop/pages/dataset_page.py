@@ -43,6 +43,7 @@ from core.data.spec import DatasetSpec
 from core.data.stats import compute_stats
 from core.layer_stack import LayerStack
 from core.spec import HeadSpec, InputSpec
+from desktop import colours
 from desktop.undo_commands import SetHead, SetInput
 from desktop.widgets.distribution_chart import DistributionChart
 from desktop.widgets.image_grid import ImageGridModel, to_qimage
@@ -254,9 +255,9 @@ class DatasetPage(QWidget):
             f"Loading {spec.title}…",
         )
 
-    def _start(self, job, finished, failed, text: str) -> None:
+    def _start(self, job, finished, failed, text: str, heavy=None) -> None:
         """Run ``job`` as the page's one background job, with progress and Cancel."""
-        worker = FunctionWorker(job)
+        worker = FunctionWorker(job, heavy)
         worker.progressed.connect(self._on_worker_progressed)
         worker.finished.connect(finished)
         worker.failed.connect(failed)
@@ -360,6 +361,7 @@ class DatasetPage(QWidget):
             self._on_verify_finished,
             self._on_verify_failed,
             f"Decoding every image of {dataset.name}…",
+            heavy="Image verification",
         )
 
     @Slot(object)
@@ -387,7 +389,7 @@ class DatasetPage(QWidget):
         if not self._current():
             return False
         self._worker = None
-        self._set_busy(False, f"<span style='color:#c62828'>{message}</span>")
+        self._set_busy(False, colours.span(message, "error"))
         return True
 
     @Slot(float, str)

@@ -50,6 +50,7 @@ from core.data.dataset import convert_image
 from core.data.images import BadImage, image_files, load_image
 from core.errors import WorkbenchError
 from core.inference.top_k import TOP_K, ranked_count
+from desktop import colours
 from desktop.class_names_dialog import ClassNamesDialog
 from desktop.widgets.image_grid import to_qimage
 from desktop.widgets.insight_view import InsightView
@@ -378,7 +379,7 @@ class PredictionPage(QWidget):
         self.add_paths([Path(p) for p in paths])
 
     def _say(self, text: str) -> None:
-        self.status.setText(f"<span style='color:#c62828'>{text}</span>")
+        self.status.setText(colours.span(text, "error"))
         self.message.emit(text)
 
     # ---------------------------------------------------------- drag & drop

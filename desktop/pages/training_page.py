@@ -56,6 +56,7 @@ from core.training.config import (
 from core.training.estimate import estimate_memory
 from core.training.events import StopReason
 from core.training.preflight import preflight, refusal
+from desktop import colours
 from desktop.resume_dialog import ResumeDialog
 from desktop.undo_commands import SetPageConfig
 from desktop.widgets.evaluation_view import EvaluationView
@@ -430,7 +431,7 @@ class TrainingPage(QWidget):
         )
         text = f"Memory: {est.describe()}."
         if not est.fits:
-            text = f"<span style='color:#c62828'>{text} {est.advice()}</span>"
+            text = colours.span(f"{text} {est.advice()}", "error")
         self.estimate.setText(text)
 
     def showEvent(self, event) -> None:
@@ -541,7 +542,7 @@ class TrainingPage(QWidget):
         self._resuming = resuming
         self._stopped = None
         self.results.clear()
-        self.worker = FunctionWorker(job)
+        self.worker = FunctionWorker(job, heavy="Training")
         self.worker.finished.connect(self._on_worker_finished)
         self.worker.failed.connect(self._on_worker_failed)
         self._set_running(True)
@@ -567,7 +568,7 @@ class TrainingPage(QWidget):
 
             return evaluate_run(run, dataset, cancel)
 
-        self.evaluator = FunctionWorker(job)
+        self.evaluator = FunctionWorker(job, heavy="Evaluation")
         self.evaluator.finished.connect(self._on_evaluator_finished)
         self.evaluator.failed.connect(self._on_evaluator_failed)
         self._set_running(False)
@@ -738,9 +739,7 @@ class TrainingPage(QWidget):
     def _on_evaluator_failed(self, message: str, details: str) -> None:
         self.evaluator = None
         self._set_running(False)
-        self.results.setText(
-            f"<span style='color:#c62828'>Evaluation failed: {message}</span>"
-        )
+        self.results.setText(colours.span(f"Evaluation failed: {message}", "error"))
         self.failed.emit(message)
 
     @Slot(str, str)
@@ -748,9 +747,7 @@ class TrainingPage(QWidget):
         self.worker = None
         self._set_running(False)
         self.progress.setRange(0, 1)
-        self.status.setText(
-            f"<span style='color:#c62828'>Training failed: {message}</span>"
-        )
+        self.status.setText(colours.span(f"Training failed: {message}", "error"))
         self.runs_panel.refresh()  # a failed run's record says why
         self.failed.emit(message)
 
@@ -762,7 +759,7 @@ class TrainingPage(QWidget):
 
     def _show_refusal(self, problem: str) -> None:
         self._refused = True
-        self.status.setText(f"<span style='color:#c62828'>{problem}</span>")
+        self.status.setText(colours.span(problem, "error"))
 
     def _enable_optimizer_fields(self) -> None:
         """Momentum and Nesterov belong to SGD, weight decay to AdamW."""

@@ -13,7 +13,7 @@ rest of the editor, the block only announces intent through
 from __future__ import annotations
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal, Slot
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from core.backbones import effective_freeze, preprocessing_steps
 from core.spec import LayerSpec
 from core.summary import LayerReport, format_shape
+from desktop import colours
 
 FREEZE_LABELS = {
     "all": "all layers",
@@ -40,8 +41,6 @@ FREEZE_LABELS = {
     "last_n": "all but the last N",
     "none": "nothing",
 }
-FROZEN_COLOR = QColor("#80868f")
-TRAINABLE_COLOR = QColor("#2e7d32")
 
 
 class BackboneBlock(QFrame):
@@ -84,7 +83,7 @@ class BackboneBlock(QFrame):
         )
         self.busy = QLabel()
         self.busy.setWordWrap(True)  # a long note must not widen the window
-        self.busy.setStyleSheet("color: #6b7280;")
+        self.busy.setStyleSheet(f"color: {colours.css('muted')};")
         self.tree = QTreeWidget()
         self.tree.setColumnCount(4)
         self.tree.setHeaderLabels(["Layer", "Output shape", "Param #", "State"])
@@ -166,18 +165,13 @@ class BackboneBlock(QFrame):
         if report is None or not inner:
             problem = report.error if report is not None else ""
             self.title.setText(
-                f"<b>{layer.name}</b> ({arch}) <span style='color:#6b7280'>"
-                f"{problem}</span>"
+                f"<b>{layer.name}</b> ({arch}) " + colours.span(problem, "muted")
             )
             self.tree.clear()
             return
         # Count only the backbone's own layers, as the details pane does.
         unfrozen = sum(1 for r in own if not r.frozen)
-        problem = (
-            f"<br><span style='color:#c62828'>{report.error}</span>"
-            if report.error
-            else ""
-        )
+        problem = "<br>" + colours.span(report.error, "error") if report.error else ""
         self.title.setText(
             f"<b>{arch}</b>: {len(own)} layers ({unfrozen} trainable) · "
             f"<b>{report.trainable:,}</b> trainable / "
@@ -210,7 +204,7 @@ class BackboneBlock(QFrame):
                 ]
             )
             item.setData(0, Qt.ItemDataRole.UserRole, r.name)
-            item.setForeground(3, QBrush(FROZEN_COLOR if r.frozen else TRAINABLE_COLOR))
+            item.setForeground(3, QBrush(colours.role("muted" if r.frozen else "ok")))
             item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight)
             item.setToolTip(
                 0, f"{r.name}: {r.trainable:,} trainable, {r.non_trainable:,} fixed"

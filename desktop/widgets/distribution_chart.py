@@ -9,7 +9,9 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-SPLIT_COLOURS = {"train": "#3b6ea8", "validation": "#d9822b", "test": "#4c9a5b"}
+from desktop import colours
+
+SPLIT_COLOURS = colours.SPLITS
 
 
 class DistributionChart(QWidget):
@@ -17,7 +19,7 @@ class DistributionChart(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.plot = pg.PlotWidget(background="w")
+        self.plot = colours.plot_widget()
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.showGrid(y=True, alpha=0.25)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from core.data.dataset import Dataset
 from core.data.images import BadImage
 from core.training.evaluation import Evaluation
+from desktop import colours
 from desktop.widgets.image_grid import to_qimage
 
 MAX_IMAGES = 120  # a cell of a 10,000-image test set can be large: show the first
@@ -88,8 +89,9 @@ class EvaluationView(QWidget):
                 item = QTableWidgetItem(f"{counts[i, j]:,}")
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 share = counts[i, j] / rows[i, 0]
-                base = (59, 110, 168) if i == j else (198, 40, 40)
-                item.setBackground(QColor(*base, int(30 + 200 * share)))
+                base = QColor(colours.SERIES[0 if i == j else 3])
+                base.setAlpha(int(30 + 200 * share))
+                item.setBackground(base)
                 self.matrix.setItem(i, j, item)
         self.matrix.resizeColumnsToContents()
         headers = ["class", "precision", "recall", "F1", "support"]

@@ -26,10 +26,11 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QColor, QImage, QPixmap
+from PySide6.QtGui import QImage, QPixmap
 
 from core.data.dataset import Dataset
 from core.data.images import BadImage
+from desktop import colours
 
 CACHE_SIZE = 4000
 _ROOT = QModelIndex()
@@ -92,7 +93,7 @@ class ImageGridModel(QAbstractListModel):
         self._signals = _Signals()
         self._signals.done.connect(self._on_job_done)
         self._placeholder = QPixmap(thumb_px, thumb_px)
-        self._placeholder.fill(QColor("#e4e7eb"))
+        self._placeholder.fill(colours.placeholder())
 
     # ------------------------------------------------------------------ api
     def set_dataset(

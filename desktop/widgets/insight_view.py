@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import colours
 from desktop.widgets.image_grid import to_qimage
 from desktop.workers import FunctionWorker
 
@@ -199,7 +200,7 @@ class InsightView(QWidget):
 
         self._sheet = None
         self.grid.setText(f"Computing the activations of {layer}…")
-        self._grid_worker = FunctionWorker(job)
+        self._grid_worker = FunctionWorker(job, heavy="Insight")
         self._grid_worker.finished.connect(self._on_maps_ready)
         self._grid_worker.failed.connect(self._on_grid_failed)
         self._grid_worker.start()
@@ -232,7 +233,7 @@ class InsightView(QWidget):
         self.find_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.status.setText(f"Finding the pattern of {layer} filter {index}…")
-        worker = FunctionWorker(job)
+        worker = FunctionWorker(job, heavy="A filter pattern search")
         worker.progressed.connect(self._on_pattern_progress)
         worker.finished.connect(self._on_pattern_ready)
         worker.failed.connect(self._on_pattern_failed)
@@ -394,5 +395,5 @@ class InsightView(QWidget):
         self.find_button.setEnabled(enabled and self._filter_worker is None)
 
     def _say(self, text: str) -> None:
-        self.status.setText(f"<span style='color:#c62828'>{text}</span>")
+        self.status.setText(colours.span(text, "error"))
         self.message.emit(text)

@@ -14,13 +14,18 @@ from PySide6.QtWidgets import QTextBrowser, QWidget
 from core.layers import layer_kind
 from core.spec import LayerSpec
 from core.summary import LayerReport
+from desktop import colours
 from desktop.widgets.layer_text import report_params, report_shape
 
-_CSS = """
-h3 { margin: 0 0 4px 0; }
-.muted { color: #6b7280; }
-.error { color: #c62828; background: #fdecea; padding: 6px; }
-.steps { font-family: monospace; white-space: pre-wrap; margin: 2px 0 10px 0; }
+
+def _css() -> str:
+    """The pane's style sheet, from the palette in use when it is made."""
+    error, wash = colours.css("error"), colours.tint("error").name()
+    return f"""
+h3 {{ margin: 0 0 4px 0; }}
+.muted {{ color: {colours.css("muted")}; }}
+.error {{ color: {error}; background: {wash}; padding: 6px; }}
+.steps {{ font-family: monospace; white-space: pre-wrap; margin: 2px 0 10px 0; }}
 """
 
 
@@ -30,7 +35,7 @@ class LayerDetails(QTextBrowser):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setOpenLinks(False)
-        self.document().setDefaultStyleSheet(_CSS)
+        self.document().setDefaultStyleSheet(_css())
         self.show_layer(None, None)
 
     def show_layer(

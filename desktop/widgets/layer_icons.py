@@ -11,20 +11,14 @@ from functools import cache
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPainterPath, QPen, QPixmap
 
-CATEGORY_COLORS: dict[str, str] = {
-    "Convolution": "#3b7dd8",
-    "Pooling": "#2a9d8f",
-    "Reshaping": "#8d6cc7",
-    "Core": "#e07b39",
-    "Regularization": "#c44b6c",
-    "Normalization": "#6a994e",
-    "Preprocessing": "#7a7f87",
-}
+from desktop import colours
+
+CATEGORY_COLORS = colours.CATEGORIES
 _SIZE = 32  # painted at 2x the usual 16 px so it stays crisp on HiDPI screens
 
 
 def category_color(category: str) -> QColor:
-    return QColor(CATEGORY_COLORS.get(category, "#7a7f87"))
+    return QColor(CATEGORY_COLORS.get(category, CATEGORY_COLORS["Preprocessing"]))
 
 
 @cache
@@ -38,7 +32,7 @@ def category_icon(category: str) -> QIcon:
     font.setBold(True)
     font.setPixelSize(18)
     painter.setFont(font)
-    painter.setPen(QColor("white"))
+    painter.setPen(QColor(colours.GLYPH_PAPER))
     painter.drawText(
         QRectF(0, 0, _SIZE, _SIZE), Qt.AlignmentFlag.AlignCenter, category[:1]
     )
@@ -50,7 +44,7 @@ def category_icon(category: str) -> QIcon:
 def lock_icon() -> QIcon:
     """A grey padlock: the head row cannot be moved, deleted or edited here."""
     pixmap, painter = _canvas()
-    grey = QColor("#8a8f98")
+    grey = QColor(colours.GLYPH_GREY)
     painter.setPen(QPen(grey, 3.2))
     painter.setBrush(Qt.BrushStyle.NoBrush)
     shackle = QPainterPath()
@@ -62,7 +56,7 @@ def lock_icon() -> QIcon:
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(grey)
     painter.drawRoundedRect(QRectF(6, 14, 20, 15), 3, 3)
-    painter.setBrush(QColor("white"))
+    painter.setBrush(QColor(colours.GLYPH_PAPER))
     painter.drawEllipse(QRectF(14, 18.5, 4, 4))
     painter.drawRect(QRectF(15.2, 21, 1.6, 4))
     painter.end()
@@ -74,9 +68,9 @@ def error_icon() -> QIcon:
     """A red disc with an exclamation mark for layers that cannot work."""
     pixmap, painter = _canvas()
     painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor("#d1343a"))
+    painter.setBrush(QColor(colours.GLYPH_RED))
     painter.drawEllipse(QRectF(2, 2, _SIZE - 4, _SIZE - 4))
-    painter.setBrush(QColor("white"))
+    painter.setBrush(QColor(colours.GLYPH_PAPER))
     painter.drawRoundedRect(QRectF(14, 7, 4, 12), 2, 2)
     painter.drawEllipse(QRectF(14, 21, 4, 4))
     painter.end()
@@ -87,10 +81,10 @@ def error_icon() -> QIcon:
 def duplicate_icon() -> QIcon:
     """Two overlapping sheets: the usual picture for "duplicate"."""
     pixmap, painter = _canvas()
-    painter.setPen(QPen(QColor("#5f6670"), 2.4))
-    painter.setBrush(QColor("white"))
+    painter.setPen(QPen(QColor(colours.GLYPH_OUTLINE), 2.4))
+    painter.setBrush(QColor(colours.GLYPH_PAPER))
     painter.drawRoundedRect(QRectF(4, 4, 17, 19), 3, 3)
-    painter.setBrush(QColor("#dbe7f7"))
+    painter.setBrush(QColor(colours.GLYPH_SHEET))
     painter.drawRoundedRect(QRectF(11, 10, 17, 19), 3, 3)
     painter.end()
     return QIcon(pixmap)

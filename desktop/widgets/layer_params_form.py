@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from core.layers import layer_kind
 from core.spec import LayerSpec, valid_layer_name
+from desktop import colours
 from desktop.widgets.field_editors import FieldEditor, OptionalEditor, editor_for
 
 
@@ -45,7 +46,7 @@ class LayerParamsForm(QWidget):
         self.name_edit.editingFinished.connect(self._on_name_edit_editing_finished)
         self.message = QLabel()
         self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #c62828;")
+        self.message.setStyleSheet(f"color: {colours.css('error')};")
         self._fields = QWidget()
         self._form = QFormLayout(self._fields)
         self._form.setContentsMargins(0, 0, 0, 0)

@@ -11,7 +11,8 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from desktop.widgets.layer_stack_model import ERROR_COLOR, LOCKED_COLOR, Role
+from desktop import colours
+from desktop.widgets.layer_stack_model import Role
 
 _PAD = 8
 _ICON = 24
@@ -56,9 +57,9 @@ class LayerRowDelegate(QStyledItemDelegate):
             QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
         )
         text_color = option.palette.color(group)
-        muted = text_color if selected else LOCKED_COLOR
+        muted = text_color if selected else colours.role("muted", option.palette)
         if error and not selected:
-            text_color = muted = ERROR_COLOR
+            text_color = muted = colours.role("error", option.palette)
 
         rect = option.rect.adjusted(_PAD, _PAD, -_PAD, -_PAD)
         painter.save()

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import colours
 from desktop.undo_commands import InsertLayer, MoveLayer, RemoveLayer
 from desktop.widgets.layer_icons import duplicate_icon
 from desktop.widgets.layer_row_delegate import LayerRowDelegate
@@ -81,8 +82,8 @@ class LayerStackEditor(QWidget):
 
         header = QHBoxLayout()
         title = QLabel(
-            "<b>Layers</b> <span style='color:#6b7280'>"
-            "(input at the top, classifier last)</span>"
+            "<b>Layers</b> "
+            + colours.span("(input at the top, classifier last)", "muted")
         )
         header.addWidget(title, 1)
         for action in self.layer_actions():

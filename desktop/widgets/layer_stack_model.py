@@ -28,12 +28,13 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QUndoStack
+from PySide6.QtGui import QBrush, QUndoStack
 
 from core.layer_stack import LayerStack
 from core.layers import LAYER_KINDS, layer_kind
 from core.spec import LayerSpec
 from core.summary import LayerReport
+from desktop import colours
 from desktop.undo_commands import EditLayer, InsertLayer, MoveLayer
 from desktop.widgets.layer_icons import category_icon, error_icon, lock_icon
 from desktop.widgets.layer_text import (
@@ -46,8 +47,6 @@ KIND_MIME = "application/x-cnn-workbench-layer-kind"
 ROW_MIME = "application/x-cnn-workbench-layer-row"
 # Palette kinds "Backbone:VGG16" etc.: a backbone of that architecture.
 BACKBONE_PREFIX = "Backbone:"
-ERROR_COLOR = QColor("#c62828")
-LOCKED_COLOR = QColor("#80868f")
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -141,8 +140,8 @@ class LayerStackModel(QAbstractListModel):
             return _tooltip(row, locked)
         if role == Qt.ItemDataRole.ForegroundRole:
             if error:
-                return QBrush(ERROR_COLOR)
-            return QBrush(LOCKED_COLOR) if locked else None
+                return QBrush(colours.role("error"))
+            return QBrush(colours.role("muted")) if locked else None
         if role == Qt.ItemDataRole.DecorationRole:
             if error:
                 return error_icon()

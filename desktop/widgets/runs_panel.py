@@ -26,12 +26,13 @@ from PySide6.QtWidgets import (
 
 from core.runs import COMPARE_COLUMNS, Run, RunStore
 from core.training.events import StopReason
+from desktop import colours
 
 RESUMABLE = {
     r.value for r in (StopReason.CANCELLED, StopReason.FAILED, StopReason.DIVERGED)
 }
 
-PALETTE = ("#3b6ea8", "#d9822b", "#4c9a5b", "#c62828", "#7b5ea7", "#8c6d31")
+PALETTE = colours.SERIES
 
 
 class RunsPanel(QWidget):
@@ -54,7 +55,7 @@ class RunsPanel(QWidget):
         self.metric = QComboBox()
         self.metric.addItems(["val_loss", "val_accuracy", "loss", "accuracy"])
         self.metric.setToolTip("The curve overlaid for each selected run")
-        self.plot = pg.PlotWidget(background="w", title="the selected runs")
+        self.plot = colours.plot_widget(title="the selected runs")
         self.plot.addLegend(offset=(-10, 10))
         self.plot.setLabel("bottom", "epoch")
         self.refresh_button = QPushButton("Refresh")

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
 from core.summary import BYTES_PER_WEIGHT, ModelSummary, readable_bytes
+from desktop import colours
 
 # Between the three counts, the only places the line may break.
 _GAP = "&nbsp;" * 4 + " "
@@ -62,14 +63,12 @@ class TotalsBar(QFrame):
         errors = summary.errors
         if errors:
             noun = "problem" if len(errors) == 1 else "problems"
-            self.status_label.setText(
-                f"<span style='color:#c62828'>● {len(errors)} {noun}</span>"
-            )
+            self.status_label.setText(colours.span(f"● {len(errors)} {noun}", "error"))
             self.status_label.setToolTip(
                 "\n".join(f"{name}: {msg}" for _, name, msg in errors)
             )
         else:
-            self.status_label.setText("<span style='color:#2e7d32'>● valid</span>")
+            self.status_label.setText(colours.span("● valid", "ok"))
             self.status_label.setToolTip("Every layer fits its input; ready to build.")
 
     def text(self) -> str:

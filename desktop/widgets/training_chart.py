@@ -17,13 +17,15 @@ import pyqtgraph as pg
 from PySide6.QtCore import QTimer, Slot
 from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QWidget
 
+from desktop import colours
+
 MAX_SYMBOLS = 200  # epoch markers drawn up to this many epochs, lines after
 
 SERIES = {
-    "loss": ("loss", "#3b6ea8"),
-    "val_loss": ("loss", "#d9822b"),
-    "accuracy": ("accuracy", "#3b6ea8"),
-    "val_accuracy": ("accuracy", "#d9822b"),
+    "loss": ("loss", colours.SERIES[0]),
+    "val_loss": ("loss", colours.SERIES[1]),
+    "accuracy": ("accuracy", colours.SERIES[0]),
+    "val_accuracy": ("accuracy", colours.SERIES[1]),
 }
 
 
@@ -36,7 +38,7 @@ class TrainingChart(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for name in ("loss", "accuracy"):
-            plot = pg.PlotWidget(background="w", title=name)
+            plot = colours.plot_widget(title=name)
             plot.showGrid(x=True, y=True, alpha=0.2)
             plot.setLabel("bottom", "epoch")
             # Loss falls and accuracy rises, so the empty corner is top right
@@ -69,9 +71,9 @@ class TrainingChart(QWidget):
                 self.batch_curves[key] = curve
         self.best_line = pg.InfiniteLine(
             angle=90,
-            pen=pg.mkPen("#4c9a5b", style=pg.QtCore.Qt.PenStyle.DashLine),
+            pen=pg.mkPen(colours.BEST_EPOCH, style=pg.QtCore.Qt.PenStyle.DashLine),
             label="best",
-            labelOpts={"position": 0.95, "color": "#4c9a5b"},
+            labelOpts={"position": 0.95, "color": colours.readable(colours.BEST_EPOCH)},
         )
         self.plots["loss"].addItem(self.best_line)
         self.best_line.hide()
@@ -80,13 +82,15 @@ class TrainingChart(QWidget):
         for plot in self.plots.values():
             line = pg.InfiniteLine(
                 angle=90,
-                pen=pg.mkPen("#7b1fa2", width=1.5, style=pg.QtCore.Qt.PenStyle.DotLine),
+                pen=pg.mkPen(
+                    colours.PHASE_TWO, width=1.5, style=pg.QtCore.Qt.PenStyle.DotLine
+                ),
                 label="fine-tuning",
                 # Mid-height: clear of both legends' corners.
                 labelOpts={
                     "position": 0.6,
-                    "color": "#7b1fa2",
-                    "fill": (255, 255, 255, 210),
+                    "color": colours.readable(colours.PHASE_TWO),
+                    "fill": colours.label_fill(),
                 },
             )
             line.setToolTip("Phase 2 starts: the backbone is unfrozen and trained")
@@ -100,7 +104,7 @@ class TrainingChart(QWidget):
         # All shaded spans are one filled path: an item per span costs a paint call
         # each (measured: 489 LinearRegionItems made a repaint 62 ms instead of 8).
         self.overfit_bars = pg.PlotCurveItem(
-            pen=pg.mkPen(None), brush=pg.mkBrush(217, 130, 43, 45), fillLevel=0
+            pen=pg.mkPen(None), brush=pg.mkBrush(*colours.OVERFIT_FILL), fillLevel=0
         )
         self.overfit_bars.setToolTip(
             "overfitting: validation loss rose while training loss fell"

@@ -121,3 +121,19 @@ def test_every_bad_file_is_listed_on_the_page(qtbot, page, tmp_path):
     assert rows == len(expected) - 1
     assert "bad\ufffd.jpg" in shown  # not UTF-8, still named
     assert "bomb.png" in shown
+
+
+def test_verify_is_refused_while_training_runs(qtbot, page, folder):
+    import threading
+
+    open_and_wait(qtbot, page, folder)
+    release = threading.Event()
+    training = workers.FunctionWorker(lambda p, c: release.wait(10), "Training")
+    training.start()  # stands in for a run on the Training page
+    page.verify_button.click()
+    assert "Training is running: wait for it to finish" in page.status.text()
+    assert page.cancel_button.isHidden()  # nothing started
+    with qtbot.waitSignal(training.finished, timeout=5000):
+        release.set()
+    with qtbot.waitSignal(page.verified, timeout=60_000):
+        page.verify_button.click()

@@ -8,8 +8,9 @@ from PySide6.QtGui import QUndoStack
 
 from core.layer_stack import LayerStack
 from core.summary import summarize
+from desktop import colours
 from desktop.pages.model_page import ModelPage
-from desktop.widgets.layer_stack_model import ERROR_COLOR, Role
+from desktop.widgets.layer_stack_model import Role
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 
@@ -180,7 +181,7 @@ def test_conv_after_flatten_is_red_with_reason(cifar):
     row = cifar.stack.index_of("flatten_1") + 1
     cifar.editor.insert_kind("Conv2D", row)
     index = cifar.model.index(row)
-    assert index.data(Qt.ItemDataRole.ForegroundRole).color() == ERROR_COLOR
+    assert index.data(Qt.ItemDataRole.ForegroundRole).color() == colours.role("error")
     assert "needs a 2-D feature map" in index.data(Qt.ItemDataRole.ToolTipRole)
     assert cifar.editor.current_row() == row
     assert "needs a 2-D feature map" in cifar.details.plain_text()

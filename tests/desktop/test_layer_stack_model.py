@@ -9,8 +9,8 @@ from PySide6.QtGui import QUndoStack
 from core.layer_stack import LayerStack
 from core.presets import all_presets
 from core.spec import InputSpec
+from desktop import colours
 from desktop.widgets.layer_stack_model import (
-    ERROR_COLOR,
     KIND_MIME,
     ROW_MIME,
     LayerStackModel,
@@ -75,7 +75,7 @@ def test_invalid_layer_is_red_with_reason(model, stack):
     flatten = stack.index_of("flatten_1")
     stack.insert(flatten + 1, stack.new_layer("Conv2D"))
     bad = model.index(flatten + 1)
-    assert bad.data(Qt.ItemDataRole.ForegroundRole).color() == ERROR_COLOR
+    assert bad.data(Qt.ItemDataRole.ForegroundRole).color() == colours.role("error")
     assert "needs a 2-D feature map" in bad.data(Role.ERROR)
     assert "needs a 2-D feature map" in bad.data(Qt.ItemDataRole.ToolTipRole)
     assert bad.data(Role.SHAPE) == "invalid"

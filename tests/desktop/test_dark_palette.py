@@ -1,0 +1,111 @@
+"""Colours come from the palette: the app stays legible under a dark one.
+
+Each page is screenshotted under a dark palette into the artefacts folder:
+``tests/artifacts/`` (ignored by git), or ``$CNN_WORKBENCH_ARTIFACTS``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication, QLabel, QStyleFactory
+
+from desktop import colours
+
+ARTIFACTS = Path(
+    os.environ.get("CNN_WORKBENCH_ARTIFACTS")
+    or Path(__file__).resolve().parents[1] / "artifacts"
+)
+COLOUR = re.compile(r"color:\s*(#[0-9a-fA-F]{6})")
+
+
+def dark_palette() -> QPalette:
+    """A dark theme as a user's desktop might set it."""
+    roles = QPalette.ColorRole
+    palette = QPalette()
+    for role, colour in {
+        roles.Window: "#2b2b2b",
+        roles.WindowText: "#e6e6e6",
+        roles.Base: "#1e1e1e",
+        roles.AlternateBase: "#262626",
+        roles.Text: "#e6e6e6",
+        roles.Button: "#353535",
+        roles.ButtonText: "#e6e6e6",
+        roles.BrightText: "#ffffff",
+        roles.Highlight: "#2f65ca",
+        roles.HighlightedText: "#ffffff",
+        roles.ToolTipBase: "#353535",
+        roles.ToolTipText: "#e6e6e6",
+        roles.PlaceholderText: "#9a9a9a",
+        roles.Light: "#505050",
+        roles.Midlight: "#404040",
+        roles.Mid: "#303030",
+        roles.Dark: "#202020",
+        roles.Shadow: "#101010",
+        roles.Link: "#7fb2ff",
+    }.items():
+        palette.setColor(role, QColor(colour))
+    return palette
+
+
+def light_palette() -> QPalette:
+    return QStyleFactory.create("Fusion").standardPalette()
+
+
+@pytest.mark.parametrize("make", [light_palette, dark_palette], ids=["light", "dark"])
+def test_every_text_role_contrasts_with_window_and_base(qapp, make):
+    palette = make()
+    for name in colours.ROLES:
+        colour = colours.role(name, palette)
+        for background in colours.backgrounds(palette):
+            ratio = colours.contrast(colour, background)
+            assert ratio >= colours.MIN_CONTRAST, (name, colour.name(), ratio)
+    # The error notice on its wash (the layer details pane) reads too.
+    wash = colours.tint("error", palette)
+    assert colours.contrast(colours.role("error", palette), wash) >= 4.0
+
+
+def test_the_roles_follow_the_palette(qapp):
+    dark, light = dark_palette(), light_palette()
+    for name in colours.ROLES:
+        on_dark = colours.luminance(colours.role(name, dark))
+        on_light = colours.luminance(colours.role(name, light))
+        assert on_dark > on_light, name  # lighter text on the dark palette
+
+
+@pytest.fixture
+def dark():
+    app = QApplication.instance()
+    before = app.palette()
+    app.setPalette(dark_palette())
+    yield
+    app.setPalette(before)
+
+
+def test_every_page_is_legible_under_a_dark_palette(dark, window, qtbot):
+    from core.data.spec import DatasetSpec
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    window.resize(1366, 768)
+    window.data_page.set_spec(DatasetSpec(name="shapes", count=60))
+    with qtbot.waitSignal(window.data_page.dataset_loaded, timeout=60_000):
+        window.navigation.setCurrentRow(1)  # it loads when shown
+    problems = []
+    for row in range(window.navigation.count()):
+        window.navigation.setCurrentRow(row)
+        page = window.pages.currentWidget()
+        qtbot.waitUntil(page.isVisible)
+        name = window.navigation.item(row).text().lower()
+        window.grab().save(str(ARTIFACTS / f"dark-{row + 1}-{name}.png"))
+        for label in page.findChildren(QLabel):
+            behind = label.palette().color(label.backgroundRole())
+            for hex_colour in COLOUR.findall(label.text()):
+                ratio = colours.contrast(QColor(hex_colour), behind)
+                if ratio < colours.MIN_CONTRAST:
+                    problems.append((name, label.text()[:60], round(ratio, 2)))
+    assert not problems
+    assert len(list(ARTIFACTS.glob("dark-*.png"))) >= window.navigation.count()
