@@ -85,6 +85,12 @@ def main(argv: list[str] | None = None) -> int:
         help="also run the plain Keras reference script (Fashion-MNIST, CIFAR-10)",
     )
     parser.add_argument(
+        "--reference",
+        choices=sorted(REFERENCE_RUNS),
+        action="append",
+        help="run the reference script on this dataset only (repeatable)",
+    )
+    parser.add_argument(
         "--quick", action="store_true", help="every preset: 1 epoch on a tenth"
     )
     parser.add_argument("--only", metavar="NAME", action="append", help="a preset")
@@ -106,9 +112,12 @@ def main(argv: list[str] | None = None) -> int:
         names += list(TUTORIALS)
     if args.beat or (args.quick and not args.only):
         names += list(STRONG)
-    if not names and not args.with_reference:
+    references = list(REFERENCE_RUNS) if args.with_reference else []
+    references += [r for r in args.reference or [] if r not in references]
+    if not names and not references:
         parser.error(
-            "choose --reproduce, --beat, --quick, --only NAME or --with-reference"
+            "choose --reproduce, --beat, --quick, --only NAME, --with-reference "
+            "or --reference WHICH"
         )
     for name in dict.fromkeys(names):
         try:
@@ -118,9 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in dict.fromkeys(names):
         for _ in range(args.repeat):
             run_preset(name, Path(args.runs_dir), args.quick)
-    if args.with_reference:
-        for which, epochs in REFERENCE_RUNS.items():
-            run_reference(which, epochs)
+    for which in references:
+        run_reference(which, REFERENCE_RUNS[which])
     return 0
 
 
