@@ -130,6 +130,23 @@ class Run:
         """The class names the run trained on, from its config (empty if none)."""
         return list(self.config().get("dataset", {}).get("classes") or [])
 
+    def kept_model(self) -> tuple[Path, list[str]] | None:
+        """The model file the run kept (``model_file``) and its class names.
+
+        None when it kept no model. A model is useless without the names of
+        its classes, so a run that lost them is refused rather than skipped.
+
+        Raises:
+            WorkbenchError: the run kept a model but records no classes.
+        """
+        model = self.model_file()
+        if model is None:
+            return None
+        classes = self.class_names()
+        if not classes:
+            raise WorkbenchError(f"{self.path}: the run does not record its classes")
+        return model, classes
+
     def evaluation(self) -> dict[str, Any]:
         return _read(self.path / "evaluation.json")
 
@@ -208,6 +225,19 @@ class RunStore:
             Run(p) for p in sorted(self.root.iterdir()) if (p / "config.json").is_file()
         ]
 
+    def newest_model(self) -> tuple[Path, list[str]] | None:
+        """The newest run's kept model and class names (``Run.kept_model``).
+
+        Runs that kept no model (stopped before their first epoch ended) are
+        passed over; None when no run kept one. The app's export and
+        ``python -m core export PROJECT`` both take the model from here.
+        """
+        for run in reversed(self.list()):
+            found = run.kept_model()
+            if found is not None:
+                return found
+        return None
+
     def compare(self, runs: list[Run] | None = None) -> list[dict[str, Any]]:
         return [r.summary_row() for r in (runs if runs is not None else self.list())]
 
@@ -223,6 +253,14 @@ class RunStore:
         if run.path.parent.resolve() != self.root.resolve():
             raise WorkbenchError(f"{run.path} is not a run of {self.root}")
         shutil.rmtree(run.path)
+
+
+def newest_run_model(store: RunStore) -> tuple[Any, list[str]] | None:
+    """``store.newest_model()`` loaded: (Keras model, class names), or None."""
+    from core.inference.loading import load_model_file
+
+    found = store.newest_model()
+    return None if found is None else (load_model_file(found[0]), found[1])
 
 
 def _read(path: Path) -> dict[str, Any]:

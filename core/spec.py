@@ -117,14 +117,6 @@ class HeadSpec:
     def activation(self) -> str:
         return "sigmoid" if self.units == 1 else "softmax"
 
-    @property
-    def loss(self) -> str:
-        return (
-            "binary_crossentropy"
-            if self.units == 1
-            else "sparse_categorical_crossentropy"
-        )
-
     def layer(self) -> LayerSpec:
         return LayerSpec.create(
             "Dense", HEAD_NAME, {"units": self.units, "activation": self.activation}

@@ -1,17 +1,17 @@
 """ExportDialog: take a model home as `.keras`, SavedModel, TFLite or Python.
 
-The formats are ``core.inference.export`` and ``core.inference.python_export``;
-this dialog only chooses the format and the target and runs the export off the
-GUI thread with a busy bar. A format that cannot be used is disabled with the
-reason as its tooltip: the model formats need a model (trained or imported),
-"Export as Python" needs the project (its model spec, dataset and training
-settings), so it is off when only an imported model is open. The dialog is
-shown with ``show()``/``open()``; nothing here blocks in a nested event loop.
+The formats and what each needs are ``core.inference.export_formats``, which
+``python -m core export`` uses too; this dialog only chooses the format and
+the target and runs the export off the GUI thread with a busy bar. A format
+that cannot be used is disabled with the reason as its tooltip: the model
+formats need a model (trained or imported), "Export as Python" needs the
+project (its model spec, dataset and training settings), so it is off when
+only an imported model is open. The dialog is shown with ``show()``/``open()``;
+nothing here blocks in a nested event loop.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -30,79 +30,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.inference import export_formats
+from core.inference.export_formats import FORMATS, ExportSource
 from desktop import colours
 from desktop.workers import FunctionWorker
-
-
-@dataclass(frozen=True)
-class Format:
-    key: str
-    title: str
-    suffix: str  # "" for a folder
-    help: str
-
-
-FORMATS = (
-    Format(
-        "keras",
-        "Keras model (.keras)",
-        ".keras",
-        "Any image size, raw 0-255 pixels; class names inside. "
-        "Loads with keras.models.load_model.",
-    ),
-    Format(
-        "saved_model",
-        "TensorFlow SavedModel (folder)",
-        "",
-        "For TensorFlow Serving and TF tools; any image size, raw 0-255 pixels.",
-    ),
-    Format(
-        "tflite",
-        "TensorFlow Lite (.tflite)",
-        ".tflite",
-        "For phones and small devices; takes images at the model's input size.",
-    ),
-    Format(
-        "python",
-        "Python script (.py)",
-        ".py",
-        "A short Keras script that rebuilds the model, loads the same data and "
-        "trains it with the project's settings.",
-    ),
-)
-
-
-@dataclass
-class ExportSource:
-    """What can be exported: a model with its class names, and/or a project."""
-
-    model: object | None = None
-    class_names: list[str] | None = None
-    name: str = "model"
-    # (ModelSpec, DatasetSpec | None, TrainingConfig, AugmentationConfig)
-    project: tuple | None = None
-    no_model_reason: str = "No model: train one or import one first."
-    no_project_reason: str = (
-        "Only an imported model is open: the script needs the project's model, "
-        "dataset and training settings."
-    )
-
-
-def run_export(source: ExportSource, key: str, target: Path) -> Path:
-    """The export itself (called on the worker thread); returns what was written."""
-    from core.inference import export
-
-    if key == "keras":
-        return export.export_keras(source.model, target, source.class_names or [])
-    if key == "saved_model":
-        return export.export_saved_model(source.model, target)
-    if key == "tflite":
-        return export.export_tflite(source.model, target)
-    if key == "python":
-        from core.inference.python_export import write_script
-
-        return write_script(target, *source.project)
-    raise ValueError(f"unknown export format {key!r}")
 
 
 class ExportDialog(QDialog):
@@ -199,7 +130,7 @@ class ExportDialog(QDialog):
         source = self.source
 
         def job(progress, cancel):
-            return str(run_export(source, key, target))
+            return str(export_formats.export(source, target, key))
 
         self._set_busy(True)
         self.status.setText(f"Exporting to {target}…")
@@ -233,11 +164,7 @@ class ExportDialog(QDialog):
         model: QStandardItemModel = self.format_combo.model()
         first_enabled = None
         for i, f in enumerate(FORMATS):
-            reason = ""
-            if f.key == "python" and self.source.project is None:
-                reason = self.source.no_project_reason
-            elif f.key != "python" and self.source.model is None:
-                reason = self.source.no_model_reason
+            reason = self.source.problem(f.key)
             item = model.item(i)
             item.setEnabled(not reason)
             item.setToolTip(reason or f.help)

@@ -36,7 +36,7 @@ from core.paths import resources_dir, user_data_dir
 from core.presets import Preset, all_presets
 from core.project import SUFFIX, Project, load_project, save_project, starter_project
 from core.recovery import clear_recovery, read_recovery, write_recovery
-from core.runs import RunStore
+from core.runs import RunStore, newest_run_model
 from core.training.config import TrainingConfig
 from desktop import workers
 from desktop.error_dialog import show_error
@@ -296,7 +296,7 @@ class MainWindow(QMainWindow):
                 return source
         else:
             try:
-                found = self._newest_run_model()
+                found = newest_run_model(self.run_store())
             except WorkbenchError as exc:
                 source.no_model_reason = str(exc)
                 found = None
@@ -331,16 +331,6 @@ class MainWindow(QMainWindow):
             self.augmentation,
         )
         self.export_model(source)
-
-    def _newest_run_model(self):
-        """(model, class names) of the newest run that kept a model, or None."""
-        from core.inference.loading import load_model_file
-
-        for run in reversed(self.run_store().list()):
-            path, classes = run.model_file(), run.class_names()
-            if path is not None and classes:
-                return load_model_file(path), classes
-        return None
 
     def _replace_page(self, index: int, page: QWidget) -> None:
         """Put a page built after the first paint where its placeholder was."""

@@ -1,13 +1,20 @@
-"""``python -m core export PROJECT_OR_RUN OUT.keras``: take a trained model home.
+"""``python -m core export PROJECT_OR_RUN OUT``: take a trained model home.
 
 PROJECT_OR_RUN is a project file (its newest run with a model is used) or a
 run folder. The best model is exported when the run kept one, else the last.
-The file takes images of any size with raw 0-255 values and carries its class
-names (see ``core.inference.export``).
+The format is ``--format``'s, else OUT's suffix says it (``.tflite``,
+``.py``), else a ``.keras`` file: it takes images of any size with raw 0-255
+values and carries its class names (see ``core.inference.export``). The
+SavedModel format writes a folder. The Python script (``--format python``)
+needs no trained run: it is written from the project's, or the run's
+recorded, model, data and settings. The app's Export dialog writes the same
+files (``core.inference.export_formats``).
 
 Examples:
   python -m core export my.cnnwb.json model.keras
-  python -m core export my.runs/20261129-120000-model model.keras
+  python -m core export my.runs/20261129-120000-model model.tflite
+  python -m core export my.cnnwb.json served --format saved_model
+  python -m core export my.cnnwb.json train.py
 """
 
 from __future__ import annotations
@@ -16,17 +23,23 @@ import argparse
 from pathlib import Path
 
 from core.errors import WorkbenchError
+from core.inference.export_formats import FORMAT_KEYS, ExportSource, format_for
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "export",
-        help="export a trained model as a .keras file",
+        help="export a trained model (.keras, SavedModel, TFLite) or a Python script",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("source", help="a project file (.cnnwb.json) or a run folder")
-    parser.add_argument("out", help="the .keras file to write")
+    parser.add_argument("out", help="the file (or SavedModel folder) to write")
+    parser.add_argument(
+        "--format",
+        choices=FORMAT_KEYS,
+        help="the export format (default: from OUT's suffix, else keras)",
+    )
     parser.add_argument(
         "--verbose", action="store_true", help="show TensorFlow's own log lines"
     )
@@ -38,29 +51,45 @@ def trained_model_path(source: Path) -> tuple[Path, list[str]]:
     from core.runs import Run, RunStore
 
     if source.is_dir():
-        runs = [Run(source)]
+        found = Run(source).kept_model()
     elif source.is_file():
-        runs = list(reversed(RunStore.beside(source).list()))
+        found = RunStore.beside(source).newest_model()
     else:
         raise WorkbenchError(f"{source}: no such project file or run folder")
-    for run in runs:
-        model = run.model_file()
-        if model is not None:
-            classes = run.class_names()
-            if not classes:
-                raise WorkbenchError(f"{run.path}: the run does not record its classes")
-            return model, classes
+    if found is not None:
+        return found
     raise WorkbenchError(
         f"{source.name} has no trained run yet: train it on the Training page "
         "(or with core.training.session.run_session) before exporting"
     )
 
 
+def project_of(source: Path) -> tuple:
+    """(model spec, dataset spec, training, augmentation) of a project or run."""
+    from core.project import load_project
+    from core.runs import Run
+    from core.training.resume import read_inputs
+
+    if source.is_dir():
+        inputs = read_inputs(Run(source))
+        return inputs.spec, inputs.data_spec, inputs.training, inputs.augmentation
+    if not source.is_file():
+        raise WorkbenchError(f"{source}: no such project file or run folder")
+    project = load_project(source)
+    return project.model, project.dataset, project.training, project.augmentation
+
+
 def run(args: argparse.Namespace) -> int:
-    from core.inference.export import export_keras
+    from core.inference.export_formats import export
     from core.inference.loading import load_model_file
 
-    model_path, classes = trained_model_path(Path(args.source))
-    out = export_keras(load_model_file(model_path), args.out, classes)
+    source, key = Path(args.source), args.format or format_for(args.out)
+    if key == "python":
+        out = export(ExportSource(project=project_of(source)), args.out, key)
+        print(f"exported {source} as a Python script to {out}")
+        return 0
+    model_path, classes = trained_model_path(source)
+    model = ExportSource(load_model_file(model_path), classes)
+    out = export(model, args.out, key)
     print(f"exported {model_path} to {out} ({len(classes)} classes)")
     return 0

@@ -7,7 +7,6 @@ same way Grad-CAM does.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Protocol
 
@@ -18,6 +17,7 @@ import tensorflow as tf
 from core.errors import WorkbenchError
 from core.inference.gradcam import forward_function, output_shape
 from core.inference.predict import input_size, prepare_images
+from core.tiling import tile
 
 
 class Flag(Protocol):
@@ -79,18 +79,13 @@ def tile_maps(
     chosen = range(start, channels if count is None else min(channels, start + count))
     if not chosen:
         raise WorkbenchError(f"no channels from {start}: the layer has {channels}")
-    columns = max(1, min(columns, len(chosen)))
-    rows = math.ceil(len(chosen) / columns)
-    sheet = np.full((rows * (h + gap) - gap, columns * (w + gap) - gap), 255, np.uint8)
+    scaled = np.zeros((len(chosen), h, w), np.uint8)
     for i, k in enumerate(chosen):
         m = maps[..., k]
         span = m.max() - m.min()
-        scaled = (m - m.min()) / span * 255 if span > 0 else np.zeros_like(m)
-        r, c = divmod(i, columns)
-        sheet[r * (h + gap) : r * (h + gap) + h, c * (w + gap) : c * (w + gap) + w] = (
-            scaled
-        )
-    return sheet
+        if span > 0:
+            scaled[i] = (m - m.min()) / span * 255
+    return tile(scaled, min(columns, len(chosen)), gap)
 
 
 def activation_grid(

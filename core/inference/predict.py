@@ -22,7 +22,7 @@ import numpy as np
 from core.data.dataset import convert_image
 from core.data.images import load_image, loader_channels
 from core.errors import WorkbenchError
-from core.inference.top_k import ranked_count
+from core.inference.top_k import ranked
 
 ImageLike = str | os.PathLike[str] | np.ndarray
 
@@ -83,8 +83,7 @@ def predict(
         raise WorkbenchError(
             f"{len(class_names)} class names for a model with {probs.shape[1]} classes"
         )
-    k = ranked_count(probs.shape[1], top_k)
-    order = np.argsort(-probs, axis=1)[:, :k]
+    order = ranked(probs, top_k)
     return [
         [(class_names[j], float(p[j])) for j in row]
         for p, row in zip(probs, order, strict=True)

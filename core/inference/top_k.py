@@ -10,9 +10,13 @@ Example:
     (3, None)
     >>> ranked_count(2), ranked_count(10)
     (2, 3)
+    >>> ranked(np.array([0.1, 0.6, 0.3])).tolist()
+    [1, 2, 0]
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 TOP_K = 3
 
@@ -29,3 +33,11 @@ def shown_top_k(num_classes: int, k: int = TOP_K) -> int | None:
     and from k = the class count on it is always 1.0.
     """
     return k if 1 < k < num_classes else None
+
+
+def ranked(probs: np.ndarray, k: int = TOP_K) -> np.ndarray:
+    """The indices of the ``ranked_count`` likeliest classes, likeliest first.
+
+    ``probs`` is one image's probabilities or a batch of them (a row each).
+    """
+    return np.argsort(-probs, axis=-1)[..., : ranked_count(probs.shape[-1], k)]

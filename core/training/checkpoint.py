@@ -29,6 +29,7 @@ import keras
 
 from core.errors import WorkbenchError
 from core.inference.export import sidecar_path, write_class_names
+from core.training.best_epoch import best_in_history, is_better
 
 
 class ModelWriteError(WorkbenchError):
@@ -70,13 +71,6 @@ def save_model(
     return target
 
 
-def is_better(value: float, best: float | None, mode: str) -> bool:
-    """``value`` beats ``best`` (strictly, as Keras's callbacks judge)."""
-    if best is None:
-        return True
-    return value > best if mode == "max" else value < best
-
-
 class BestCheckpoint(keras.callbacks.Callback):
     """Saves ``model`` to ``path`` whenever ``monitor`` improves on ``best``.
 
@@ -115,32 +109,6 @@ class BestCheckpoint(keras.callbacks.Callback):
         save_model(self.saved_model, self.path, self.class_names)
         self.write_seconds += time.perf_counter() - start
         self.best, self.best_epoch = float(value), epoch
-
-
-def monitor_mode(monitor: str) -> str:
-    """Explicit, so Keras never has to guess (it cannot for an uncompiled metric)."""
-    return "max" if "accuracy" in monitor else "min"
-
-
-def best_in_history(
-    history: dict[str, list[float]], monitor: str, epochs: Sequence[int] | None = None
-) -> tuple[int, float] | None:
-    """``(epoch, value)`` of the best finite ``monitor`` value, or None.
-
-    ``epochs`` numbers the history's rows (a resumed run's part starts past 0);
-    without it row i is epoch i. Without validation the ``val_`` metric falls
-    back to the training one, as the callbacks' monitor does.
-    """
-    key = monitor if monitor in history else monitor.removeprefix("val_")
-    values = history.get(key) or []
-    numbers = list(epochs) if epochs is not None else list(range(len(values)))
-    best: tuple[int, float] | None = None
-    for epoch, value in zip(numbers, values, strict=False):
-        if math.isfinite(value) and (
-            best is None or is_better(value, best[1], monitor_mode(key))
-        ):
-            best = (epoch, float(value))
-    return best
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,12 @@ from typing import Any, TypeVar
 import keras
 import tensorflow as tf
 
-from core.errors import WorkbenchError
+from core.training.best_epoch import (
+    best_in_history,
+    is_better,
+    monitor_mode,
+    monitored,
+)
 from core.training.callbacks import (
     Diverged,
     ListenerCallback,
@@ -50,15 +55,14 @@ from core.training.checkpoint import (
     BestCheckpoint,
     ModelWriteError,
     ResumeState,
-    best_in_history,
-    is_better,
-    monitor_mode,
     save_model,
 )
 from core.training.config import TrainingConfig
 from core.training.device import describe, visible_gpus
 from core.training.distributed_loop import WorkerLost
 from core.training.events import NullListener, StopReason, TrainingListener
+from core.training.loss import loss_for
+from core.training.preflight import check_settings
 
 T = TypeVar("T")
 
@@ -92,11 +96,9 @@ def compile_model(
     model: keras.Model, cfg: TrainingConfig, steps_per_epoch: int
 ) -> None:
     """Optimizer from the config; loss and metrics from the head's size."""
-    units = int(model.outputs[0].shape[-1])
-    loss = "binary_crossentropy" if units == 1 else "sparse_categorical_crossentropy"
     model.compile(
         optimizer=make_optimizer(cfg, steps_per_epoch),
-        loss=loss,
+        loss=loss_for(int(model.outputs[0].shape[-1])),
         metrics=["accuracy"],
     )
 
@@ -161,17 +163,11 @@ def train(
     Raises:
         WorkbenchError: an invalid config (nothing is trained).
     """
-    problems = cfg.problems()
-    if problems:
-        name, reason = problems[0]
-        raise WorkbenchError(f"training setting {name}: {reason}")
+    check_settings(cfg)
     cancel = cancel or threading.Event()
     state = resume_state or ResumeState()
     keras.utils.set_random_seed(cfg.seed)
-    steps = int(train_data.cardinality().numpy())
-    if steps < 0 and steps_per_epoch:
-        steps = steps_per_epoch
-    steps = max(steps, 0)
+    steps = _steps(train_data, steps_per_epoch)
     if not model.compiled:
         compile_model(model, cfg, max(steps, 1))
     two_phase = cfg.fine_tune and unfreeze is not None
@@ -179,25 +175,15 @@ def train(
     has_validation = validation_data is not None
     callbacks, best_path = _callbacks(cfg, folder, has_validation, initial_epoch)
     saved = checkpoint_model or model
-    checkpoint = None
-    if best_path is not None:
-        checkpoint = BestCheckpoint(
-            best_path,
-            saved,
-            _monitor(cfg.checkpoint_monitor, has_validation),
-            monitor_mode(cfg.checkpoint_monitor),
-            state.best_value,
-            state.best_epoch,
-            class_names,
-        )
+    checkpoint = _best_checkpoint(
+        cfg, best_path, saved, has_validation, state, class_names
+    )
     backup = _backup_epoch(folder) if folder and cfg.backup_and_restore else -1
     start = backup if backup >= 0 else initial_epoch
     phases = [dict(p) for p in state.phases]
     boundary = _phase_two_start(cfg, start, phases) if two_phase else None
     phase = 1 if boundary is None else 2
-    total = cfg.epochs + (cfg.fine_tune_epochs if two_phase else 0)
-    if boundary is not None:
-        total = boundary + cfg.fine_tune_epochs
+    total = _planned_epochs(cfg, two_phase, boundary)
     bridge = ListenerCallback(listener or NullListener(), cancel, total, steps=steps)
     restarted = _restore_counters(callbacks, state, phase, resuming=start > 0)
     order = [*([checkpoint] if checkpoint else []), bridge, *callbacks]
@@ -217,10 +203,7 @@ def train(
         # A schedule goes on from the resumed epoch (BackupAndRestore, when it
         # has a backup, restores the same count with the optimizer).
         model.optimizer.iterations.assign(max(start - first, 0) * steps)
-        while len(phases) < phase - 1:  # a killed run recorded no phases
-            phases.append(_phase(0, first, StopReason.COMPLETED))
-        if len(phases) < phase:
-            phases.append(_phase(first, 0, StopReason.COMPLETED))
+        _open_phase(phases, phase, first)
         done = len(bridge.epochs_done)
         reason, message = _fit(
             model,
@@ -234,14 +217,7 @@ def train(
             fit,
         )
         last = bridge.epochs_done[-1] + 1 if len(bridge.epochs_done) > done else start
-        early = _find(callbacks, ResumableEarlyStopping)
-        stopped = early.stopped_epoch if early else 0
-        if reason is StopReason.COMPLETED and 0 < stopped < end - 1:
-            reason = StopReason.EARLY_STOPPING
-            message = (
-                f"no improvement in {cfg.early_stopping_monitor} for "
-                f"{cfg.patience} epochs"
-            )
+        reason, message = _early_stop(cfg, callbacks, end, reason, message)
         phases[phase - 1] = _phase(first, last - first, reason)
         if phase == 2 or not two_phase or reason not in _PHASE_DONE:
             break
@@ -269,6 +245,68 @@ def train(
         phases=phases,
         callback_state=_counter_state(callbacks, phase, restarted),
     )
+
+
+def _steps(train_data: tf.data.Dataset, steps_per_epoch: int | None) -> int:
+    """Batches an epoch: TensorFlow's count, else the caller's (0 if neither)."""
+    steps = int(train_data.cardinality().numpy())
+    if steps < 0 and steps_per_epoch:
+        steps = steps_per_epoch
+    return max(steps, 0)
+
+
+def _best_checkpoint(
+    cfg: TrainingConfig,
+    best_path: Path | None,
+    saved: keras.Model,
+    has_validation: bool,
+    state: ResumeState,
+    class_names: Sequence[str] | None,
+) -> BestCheckpoint | None:
+    """The callback keeping ``best.keras``, from the best a resume recorded."""
+    if best_path is None:
+        return None
+    return BestCheckpoint(
+        best_path,
+        saved,
+        monitored(cfg.checkpoint_monitor, has_validation),
+        monitor_mode(cfg.checkpoint_monitor),
+        state.best_value,
+        state.best_epoch,
+        class_names,
+    )
+
+
+def _planned_epochs(cfg: TrainingConfig, two_phase: bool, boundary: int | None) -> int:
+    """The run's last epoch: phase 2 ends where its recorded start says."""
+    if boundary is not None:
+        return boundary + cfg.fine_tune_epochs
+    return cfg.epochs + (cfg.fine_tune_epochs if two_phase else 0)
+
+
+def _open_phase(phases: list[dict[str, Any]], phase: int, first: int) -> None:
+    """Give ``phase`` (and a killed run's unrecorded earlier one) its entry."""
+    while len(phases) < phase - 1:  # a killed run recorded no phases
+        phases.append(_phase(0, first, StopReason.COMPLETED))
+    if len(phases) < phase:
+        phases.append(_phase(first, 0, StopReason.COMPLETED))
+
+
+def _early_stop(
+    cfg: TrainingConfig,
+    callbacks: list[keras.callbacks.Callback],
+    end: int,
+    reason: StopReason,
+    message: str,
+) -> tuple[StopReason, str]:
+    """A completed ``fit`` that early stopping ended before ``end``, in words."""
+    early = _find(callbacks, ResumableEarlyStopping)
+    stopped = early.stopped_epoch if early else 0
+    if reason is StopReason.COMPLETED and 0 < stopped < end - 1:
+        return StopReason.EARLY_STOPPING, (
+            f"no improvement in {cfg.early_stopping_monitor} for {cfg.patience} epochs"
+        )
+    return reason, message
 
 
 class _NewLearningRate(keras.callbacks.Callback):
@@ -489,11 +527,6 @@ def _backup_epoch(folder: Path) -> int:
         return -1
 
 
-def _monitor(name: str, has_validation: bool) -> str:
-    """Without validation data the val_ metrics do not exist: use the training one."""
-    return name if has_validation or not name.startswith("val_") else name[4:]
-
-
 def _callbacks(
     cfg: TrainingConfig, folder: Path | None, has_validation: bool, initial_epoch: int
 ) -> tuple[list[keras.callbacks.Callback], Path | None]:
@@ -503,7 +536,7 @@ def _callbacks(
     if cfg.early_stopping:
         out.append(
             ResumableEarlyStopping(
-                monitor=_monitor(cfg.early_stopping_monitor, has_validation),
+                monitor=monitored(cfg.early_stopping_monitor, has_validation),
                 mode=monitor_mode(cfg.early_stopping_monitor),
                 patience=cfg.patience,
                 restore_best_weights=cfg.restore_best_weights,
@@ -511,7 +544,7 @@ def _callbacks(
         )
     if cfg.schedule == "plateau":
         out.append(
-            ResumableReduceLROnPlateau(monitor=_monitor("val_loss", has_validation))
+            ResumableReduceLROnPlateau(monitor=monitored("val_loss", has_validation))
         )
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)

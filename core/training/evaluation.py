@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from core.inference.top_k import TOP_K, ranked_count
+from core.inference.top_k import TOP_K, ranked, ranked_count
 
 if TYPE_CHECKING:
     import threading
@@ -90,7 +90,7 @@ def metrics_from_probabilities(
     n_classes = len(class_names)
     predicted = p.argmax(axis=1)
     k = ranked_count(n_classes, top_k)
-    top = np.argsort(-p, axis=1)[:, :k]
+    top = ranked(p, k)
     confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
     np.add.at(confusion, (y, predicted), 1)
     per_class = []

@@ -76,6 +76,18 @@ def preflight(
     return [memory] if memory else []
 
 
+def check_settings(cfg: TrainingConfig) -> None:
+    """Refuse a setting out of range before anything is built or written.
+
+    Raises:
+        WorkbenchError: naming the first such setting and why.
+    """
+    problems = cfg.problems()
+    if problems:
+        name, reason = problems[0]
+        raise WorkbenchError(f"training setting {name}: {reason}")
+
+
 def check_preflight(
     spec: ModelSpec,
     dataset: Dataset | None,

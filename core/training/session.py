@@ -4,17 +4,22 @@ Builds the model from its spec, the tf.data pipelines from the dataset, puts
 augmentation where the config says, trains with ``train``, evaluates on the
 test split, and records it all in a run folder. The desktop's worker calls this
 same function, so the GUI and a script train identically.
+
+``run_session`` is the entry point: it checks the settings (``preflight``),
+takes the run folder and its lock, and records a failure; between those it
+runs three steps, each usable alone: ``prepare`` (device, pipelines, compiled
+model; nothing written), ``train_prepared`` (``engine.train`` into the run
+folder, continuing a resume) and ``finish`` (the test split's evaluation and
+the run's record).
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +38,6 @@ from core.model_builder import build_model
 from core.run_lock import locked_run
 from core.runs import Run, RunStore
 from core.spec import ModelSpec
-from core.training.checkpoint import ResumeState
 from core.training.config import TrainingConfig
 from core.training.device import configure
 from core.training.distributed_loop import local_copy, worker_plan
@@ -41,9 +45,11 @@ from core.training.engine import TrainingResult, make_optimizer, train
 from core.training.estimate import seconds_per_epoch
 from core.training.evaluation import Evaluation, evaluate
 from core.training.events import StopReason, TrainingListener
-from core.training.fingerprint import data_fingerprint, refuse_changed_data
+from core.training.fingerprint import data_fingerprint
+from core.training.loss import loss_for
 from core.training.multi_worker import cluster_task
-from core.training.preflight import check_preflight
+from core.training.preflight import check_preflight, check_settings
+from core.training.restart import Restart, Start, check_restart, continue_run
 from core.training.sharding import worker_shard
 from core.weights_download import reporting_downloads
 
@@ -57,12 +63,8 @@ class SessionResult:
     dataset: Dataset | None = None  # what it trained on, e.g. to show the results
 
 
-# What a resume may change; anything else would make the record lie about the run.
-RESUME_CHANGEABLE = ("epochs", "fine_tune_epochs", "learning_rate")
-
-
 @dataclass
-class _Prepared:
+class Prepared:
     """The built model and pipelines: everything made before a run folder."""
 
     model: keras.Model
@@ -77,12 +79,11 @@ class _Prepared:
 
 
 @dataclass
-class _Restart:
-    """Where a resume continues: the epochs kept, their history, what changed."""
+class Trained:
+    """What ``train_prepared`` ran, and the history a resume continued."""
 
-    epoch: int
-    history: dict[str, list[float]]
-    changed: dict[str, list[Any]]
+    result: TrainingResult  # this session's epochs only
+    previous: dict[str, list[float]]  # the epochs before them (a resume's)
 
 
 def run_session(
@@ -107,7 +108,7 @@ def run_session(
 
     ``resume`` continues a run in its own folder, as it was recorded: the
     model, augmentation and settings must be the run's (only
-    ``RESUME_CHANGEABLE`` may differ) and the data must match its
+    ``restart.RESUME_CHANGEABLE`` may differ) and the data must match its
     fingerprint, else WorkbenchError says what differs. Keras's
     BackupAndRestore brings back the weights of its last backed-up epoch (the
     history is cut back to it, so history and weights agree); without a
@@ -137,17 +138,15 @@ def run_session(
     """
     aug = augmentation or AugmentationConfig()
     cancel = cancel or threading.Event()
-    problems = cfg.problems()  # refused before a run folder is made
-    if problems:
-        raise WorkbenchError(f"training setting {problems[0][0]}: {problems[0][1]}")
+    check_settings(cfg)  # refused before a run folder is made
     # The Training page's refusal, word for word, for every caller.
     check_preflight(spec, dataset, cfg, gpu_available=free_gpu_memory())
     if strategy == "multi-worker" and not cluster_task().chief:
         store, resume = None, None  # only the chief writes or resumes the run
     with contextlib.ExitStack() as lock:
-        if resume is not None:  # before _restart cuts its history
+        if resume is not None:  # locked before the resume reads or cuts it
             lock.enter_context(locked_run(resume.path))
-        restart = _restart(resume, spec, dataset, cfg, aug) if resume else None
+        restart = check_restart(resume, spec, dataset, cfg, aug) if resume else None
         run: Run | None = resume
 
         def new_run() -> Run | None:
@@ -158,30 +157,86 @@ def run_session(
             return made
 
         try:
-            prepared = _prepare(spec, dataset, cfg, aug, listener, cancel, strategy)
+            prepared = prepare(spec, dataset, cfg, aug, listener, cancel, strategy)
         except WorkbenchError:
             raise  # the settings were refused: nothing ran, so no run is recorded
         except Exception as exc:
             raise _failed(run or new_run(), exc) from exc
         run = run or new_run()
         try:
-            return _train_and_record(
-                prepared, spec, prepared.dataset, cfg, listener, cancel, run, restart
-            )
+            trained = train_prepared(prepared, cfg, listener, cancel, run, restart)
+            return finish(prepared, trained, cfg, run)
         except Exception as exc:
             raise _failed(run, exc) from exc
 
 
-def _prepare(
+def prepare(
     spec: ModelSpec,
     dataset: Dataset,
     cfg: TrainingConfig,
     aug: AugmentationConfig,
-    listener: TrainingListener | None,
-    cancel: threading.Event,
-    strategy: str,
-) -> _Prepared:
+    listener: TrainingListener | None = None,
+    cancel: threading.Event | None = None,
+    strategy: str = "auto",
+) -> Prepared:
+    """Step 1: the device, the tf.data pipelines and the compiled model.
+
+    Nothing is written: a refusal here (a wrong fine-tuning layer, a batch
+    the replicas cannot split) leaves no run folder. A listener with
+    ``on_estimate`` hears the seconds an epoch will take before epoch 1.
+    """
+    cancel = cancel or threading.Event()
     keras.utils.set_random_seed(cfg.seed)
+    # First: a multi-worker strategy must exist before any other TensorFlow op.
+    device = configure(cfg.mixed_precision, strategy)
+    device.check_batch(cfg.batch_size)
+    if device.workers > 1:  # this worker's share, cut before any decoding
+        dataset = worker_shard(dataset, "train", device.worker, device.workers)
+    train_ds, val_ds, steps = _pipelines(spec, dataset, cfg, aug, device)
+    # ImageNet weights missing from Keras's cache download here, with progress.
+    downloading = reporting_downloads(getattr(listener, "on_download", None), cancel)
+    with device.strategy.scope(), downloading:
+        model = build_model(spec, float32_output=device.mixed_precision)
+        fit_model = model
+        if aug.any_active and placement(aug) == "model":
+            inputs = keras.Input(spec.input.shape, name="image")
+            fit_model = keras.Model(
+                inputs, model(build_augmenter(aug, cfg.seed)(inputs))
+            )
+        fit_model.compile(
+            optimizer=make_optimizer(cfg, steps),
+            loss=loss_for(spec.head.units, aug.needs_one_hot),
+            metrics=["accuracy"],
+        )
+    unfreeze = _fine_tuning(model, spec, cfg)  # checked before any run folder
+    weights = None
+    # Keras weighs one-hot (MixUp/CutMix) labels by their argmax; a sigmoid head's
+    # soft single column has no class index, so it trains unweighted.
+    if cfg.class_weights and not (aug.needs_one_hot and spec.head.units == 1):
+        weights = class_weights(
+            dataset.splits["train"].class_counts(dataset.num_classes)
+        )
+    prepared = Prepared(
+        model, fit_model, train_ds, val_ds, steps, device, unfreeze, weights, dataset
+    )
+    if (
+        listener is not None
+        and hasattr(listener, "on_estimate")
+        and not cancel.is_set()  # stopped (or the window closed) while preparing
+    ):
+        _estimate(prepared, cfg, listener)
+    return prepared
+
+
+def _pipelines(
+    spec: ModelSpec,
+    dataset: Dataset,
+    cfg: TrainingConfig,
+    aug: AugmentationConfig,
+    device: Any,
+) -> tuple[tf.data.Dataset, tf.data.Dataset | None, int]:
+    """The train and validation pipelines, labels as the loss takes them, and the
+    batches of an epoch."""
     h, w, c = spec.input.shape
     classes = dataset.num_classes
     one_hot = aug.needs_one_hot
@@ -195,17 +250,11 @@ def _prepare(
         # One sigmoid unit predicts class 1: keep that column of the soft label.
         return ds.map(lambda x, y: (x, y[:, 1:])) if sigmoid else ds
 
-    # First: a multi-worker strategy must exist before any other TensorFlow op.
-    device = configure(cfg.mixed_precision, strategy)
-    device.check_batch(cfg.batch_size)
-    if device.workers > 1:  # this worker's share, cut before any decoding
-        dataset = worker_shard(dataset, "train", device.worker, device.workers)
     batch = device.worker_batch(cfg.batch_size)
     train_ds = make_tf_dataset(
         dataset, "train", (h, w), c, batch, True, cfg.seed, cfg.cache_data
     )
-    in_model = aug.any_active and placement(aug) == "model"
-    if aug.any_active and not in_model:
+    if aug.any_active and placement(aug) != "model":
         train_ds = augment_dataset(train_ds, aug, classes, cfg.seed, batch)
     train_ds = labels_for_loss(train_ds, already_one_hot=True)
     val_ds = None
@@ -214,131 +263,105 @@ def _prepare(
             dataset, "validation", (h, w), c, cfg.batch_size, cache=cfg.cache_data
         )
         val_ds = labels_for_loss(val_ds, already_one_hot=False)
-    loss = _loss(sigmoid, one_hot)
-
-    def batches(split: str) -> int:
-        return math.ceil(len(dataset.splits[split]) / cfg.batch_size)
-
     steps = int(train_ds.cardinality().numpy())
     if steps < 0:  # a folder read with ignore_errors: count the batches ourselves
-        steps = batches("train")
-    steps = max(1, steps)
-    # ImageNet weights missing from Keras's cache download here, with progress.
-    downloading = reporting_downloads(getattr(listener, "on_download", None), cancel)
-    with device.strategy.scope(), downloading:
-        model = build_model(spec, float32_output=device.mixed_precision)
-        fit_model = model
-        if in_model:
-            inputs = keras.Input(spec.input.shape, name="image")
-            fit_model = keras.Model(
-                inputs, model(build_augmenter(aug, cfg.seed)(inputs))
-            )
-        fit_model.compile(
-            optimizer=make_optimizer(cfg, steps), loss=loss, metrics=["accuracy"]
-        )
-    unfreeze = _fine_tuning(model, spec, cfg)  # checked before any run folder
-    weights = None
-    # Keras weighs one-hot (MixUp/CutMix) labels by their argmax; a sigmoid head's
-    # soft single column has no class index, so it trains unweighted.
-    if cfg.class_weights and not (one_hot and sigmoid):
-        weights = class_weights(dataset.splits["train"].class_counts(classes))
-    if (
-        listener is not None
-        and hasattr(listener, "on_estimate")
-        and not cancel.is_set()  # stopped (or the window closed) while preparing
-    ):
-        # Measured on a copy before the run, so the user sees it before epoch 1.
-        val_steps = batches("validation")
-        seconds = seconds_per_epoch(fit_model, train_ds, steps, 4, val_ds, val_steps)
-        listener.on_estimate(seconds, device.description)
-    return _Prepared(
-        model, fit_model, train_ds, val_ds, steps, device, unfreeze, weights, dataset
+        steps = _batches(dataset, "train", cfg.batch_size)
+    return train_ds, val_ds, max(1, steps)
+
+
+def _batches(dataset: Dataset, split: str, batch_size: int) -> int:
+    return math.ceil(len(dataset.splits[split]) / batch_size)
+
+
+def _estimate(
+    prepared: Prepared, cfg: TrainingConfig, listener: TrainingListener
+) -> None:
+    """Measured on a copy before the run, so the user sees it before epoch 1."""
+    val_steps = _batches(prepared.dataset, "validation", cfg.batch_size)
+    seconds = seconds_per_epoch(
+        prepared.fit_model,
+        prepared.train_ds,
+        prepared.steps,
+        4,
+        prepared.val_ds,
+        val_steps,
     )
+    listener.on_estimate(seconds, prepared.device.description)
 
 
-def _train_and_record(
-    prepared: _Prepared,
-    spec: ModelSpec,
-    dataset: Dataset,
+def train_prepared(
+    prepared: Prepared,
     cfg: TrainingConfig,
-    listener: TrainingListener | None,
-    cancel: threading.Event,
-    run: Run | None,
-    restart: _Restart | None,
-) -> SessionResult:
-    model, fit_model = prepared.model, prepared.fit_model
-    previous: dict[str, list[float]] = {}
-    initial_epoch = 0
-    boundary = None
-    state = None
+    listener: TrainingListener | None = None,
+    cancel: threading.Event | None = None,
+    run: Run | None = None,
+    restart: Restart | None = None,
+) -> Trained:
+    """Step 2: ``train`` the prepared model into ``run``'s folder (if any).
+
+    A resume (``restart``, from ``run_session``'s checks) first cuts the run's
+    log back to the epoch it restarts from and notes the resume in its record.
+    """
+    cancel = cancel or threading.Event()
+    start = Start()
     if run is not None and restart is not None:
-        previous, initial_epoch = restart.history, restart.epoch
-        record = run.record()
-        boundary = record.get("phase_boundary")
-        state = ResumeState.from_record(record, previous, cfg.checkpoint_monitor)
-        if "learning_rate" in restart.changed:
-            state = replace(state, learning_rate=cfg.learning_rate)
-        run.cut_history(initial_epoch)  # the CSV log agrees with the weights
-        run.add_resume(
-            {
-                "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                "from_epoch": initial_epoch,
-                "changed": restart.changed,
-            },
-            cfg.to_dict(),
-        )
-        last = run.path / "last.keras"
-        if initial_epoch and run.backup_epoch() is None:
-            model.load_weights(last)
+        start = continue_run(run, restart, cfg, prepared.model)
     device, folder = prepared.device, run.path if run else None
     with worker_plan(device, cancel, folder, prepared.steps, cfg.batch_size) as plan:
         result = train(
-            fit_model,
+            prepared.fit_model,
             prepared.train_ds,
             prepared.val_ds,
             cfg,
             listener,
             plan.cancel,
             plan.run_dir,
-            initial_epoch=initial_epoch,
+            initial_epoch=start.epoch,
             class_weight=prepared.weights,
             device=device.description,
             steps_per_epoch=prepared.steps,
             unfreeze=prepared.unfreeze,
-            resume_state=state,
-            checkpoint_model=model,
-            class_names=dataset.class_names,
+            resume_state=start.state,
+            checkpoint_model=prepared.model,
+            class_names=prepared.dataset.class_names,
             fit=plan.fit,
         )
     if result.phase_boundary is None:
-        result.phase_boundary = boundary
+        result.phase_boundary = start.boundary
+    return Trained(result, start.history)
+
+
+def finish(
+    prepared: Prepared, trained: Trained, cfg: TrainingConfig, run: Run | None = None
+) -> SessionResult:
+    """Step 3: evaluate on the test split and record the run in its folder.
+
+    A stopped run is not evaluated (Stop means stop: ``evaluate_run`` does it
+    on request). Images that could not be decoded are named in the message.
+    """
+    result, dataset, model = trained.result, prepared.dataset, prepared.model
     skipped: list[str] = []
     if result.epochs_run:  # a complete pass: every file met the decoder once
         skipped += report_undecodable(dataset, "train")
         if prepared.val_ds is not None:
             skipped += report_undecodable(dataset, "validation")
-    if previous:
+    if trained.previous:
+        previous = trained.previous
         keys = set(previous) | set(result.history)
         result.history = {
             k: previous.get(k, []) + result.history.get(k, []) for k in keys
         }
         result.epochs_run = len(result.history.get("loss", []))
     evaluation = None
-    if device.workers > 1:  # Keras's evaluate fails under the strategy, as fit does
+    if prepared.device.workers > 1:  # Keras's evaluate fails under the strategy
         model = local_copy(model)
-    # Stop means stop: evaluate_run does it on request
-    if not result.cancelled and device.chief:
+    if not result.cancelled and prepared.device.chief:
         evaluation, untested = evaluate_test_split(
             model, dataset, cfg.batch_size, cfg.cache_data
         )
         skipped += untested
     if skipped:
-        names = ", ".join(Path(p).name for p in skipped[:5])
-        more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
-        note = (
-            f"{len(skipped)} images could not be decoded and were skipped "
-            f"({names}{more}; listed on the Data page)"
-        )
+        note = _skipped_note(skipped)
         result.message = f"{result.message}; {note}" if result.message else note
     if run is not None:
         RunStore(run.path.parent).finish(
@@ -352,6 +375,15 @@ def _train_and_record(
             evaluation.to_dict() if evaluation else None,
         )
     return SessionResult(result, evaluation, run, model, dataset)
+
+
+def _skipped_note(skipped: list[str]) -> str:
+    names = ", ".join(Path(p).name for p in skipped[:5])
+    more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+    return (
+        f"{len(skipped)} images could not be decoded and were skipped "
+        f"({names}{more}; listed on the Data page)"
+    )
 
 
 def evaluate_test_split(
@@ -373,89 +405,14 @@ def evaluate_test_split(
     _, h, w, c = model.inputs[0].shape
     h, w = size or (h, w)
     test_ds = make_tf_dataset(dataset, "test", (h, w), c, batch_size, cache=cache)
-    sigmoid = int(model.outputs[0].shape[-1]) == 1
+    units = int(model.outputs[0].shape[-1])
     with model.distribute_strategy.scope():  # built under a strategy: stays in it
-        model.compile(loss=_loss(sigmoid, False), metrics=["accuracy"])
+        model.compile(loss=loss_for(units), metrics=["accuracy"])
     evaluation = evaluate(model, test_ds, dataset.class_names)
     order = decoded_indices(dataset, "test")
     if order is not None:  # so its indices name the right test images
         evaluation = evaluation.for_split(order, len(dataset.splits["test"]))
     return evaluation, report_undecodable(dataset, "test")
-
-
-def _restart(
-    run: Run,
-    spec: ModelSpec,
-    dataset: Dataset,
-    cfg: TrainingConfig,
-    aug: AugmentationConfig,
-) -> _Restart:
-    """Check a resume continues ``run`` as recorded; where it restarts.
-
-    Raises:
-        WorkbenchError: another model, augmentation or setting than the run's,
-            other data, or nothing left to restart from.
-    """
-    config = run.config()
-    for key, now in (("model", spec.to_dict()), ("augmentation", aug.to_dict())):
-        if key in config and _as_json(config[key]) != _as_json(now):
-            raise WorkbenchError(
-                f"{run.name} was trained with another {key}; a resume continues "
-                "the run as it was recorded (start a new run to change it)"
-            )
-    recorded = config.get("training", {})
-    changed = {
-        k: [recorded[k], v]
-        for k, v in _as_json(cfg.to_dict()).items()
-        if k in recorded and recorded[k] != v
-    }
-    for key, (old, new) in changed.items():
-        if key not in RESUME_CHANGEABLE:
-            raise WorkbenchError(
-                f"{run.name} was trained with {key} {old}, not {new}: a resume "
-                "may change only the epochs, fine-tuning epochs and learning rate "
-                "(start a new run to change the rest)"
-            )
-    refuse_changed_data(config.get("dataset", {}), dataset, run.name)
-    epoch, history = _restart_point(run)
-    two_phase = cfg.fine_tune and spec.backbone is not None
-    if "epochs" in changed and two_phase and epoch >= changed["epochs"][0]:
-        raise WorkbenchError(
-            f"{run.name} is past its first phase; change the fine-tuning epochs"
-        )
-    planned = cfg.epochs + (cfg.fine_tune_epochs if two_phase else 0)
-    if planned <= epoch:
-        raise WorkbenchError(
-            f"{run.name} has trained {epoch} of its {planned} epochs: ask for more "
-            "epochs to continue it"
-        )
-    return _Restart(epoch, history, changed)
-
-
-def _restart_point(run: Run) -> tuple[int, dict[str, list[float]]]:
-    """The epoch the run's weights were saved at, and its history up to there.
-
-    BackupAndRestore's backup decides when there is one (a kill may leave the
-    CSV log an epoch ahead of it); else ``last.keras``, written when a
-    session ends, which ``run.json`` dates.
-    """
-    history = run.history()
-    epochs = len(history.get("loss", []))
-    record = run.record()
-    backup = run.backup_epoch()
-    saved = record.get("last_model_epochs", record.get("epochs_run"))
-    if backup is not None:
-        keep = backup
-    elif (run.path / "last.keras").is_file() and isinstance(saved, int):
-        keep = saved
-    elif epochs == 0:
-        keep = 0
-    else:
-        raise WorkbenchError(
-            f"{run.name} stopped without a backup or a last model to restart from "
-            "(BackupAndRestore was off), so its weights are lost: start a new run"
-        )
-    return keep, {k: v[:keep] for k, v in history.items()}
 
 
 def _failed(run: Run | None, exc: Exception) -> WorkbenchError:
@@ -498,12 +455,6 @@ def _fine_tuning(
     return lambda: apply_freeze(model, spec, options)
 
 
-def _loss(sigmoid: bool, one_hot: bool) -> str:
-    if sigmoid:
-        return "binary_crossentropy"
-    return "categorical_crossentropy" if one_hot else "sparse_categorical_crossentropy"
-
-
 def _run_config(
     spec: ModelSpec,
     dataset: Dataset,
@@ -522,11 +473,6 @@ def _run_config(
         "augmentation": aug.to_dict(),
         "training": cfg.to_dict(),
     }
-
-
-def _as_json(value: Any) -> Any:
-    """As it reads back from a JSON file (tuples become lists), for comparing."""
-    return json.loads(json.dumps(value))
 
 
 def _record(result: TrainingResult) -> dict[str, Any]:

@@ -42,6 +42,7 @@ from core.augmentation.config import (
 )
 from core.data.dataset import Dataset, convert_image
 from core.data.images import BadImage, is_image_name, load_image, loader_channels
+from core.tiling import tile
 from desktop import colours
 from desktop.undo_commands import SetPageConfig
 from desktop.widgets.image_grid import to_qimage
@@ -324,7 +325,7 @@ class AugmentationPage(QWidget):
         def job(progress, cancel):
             from core.augmentation.pipeline import preview
 
-            return n, _tile(preview(image, config, n * n, seed, pool), n)
+            return n, tile(preview(image, config, n * n, seed, pool), n, 2, 235)
 
         self._worker = FunctionWorker(job)
         self._worker.finished.connect(self._on_render_finished)
@@ -365,15 +366,3 @@ class AugmentationPage(QWidget):
             self.status.setText(colours.span(f"{Path(path).name}: {exc}", "error"))
             return
         event.acceptProposedAction()
-
-
-def _tile(images: np.ndarray, n: int, gap: int = 2) -> np.ndarray:
-    """``n x n`` images in one sheet with a light gap, for a single pixmap."""
-    count, h, w, c = images.shape
-    sheet = np.full((n * (h + gap) - gap, n * (w + gap) - gap, c), 235, np.uint8)
-    for i in range(count):
-        r, col = divmod(i, n)
-        sheet[
-            r * (h + gap) : r * (h + gap) + h, col * (w + gap) : col * (w + gap) + w
-        ] = images[i]
-    return sheet

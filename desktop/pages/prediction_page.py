@@ -49,7 +49,7 @@ from PySide6.QtWidgets import (
 from core.data.dataset import convert_image
 from core.data.images import BadImage, image_files, load_image
 from core.errors import WorkbenchError
-from core.inference.top_k import TOP_K, ranked_count
+from core.inference.top_k import TOP_K, ranked
 from desktop import colours
 from desktop.class_names_dialog import ClassNamesDialog
 from desktop.widgets.image_grid import to_qimage
@@ -287,7 +287,7 @@ class PredictionPage(QWidget):
         )
         if result is not None:
             probs = result[0]
-            order = np.argsort(-probs)[: ranked_count(len(probs), TOP_K)]
+            order = ranked(probs)
             for i, bar in enumerate(self.bars):
                 bar.setVisible(i < len(order))  # no rank past the last class
             for bar, k in zip(self.bars, order, strict=False):

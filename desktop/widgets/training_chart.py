@@ -17,6 +17,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QTimer, Slot
 from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QWidget
 
+from core.training.best_epoch import best_in_history
+from core.training.overfitting import overfits
 from desktop import colours
 
 MAX_SYMBOLS = 200  # epoch markers drawn up to this many epochs, lines after
@@ -172,13 +174,12 @@ class TrainingChart(QWidget):
             self.epochs[key].append(logs.get(key, np.nan))
         self._track_max(logs.get("loss"))
         self._track_max(logs.get("val_loss"))
-        key = self.monitor
-        if logs.get(key) is None:  # no validation data: the training metric
-            key = key.removeprefix("val_")
-        values = self.epochs[key]
-        if values and not np.all(np.isnan(values)):
-            pick = np.nanargmax if "accuracy" in key else np.nanargmin
-            self.best_line.setValue(self.epoch_x[int(pick(values))])
+        # Only the metrics this epoch logged: without validation data the
+        # val_ monitor falls back to the training metric.
+        logged = {k: self.epochs[k] for k in SERIES if logs.get(k) is not None}
+        best = best_in_history(logged, self.monitor)
+        if best is not None:
+            self.best_line.setValue(self.epoch_x[best[0]])
             self.best_line.show()
         self._mark_overfitting()
         self._dirty = True
@@ -199,9 +200,7 @@ class TrainingChart(QWidget):
     def _mark_overfitting(self) -> None:
         """Shade each epoch where validation loss rose while training loss fell."""
         loss, val = self.epochs["loss"], self.epochs["val_loss"]
-        if len(val) < 2 or np.isnan(val[-1]) or np.isnan(val[-2]):
-            return
-        if val[-1] > val[-2] and loss[-1] < loss[-2]:
+        if overfits(loss, val, len(val) - 1):
             span = (self.epoch_x[-2], self.epoch_x[-1])
             self.overfit_spans.append(span)
             self._shade_spans()

@@ -79,3 +79,17 @@ def test_a_runs_model_file_is_its_best_else_its_last(tmp_path):
     assert run.model_file() == run.path / "best.keras"
     assert run.class_names() == ["cat", "dog"]
     assert store.create("bare", {}).class_names() == []
+
+
+def test_the_newest_run_that_kept_a_model_is_the_one_exported(tmp_path):
+    store = RunStore(tmp_path / "runs")
+    assert store.newest_model() is None
+    kept = store.create("a", {"dataset": {"classes": ["cat", "dog"]}})
+    (kept.path / "last.keras").write_bytes(b"")
+    (kept.path / "best.keras").write_bytes(b"")
+    store.create("b", {"dataset": {"classes": ["cat", "dog"]}})  # stopped early
+    assert store.newest_model() == (kept.path / "best.keras", ["cat", "dog"])
+    nameless = store.create("c", {})
+    (nameless.path / "last.keras").write_bytes(b"")
+    with pytest.raises(WorkbenchError, match="does not record its classes"):
+        store.newest_model()  # refused, not passed over for an older model

@@ -17,7 +17,9 @@ from core.augmentation.config import AugmentationConfig
 from core.data.dataset import class_weights
 from core.inference.python_export.snippets import assignment
 from core.spec import ModelSpec
+from core.training.best_epoch import monitor_mode
 from core.training.config import TrainingConfig
+from core.training.loss import loss_for
 
 
 def training_constants(cfg: TrainingConfig) -> str:
@@ -72,10 +74,6 @@ def _optimizer(cfg: TrainingConfig) -> str:
 '''
 
 
-def _mode(monitor: str) -> str:
-    return "max" if "accuracy" in monitor else "min"
-
-
 def _callbacks(cfg: TrainingConfig) -> str:
     made = []
     if cfg.early_stopping:
@@ -83,7 +81,7 @@ def _callbacks(cfg: TrainingConfig) -> str:
         made.append(
             f"        keras.callbacks.EarlyStopping(\n"
             f"            monitor=monitor({m!r}),\n"
-            f"            mode={_mode(m)!r},\n"
+            f"            mode={monitor_mode(m)!r},\n"
             f"            patience={cfg.patience},\n"
             f"            restore_best_weights={cfg.restore_best_weights},\n"
             f"        ),"
@@ -98,7 +96,7 @@ def _callbacks(cfg: TrainingConfig) -> str:
             f"        keras.callbacks.ModelCheckpoint(\n"
             f'            out / "best.keras",\n'
             f"            monitor=monitor({m!r}),\n"
-            f"            mode={_mode(m)!r},\n"
+            f"            mode={monitor_mode(m)!r},\n"
             f"            save_best_only=True,\n"
             f"        ),"
         )
@@ -172,9 +170,7 @@ def _main(
 ) -> str:
     sigmoid = spec.head.units == 1
     one_hot = aug.needs_one_hot
-    loss = "categorical_crossentropy" if one_hot else "sparse_categorical_crossentropy"
-    if sigmoid:
-        loss = "binary_crossentropy"
+    loss = loss_for(spec.head.units, one_hot)
     options = [_ARGUMENT.format("--epochs", "EPOCHS", "training epochs")]
     if fine_tune is not None:
         options.append(
@@ -246,7 +242,7 @@ def _main(
     )
 """
     if one_hot:
-        plain = "binary_crossentropy" if sigmoid else "sparse_categorical_crossentropy"
+        plain = loss_for(spec.head.units)
         constants.append(f"TEST_LOSS = {plain!r}  # the test split is not mixed")
     test_loss = "TEST_LOSS" if one_hot else "LOSS"
     option_lines = "\n".join(options)

@@ -29,3 +29,16 @@ def test_export_from_a_project_and_refusal_without_a_run(tmp_path, capsys):
     assert main(["export", str(project), str(out)]) == 0
     assert read_class_names(out) == data.class_names
     assert load_model_file(out).input_shape == (None, None, None, 3)
+    # The other formats, as the Export dialog writes them
+    lite = tmp_path / "out.tflite"
+    assert main(["export", str(project), str(lite)]) == 0
+    assert lite.stat().st_size > 0
+    script = tmp_path / "m"
+    assert main(["export", str(project), str(script), "--format", "python"]) == 0
+    assert "def build_model" in script.read_text()
+
+
+def test_the_python_script_needs_no_trained_run(tmp_path, capsys):
+    project = save_project(starter_project(), tmp_path / "shapes.cnnwb.json")
+    assert main(["export", str(project), str(tmp_path / "train.py")]) == 0
+    compile((tmp_path / "train.py").read_text(), "train.py", "exec")

@@ -23,6 +23,16 @@ def test_the_rule():
     assert ranked_count(10, 0) == 1
 
 
+def test_ranking_one_image_or_a_batch_likeliest_first():
+    from core.inference.top_k import ranked
+
+    assert ranked(np.array([0.1, 0.6, 0.3])).tolist() == [1, 2, 0]
+    assert ranked(np.array([0.7, 0.3])).tolist() == [0, 1]  # no rank past the last
+    batch = np.array([[0.1, 0.2, 0.3, 0.4], [0.4, 0.3, 0.2, 0.1]])
+    assert ranked(batch).tolist() == [[3, 2, 1], [0, 1, 2]]
+    assert ranked(batch, 1).tolist() == [[3], [0]]
+
+
 def test_predict_csv_of_a_two_class_model_has_no_third_rank(tmp_path, capsys):
     path = export_keras(app_model(2), tmp_path / "m.keras", ["cat", "dog"])
     image = tmp_path / "x.png"

@@ -1,0 +1,118 @@
+"""Export by format: the one place that knows what each export format needs.
+
+The Export dialog and ``python -m core export`` both call ``export``, so a
+format refuses the same sources with the same words everywhere: the model
+formats (``.keras``, SavedModel, TFLite: ``core.inference.export``) need a
+model with its class names; the Python script
+(``core.inference.python_export``) needs the project's model spec, dataset
+and settings, which an imported model alone does not have. Import-light: the
+formats' modules (Keras, TensorFlow) load only when something is exported.
+
+Example:
+    source = ExportSource(model, ["cat", "dog"], "pets")
+    export(source, "pets.tflite", "tflite")
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.errors import WorkbenchError
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    key: str
+    title: str
+    suffix: str  # "" for a folder
+    help: str
+
+
+FORMATS = (
+    ExportFormat(
+        "keras",
+        "Keras model (.keras)",
+        ".keras",
+        "Any image size, raw 0-255 pixels; class names inside. "
+        "Loads with keras.models.load_model.",
+    ),
+    ExportFormat(
+        "saved_model",
+        "TensorFlow SavedModel (folder)",
+        "",
+        "For TensorFlow Serving and TF tools; any image size, raw 0-255 pixels.",
+    ),
+    ExportFormat(
+        "tflite",
+        "TensorFlow Lite (.tflite)",
+        ".tflite",
+        "For phones and small devices; takes images at the model's input size.",
+    ),
+    ExportFormat(
+        "python",
+        "Python script (.py)",
+        ".py",
+        "A short Keras script that rebuilds the model, loads the same data and "
+        "trains it with the project's settings.",
+    ),
+)
+FORMAT_KEYS = tuple(f.key for f in FORMATS)
+
+
+@dataclass
+class ExportSource:
+    """What can be exported: a model with its class names, and/or a project."""
+
+    model: Any | None = None  # a keras.Model
+    class_names: list[str] | None = None
+    name: str = "model"
+    # (ModelSpec, DatasetSpec | None, TrainingConfig, AugmentationConfig)
+    project: tuple | None = None
+    no_model_reason: str = "No model: train one or import one first."
+    no_project_reason: str = (
+        "Only an imported model is open: the script needs the project's model, "
+        "dataset and training settings."
+    )
+
+    def problem(self, key: str) -> str:
+        """Why format ``key`` cannot be exported from this source; "" if it can."""
+        if key == "python":
+            return self.no_project_reason if self.project is None else ""
+        return self.no_model_reason if self.model is None else ""
+
+
+def format_for(path: str | os.PathLike[str]) -> str:
+    """The format a file name asks for by its suffix; ``keras`` when none does."""
+    suffix = Path(path).suffix
+    return next((f.key for f in FORMATS if f.suffix and f.suffix == suffix), "keras")
+
+
+def export(source: ExportSource, path: str | os.PathLike[str], key: str) -> Path:
+    """Write ``source`` to ``path`` as format ``key``; returns what was written.
+
+    Raises:
+        WorkbenchError: an unknown format, a source the format cannot use
+            (``ExportSource.problem``), or a target that cannot be written.
+    """
+    from core.inference import export as model_export
+
+    if key not in FORMAT_KEYS:
+        raise WorkbenchError(
+            f"unknown export format {key!r}: choose {', '.join(FORMAT_KEYS)}"
+        )
+    problem = source.problem(key)
+    if problem:
+        raise WorkbenchError(problem)
+    target = Path(path)
+    if key == "keras":
+        return model_export.export_keras(source.model, target, source.class_names or [])
+    if key == "saved_model":
+        return model_export.export_saved_model(source.model, target)
+    if key == "tflite":
+        return model_export.export_tflite(source.model, target)
+    from core.inference.python_export import write_script
+
+    return write_script(target, *source.project)
