@@ -38,10 +38,11 @@ def main() -> None:
     from PySide6.QtGui import QUndoStack
     from PySide6.QtWidgets import QApplication
 
-    from core.augmentation.config import AugmentationConfig
     from core.data.load import open_dataset
     from core.data.spec import DatasetSpec
+    from core.document import ProjectDocument
     from core.presets import preset
+    from core.project import Project
     from core.runs import RunStore
     from core.training.config import TrainingConfig
     from desktop.gc_guard import GuiThreadCollector
@@ -53,17 +54,13 @@ def main() -> None:
     store = RunStore(
         os.path.join(os.environ.get("TMPDIR", "/tmp"), "cnnwb-latency-runs")
     )
+    cfg = TrainingConfig(epochs=epochs)  # the defaults: checkpoint, backup, CSV
+    document = ProjectDocument(Project(model=preset("shapes-starter"), training=cfg))
     page = TrainingPage(
-        spec=lambda: preset("shapes-starter"),
-        dataset=lambda: data,
-        augmentation=AugmentationConfig,
-        store=lambda: store,
-        undo_stack=QUndoStack(),
+        document, QUndoStack(), dataset=lambda: data, store=lambda: store
     )
     page.resize(1280, 800)
     page.show()
-    cfg = TrainingConfig(epochs=epochs)  # the defaults: checkpoint, backup, CSV
-    page.apply_config(cfg, emit=False)
 
     gaps: list[float] = []
     state = {"measuring": False, "last": time.perf_counter(), "batches": 0}

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from core.augmentation.config import AugmentationConfig
 from core.backbone_table import cached_only
 from core.data.spec import DatasetSpec
+from core.document import ProjectDocument
 from core.errors import WorkbenchError
 from core.layer_stack import LayerStack
 from core.paths import resources_dir, user_data_dir
@@ -37,7 +38,6 @@ from core.presets import Preset, all_presets
 from core.project import SUFFIX, Project, load_project, save_project, starter_project
 from core.recovery import clear_recovery, read_recovery, write_recovery
 from core.runs import RunStore, newest_run_model
-from core.training.config import TrainingConfig
 from desktop import workers
 from desktop.error_dialog import show_error
 from desktop.pages.augmentation_page import AugmentationPage
@@ -76,8 +76,20 @@ def app_settings() -> QSettings:
     return QSettings(str(user_data_dir() / "settings.ini"), QSettings.Format.IniFormat)
 
 
+def _in_document(name: str) -> property:
+    """A window setting kept in ``self.document`` (interim, #14; see __init__)."""
+    return property(
+        lambda self: getattr(self.document, name),
+        lambda self, value: getattr(self.document, f"set_{name}")(value),
+    )
+
+
 class MainWindow(QMainWindow):
     """The application window: a page list on the left, the current page right."""
+
+    training = _in_document("training")
+    augmentation = _in_document("augmentation")
+    dataset_spec = _in_document("dataset")
 
     def __init__(self) -> None:
         super().__init__()
@@ -88,9 +100,10 @@ class MainWindow(QMainWindow):
         self.undo_stack = QUndoStack(self)
         self.path: Path | None = None
         self.project_name = "Untitled"
-        self.dataset_spec: DatasetSpec | None = None
-        self.augmentation = AugmentationConfig()
-        self.training = TrainingConfig()
+        # Interim (#14): the Training page reads the project document, so the
+        # settings below live in it (see _in_document) and the model is copied
+        # into it on every change, until the window keeps its project there.
+        self.document = ProjectDocument(tables=cached_only)
         self.training_page = None  # built after the first paint, like the Data page
         self.prediction_page = None
         self.export_dialog = None
@@ -102,6 +115,9 @@ class MainWindow(QMainWindow):
         self.navigation.setObjectName("navigation")
         self.navigation.setIconSize(QSize(22, 22))
         self.model_page = ModelPage(self.stack, self.undo_stack)
+        self.model_page.model.stack_changed.connect(
+            lambda: self.document.set_spec(self.stack.spec)
+        )
         self.data_page = None  # built after the first paint: it loads pyqtgraph
         self.augmentation_page = AugmentationPage(
             self.undo_stack, input_shape=lambda: self.stack.spec.input.shape
@@ -213,19 +229,12 @@ class MainWindow(QMainWindow):
         from desktop.pages.training_page import TrainingPage
 
         page = TrainingPage(
-            spec=lambda: self.stack.spec,
+            self.document,
+            self.undo_stack,
             dataset=lambda: self.data_page.dataset() if self.data_page else None,
-            augmentation=lambda: self.augmentation,
             store=self.run_store,
-            undo_stack=self.undo_stack,
-            dataset_spec=lambda: self.dataset_spec,
         )
         page.setObjectName("trainingPage")
-        page.apply_config(self.training, emit=False)
-        page.config_changed.connect(self._on_training_config_changed)
-        # Phase 2 follows the model: on with a backbone, its layer names offered.
-        self.model_page.model.stack_changed.connect(page.refresh_fine_tune)
-        self.model_page.model.stack_changed.connect(page.refresh_readiness)
         self._replace_page(3, page)
         self.training_page = page
 
@@ -237,9 +246,10 @@ class MainWindow(QMainWindow):
         self._replace_page(4, page)
         self.prediction_page = page
         self.training_page.finished.connect(self._on_training_finished)
-        self.training_page.runs_panel.open_model.connect(self._on_run_model_opened)
+        runs_panel = self.training_page.results_panel.runs_panel
+        runs_panel.open_model.connect(self._on_run_model_opened)
         page.export_requested.connect(self.export_model)
-        self.training_page.runs_panel.export_model.connect(self._on_run_model_export)
+        runs_panel.export_model.connect(self._on_run_model_export)
         page.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
 
     @Slot(object)
@@ -346,10 +356,6 @@ class MainWindow(QMainWindow):
         if self.path is not None:
             return RunStore.beside(self.path)
         return RunStore(user_data_dir() / "runs" / "untitled")
-
-    @Slot(object)
-    def _on_training_config_changed(self, config: TrainingConfig) -> None:
-        self.training = config
 
     @Slot(object)
     def _on_data_page_spec_changed(self, spec: DatasetSpec) -> None:
@@ -468,8 +474,6 @@ class MainWindow(QMainWindow):
         self.augmentation = project.augmentation
         self.augmentation_page.apply_config(project.augmentation, emit=False)
         self.training = project.training
-        if self.training_page is not None:
-            self.training_page.apply_config(project.training, emit=False)
         if self.data_page is not None:
             self.data_page.set_spec(project.dataset)
 

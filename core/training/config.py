@@ -12,11 +12,15 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from core.errors import ProjectFormatError
+from core.setting_fields import setting
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop", "adamw")
 SCHEDULES = ("none", "plateau", "cosine")
 MONITORS = ("val_loss", "val_accuracy", "loss", "accuracy")
 FINE_TUNE_FREEZE = ("from_layer", "last_n", "none")
+# The settings form's two group boxes (see core.setting_fields).
+SETTINGS = "Settings"
+PHASE_TWO = "Phase 2: fine-tune the backbone"
 
 
 @dataclass(frozen=True)
@@ -33,35 +37,203 @@ class TrainingConfig:
     architecture's top block; ``last_n`` ``fine_tune_last_n`` layers; or
     ``none`` frozen, BatchNormalization excepted) and training continues for
     ``fine_tune_epochs`` more epochs at ``learning_rate * fine_tune_lr_factor``.
+
+    Every field carries its form metadata (``core.setting_fields``): label,
+    help, group, range and enable rule, in the order the form shows them.
     """
 
-    optimizer: str = "adam"
-    learning_rate: float = 1e-3
-    momentum: float = 0.9
-    nesterov: bool = False
-    weight_decay: float = 0.004
-    schedule: str = "none"
-    batch_size: int = 32
-    epochs: int = 10
-    seed: int = 0
-    cache_data: bool = True  # decoded images kept in RAM (while under a quarter)
-    class_weights: bool = False
-    early_stopping: bool = False
-    early_stopping_monitor: str = "val_loss"
-    patience: int = 3
-    restore_best_weights: bool = True
-    checkpoint: bool = True
-    checkpoint_monitor: str = "val_accuracy"
-    backup_and_restore: bool = True
-    csv_logger: bool = True
-    tensorboard: bool = False
-    mixed_precision: bool = False
-    fine_tune: bool = False
-    fine_tune_epochs: int = 5
-    fine_tune_lr_factor: float = 0.1
-    fine_tune_freeze: str = "from_layer"
-    fine_tune_from: str = ""
-    fine_tune_last_n: int = 0
+    optimizer: str = setting(
+        "adam", label="Optimizer", choices=OPTIMIZERS, group=SETTINGS
+    )
+    learning_rate: float = setting(
+        1e-3,
+        label="Learning rate",
+        group=SETTINGS,
+        minimum=0.000001,
+        maximum=1.0,
+        step=0.0001,
+        decimals=6,
+    )
+    momentum: float = setting(
+        0.9,
+        label="Momentum",
+        help="SGD momentum (the tutorials use 0.9)",
+        group=SETTINGS,
+        row="momentum",
+        minimum=0.0,
+        maximum=0.999,
+        step=0.05,
+        decimals=3,
+        used_when=("optimizer", "sgd"),
+    )
+    nesterov: bool = setting(
+        False,
+        label="Nesterov",
+        group=SETTINGS,
+        row="momentum",
+        style="check",
+        used_when=("optimizer", "sgd"),
+    )
+    weight_decay: float = setting(
+        0.004,
+        label="Weight decay",
+        help="AdamW's decoupled weight decay",
+        group=SETTINGS,
+        minimum=0.0,
+        maximum=1.0,
+        step=0.001,
+        decimals=4,
+        used_when=("optimizer", "adamw"),
+    )
+    schedule: str = setting(
+        "none",
+        label="Schedule",
+        help="plateau: ReduceLROnPlateau on the validation loss; "
+        "cosine: cosine decay over the whole run",
+        choices=SCHEDULES,
+        group=SETTINGS,
+    )
+    batch_size: int = setting(
+        32, label="Batch size", group=SETTINGS, minimum=1, maximum=4096
+    )
+    epochs: int = setting(10, label="Epochs", group=SETTINGS, minimum=1, maximum=10_000)
+    seed: int = setting(
+        0,
+        label="Seed",
+        help="Weights, shuffling and augmentation repeat for a seed",
+        group=SETTINGS,
+        minimum=0,
+        maximum=2**31 - 1,
+    )
+    early_stopping: bool = setting(
+        False, label="Early stopping", group=SETTINGS, row="stopping", style="check"
+    )
+    restore_best_weights: bool = setting(
+        True,
+        label="restore best weights",
+        group=SETTINGS,
+        row="stopping",
+        style="check",
+        used_when=("early_stopping", True),
+    )
+    patience: int = setting(
+        3,
+        label="Patience",
+        help="Epochs without improvement before stopping",
+        group=SETTINGS,
+        row="watch",
+        style="bare",
+        indent=20,
+        prefix="patience ",
+        minimum=0,
+        maximum=1000,
+        used_when=("early_stopping", True),
+    )
+    early_stopping_monitor: str = setting(
+        "val_loss",
+        label="Early stopping monitor",
+        choices=MONITORS,
+        group=SETTINGS,
+        row="watch",
+        style="bare",
+        used_when=("early_stopping", True),
+    )
+    checkpoint: bool = setting(
+        True,
+        label="Keep the best model by",
+        group=SETTINGS,
+        row="best",
+        style="check",
+    )
+    checkpoint_monitor: str = setting(
+        "val_accuracy",
+        label="Checkpoint monitor",
+        choices=MONITORS,
+        group=SETTINGS,
+        row="best",
+        style="bare",
+        used_when=("checkpoint", True),
+    )
+    cache_data: bool = setting(
+        True,
+        label="Cache images in memory",
+        help="Keep decoded images in RAM after the first epoch (skipped by itself "
+        "when they would take over a quarter of it); off reads them from disk "
+        "every epoch",
+        group=SETTINGS,
+        style="check",
+    )
+    class_weights: bool = setting(
+        False, label="Balance classes with class weights", group=SETTINGS, style="check"
+    )
+    mixed_precision: bool = setting(
+        False, label="Mixed precision (GPU only)", group=SETTINGS, style="check"
+    )
+    backup_and_restore: bool = setting(
+        True,
+        label="Resume after a crash (BackupAndRestore)",
+        group=SETTINGS,
+        style="check",
+    )
+    csv_logger: bool = setting(
+        True, label="History CSV in the run folder", group=SETTINGS, style="check"
+    )
+    tensorboard: bool = setting(
+        False, label="TensorBoard logs in the run folder", group=SETTINGS, style="check"
+    )
+    fine_tune: bool = setting(
+        False,
+        label=PHASE_TWO,
+        help="After the epochs above, unfreeze part of the backbone and train on at "
+        "a lower learning rate, in the same run",
+        group=PHASE_TWO,
+        style="group",
+    )
+    fine_tune_epochs: int = setting(
+        5,
+        label="More epochs",
+        help="Epochs of phase 2, after the epochs above",
+        group=PHASE_TWO,
+        minimum=1,
+        maximum=10_000,
+    )
+    fine_tune_lr_factor: float = setting(
+        0.1,
+        label="LR factor",
+        help="Phase 2 trains at the learning rate times this (e.g. 0.1): small "
+        "steps keep the pretrained features",
+        group=PHASE_TWO,
+        minimum=0.0001,
+        maximum=1.0,
+        step=0.05,
+        decimals=4,
+    )
+    fine_tune_freeze: str = setting(
+        "from_layer",
+        label="Unfreeze",
+        help="from_layer: unfreeze from the layer below on; last_n: the last N "
+        "layers; none: the whole backbone (BatchNormalization stays frozen)",
+        choices=FINE_TUNE_FREEZE,
+        group=PHASE_TWO,
+    )
+    fine_tune_from: str = setting(
+        "",
+        label="From layer",
+        help="The first backbone layer phase 2 trains; empty: the architecture's "
+        "top block",
+        group=PHASE_TWO,
+        placeholder="top block (e.g. block5_conv1)",
+        used_when=("fine_tune_freeze", "from_layer"),
+    )
+    fine_tune_last_n: int = setting(
+        0,
+        label="Last N",
+        help="How many of the last layers phase 2 trains",
+        group=PHASE_TWO,
+        minimum=0,
+        maximum=10_000,
+        used_when=("fine_tune_freeze", "last_n"),
+    )
 
     def fine_tune_options(self) -> dict[str, Any]:
         """Phase 2's freezing as backbone options (``core.backbone_builder``)."""

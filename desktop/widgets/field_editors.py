@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.layers import Field
+from core.setting_fields import SettingField
 
 _INT_MAX = 1_000_000
 _FLOAT_MAX = 1e9
@@ -113,11 +114,22 @@ def _float_spin(field: Field) -> _FloatSpin:
 
 
 class NumberEditor(FieldEditor):
-    """int and float fields: one spin box with the field's range."""
+    """int and float fields: one spin box with the field's range.
 
-    def __init__(self, field: Field, parent: QWidget | None = None) -> None:
+    ``spin`` replaces the default spin box (a settings form's, shaped by its
+    step and decimals).
+    """
+
+    def __init__(
+        self,
+        field: Field,
+        parent: QWidget | None = None,
+        spin: QSpinBox | QDoubleSpinBox | None = None,
+    ) -> None:
         super().__init__(field, parent)
-        self.spin = _int_spin(field) if field.kind == "int" else _float_spin(field)
+        if spin is None:
+            spin = _int_spin(field) if field.kind == "int" else _float_spin(field)
+        self.spin = spin
         self._layout.addWidget(self.spin)
         self.spin.valueChanged.connect(self._on_child_edited)
 
@@ -130,9 +142,13 @@ class NumberEditor(FieldEditor):
 
 
 class BoolEditor(FieldEditor):
-    def __init__(self, field: Field, parent: QWidget | None = None) -> None:
+    """A check box; ``text`` beside it when the form shows no label for it."""
+
+    def __init__(
+        self, field: Field, parent: QWidget | None = None, text: str = ""
+    ) -> None:
         super().__init__(field, parent)
-        self.check = QCheckBox()
+        self.check = QCheckBox(text)
         self._layout.addWidget(self.check)
         self.check.toggled.connect(self._on_child_edited)
 
@@ -321,3 +337,39 @@ def editor_for(field: Field, parent: QWidget | None = None) -> FieldEditor:
     if field.kind == "optional_float":
         return OptionalEditor(field, NumberEditor(field), parent)
     raise ValueError(f"no editor for field kind {field.kind!r}")
+
+
+def _setting_spin(field: SettingField) -> QSpinBox | QDoubleSpinBox:
+    """A settings spin box: the field's range, step, decimals and prefix.
+
+    Keyboard tracking stays on (unlike a layer option's): a settings value
+    costs nothing to apply, and Ctrl+Return must start with what was typed.
+    """
+    low = 0 if field.minimum is None else field.minimum
+    spin: QSpinBox | QDoubleSpinBox
+    if field.kind == "int":
+        spin = QSpinBox()
+        high = _INT_MAX if field.maximum is None else field.maximum
+        spin.setRange(int(low), int(high))
+    else:
+        spin = QDoubleSpinBox()
+        if field.decimals is not None:
+            spin.setDecimals(field.decimals)  # before the range, which it rounds
+        spin.setRange(low, _FLOAT_MAX if field.maximum is None else field.maximum)
+    if field.step is not None:
+        spin.setSingleStep(field.step)
+    spin.setPrefix(field.prefix)
+    spin.setToolTip(field.help)
+    return spin
+
+
+def setting_editor(field: SettingField, parent: QWidget | None = None) -> FieldEditor:
+    """The editor for one field of a settings dataclass (``core.setting_fields``)."""
+    if field.kind in ("int", "float"):
+        return NumberEditor(field, parent, spin=_setting_spin(field))
+    if field.kind == "bool":
+        return BoolEditor(field, parent, text=field.label)
+    editor = editor_for(field, parent)
+    if isinstance(editor, TextEditor):
+        editor.line.setPlaceholderText(field.placeholder)
+    return editor

@@ -13,8 +13,8 @@ from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QFileDialog
 
 import core.backbone_table as backbone_tables
-from core.augmentation.config import AugmentationConfig
 from core.backbone_table import backbone_table, cached_only
+from core.document import ProjectDocument
 from core.layer_stack import LayerStack
 from core.presets import all_presets
 from core.project import Project, load_project, save_project
@@ -181,15 +181,12 @@ SMALL = ModelSpec(
 
 @pytest.fixture
 def training(qtbot, tmp_path):
-    state = {"spec": SMALL}
     p = TrainingPage(
-        spec=lambda: state["spec"],
+        ProjectDocument(Project(model=SMALL), tables=cached_only),
+        QUndoStack(),
         dataset=lambda: None,
-        augmentation=AugmentationConfig,
         store=lambda: RunStore(tmp_path / "runs"),
-        undo_stack=QUndoStack(),
     )
-    p.state = state
     qtbot.addWidget(p)
     p.show()
     qtbot.waitExposed(p)
@@ -198,55 +195,54 @@ def training(qtbot, tmp_path):
 
 
 def test_phase2_settings_need_a_backbone(training):
-    assert not training.fine_tune_box.isEnabled()
-    assert "add one from the palette" in training.fine_tune_box.toolTip()
-    training.state["spec"] = all_presets()[PRESET].spec
-    training.refresh_fine_tune()
-    assert training.fine_tune_box.isEnabled()
+    assert not training.form.phase_two.isEnabled()
+    assert "add one from the palette" in training.form.phase_two.toolTip()
+    training.document.set_spec(all_presets()[PRESET].spec)
+    assert training.form.phase_two.isEnabled()
 
 
 def test_phase2_settings_round_trip_into_config_and_project(training, tmp_path):
-    training.state["spec"] = all_presets()[PRESET].spec
-    training.refresh_fine_tune()
-    training.fine_tune_box.setChecked(True)
-    training.fine_tune_epochs.setValue(7)
-    training.fine_tune_lr_factor.setValue(0.05)
-    training.fine_tune_freeze.setCurrentText("from_layer")
-    training.fine_tune_from.setText("block4_conv1")
-    training.fine_tune_from.editingFinished.emit()
-    cfg = training.config
+    training.document.set_spec(all_presets()[PRESET].spec)
+    editors = training.form.editors
+    training.form.phase_two.setChecked(True)
+    editors["fine_tune_epochs"].spin.setValue(7)
+    editors["fine_tune_lr_factor"].spin.setValue(0.05)
+    editors["fine_tune_freeze"].combo.setCurrentText("from_layer")
+    editors["fine_tune_from"].line.setText("block4_conv1")
+    editors["fine_tune_from"].line.editingFinished.emit()
+    cfg = training.document.training
     assert cfg.fine_tune
     assert cfg.fine_tune_epochs == 7
     assert cfg.fine_tune_lr_factor == pytest.approx(0.05)
     assert cfg.fine_tune_freeze == "from_layer"
     assert cfg.fine_tune_from == "block4_conv1"
-    training.fine_tune_freeze.setCurrentText("last_n")
-    assert training.fine_tune_last_n.isEnabled()
-    assert not training.fine_tune_from.isEnabled()
+    editors["fine_tune_freeze"].combo.setCurrentText("last_n")
+    assert editors["fine_tune_last_n"].isEnabled()
+    assert not editors["fine_tune_from"].isEnabled()
     training.undo_stack.undo()  # the settings edits merge into one step
-    assert not training.config.fine_tune
-    assert not training.fine_tune_box.isChecked()
+    assert not training.document.training.fine_tune
+    assert not training.form.phase_two.isChecked()
     training.undo_stack.redo()
-    assert training.config.fine_tune_freeze == "last_n"
+    assert training.document.training.fine_tune_freeze == "last_n"
 
     path = save_project(
-        Project(model=all_presets()[PRESET].spec, training=training.config),
+        Project(model=all_presets()[PRESET].spec, training=training.document.training),
         tmp_path / "transfer",
     )
     loaded = load_project(path).training
-    assert loaded == training.config
-    training.apply_config(TrainingConfig())
-    training.apply_config(loaded)
-    assert training.fine_tune_box.isChecked()
-    assert training.fine_tune_epochs.value() == 7
-    assert training.fine_tune_from.text() == "block4_conv1"
+    assert loaded == training.document.training
+    training.document.set_training(TrainingConfig())
+    training.document.set_training(loaded)
+    assert training.form.phase_two.isChecked()
+    assert editors["fine_tune_epochs"].spin.value() == 7
+    assert editors["fine_tune_from"].line.text() == "block4_conv1"
 
 
 def test_bridge_phase_begin_draws_the_boundary(qtbot, training):
     with qtbot.waitSignal(training.bridge.phase_began):
         training.bridge.on_phase_begin(2, 3)
-    assert training.chart.phase_boundary == 3
-    assert training.chart.phase_lines[0].isVisible()
+    assert training.results_panel.chart.phase_boundary == 3
+    assert training.results_panel.chart.phase_lines[0].isVisible()
 
 
 def test_chart_phase_boundary_line(qtbot):
@@ -269,8 +265,8 @@ def test_weights_error_is_shown_as_a_training_failure(training):
     training._on_worker_failed(
         str(WeightsError("ImageNet weights for VGG16 could not be downloaded")), ""
     )
-    assert "could not be downloaded" in training.status.text()
-    assert "Training failed" in training.status.text()
+    assert "could not be downloaded" in training.controls.status.text()
+    assert "Training failed" in training.controls.status.text()
 
 
 def test_start_waits_for_an_unmeasured_backbone(training, monkeypatch, tmp_path):
@@ -278,29 +274,29 @@ def test_start_waits_for_an_unmeasured_backbone(training, monkeypatch, tmp_path)
     from core.data.spec import DatasetSpec
 
     monkeypatch.setattr(backbone_tables, "_memory", {})
-    training.state["spec"] = all_presets()[PRESET].spec
+    training.document.set_spec(all_presets()[PRESET].spec)
     training._dataset = lambda: open_dataset(DatasetSpec(name="shapes", count=20))
     training.refresh_estimate()
-    assert "once the Model page has measured" in training.estimate.text()
+    assert "once the Model page has measured" in training.controls.estimate.text()
     training.start()
     assert training.worker is None  # nothing built on the GUI thread
-    assert "still being measured" in training.status.text()
+    assert "still being measured" in training.controls.status.text()
 
 
 def test_weights_download_progress_shows_in_bar_and_status(qtbot, training):
     name = "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"
     with qtbot.waitSignal(training.bridge.downloading):
         training.bridge.on_download(0.5, f"downloading {name}: 29.4 MB")
-    assert training.progress.maximum() == 1000
-    assert training.progress.value() == 500
-    assert f"Downloading {name}: 29.4 MB" in training.status.text()
+    assert training.controls.progress.maximum() == 1000
+    assert training.controls.progress.value() == 500
+    assert f"Downloading {name}: 29.4 MB" in training.controls.status.text()
     # Chunks arrive far faster than a bar needs: the next one within 0.1 s is
     # dropped, but the last one always gets through.
     with qtbot.assertNotEmitted(training.bridge.downloading):
         training.bridge.on_download(0.51, "downloading: 30.0 MB")
     with qtbot.waitSignal(training.bridge.downloading):
         training.bridge.on_download(1.0, "downloading: 58.9 MB")
-    assert training.progress.value() == 1000
+    assert training.controls.progress.value() == 1000
 
 
 # ------------------------------------------------------------ review fixes

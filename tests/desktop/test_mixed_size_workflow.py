@@ -71,10 +71,10 @@ def test_the_tutorial_workflow_on_mixed_sizes(window, qtbot, pets):
 
     training = window.training_page
     window.navigation.setCurrentRow(3)
-    training.epochs.setValue(1)
-    training.batch_size.setValue(8)
+    training.form.editors["epochs"].spin.setValue(1)
+    training.form.editors["batch_size"].spin.setValue(8)
     with qtbot.waitSignal(training.finished, timeout=180_000) as blocker:
-        training.start_button.click()
+        training.controls.start_button.click()
     assert blocker.args[0].result.epochs_run == 1
 
     prediction = window.prediction_page

@@ -35,14 +35,16 @@ def test_the_training_page_says_model_and_data_disagree_before_start(
         button(offer, "Keep").click()
     window.navigation.setCurrentRow(3)
     page = window.training_page
-    assert MISMATCH in page.status.text()  # before anyone pressed Start
-    assert "takes 150x150x3 images but shapes's are 64x64x3" in page.status.text()
+    assert MISMATCH in page.controls.status.text()  # before anyone pressed Start
+    assert (
+        "takes 150x150x3 images but shapes's are 64x64x3" in page.controls.status.text()
+    )
     with qtbot.waitSignal(page.failed, timeout=5_000) as refused:
-        page.start_button.click()
+        page.controls.start_button.click()
     assert refused.args[0].startswith(MISMATCH)
     assert not page.is_running()
     window.undo_action.trigger()  # back to the starter model: they agree again
-    assert page.status.text().startswith("Ready: shapes")
+    assert page.controls.status.text().startswith("Ready: shapes")
 
 
 def test_a_preset_offers_its_folder_and_loads_it_at_its_input_size(
@@ -65,7 +67,9 @@ def test_a_preset_offers_its_folder_and_loads_it_at_its_input_size(
     assert spec.input.shape == (150, 150, 3)
     assert (spec.head.num_classes, spec.head.units) == (2, 1)  # one sigmoid unit
     window.navigation.setCurrentRow(3)
-    assert window.training_page.status.text().startswith("Ready: cats_and_dogs")
+    assert window.training_page.controls.status.text().startswith(
+        "Ready: cats_and_dogs"
+    )
 
 
 def test_a_builtin_preset_offers_its_dataset_and_none_when_it_is_loaded(

@@ -25,7 +25,7 @@ def settings(window):
         window.augmentation,
         window.augmentation_page.config,
         window.training,
-        window.training_page.config,
+        window.training_page.document.training,
     )
 
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 
 import pytest
 
 from core.tensorboard_logs import INSTALL_COMMAND
-from core.training.config import TrainingConfig
-from tests.desktop.test_training_page import page, shapes  # noqa: F401 (fixtures)
+from tests.desktop.test_training_page import (  # noqa: F401 (fixtures)
+    editor,
+    page,
+    shapes,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -18,22 +22,25 @@ def _no_tensorboard(monkeypatch):
 
 
 def test_the_setting_is_off_and_disabled_and_says_how_to_install(page):  # noqa: F811
-    page.apply_config(TrainingConfig())
-    assert not page.tensorboard.isChecked()
-    assert not page.tensorboard.isEnabled()
-    assert INSTALL_COMMAND in page.tensorboard.toolTip()
+    switch = editor(page, "tensorboard")
+    assert not switch.isChecked()
+    assert not switch.isEnabled()
+    assert INSTALL_COMMAND in page.form.editors["tensorboard"].toolTip()
 
 
 def test_a_project_that_asked_for_it_is_refused_until_it_is_turned_off(
     qtbot,
     page,  # noqa: F811
 ):
-    page.apply_config(TrainingConfig(tensorboard=True))
+    document = page.document
+    document.set_training(replace(document.training, tensorboard=True))
     page.show()
     qtbot.waitExposed(page)
-    assert page.tensorboard.isEnabled()  # so it can be turned off
-    assert "TensorBoard logs need the tensorboard package" in page.status.text()
-    page.tensorboard.click()
-    assert not page.config.tensorboard
-    assert not page.tensorboard.isEnabled()
-    qtbot.waitUntil(lambda: page.status.text().startswith("Ready"))
+    switch = editor(page, "tensorboard")
+    assert switch.isEnabled()  # so it can be turned off
+    status = page.controls.status
+    assert "TensorBoard logs need the tensorboard package" in status.text()
+    switch.click()
+    assert not document.training.tensorboard
+    assert not switch.isEnabled()
+    qtbot.waitUntil(lambda: status.text().startswith("Ready"))

@@ -7,7 +7,8 @@ import pytest
 from PIL import Image
 from PySide6.QtGui import QUndoStack
 
-from core.augmentation.config import AugmentationConfig
+from core.document import ProjectDocument
+from core.project import Project
 from core.runs import RunStore
 from core.training.config import TrainingConfig
 from desktop.pages.prediction_page import PredictionPage
@@ -23,21 +24,20 @@ def test_training_results_show_top_k_only_below_the_class_count(
     qtbot, tmp_path, classes, shown
 ):
     data = shapes_of(classes)
+    training = TrainingConfig(epochs=1, batch_size=16, checkpoint=False)
     page = TrainingPage(
-        spec=lambda: small_spec(classes),
+        ProjectDocument(Project(model=small_spec(classes), training=training)),
+        QUndoStack(),
         dataset=lambda: data,
-        augmentation=AugmentationConfig,
         store=lambda: RunStore(tmp_path / "runs"),
-        undo_stack=QUndoStack(),
     )
     qtbot.addWidget(page)
-    page.apply_config(TrainingConfig(epochs=1, batch_size=16, checkpoint=False))
     with qtbot.waitSignal(page.finished, timeout=120_000):
-        page.start_button.click()
+        page.controls.start_button.click()
     page.shutdown()
-    assert "Test accuracy" in page.results.text()
-    assert ("top-3" in page.results.text()) is shown
-    assert ("top-2" in page.results.text()) is False
+    assert "Test accuracy" in page.results_panel.summary.text()
+    assert ("top-3" in page.results_panel.summary.text()) is shown
+    assert ("top-2" in page.results_panel.summary.text()) is False
 
 
 def test_prediction_bars_list_only_classes_that_exist(qtbot, tmp_path):

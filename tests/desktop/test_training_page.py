@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from PySide6.QtGui import QUndoStack
 
-from core.augmentation.config import AugmentationConfig
+from core.backbone_table import cached_only
 from core.data.load import open_dataset
 from core.data.spec import DatasetSpec
+from core.document import ProjectDocument
+from core.project import Project
 from core.runs import RunStore
 from core.spec import HeadSpec, ModelSpec
 from core.training.config import TrainingConfig
@@ -25,22 +27,34 @@ def shapes():
     return open_dataset(SHAPES)
 
 
+def project_document(spec, training=None, dataset=None):
+    """A document holding ``spec`` (and settings), as the window would."""
+    project = Project(
+        model=spec, dataset=dataset, training=training or TrainingConfig()
+    )
+    return ProjectDocument(project, tables=cached_only)
+
+
 @pytest.fixture
 def page(qtbot, tmp_path, shapes):
-    state = {"spec": SPEC, "dataset": shapes}
+    state = {"dataset": shapes}
+    document = project_document(SPEC, TrainingConfig(epochs=2, batch_size=16), SHAPES)
     p = TrainingPage(
-        spec=lambda: state["spec"],
+        document,
+        QUndoStack(),
         dataset=lambda: state["dataset"],
-        augmentation=AugmentationConfig,
         store=lambda: RunStore(tmp_path / "runs"),
-        undo_stack=QUndoStack(),
-        dataset_spec=lambda: SHAPES,
     )
     p.state = state
     qtbot.addWidget(p)
-    p.apply_config(TrainingConfig(epochs=2, batch_size=16))
     yield p
     p.shutdown()
+
+
+def editor(page, name):
+    """The widget a user edits ``name`` with (spin box, check box, combo, line)."""
+    e = page.form.editors[name]
+    return getattr(e, "spin", None) or getattr(e, "check", None) or e.combo or e.line
 
 
 def test_start_emits_in_order_and_the_chart_holds_the_logs(qtbot, page):
@@ -49,21 +63,23 @@ def test_start_emits_in_order_and_the_chart_holds_the_logs(qtbot, page):
     page.bridge.epoch_ended.connect(lambda e, logs: order.append(("epoch", e)))
     page.finished.connect(lambda s: order.append("finished"))
     with qtbot.waitSignal(page.finished, timeout=120_000) as blocker:
-        page.start_button.click()
+        page.controls.start_button.click()
     assert order == ["began", ("epoch", 0), ("epoch", 1), "finished"]
-    assert "Memory: about" in page.estimate.text()
-    assert "per epoch" in page.estimate.text()
-    assert "Device: CPU" in page.estimate.text()
+    assert "Memory: about" in page.controls.estimate.text()
+    assert "per epoch" in page.controls.estimate.text()
+    assert "Device: CPU" in page.controls.estimate.text()
     session = blocker.args[0]
     history = session.result.history
-    assert page.chart.epochs["loss"] == pytest.approx(history["loss"])
-    assert page.chart.epochs["val_accuracy"] == pytest.approx(history["val_accuracy"])
-    assert "Test accuracy" in page.results.text()
-    assert f"loss {session.evaluation.loss:.4f}" in page.results.text()
+    assert page.results_panel.chart.epochs["loss"] == pytest.approx(history["loss"])
+    assert page.results_panel.chart.epochs["val_accuracy"] == pytest.approx(
+        history["val_accuracy"]
+    )
+    assert "Test accuracy" in page.results_panel.summary.text()
+    assert f"loss {session.evaluation.loss:.4f}" in page.results_panel.summary.text()
     # the best-epoch mark is the epoch whose model the checkpoint kept
-    assert page.chart.best_line.value() == session.result.best_epoch + 1
+    assert page.results_panel.chart.best_line.value() == session.result.best_epoch + 1
     evaluation = session.evaluation
-    view = page.evaluation_view
+    view = page.results_panel.evaluation_view
     assert view.matrix.rowCount() == 6
     assert view.matrix.item(0, 0).text() == f"{evaluation.confusion[0][0]:,}"
     counts = evaluation.confusion
@@ -77,22 +93,22 @@ def test_start_emits_in_order_and_the_chart_holds_the_logs(qtbot, page):
     assert view.mistakes.count() == shown
     if shown:
         _, true, predicted, _confidence = evaluation.misclassified[0]
-        names = page._trained_on.class_names
+        names = session.dataset.class_names
         assert view.mistakes.item(0).text().startswith(names[predicted])
         assert f"(is {names[true]})" in view.mistakes.item(0).text()
-    assert page.start_button.isEnabled()
-    assert not page.stop_button.isEnabled()
+    assert page.controls.start_button.isEnabled()
+    assert not page.controls.stop_button.isEnabled()
 
 
 def test_stop_mid_run(qtbot, page):
-    page.apply_config(TrainingConfig(epochs=50, batch_size=4))
+    page.document.set_training(TrainingConfig(epochs=50, batch_size=4))
     page.bridge.batch_ended.connect(lambda *a: page.stop())
     with qtbot.waitSignal(page.finished, timeout=120_000) as blocker:
         page.start()
     result = blocker.args[0].result
     assert result.cancelled
     assert result.epochs_run < 50
-    assert "cancelled" in page.status.text()
+    assert "cancelled" in page.controls.status.text()
 
 
 def test_a_failing_run_is_reported(qtbot, page):
@@ -100,7 +116,7 @@ def test_a_failing_run_is_reported(qtbot, page):
     with qtbot.waitSignal(page.failed, timeout=5_000) as blocker:
         page.start()
     assert "No dataset is loaded" in blocker.args[0]
-    page.state["spec"] = ModelSpec(SPEC.input, SPEC.layers, HeadSpec(3))
+    page.document.set_spec(ModelSpec(SPEC.input, SPEC.layers, HeadSpec(3)))
     page.state["dataset"] = open_dataset(DatasetSpec(name="shapes", count=60))
     with qtbot.waitSignal(page.failed, timeout=5_000) as blocker:
         page.start()
@@ -108,13 +124,13 @@ def test_a_failing_run_is_reported(qtbot, page):
 
 
 def test_settings_edits_are_undoable(page):
-    page.epochs.setValue(7)
-    page.epochs.setValue(9)
-    assert page.config.epochs == 9
+    editor(page, "epochs").setValue(7)
+    editor(page, "epochs").setValue(9)
+    assert page.document.training.epochs == 9
     assert page.undo_stack.count() == 1
     page.undo_stack.undo()
-    assert page.config.epochs == 2
-    assert page.epochs.value() == 2
+    assert page.document.training.epochs == 2
+    assert editor(page, "epochs").value() == 2
 
 
 def test_an_error_inside_the_run_reaches_the_page(qtbot, page, monkeypatch):
@@ -127,13 +143,13 @@ def test_an_error_inside_the_run_reaches_the_page(qtbot, page, monkeypatch):
     with qtbot.waitSignal(page.failed, timeout=30_000) as blocker:
         page.start()
     assert "out of memory" in blocker.args[0]
-    assert "Training failed" in page.status.text()
-    assert page.start_button.isEnabled()
+    assert "Training failed" in page.controls.status.text()
+    assert page.controls.start_button.isEnabled()
 
 
 def stopped_in_second_epoch(qtbot, page):
     """Start a 3-epoch run, press Stop during epoch 2; the finished session."""
-    page.apply_config(TrainingConfig(epochs=3, batch_size=8))
+    page.document.set_training(TrainingConfig(epochs=3, batch_size=8))
 
     def stop_in_second_epoch(epoch, batch, logs):
         if epoch == 1:
@@ -160,97 +176,112 @@ def resume_through_the_dialog(qtbot, page, click, epochs=None):
 
 def test_resume_after_stop_continues_the_run_as_recorded(qtbot, page):
     assert stopped_in_second_epoch(qtbot, page).result.cancelled
-    assert page.resume_button.isEnabled()
-    page.batch_size.setValue(4)  # the project changed since: the run did not
+    assert page.controls.resume_button.isEnabled()
+    editor(page, "batch_size").setValue(4)  # the project changed since: the run did not
     page.state["dataset"] = None  # nor does the data page's current choice
-    session = resume_through_the_dialog(qtbot, page, page.resume_button.click, epochs=4)
+    session = resume_through_the_dialog(
+        qtbot, page, page.controls.resume_button.click, epochs=4
+    )
     result = session.result
     assert result.stop_reason.value == "completed"
     assert result.epochs_run == 4
-    assert len(page.chart.epochs["loss"]) == 4  # the chart kept the first part
-    assert not page.resume_button.isEnabled()
+    # the chart kept the first part
+    assert len(page.results_panel.chart.epochs["loss"]) == 4
+    assert not page.controls.resume_button.isEnabled()
     [resume] = session.run.record()["resumes"]
     assert resume["changed"] == {"epochs": [3, 4]}
     assert session.run.config()["training"]["batch_size"] == 8
 
 
 def test_every_switch_reaches_the_config_and_applying_pushes_nothing(page):
-    page.tensorboard.setChecked(True)
-    page.early_monitor.setCurrentText("val_accuracy")
-    assert page.config.tensorboard
-    assert page.config.early_stopping_monitor == "val_accuracy"
+    editor(page, "tensorboard").setChecked(True)
+    editor(page, "early_stopping_monitor").setCurrentText("val_accuracy")
+    assert page.document.training.tensorboard
+    assert page.document.training.early_stopping_monitor == "val_accuracy"
     count = page.undo_stack.count()
-    page.apply_config(TrainingConfig(mixed_precision=True, csv_logger=False))
+    page.document.set_training(TrainingConfig(mixed_precision=True, csv_logger=False))
     assert page.undo_stack.count() == count  # showing a config is not an edit
-    assert page.mixed_precision.isChecked()
-    assert not page.csv_logger.isChecked()
+    assert editor(page, "mixed_precision").isChecked()
+    assert not editor(page, "csv_logger").isChecked()
 
 
 def test_optimizer_fields_seed_and_restore_best_reach_the_config(page):
-    page.optimizer.setCurrentText("sgd")
-    assert page.momentum.isEnabled()
-    assert page.nesterov.isEnabled()
-    assert not page.weight_decay.isEnabled()
-    page.momentum.setValue(0.8)
-    page.nesterov.setChecked(True)
-    page.seed.setValue(42)
-    page.early_stopping.setChecked(True)
-    assert page.restore_best.isEnabled()
-    page.restore_best.setChecked(False)
-    cfg = page.config
+    editor(page, "optimizer").setCurrentText("sgd")
+    assert editor(page, "momentum").isEnabled()
+    assert editor(page, "nesterov").isEnabled()
+    assert not editor(page, "weight_decay").isEnabled()
+    editor(page, "momentum").setValue(0.8)
+    editor(page, "nesterov").setChecked(True)
+    editor(page, "seed").setValue(42)
+    editor(page, "early_stopping").setChecked(True)
+    assert editor(page, "restore_best_weights").isEnabled()
+    editor(page, "restore_best_weights").setChecked(False)
+    cfg = page.document.training
     assert (cfg.optimizer, cfg.momentum, cfg.nesterov) == ("sgd", 0.8, True)
     assert (cfg.seed, cfg.restore_best_weights) == (42, False)
-    page.optimizer.setCurrentText("adamw")
-    assert page.weight_decay.isEnabled()
-    assert not page.momentum.isEnabled()
-    page.weight_decay.setValue(0.01)
-    assert page.config.weight_decay == 0.01
-    page.apply_config(TrainingConfig(seed=7, momentum=0.5), emit=False)
-    assert (page.seed.value(), page.momentum.value()) == (7, 0.5)
+    editor(page, "optimizer").setCurrentText("adamw")
+    assert editor(page, "weight_decay").isEnabled()
+    assert not editor(page, "momentum").isEnabled()
+    editor(page, "weight_decay").setValue(0.01)
+    assert page.document.training.weight_decay == 0.01
+    page.document.set_training(TrainingConfig(seed=7, momentum=0.5))
+    assert (editor(page, "seed").value(), editor(page, "momentum").value()) == (7, 0.5)
 
 
 def test_a_shown_page_with_data_says_it_is_ready(qtbot, page, shapes):
     page.show()
     qtbot.waitExposed(page)
-    assert page.status.text().startswith("Ready: shapes, 96 train")
-    assert "Memory: about" in page.estimate.text()
+    assert page.controls.status.text().startswith("Ready: shapes, 96 train")
+    assert "Memory: about" in page.controls.estimate.text()
 
 
 def test_a_killed_run_resumes_from_the_runs_list(qtbot, page):
     run = stopped_in_second_epoch(qtbot, page).run
     (run.path / "run.json").unlink()  # as if the app had been killed
     page._resumable = None  # a new session of the app
-    page.chart.clear()
-    page.runs_panel.refresh()
-    page.runs_panel.table.selectRow(0)
-    assert page.runs_panel.resume_button.isEnabled()
-    click = page.runs_panel.resume_button.click
+    page.results_panel.chart.clear()
+    page.results_panel.runs_panel.refresh()
+    page.results_panel.runs_panel.table.selectRow(0)
+    assert page.results_panel.runs_panel.resume_button.isEnabled()
+    click = page.results_panel.runs_panel.resume_button.click
     result = resume_through_the_dialog(qtbot, page, click).result
     assert result.epochs_run == 3
-    assert len(page.chart.epochs["loss"]) == 3  # its first epoch replayed
-    assert page.chart.epochs["loss"] == pytest.approx(result.history["loss"])
+    assert len(page.results_panel.chart.epochs["loss"]) == 3  # its first epoch replayed
+    assert page.results_panel.chart.epochs["loss"] == pytest.approx(
+        result.history["loss"]
+    )
 
 
 def test_switching_the_cache_off_takes_the_data_out_of_the_estimate(page):
     page.refresh_estimate()
-    assert "data 0.00 B" not in page.estimate.text()
-    page.cache_data.setChecked(False)
-    assert page.config.cache_data is False
-    assert "data 0.00 B" in page.estimate.text()
+    assert "data 0.00 B" not in page.controls.estimate.text()
+    editor(page, "cache_data").setChecked(False)
+    assert page.document.training.cache_data is False
+    assert "data 0.00 B" in page.controls.estimate.text()
 
 
 def test_stop_does_not_evaluate_until_asked(qtbot, page):
     session = stopped_in_second_epoch(qtbot, page)
     assert session.evaluation is None
-    assert "not evaluated on the test set" in page.results.text()
+    assert "not evaluated on the test set" in page.results_panel.summary.text()
     # The bar stays where the run stopped: it did not train all its epochs.
-    assert 0 < page.progress.value() < page.progress.maximum()
-    assert page.evaluate_button.isEnabled()
+    assert 0 < page.controls.progress.value() < page.controls.progress.maximum()
+    assert page.results_panel.evaluate_button.isEnabled()
     with qtbot.waitSignal(page.evaluated, timeout=60_000) as blocker:
-        page.evaluate_button.click()
+        page.results_panel.evaluate_button.click()
     evaluation = blocker.args[0]
-    assert "Test accuracy" in page.results.text()
-    assert page.evaluation_view.matrix.rowCount() == 6
+    assert "Test accuracy" in page.results_panel.summary.text()
+    assert page.results_panel.evaluation_view.matrix.rowCount() == 6
     assert sum(map(sum, evaluation.confusion)) == 12
     assert (session.run.path / "evaluation.json").is_file()
-    assert not page.evaluate_button.isEnabled()
+    assert not page.results_panel.evaluate_button.isEnabled()
+
+
+def test_a_closed_page_stops_following_the_document(qtbot, tmp_path):
+    document = project_document(SPEC)
+    page = TrainingPage(
+        document, QUndoStack(), dataset=lambda: None, store=lambda: RunStore(tmp_path)
+    )
+    with qtbot.waitSignal(page.destroyed):
+        page.deleteLater()
+    assert len(document.events.training) == len(document.events.model) == 0

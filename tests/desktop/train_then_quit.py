@@ -33,7 +33,7 @@ def drive() -> None:
     page.failed.connect(lambda message: print("failed:", message, flush=True))
     page.finished.connect(lambda _session: QTimer.singleShot(0, window.close))
     page.failed.connect(lambda _message: QTimer.singleShot(0, window.close))
-    page.start_button.click()
+    page.controls.start_button.click()
 
 
 if __name__ == "__main__":

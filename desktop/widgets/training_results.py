@@ -1,0 +1,166 @@
+"""TrainingResults: the curves, the test-set evaluation and the project's runs.
+
+The chart and the Results/Runs tabs fill the page's right side; ``side``
+(the test accuracy line, "Evaluate on test set" and the smoothing switch)
+sits under the run controls. A stopped run is not evaluated until the user
+asks: ``evaluate`` runs ``evaluate_run`` off the GUI thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.data.dataset import Dataset
+from core.inference.top_k import shown_top_k
+from core.runs import Run, RunStore
+from desktop import colours
+from desktop.widgets.evaluation_view import EvaluationView
+from desktop.widgets.runs_panel import RunsPanel
+from desktop.widgets.training_chart import TrainingChart
+from desktop.workers import FunctionWorker
+
+if TYPE_CHECKING:  # hints only: the page imports training code when it runs
+    from core.training.evaluation import Evaluation
+    from core.training.session import SessionResult
+
+
+class TrainingResults(QSplitter):
+    """Chart above, Results and Runs tabs below; ``side`` for the left column."""
+
+    evaluated = Signal(object)  # core.training.evaluation.Evaluation
+    evaluation_failed = Signal(str)
+    evaluation_ended = Signal()  # either way: the page may start again
+
+    def __init__(
+        self, store: Callable[[], RunStore], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(Qt.Orientation.Vertical, parent)
+        self.chart = TrainingChart()
+        self.evaluation_view = EvaluationView()
+        self.runs_panel = RunsPanel(store)
+        self.bottom_tabs = QTabWidget()
+        self.bottom_tabs.addTab(self.evaluation_view, "Results")
+        self.bottom_tabs.addTab(self.runs_panel, "Runs")
+        self.addWidget(self.chart)
+        self.addWidget(self.bottom_tabs)
+        self.setSizes([400, 380])
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.evaluate_button = QPushButton("Evaluate on test set")
+        self.evaluate_button.setToolTip(
+            "A stopped run is not evaluated; judge its best model on the test set"
+        )
+        self.smooth = QCheckBox("Smooth curves (EMA 0.6)")
+        self.smooth.toggled.connect(
+            lambda on: self.chart.set_smoothing(0.6 if on else 0.0)
+        )
+        self.side = QWidget()
+        column = QVBoxLayout(self.side)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.summary)
+        column.addWidget(self.evaluate_button)
+        column.addWidget(self.smooth)
+        self.evaluator: FunctionWorker | None = None
+        self._stopped: SessionResult | None = None  # the SessionResult evaluate acts on
+        self._trained_on: Dataset | None = None
+
+    def can_evaluate(self) -> bool:
+        return self._stopped is not None and self.evaluator is None
+
+    def begin(self, total: int, monitor: str, resuming: Run | None) -> None:
+        """New curves; a resumed run's own so far, as cut back to where it resumes."""
+        if resuming is None:
+            self.chart.begin(total, monitor)
+            return
+        recorded = resuming.config().get("training", {}).get("checkpoint_monitor")
+        self.chart.begin(total, recorded or monitor)
+        history = resuming.history()
+        for epoch in range(len(history.get("loss", []))):
+            self.chart.add_epoch(epoch, {k: v[epoch] for k, v in history.items()})
+        boundary = resuming.record().get("phase_boundary")
+        if isinstance(boundary, int):
+            self.chart.set_phase_boundary(boundary)
+
+    def forget(self) -> None:
+        """A run starts: it replaces what was shown and what could be evaluated."""
+        self._stopped = None
+        self.summary.clear()
+
+    def show_session(self, session: SessionResult) -> None:
+        """A finished run: its test results, or why there are none."""
+        result = session.result
+        self._trained_on = session.dataset
+        self._stopped = session if result.cancelled and session.run else None
+        if session.evaluation is not None:
+            self.show_evaluation(session.evaluation, session.run)
+        elif result.cancelled:
+            self.summary.setText(
+                "Stopped: not evaluated on the test set."
+                + (f"<br>run saved in {session.run.path}" if session.run else "")
+            )
+        self.runs_panel.refresh()
+
+    def show_evaluation(self, e: Evaluation, run: Run | None) -> None:
+        saved = f"<br>run saved in {run.path}" if run else ""
+        loss = "" if e.loss is None else f" · loss {e.loss:.4f}"
+        k = shown_top_k(len(e.per_class), e.top_k)
+        top = f" · top-{k} {e.top_k_accuracy:.3f}" if k else ""
+        self.summary.setText(
+            f"<b>Test accuracy {e.accuracy:.3f}</b>{loss}{top} · "
+            f"Cohen's kappa {e.kappa:.3f}{saved}"
+        )
+        if self._trained_on is not None:
+            self.evaluation_view.show_evaluation(e, self._trained_on)
+
+    def evaluate(self) -> None:
+        """The stopped run's best model on its test set, off the GUI thread."""
+        session = self._stopped
+        if session is None or self.evaluator is not None:
+            return
+        run, dataset = session.run, session.dataset
+
+        def job(progress, cancel):
+            from core.training.evaluation import evaluate_run
+
+            return evaluate_run(run, dataset, cancel)
+
+        self.evaluator = FunctionWorker(job, heavy="Evaluation")
+        self.evaluator.finished.connect(self._on_evaluator_finished)
+        self.evaluator.failed.connect(self._on_evaluator_failed)
+        self.summary.setText("Evaluating on the test set…")
+        self.evaluator.start()
+
+    def shutdown(self) -> None:
+        """Stop an evaluation and wait for it."""
+        if self.evaluator is not None:
+            self.evaluator.request_stop()
+            self.evaluator.wait(30_000)
+
+    @Slot(object)
+    def _on_evaluator_finished(self, evaluation: Evaluation) -> None:
+        self.evaluator = None
+        run = self._stopped.run if self._stopped else None
+        self._stopped = None
+        self.show_evaluation(evaluation, run)
+        self.runs_panel.refresh()
+        self.evaluation_ended.emit()
+        self.evaluated.emit(evaluation)
+
+    @Slot(str, str)
+    def _on_evaluator_failed(self, message: str, details: str) -> None:
+        self.evaluator = None
+        self.summary.setText(colours.span(f"Evaluation failed: {message}", "error"))
+        self.evaluation_ended.emit()
+        self.evaluation_failed.emit(message)
