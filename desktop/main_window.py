@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.augmentation.config import AugmentationConfig
 from core.backbone_table import cached_only
 from core.data.spec import DatasetSpec
 from core.document import ProjectDocument
@@ -118,11 +117,9 @@ class MainWindow(QMainWindow):
         self.model_page.model.stack_changed.connect(
             lambda: self.document.set_spec(self.stack.spec)
         )
+        self._input_and_head_to_stack()
         self.data_page = None  # built after the first paint: it loads pyqtgraph
-        self.augmentation_page = AugmentationPage(
-            self.undo_stack, input_shape=lambda: self.stack.spec.input.shape
-        )
-        self.augmentation_page.config_changed.connect(self._on_augmentation_changed)
+        self.augmentation_page = AugmentationPage(self.document, self.undo_stack)
         built = {"model": self.model_page, "augmentation": self.augmentation_page}
         for key, title, blurb in PAGES:
             page = built.get(key) or _placeholder(title, blurb)
@@ -144,7 +141,8 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self.statusBar().showMessage("Ready", 3000)
-        self.undo_stack.cleanChanged.connect(self._update_title)
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
+        self.document.events.dirty.connect(self._update_title)
         self._autosave = QTimer(self)
         self._autosave.setInterval(AUTOSAVE_MS)
         self._autosave.timeout.connect(self.autosave)
@@ -211,10 +209,9 @@ class MainWindow(QMainWindow):
         if self.data_page is None:
             from desktop.pages.dataset_page import DatasetPage
 
-            page = DatasetPage(self.stack, self.undo_stack)
+            page = DatasetPage(self.document, self.undo_stack)
             page.setObjectName("dataPage")
             self._replace_page(1, page)
-            page.spec_changed.connect(self._on_data_page_spec_changed)
             page.dataset_loaded.connect(self.augmentation_page.set_dataset)
             page.image_picked.connect(self.augmentation_page.set_image)
             self._build_training_page()
@@ -357,13 +354,26 @@ class MainWindow(QMainWindow):
             return RunStore.beside(self.path)
         return RunStore(user_data_dir() / "runs" / "untitled")
 
-    @Slot(object)
-    def _on_data_page_spec_changed(self, spec: DatasetSpec) -> None:
-        self.dataset_spec = spec
+    def _input_and_head_to_stack(self) -> None:
+        """The Data page's ApplyDataset (and its undo) reach the Model page's stack."""
+        stack = self.stack
 
-    @Slot(object)
-    def _on_augmentation_changed(self, config: AugmentationConfig) -> None:
-        self.augmentation = config
+        def input_to_stack(value) -> None:
+            if stack.spec.input != value:
+                stack.set_input(value)
+
+        def head_to_stack(value) -> None:
+            if stack.spec.head != value:
+                stack.set_head(value)
+
+        self.document.events.input.connect(input_to_stack)
+        self.document.events.head.connect(head_to_stack)
+
+    @Slot(bool)
+    def _on_clean_changed(self, clean: bool) -> None:
+        if clean:  # undone back to the saved state
+            self.document.mark_clean()
+        self._update_title()
 
     def start_session(self, path: str | None = None) -> None:
         """Open ``path``, else offer a crash recovery, else the starter project."""
@@ -472,10 +482,7 @@ class MainWindow(QMainWindow):
         self.stack.set_spec(project.model)
         self.dataset_spec = project.dataset
         self.augmentation = project.augmentation
-        self.augmentation_page.apply_config(project.augmentation, emit=False)
         self.training = project.training
-        if self.data_page is not None:
-            self.data_page.set_spec(project.dataset)
 
     def load_preset(self, name: str) -> None:
         """Undoable: a preset replaces the model, as any other edit.
@@ -563,7 +570,8 @@ class MainWindow(QMainWindow):
         )
 
     def is_dirty(self) -> bool:
-        return not self.undo_stack.isClean()
+        # The document also knows of changes with no undo step (a moved folder).
+        return not self.undo_stack.isClean() or self.document.dirty
 
     def _write(self, path: Path) -> bool:
         name = path.name.removesuffix(SUFFIX).removesuffix(".json")
@@ -574,6 +582,7 @@ class MainWindow(QMainWindow):
             return False
         self.path, self.project_name = path, name
         self.undo_stack.setClean()
+        self.document.mark_clean()
         clear_recovery()
         self._remember_recent(str(path.resolve()))
         self._update_title()
@@ -583,6 +592,7 @@ class MainWindow(QMainWindow):
     def _set_project(self, project: Project, path: Path | None) -> None:
         self._show_recipe(project)
         self.undo_stack.clear()
+        self.document.mark_clean()
         self.path, self.project_name = path, project.name
         self._update_title()
 

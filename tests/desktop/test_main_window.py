@@ -181,7 +181,7 @@ def test_picking_an_image_in_the_data_page_feeds_the_augmentation_preview(
     with qtbot.waitSignal(page.dataset_loaded, timeout=30_000):
         page.load_spec(DatasetSpec(name="shapes", count=60))
     with qtbot.waitSignal(page.image_picked, timeout=5_000):
-        page._on_grid_clicked(page.grid_model.index(3))
+        page.grid.clicked.emit(page.grid_model.index(3))
     assert window.augmentation_page.image.shape == (64, 64, 3)
     window.augmentation_page.shutdown()
 
