@@ -397,9 +397,9 @@ def test_switching_architecture_keeps_a_typed_name_and_stays_unique():
 
 
 def test_a_fresh_backbone_is_named_after_its_architecture():
-    from core.layer_stack import LayerStack
+    from core.document import ProjectDocument
 
-    stack = LayerStack()
+    stack = ProjectDocument()
     layer = stack.new_layer("Backbone", {"architecture": "MobileNetV2"})
     assert layer.name == "mobilenetv2"
 

@@ -24,22 +24,22 @@ def test_undo_of_a_dataset_brings_back_the_data_input_and_head(
 ):
     window = shapes_window
     folder = pets(tmp_path / "pets")
-    before = window.project()
+    before = window.document.project()
     page = window.data_page
     with qtbot.waitSignal(page.dataset_loaded, timeout=60_000):
         page.open_folder(str(folder))
-    assert window.project().dataset.path == str(folder)
-    assert window.project().model.head.num_classes == 3
+    assert window.document.project().dataset.path == str(folder)
+    assert window.document.project().model.head.num_classes == 3
     with qtbot.waitSignal(page.dataset_loaded, timeout=60_000) as shown:
         window.undo_action.trigger()
-    after = window.project()
+    after = window.document.project()
     assert after.model.input == before.model.input
     assert after.model.head == before.model.head
     assert after.dataset == before.dataset  # the data comes back with the head
     assert shown.args[0].name == "shapes"  # and the page shows it again
     with qtbot.waitSignal(page.dataset_loaded, timeout=60_000):
         window.redo_action.trigger()
-    assert window.project().dataset.path == str(folder)
+    assert window.document.project().dataset.path == str(folder)
 
 
 def test_a_relocated_dataset_folder_marks_the_project_unsaved(
@@ -54,7 +54,7 @@ def test_a_relocated_dataset_folder_marks_the_project_unsaved(
     monkeypatch.setattr(page, "_ask_new_location", lambda spec: str(folder))
     with qtbot.waitSignal(page.dataset_loaded, timeout=60_000):
         window.navigation.setCurrentRow(1)  # it loads when shown
-    assert window.project().dataset.path == str(folder)
+    assert window.document.project().dataset.path == str(folder)
     assert window.is_dirty()  # closing asks, so the new place is not lost
     assert window.isWindowModified()
 
