@@ -88,6 +88,7 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
             item.setToolTip(blurb)
             self.navigation.addItem(item)
         self.navigation.currentRowChanged.connect(self.pages.setCurrentIndex)
+        self.navigation.currentRowChanged.connect(self._on_page_shown)
         self.navigation.setCurrentRow(0)
         self.navigation.setFixedWidth(150)
 
@@ -171,6 +172,12 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
     def show_page(self, key: str) -> None:
         """Show the page named ``key`` ("model", "data", ...)."""
         self.navigation.setCurrentRow(PAGE_KEYS.index(key))
+
+    def _on_page_shown(self, row: int) -> None:
+        # Training needs the images: going straight there loads the project's
+        # data as visiting the Data page would (first start, an opened project).
+        if PAGE_KEYS[row] == "training" and self.data_page is not None:
+            self.data_page.load_pending()
 
     def ensure_data_page(self):
         """Build the Data, Training and Prediction pages once, in their places."""

@@ -62,6 +62,7 @@ class AugmentationPage(QWidget):
         self.pool: np.ndarray | None = None
         self.seed = 0
         self._worker: FunctionWorker | None = None
+        self._closed = False  # after shutdown(): a queued render must not start
         self._pending = False
         self._dataset: Dataset | None = None
         self._index = 0
@@ -163,6 +164,9 @@ class AugmentationPage(QWidget):
         self._set_source(image, self._partners)
 
     def shutdown(self) -> None:
+        """Wait for the render in flight and start no other (the window closes)."""
+        self._closed = True
+        self._pending = False
         self._debounce.stop()
         if self._worker is not None:
             self._worker.wait()
@@ -215,7 +219,7 @@ class AugmentationPage(QWidget):
     @Slot()
     def _render(self) -> None:
         self._fit()  # the model's input may have changed since the source was set
-        if self.image is None:
+        if self.image is None or self._closed:
             return
         if self._worker is not None:  # one render at a time; redo when it ends
             self._pending = True

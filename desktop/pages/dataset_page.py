@@ -140,13 +140,14 @@ class DatasetPage(QWidget):
             self.source_box.show_spec(spec)
             self.status.setText(f"{spec.title}: loads when this page is shown.")
         if spec is not None and self.isVisible():
-            self._load_pending()
+            self.load_pending()
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        self._load_pending()
+        self.load_pending()
 
-    def _load_pending(self) -> None:
+    def load_pending(self) -> None:
+        """Load the project's dataset if it waits (the page shows it, or training)."""
         if self._pending is not None:
             spec, self._pending = self._pending, None
             self.load_spec(spec, apply_to_model=False)

@@ -219,3 +219,16 @@ def test_closing_during_training_asks_stops_cleanly_and_keeps_the_run(
     [run] = window.run_store().list()
     assert run.record()["stop_reason"] == "cancelled"
     assert not (run.path / "evaluation.json").exists()  # Stop means stop
+
+
+def test_training_page_loads_the_projects_data_without_visiting_the_data_page(
+    window, qtbot
+):
+    """First start: going straight to Training gets the starter data, so Start works."""
+    window.ensure_data_page()
+    with qtbot.waitSignal(window.data_page.dataset_loaded, timeout=60_000):
+        window.show_page("training")
+    qtbot.waitUntil(
+        lambda: window.training_page.controls.status.text().startswith("Ready"),
+        timeout=10_000,
+    )
