@@ -61,7 +61,7 @@ from core.training.config import TrainingConfig
 from core.training.device import describe, visible_gpus
 from core.training.distributed_loop import WorkerLost
 from core.training.events import NullListener, StopReason, TrainingListener
-from core.training.loss import loss_for
+from core.training.loss import keras_loss, loss_for
 from core.training.preflight import check_settings
 
 T = TypeVar("T")
@@ -99,7 +99,9 @@ def compile_model(
     labels' form (``one_hot``) and the config's label smoothing."""
     model.compile(
         optimizer=make_optimizer(cfg, steps_per_epoch),
-        loss=loss_for(int(model.outputs[0].shape[-1]), one_hot, cfg.label_smoothing),
+        loss=keras_loss(
+            loss_for(int(model.outputs[0].shape[-1]), one_hot, cfg.label_smoothing)
+        ),
         metrics=["accuracy"],
     )
 

@@ -46,7 +46,7 @@ from core.training.estimate import seconds_per_epoch
 from core.training.evaluation import Evaluation, evaluate
 from core.training.events import StopReason, TrainingListener
 from core.training.fingerprint import data_fingerprint
-from core.training.loss import loss_for, one_hot_labels
+from core.training.loss import keras_loss, loss_for, one_hot_labels
 from core.training.multi_worker import cluster_task
 from core.training.preflight import check_preflight, check_settings
 from core.training.restart import Restart, Start, check_restart, continue_run
@@ -193,6 +193,7 @@ def prepare(
     if device.workers > 1:  # this worker's share, cut before any decoding
         dataset = worker_shard(dataset, "train", device.worker, device.workers)
     train_ds, val_ds, steps = _pipelines(spec, dataset, cfg, aug, device)
+    one_hot = one_hot_labels(spec.head.units, aug.needs_one_hot, cfg.label_smoothing)
     # ImageNet weights missing from Keras's cache download here, with progress.
     downloading = reporting_downloads(getattr(listener, "on_download", None), cancel)
     with device.strategy.scope(), downloading:
@@ -205,11 +206,7 @@ def prepare(
             )
         fit_model.compile(
             optimizer=make_optimizer(cfg, steps),
-            loss=loss_for(
-                spec.head.units,
-                one_hot_labels(spec.head.units, aug.needs_one_hot, cfg.label_smoothing),
-                cfg.label_smoothing,
-            ),
+            loss=keras_loss(loss_for(spec.head.units, one_hot, cfg.label_smoothing)),
             metrics=["accuracy"],
         )
     unfreeze = _fine_tuning(model, spec, cfg)  # checked before any run folder
