@@ -11,9 +11,11 @@ from core.augmentation.config import AugmentationConfig
 from core.data.load import open_dataset
 from core.data.spec import DatasetSpec
 from core.errors import ProjectFormatError
+from core.inference.gradcam import gradcam
 from core.runs import RunStore
 from core.training.config import TrainingConfig
 from core.training.session import run_session
+from tests.core.inference.test_gradcam import IMAGE, check
 from tests.tiny_model import tiny_spec
 
 
@@ -52,6 +54,8 @@ def test_a_smoothed_run_trains_saves_and_reloads_plain(tmp_path, compiled):
         loaded = keras.models.load_model(run.path / name)  # no custom objects
         assert loaded.output_shape == (None, 6)
         assert smoothing_of(loaded.loss) == pytest.approx(0.1)
+    # The model is a plain classifier: Grad-CAM explains it as any other.
+    check(gradcam(loaded, IMAGE))
 
 
 def test_smoothing_with_mixup_trains(compiled):
