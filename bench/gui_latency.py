@@ -101,7 +101,6 @@ def main() -> None:
         f"99th percentile: {sorted(stalls)[int(len(stalls) * 0.99)]:.1f} ms"
     )
     print(f"max stall: {max(stalls):.0f} ms")
-    os._exit(0)  # skip TF/PySide finalization, as the app does
 
 
 if __name__ == "__main__":

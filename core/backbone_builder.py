@@ -5,8 +5,9 @@ inner layers become layers of the outer functional model: Grad-CAM and
 activation views reach ``block5_conv3`` by name, as the design notes advise
 ("build the head on base.input/base.output rather than nesting the base").
 
-Weights: ``"imagenet"`` goes through Keras's normal download and cache; a path
-loads a local weights file (offline use); ``"none"`` leaves the random
+Weights: ``"imagenet"`` is the app's own download into Keras's cache
+(``core.weights_download``), then loaded like a local weights file (offline
+use) through the public ``weights=`` argument; ``"none"`` leaves the random
 initialisation. Pretrained weights are loaded into a standalone copy of the
 architecture first and then copied layer by layer, so the extra preprocessing
 layers in front never disturb Keras's weight matching. For BGR models (VGG16,
@@ -34,7 +35,8 @@ from core.backbones import (
     unfrozen_layers,
     weights_problem,
 )
-from core.errors import DownloadCancelled, SpecError, WeightsError
+from core.errors import DatasetError, DownloadCancelled, SpecError, WeightsError
+from core.weights_download import imagenet_weights
 
 if TYPE_CHECKING:
     import keras
@@ -120,21 +122,12 @@ def _load_pretrained(
     problem = weights_problem(weights)
     if problem:
         raise WeightsError(problem)
-    if weights != WEIGHTS_IMAGENET:
-        weights = str(Path(weights).expanduser())  # as weights_problem read it
+    path = _weights_file(architecture, weights)
     try:
-        source = make_base(architecture, input_shape=(*size, 3), weights=weights)
-    except DownloadCancelled as exc:  # the user's Stop, not a network problem
-        raise WeightsError(f"{exc}; start again to download it") from None
-    except Exception as exc:  # urllib, h5py and Keras all raise their own kinds
-        if weights == WEIGHTS_IMAGENET:
-            raise WeightsError(
-                f"could not download the ImageNet weights for {architecture} "
-                f"(offline?): {exc}. Point the backbone's weights at a local "
-                "weights file instead, or use 'none' for random initialisation"
-            ) from exc
+        source = make_base(architecture, input_shape=(*size, 3), weights=str(path))
+    except Exception as exc:  # h5py and Keras raise their own kinds
         raise WeightsError(
-            f"the weights file {weights} does not fit {architecture} "
+            f"the weights file {path} does not fit {architecture} "
             f"(include_top=False): {exc}"
         ) from exc
     targets = [lyr for lyr in base.layers if lyr.weights]
@@ -147,6 +140,22 @@ def _load_pretrained(
         first = next(t for t in targets if type(t).__name__ == "Conv2D")
         kernel, *rest = first.get_weights()
         first.set_weights([kernel[:, :, ::-1, :], *rest])
+
+
+def _weights_file(architecture: str, weights: str) -> Path:
+    """The local file ``weights`` names: ``imagenet`` is downloaded if missing."""
+    if weights != WEIGHTS_IMAGENET:
+        return Path(weights).expanduser()  # as weights_problem read it
+    try:
+        return imagenet_weights(architecture)
+    except DownloadCancelled as exc:  # the user's Stop, not a network problem
+        raise WeightsError(f"{exc}; start again to download it") from None
+    except DatasetError as exc:
+        raise WeightsError(
+            f"could not download the ImageNet weights for {architecture} "
+            f"(offline?): {exc}. Point the backbone's weights at a local "
+            "weights file instead, or use 'none' for random initialisation"
+        ) from exc
 
 
 def backbone_layer_names(model: keras.Model, spec: ModelSpec) -> list[str]:

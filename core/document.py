@@ -21,6 +21,7 @@ Example:
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,6 +36,8 @@ from core.backbones import BACKBONE_CLASS
 from core.data.spec import DatasetSpec
 from core.layers import layer_kind
 from core.project import Project, load_project, save_project
+from core.run_folders import move_runs, untitled_runs_dir
+from core.runs import RunStore
 from core.spec import (
     HeadSpec,
     InputSpec,
@@ -52,8 +55,9 @@ class DocumentEvents(SignalGroup):
 
     ``model`` fires after any change to the layers, input or head, once the
     summary is fresh; ``changed`` after any change to the saved content (it
-    marks the document dirty); ``loaded`` when everything was replaced at once
-    (new, open, recovery), so views rebuild rather than patch.
+    marks the document dirty); ``loading`` just before and ``loaded`` just
+    after the whole model was replaced at once (new, open, recovery, a
+    preset), so views rebuild rather than patch (Qt's begin/endResetModel).
     """
 
     name = Signal(str)
@@ -66,6 +70,7 @@ class DocumentEvents(SignalGroup):
     training = Signal(object)  # TrainingConfig
     model = Signal()
     changed = Signal()
+    loading = Signal()
     loaded = Signal()
 
 
@@ -84,9 +89,11 @@ class ProjectDocument:
         self._thread = threading.get_ident()
         self._summary: ModelSummary | None = None
         self._dirty = False
+        self._saved: Project | None = None  # the content on disk; None: unknown
         self._batch = 0  # > 0 while one step sets several fields
         self._pending: set[str] = set()  # what that step will announce
         self._path = path
+        self._scratch = uuid.uuid4().hex[:8]  # names this unsaved project's runs
         project = project or Project()
         self._name = project.name
         self._input = project.model.input
@@ -96,15 +103,16 @@ class ProjectDocument:
         self._augmentation = project.augmentation
         self._training = project.training
         self.layers: EventedList[LayerSpec] = EventedList(project.model.layers)
-        # After every view's own handler (priority), so a view has finished
-        # its row insert/remove/move before ``model`` asks it to refresh.
-        for signal in (
-            self.layers.events.inserted,
-            self.layers.events.removed,
-            self.layers.events.moved,
-            self.layers.events.changed,
-        ):
+        done = self.layers.events
+        for signal in (done.inserting, done.removing, done.moving):
+            signal.connect(self._check_thread, priority=1000, max_args=0)
+        for signal in (done.inserted, done.removed, done.moved, done.changed):
+            # Before every view (priority): a view ending its row insert reads
+            # the new summary. After every view: ``model`` asks views to
+            # refresh once their rows match the list.
+            signal.connect(self._forget_summary, priority=1000, max_args=0)
             signal.connect(self._on_layers_changed, priority=-1000, max_args=0)
+        self._saved = self.project()
 
     # -- reading ---------------------------------------------------------
     @property
@@ -138,6 +146,26 @@ class ProjectDocument:
     @property
     def training(self) -> TrainingConfig:
         return self._training
+
+    @property
+    def scratch_id(self) -> str:
+        """Names the runs folder used while the project has no file."""
+        return self._scratch
+
+    @property
+    def untitled_runs_dir(self) -> Path:
+        """Where runs go while the project has no file: its own folder, not shared."""
+        return untitled_runs_dir(self._scratch)
+
+    @property
+    def runs_dir(self) -> Path:
+        """Where this project's runs live: beside its file, else its own scratch folder.
+
+        The same folder ``python -m core runs PROJECT`` and ``export`` read.
+        """
+        if self._path is None:
+            return self.untitled_runs_dir
+        return RunStore.beside(self._path).root
 
     @property
     def spec(self) -> ModelSpec:
@@ -190,15 +218,18 @@ class ProjectDocument:
 
     # -- layers ----------------------------------------------------------
     def insert_layer(self, index: int, layer: LayerSpec) -> None:
+        self._check_thread()
         if layer.name in (x.name for x in self.layers):
             raise ValueError(f"a layer named {layer.name!r} is already in the model")
         self.layers.insert(max(0, min(index, len(self.layers))), layer)
 
     def remove_layer(self, index: int) -> LayerSpec:
+        self._check_thread()
         return self.layers.pop(index)
 
     def move_layer(self, src: int, dst: int) -> None:
         """Move layer ``src`` so that it ends up at index ``dst``."""
+        self._check_thread()
         count = len(self.layers)
         if not (0 <= src < count and 0 <= dst < count) or src == dst:
             return
@@ -206,6 +237,7 @@ class ProjectDocument:
         self.layers.move(src, dst + 1 if dst > src else dst)
 
     def replace_layer(self, index: int, layer: LayerSpec) -> None:
+        self._check_thread()
         others = [x.name for i, x in enumerate(self.layers) if i != index]
         if layer.name in others:
             raise ValueError(f"a layer named {layer.name!r} is already in the model")
@@ -250,24 +282,44 @@ class ProjectDocument:
     def set_spec(self, spec: ModelSpec) -> None:
         """Replace the whole model (a preset, an imported model, undo of either)."""
         with self._one_step():
+            self.events.loading.emit()
             with self.layers.events.blocked():
                 self.layers.clear()
                 self.layers.extend(spec.layers)
             self._model_name = spec.name
             self._input, self._head = spec.input, spec.head
+            self._summary = None
             self.events.loaded.emit()
             self.events.input.emit(self._input)
             self.events.head.emit(self._head)
             self._model_changed()
 
-    def load(self, project: Project, path: Path | None = None) -> None:
-        """Replace everything (new, open, recovery); the result is unchanged."""
+    def set_project(self, project: Project) -> None:
+        """Replace model, name, data, augmentation and training as one change.
+
+        A preset's recipe and its undo; the file and the runs folder stay.
+        """
         with self._one_step():
             self.set_spec(project.model)
             self.set_name(project.name)
             self.set_dataset(project.dataset)
             self.set_augmentation(project.augmentation)
             self.set_training(project.training)
+
+    def load(
+        self,
+        project: Project,
+        path: Path | None = None,
+        scratch_id: str | None = None,
+    ) -> None:
+        """Replace everything (new, open, recovery); the result is unchanged.
+
+        The project gets a fresh runs folder for its unsaved runs, unless
+        ``scratch_id`` names the one it had (a recovered project keeps its
+        runs).
+        """
+        self._scratch = scratch_id or uuid.uuid4().hex[:8]
+        self.set_project(project)
         self._set_path(path)
         self.mark_clean()
 
@@ -280,20 +332,45 @@ class ProjectDocument:
         return cls(load_project(path), path=path, tables=tables)
 
     def save(self, path: str | Path | None = None) -> Path:
-        """Write atomically to ``path`` (default: where it came from)."""
+        """Write atomically to ``path`` (default: where it came from).
+
+        The runs made while the project had no file move beside it (a run
+        still training moves when it ends: ``adopt_untitled_runs``).
+        """
         target = Path(path) if path is not None else self._path
         if target is None:
             raise ValueError("the project has never been saved: give a path")
         written = save_project(self.project(), target)
+        # Before the path is announced: views then list the runs where they are.
+        move_runs(self.untitled_runs_dir, RunStore.beside(written).root)
         self._set_path(written)
         self.mark_clean()
         return written
 
+    def adopt_untitled_runs(self) -> list[Path]:
+        """Move the finished runs of the unsaved project beside its file.
+
+        Returns the runs' new folders; nothing moves while the project has no
+        file, and a run still training stays until it ends.
+        """
+        if self._path is None:
+            return []
+        return move_runs(self.untitled_runs_dir, self.runs_dir)
+
+    def remeasure(self) -> None:
+        """Summarise again (a backbone's table became available); not a change."""
+        self._check_thread()
+        self._summary = None
+        self.events.model.emit()
+
     def mark_dirty(self) -> None:
-        """Something outside the saved fields changed (a dataset was relocated)."""
+        """Unsaved whatever changes next (a recovered project is not on disk)."""
+        self._saved = None
         self._set_dirty(True)
 
     def mark_clean(self) -> None:
+        """The content now is what the file holds: undoing back to it is clean."""
+        self._saved = self.project()
         self._set_dirty(False)
 
     # -- internals -------------------------------------------------------
@@ -358,9 +435,14 @@ class ProjectDocument:
         if self._batch:
             self._pending.add("changed")
             return
-        self._set_dirty(True)
+        # Compared with the saved content, so undoing every edit is clean
+        # again while a change no undo covers (a relocated folder) stays dirty.
+        self._set_dirty(self.project() != self._saved)
         self.events.changed.emit()
 
-    def _on_layers_changed(self) -> None:
+    def _forget_summary(self) -> None:
         self._check_thread()
+        self._summary = None
+
+    def _on_layers_changed(self) -> None:
         self._model_changed()

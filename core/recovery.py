@@ -3,7 +3,9 @@
 The app writes it periodically while there are unsaved changes and deletes it
 on a clean exit or save, so a recovery file found at start-up means the last
 session ended without saving: a crash, a kill, a power cut. It records where
-the project was saved (if anywhere) so "restore" can reopen under that name.
+the project was saved (if anywhere) so "restore" can reopen under that name,
+and which runs folder an unsaved project trained into, so its runs come back
+with it.
 """
 
 from __future__ import annotations
@@ -12,33 +14,40 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.errors import WorkbenchError
 from core.paths import user_data_dir
 from core.project import Project, write_atomic
+
+if TYPE_CHECKING:
+    from core.document import ProjectDocument
 
 RECOVERY_NAME = "recovery.cnnwb.json"
 
 
 @dataclass(frozen=True)
 class Recovery:
-    """What was autosaved: the project, its original file, and when."""
+    """What was autosaved: the project, its original file, when, and its runs."""
 
     project: Project
     original_path: str | None
     saved_at: str
+    scratch_id: str | None = None
 
 
 def recovery_path() -> Path:
     return user_data_dir() / RECOVERY_NAME
 
 
-def write_recovery(project: Project, original_path: str | None) -> Path:
+def write_recovery(document: ProjectDocument) -> Path:
+    """Autosave the open project, with where it lives and where its runs go."""
     path = recovery_path()
     doc = {
-        "original_path": original_path,
+        "original_path": str(document.path) if document.path else None,
+        "scratch_id": document.scratch_id,
         "saved_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "project": project.to_dict(),
+        "project": document.project().to_dict(),
     }
     write_atomic(path, json.dumps(doc, indent=1) + "\n")
     return path
@@ -59,6 +68,7 @@ def read_recovery() -> Recovery | None:
             Project.from_dict(doc["project"]),
             doc.get("original_path"),
             str(doc.get("saved_at", "")),
+            doc.get("scratch_id"),
         )
     except (OSError, ValueError, KeyError, TypeError, WorkbenchError):
         path.replace(path.with_suffix(".unreadable"))

@@ -17,6 +17,7 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from types import TracebackType
 
+import PySide6
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -99,6 +100,48 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     return app  # type: ignore[return-value]
 
 
+def known_bad_qt(
+    pyside: str | None = None, python: tuple[int, ...] | None = None
+) -> str | None:
+    """Why this PySide6 and Python cannot run the app, or None when they can.
+
+    PySide6 6.12 drops a reference to ``True`` on every ``emit()`` and to
+    ``None`` on every Python ``paintEvent``; on Python < 3.12 (not immortal
+    objects) a training run's emits free ``True`` and abort the interpreter
+    (``bench/pyside_refcount.py``). ``pyproject.toml`` pins it out; this
+    catches an environment installed past the pin. The versions default to
+    the running ones.
+    """
+    pyside = pyside or PySide6.__version__
+    python = python or tuple(sys.version_info[:2])
+    major_minor = tuple(int(part) for part in pyside.split(".")[:2])
+    if major_minor != (6, 12) or python >= (3, 12):
+        return None
+    return (
+        f"CNN Workbench cannot run on PySide6 {pyside} with Python "
+        f"{'.'.join(map(str, python))}: this PySide6 loses a reference to True on "
+        "every signal and would crash the app during training. Install a "
+        'supported version with: pip install "PySide6-Essentials>=6.6,<6.12" '
+        "(or use Python 3.12 or newer)."
+    )
+
+
+def refuse_known_bad_qt() -> bool:
+    """Tell the user once (stderr and a dialog) if ``known_bad_qt``; True then.
+
+    Needs the QApplication for the dialog; runs before any window exists. No
+    dialog on the offscreen platform: nobody could close it.
+    """
+    problem = known_bad_qt()
+    if problem is None:
+        return False
+    print(problem, file=sys.stderr, flush=True)
+    log.error(problem)
+    if QApplication.platformName() not in ("offscreen", "minimal"):
+        QMessageBox.critical(None, "CNN Workbench cannot start", problem)
+    return True
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python main.py",
@@ -119,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     setup_logging()
     app = create_app([sys.argv[0]])
+    if refuse_known_bad_qt():
+        return 1
     net = ErrorNet(app)
     net.install()
     from desktop.gc_guard import GuiThreadCollector
@@ -133,15 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         return app.exec()
     # After the first paint: the window is on screen before any file I/O.
     QTimer.singleShot(0, lambda: window.start_session(args.project))
-    code = app.exec()
-    # Everything the user needs was saved and every worker stopped in
-    # closeEvent. Interpreter finalization would then tear TensorFlow and
-    # PySide objects down in arbitrary order, which can abort ("none_dealloc")
-    # after a training run; so flush and leave without it.
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    return app.exec()
 
 
 def _report_startup(app: QApplication) -> None:

@@ -1,14 +1,13 @@
-"""Undoable edits of a core LayerStack, for one QUndoStack shared by every page.
+"""Undoable edits of the project document, for one QUndoStack shared by every page.
 
-Every change a user makes to the model goes through one of these commands, so
-undo/redo is complete by construction. Commands only call LayerStack's
-primitive operations; the item model follows the stack's events, so views stay
-in sync whether a change comes from a command, its undo, or a redo.
+Every change a user makes goes through one of these commands, so undo/redo is
+complete by construction. Commands only call the document's setters and layer
+operations; views follow the document's events, so they stay in sync whether
+a change comes from a command, its undo, or a redo.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import fields
 from enum import IntEnum
 from typing import Any
@@ -17,7 +16,6 @@ from PySide6.QtGui import QUndoCommand
 
 from core.data.spec import DatasetSpec
 from core.document import ProjectDocument
-from core.layer_stack import LayerStack
 from core.project import Project
 from core.spec import HeadSpec, InputSpec, LayerSpec, ModelSpec
 
@@ -28,7 +26,6 @@ class CommandId(IntEnum):
     EDIT_LAYER = 1001
     SET_INPUT = 1002
     SET_HEAD = 1003
-    SET_PAGE_CONFIG = 1004
     SET_SETTING = 1005
 
 
@@ -36,11 +33,11 @@ class InsertLayer(QUndoCommand):
     """Insert ``layer`` at ``index`` (palette double-click, drop, duplicate)."""
 
     def __init__(
-        self, stack: LayerStack, index: int, layer: LayerSpec, text: str = ""
+        self, document: ProjectDocument, index: int, layer: LayerSpec, text: str = ""
     ) -> None:
         super().__init__(text or f"Add {layer.name}")
-        self._stack = stack
-        self._index = max(0, min(index, len(stack)))
+        self._document = document
+        self._index = max(0, min(index, len(document.layers)))
         self._layer = layer
 
     @property
@@ -48,42 +45,44 @@ class InsertLayer(QUndoCommand):
         return self._index
 
     def redo(self) -> None:
-        self._stack.insert(self._index, self._layer)
+        self._document.insert_layer(self._index, self._layer)
 
     def undo(self) -> None:
-        self._stack.remove(self._index)
+        self._document.remove_layer(self._index)
 
 
 class RemoveLayer(QUndoCommand):
     """Remove the layer at ``index``; undo puts the very same spec back."""
 
-    def __init__(self, stack: LayerStack, index: int, text: str = "") -> None:
-        self._layer = stack[index]
+    def __init__(self, document: ProjectDocument, index: int, text: str = "") -> None:
+        self._layer = document.layers[index]
         super().__init__(text or f"Delete {self._layer.name}")
-        self._stack = stack
+        self._document = document
         self._index = index
 
     def redo(self) -> None:
-        self._stack.remove(self._index)
+        self._document.remove_layer(self._index)
 
     def undo(self) -> None:
-        self._stack.insert(self._index, self._layer)
+        self._document.insert_layer(self._index, self._layer)
 
 
 class MoveLayer(QUndoCommand):
     """Move the layer at ``src`` so that it ends up at index ``dst``."""
 
-    def __init__(self, stack: LayerStack, src: int, dst: int, text: str = "") -> None:
-        super().__init__(text or f"Move {stack[src].name}")
-        self._stack = stack
+    def __init__(
+        self, document: ProjectDocument, src: int, dst: int, text: str = ""
+    ) -> None:
+        super().__init__(text or f"Move {document.layers[src].name}")
+        self._document = document
         self._src = src
         self._dst = dst
 
     def redo(self) -> None:
-        self._stack.move(self._src, self._dst)
+        self._document.move_layer(self._src, self._dst)
 
     def undo(self) -> None:
-        self._stack.move(self._dst, self._src)
+        self._document.move_layer(self._dst, self._src)
 
 
 class EditLayer(QUndoCommand):
@@ -95,16 +94,16 @@ class EditLayer(QUndoCommand):
 
     def __init__(
         self,
-        stack: LayerStack,
+        document: ProjectDocument,
         index: int,
         new_layer: LayerSpec,
         option: str | None = None,
         text: str = "",
     ) -> None:
-        self._old = stack[index]
+        self._old = document.layers[index]
         what = option or ("name" if new_layer.name != self._old.name else "options")
         super().__init__(text or f"Change {what} of {self._old.name}")
-        self._stack = stack
+        self._document = document
         self._index = index
         self._new = new_layer
         self._option = option
@@ -127,10 +126,10 @@ class EditLayer(QUndoCommand):
         return True
 
     def redo(self) -> None:
-        self._stack.replace_layer(self._index, self._new)
+        self._document.replace_layer(self._index, self._new)
 
     def undo(self) -> None:
-        self._stack.replace_layer(self._index, self._old)
+        self._document.replace_layer(self._index, self._old)
 
 
 class _MergeableSetter(QUndoCommand):
@@ -165,68 +164,69 @@ class SetInput(_MergeableSetter):
     """Change the input image shape (model page, or the dataset page)."""
 
     def __init__(
-        self, stack: LayerStack, input_spec: InputSpec, text: str = ""
+        self, document: ProjectDocument, input_spec: InputSpec, text: str = ""
     ) -> None:
-        super().__init__(stack.spec.input, input_spec, text or "Change input shape")
-        self._stack = stack
+        super().__init__(document.input, input_spec, text or "Change input shape")
+        self._document = document
 
     def id(self) -> int:
         return CommandId.SET_INPUT
 
     def _apply(self, value: object) -> None:
         assert isinstance(value, InputSpec)
-        self._stack.set_input(value)
+        self._document.set_input(value)
 
 
 class SetHead(_MergeableSetter):
     """Change the classifier head (number of classes, binary activation)."""
 
-    def __init__(self, stack: LayerStack, head_spec: HeadSpec, text: str = "") -> None:
-        super().__init__(stack.spec.head, head_spec, text or "Change classifier head")
-        self._stack = stack
+    def __init__(
+        self, document: ProjectDocument, head_spec: HeadSpec, text: str = ""
+    ) -> None:
+        super().__init__(document.head, head_spec, text or "Change classifier head")
+        self._document = document
 
     def id(self) -> int:
         return CommandId.SET_HEAD
 
     def _apply(self, value: object) -> None:
         assert isinstance(value, HeadSpec)
-        self._stack.set_head(value)
+        self._document.set_head(value)
 
 
 class SetSpec(QUndoCommand):
     """Replace the whole model (load a preset or a project) in one undo step."""
 
-    def __init__(self, stack: LayerStack, new_spec: ModelSpec, text: str = "") -> None:
+    def __init__(
+        self, document: ProjectDocument, new_spec: ModelSpec, text: str = ""
+    ) -> None:
         super().__init__(text or "Replace model")
-        self._stack = stack
-        self._old = stack.spec
+        self._document = document
+        self._old = document.spec
         self._new = new_spec
 
     def redo(self) -> None:
-        self._stack.set_spec(self._new)
+        self._document.set_spec(self._new)
 
     def undo(self) -> None:
-        self._stack.set_spec(self._old)
+        self._document.set_spec(self._old)
 
 
 class SetRecipe(QUndoCommand):
     """Replace model, dataset, augmentation and training at once (a preset's recipe).
 
-    ``apply`` shows a project's parts on every page (the window's); one
-    command, so one undo brings all four back together.
+    One command, so one undo brings all four back together.
     """
 
-    def __init__(
-        self, apply: Callable[[Project], None], old: Project, new: Project, text: str
-    ) -> None:
+    def __init__(self, document: ProjectDocument, new: Project, text: str) -> None:
         super().__init__(text)
-        self._apply, self._old, self._new = apply, old, new
+        self._document, self._old, self._new = document, document.project(), new
 
     def redo(self) -> None:
-        self._apply(self._new)
+        self._document.set_project(self._new)
 
     def undo(self) -> None:
-        self._apply(self._old)
+        self._document.set_project(self._old)
 
 
 def _changed_fields(old: object, new: object) -> frozenset[str]:
@@ -234,38 +234,6 @@ def _changed_fields(old: object, new: object) -> frozenset[str]:
     return frozenset(
         f.name for f in fields(old) if getattr(old, f.name) != getattr(new, f.name)
     )
-
-
-class SetPageConfig(QUndoCommand):
-    """Replace a page's whole settings object (augmentation, training).
-
-    The page must have ``config`` and ``apply_config(config)``. Consecutive edits
-    of the same ``key`` on the same page merge into one undo step, so dragging a
-    spin box is undone in one go.
-    """
-
-    def __init__(self, page: Any, new: Any, key: str, text: str) -> None:
-        super().__init__(text)
-        self.page, self.old, self.new, self.key = page, page.config, new, key
-
-    def id(self) -> int:
-        return CommandId.SET_PAGE_CONFIG
-
-    def mergeWith(self, other: QUndoCommand) -> bool:
-        if not (
-            isinstance(other, SetPageConfig)
-            and other.page is self.page
-            and other.key == self.key
-        ):
-            return False
-        self.new = other.new
-        return True
-
-    def redo(self) -> None:
-        self.page.apply_config(self.new)
-
-    def undo(self) -> None:
-        self.page.apply_config(self.old)
 
 
 class SetSetting(QUndoCommand):

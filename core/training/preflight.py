@@ -20,6 +20,7 @@ from core.data.dataset import Dataset
 from core.errors import WorkbenchError
 from core.spec import ModelSpec
 from core.summary import TableSource, readable_bytes, summarize
+from core.tensorboard_logs import tensorboard_missing
 from core.training.config import TrainingConfig
 from core.training.estimate import estimate_memory
 
@@ -65,6 +66,7 @@ def preflight(
             _classes_problem(spec, dataset),
             _input_problem(spec, dataset),
             _phase_two_problem(spec, cfg, tables),
+            tensorboard_missing() if cfg.tensorboard else None,
         )
         if p
     ]

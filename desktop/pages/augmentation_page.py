@@ -1,6 +1,8 @@
 """AugmentationPage: set the random transforms and see a grid of what they do.
 
-Every control edit is an undoable command; the grid re-renders 150 ms after the
+Every control edit is an undoable ``SetSetting`` on the project document; the
+page redraws from the document's ``augmentation`` event, so undo, a recipe
+and an opened project show the same way. The grid re-renders 150 ms after the
 last change (debounced), on a worker thread, so dragging a spin box never
 stalls the window. Results of superseded renders are dropped. The preview
 works on copies of the source image (and its MixUp partners) at the model's
@@ -10,19 +12,12 @@ thumbnail, whatever sizes the dataset's images have.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QPixmap, QUndoStack
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDoubleSpinBox,
-    QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -32,56 +27,33 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.augmentation.config import (
-    FILL_MODES,
-    FLIPS,
-    PLACEMENTS,
-    PRESETS,
-    RANGES,
-    AugmentationConfig,
-)
+from core.augmentation.config import AugmentationConfig
 from core.data.dataset import Dataset, convert_image
 from core.data.images import BadImage, is_image_name, load_image, loader_channels
+from core.document import ProjectDocument
 from core.tiling import tile
 from desktop import colours
-from desktop.undo_commands import SetPageConfig
+from desktop.pages.augmentation_form import AugmentationForm
+from desktop.undo_commands import SetSetting
 from desktop.widgets.image_grid import to_qimage
 from desktop.workers import FunctionWorker
 
 DEBOUNCE_MS = 150
-_LABELS = {
-    "rotation": "Rotation (°)",
-    "zoom": "Zoom",
-    "shear": "Shear (°)",
-    "width_shift": "Width shift",
-    "height_shift": "Height shift",
-    "brightness": "Brightness",
-    "contrast": "Contrast",
-    "crop": "Random crop",
-    "noise": "Gaussian noise",
-    "mixup": "MixUp alpha",
-    "cutmix": "CutMix alpha",
-}
 
 
 class AugmentationPage(QWidget):
     """Controls on the left; the original and a grid of variants on the right."""
 
-    config_changed = Signal(object)  # AugmentationConfig
     rendered = Signal(int)  # number of tiles shown
 
     def __init__(
         self,
+        document: ProjectDocument,
         undo_stack: QUndoStack,
         parent: QWidget | None = None,
-        input_shape: Callable[[], tuple[int, int, int]] | None = None,
     ) -> None:
-        """``input_shape`` gives the model's current (h, w, c); without it each
-        source is previewed at its own size."""
         super().__init__(parent)
-        self.undo_stack = undo_stack
-        self.config = AugmentationConfig()
-        self._input_shape = input_shape
+        self.document, self.undo_stack = document, undo_stack
         self.source: np.ndarray | None = None  # as loaded, any size
         self._partners: list[np.ndarray] = []
         self._fitted_to: tuple[tuple[int, int], int] | None = None
@@ -89,43 +61,15 @@ class AugmentationPage(QWidget):
         self.image: np.ndarray | None = None
         self.pool: np.ndarray | None = None
         self.seed = 0
-        self._updating = False
         self._worker: FunctionWorker | None = None
         self._pending = False
+        self._dataset: Dataset | None = None
+        self._index = 0
         self.setAcceptDrops(True)
 
-        self.preset_combo = QComboBox()
-        self.preset_combo.addItems(["(custom)", *PRESETS])
-        self.flip_combo = QComboBox()
-        self.flip_combo.addItems(FLIPS)
-        self.fill_combo = QComboBox()
-        self.fill_combo.addItems(FILL_MODES)
-        self.placement_combo = QComboBox()
-        self.placement_combo.addItems(PLACEMENTS)
-        self.placement_combo.setToolTip(
-            "Where training applies augmentation; auto = the tf.data pipeline "
-            "(measured faster here)"
-        )
-        self.toggles: dict[str, QCheckBox] = {}
-        self.amounts: dict[str, QDoubleSpinBox] = {}
-        form = QFormLayout()
-        form.addRow("Preset", self.preset_combo)
-        form.addRow("Flip", self.flip_combo)
-        for name, low, high, excluded, meaning in RANGES:
-            toggle = QCheckBox(_LABELS[name])
-            spin = QDoubleSpinBox()
-            spin.setDecimals(2 if high <= 10 else 1)
-            spin.setRange(low, high - (0.01 if excluded else 0))
-            spin.setSingleStep(0.05 if high <= 1 else 1)
-            spin.setKeyboardTracking(False)
-            spin.setToolTip(meaning)
-            self.toggles[name], self.amounts[name] = toggle, spin
-            form.addRow(toggle, spin)
-        form.addRow("Fill mode", self.fill_combo)
-        form.addRow("Placement", self.placement_combo)
-        controls = QGroupBox("Transforms")
-        controls.setLayout(form)
-
+        self.form = AugmentationForm(lambda: document.augmentation)
+        self.preset_combo = self.form.preset_combo
+        self.toggles, self.amounts = self.form.toggles, self.form.amounts
         self.grid_size = QSpinBox()
         self.grid_size.setRange(1, 10)
         self.grid_size.setValue(6)
@@ -143,6 +87,26 @@ class AugmentationPage(QWidget):
         self.grid = QLabel()
         self.grid.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.status = QLabel()
+        self._build_layout()
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(DEBOUNCE_MS)
+        self._debounce.timeout.connect(self._render)
+        self.form.edited.connect(self._on_form_edited)
+        self.grid_size.valueChanged.connect(self._debounce.start)
+        self.reroll.clicked.connect(self._on_reroll_clicked)
+        self.next_image.clicked.connect(self._on_next_image_clicked)
+        self._on_document_augmentation(document.augmentation)
+        handlers = {document.events.augmentation: self._on_document_augmentation}
+        for event, handler in handlers.items():
+            event.connect(handler)
+        # The document outlives pages; the lambda must not hold self.
+        self.destroyed.connect(
+            lambda *_: [event.disconnect(h) for event, h in handlers.items()]
+        )
+
+    def _build_layout(self) -> None:
         bar = QHBoxLayout()
         for w in (QLabel("Grid"), self.grid_size, self.reroll, self.next_image):
             bar.addWidget(w)
@@ -159,51 +123,22 @@ class AugmentationPage(QWidget):
         right.addLayout(bar)
         right.addLayout(images, 1)
         scroll = QScrollArea()
-        scroll.setWidget(controls)
+        scroll.setWidget(self.form)
         scroll.setWidgetResizable(True)
         scroll.setMinimumWidth(300)
         layout = QHBoxLayout(self)
         layout.addWidget(scroll)
         layout.addLayout(right, 1)
 
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(DEBOUNCE_MS)
-        self._debounce.timeout.connect(self._render)
-        self.preset_combo.currentTextChanged.connect(self._on_preset_combo_changed)
-        for combo, key in (
-            (self.flip_combo, "flip"),
-            (self.fill_combo, "fill_mode"),
-            (self.placement_combo, "placement"),
-        ):
-            combo.currentTextChanged.connect(lambda text, k=key: self._edit(k, text))
-        for name in self.toggles:
-            self.toggles[name].toggled.connect(lambda on, n=name: self._toggle(n, on))
-            self.amounts[name].valueChanged.connect(lambda v, n=name: self._edit(n, v))
-        self.grid_size.valueChanged.connect(self._debounce.start)
-        self.reroll.clicked.connect(self._on_reroll_clicked)
-        self.next_image.clicked.connect(self._on_next_image_clicked)
-        self._dataset: Dataset | None = None
-        self._index = 0
-        self.apply_config(self.config, emit=False)
-
     # ------------------------------------------------------------------ api
-    def apply_config(self, config: AugmentationConfig, emit: bool = True) -> None:
-        """Show ``config`` in the controls (no undo entry) and re-render."""
-        self.config = config
-        self._updating = True
-        self.flip_combo.setCurrentText(config.flip)
-        self.fill_combo.setCurrentText(config.fill_mode)
-        self.placement_combo.setCurrentText(config.placement)
-        for name in self.toggles:
-            value = float(getattr(config, name))
-            self.amounts[name].setValue(value)
-            self.toggles[name].setChecked(value > 0 and name not in config.off)
-        preset = next((k for k, v in PRESETS.items() if v == config), "(custom)")
-        self.preset_combo.setCurrentText(preset)
-        self._updating = False
-        if emit:
-            self.config_changed.emit(config)
+    @property
+    def config(self) -> AugmentationConfig:
+        """The project's augmentation (the document's; the page keeps no copy)."""
+        return self.document.augmentation
+
+    @Slot(object)
+    def _on_document_augmentation(self, config: AugmentationConfig) -> None:
+        self.form.show_config(config)
         self._debounce.start()
 
     def set_dataset(self, dataset: Dataset | None) -> None:
@@ -233,38 +168,9 @@ class AugmentationPage(QWidget):
             self._worker.wait()
 
     # ---------------------------------------------------------------- edits
-    def _edit(self, key: str, value: object) -> None:
-        if self._updating:
-            return
-        new = replace(self.config, **{key: value})
-        if key in self.toggles and float(value) > 0:
-            new = new.switched(key, True)
-        self._push(new, key, f"Change {key.replace('_', ' ')}")
-
-    def _toggle(self, name: str, on: bool) -> None:
-        if self._updating:
-            return
-        new = self.config.switched(name, on)
-        if on and float(getattr(new, name)) == 0:
-            low = self.amounts[name].singleStep()
-            new = replace(new, **{name: low})
-        self._push(
-            new,
-            f"toggle {name}",
-            f"{'Enable' if on else 'Disable'} {name.replace('_', ' ')}",
-        )
-
-    def _push(self, new: AugmentationConfig, key: str, text: str) -> None:
-        try:
-            self.undo_stack.push(SetPageConfig(self, new, key, text))
-        except ValueError as exc:  # out of range: refuse, show why
-            self.status.setText(colours.span(exc, "error"))
-            self.apply_config(self.config, emit=False)
-
-    @Slot(str)
-    def _on_preset_combo_changed(self, name: str) -> None:
-        if not self._updating and name in PRESETS:
-            self._push(PRESETS[name], "preset", f"Augmentation preset {name}")
+    @Slot(object, str, str)
+    def _on_form_edited(self, new: AugmentationConfig, key: str, text: str) -> None:
+        self.undo_stack.push(SetSetting(self.document, "augmentation", new, key, text))
 
     @Slot()
     def _on_reroll_clicked(self) -> None:
@@ -292,11 +198,8 @@ class AugmentationPage(QWidget):
         """Refresh the working copies when the source or the input size changed."""
         if self.source is None:
             return
-        if self._input_shape is None:
-            size, channels = self.source.shape[:2], 3
-        else:
-            h, w, c = self._input_shape()
-            size, channels = (h, w), loader_channels(c)
+        h, w, c = self.document.input.shape
+        size, channels = (h, w), loader_channels(c)
         if self._fitted_to == (tuple(size), channels):
             return
         self._fitted_to = (tuple(size), channels)

@@ -2,10 +2,14 @@
 
 Loading (generating, reading IDX files, scanning folders) runs on a worker
 thread with progress and Cancel. A successful load is pushed as one undoable
-step that sets the model's input shape and classifier head from the data.
-A folder is loaded from its file headers; "Verify images" decodes every file
-(all cores, same progress and Cancel) and lists the ones that fail with the
-other skipped files.
+step (``ApplyDataset``) that sets the project's dataset and the model's input
+shape and classifier head from the data (``core.data.model_fit``), so undo
+brings all three back. The page shows the project document's dataset: when it
+changes (undo, a recipe, an opened project) the page loads it, at once when
+shown, else when it is next shown. A folder found at a new place is written to
+the document, which marks the project unsaved. A folder is loaded from its
+file headers; "Verify images" decodes every file (all cores, same progress and
+Cancel) and lists the ones that fail with the other skipped files.
 """
 
 from __future__ import annotations
@@ -13,229 +17,86 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QSize, Qt, Signal, Slot
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QPixmap, QUndoStack
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QComboBox,
-    QFileDialog,
-    QFormLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QListView,
-    QProgressBar,
-    QPushButton,
-    QSpinBox,
-    QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QUndoStack
+from PySide6.QtWidgets import QFileDialog, QVBoxLayout, QWidget
 
-from core.data.builtin import BUILTIN_NAMES
-from core.data.dataset import Dataset, convert_image
-from core.data.images import BadImage, loader_channels, printable_path
+from core.data.dataset import Dataset
 from core.data.load import find_undecodable, leave_out, open_dataset
+from core.data.model_fit import fit_model_to_data
 from core.data.spec import DatasetSpec
 from core.data.stats import compute_stats
-from core.layer_stack import LayerStack
-from core.spec import HeadSpec, InputSpec
+from core.document import ProjectDocument
 from desktop import colours
-from desktop.undo_commands import SetHead, SetInput
-from desktop.widgets.distribution_chart import DistributionChart
-from desktop.widgets.image_grid import ImageGridModel, to_qimage
+from desktop.pages.dataset_source import DatasetSource
+from desktop.pages.dataset_view import DatasetView
+from desktop.undo_commands import ApplyDataset
 from desktop.workers import FunctionWorker
-
-SPLITS = ("train", "validation", "test")
 
 
 class DatasetPage(QWidget):
     """The Data page. ``load_spec`` loads; ``dataset_loaded`` says it is ready."""
 
     dataset_loaded = Signal(object)  # Dataset
-    spec_changed = Signal(object)  # DatasetSpec
     load_failed = Signal(str)
     verified = Signal(object)  # Dataset, after its undecodable files were left out
     image_picked = Signal(object)  # uint8 HxWxC at its own size, for other pages
 
     def __init__(
-        self, stack: LayerStack, undo_stack: QUndoStack, parent: QWidget | None = None
+        self,
+        document: ProjectDocument,
+        undo_stack: QUndoStack,
+        parent: QWidget | None = None,
     ):
         super().__init__(parent)
-        self.stack, self.undo_stack = stack, undo_stack
-        self._spec: DatasetSpec | None = None
-        self._pending: DatasetSpec | None = None
+        self.document, self.undo_stack = document, undo_stack
+        # The spec being loaded or shown: what the document's changes compare to.
+        self._loading: DatasetSpec | None = None
+        self._pending: DatasetSpec | None = None  # the document's, not yet loaded
         self._dataset: Dataset | None = None
-        self._stats = None  # core.data.stats.DatasetStats of the shown dataset
         # The one background job: a load or a verification.
         self._worker: FunctionWorker | None = None
         self._apply = True
         self.setAcceptDrops(True)
 
-        self.source = QComboBox()
-        self.source.addItems(BUILTIN_NAMES)
-        self.source.setToolTip(
-            "A built-in dataset; or open a folder with one sub-folder per class"
-        )
-        self.load_button = QPushButton("Load")
-        self.folder_button = QPushButton("Open folder…")
-        self.local_button = QPushButton("Use local files…")
-        self.local_button.setToolTip(
-            "Point a built-in dataset at files on this computer"
-        )
-        self.verify_button = QPushButton("Verify images")
-        self.verify_button.setToolTip(
-            "Decode every image of the folder (all cores) to find damaged files "
-            "the quick header scan cannot see"
-        )
-        self.val_spin = _percent(
-            10, "Share of the training images held out for validation"
-        )
-        self.test_spin = _percent(
-            10, "Share held out for testing (when there is no test/ folder)"
-        )
-        self.seed_spin = QSpinBox()
-        self.seed_spin.setRange(0, 2**31 - 1)
-        self.seed_spin.setToolTip("The same seed always gives the same split")
-        self.progress = QProgressBar()
-        self.progress.setTextVisible(False)
-        self.cancel_button = QPushButton("Cancel")
-        self.status = QLabel("Choose a dataset.")
-        self.status.setWordWrap(True)
-        self.status.setObjectName("datasetStatus")
-
-        self.class_table = QTableWidget(0, 4)
-        self.class_table.setHorizontalHeaderLabels(["class", *SPLITS])
-        self.class_table.setSelectionBehavior(
-            QAbstractItemView.SelectionBehavior.SelectRows
-        )
-        self.class_table.setSelectionMode(
-            QAbstractItemView.SelectionMode.SingleSelection
-        )
-        self.class_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.class_table.verticalHeader().hide()
-        self.class_table.horizontalHeader().setStretchLastSection(False)
-        self.stats_label = QLabel()
-        self.stats_label.setWordWrap(True)
-        self.chart = DistributionChart()
-
-        self.grid_model = ImageGridModel(self)
-        self.grid = QListView()
-        self.grid.setViewMode(QListView.ViewMode.IconMode)
-        self.grid.setUniformItemSizes(True)
-        self.grid.setLayoutMode(QListView.LayoutMode.Batched)
-        self.grid.setBatchSize(200)
-        self.grid.setResizeMode(QListView.ResizeMode.Adjust)
-        self.grid.setMovement(QListView.Movement.Static)
-        self.grid.setIconSize(QSize(64, 64))
-        self.grid.setModel(self.grid_model)
-        self.split_combo = QComboBox()
-        self.split_combo.addItems(SPLITS)
-        self.preview = QLabel("Click an image to see it as the model gets it.")
-        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.preview.setMinimumHeight(150)
-        self.preview_info = QLabel()
-        self.preview_info.setWordWrap(True)
-        self.preview_info.setTextInteractionFlags(
-            Qt.TextInteractionFlag.TextSelectableByMouse
-        )
-        self.skipped_table = QTableWidget(0, 2)
-        self.skipped_table.setHorizontalHeaderLabels(["file", "reason"])
-        self.skipped_table.horizontalHeader().setStretchLastSection(True)
-        self.skipped_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self._build_layout()
-
-        self.load_button.clicked.connect(self._on_load_button_clicked)
-        self.folder_button.clicked.connect(self._on_folder_button_clicked)
-        self.local_button.clicked.connect(self._on_local_button_clicked)
-        self.verify_button.clicked.connect(self._on_verify_button_clicked)
-        self.cancel_button.clicked.connect(self.cancel)
-        self.class_table.itemSelectionChanged.connect(self._on_filter_changed)
-        self.split_combo.currentIndexChanged.connect(self._on_filter_changed)
-        self.grid.clicked.connect(self._on_grid_clicked)
-        self._set_busy(False)
-
-    def _build_layout(self) -> None:
-        source_row = QHBoxLayout()
-        for w in (
-            QLabel("Built-in"),
-            self.source,
-            self.load_button,
-            self.folder_button,
-            self.local_button,
-            self.verify_button,
-        ):
-            source_row.addWidget(w)
-        source_row.addStretch(1)
-        options = QFormLayout()
-        split_row = QHBoxLayout()
-        for label, w in (
-            ("validation", self.val_spin),
-            ("test", self.test_spin),
-            ("seed", self.seed_spin),
-        ):
-            split_row.addWidget(QLabel(label))
-            split_row.addWidget(w)
-        split_row.addStretch(1)
-        options.addRow("Split", split_row)
-        status_row = QHBoxLayout()
-        status_row.addWidget(self.status, 3)
-        status_row.addWidget(self.progress, 2)
-        status_row.addWidget(self.cancel_button)
-        top = QGroupBox("Dataset")
-        top_layout = QVBoxLayout(top)
-        top_layout.addLayout(source_row)
-        top_layout.addLayout(options)
-        top_layout.addLayout(status_row)
-
-        left = QSplitter(Qt.Orientation.Vertical)
-        table_box = QWidget()
-        table_layout = QVBoxLayout(table_box)
-        table_layout.setContentsMargins(0, 0, 0, 0)
-        table_layout.addWidget(self.class_table)
-        table_layout.addWidget(self.stats_label)
-        left.addWidget(table_box)
-        left.addWidget(self.chart)
-        left.setSizes([330, 300])
-
-        grid_box = QWidget()
-        grid_layout = QVBoxLayout(grid_box)
-        grid_layout.setContentsMargins(0, 0, 0, 0)
-        grid_bar = QHBoxLayout()
-        grid_bar.addWidget(QLabel("Images of split"))
-        grid_bar.addWidget(self.split_combo)
-        grid_bar.addStretch(1)
-        grid_layout.addLayout(grid_bar)
-        grid_layout.addWidget(self.grid)
-        preview_box = QWidget()
-        preview_layout = QVBoxLayout(preview_box)
-        preview_layout.addWidget(self.preview, 1)
-        preview_layout.addWidget(self.preview_info)
-        self.tabs = QTabWidget()
-        self.tabs.addTab(preview_box, "Selected image")
-        self.tabs.addTab(self.skipped_table, "Skipped files (0)")
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(grid_box)
-        right.addWidget(self.tabs)
-        right.setSizes([420, 260])
-
-        body = QSplitter(Qt.Orientation.Horizontal)
-        body.addWidget(left)
-        body.addWidget(right)
-        body.setSizes([430, 640])
+        self.source_box = DatasetSource()
+        self.view = DatasetView(document)
         layout = QVBoxLayout(self)
-        layout.addWidget(top)
-        layout.addWidget(body, 1)
+        layout.addWidget(self.source_box)
+        layout.addWidget(self.view, 1)
+        # What tests and the window reach: the boxes' controls by their names.
+        box, view = self.source_box, self.view
+        self.source, self.status, self.progress = box.source, box.status, box.progress
+        self.load_button, self.cancel_button = box.load_button, box.cancel_button
+        self.verify_button = box.verify_button
+        self.val_spin, self.test_spin = box.val_spin, box.test_spin
+        self.class_table, self.chart, self.tabs = (
+            view.class_table,
+            view.chart,
+            view.tabs,
+        )
+        self.grid, self.grid_model = view.grid, view.grid_model
+        self.skipped_table, self.preview_info = view.skipped_table, view.preview_info
+
+        box.load_button.clicked.connect(self._on_load_button_clicked)
+        box.folder_button.clicked.connect(self._on_folder_button_clicked)
+        box.local_button.clicked.connect(self._on_local_button_clicked)
+        box.verify_button.clicked.connect(self._on_verify_button_clicked)
+        box.cancel_button.clicked.connect(self.cancel)
+        view.image_picked.connect(self.image_picked)
+        self._set_busy(False)
+        self._on_document_dataset(document.dataset)
+        handlers = {document.events.dataset: self._on_document_dataset}
+        for event, handler in handlers.items():
+            event.connect(handler)
+        # The document outlives pages; the lambda must not hold self.
+        self.destroyed.connect(
+            lambda *_: [event.disconnect(h) for event, h in handlers.items()]
+        )
 
     # ------------------------------------------------------------------ api
     def dataset(self) -> Dataset | None:
         return self._dataset
-
-    def dataset_spec(self) -> DatasetSpec | None:
-        return self._spec
 
     def load_spec(self, spec: DatasetSpec, apply_to_model: bool = True) -> None:
         """Load ``spec`` in the background; the model follows if ``apply_to_model``."""
@@ -246,8 +107,8 @@ class DatasetPage(QWidget):
                 return
             spec = replace(spec, path=new)
         self.cancel()
-        self._spec, self._apply = spec, apply_to_model
-        self._show_spec(spec)
+        self._loading, self._apply = spec, apply_to_model
+        self.source_box.show_spec(spec)
         self._start(
             lambda progress, cancel: _load(spec, progress, cancel),
             self._on_worker_finished,
@@ -265,15 +126,18 @@ class DatasetPage(QWidget):
         self._set_busy(True, text)
         worker.start()
 
-    def set_spec(self, spec: DatasetSpec | None) -> None:
-        """Remember a project's dataset; it loads when the page is first shown.
+    @Slot(object)
+    def _on_document_dataset(self, spec: DatasetSpec | None) -> None:
+        """The project's dataset changed: it loads when the page is shown.
 
         Opening a project must not start a 60,000-file scan nobody looks at.
         """
+        if spec == self._loading:  # this page's own load, now in the document
+            return
         self.cancel()
-        self._spec, self._pending, self._dataset = spec, spec, None
+        self._loading, self._pending, self._dataset = spec, spec, None
         if spec is not None:
-            self._show_spec(spec)
+            self.source_box.show_spec(spec)
             self.status.setText(f"{spec.title}: loads when this page is shown.")
         if spec is not None and self.isVisible():
             self._load_pending()
@@ -290,7 +154,9 @@ class DatasetPage(QWidget):
     def open_folder(self, path: str) -> None:
         name = Path(path).name
         self.load_spec(
-            self._with_options(DatasetSpec(kind="folder", name=name, path=path))
+            self.source_box.with_options(
+                DatasetSpec(kind="folder", name=name, path=path)
+            )
         )
 
     def cancel(self) -> None:
@@ -299,6 +165,7 @@ class DatasetPage(QWidget):
         if self._worker is not None:
             self._worker.request_stop()
             self._worker = None
+            self._loading = None  # whatever the document says next is loaded
             self._set_busy(False, "Cancelled.")
 
     def shutdown(self) -> None:
@@ -307,6 +174,10 @@ class DatasetPage(QWidget):
             self._worker.wait()
         self._worker = None
         self.grid_model.shutdown()
+
+    def show_skipped(self, dataset: Dataset) -> None:
+        """The files left out, with the reason (training can add to them)."""
+        self.view.show_skipped(dataset)
 
     def _current(self) -> bool:
         """True when the signal is from the load still wanted, not a cancelled one."""
@@ -321,7 +192,8 @@ class DatasetPage(QWidget):
     # ---------------------------------------------------------------- slots
     @Slot()
     def _on_load_button_clicked(self) -> None:
-        self.load_spec(self._with_options(DatasetSpec(name=self.source.currentText())))
+        name = self.source.currentText()
+        self.load_spec(self.source_box.with_options(DatasetSpec(name=name)))
 
     @Slot()
     def _on_folder_button_clicked(self) -> None:
@@ -349,7 +221,8 @@ class DatasetPage(QWidget):
                 self, f"Folder holding the {name} IDX .gz files"
             )
         if path:
-            self.load_spec(self._with_options(DatasetSpec(name=name, path=path)))
+            spec = DatasetSpec(name=name, path=path)
+            self.load_spec(self.source_box.with_options(spec))
 
     @Slot()
     def _on_verify_button_clicked(self) -> None:
@@ -377,7 +250,8 @@ class DatasetPage(QWidget):
             f"{dataset.name}: verified, {total:,} images decode; "
             f"{len(bad):,} could not be decoded and are left out.",
         )
-        self._show_dataset(dataset, replace(self._stats, counts=dataset.counts()))
+        stats = replace(self.view.stats, counts=dataset.counts())
+        self.view.show_dataset(dataset, stats)
         self.verified.emit(dataset)
 
     @Slot(str, str)
@@ -389,16 +263,14 @@ class DatasetPage(QWidget):
         if not self._current():
             return False
         self._worker = None
+        self._loading = None
         self._set_busy(False, colours.span(message, "error"))
         return True
 
     @Slot(float, str)
     def _on_worker_progressed(self, fraction: float, text: str) -> None:
-        if not self._current():
-            return
-        self.progress.setRange(0, 1000)
-        self.progress.setValue(int(fraction * 1000))
-        self.status.setText(text)
+        if self._current():
+            self.source_box.show_progress(fraction, text)
 
     @Slot(object)
     def _on_worker_finished(self, loaded: tuple[Dataset, object]) -> None:
@@ -412,129 +284,31 @@ class DatasetPage(QWidget):
             f"{dataset.name}: {dataset.num_classes} classes, "
             f"{sum(len(s) for s in dataset.splits.values()):,} images.",
         )
-        if self._apply:
-            self._fit_model(dataset)
-        self._show_dataset(dataset, stats)
-        self.spec_changed.emit(self._spec)
+        self._write_to_document(dataset)
+        self.view.show_dataset(dataset, stats)
         self.dataset_loaded.emit(dataset)
+
+    def _write_to_document(self, dataset: Dataset) -> None:
+        """One undo step for a chosen dataset; a moved folder only marks unsaved."""
+        spec, doc = self._loading, self.document
+        if self._apply:
+            new_input, head = fit_model_to_data(doc.input, doc.head, dataset, spec)
+            text = f"Use dataset {dataset.name}"
+            self.undo_stack.push(ApplyDataset(doc, spec, new_input, head, text))
+        elif spec != doc.dataset:  # the project's folder, found at a new place
+            doc.set_dataset(spec)
 
     @Slot(str, str)
     def _on_worker_failed(self, message: str, details: str) -> None:
         if self._show_failure(message):
             self.load_failed.emit(message)
 
-    @Slot()
-    def _on_filter_changed(self) -> None:
-        rows = (
-            self.class_table.selectionModel().selectedRows()
-            if self.class_table.selectionModel()
-            else []
-        )
-        class_index = rows[0].row() if rows else None
-        self.grid_model.set_filter(self.split_combo.currentText(), class_index)
-
-    @Slot(QModelIndex)
-    def _on_grid_clicked(self, index: QModelIndex) -> None:
-        if self._dataset is None:
-            return
-        split, i = self.grid_model.split, self.grid_model.dataset_index(index.row())
-        h, w, c = self.stack.spec.input.shape
-        try:  # one decode: the original goes to other pages, a copy to the preview
-            original = self._dataset.image(split, i, None, 3)
-        except BadImage as exc:
-            self.preview_info.setText(f"Cannot read this image: {exc}")
-            return
-        self.image_picked.emit(original)
-        image = convert_image(original, (h, w), loader_channels(c))
-        scale = max(1, 200 // max(h, w))
-        pixmap = QPixmap.fromImage(to_qimage(image)).scaled(w * scale, h * scale)
-        self.preview.setPixmap(pixmap)
-        label = self._dataset.class_names[int(self._dataset.splits[split].labels[i])]
-        self.preview_info.setText(
-            f"<b>{label}</b> · {split}<br>"
-            f"{printable_path(self._dataset.describe_path(split, i))}<br>"
-            f"as the model gets it: {h}x{w}, {c} channel{'s' if c > 1 else ''}"
-        )
-
-    # -------------------------------------------------------------- helpers
-    def _with_options(self, spec: DatasetSpec) -> DatasetSpec:
-        return replace(
-            spec,
-            validation_fraction=self.val_spin.value() / 100,
-            test_fraction=self.test_spin.value() / 100,
-            seed=self.seed_spin.value(),
-        )
-
-    def _show_spec(self, spec: DatasetSpec) -> None:
-        if spec.kind == "builtin":
-            self.source.setCurrentText(spec.name)
-        self.val_spin.setValue(round(spec.validation_fraction * 100))
-        self.test_spin.setValue(round(spec.test_fraction * 100))
-        self.seed_spin.setValue(spec.seed)
-
     def _set_busy(self, busy: bool, text: str | None = None) -> None:
-        for w in (self.load_button, self.folder_button, self.local_button, self.source):
-            w.setEnabled(not busy)
         data = self._dataset
-        self.verify_button.setEnabled(
-            not busy
-            and data is not None
-            and not data.in_memory
-            and not data.report.verified
+        can_verify = (
+            data is not None and not data.in_memory and not data.report.verified
         )
-        self.cancel_button.setVisible(busy)
-        self.progress.setVisible(busy)
-        self.progress.setRange(0, 0)
-        if text is not None:
-            self.status.setText(text)
-
-    def _fit_model(self, dataset: Dataset) -> None:
-        """One undo step: the model's input and head follow the data."""
-        spec = self._spec
-        # The spec's override, else the images' own shape, else keep the model's.
-        native = dataset.native_shape() or self.stack.spec.input.shape
-        h, w = spec.image_size if spec and spec.image_size else native[:2]
-        c = spec.channels if spec and spec.channels else native[2]
-        head = HeadSpec(dataset.num_classes, self.stack.spec.head.binary)
-        self.undo_stack.beginMacro(f"Use dataset {dataset.name}")
-        self.undo_stack.push(SetInput(self.stack, InputSpec(h, w, c)))
-        self.undo_stack.push(SetHead(self.stack, head))
-        self.undo_stack.endMacro()
-
-    def _show_dataset(self, dataset: Dataset, stats) -> None:
-        self._stats = stats
-        counts = stats.counts
-        self.class_table.setRowCount(dataset.num_classes)
-        for i, name in enumerate(dataset.class_names):
-            self.class_table.setItem(i, 0, QTableWidgetItem(name))
-            for j, split in enumerate(SPLITS, start=1):
-                item = QTableWidgetItem(f"{counts[split][i]:,}")
-                item.setTextAlignment(
-                    Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-                )
-                self.class_table.setItem(i, j, item)
-        self.class_table.resizeColumnsToContents()
-        sizes = ", ".join(f"{h}x{w}" for h, w in list(stats.sizes)[:4])
-        self.stats_label.setText(
-            f"sizes: {sizes}{' …' if len(stats.sizes) > 4 else ''} · channels: "
-            f"{', '.join(map(str, stats.channels))} · mean {list(stats.mean)} · std "
-            f"{list(stats.std)} · imbalance {stats.imbalance:.2f}"
-        )
-        self.chart.set_counts(dataset.class_names, counts)
-        h, w, c = self.stack.spec.input.shape
-        self.grid_model.set_dataset(dataset, (h, w), loader_channels(c))
-        self.class_table.clearSelection()
-        self._on_filter_changed()
-        self.show_skipped(dataset)
-
-    def show_skipped(self, dataset: Dataset) -> None:
-        """The files left out, with the reason (training can add to them)."""
-        skipped = dataset.report.skipped
-        self.skipped_table.setRowCount(len(skipped))
-        for i, (path, reason) in enumerate(skipped):
-            self.skipped_table.setItem(i, 0, QTableWidgetItem(printable_path(path)))
-            self.skipped_table.setItem(i, 1, QTableWidgetItem(reason))
-        self.tabs.setTabText(1, f"Skipped files ({len(skipped)})")
+        self.source_box.set_busy(busy, can_verify, text)
 
     # ---------------------------------------------------------- drag & drop
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
@@ -554,12 +328,3 @@ def _load(spec: DatasetSpec, progress, cancel):
     dataset = open_dataset(spec, progress, cancel)
     progress(1.0, "computing statistics")
     return dataset, compute_stats(dataset)
-
-
-def _percent(value: int, tip: str) -> QSpinBox:
-    spin = QSpinBox()
-    spin.setRange(0, 80)
-    spin.setSuffix(" %")
-    spin.setValue(value)
-    spin.setToolTip(tip)
-    return spin

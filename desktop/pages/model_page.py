@@ -3,7 +3,7 @@
 Palette on the left, the stack with its totals and input/head settings in the
 centre, the selected layer's options and the arithmetic behind its numbers on
 the right. The page turns user intent into undo commands on the shared
-QUndoStack; every widget is refreshed from the core LayerStack afterwards.
+QUndoStack; every widget is refreshed from the project document afterwards.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.backbone_table import backbone_table, cached_table, table_key
-from core.layer_stack import LayerStack
+from core.document import ProjectDocument
 from core.presets import all_presets
 from core.spec import HeadSpec, InputSpec
 from desktop.undo_commands import EditLayer, SetHead, SetInput, SetSpec
@@ -50,12 +50,15 @@ class ModelPage(QWidget):
     """The layer-stack editor page; pushes every edit on ``undo_stack``."""
 
     def __init__(
-        self, stack: LayerStack, undo_stack: QUndoStack, parent: QWidget | None = None
+        self,
+        document: ProjectDocument,
+        undo_stack: QUndoStack,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.stack = stack
+        self.document = document
         self.undo_stack = undo_stack
-        self.model = LayerStackModel(stack, undo_stack, self)
+        self.model = LayerStackModel(document, undo_stack, self)
         self.palette = LayerPalette()
         self.editor = LayerStackEditor(self.model, undo_stack)
         self.totals = TotalsBar()
@@ -129,7 +132,7 @@ class ModelPage(QWidget):
     def load_preset(self, name: str) -> None:
         """Replace the model with a bundled preset, as one undoable step."""
         spec = all_presets()[name].spec
-        self.undo_stack.push(SetSpec(self.stack, spec, f"Load preset {name}"))
+        self.undo_stack.push(SetSpec(self.document, spec, f"Load preset {name}"))
 
     def presets_menu(self, parent: QWidget | None = None) -> QMenu:
         """A menu with one action per bundled preset, each calling load_preset."""
@@ -172,10 +175,10 @@ class ModelPage(QWidget):
 
     @Slot()
     def _on_model_stack_changed(self) -> None:
-        summary = self.stack.summary
+        summary = self.document.summary
         self.totals.set_summary(summary)
-        self.io_editor.set_spec(self.stack.spec)
-        backbone = self.stack.spec.backbone
+        self.io_editor.set_spec(self.document.spec)
+        backbone = self.document.spec.backbone
         self.block.set_block(backbone, summary.layers[0] if backbone else None)
         self._measure_if_needed()
         self._show_row(self.editor.current_row())
@@ -183,7 +186,7 @@ class ModelPage(QWidget):
     # ------------------------------------------------- backbone measurement
     def needed_table(self) -> tuple[str, int, int] | None:
         """The backbone table the current spec needs and the cache lacks."""
-        key = table_key(self.stack.spec)
+        key = table_key(self.document.spec)
         return key if key is not None and cached_table(*key) is None else None
 
     def is_measuring(self) -> bool:
@@ -214,7 +217,7 @@ class ModelPage(QWidget):
         self._measure_worker = None
         self._measuring = None
         self.block.set_busy("")
-        self.stack.remeasure()  # re-summarise with the table; may measure again
+        self.document.remeasure()  # re-summarise with the table; may measure again
 
     @Slot(str, str)
     def _on_measure_worker_failed(self, message: str, _traceback: str) -> None:
@@ -230,7 +233,7 @@ class ModelPage(QWidget):
 
     @Slot(dict)
     def _on_block_freeze_edited(self, changes: dict) -> None:
-        backbone = self.stack.spec.backbone
+        backbone = self.document.spec.backbone
         if backbone is None:
             return
         try:
@@ -239,7 +242,7 @@ class ModelPage(QWidget):
             self.block.set_busy(str(exc))
             return
         if new_layer != backbone:
-            self._push(EditLayer(self.stack, 0, new_layer, None, "Change freezing"))
+            self._push(EditLayer(self.document, 0, new_layer, None, "Change freezing"))
 
     def _show_row(self, row: int) -> None:
         if not 0 <= row < self.model.rowCount():
@@ -258,35 +261,37 @@ class ModelPage(QWidget):
         if row < 0:
             return
         try:
-            if row == 0 and self.stack.spec.backbone is not None:
+            if row == 0 and self.document.spec.backbone is not None:
                 # A new architecture may also rename the backbone (core rule).
-                spec = self.stack.spec.with_backbone_options(**{option: value})
+                spec = self.document.spec.with_backbone_options(**{option: value})
                 new_layer = spec.layers[0]
             else:
-                new_layer = self.stack[row].with_options(**{option: value})
+                new_layer = self.document.layers[row].with_options(**{option: value})
         except ValueError as exc:
             self.form.show_problem(str(exc))
             return
-        if new_layer != self.stack[row]:
-            self._push(EditLayer(self.stack, row, new_layer, option))
+        if new_layer != self.document.layers[row]:
+            self._push(EditLayer(self.document, row, new_layer, option))
 
     @Slot(str)
     def _on_form_name_edited(self, name: str) -> None:
         row = self.editor.current_layer_row()
         if row < 0:
             return
-        if any(x.name == name for x in self.stack.layers):
-            self.form.set_layer(self.stack[row])
+        if any(x.name == name for x in self.document.layers):
+            self.form.set_layer(self.document.layers[row])
             self.form.show_problem(f"a layer named {name!r} is already in the stack")
             return
-        self._push(EditLayer(self.stack, row, self.stack[row].renamed(name)))
+        self._push(
+            EditLayer(self.document, row, self.document.layers[row].renamed(name))
+        )
 
     @Slot(object)
     def _on_io_editor_input_edited(self, input_spec: InputSpec) -> None:
-        if input_spec != self.stack.spec.input:
-            self._push(SetInput(self.stack, input_spec))
+        if input_spec != self.document.input:
+            self._push(SetInput(self.document, input_spec))
 
     @Slot(object)
     def _on_io_editor_head_edited(self, head_spec: HeadSpec) -> None:
-        if head_spec != self.stack.spec.head:
-            self._push(SetHead(self.stack, head_spec))
+        if head_spec != self.document.head:
+            self._push(SetHead(self.document, head_spec))

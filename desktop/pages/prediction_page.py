@@ -31,16 +31,12 @@ from PySide6.QtGui import (
     QShortcut,
 )
 from PySide6.QtWidgets import (
-    QComboBox,
     QFileDialog,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QProgressBar,
     QPushButton,
-    QSlider,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -49,9 +45,9 @@ from PySide6.QtWidgets import (
 from core.data.dataset import convert_image
 from core.data.images import BadImage, image_files, load_image
 from core.errors import WorkbenchError
-from core.inference.top_k import TOP_K, ranked
 from desktop import colours
 from desktop.class_names_dialog import ClassNamesDialog
+from desktop.pages.prediction_side import ExplainPanel
 from desktop.widgets.image_grid import to_qimage
 from desktop.widgets.insight_view import InsightView
 from desktop.workers import FunctionWorker
@@ -107,40 +103,20 @@ class PredictionPage(QWidget):
         self.tabs.addTab(self.view, "Grad-CAM")
         self.tabs.addTab(self.insight, "Insight")
         self.tabs.setTabToolTip(1, "Feature maps of a layer, and filter patterns")
-        self.alpha = QSlider(Qt.Orientation.Horizontal)
-        self.alpha.setRange(0, 100)
-        self.alpha.setValue(45)
-        self.layer_combo = QComboBox()
-        self.class_combo = QComboBox()
-        self.bars = [QProgressBar() for _ in range(TOP_K)]
-        for bar in self.bars:
-            bar.setRange(0, 1000)
-            bar.setFormat("")
-        self.status = QLabel()
-        self.status.setWordWrap(True)
-        self.explain_note = QLabel()
-        self.explain_note.setWordWrap(True)
+        self.side = side = ExplainPanel()
+        self.alpha, self.bars = side.alpha, side.bars
+        self.layer_combo, self.class_combo = side.layer_combo, side.class_combo
+        self.status, self.explain_note = side.status, side.explain_note
 
         top = QHBoxLayout()
         for w in (self.open_button, self.add_button):
             top.addWidget(w)
         top.addWidget(self.model_label, 1)
         top.addWidget(self.export_button)
-        controls = QFormLayout()
-        controls.addRow("Overlay", self.alpha)
-        controls.addRow("Layer", self.layer_combo)
-        controls.addRow("Explain class", self.class_combo)
-        side = QVBoxLayout()
-        side.addLayout(controls)
-        side.addWidget(self.explain_note)
-        for bar in self.bars:
-            side.addWidget(bar)
-        side.addWidget(self.status)
-        side.addStretch(1)
         body = QHBoxLayout()
         body.addWidget(self.gallery)
         body.addWidget(self.tabs, 1)
-        body.addLayout(side)
+        body.addWidget(self.side)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(body, 1)
@@ -286,21 +262,11 @@ class PredictionPage(QWidget):
             pixmap.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio)
         )
         if result is not None:
-            probs = result[0]
-            order = ranked(probs)
-            for i, bar in enumerate(self.bars):
-                bar.setVisible(i < len(order))  # no rank past the last class
-            for bar, k in zip(self.bars, order, strict=False):
-                bar.setValue(int(probs[k] * 1000))
-                bar.setFormat(f"{self.class_names[k]}  {probs[k]:.1%}")
+            self.side.show_probabilities(result[0], self.class_names)
 
     def _enable_explanations(self, reason: str) -> None:
         """Grad-CAM's controls and the Insight tab, off with ``reason`` when given."""
-        for widget in (self.layer_combo, self.class_combo, self.alpha):
-            widget.setEnabled(not reason)
-        self.explain_note.setText(
-            f"Grad-CAM and Insight are off: {reason}." if reason else ""
-        )
+        self.side.enable(reason)
         index = self.tabs.indexOf(self.insight)
         self.tabs.setTabEnabled(index, not reason)
         self.tabs.setTabToolTip(

@@ -27,13 +27,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop import colours
+from desktop.widgets.feature_map_sheet import FeatureMapSheet
 from desktop.widgets.image_grid import to_qimage
 from desktop.workers import FunctionWorker
 
@@ -67,13 +67,8 @@ class InsightView(QWidget):
         self.start_spin.setSingleStep(PAGE)
         self.start_spin.setToolTip(f"First channel shown; {PAGE} are shown at a time")
         self.channels_label = QLabel()
-        self.grid = QLabel("Select an image to see its activations.")
-        self.grid.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._sheet: QPixmap | None = None
-        self.grid_scroll = grid_scroll = QScrollArea()
-        grid_scroll.setWidgetResizable(True)
-        grid_scroll.setWidget(self.grid)
-
+        self.sheet = FeatureMapSheet("Select an image to see its activations.")
+        self.grid = self.sheet.label
         self.conv_combo = QComboBox()
         self.filter_spin = QSpinBox()
         self.filter_spin.setToolTip("Which filter (output channel) of the layer")
@@ -91,7 +86,15 @@ class InsightView(QWidget):
         self.pattern.setMinimumSize(160, 160)
         self.status = QLabel()
         self.status.setWordWrap(True)
+        self._build_layout()
+        self.layer_combo.currentTextChanged.connect(self._on_layer_changed)
+        self.start_spin.valueChanged.connect(self._tile)
+        self.conv_combo.currentTextChanged.connect(self._on_conv_changed)
+        self.find_button.clicked.connect(self.find_pattern)
+        self.cancel_button.clicked.connect(self.cancel_pattern)
+        self._set_model_enabled(False)
 
+    def _build_layout(self) -> None:
         activations = QGroupBox("Activations")
         a_form = QFormLayout()
         a_form.addRow("Layer", self.layer_combo)
@@ -101,7 +104,7 @@ class InsightView(QWidget):
         a_form.addRow("Channels from", paging)
         a_layout = QVBoxLayout(activations)
         a_layout.addLayout(a_form)
-        a_layout.addWidget(grid_scroll, 1)
+        a_layout.addWidget(self.sheet, 1)
 
         filters = QGroupBox("Filter pattern")
         f_form = QFormLayout()
@@ -125,13 +128,6 @@ class InsightView(QWidget):
         layout.addLayout(body, 1)
         layout.addWidget(self.status)
 
-        self.layer_combo.currentTextChanged.connect(self._on_layer_changed)
-        self.start_spin.valueChanged.connect(self._tile)
-        self.conv_combo.currentTextChanged.connect(self._on_conv_changed)
-        self.find_button.clicked.connect(self.find_pattern)
-        self.cancel_button.clicked.connect(self.cancel_pattern)
-        self._set_model_enabled(False)
-
     # ------------------------------------------------------------------ api
     def set_model(self, model) -> None:
         from core.inference.gradcam import NO_CONVOLUTION, conv_layer_names
@@ -151,12 +147,12 @@ class InsightView(QWidget):
         # The first convolution's maps are the most telling start.
         if convolutions:
             self.layer_combo.setCurrentText(convolutions[0])
-        self._sheet = None
+        self.sheet.forget()
         self.pattern.clear()
         self._on_conv_changed()
         self._set_model_enabled(bool(convolutions))
         if not convolutions:
-            self.grid.setText("")
+            self.sheet.show_text("")
             self.status.setText(f"Insight is off: {NO_CONVOLUTION}.")
             return
         self.status.setText("")
@@ -198,8 +194,7 @@ class InsightView(QWidget):
 
             return (model, image, layer), feature_maps(model, image, layer)
 
-        self._sheet = None
-        self.grid.setText(f"Computing the activations of {layer}…")
+        self.sheet.show_text(f"Computing the activations of {layer}…")
         self._grid_worker = FunctionWorker(job, heavy="Insight")
         self._grid_worker.finished.connect(self._on_maps_ready)
         self._grid_worker.failed.connect(self._on_grid_failed)
@@ -284,7 +279,7 @@ class InsightView(QWidget):
     @Slot(str, str)
     def _on_grid_failed(self, message: str, details: str) -> None:
         self._grid_worker = None
-        self.grid.setText("")
+        self.sheet.show_text("")
         self._say(f"Activations failed: {message}")
         if self._grid_pending:
             self._grid_pending = False
@@ -308,39 +303,10 @@ class InsightView(QWidget):
         if shown < channels:
             note += f"; showing {start}–{start + shown - 1} (at most {PAGE} at a time)"
         self.channels_label.setText(note)
-        self._sheet = QPixmap.fromImage(to_qimage(sheet))
-        self._fit_sheet()
+        self.sheet.show_pixmap(QPixmap.fromImage(to_qimage(sheet)))
         self.status.setText("")
         self.tiles_shown = shown
         self.grid_shown.emit(shown)
-
-    def _fit_sheet(self) -> None:
-        """Show the tiled sheet as large as the view allows (at most 8x)."""
-        if self._sheet is None:
-            return
-        area = self.grid_scroll.viewport().size()
-        fit = min(
-            (area.width() - 4) / self._sheet.width(),
-            (area.height() - 4) / self._sheet.height(),
-        )
-        scale = max(0.25, min(8.0, fit))
-        mode = (
-            Qt.TransformationMode.FastTransformation  # crisp pixels when enlarged
-            if scale >= 1
-            else Qt.TransformationMode.SmoothTransformation
-        )
-        self.grid.setPixmap(
-            self._sheet.scaled(
-                int(self._sheet.width() * scale),
-                int(self._sheet.height() * scale),
-                Qt.AspectRatioMode.KeepAspectRatio,
-                mode,
-            )
-        )
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self._fit_sheet()
 
     # ------------------------------------------------------------- filters
     @Slot()

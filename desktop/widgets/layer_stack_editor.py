@@ -1,7 +1,7 @@
 """LayerStackEditor: the stack list with delete, duplicate and reorder actions.
 
-The list shows the LayerStackModel; every action pushes an undo command on the
-core stack and the list follows the stack's events, so the selection is kept
+The list shows the LayerStackModel; every action pushes an undo command that
+changes the project document, and the list follows its events, so the selection is kept
 by Qt's persistent indexes through moves, and follows inserts.
 """
 
@@ -134,7 +134,7 @@ class LayerStackEditor(QWidget):
     def current_layer_row(self) -> int:
         """The selected row if it is a layer (not the head), else -1."""
         row = self.current_row()
-        return row if 0 <= row < len(self.model.stack) else -1
+        return row if 0 <= row < len(self.model.document.layers) else -1
 
     def select_row(self, row: int) -> None:
         index = self.model.index(row)
@@ -150,9 +150,9 @@ class LayerStackEditor(QWidget):
         """
         if row is None:
             current = self.current_layer_row()
-            row = current + 1 if current >= 0 else len(self.model.stack)
+            row = current + 1 if current >= 0 else len(self.model.document.layers)
         row = max(row, self.model.first_free_row())  # never above a backbone
-        command = kind_command(self.model.stack, class_name, row)
+        command = kind_command(self.model.document, class_name, row)
         if command is not None:
             self._push(command)
         if class_name.startswith(BACKBONE_PREFIX):
@@ -162,25 +162,27 @@ class LayerStackEditor(QWidget):
     def remove_current(self) -> None:
         row = self.current_layer_row()
         if row >= 0:
-            self._push(RemoveLayer(self.model.stack, row))
-            self.select_row(min(row, len(self.model.stack)))
+            self._push(RemoveLayer(self.model.document, row))
+            self.select_row(min(row, len(self.model.document.layers)))
 
     @Slot()
     def duplicate_current(self) -> None:
         row = self.current_layer_row()
         if row >= self.model.first_free_row():
-            stack = self.model.stack
-            copy = stack.copy_of(row)
+            document = self.model.document
+            copy = document.copy_of(row)
             self._push(
-                InsertLayer(stack, row + 1, copy, f"Duplicate {stack[row].name}")
+                InsertLayer(
+                    document, row + 1, copy, f"Duplicate {document.layers[row].name}"
+                )
             )
 
     def move_current(self, step: int) -> None:
         row = self.current_layer_row()
         dst = row + step
         first = self.model.first_free_row()
-        if row >= first and first <= dst < len(self.model.stack):
-            self._push(MoveLayer(self.model.stack, row, dst))
+        if row >= first and first <= dst < len(self.model.document.layers):
+            self._push(MoveLayer(self.model.document, row, dst))
 
     def _push(self, command: QUndoCommand) -> None:
         self._undo_stack.push(command)
@@ -207,7 +209,7 @@ class LayerStackEditor(QWidget):
     @Slot()
     def _update_actions(self) -> None:
         row = self.current_layer_row()
-        count = len(self.model.stack)
+        count = len(self.model.document.layers)
         self.remove_action.setEnabled(row >= 0)
         first = self.model.first_free_row()  # 1: the backbone stays first
         movable = row >= first

@@ -1,23 +1,23 @@
-"""LayerStackModel: a Qt list model adapting the GUI-free core LayerStack.
+"""LayerStackModel: a Qt list model over the project document's layers.
 
-As napari's ``_qt/containers`` models do, it mirrors the core list from its
-events. The stack announces a change only *after* it happened, while Qt needs
-``beginInsertRows`` etc. *before* the rows change, with the old rows still
-readable. So the model keeps a shadow copy of the rows (layer and its report)
-and changes that copy between ``begin*`` and ``end*``; after each structural
-step it diffs the whole shadow against the fresh summary and emits
-``dataChanged`` for rows whose shape, parameters or error moved. The last row
-is the locked classifier head; a backbone's row is pinned first (no drags,
-and drops land below it).
+As napari's ``_qt/containers`` models do, it reads the core list directly and
+maps its events one to one onto Qt's: ``inserting``/``inserted`` onto
+``beginInsertRows``/``endInsertRows``, and likewise for removing and moving,
+so there is no shadow copy of the rows to keep in step. A layer's output
+shape depends on every layer above it, so when the document announces the new
+summary (``events.model``) the rows from the first one touched down to the
+head get ``dataChanged``; until then a row shows the report it had, looked up
+by the layer's (unique) name, so a row's text never changes unannounced. The
+last row is the locked classifier head; a backbone's row
+is pinned first (no drags, and drops land below it).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from PySide6.QtCore import (
     QAbstractListModel,
@@ -30,11 +30,12 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QUndoStack
 
-from core.layer_stack import LayerStack
+from core.document import ProjectDocument
 from core.layers import LAYER_KINDS, layer_kind
 from core.spec import LayerSpec
 from core.summary import LayerReport
 from desktop import colours
+from desktop.document_links import connect_while_alive
 from desktop.undo_commands import EditLayer, InsertLayer, MoveLayer
 from desktop.widgets.layer_icons import category_icon, error_icon, lock_icon
 from desktop.widgets.layer_text import (
@@ -62,72 +63,73 @@ class Role(IntEnum):
     ERROR = Qt.ItemDataRole.UserRole + 7  # str | None
 
 
-@dataclass(frozen=True)
-class _Row:
-    layer: LayerSpec
-    report: LayerReport | None
-
-
 class LayerStackModel(QAbstractListModel):
-    """Rows are the stack's layers plus the locked head; edits go to undo commands.
+    """Rows are the document's layers plus the locked head; edits go to undo commands.
 
     ``stack_changed`` fires after the model has caught up with any change of
-    the stack, so widgets showing totals or the selected layer refresh then.
+    the model's layers, input or head, so widgets showing totals or the
+    selected layer refresh then.
     """
 
     stack_changed = Signal()
 
     def __init__(
         self,
-        stack: LayerStack,
+        document: ProjectDocument,
         undo_stack: QUndoStack | None = None,
         parent: Any = None,
     ) -> None:
         super().__init__(parent)
-        self._stack = stack
+        self._document = document
         self._undo_stack = undo_stack
-        self._rows: list[_Row] = self._fresh_rows()
-        handlers = {
-            stack.inserted: self._on_stack_inserted,
-            stack.removed: self._on_stack_removed,
-            stack.moved: self._on_stack_moved,
-            stack.reset: self._on_stack_reset,
-            stack.changed: self._on_stack_changed,
-        }
-        for event, handler in handlers.items():
-            event.connect(handler)
-        # The stack outlives views; unhook when Qt deletes us, or the stack
-        # would call into a deleted C++ object. The lambda must not hold self.
-        self.destroyed.connect(
-            lambda *_: [event.disconnect(h) for event, h in handlers.items()]
+        self._first_stale: int | None = None  # the first row whose shape may change
+        self._reports: dict[str, LayerReport] = {}  # as last announced, by name
+        self._head_report: LayerReport | None = None
+        self._remember_reports()
+        layers, events = document.layers.events, document.events
+        connect_while_alive(
+            self,
+            [
+                (layers.inserting, self._on_layers_inserting),
+                (layers.inserted, self._on_layers_inserted),
+                (layers.removing, self._on_layers_removing),
+                (layers.removed, self._on_layers_removed),
+                (layers.moving, self._on_layers_moving),
+                (layers.moved, self._on_layers_moved),
+                (layers.changed, self._on_layers_changed),
+                (events.head, self._on_head),
+                (events.loading, self._on_loading),
+                (events.loaded, self._on_loaded),
+                (events.model, self._on_model),
+            ],
         )
 
     @property
-    def stack(self) -> LayerStack:
-        return self._stack
+    def document(self) -> ProjectDocument:
+        return self._document
 
     def head_row(self) -> int:
-        return len(self._rows) - 1
+        return len(self._document.layers)
 
     def is_head(self, index: _Index) -> bool:
         return index.isValid() and index.row() == self.head_row()
 
     def first_free_row(self) -> int:
         """The first row a layer may be inserted or moved to: 1 below a backbone."""
-        return 1 if self._stack.spec.backbone is not None else 0
+        return 1 if self._document.spec.backbone is not None else 0
 
     def is_pinned(self, row: int) -> bool:
         """The backbone row: always first, it never moves."""
-        return row == 0 and self._stack.spec.backbone is not None
+        return row == 0 and self._document.spec.backbone is not None
 
     # ------------------------------------------------------------ read side
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
+        return 0 if parent.isValid() else len(self._document.layers) + 1
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        if not index.isValid() or not 0 <= index.row() <= self.head_row():
             return None
-        row = self._rows[index.row()]
+        row = self._row(index.row())
         locked = index.row() == self.head_row()
         error = row.report.error if row.report else None
         if role == Qt.ItemDataRole.DisplayRole:
@@ -212,12 +214,12 @@ class LayerStackModel(QAbstractListModel):
         if action == Qt.DropAction.IgnoreAction:
             return True
         if row < 0:
-            row = parent.row() if parent.isValid() else len(self._stack)
-        row = min(row, len(self._stack))  # never below the head
+            row = parent.row() if parent.isValid() else len(self._document.layers)
+        row = min(row, len(self._document.layers))  # never below the head
         row = max(row, self.first_free_row())  # never above a backbone
         if data.hasFormat(KIND_MIME):
             kind = bytes(data.data(KIND_MIME).data()).decode()
-            command = kind_command(self._stack, kind, row)
+            command = kind_command(self._document, kind, row)
             if command is None:
                 return False
             self._push(command)
@@ -235,15 +237,15 @@ class LayerStackModel(QAbstractListModel):
         """QListView's internal drag-move lands here; ``dst`` is Qt's "before row"."""
         if count != 1 or src_parent.isValid() or dst_parent.isValid():
             return False
-        return self._move(src, min(dst, len(self._stack)))
+        return self._move(src, min(dst, len(self._document.layers)))
 
     def _move(self, src: int, before: int) -> bool:
-        if not 0 <= src < len(self._stack) or self.is_pinned(src):
+        if not 0 <= src < len(self._document.layers) or self.is_pinned(src):
             return False
         before = max(before, self.first_free_row())
         dst = before - 1 if before > src else before
         if dst != src:
-            self._push(MoveLayer(self._stack, src, dst))
+            self._push(MoveLayer(self._document, src, dst))
         return True
 
     def _push(self, command: Any) -> None:
@@ -252,76 +254,101 @@ class LayerStackModel(QAbstractListModel):
         else:
             self._undo_stack.push(command)
 
-    # --------------------------------------------------- core event mirror
-    def _fresh_rows(self) -> list[_Row]:
-        layers = [*self._stack.layers, self._stack.spec.head.layer()]
-        reports = self._stack.summary.layers
-        return [
-            _Row(layer, report) for layer, report in zip(layers, reports, strict=True)
-        ]
+    # ------------------------------------------------- document events
+    def _row(self, row: int) -> _Row:
+        """The layer at ``row`` (the head's after the last) and its report."""
+        doc = self._document
+        if row == len(doc.layers):
+            return _Row(doc.head.layer(), self._head_report)
+        layer = doc.layers[row]
+        return _Row(layer, self._reports.get(layer.name))
 
-    def _on_stack_inserted(self, index: int) -> None:
+    def _remember_reports(self) -> None:
+        *reports, self._head_report = self._document.summary.layers
+        self._reports = {
+            layer.name: report
+            for layer, report in zip(self._document.layers, reports, strict=True)
+        }
+
+    def _stale_from(self, row: int) -> None:
+        if self._first_stale is None or row < self._first_stale:
+            self._first_stale = row
+
+    def _on_layers_inserting(self, index: int) -> None:
         self.beginInsertRows(QModelIndex(), index, index)
-        self._rows.insert(index, _Row(self._stack[index], None))
+
+    def _on_layers_inserted(self, index: int) -> None:
         self.endInsertRows()
+        self._stale_from(index + 1)
 
-    def _on_stack_removed(self, index: int, layer: LayerSpec) -> None:
+    def _on_layers_removing(self, index: int) -> None:
         self.beginRemoveRows(QModelIndex(), index, index)
-        del self._rows[index]
+
+    def _on_layers_removed(self, index: int) -> None:
         self.endRemoveRows()
+        self._stale_from(index)
 
-    def _on_stack_moved(self, src: int, dst: int) -> None:
-        # Qt wants the row it will sit *before*, counted in the old order.
-        before = dst + 1 if dst > src else dst
+    def _on_layers_moving(self, src: int, before: int) -> None:
+        # psygnal's ``before`` is Qt's destination row: both count the old order.
         self.beginMoveRows(QModelIndex(), src, src, QModelIndex(), before)
-        self._rows.insert(dst, self._rows.pop(src))
+
+    def _on_layers_moved(self, src: int, dst: int) -> None:
         self.endMoveRows()
+        self._stale_from(min(src, dst))
 
-    def _on_stack_reset(self) -> None:
+    def _on_layers_changed(self, index: int) -> None:
+        self._stale_from(index)
+
+    def _on_head(self) -> None:
+        self._stale_from(self.head_row())
+
+    def _on_loading(self) -> None:
         self.beginResetModel()
-        self._rows = self._fresh_rows()
-        self.endResetModel()
 
-    def _on_stack_changed(self) -> None:
-        """Bring every row's content (names, options, shapes, params) up to date."""
-        fresh = self._fresh_rows()
-        if len(fresh) != len(self._rows):  # a change we had no event for
-            self._on_stack_reset()
-        else:
-            changed = [
-                i
-                for i, (a, b) in enumerate(zip(self._rows, fresh, strict=True))
-                if a != b
-            ]
-            self._rows = fresh
-            if changed:
-                self.dataChanged.emit(self.index(changed[0]), self.index(changed[-1]))
+    def _on_loaded(self) -> None:
+        self._remember_reports()
+        self.endResetModel()
+        self._first_stale = None
+
+    def _on_model(self) -> None:
+        """Shapes, parameters and errors changed from the first row touched down."""
+        first = 0 if self._first_stale is None else self._first_stale
+        self._first_stale = None
+        self._remember_reports()
+        head = self.head_row()
+        if first <= head:
+            self.dataChanged.emit(self.index(first), self.index(head))
         self.stack_changed.emit()
 
 
-def kind_command(stack: LayerStack, kind: str, row: int) -> Any:
+def kind_command(document: ProjectDocument, kind: str, row: int) -> Any:
     """Adding a palette ``kind`` at ``row``, undoable; None for an unknown kind.
 
     A backbone (``"Backbone:VGG16"``) goes first whatever the row (see
     ``backbone_command``); callers keep other rows below it.
     """
     if kind.startswith(BACKBONE_PREFIX):
-        return backbone_command(stack, kind[len(BACKBONE_PREFIX) :])
+        return backbone_command(document, kind[len(BACKBONE_PREFIX) :])
     if kind not in LAYER_KINDS:
         return None
-    return InsertLayer(stack, row, stack.new_layer(kind))
+    return InsertLayer(document, row, document.new_layer(kind))
 
 
-def backbone_command(stack: LayerStack, architecture: str) -> Any:
+def backbone_command(document: ProjectDocument, architecture: str) -> Any:
     """Insert a backbone as the first row, or switch the existing one's architecture."""
-    first = stack.spec.backbone
+    first = document.spec.backbone
     if first is not None:
         # Through the spec: it also renames a backbone named after the old
         # architecture and drops freeze options naming the old one's layers.
-        switched = stack.spec.with_backbone_options(architecture=architecture)
-        return EditLayer(stack, 0, switched.layers[0], "architecture")
-    layer = stack.new_layer("Backbone", {"architecture": architecture})
-    return InsertLayer(stack, 0, layer, f"Add {architecture} backbone")
+        switched = document.spec.with_backbone_options(architecture=architecture)
+        return EditLayer(document, 0, switched.layers[0], "architecture")
+    layer = document.new_layer("Backbone", {"architecture": architecture})
+    return InsertLayer(document, 0, layer, f"Add {architecture} backbone")
+
+
+class _Row(NamedTuple):
+    layer: LayerSpec
+    report: LayerReport | None
 
 
 def _tooltip(row: _Row, locked: bool) -> str:

@@ -22,6 +22,7 @@ from core.model_builder import build_model
 from core.presets import preset
 from core.spec import HeadSpec, InputSpec, LayerSpec, ModelSpec
 from core.summary import format_table, summarize
+from core.weights_download import IMAGENET_NOTOP
 from tests.core.test_summary_keras import assert_equal_to_keras
 
 SIZES = {name: (32, 48) for name in BACKBONES} | {"Xception": (71, 80)}
@@ -246,10 +247,9 @@ def test_weights_that_cannot_be_had_raise_a_clear_error(tmp_path, monkeypatch):
     with pytest.raises(SpecError, match="does not exist"):
         build_model(missing)
 
-    def offline(*args, **kwargs):
-        raise Exception("URL fetch failure: no network")  # what Keras raises
-
-    monkeypatch.setattr("keras.src.utils.file_utils.get_file", offline)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))  # nothing cached
+    offline = replace(IMAGENET_NOTOP["VGG16"], url="http://127.0.0.1:9/vgg16.h5")
+    monkeypatch.setitem(IMAGENET_NOTOP, "VGG16", offline)
     with pytest.raises(WeightsError, match="offline") as info:
         build_model(backbone_spec("VGG16", weights="imagenet"))
     assert "local weights file" in str(info.value)
@@ -397,9 +397,9 @@ def test_switching_architecture_keeps_a_typed_name_and_stays_unique():
 
 
 def test_a_fresh_backbone_is_named_after_its_architecture():
-    from core.layer_stack import LayerStack
+    from core.document import ProjectDocument
 
-    stack = LayerStack()
+    stack = ProjectDocument()
     layer = stack.new_layer("Backbone", {"architecture": "MobileNetV2"})
     assert layer.name == "mobilenetv2"
 

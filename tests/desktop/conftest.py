@@ -48,7 +48,7 @@ def shapes_window(window, qtbot):
     """The window with a small shapes set (60 images, 6 classes) loaded."""
     from core.data.spec import DatasetSpec
 
-    window.data_page.set_spec(DatasetSpec(name="shapes", count=60))
+    window.document.set_dataset(DatasetSpec(name="shapes", count=60))
     with qtbot.waitSignal(window.data_page.dataset_loaded, timeout=60_000):
         window.navigation.setCurrentRow(1)  # it loads when shown
     return window

@@ -8,13 +8,14 @@ from PySide6.QtGui import QUndoStack
 
 from core.augmentation.config import PRESETS
 from core.data.shapes import generate
+from core.document import ProjectDocument
 from desktop.pages.augmentation_page import AugmentationPage
 from tests.desktop.drops import drop_event
 
 
 @pytest.fixture
 def page(qtbot):
-    p = AugmentationPage(QUndoStack())
+    p = AugmentationPage(ProjectDocument(), QUndoStack())
     qtbot.addWidget(p)
     p.set_image(generate(1, seed=3, size=32)[0][0])
     yield p
@@ -61,4 +62,4 @@ def test_dropping_an_image_makes_it_the_source(qtbot, page, tmp_path):
     event = drop_event(path)
     with qtbot.waitSignal(page.rendered, timeout=60_000):
         page.dropEvent(event)
-    assert page.image.shape == (10, 20, 3)
+    assert page.source.shape == (10, 20, 3)

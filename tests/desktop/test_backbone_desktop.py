@@ -15,7 +15,6 @@ from PySide6.QtWidgets import QFileDialog
 import core.backbone_table as backbone_tables
 from core.backbone_table import backbone_table, cached_only
 from core.document import ProjectDocument
-from core.layer_stack import LayerStack
 from core.presets import all_presets
 from core.project import Project, load_project, save_project
 from core.runs import RunStore
@@ -41,7 +40,7 @@ def vgg16_table(tmp_path_factory):
 
 @pytest.fixture
 def page(qtbot, vgg16_table) -> ModelPage:
-    page = ModelPage(LayerStack(tables=cached_only), QUndoStack())
+    page = ModelPage(ProjectDocument(tables=cached_only), QUndoStack())
     qtbot.addWidget(page)
     page.resize(1280, 800)
     page.show()
@@ -63,30 +62,30 @@ def _totals(page: ModelPage) -> str:
 
 def test_palette_backbone_goes_first_and_is_undoable(qtbot, page):
     page.load_preset("cifar10-simple-cnn")
-    before = [x.name for x in page.stack.layers]
+    before = [x.name for x in page.document.layers]
     item = page.palette.item_for("Backbone:VGG16")
     page.palette.scrollToItem(item)
     center = page.palette.visualItemRect(item).center()
     qtbot.mouseClick(page.palette.viewport(), Qt.MouseButton.LeftButton, pos=center)
     qtbot.mouseDClick(page.palette.viewport(), Qt.MouseButton.LeftButton, pos=center)
-    assert page.stack[0].class_name == "Backbone"
-    assert page.stack[0].config["architecture"] == "VGG16"
-    assert [x.name for x in page.stack.layers[1:]] == before
+    assert page.document.layers[0].class_name == "Backbone"
+    assert page.document.layers[0].config["architecture"] == "VGG16"
+    assert [x.name for x in page.document.layers[1:]] == before
     assert page.editor.current_row() == 0
     assert page.block.isVisible()
     page.undo_stack.undo()
-    assert [x.name for x in page.stack.layers] == before
+    assert [x.name for x in page.document.layers] == before
     assert not page.block.isVisible()
 
 
 def test_second_palette_backbone_switches_the_architecture(page):
     page.editor.insert_kind("Backbone:VGG16")
     page.editor.insert_kind("Backbone:MobileNetV2")
-    backbones = [x for x in page.stack.layers if x.class_name == "Backbone"]
+    backbones = [x for x in page.document.layers if x.class_name == "Backbone"]
     assert len(backbones) == 1
     assert backbones[0].config["architecture"] == "MobileNetV2"
     page.undo_stack.undo()
-    assert page.stack[0].config["architecture"] == "VGG16"
+    assert page.document.layers[0].config["architecture"] == "VGG16"
 
 
 def test_preset_block_collapsed_then_expanded_with_trainable_state(qtbot, vgg):
@@ -104,7 +103,7 @@ def test_preset_block_collapsed_then_expanded_with_trainable_state(qtbot, vgg):
     assert states["block5_conv3"] == "frozen"
     assert len([n for n in states if n.startswith("block")]) == 18
     # The list itself has one row for the whole block plus the head layers.
-    assert vgg.model.rowCount() == len(vgg.stack) + 1
+    assert vgg.model.rowCount() == len(vgg.document.layers) + 1
 
 
 def test_freeze_control_from_block5_conv1_updates_totals(qtbot, vgg):
@@ -116,7 +115,7 @@ def test_freeze_control_from_block5_conv1_updates_totals(qtbot, vgg):
     row = block.from_combo.findText("block5_conv1")
     block.from_combo.setCurrentIndex(row)
     block.from_combo.activated.emit(row)
-    assert vgg.stack[0].config["unfreeze_from"] == "block5_conv1"
+    assert vgg.document.layers[0].config["unfreeze_from"] == "block5_conv1"
     assert f"Trainable: <b>{FROM_BLOCK5}</b>" in _totals(vgg)
     block.set_expanded(True)
     states = block.inner_states()
@@ -154,20 +153,20 @@ def test_weights_text_field_with_browse_and_random_init_note(qtbot, vgg, monkeyp
         QFileDialog, "getOpenFileName", lambda *a, **k: ("/data/vgg16.h5", "")
     )
     qtbot.mouseClick(editor.browse_button, Qt.MouseButton.LeftButton)
-    assert vgg.stack[0].config["weights"] == "/data/vgg16.h5"
+    assert vgg.document.layers[0].config["weights"] == "/data/vgg16.h5"
     assert "/data/vgg16.h5" in vgg.block.title.toolTip()
     editor.line.setText("none")
     editor.line.editingFinished.emit()
-    assert vgg.stack[0].config["weights"] == "none"
+    assert vgg.document.layers[0].config["weights"] == "none"
     assert "random initialisation" in vgg.block.title.toolTip()
 
 
 def test_main_window_presets_menu_loads_the_transfer_preset(vgg16_table, window):
     menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Presets")
     next(a for a in menu.actions() if f"({PRESET})" in a.text()).trigger()
-    assert window.stack.spec.backbone is not None
-    assert window.stack.summary.trainable == 200_714
-    assert window.stack.summary.non_trainable == 14_715_712
+    assert window.document.spec.backbone is not None
+    assert window.document.summary.trainable == 200_714
+    assert window.document.summary.non_trainable == 14_715_712
     assert window.model_page.block.isVisible()
 
 
@@ -316,12 +315,12 @@ def test_last_n_spin_box_edits_last_n_undoably(qtbot, vgg):
     assert not block.from_combo.isVisible()
     with qtbot.waitSignal(vgg.model.stack_changed):
         block.last_n_spin.setValue(4)  # block5_conv1..block5_pool
-    assert vgg.stack[0].config["last_n"] == 4
+    assert vgg.document.layers[0].config["last_n"] == 4
     assert f"Trainable: <b>{FROM_BLOCK5}</b>" in _totals(vgg)
     assert vgg.undo_stack.undoText() == "Change freezing"
     with qtbot.waitSignal(vgg.model.stack_changed):
         vgg.undo_stack.undo()
-    assert vgg.stack[0].config["last_n"] == 0
+    assert vgg.document.layers[0].config["last_n"] == 0
     assert block.last_n_spin.value() == 0
     _choose_freeze(qtbot, vgg, "all")
     assert block.last_n_spin.isHidden()
@@ -334,11 +333,11 @@ def no_measuring(monkeypatch):
 
 
 def _assert_switched_to_resnet(page: ModelPage) -> None:
-    backbone = page.stack.spec.backbone
+    backbone = page.document.spec.backbone
     assert backbone.name == "resnet50"
     assert backbone.config["architecture"] == "ResNet50"
     assert backbone.config["unfreeze_from"] == ""
-    assert "block5_conv1" not in (page.stack.summary.layers[0].error or "")
+    assert "block5_conv1" not in (page.document.summary.layers[0].error or "")
 
 
 def test_palette_architecture_switch_resets_freezing_and_renames(
@@ -348,11 +347,11 @@ def test_palette_architecture_switch_resets_freezing_and_renames(
     with qtbot.waitSignal(vgg.model.stack_changed):
         vgg.editor.insert_kind("Backbone:ResNet50")
     _assert_switched_to_resnet(vgg)
-    assert vgg.stack.spec.backbone.config["freeze"] == "all"
+    assert vgg.document.spec.backbone.config["freeze"] == "all"
     with qtbot.waitSignal(vgg.model.stack_changed):
         vgg.undo_stack.undo()
-    assert vgg.stack.spec.backbone.name == "vgg16"
-    assert vgg.stack.spec.backbone.config["unfreeze_from"] == "block5_conv1"
+    assert vgg.document.spec.backbone.name == "vgg16"
+    assert vgg.document.spec.backbone.config["unfreeze_from"] == "block5_conv1"
 
 
 def test_options_form_architecture_switch_resets_freezing_and_renames(
@@ -378,14 +377,14 @@ def _kind_mime(kind: str):
 
 def test_backbone_row_stays_first(qtbot, vgg):
     editor, model = vgg.editor, vgg.model
-    names = [x.name for x in vgg.stack.layers]
+    names = [x.name for x in vgg.document.layers]
     editor.select_row(0)
     assert not editor.move_down_action.isEnabled()
     assert not editor.move_up_action.isEnabled()
     assert not editor.duplicate_action.isEnabled()
     assert not model.flags(model.index(0)) & Qt.ItemFlag.ItemIsDragEnabled
     editor.move_down_action.trigger()
-    assert [x.name for x in vgg.stack.layers] == names
+    assert [x.name for x in vgg.document.layers] == names
     editor.select_row(1)
     assert not editor.move_up_action.isEnabled()
     assert editor.move_down_action.isEnabled()
@@ -395,18 +394,18 @@ def test_backbone_row_stays_first(qtbot, vgg):
     move = model.mimeData([model.index(2)])
     with qtbot.waitSignal(model.stack_changed):
         model.dropMimeData(move, Qt.DropAction.MoveAction, 0, 0, model.index(-1))
-    assert vgg.stack[0].name == "vgg16"
-    assert vgg.stack[1].name == names[2]
+    assert vgg.document.layers[0].name == "vgg16"
+    assert vgg.document.layers[1].name == names[2]
     with qtbot.waitSignal(model.stack_changed):
         model.dropMimeData(
             _kind_mime("Dense"), Qt.DropAction.CopyAction, 0, 0, model.index(-1)
         )
-    assert vgg.stack[0].name == "vgg16"
-    assert vgg.stack[1].class_name == "Dense"
+    assert vgg.document.layers[0].name == "vgg16"
+    assert vgg.document.layers[1].class_name == "Dense"
     # The backbone's own row cannot be dragged elsewhere.
     stay = model.mimeData([model.index(0)])
     assert not model.dropMimeData(stay, Qt.DropAction.MoveAction, 3, 0, model.index(-1))
-    assert vgg.stack[0].name == "vgg16"
+    assert vgg.document.layers[0].name == "vgg16"
 
 
 def test_weights_combo_offers_imagenet_and_none_and_flags_missing_files(
@@ -421,22 +420,22 @@ def test_weights_combo_offers_imagenet_and_none_and_flags_missing_files(
     with qtbot.waitSignal(vgg.model.stack_changed):
         combo.setCurrentIndex(1)
         combo.textActivated.emit("none")
-    assert vgg.stack[0].config["weights"] == "none"
+    assert vgg.document.layers[0].config["weights"] == "none"
     assert "valid" in vgg.totals.status_label.text()
     missing = str(tmp_path / "missing.h5")
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (missing, ""))
     with qtbot.waitSignal(vgg.model.stack_changed):
         qtbot.mouseClick(editor.browse_button, Qt.MouseButton.LeftButton)
-    assert vgg.stack[0].config["weights"] == missing
-    assert not vgg.stack.summary.is_valid
-    assert "does not exist" in vgg.stack.summary.errors[0][2]
+    assert vgg.document.layers[0].config["weights"] == missing
+    assert not vgg.document.summary.is_valid
+    assert "does not exist" in vgg.document.summary.errors[0][2]
     assert "1 problem" in vgg.totals.status_label.text()
     assert "does not exist" in vgg.totals.status_label.toolTip()
     assert "does not exist" in vgg.block.title.text()
     (tmp_path / "missing.h5").write_bytes(b"")
     with qtbot.waitSignal(vgg.model.stack_changed):
-        vgg.stack.remeasure()
-    assert vgg.stack.summary.is_valid
+        vgg.document.remeasure()
+    assert vgg.document.summary.is_valid
 
 
 def test_collapsed_block_takes_only_its_header_height(qtbot, vgg):

@@ -91,7 +91,7 @@ def test_every_page_is_legible_under_a_dark_palette(dark, window, qtbot):
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     window.resize(1366, 768)
-    window.data_page.set_spec(DatasetSpec(name="shapes", count=60))
+    window.document.set_dataset(DatasetSpec(name="shapes", count=60))
     with qtbot.waitSignal(window.data_page.dataset_loaded, timeout=60_000):
         window.navigation.setCurrentRow(1)  # it loads when shown
     problems = []

@@ -11,9 +11,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
 
 from core.data.spec import DatasetSpec
+from core.document import ProjectDocument
 from core.errors import DatasetError
-from core.layer_stack import LayerStack
 from core.presets import preset
+from core.project import Project
 from desktop.pages import dataset_page
 from desktop.pages.dataset_page import DatasetPage
 from tests.desktop.drops import drop_event
@@ -33,8 +34,8 @@ def folder(tmp_path):
 
 @pytest.fixture
 def page(qtbot):
-    stack = LayerStack(preset("mnist-convnet"))
-    p = DatasetPage(stack, QUndoStack())
+    document = ProjectDocument(Project(model=preset("mnist-convnet")))
+    p = DatasetPage(document, QUndoStack())
     qtbot.addWidget(p)
     yield p
     p.shutdown()
@@ -67,12 +68,12 @@ def test_open_folder_shows_classes_counts_chart_and_report(qtbot, page, folder):
 
 
 def test_model_follows_the_data_and_undo_restores_it(qtbot, page, folder):
-    before = page.stack.spec
+    before = page.document.spec
     open_and_wait(qtbot, page, folder)
-    assert page.stack.spec.input.shape == (20, 24, 3)
-    assert page.stack.spec.head.num_classes == 3
+    assert page.document.spec.input.shape == (20, 24, 3)
+    assert page.document.spec.head.num_classes == 3
     page.undo_stack.undo()
-    assert page.stack.spec == before
+    assert page.document.spec == before
 
 
 def test_selecting_a_class_filters_the_grid_and_thumbnails_arrive(qtbot, page, folder):
@@ -89,7 +90,7 @@ def test_selecting_a_class_filters_the_grid_and_thumbnails_arrive(qtbot, page, f
         model.data(model.index(0), Qt.ItemDataRole.DecorationRole)
     pixmap = model.data(model.index(0), Qt.ItemDataRole.DecorationRole)
     assert (pixmap.width(), pixmap.height()) == (64, 53)  # 20x24, as the model sees it
-    page._on_grid_clicked(model.index(0))
+    page.grid.clicked.emit(model.index(0))
     assert "fox" in page.preview_info.text()
     assert "20x24, 3 channels" in page.preview_info.text()
 
@@ -129,8 +130,8 @@ def test_cancel_returns_to_idle(qtbot, page, monkeypatch):
 def test_builtin_shapes_and_dropping_a_folder(qtbot, page, folder):
     with qtbot.waitSignal(page.dataset_loaded, timeout=20_000):
         page.load_spec(DatasetSpec(name="shapes", count=60))
-    assert page.stack.spec.input.shape == (64, 64, 3)
-    assert page.stack.spec.head.num_classes == 6
+    assert page.document.spec.input.shape == (64, 64, 3)
+    assert page.document.spec.head.num_classes == 6
     drop = drop_event(folder)
     with qtbot.waitSignal(page.dataset_loaded, timeout=20_000) as blocker:
         page.dropEvent(drop)
@@ -139,12 +140,12 @@ def test_builtin_shapes_and_dropping_a_folder(qtbot, page, folder):
 
 def test_project_dataset_loads_when_the_page_is_shown(qtbot, page, folder, monkeypatch):
     spec = DatasetSpec(kind="folder", name="pets", path=str(folder))
-    before = page.stack.spec
-    page.set_spec(spec)
+    before = page.document.spec
+    page.document.set_dataset(spec)  # an opened project's
     assert page.dataset() is None  # nothing loaded while hidden
     with qtbot.waitSignal(page.dataset_loaded, timeout=20_000):
         page.show()
-    assert page.stack.spec == before  # a project's model already fits its data
+    assert page.document.spec == before  # a project's model already fits its data
 
 
 def test_moved_folder_asks_for_the_new_location(qtbot, page, folder, monkeypatch):
@@ -152,4 +153,22 @@ def test_moved_folder_asks_for_the_new_location(qtbot, page, folder, monkeypatch
     gone = DatasetSpec(kind="folder", name="pets", path=str(folder.parent / "moved"))
     with qtbot.waitSignal(page.dataset_loaded, timeout=20_000):
         page.load_spec(gone)
-    assert page.dataset_spec().path == str(folder)
+    assert page.document.dataset.path == str(folder)
+
+
+def test_after_a_failed_load_the_document_s_dataset_still_loads(
+    qtbot, page, folder, monkeypatch
+):
+    real = dataset_page.open_dataset
+
+    def offline(spec, progress, cancel):
+        raise DatasetError("the disk is asleep")
+
+    spec = DatasetSpec(kind="folder", name="pets", path=str(folder))
+    monkeypatch.setattr(dataset_page, "open_dataset", offline)
+    with qtbot.waitSignal(page.load_failed, timeout=5000):
+        page.load_spec(spec)
+    monkeypatch.setattr(dataset_page, "open_dataset", real)
+    page.show()
+    with qtbot.waitSignal(page.dataset_loaded, timeout=20_000):
+        page.document.set_dataset(spec)  # a recipe naming the same data

@@ -17,8 +17,9 @@ from PySide6.QtGui import QUndoStack
 
 from core.data.builtin import IDX_FILES
 from core.data.spec import DatasetSpec
-from core.layer_stack import LayerStack
+from core.document import ProjectDocument
 from core.presets import preset
+from core.project import Project
 from desktop import workers
 from desktop.pages.dataset_page import DatasetPage
 from tests.desktop.test_dataset_page import open_and_wait
@@ -48,7 +49,8 @@ def folder(tmp_path):
 
 @pytest.fixture
 def page(qtbot):
-    p = DatasetPage(LayerStack(preset("mnist-convnet")), QUndoStack())
+    document = ProjectDocument(Project(model=preset("mnist-convnet")))
+    p = DatasetPage(document, QUndoStack())
     qtbot.addWidget(p)
     p.val_spin.setValue(0)  # every file in train: counts are easy to check
     p.test_spin.setValue(0)

@@ -7,6 +7,7 @@ import json
 import pytest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from core.document import ProjectDocument
 from core.presets import preset
 from core.project import Project, save_project
 from core.recovery import read_recovery, write_recovery
@@ -37,7 +38,7 @@ def make_dirty(window):
 
 
 def test_starts_clean_with_a_starter_model(window):
-    assert window.stack.summary.total == STARTER_TOTAL
+    assert window.document.summary.total == STARTER_TOTAL
     assert not window.is_dirty()
     assert window.windowTitle() == "Untitled[*] — CNN Workbench"
     assert not window.isWindowModified()
@@ -46,10 +47,10 @@ def test_starts_clean_with_a_starter_model(window):
 def test_edit_marks_unsaved_and_undo_clears_it(window):
     make_dirty(window)
     assert window.isWindowModified()
-    assert window.stack.summary.total == 93_322
+    assert window.document.summary.total == 93_322
     window.undo_action.trigger()
     assert not window.isWindowModified()
-    assert window.stack.summary.total == STARTER_TOTAL
+    assert window.document.summary.total == STARTER_TOTAL
 
 
 def test_save_as_then_open(window, tmp_path, monkeypatch):
@@ -67,7 +68,7 @@ def test_save_as_then_open(window, tmp_path, monkeypatch):
 
     window.new_project()
     assert window.open_project(saved)
-    assert window.stack.summary.total == 93_322
+    assert window.document.summary.total == 93_322
     assert window.path == saved
 
 
@@ -88,7 +89,7 @@ def test_damaged_project_is_refused_with_the_field(window, tmp_path, qtbot):
     assert not window.open_project(path)
     box = window.findChild(QMessageBox, "errorDialog")
     assert "model.layers[1].config.kernel_size" in box.text()
-    assert window.stack.summary.total == STARTER_TOTAL  # nothing half-loaded
+    assert window.document.summary.total == STARTER_TOTAL  # nothing half-loaded
 
 
 def test_autosave_and_recovery_offer(qtbot, monkeypatch, tmp_path):
@@ -103,7 +104,7 @@ def test_autosave_and_recovery_offer(qtbot, monkeypatch, tmp_path):
     second = MainWindow()
     qtbot.addWidget(second)
     second.start_session(None)
-    assert second.stack.spec == preset("mnist-convnet")
+    assert second.document.spec == preset("mnist-convnet")
     assert second.is_dirty()
     monkeypatch.setattr(second, "_ask_save_changes", lambda: Button.Discard)
     second.close()
@@ -117,17 +118,17 @@ def test_open_from_command_line_argument(qtbot, tmp_path):
     w = MainWindow()
     qtbot.addWidget(w)
     w.start_session(str(path))
-    assert w.stack.summary.total == 3_453_121
+    assert w.document.summary.total == 3_453_121
     assert w.windowTitle().startswith("cats[*]")
 
 
 def test_recovery_ignored_when_declined(qtbot, monkeypatch):
-    write_recovery(Project(model=preset("mnist-convnet")), None)
+    write_recovery(ProjectDocument(Project(model=preset("mnist-convnet"))))
     monkeypatch.setattr(MainWindow, "_ask_restore", lambda self, when: False)
     w = MainWindow()
     qtbot.addWidget(w)
     w.start_session(None)
-    assert w.stack.summary.total == STARTER_TOTAL
+    assert w.document.summary.total == STARTER_TOTAL
     assert read_recovery() is None
 
 
@@ -160,13 +161,13 @@ def test_unexpected_error_reaches_a_dialog_with_copy_details(window, qtbot):
 def test_dataset_travels_with_the_project(window, tmp_path):
     from core.data.spec import DatasetSpec
 
-    assert window.dataset_spec == DatasetSpec(name="shapes")
+    assert window.document.dataset == DatasetSpec(name="shapes")
     path = save_project(
         Project("digits", preset("mnist-convnet"), DatasetSpec(name="mnist")),
         tmp_path / "d.cnnwb.json",
     )
     window.open_project(path)
-    assert window.dataset_spec == DatasetSpec(name="mnist")
+    assert window.document.dataset == DatasetSpec(name="mnist")
     window.load_preset("fashion-mnist-cnn")
     window._write(path)
     assert json.loads(path.read_text())["dataset"]["name"] == "mnist"
@@ -181,7 +182,7 @@ def test_picking_an_image_in_the_data_page_feeds_the_augmentation_preview(
     with qtbot.waitSignal(page.dataset_loaded, timeout=30_000):
         page.load_spec(DatasetSpec(name="shapes", count=60))
     with qtbot.waitSignal(page.image_picked, timeout=5_000):
-        page._on_grid_clicked(page.grid_model.index(3))
+        page.grid.clicked.emit(page.grid_model.index(3))
     assert window.augmentation_page.image.shape == (64, 64, 3)
     window.augmentation_page.shutdown()
 

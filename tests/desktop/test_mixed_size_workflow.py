@@ -57,7 +57,7 @@ def test_the_tutorial_workflow_on_mixed_sizes(window, qtbot, pets):
         kind="folder", name="pets", path=str(pets), image_size=(150, 150)
     )
     dataset = load(window, qtbot, spec)
-    assert window.stack.spec.input.shape == (150, 150, 3)
+    assert window.document.spec.input.shape == (150, 150, 3)
     # The previous dataset's image is gone: the preview shows this folder's first
     # image, at the model's input size, and its MixUp partners too.
     expected = dataset.image("train", 0, (150, 150), 3)

@@ -62,8 +62,8 @@ def test_a_preset_offers_its_folder_and_loads_it_at_its_input_size(
     with qtbot.waitSignal(window.data_page.dataset_loaded, timeout=60_000) as done:
         button(offer, "Choose folder").click()
     assert done.args[0].class_names == ["cats", "dogs"]
-    assert window.dataset_spec.image_size == (150, 150)
-    spec = window.stack.spec
+    assert window.document.dataset.image_size == (150, 150)
+    spec = window.document.spec
     assert spec.input.shape == (150, 150, 3)
     assert (spec.head.num_classes, spec.head.units) == (2, 1)  # one sigmoid unit
     window.navigation.setCurrentRow(3)
@@ -83,7 +83,7 @@ def test_a_builtin_preset_offers_its_dataset_and_none_when_it_is_loaded(
     assert button(offer, "Load mnist")
     button(offer, "Keep").click()
     assert not offer.isVisible()
-    assert window.dataset_spec.name == "shapes"
+    assert window.document.dataset.name == "shapes"
     window.dataset_offer = None
     window.load_preset("shapes-starter")  # made for the data that is loaded
     assert window.dataset_offer is None

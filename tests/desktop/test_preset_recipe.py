@@ -20,11 +20,11 @@ def button(box, text: str):
 
 def settings(window):
     return (
-        window.stack.spec,
-        window.dataset_spec,
-        window.augmentation,
+        window.document.spec,
+        window.document.dataset,
+        window.document.augmentation,
         window.augmentation_page.config,
-        window.training,
+        window.document.training,
         window.training_page.document.training,
     )
 
@@ -51,7 +51,7 @@ def test_the_presets_menu_loads_the_recipe_as_one_undoable_step(shapes_window):
     window.undo_action.trigger()
     assert settings(window) == before
     window.redo_action.trigger()
-    assert window.training == recipe.training
+    assert window.document.training == recipe.training
 
 
 def test_cancelling_the_question_changes_nothing(shapes_window):
@@ -69,6 +69,6 @@ def test_a_version_one_preset_still_loads_its_model_and_offers_its_data(
     window = shapes_window
     menu_action(window, "cats-vs-dogs-small").trigger()
     assert window.recipe_question is None
-    assert window.stack.spec == named_preset("cats-vs-dogs-small").spec
+    assert window.document.spec == named_preset("cats-vs-dogs-small").spec
     assert window.dataset_offer.isVisible()
     window.dataset_offer.reject()

@@ -1,12 +1,13 @@
-"""Undo commands change the core LayerStack and put it back exactly."""
+"""Undo commands change the project document and put it back exactly."""
 
 from __future__ import annotations
 
 import pytest
 from PySide6.QtGui import QUndoStack
 
-from core.layer_stack import LayerStack
+from core.document import ProjectDocument
 from core.presets import all_presets
+from core.project import Project
 from core.spec import HeadSpec, InputSpec
 from desktop.undo_commands import (
     EditLayer,
@@ -20,8 +21,8 @@ from desktop.undo_commands import (
 
 
 @pytest.fixture
-def stack() -> LayerStack:
-    return LayerStack(all_presets()["cifar10-simple-cnn"].spec)
+def stack() -> ProjectDocument:
+    return ProjectDocument(Project(model=all_presets()["cifar10-simple-cnn"].spec))
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def undo(qapp) -> QUndoStack:
     return QUndoStack()
 
 
-def _round_trip(undo: QUndoStack, stack: LayerStack, command) -> None:
+def _round_trip(undo: QUndoStack, stack: ProjectDocument, command) -> None:
     before = stack.spec
     undo.push(command)
     after = stack.spec
@@ -45,7 +46,7 @@ def test_every_command_undoes_and_redoes(undo, stack):
     _round_trip(undo, stack, RemoveLayer(stack, 0))
     _round_trip(undo, stack, MoveLayer(stack, 0, 3))
     conv = stack.index_of("conv2d_1")
-    edited = stack[conv].with_options(filters=16)
+    edited = stack.layers[conv].with_options(filters=16)
     _round_trip(undo, stack, EditLayer(stack, conv, edited, "filters"))
     _round_trip(undo, stack, SetInput(stack, InputSpec(28, 28, 1)))
     _round_trip(undo, stack, SetHead(stack, HeadSpec(2, "softmax")))
@@ -58,22 +59,28 @@ def test_edits_of_one_option_merge_into_one_step(undo, stack):
     conv = stack.index_of("conv2d_1")
     for filters in (33, 34, 35):
         undo.push(
-            EditLayer(stack, conv, stack[conv].with_options(filters=filters), "filters")
+            EditLayer(
+                stack, conv, stack.layers[conv].with_options(filters=filters), "filters"
+            )
         )
     assert undo.count() == 1
     undo.push(
-        EditLayer(stack, conv, stack[conv].with_options(padding="same"), "padding")
+        EditLayer(
+            stack, conv, stack.layers[conv].with_options(padding="same"), "padding"
+        )
     )
     assert undo.count() == 2
     undo.undo()
     undo.undo()
-    assert stack[conv].config["filters"] == 32
+    assert stack.layers[conv].config["filters"] == 32
 
 
 def test_edit_back_to_start_leaves_nothing_to_undo(undo, stack):
     for filters in (40, 32):
         undo.push(
-            EditLayer(stack, 1, stack[1].with_options(filters=filters), "filters")
+            EditLayer(
+                stack, 1, stack.layers[1].with_options(filters=filters), "filters"
+            )
         )
     assert undo.count() == 0
 

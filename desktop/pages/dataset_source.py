@@ -1,0 +1,138 @@
+"""DatasetSource: the Data page's top box, where a user picks what to load.
+
+Built-in name, folder and local-file buttons, the split options and the status
+row with progress and Cancel. It holds no dataset: the page reads its choices
+when a load starts and shows the project's dataset spec in it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.data.builtin import BUILTIN_NAMES
+from core.data.spec import DatasetSpec
+
+
+class DatasetSource(QGroupBox):
+    """The "Dataset" box: source buttons, split options, status and progress."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Dataset", parent)
+        self.source = QComboBox()
+        self.source.addItems(BUILTIN_NAMES)
+        self.source.setToolTip(
+            "A built-in dataset; or open a folder with one sub-folder per class"
+        )
+        self.load_button = QPushButton("Load")
+        self.folder_button = QPushButton("Open folder…")
+        self.local_button = QPushButton("Use local files…")
+        self.local_button.setToolTip(
+            "Point a built-in dataset at files on this computer"
+        )
+        self.verify_button = QPushButton("Verify images")
+        self.verify_button.setToolTip(
+            "Decode every image of the folder (all cores) to find damaged files "
+            "the quick header scan cannot see"
+        )
+        self.val_spin = _percent(
+            10, "Share of the training images held out for validation"
+        )
+        self.test_spin = _percent(
+            10, "Share held out for testing (when there is no test/ folder)"
+        )
+        self.seed_spin = QSpinBox()
+        self.seed_spin.setRange(0, 2**31 - 1)
+        self.seed_spin.setToolTip("The same seed always gives the same split")
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(False)
+        self.cancel_button = QPushButton("Cancel")
+        self.status = QLabel("Choose a dataset.")
+        self.status.setWordWrap(True)
+        self.status.setObjectName("datasetStatus")
+        self._build_layout()
+
+    def _build_layout(self) -> None:
+        source_row = QHBoxLayout()
+        for w in (
+            QLabel("Built-in"),
+            self.source,
+            self.load_button,
+            self.folder_button,
+            self.local_button,
+            self.verify_button,
+        ):
+            source_row.addWidget(w)
+        source_row.addStretch(1)
+        options = QFormLayout()
+        split_row = QHBoxLayout()
+        for label, w in (
+            ("validation", self.val_spin),
+            ("test", self.test_spin),
+            ("seed", self.seed_spin),
+        ):
+            split_row.addWidget(QLabel(label))
+            split_row.addWidget(w)
+        split_row.addStretch(1)
+        options.addRow("Split", split_row)
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.status, 3)
+        status_row.addWidget(self.progress, 2)
+        status_row.addWidget(self.cancel_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(source_row)
+        layout.addLayout(options)
+        layout.addLayout(status_row)
+
+    def with_options(self, spec: DatasetSpec) -> DatasetSpec:
+        """``spec`` with the split the boxes show (what a new load uses)."""
+        return replace(
+            spec,
+            validation_fraction=self.val_spin.value() / 100,
+            test_fraction=self.test_spin.value() / 100,
+            seed=self.seed_spin.value(),
+        )
+
+    def show_spec(self, spec: DatasetSpec) -> None:
+        if spec.kind == "builtin":
+            self.source.setCurrentText(spec.name)
+        self.val_spin.setValue(round(spec.validation_fraction * 100))
+        self.test_spin.setValue(round(spec.test_fraction * 100))
+        self.seed_spin.setValue(spec.seed)
+
+    def set_busy(self, busy: bool, can_verify: bool, text: str | None = None) -> None:
+        """While a job runs only Cancel is offered; Verify only when it can help."""
+        for w in (self.load_button, self.folder_button, self.local_button, self.source):
+            w.setEnabled(not busy)
+        self.verify_button.setEnabled(not busy and can_verify)
+        self.cancel_button.setVisible(busy)
+        self.progress.setVisible(busy)
+        self.progress.setRange(0, 0)
+        if text is not None:
+            self.status.setText(text)
+
+    def show_progress(self, fraction: float, text: str) -> None:
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(int(fraction * 1000))
+        self.status.setText(text)
+
+
+def _percent(value: int, tip: str) -> QSpinBox:
+    spin = QSpinBox()
+    spin.setRange(0, 80)
+    spin.setSuffix(" %")
+    spin.setValue(value)
+    spin.setToolTip(tip)
+    return spin

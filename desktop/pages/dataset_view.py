@@ -1,0 +1,199 @@
+"""DatasetView: the Data page's body, showing a loaded dataset.
+
+The class table with the per-split counts, the statistics and distribution
+chart on the left; the lazily loaded thumbnail grid, the selected image as the
+model gets it (the project's input size and channels) and the skipped files on
+the right.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QSize, Qt, Signal, Slot
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.data.dataset import Dataset, convert_image
+from core.data.images import BadImage, loader_channels, printable_path
+from core.data.stats import DatasetStats
+from core.document import ProjectDocument
+from desktop.widgets.distribution_chart import DistributionChart
+from desktop.widgets.image_grid import ImageGridModel, to_qimage
+
+SPLITS = ("train", "validation", "test")
+
+
+class DatasetView(QSplitter):
+    """Left: classes, statistics, chart. Right: the grid and the selected image."""
+
+    image_picked = Signal(object)  # uint8 HxWxC at its own size, for other pages
+
+    def __init__(self, document: ProjectDocument, parent: QWidget | None = None):
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self.document = document
+        self.dataset: Dataset | None = None
+        self.stats: DatasetStats | None = None
+        self.class_table = QTableWidget(0, 4)
+        self.class_table.setHorizontalHeaderLabels(["class", *SPLITS])
+        self.class_table.setSelectionBehavior(
+            QAbstractItemView.SelectionBehavior.SelectRows
+        )
+        self.class_table.setSelectionMode(
+            QAbstractItemView.SelectionMode.SingleSelection
+        )
+        self.class_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.class_table.verticalHeader().hide()
+        self.class_table.horizontalHeader().setStretchLastSection(False)
+        self.stats_label = QLabel()
+        self.stats_label.setWordWrap(True)
+        self.chart = DistributionChart()
+        self.grid_model = ImageGridModel(self)
+        self.grid = _grid_view(self.grid_model)
+        self.split_combo = QComboBox()
+        self.split_combo.addItems(SPLITS)
+        self.preview = QLabel("Click an image to see it as the model gets it.")
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setMinimumHeight(150)
+        self.preview_info = QLabel()
+        self.preview_info.setWordWrap(True)
+        self.preview_info.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+        )
+        self.skipped_table = QTableWidget(0, 2)
+        self.skipped_table.setHorizontalHeaderLabels(["file", "reason"])
+        self.skipped_table.horizontalHeader().setStretchLastSection(True)
+        self.skipped_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.tabs = QTabWidget()
+        self._build_layout()
+        self.class_table.itemSelectionChanged.connect(self._on_filter_changed)
+        self.split_combo.currentIndexChanged.connect(self._on_filter_changed)
+        self.grid.clicked.connect(self._on_grid_clicked)
+
+    def _build_layout(self) -> None:
+        left = QSplitter(Qt.Orientation.Vertical)
+        table_box = QWidget()
+        table_layout = QVBoxLayout(table_box)
+        table_layout.setContentsMargins(0, 0, 0, 0)
+        table_layout.addWidget(self.class_table)
+        table_layout.addWidget(self.stats_label)
+        left.addWidget(table_box)
+        left.addWidget(self.chart)
+        left.setSizes([330, 300])
+
+        grid_box = QWidget()
+        grid_layout = QVBoxLayout(grid_box)
+        grid_layout.setContentsMargins(0, 0, 0, 0)
+        grid_bar = QHBoxLayout()
+        grid_bar.addWidget(QLabel("Images of split"))
+        grid_bar.addWidget(self.split_combo)
+        grid_bar.addStretch(1)
+        grid_layout.addLayout(grid_bar)
+        grid_layout.addWidget(self.grid)
+        preview_box = QWidget()
+        preview_layout = QVBoxLayout(preview_box)
+        preview_layout.addWidget(self.preview, 1)
+        preview_layout.addWidget(self.preview_info)
+        self.tabs.addTab(preview_box, "Selected image")
+        self.tabs.addTab(self.skipped_table, "Skipped files (0)")
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(grid_box)
+        right.addWidget(self.tabs)
+        right.setSizes([420, 260])
+
+        self.addWidget(left)
+        self.addWidget(right)
+        self.setSizes([430, 640])
+
+    def show_dataset(self, dataset: Dataset, stats: DatasetStats) -> None:
+        """Classes, counts, statistics and the grid at the model's input size."""
+        self.dataset, self.stats = dataset, stats
+        counts = stats.counts
+        self.class_table.setRowCount(dataset.num_classes)
+        for i, name in enumerate(dataset.class_names):
+            self.class_table.setItem(i, 0, QTableWidgetItem(name))
+            for j, split in enumerate(SPLITS, start=1):
+                item = QTableWidgetItem(f"{counts[split][i]:,}")
+                item.setTextAlignment(
+                    Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                )
+                self.class_table.setItem(i, j, item)
+        self.class_table.resizeColumnsToContents()
+        sizes = ", ".join(f"{h}x{w}" for h, w in list(stats.sizes)[:4])
+        self.stats_label.setText(
+            f"sizes: {sizes}{' …' if len(stats.sizes) > 4 else ''} · channels: "
+            f"{', '.join(map(str, stats.channels))} · mean {list(stats.mean)} · std "
+            f"{list(stats.std)} · imbalance {stats.imbalance:.2f}"
+        )
+        self.chart.set_counts(dataset.class_names, counts)
+        h, w, c = self.document.input.shape
+        self.grid_model.set_dataset(dataset, (h, w), loader_channels(c))
+        self.class_table.clearSelection()
+        self._on_filter_changed()
+        self.show_skipped(dataset)
+
+    def show_skipped(self, dataset: Dataset) -> None:
+        """The files left out, with the reason (training can add to them)."""
+        skipped = dataset.report.skipped
+        self.skipped_table.setRowCount(len(skipped))
+        for i, (path, reason) in enumerate(skipped):
+            self.skipped_table.setItem(i, 0, QTableWidgetItem(printable_path(path)))
+            self.skipped_table.setItem(i, 1, QTableWidgetItem(reason))
+        self.tabs.setTabText(1, f"Skipped files ({len(skipped)})")
+
+    @Slot()
+    def _on_filter_changed(self) -> None:
+        rows = (
+            self.class_table.selectionModel().selectedRows()
+            if self.class_table.selectionModel()
+            else []
+        )
+        class_index = rows[0].row() if rows else None
+        self.grid_model.set_filter(self.split_combo.currentText(), class_index)
+
+    @Slot(QModelIndex)
+    def _on_grid_clicked(self, index: QModelIndex) -> None:
+        if self.dataset is None:
+            return
+        split, i = self.grid_model.split, self.grid_model.dataset_index(index.row())
+        h, w, c = self.document.input.shape
+        try:  # one decode: the original goes to other pages, a copy to the preview
+            original = self.dataset.image(split, i, None, 3)
+        except BadImage as exc:
+            self.preview_info.setText(f"Cannot read this image: {exc}")
+            return
+        self.image_picked.emit(original)
+        image = convert_image(original, (h, w), loader_channels(c))
+        scale = max(1, 200 // max(h, w))
+        pixmap = QPixmap.fromImage(to_qimage(image)).scaled(w * scale, h * scale)
+        self.preview.setPixmap(pixmap)
+        label = self.dataset.class_names[int(self.dataset.splits[split].labels[i])]
+        self.preview_info.setText(
+            f"<b>{label}</b> · {split}<br>"
+            f"{printable_path(self.dataset.describe_path(split, i))}<br>"
+            f"as the model gets it: {h}x{w}, {c} channel{'s' if c > 1 else ''}"
+        )
+
+
+def _grid_view(model: ImageGridModel) -> QListView:
+    """Icon mode, laid out in batches: a 60,000-image split scrolls at once."""
+    grid = QListView()
+    grid.setViewMode(QListView.ViewMode.IconMode)
+    grid.setUniformItemSizes(True)
+    grid.setLayoutMode(QListView.LayoutMode.Batched)
+    grid.setBatchSize(200)
+    grid.setResizeMode(QListView.ResizeMode.Adjust)
+    grid.setMovement(QListView.Movement.Static)
+    grid.setIconSize(QSize(64, 64))
+    grid.setModel(model)
+    return grid

@@ -1,0 +1,70 @@
+"""ExplainPanel: the Prediction page's right column.
+
+The Grad-CAM controls (overlay strength, layer, class to explain), a note when
+explanations are off, one bar per ranked class and the page's status line.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QLabel,
+    QProgressBar,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.inference.top_k import TOP_K, ranked
+
+
+class ExplainPanel(QWidget):
+    """Controls above the top-k bars; ``show_probabilities`` fills the bars."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.alpha = QSlider(Qt.Orientation.Horizontal)
+        self.alpha.setRange(0, 100)
+        self.alpha.setValue(45)
+        self.layer_combo = QComboBox()
+        self.class_combo = QComboBox()
+        self.bars = [QProgressBar() for _ in range(TOP_K)]
+        for bar in self.bars:
+            bar.setRange(0, 1000)
+            bar.setFormat("")
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.explain_note = QLabel()
+        self.explain_note.setWordWrap(True)
+        controls = QFormLayout()
+        controls.addRow("Overlay", self.alpha)
+        controls.addRow("Layer", self.layer_combo)
+        controls.addRow("Explain class", self.class_combo)
+        side = QVBoxLayout(self)
+        side.setContentsMargins(0, 0, 0, 0)
+        side.addLayout(controls)
+        side.addWidget(self.explain_note)
+        for bar in self.bars:
+            side.addWidget(bar)
+        side.addWidget(self.status)
+        side.addStretch(1)
+
+    def show_probabilities(self, probs: np.ndarray, class_names: list[str]) -> None:
+        """The most likely classes first, one bar each; none past the last class."""
+        order = ranked(probs)
+        for i, bar in enumerate(self.bars):
+            bar.setVisible(i < len(order))
+        for bar, k in zip(self.bars, order, strict=False):
+            bar.setValue(int(probs[k] * 1000))
+            bar.setFormat(f"{class_names[k]}  {probs[k]:.1%}")
+
+    def enable(self, reason: str) -> None:
+        """Grad-CAM's controls, off with ``reason`` when given."""
+        for widget in (self.layer_combo, self.class_combo, self.alpha):
+            widget.setEnabled(not reason)
+        self.explain_note.setText(
+            f"Grad-CAM and Insight are off: {reason}." if reason else ""
+        )

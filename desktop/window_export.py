@@ -1,0 +1,89 @@
+"""Import and export of models from the window: the File menu and the Runs tab."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Slot
+
+from core.errors import WorkbenchError
+from core.runs import RunStore, newest_run_model
+from desktop.error_dialog import show_error
+
+
+class ModelExportMixin:
+    """Export of ``MainWindow``; it needs ``document`` and the Prediction page."""
+
+    export_dialog = None
+
+    def run_store(self) -> RunStore:
+        """The project's runs: beside its file, or its own folder while unsaved."""
+        return RunStore(self.document.runs_dir)
+
+    def import_model(self) -> None:
+        """File > Import model…: a model made elsewhere, on the Prediction page."""
+        self.ensure_data_page()
+        self.show_page("prediction")
+        self.prediction_page.import_dialog()
+
+    def export_model(self, source=None):
+        """File > Export model…: the dialog, for the open model and the project."""
+        from desktop.export_dialog import ExportDialog
+
+        self.ensure_data_page()
+        if self.export_dialog is not None and self.export_dialog.is_busy():
+            self.export_dialog.raise_()
+            return self.export_dialog
+        folder = self.path.parent if self.path else Path.home()
+        dialog = ExportDialog(source or self.export_source(), folder, self)
+        dialog.exported.connect(
+            lambda path: self.statusBar().showMessage(f"Exported {path}", 8000)
+        )
+        if self.export_dialog is not None:
+            self.export_dialog.deleteLater()  # idle: it would keep its model alive
+        self.export_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def export_source(self):
+        """The model on the Prediction page, else the newest run's; the project."""
+        from desktop.export_dialog import ExportSource
+
+        page = self.prediction_page
+        source = ExportSource(name=self.document.name)
+        if page is not None and page.model is not None:
+            source.model, source.class_names = page.model, page.class_names
+            if page.model_origin == "import":
+                source.name = Path(page.model_source).stem or "model"
+                return source
+        else:
+            try:
+                found = newest_run_model(self.run_store())
+            except WorkbenchError as exc:
+                source.no_model_reason = str(exc)
+                found = None
+            if found is not None:
+                source.model, source.class_names = found
+        source.project = self._export_project()
+        return source
+
+    def _export_project(self) -> tuple:
+        doc = self.document
+        return (doc.spec, doc.dataset, doc.training, doc.augmentation)
+
+    @Slot(str)
+    def _on_run_model_export(self, path: str) -> None:
+        """Runs tab > Export model…: that run's model, with the project."""
+        from core.inference.export import read_class_names
+        from core.inference.loading import load_model_file
+        from desktop.export_dialog import ExportSource
+
+        try:
+            model, names = load_model_file(path), read_class_names(path)
+        except WorkbenchError as exc:
+            show_error(self, "Cannot export this run", str(exc))
+            return
+        run = Path(path).parent.name
+        source = ExportSource(model, names, f"{self.document.name}-{run}")
+        source.project = self._export_project()
+        self.export_model(source)

@@ -1,0 +1,51 @@
+"""The import-linter contract in pyproject.toml runs with the tests.
+
+``lint-imports`` reads ``[tool.importlinter]`` and follows imports statically,
+including ones inside functions, which the subprocess checks in
+``test_architecture.py`` (what importing core really loads) cannot see.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LINT_IMPORTS = shutil.which("lint-imports")
+
+
+def lint_imports(folder: Path, config: Path) -> subprocess.CompletedProcess:
+    """``lint-imports`` on the packages under ``folder`` with ``config``'s contract."""
+    assert LINT_IMPORTS, 'no lint-imports: pip install -e ".[test]" installs it'
+    return subprocess.run(
+        [LINT_IMPORTS, "--config", str(config), "--no-cache"],
+        cwd=folder,
+        env={**os.environ, "PYTHONPATH": str(folder)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_the_project_keeps_its_import_contract():
+    done = lint_imports(ROOT, ROOT / "pyproject.toml")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 kept, 0 broken" in done.stdout
+
+
+def test_a_core_module_importing_qt_breaks_it(tmp_path):
+    """The same contract on a two-package copy whose core reaches for Qt."""
+    (tmp_path / "core").mkdir()
+    (tmp_path / "desktop").mkdir()
+    (tmp_path / "core" / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "core" / "chart.py").write_text(
+        "def draw():\n    from PySide6 import QtGui  # lazily, still forbidden\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "desktop" / "__init__.py").write_text("", encoding="utf-8")
+    done = lint_imports(tmp_path, ROOT / "pyproject.toml")
+    assert done.returncode != 0
+    assert "core.chart -> PySide6" in done.stdout
+    assert "0 kept, 1 broken" in done.stdout
