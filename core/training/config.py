@@ -28,7 +28,8 @@ class TrainingConfig:
     """Optimizer, schedule, batch/epochs, and the callbacks a user can switch on.
 
     Loss is not configured: it follows from the classifier head (one sigmoid unit:
-    binary cross-entropy; softmax: sparse categorical cross-entropy).
+    binary cross-entropy; softmax: categorical cross-entropy), smoothed by
+    ``label_smoothing`` (``core.training.loss``).
 
     ``fine_tune_*`` is phase 2 of transfer learning, used only when the model
     starts with a backbone: after ``epochs`` epochs of training the head (the
@@ -92,6 +93,18 @@ class TrainingConfig:
         "cosine: cosine decay over the whole run",
         choices=SCHEDULES,
         group=SETTINGS,
+    )
+    label_smoothing: float = setting(
+        0.0,
+        label="Label smoothing",
+        help="Softens the targets the loss aims at, against overconfidence: with "
+        "smoothing s and k classes the true class's target is 1 - s + s/k and "
+        "every other class's s/k (Keras's label_smoothing); 0 trains on hard labels",
+        group=SETTINGS,
+        minimum=0.0,
+        maximum=0.5,
+        step=0.05,
+        decimals=2,
     )
     batch_size: int = setting(
         32, label="Batch size", group=SETTINGS, minimum=1, maximum=4096
@@ -264,6 +277,8 @@ class TrainingConfig:
             out.append(("weight_decay", "must be a finite number, 0 or more"))
         if self.schedule not in SCHEDULES:
             out.append(("schedule", f"must be one of {', '.join(SCHEDULES)}"))
+        if not 0 <= self.label_smoothing <= 0.5:
+            out.append(("label_smoothing", "must be between 0 and 0.5, e.g. 0.1"))
         if self.batch_size < 1:
             out.append(("batch_size", "must be at least 1"))
         if self.epochs < 1:

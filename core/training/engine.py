@@ -61,7 +61,7 @@ from core.training.config import TrainingConfig
 from core.training.device import describe, visible_gpus
 from core.training.distributed_loop import WorkerLost
 from core.training.events import NullListener, StopReason, TrainingListener
-from core.training.loss import loss_for
+from core.training.loss import keras_loss, loss_for
 from core.training.preflight import check_settings
 
 T = TypeVar("T")
@@ -93,12 +93,15 @@ class TrainingResult:
 
 
 def compile_model(
-    model: keras.Model, cfg: TrainingConfig, steps_per_epoch: int
+    model: keras.Model, cfg: TrainingConfig, steps_per_epoch: int, one_hot: bool
 ) -> None:
-    """Optimizer from the config; loss and metrics from the head's size."""
+    """Optimizer from the config; loss and metrics from the head's size, the
+    labels' form (``one_hot``) and the config's label smoothing."""
     model.compile(
         optimizer=make_optimizer(cfg, steps_per_epoch),
-        loss=loss_for(int(model.outputs[0].shape[-1])),
+        loss=keras_loss(
+            loss_for(int(model.outputs[0].shape[-1]), one_hot, cfg.label_smoothing)
+        ),
         metrics=["accuracy"],
     )
 
@@ -168,8 +171,10 @@ def train(
     state = resume_state or ResumeState()
     keras.utils.set_random_seed(cfg.seed)
     steps = _steps(train_data, steps_per_epoch)
-    if not model.compiled:
-        compile_model(model, cfg, max(steps, 1))
+    if not model.compiled:  # the labels' shape says whether they are one-hot
+        labels = train_data.element_spec[1].shape
+        one_hot = labels.rank > 1 and labels[-1] != 1
+        compile_model(model, cfg, max(steps, 1), one_hot)
     two_phase = cfg.fine_tune and unfreeze is not None
     folder = Path(run_dir) if run_dir else None
     has_validation = validation_data is not None

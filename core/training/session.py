@@ -46,7 +46,7 @@ from core.training.estimate import seconds_per_epoch
 from core.training.evaluation import Evaluation, evaluate
 from core.training.events import StopReason, TrainingListener
 from core.training.fingerprint import data_fingerprint
-from core.training.loss import loss_for
+from core.training.loss import keras_loss, loss_for, one_hot_labels
 from core.training.multi_worker import cluster_task
 from core.training.preflight import check_preflight, check_settings
 from core.training.restart import Restart, Start, check_restart, continue_run
@@ -193,6 +193,7 @@ def prepare(
     if device.workers > 1:  # this worker's share, cut before any decoding
         dataset = worker_shard(dataset, "train", device.worker, device.workers)
     train_ds, val_ds, steps = _pipelines(spec, dataset, cfg, aug, device)
+    one_hot = one_hot_labels(spec.head.units, aug.needs_one_hot, cfg.label_smoothing)
     # ImageNet weights missing from Keras's cache download here, with progress.
     downloading = reporting_downloads(getattr(listener, "on_download", None), cancel)
     with device.strategy.scope(), downloading:
@@ -205,7 +206,7 @@ def prepare(
             )
         fit_model.compile(
             optimizer=make_optimizer(cfg, steps),
-            loss=loss_for(spec.head.units, aug.needs_one_hot),
+            loss=keras_loss(loss_for(spec.head.units, one_hot, cfg.label_smoothing)),
             metrics=["accuracy"],
         )
     unfreeze = _fine_tuning(model, spec, cfg)  # checked before any run folder
@@ -239,7 +240,7 @@ def _pipelines(
     batches of an epoch."""
     h, w, c = spec.input.shape
     classes = dataset.num_classes
-    one_hot = aug.needs_one_hot
+    one_hot = one_hot_labels(spec.head.units, aug.needs_one_hot, cfg.label_smoothing)
     sigmoid = spec.head.units == 1
 
     def labels_for_loss(ds: tf.data.Dataset, already_one_hot: bool) -> tf.data.Dataset:
@@ -247,7 +248,7 @@ def _pipelines(
             return ds
         if not already_one_hot:
             ds = ds.map(lambda x, y: (x, tf.one_hot(tf.cast(y, tf.int32), classes)))
-        # One sigmoid unit predicts class 1: keep that column of the soft label.
+        # One sigmoid unit predicts class 1: keep that column of the label.
         return ds.map(lambda x, y: (x, y[:, 1:])) if sigmoid else ds
 
     batch = device.worker_batch(cfg.batch_size)
@@ -256,7 +257,7 @@ def _pipelines(
     )
     if aug.any_active and placement(aug) != "model":
         train_ds = augment_dataset(train_ds, aug, classes, cfg.seed, batch)
-    train_ds = labels_for_loss(train_ds, already_one_hot=True)
+    train_ds = labels_for_loss(train_ds, already_one_hot=aug.needs_one_hot)
     val_ds = None
     if len(dataset.splits["validation"]):
         val_ds = make_tf_dataset(
@@ -398,7 +399,10 @@ def evaluate_test_split(
     None when there is no test split. The evaluation's indices are the
     split's, even when files were skipped. ``size`` is the size images are
     decoded at, for a model that takes any size (an exported one); else the
-    model's input says it.
+    model's input says it. The loss reported is plain cross-entropy on the
+    class indices, with no label smoothing and no mixing (the run's own
+    settings do not matter), so test losses compare across runs; the training
+    curves' loss and val_loss include the run's smoothing and read higher.
     """
     if not len(dataset.splits["test"]):
         return None, []

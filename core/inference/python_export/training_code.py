@@ -19,7 +19,7 @@ from core.inference.python_export.snippets import assignment
 from core.spec import ModelSpec
 from core.training.best_epoch import monitor_mode
 from core.training.config import TrainingConfig
-from core.training.loss import loss_for
+from core.training.loss import loss_for, loss_source, one_hot_labels
 
 
 def training_constants(cfg: TrainingConfig) -> str:
@@ -169,8 +169,8 @@ def _main(
     weighted: bool,
 ) -> str:
     sigmoid = spec.head.units == 1
-    one_hot = aug.needs_one_hot
-    loss = loss_for(spec.head.units, one_hot)
+    one_hot = one_hot_labels(spec.head.units, aug.needs_one_hot, cfg.label_smoothing)
+    loss = loss_for(spec.head.units, one_hot, cfg.label_smoothing)
     options = [_ARGUMENT.format("--epochs", "EPOCHS", "training epochs")]
     if fine_tune is not None:
         options.append(
@@ -192,14 +192,17 @@ def _main(
         )
     if one_hot:
         column = "[:, 1:]" if sigmoid else ""
+        to_one_hot = (
+            f"lambda x, y: (x, tf.one_hot(tf.cast(y, tf.int32), NUM_CLASSES){column})"
+        )
+        if not aug.needs_one_hot:  # smoothed labels: one-hot, as the loss takes them
+            train.append(f"    train = train.map({to_one_hot})")
         train.append(
             "    if validation is not None:  # labels as the loss takes them\n"
-            "        validation = validation.map(\n"
-            "            lambda x, y: (x, tf.one_hot(tf.cast(y, tf.int32), "
-            f"NUM_CLASSES){column})\n"
+            f"        validation = validation.map(\n            {to_one_hot}\n"
             "        )"
         )
-        if sigmoid:  # one sigmoid unit predicts class 1: keep that column
+        if sigmoid and aug.needs_one_hot:  # one sigmoid unit predicts class 1
             train.append("    train = train.map(lambda x, y: (x, y[:, 1:]))")
     weights = "None"
     if weighted:
@@ -207,7 +210,9 @@ def _main(
             'class_weights(np.bincount(splits["train"][1], '
             f"minlength={spec.head.num_classes}).tolist())"
         )
-    constants = [f"LOSS = {loss!r}"]
+    constants = [f"LOSS = {loss_source(loss)}"]
+    if one_hot and not aug.needs_one_hot:  # else the augmentation code says it
+        constants.append(f"NUM_CLASSES = {spec.head.num_classes}")
     phase_two = ""
     if fine_tune is not None:
         constants += [
@@ -241,10 +246,12 @@ def _main(
         shuffle=False,
     )
 """
-    if one_hot:
-        plain = loss_for(spec.head.units)
-        constants.append(f"TEST_LOSS = {plain!r}  # the test split is not mixed")
-    test_loss = "TEST_LOSS" if one_hot else "LOSS"
+    plain = loss_for(spec.head.units)
+    if loss != plain:  # as the app reports it: unmixed, unsmoothed, class indices
+        constants.append(
+            f"TEST_LOSS = {plain!r}  # plain cross-entropy on the test split"
+        )
+    test_loss = "LOSS" if loss == plain else "TEST_LOSS"
     option_lines = "\n".join(options)
     setup_lines = "\n".join(setup) + "\n" if setup else ""
     train_lines = "\n".join(train)

@@ -126,6 +126,18 @@ def test_folder_script_with_strong_augmentation_and_mixing(tmp_path):
     assert (tmp_path / "run" / "tensorboard").is_dir()
 
 
+def test_folder_script_trains_with_label_smoothing(tmp_path):
+    folder = mixed_folder(tmp_path / "pets")
+    spec = tiny((24, 24, 3), 2)
+    cfg = TrainingConfig(batch_size=8, label_smoothing=0.1)
+    dataset = DatasetSpec(kind="folder", name="pets", path=str(folder))
+    text = python_script(spec, dataset, cfg)
+    assert "BinaryCrossentropy(label_smoothing=0.1)" in text  # two classes: sigmoid
+    done = run_script(tmp_path, text)
+    trained(tmp_path, spec)
+    assert "test:" in done.stdout
+
+
 def test_folder_script_splits_and_loads_images_as_the_app(tmp_path):
     folder = mixed_folder(tmp_path / "pets")
     transparent = np.zeros((10, 10, 4), np.uint8)  # fully transparent black

@@ -37,6 +37,7 @@ TRAINING: dict[str, tuple[list[Any], dict[str, Any]]] = {
     "nesterov": ([True], {"optimizer": "sgd"}),
     "weight_decay": ([0.01], {"optimizer": "adamw"}),
     "schedule": (["plateau", "cosine"], {}),
+    "label_smoothing": ([0.1], {}),
     "batch_size": ([16], {}),
     "epochs": ([3], {}),
     "seed": ([1], {}),
@@ -213,6 +214,7 @@ def test_every_variant_of_the_script_passes_pyflakes(tmp_path):
             mixed_precision=True,
         ),
         TrainingConfig(fine_tune=True, backup_and_restore=False),
+        TrainingConfig(label_smoothing=0.1, class_weights=True),
     ]
     datasets = [
         DatasetSpec(),
