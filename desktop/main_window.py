@@ -97,6 +97,9 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
         splitter.addWidget(self.pages)
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
+        # The list has a fixed width, but its slot starts at its size hint
+        # (256 px): without this an empty band lies between list and page.
+        splitter.setSizes([self.navigation.width(), 1])
         self.setCentralWidget(splitter)
 
         self._build_menus()

@@ -55,3 +55,13 @@ def test_a_new_window_fits_the_screen_it_opens_on(qtbot, monkeypatch):
     w.show()
     room = w.screen().availableGeometry().size()
     assert w.height() + FRAME.height() <= room.height()
+
+
+@pytest.mark.parametrize("width", [1280, 1400])
+def test_each_page_starts_right_after_the_page_list(window, qtbot, width):
+    """No empty band between the page list and the page: the page gets the room."""
+    window.resize(width, 800)
+    qtbot.waitUntil(lambda: window.width() == width)
+    splitter = window.centralWidget()
+    assert splitter.sizes()[0] == window.navigation.width()
+    assert window.pages.x() <= window.navigation.width() + splitter.handleWidth()
