@@ -73,7 +73,7 @@ def test_editing_core_loads_no_tensorflow():
     """Spec, summary, presets, projects and the CLI stay instant: no TF, no Keras."""
     loaded = loaded_after(
         "import core.spec, core.summary, core.presets, core.project, "
-        "core.layer_stack, core.cli\n"
+        "core.document, core.cli\n"
         "from core.presets import preset\nfrom core.summary import summarize\n"
         "summarize(preset('cifar10-simple-cnn'))"
     )
