@@ -94,6 +94,19 @@ class TrainingConfig:
         choices=SCHEDULES,
         group=SETTINGS,
     )
+    warmup: float = setting(
+        0.0,
+        label="Warm-up",
+        help="cosine: the share of each phase's steps over which the rate climbs "
+        "from 0 to the learning rate before it decays; steadies the first steps "
+        "of a high rate (the reference script warms up over 0.05)",
+        group=SETTINGS,
+        minimum=0.0,
+        maximum=0.5,
+        step=0.05,
+        decimals=2,
+        used_when=("schedule", "cosine"),
+    )
     label_smoothing: float = setting(
         0.0,
         label="Label smoothing",
@@ -277,6 +290,8 @@ class TrainingConfig:
             out.append(("weight_decay", "must be a finite number, 0 or more"))
         if self.schedule not in SCHEDULES:
             out.append(("schedule", f"must be one of {', '.join(SCHEDULES)}"))
+        if not 0 <= self.warmup <= 0.5:
+            out.append(("warmup", "must be between 0 and 0.5, e.g. 0.05"))
         if not 0 <= self.label_smoothing <= 0.5:
             out.append(("label_smoothing", "must be between 0 and 0.5, e.g. 0.1"))
         if self.batch_size < 1:

@@ -63,6 +63,7 @@ from core.training.distributed_loop import WorkerLost
 from core.training.events import NullListener, StopReason, TrainingListener
 from core.training.loss import keras_loss, loss_for
 from core.training.preflight import check_settings
+from core.training.schedule import cosine_schedule
 
 T = TypeVar("T")
 
@@ -111,8 +112,8 @@ def make_optimizer(
 ) -> keras.optimizers.Optimizer:
     lr: float | keras.optimizers.schedules.LearningRateSchedule = cfg.learning_rate
     if cfg.schedule == "cosine":
-        lr = keras.optimizers.schedules.CosineDecay(
-            cfg.learning_rate, decay_steps=max(1, cfg.epochs * steps_per_epoch)
+        lr = cosine_schedule(
+            cfg.learning_rate, cfg.epochs * steps_per_epoch, cfg.warmup
         )
     if cfg.optimizer == "sgd":
         return keras.optimizers.SGD(lr, momentum=cfg.momentum, nesterov=cfg.nesterov)

@@ -1,8 +1,8 @@
 """The script's training: the app's optimizer, schedule, callbacks and phases.
 
 What ``core.training.engine`` and ``core.training.session`` do for a run,
-written as plain Keras: the seed, the optimizer (a cosine schedule decays over
-the phase's steps), early stopping, ReduceLROnPlateau, the best checkpoint,
+written as plain Keras: the seed, the optimizer (a cosine schedule warms up and decays
+over the phase's steps), early stopping, ReduceLROnPlateau, the best checkpoint,
 BackupAndRestore, the CSV and TensorBoard logs in the output folder, balanced
 class weights, and with a backbone and fine-tuning a second phase: unfreeze,
 recompile at the lower rate, continue at the epoch after the first phase's last.
@@ -15,7 +15,7 @@ import textwrap
 
 from core.augmentation.config import AugmentationConfig
 from core.data.dataset import class_weights
-from core.inference.python_export.snippets import assignment
+from core.inference.python_export.snippets import assignment, function_source
 from core.spec import ModelSpec
 from core.training.best_epoch import monitor_mode
 from core.training.config import TrainingConfig
@@ -41,6 +41,12 @@ def training_code(
 ) -> str:
     """``make_optimizer``, ``make_callbacks`` and ``main``."""
     parts = [_optimizer(cfg), _callbacks(cfg)]
+    if cfg.schedule == "cosine":
+        parts.insert(
+            0,
+            "# The app's cosine schedule and warm-up (core.training.schedule).\n"
+            + function_source("core.training.schedule", "cosine_schedule"),
+        )
     weighted = cfg.class_weights and not (aug.needs_one_hot and spec.head.units == 1)
     if weighted:
         parts.append(
@@ -56,9 +62,8 @@ def _optimizer(cfg: TrainingConfig) -> str:
     schedule = ""
     if cfg.schedule == "cosine":
         schedule = (
-            "    learning_rate = keras.optimizers.schedules.CosineDecay(\n"
-            "        learning_rate, decay_steps=max(1, epochs * steps)\n"
-            "    )\n"
+            f"    learning_rate = cosine_schedule(learning_rate, epochs * steps, "
+            f"{cfg.warmup!r})\n"
         )
     if cfg.optimizer == "sgd":
         make = f"SGD({lr}, momentum={cfg.momentum!r}, nesterov={cfg.nesterov})"

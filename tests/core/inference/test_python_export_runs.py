@@ -115,7 +115,11 @@ def test_folder_script_with_strong_augmentation_and_mixing(tmp_path):
     spec = tiny((24, 24, 3), 2)
     aug = replace(PRESETS["strong"], mixup=0.4, cutmix=1.0, fill_mode="constant")
     cfg = TrainingConfig(
-        batch_size=8, schedule="cosine", class_weights=True, tensorboard=True
+        batch_size=8,
+        schedule="cosine",
+        warmup=0.25,
+        class_weights=True,
+        tensorboard=True,
     )
     dataset = DatasetSpec(
         kind="folder", name="pets", path=str(folder), validation_fraction=0.25

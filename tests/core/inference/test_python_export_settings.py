@@ -37,6 +37,7 @@ TRAINING: dict[str, tuple[list[Any], dict[str, Any]]] = {
     "nesterov": ([True], {"optimizer": "sgd"}),
     "weight_decay": ([0.01], {"optimizer": "adamw"}),
     "schedule": (["plateau", "cosine"], {}),
+    "warmup": ([0.1], {"schedule": "cosine"}),
     "label_smoothing": ([0.1], {}),
     "batch_size": ([16], {}),
     "epochs": ([3], {}),

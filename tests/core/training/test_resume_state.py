@@ -123,7 +123,11 @@ class LearningRates(NullListener):
 @pytest.mark.parametrize("backup", [True, False])
 def test_a_resumed_cosine_schedule_continues_where_it_was(tmp_path, backup):
     cfg = TrainingConfig(
-        epochs=4, schedule="cosine", checkpoint=False, backup_and_restore=backup
+        epochs=4,
+        schedule="cosine",
+        warmup=0.25,  # the first epoch climbs, the next three decay
+        checkpoint=False,
+        backup_and_restore=backup,
     )
     keras.utils.set_random_seed(0)
     whole = build_model(SPEC)
