@@ -27,6 +27,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import tensorflow as tf
 from PIL import Image
 
@@ -51,7 +52,14 @@ def make_tf_dataset(
     """Batches of ``(float32 images (B, h, w, channels), int64 labels (B,))``."""
     part = dataset.splits[split]
     h, w = image_size
+    # Splits keep the source's order, for a folder per class class after class.
+    # The shuffle buffer below holds at most 20,000 images, so it alone fed each
+    # stretch of an epoch from a few neighbouring classes (and BatchNormalization's
+    # moving statistics from the last ones): one seeded permutation first.
+    order = np.random.default_rng(seed).permutation(len(part)) if shuffle else None
     if part.images is not None:
+        if order is not None:
+            part = part.subset(order)
         ds = tf.data.Dataset.from_tensor_slices((part.images, part.labels))
         if part.images.shape[1:] != (h, w, channels):
             ds = ds.map(
@@ -59,7 +67,8 @@ def make_tf_dataset(
             )
     else:
         paths = _fast_paths(dataset, part, channels)
-        keep = [i for i, p in enumerate(paths) if p is not None]
+        indices = range(len(part)) if order is None else order.tolist()
+        keep = [i for i in indices if paths[i] is not None]
         # Bytes, as the file system has them: a name that is not UTF-8 (read
         # by os.walk with surrogate escapes) cannot become a TF string.
         ds = tf.data.Dataset.from_tensor_slices(

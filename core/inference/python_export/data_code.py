@@ -349,6 +349,9 @@ def _pipeline(files: bool) -> str:
 
 def make_dataset(x, y, shuffle=False):
     """Batches of (float32 images in 0-255, int labels): the model rescales."""
+    if shuffle:  # one seeded permutation: a folder lists its images class by class
+        order = np.random.default_rng(SEED).permutation(len(y))
+        x, y = x[order], y[order]
     ds = tf.data.Dataset.from_tensor_slices((x, y))
 {decode}
     if CACHE_DATA:

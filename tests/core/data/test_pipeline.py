@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.data.dataset import Dataset, Split
 from core.data.load import open_dataset
-from core.data.pipeline import make_tf_dataset
+from core.data.pipeline import make_tf_dataset, report_undecodable
 from core.data.spec import DatasetSpec
 
 
@@ -51,6 +52,27 @@ def test_shuffle_is_seeded():
     assert order(1) != order(2)
 
 
+def class_by_class(n: int) -> Dataset:
+    """``n`` 1-pixel images, sorted by label as a folder per class lists them."""
+    labels = np.repeat(np.arange(10), n // 10)
+    images = labels.astype(np.uint8).reshape(-1, 1, 1, 1)
+    names = [str(c) for c in range(10)]
+    return Dataset("sorted", names, {"train": Split(labels, images)})
+
+
+def test_every_batch_mixes_the_classes_of_a_split_stored_class_by_class():
+    # CIFAR-10's folders list 5,000 images of one class after another. A shuffle
+    # buffer smaller than the split (20,000 of 45,000) fed each stretch of an
+    # epoch from a few neighbouring classes, and the last batches, whose
+    # statistics BatchNormalization keeps for testing, mostly from the last ones.
+    data = class_by_class(40_000)
+    ds = make_tf_dataset(data, "train", (1, 1), 1, batch_size=1000, shuffle=True)
+    batches = [np.bincount(y.numpy(), minlength=10) for _, y in ds]
+    assert len(batches) == 40
+    for counts in (batches[0], batches[-1]):
+        assert counts.min() >= 50, counts  # about 100 of each class in 1,000
+
+
 def test_folder_pipeline_skips_bad_files_and_reports_them(messy_folder):
     data = open_all(messy_folder)  # header scan only: the truncated PNG is still listed
     assert len(data.splits["train"]) == 24
@@ -58,6 +80,16 @@ def test_folder_pipeline_skips_bad_files_and_reports_them(messy_folder):
     assert x.shape[1:] == (12, 12, 3)
     assert x.shape[0] == 23  # the truncated PNG is dropped, training goes on
     assert np.bincount(y).tolist() == [8, 8, 7]
+
+
+def test_a_shuffled_folder_pipeline_still_reports_its_bad_file(messy_folder):
+    data = open_all(messy_folder)
+    ds = make_tf_dataset(data, "train", (12, 12), 3, batch_size=5, shuffle=True)
+    x, y = collect(ds)
+    assert x.shape[0] == 23
+    assert np.bincount(y).tolist() == [8, 8, 7]
+    [bad] = report_undecodable(data, "train")
+    assert bad.endswith(".png")
 
 
 def test_pillow_only_files_are_decoded_faithfully(messy_folder):
