@@ -7,6 +7,7 @@ Run on purpose, never in the test-suite (issue 17):
   python bench/reproduce.py --quick       # each preset: 1 epoch, a tenth of the data
   python bench/reproduce.py --only mnist-strong   # with --quick: its quick check
   python bench/reproduce.py --only mnist-strong --repeat 2   # the seeded check
+  python bench/reproduce.py --resume /tmp/reproduce-runs/RUN   # a run cut short
 
 Each preset trains through ``python -m core train --preset NAME`` in a fresh
 interpreter, the same ``run_session`` as the app's Start button, so the wall
@@ -102,6 +103,13 @@ def main(argv: list[str] | None = None) -> int:
         help="train each preset N times: seeded runs should agree within 0.3 points",
     )
     parser.add_argument(
+        "--resume",
+        metavar="RUN_DIR",
+        type=Path,
+        action="append",
+        help="finish a preset's run that was cut short (a session's end)",
+    )
+    parser.add_argument(
         "--runs-dir",
         default=str(Path(tempfile.gettempdir()) / "reproduce-runs"),
         help="where the run folders go (default: %(default)s)",
@@ -114,16 +122,18 @@ def main(argv: list[str] | None = None) -> int:
         names += list(STRONG)
     references = list(REFERENCE_RUNS) if args.with_reference else []
     references += [r for r in args.reference or [] if r not in references]
-    if not names and not references:
+    if not names and not references and not args.resume:
         parser.error(
-            "choose --reproduce, --beat, --quick, --only NAME, --with-reference "
-            "or --reference WHICH"
+            "choose --reproduce, --beat, --quick, --only NAME, --with-reference, "
+            "--reference WHICH or --resume RUN_DIR"
         )
     for name in dict.fromkeys(names):
         try:
             named_preset(name)  # an unknown name fails before hours of training
         except WorkbenchError as exc:
             parser.error(str(exc))
+    for run in args.resume or []:
+        resume_run(run)
     for name in dict.fromkeys(names):
         for _ in range(args.repeat):
             run_preset(name, Path(args.runs_dir), args.quick)
@@ -137,13 +147,32 @@ def run_preset(name: str, runs_dir: Path, quick: bool) -> None:
     command += ["--run-dir", str(runs_dir)]
     if quick:
         command += ["--epochs", "1", "--fraction", "0.1"]
+    _train_and_record(command, name, quick)
+
+
+def resume_run(run: Path) -> None:
+    """Finish a preset's run a session's end cut short; its row adds the rest.
+
+    The run's wall time is the sum of its rows: the cut one and this one.
+    """
+    model = json.loads((run / "config.json").read_text(encoding="utf-8"))["model"]
+    name = model["name"].replace("_", "-")  # a preset's model is named after it
+    command = [sys.executable, "-m", "core", "train", "--resume", str(run)]
+    _train_and_record(command, name, quick=False, note=f"resumed {run.name}")
+
+
+def _train_and_record(
+    command: list[str], name: str, quick: bool, note: str = ""
+) -> None:
     load = os.getloadavg()
     start = time.monotonic()
     done = _run(command)
     wall = time.monotonic() - start
     found = SUMMARY.search(done.stdout)
     kept = RUN_KEPT.search(done.stdout + done.stderr)
-    notes = [] if done.returncode == 0 else [f"exit {done.returncode}: {_tail(done)}"]
+    notes = [note] if note else []
+    if done.returncode:
+        notes.append(f"exit {done.returncode}: {_tail(done)}")
     training = named_preset(name).project().training
     if kept and training.early_stopping and training.checkpoint and not quick:
         notes.append(f"best.keras: {_evaluate_best(Path(kept.group(1)))}")
