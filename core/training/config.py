@@ -98,8 +98,8 @@ class TrainingConfig:
         0.0,
         label="Warm-up",
         help="cosine: the share of each phase's steps over which the rate climbs "
-        "from 0 to the learning rate before it decays; steadies the first steps "
-        "of a high rate (the reference script warms up over 0.05)",
+        "from 0 to the learning rate before it decays, which steadies the first "
+        "steps of a high rate; 0.05 (5%) is a common choice, 0 starts at full rate",
         group=SETTINGS,
         minimum=0.0,
         maximum=0.5,
