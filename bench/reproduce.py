@@ -8,6 +8,7 @@ Run on purpose, never in the test-suite (issue 17):
   python bench/reproduce.py --only mnist-strong   # with --quick: its quick check
   python bench/reproduce.py --only mnist-strong --repeat 2   # the seeded check
   python bench/reproduce.py --resume /tmp/reproduce-runs/RUN   # a run cut short
+  python bench/reproduce.py --plain cifar10-simple-cnn --seed 1   # its tutorial's code
 
 Each preset trains through ``python -m core train --preset NAME`` in a fresh
 interpreter, the same ``run_session`` as the app's Start button, so the wall
@@ -17,7 +18,10 @@ evaluation. A preset that early-stops and keeps its best checkpoint (as
 (``python -m core evaluate RUN``): the session evaluates the model in memory,
 the tutorial its best checkpoint. ``--with-reference`` runs
 ``../shared/reference/plain_keras_reference.py`` on Fashion-MNIST and CIFAR-10
-after the presets, one job at a time so neither slows the other.
+after the presets, one job at a time so neither slows the other. ``--plain
+NAME`` runs the tutorial's own Keras code on the same data
+(``bench/tutorial_keras.py``), to tell the app from the data where a figure
+differs.
 
 Each run appends one row to the table in docs/benchmarks.md as soon as it
 ends (date, machine, load average, command, epochs, wall time, test
@@ -42,6 +46,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from tutorial_keras import TUTORIALS as PLAIN  # noqa: E402  (this script's folder)
 
 from core.data.builtin import shared_datasets_dir  # noqa: E402
 from core.errors import WorkbenchError  # noqa: E402
@@ -110,6 +116,16 @@ def main(argv: list[str] | None = None) -> int:
         help="finish a preset's run that was cut short (a session's end)",
     )
     parser.add_argument(
+        "--plain",
+        metavar="NAME",
+        action="append",
+        choices=PLAIN,
+        help="the tutorial's own Keras code on the same data (bench/tutorial_keras.py)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="with --plain: its seed (default: 0)"
+    )
+    parser.add_argument(
         "--runs-dir",
         default=str(Path(tempfile.gettempdir()) / "reproduce-runs"),
         help="where the run folders go (default: %(default)s)",
@@ -122,10 +138,10 @@ def main(argv: list[str] | None = None) -> int:
         names += list(STRONG)
     references = list(REFERENCE_RUNS) if args.with_reference else []
     references += [r for r in args.reference or [] if r not in references]
-    if not names and not references and not args.resume:
+    if not (names or references or args.resume or args.plain):
         parser.error(
             "choose --reproduce, --beat, --quick, --only NAME, --with-reference, "
-            "--reference WHICH or --resume RUN_DIR"
+            "--reference WHICH, --plain NAME or --resume RUN_DIR"
         )
     for name in dict.fromkeys(names):
         try:
@@ -139,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
             run_preset(name, Path(args.runs_dir), args.quick)
     for which in references:
         run_reference(which, REFERENCE_RUNS[which])
+    for name in args.plain or []:
+        run_plain(name, args.seed)
     return 0
 
 
@@ -212,6 +230,35 @@ def run_reference(which: str, epochs: int) -> None:
         f"{last['test_acc']:.2%}" if last else "-",
         "the plain Keras reference",
         notes or "test set used as its validation curve",
+    )
+
+
+def run_plain(name: str, seed: int) -> None:
+    """The tutorial's own code on the same data: a row beside the preset's."""
+    command = [sys.executable, str(ROOT / "bench" / "tutorial_keras.py"), name]
+    command += ["--seed", str(seed)]
+    load = os.getloadavg()
+    start = time.monotonic()
+    done = _run(command)
+    wall = time.monotonic() - start
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    result = json.loads(lines[-1]) if lines and not done.returncode else {}
+    notes = "the tutorial's own Keras code on the same data"
+    if result:
+        notes += (
+            f"; seed {seed}; last epoch: training {result['train_accuracy']:.2%}, "
+            f"validation {result['val_accuracy']:.2%}"
+        )
+    else:
+        notes += f"; exit {done.returncode}: {_tail(done)}"
+    _append_row(
+        load,
+        _shown(command),
+        str(result.get("epochs", "-")),
+        wall,
+        f"{result['test_accuracy']:.2%}" if result else "-",
+        TUTORIALS[name],
+        notes,
     )
 
 

@@ -61,6 +61,7 @@ from core.training.config import TrainingConfig
 from core.training.device import describe, visible_gpus
 from core.training.distributed_loop import WorkerLost
 from core.training.events import NullListener, StopReason, TrainingListener
+from core.training.keras_warnings import no_false_end_of_data_warning
 from core.training.loss import keras_loss, loss_for
 from core.training.preflight import check_settings
 from core.training.schedule import cosine_schedule
@@ -483,16 +484,17 @@ def _fit(
     the reason and the user's message."""
     run_fit = model.fit if fit is None else functools.partial(fit, model)
     try:
-        run_fit(
-            train_data,
-            validation_data=validation_data,
-            epochs=epochs,
-            initial_epoch=initial_epoch,
-            callbacks=callbacks,
-            class_weight=class_weight,
-            shuffle=False,  # the tf.data pipeline shuffles, reproducibly
-            verbose=0,
-        )
+        with no_false_end_of_data_warning():
+            run_fit(
+                train_data,
+                validation_data=validation_data,
+                epochs=epochs,
+                initial_epoch=initial_epoch,
+                callbacks=callbacks,
+                class_weight=class_weight,
+                shuffle=False,  # the tf.data pipeline shuffles, reproducibly
+                verbose=0,
+            )
     except TrainingCancelled:
         _close(callbacks)
         return StopReason.CANCELLED, "stopped by the user"

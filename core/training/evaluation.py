@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from core.inference.top_k import TOP_K, ranked, ranked_count
+from core.training.keras_warnings import no_false_end_of_data_warning
 
 if TYPE_CHECKING:
     import threading
@@ -146,8 +147,9 @@ def evaluate(
     # predict(), not predict_on_batch(): under MirroredStrategy the latter
     # returns a batch that does not split evenly once per replica (measured,
     # Keras 3.15: 6 images in, 12 rows out).
-    p = model.predict(dataset.map(lambda x, y: x), verbose=0)
-    loss = float(model.evaluate(dataset, verbose=0)[0]) if model.compiled else None
+    with no_false_end_of_data_warning():
+        p = model.predict(dataset.map(lambda x, y: x), verbose=0)
+        loss = float(model.evaluate(dataset, verbose=0)[0]) if model.compiled else None
     return metrics_from_probabilities(y_true, p, class_names, top_k, loss)
 
 

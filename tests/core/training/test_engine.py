@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import warnings
 
 import keras
 import numpy as np
@@ -13,6 +14,7 @@ from core.model_builder import build_model
 from core.spec import HeadSpec, InputSpec, LayerSpec, ModelSpec
 from core.training.config import TrainingConfig
 from core.training.engine import train
+from core.training.evaluation import evaluate
 from core.training.events import NullListener, StopReason
 
 SPEC = ModelSpec(
@@ -250,3 +252,18 @@ def test_cancel_during_the_validation_pass_does_not_judge_that_epoch(
     assert result.epochs_run == 0
     assert not any(e[0] == "epoch" for e in rec.events)
     assert result.best_path is None  # the checkpoint never judged the epoch
+
+
+def test_data_of_unknown_length_trains_and_evaluates_without_keras_warning():
+    """A folder dataset skips undecodable files, so TensorFlow cannot count its
+    batches; Keras 3.15 then warns "ran out of data" at the end of every first
+    pass although nothing went wrong, and the warning reached the console."""
+    unknown = data().filter(lambda x, y: True)
+    assert unknown.cardinality() == tf.data.UNKNOWN_CARDINALITY
+    model = build_model(SPEC)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = train(model, unknown, unknown, TrainingConfig(epochs=2))
+        evaluate(model, unknown, ["a", "b", "c"])
+    assert result.epochs_run == 2
+    assert not [w for w in caught if "ran out of data" in str(w.message)]
