@@ -59,7 +59,7 @@ class ModelPage(QWidget):
         self.document = document
         self.undo_stack = undo_stack
         self.model = LayerStackModel(document, undo_stack, self)
-        self.palette = LayerPalette()
+        self.layer_palette = LayerPalette()
         self.editor = LayerStackEditor(self.model, undo_stack)
         self.totals = TotalsBar()
         self.io_editor = ModelIoEditor()
@@ -82,7 +82,7 @@ class ModelPage(QWidget):
         self.addAction(self.insert_action)
 
         self._build_layout()
-        self.palette.kind_activated.connect(self._on_palette_kind_activated)
+        self.layer_palette.kind_activated.connect(self._on_palette_kind_activated)
         self.editor.current_row_changed.connect(self._on_editor_current_row_changed)
         self.model.stack_changed.connect(self._on_model_stack_changed)
         self.form.option_edited.connect(self._on_form_option_edited)
@@ -116,7 +116,7 @@ class ModelPage(QWidget):
         right.setMinimumWidth(340)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(_titled("Layer palette", self.palette))
+        splitter.addWidget(_titled("Layer palette", self.layer_palette))
         splitter.addWidget(centre)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
@@ -165,7 +165,7 @@ class ModelPage(QWidget):
 
     @Slot()
     def _on_insert_action_triggered(self) -> None:
-        kind = self.palette.current_kind()
+        kind = self.layer_palette.current_kind()
         if kind:
             self.editor.insert_kind(kind)
 

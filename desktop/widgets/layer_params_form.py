@@ -54,6 +54,10 @@ class LayerParamsForm(QWidget):
             QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow
         )
         self._form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        # A backbone's weights and resize fields are wider than the pane's
+        # narrowest: such a row puts its field under its label instead of
+        # making the pane scroll sideways.
+        self._form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self._fields)

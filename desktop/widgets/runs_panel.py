@@ -52,9 +52,9 @@ class RunsPanel(QWidget):
         )
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.metric = QComboBox()
-        self.metric.addItems(["val_loss", "val_accuracy", "loss", "accuracy"])
-        self.metric.setToolTip("The curve overlaid for each selected run")
+        self.metric_box = QComboBox()
+        self.metric_box.addItems(["val_loss", "val_accuracy", "loss", "accuracy"])
+        self.metric_box.setToolTip("The curve overlaid for each selected run")
         self.plot = colours.plot_widget(title="the selected runs")
         self.plot.addLegend(offset=(-10, 10))
         self.plot.setLabel("bottom", "epoch")
@@ -82,7 +82,7 @@ class RunsPanel(QWidget):
         ):
             buttons.addWidget(b)
         buttons.addStretch(1)
-        buttons.addWidget(self.metric)
+        buttons.addWidget(self.metric_box)
         split = QSplitter()
         split.addWidget(self.table)
         split.addWidget(self.plot)
@@ -96,7 +96,7 @@ class RunsPanel(QWidget):
         self.delete_button.clicked.connect(self._on_delete_clicked)
         self.open_button.clicked.connect(self._on_open_clicked)
         self.resume_button.clicked.connect(self._on_resume_clicked)
-        self.metric.currentTextChanged.connect(self._on_selection_changed)
+        self.metric_box.currentTextChanged.connect(self._on_selection_changed)
         self.export_model_button.clicked.connect(self._on_export_model_clicked)
         self.table.itemSelectionChanged.connect(self._on_selection_changed)
 
@@ -121,7 +121,7 @@ class RunsPanel(QWidget):
     def _on_selection_changed(self) -> None:
         self.plot.clear()
         self.plot.addLegend(offset=(-10, 10)).clear()
-        metric = self.metric.currentText()
+        metric = self.metric_box.currentText()
         self.plot.setLabel("left", metric)
         for k, run in enumerate(self.selected_runs()):
             history = run.history()

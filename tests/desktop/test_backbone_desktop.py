@@ -63,11 +63,15 @@ def _totals(page: ModelPage) -> str:
 def test_palette_backbone_goes_first_and_is_undoable(qtbot, page):
     page.load_preset("cifar10-simple-cnn")
     before = [x.name for x in page.document.layers]
-    item = page.palette.item_for("Backbone:VGG16")
-    page.palette.scrollToItem(item)
-    center = page.palette.visualItemRect(item).center()
-    qtbot.mouseClick(page.palette.viewport(), Qt.MouseButton.LeftButton, pos=center)
-    qtbot.mouseDClick(page.palette.viewport(), Qt.MouseButton.LeftButton, pos=center)
+    item = page.layer_palette.item_for("Backbone:VGG16")
+    page.layer_palette.scrollToItem(item)
+    center = page.layer_palette.visualItemRect(item).center()
+    qtbot.mouseClick(
+        page.layer_palette.viewport(), Qt.MouseButton.LeftButton, pos=center
+    )
+    qtbot.mouseDClick(
+        page.layer_palette.viewport(), Qt.MouseButton.LeftButton, pos=center
+    )
     assert page.document.layers[0].class_name == "Backbone"
     assert page.document.layers[0].config["architecture"] == "VGG16"
     assert [x.name for x in page.document.layers[1:]] == before
@@ -494,6 +498,6 @@ def test_freeze_wording_row_subtitle_and_form_follow_the_mode(qtbot, vgg):
 
 
 def test_palette_backbone_group_title_fits(page):
-    group = page.palette.item_for("Backbone:VGG16").parent()
+    group = page.layer_palette.item_for("Backbone:VGG16").parent()
     assert group.text(0) == "Backbones"
     assert "transfer learning" in group.toolTip(0)

@@ -61,13 +61,17 @@ def test_presets_menu_loads_undoably(page):
 
 
 def test_double_click_palette_adds_layer(qtbot, page):
-    item = page.palette.item_for("Conv2D")
-    page.palette.scrollToItem(item)
-    center = page.palette.visualItemRect(item).center()
+    item = page.layer_palette.item_for("Conv2D")
+    page.layer_palette.scrollToItem(item)
+    center = page.layer_palette.visualItemRect(item).center()
     # A real double-click starts with a press; Qt only activates the item
     # that was pressed.
-    qtbot.mouseClick(page.palette.viewport(), Qt.MouseButton.LeftButton, pos=center)
-    qtbot.mouseDClick(page.palette.viewport(), Qt.MouseButton.LeftButton, pos=center)
+    qtbot.mouseClick(
+        page.layer_palette.viewport(), Qt.MouseButton.LeftButton, pos=center
+    )
+    qtbot.mouseDClick(
+        page.layer_palette.viewport(), Qt.MouseButton.LeftButton, pos=center
+    )
     assert [x.class_name for x in page.document.layers] == ["Conv2D"]
     expected = summarize(page.document.spec).total
     assert f"{expected:,}" in page.totals.text()
@@ -80,7 +84,9 @@ def test_double_click_palette_adds_layer(qtbot, page):
 
 
 def test_insert_key_adds_palette_selection_below_current(qtbot, cifar):
-    cifar.palette.setCurrentItem(cifar.palette.item_for("BatchNormalization"))
+    cifar.layer_palette.setCurrentItem(
+        cifar.layer_palette.item_for("BatchNormalization")
+    )
     cifar.editor.select_row(1)
     _press(qtbot, cifar, Qt.Key.Key_Insert)
     assert cifar.document.layers[2].class_name == "BatchNormalization"
@@ -189,7 +195,7 @@ def test_conv_after_flatten_is_red_with_reason(cifar):
 
 
 def test_drag_palette_kind_into_list(cifar):
-    mime = cifar.palette.mimeData([cifar.palette.item_for("Dropout")])
+    mime = cifar.layer_palette.mimeData([cifar.layer_palette.item_for("Dropout")])
     dropped = cifar.model.dropMimeData(
         mime, Qt.DropAction.CopyAction, 3, 0, QModelIndex()
     )

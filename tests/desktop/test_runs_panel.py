@@ -55,7 +55,7 @@ def test_metric_choice_and_resume_of_an_unfinished_run(qtbot, tmp_path):
     panel = RunsPanel(lambda: store)
     qtbot.addWidget(panel)
     panel.refresh()
-    panel.metric.setCurrentText("val_accuracy")  # the killed run has no val_
+    panel.metric_box.setCurrentText("val_accuracy")  # the killed run has no val_
     row = [r.path for r in panel._runs].index(killed.path)
     panel.table.selectRow(row)
     [curve] = panel.plot.getPlotItem().listDataItems()

@@ -65,3 +65,35 @@ def test_each_page_starts_right_after_the_page_list(window, qtbot, width):
     splitter = window.centralWidget()
     assert splitter.sizes()[0] == window.navigation.width()
     assert window.pages.x() <= window.navigation.width() + splitter.handleWidth()
+
+
+@pytest.fixture
+def larger_font(qapp):
+    """Fonts as a desktop draws them: the offscreen platform's are smaller, so
+    a form that overflows on X11 still fits offscreen."""
+    font = qapp.font()
+    bigger = font
+    bigger.setPointSizeF(font.pointSizeF() * 1.25)
+    qapp.setFont(bigger)
+    yield
+    font.setPointSizeF(font.pointSizeF() / 1.25)
+    qapp.setFont(font)
+
+
+@pytest.mark.parametrize("width", [1280, 1400])
+def test_a_backbones_options_fit_their_pane_without_scrolling_sideways(
+    larger_font, shapes_window, qtbot, width
+):
+    """The widest option form (a backbone's weights and resize rows) wraps its
+    rows to the pane; a sideways scrollbar hid the fields' right edge."""
+    window = shapes_window
+    window.resize(width, 800)
+    window.load_preset("vgg16-cifar10-transfer")
+    dismiss_offer(window)
+    page = window.model_page
+    qtbot.waitUntil(lambda: not page.is_measuring(), timeout=120_000)
+    page.editor.select_row(0)
+    QApplication.processEvents()
+    viewport = page.form.parentWidget()  # the scroll area's
+    # A resizable scroll area scrolls sideways when its widget needs more.
+    assert page.form.minimumSizeHint().width() <= viewport.width()
