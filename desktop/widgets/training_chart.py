@@ -75,7 +75,13 @@ class TrainingChart(QWidget):
             angle=90,
             pen=pg.mkPen(colours.BEST_EPOCH, style=pg.QtCore.Qt.PenStyle.DashLine),
             label="best",
-            labelOpts={"position": 0.95, "color": colours.readable(colours.BEST_EPOCH)},
+            # Mid-height: the last epoch is often the best, and the top right
+            # corner is the legend's; a falling loss leaves the middle empty.
+            labelOpts={
+                "position": 0.5,
+                "color": colours.readable(colours.BEST_EPOCH),
+                "fill": colours.label_fill(),
+            },
         )
         self.plots["loss"].addItem(self.best_line)
         self.best_line.hide()
@@ -88,9 +94,9 @@ class TrainingChart(QWidget):
                     colours.PHASE_TWO, width=1.5, style=pg.QtCore.Qt.PenStyle.DotLine
                 ),
                 label="fine-tuning",
-                # Mid-height: clear of both legends' corners.
+                # Above the best epoch's label, clear of both legends' corners.
                 labelOpts={
-                    "position": 0.6,
+                    "position": 0.65,
                     "color": colours.readable(colours.PHASE_TWO),
                     "fill": colours.label_fill(),
                 },

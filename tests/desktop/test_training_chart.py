@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtWidgets import QApplication
 
 from desktop.widgets.training_chart import TrainingChart, ema
 
@@ -91,3 +92,32 @@ def test_a_thousand_epochs_and_a_hundred_thousand_batches_stay_light(qtbot):
     for _ in range(20):  # each paints; PySide 6.12 leaked None per paint call
         chart.repaint()
     assert chart.plots["loss"].viewRange()[0][1] >= epochs
+
+
+@pytest.mark.parametrize("height", [240, 330, 600])
+def test_the_best_label_stays_clear_of_the_legend(qtbot, height):
+    """The usual case, the last epoch is the best: its label sat on the legend."""
+    chart = TrainingChart()
+    qtbot.addWidget(chart)
+    chart.resize(900, height)
+    chart.show()
+    qtbot.waitExposed(chart)
+    chart.begin(10)
+    for epoch in range(10):
+        loss = 1.0 / (epoch + 1)
+        chart.add_epoch(
+            epoch,
+            {
+                "loss": loss,
+                "val_loss": loss + 0.05,
+                "accuracy": 1 - loss / 2,
+                "val_accuracy": 0.95 - loss / 2,
+            },
+        )
+    chart._redraw()
+    plot = chart.plots["loss"]
+    QApplication.processEvents()  # the label follows its line on a repaint
+    legend = plot.getPlotItem().legend.sceneBoundingRect()
+    label = chart.best_line.label.sceneBoundingRect()
+    assert chart.best_line.value() == 10
+    assert not label.intersects(legend)
