@@ -57,6 +57,9 @@ class LayerReport:
     inner: tuple[LayerReport, ...] = ()
     frozen: bool | None = None
     notes: tuple[str, ...] = ()
+    # The error is only a wait: a backbone's table is being measured. It still
+    # counts as an error (nothing builds meanwhile); views show it as a wait.
+    pending: bool = False
 
     @property
     def params(self) -> int:
@@ -102,6 +105,12 @@ class ModelSummary:
     @property
     def is_valid(self) -> bool:
         return not self.errors
+
+    @property
+    def measuring(self) -> bool:
+        """Invalid only because a backbone's table is still being measured."""
+        errors = [r for r in self.layers if r.error]
+        return bool(errors) and not self.input_errors and all(r.pending for r in errors)
 
     @property
     def output_shape(self) -> Shape | None:
@@ -157,8 +166,10 @@ def _backbone_report(
     shape: Shape | None,
     tables: TableSource,
 ) -> LayerReport:
-    def failed(message: str) -> LayerReport:
-        return LayerReport(layer.name, layer.class_name, None, error=message)
+    def failed(message: str, pending: bool = False) -> LayerReport:
+        return LayerReport(
+            layer.name, layer.class_name, None, error=message, pending=pending
+        )
 
     if index != 0:
         return failed(
@@ -191,7 +202,8 @@ def _backbone_report(
     except TableNotReady:
         return failed(
             f"{arch}'s layers at {h}x{w} are being measured (built once with "
-            "Keras, then cached)"
+            "Keras, then cached)",
+            pending=True,
         )
     except (ValueError, ImportError) as exc:
         return failed(f"Keras cannot build {arch} at {h}x{w}: {exc}")

@@ -58,7 +58,9 @@ class LayerDetails(QTextBrowser):
                 "last layer, and its units and activation follow the number of "
                 "classes.</p>"
             )
-        if report is not None and report.error:
+        if report is not None and report.pending:
+            parts.append(f"<p class='muted'>{escape(report.error or '')}</p>")
+        elif report is not None and report.error:
             parts.append(
                 f"<p class='error'><b>This layer cannot work.</b><br>"
                 f"{escape(report.error)}</p>"

@@ -131,7 +131,9 @@ class LayerStackModel(QAbstractListModel):
             return None
         row = self._row(index.row())
         locked = index.row() == self.head_row()
-        error = row.report.error if row.report else None
+        report = row.report
+        # A table being measured is a wait: shown muted, not as a mistake.
+        error = report.error if report and not report.pending else None
         if role == Qt.ItemDataRole.DisplayRole:
             return (
                 f"{row.layer.name} ({row.layer.class_name})  "
@@ -159,7 +161,11 @@ class LayerStackModel(QAbstractListModel):
             Role.LAYER: lambda: row.layer,
             Role.REPORT: lambda: row.report,
             Role.LOCKED: lambda: locked,
-            Role.OPTIONS: lambda: describe_options(row.layer),
+            Role.OPTIONS: lambda: (
+                row.report.error
+                if row.report and row.report.pending
+                else describe_options(row.layer)
+            ),
             Role.SHAPE: lambda: report_shape(row.report),
             Role.PARAMS: lambda: report_params(row.report),
             Role.ERROR: lambda: error,
@@ -353,6 +359,8 @@ class _Row(NamedTuple):
 
 def _tooltip(row: _Row, locked: bool) -> str:
     report = row.report
+    if report and report.pending:
+        return f"{row.layer.name}: {report.error}"
     if report and report.error:
         return f"{row.layer.name} cannot work: {report.error}"
     kind = layer_kind(row.layer.class_name)

@@ -89,6 +89,8 @@ def format_params(count: int) -> str:
 
 def report_shape(report: LayerReport | None) -> str:
     """The output shape in Keras notation, or why it is unknown."""
+    if report is not None and report.pending:
+        return "measuring…"
     if report is None or report.error:
         return "invalid"
     return format_shape(report.output_shape)

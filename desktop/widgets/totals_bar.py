@@ -61,7 +61,10 @@ class TotalsBar(QFrame):
             f"{readable_bytes(summary.non_trainable * b)}"
         )
         errors = summary.errors
-        if errors:
+        if summary.measuring:
+            self.status_label.setText(colours.span("● measuring…", "muted"))
+            self.status_label.setToolTip("\n".join(msg for _, _, msg in errors))
+        elif errors:
             noun = "problem" if len(errors) == 1 else "problems"
             self.status_label.setText(colours.span(f"● {len(errors)} {noun}", "error"))
             self.status_label.setToolTip(

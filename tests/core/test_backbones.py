@@ -346,8 +346,12 @@ def test_a_cached_table_needs_no_tensorflow(tmp_path):
 def test_the_editor_can_summarise_without_ever_building():
     spec = backbone_spec("VGG16", 36)
     backbone_table._memory.clear()
-    [(_, _, message)] = summarize(spec, tables=backbone_table.cached_only).errors
+    waiting = summarize(spec, tables=backbone_table.cached_only)
+    [(_, _, message)] = waiting.errors  # nothing builds while it is measured
     assert "being measured" in message
+    assert waiting.layers[0].pending and waiting.measuring
+    wrong = replace(spec, input=replace(spec.input, channels=4))
+    assert not summarize(wrong, tables=backbone_table.cached_only).measuring
     backbone_table.backbone_table("VGG16", 36, 36)
     assert summarize(spec, tables=backbone_table.cached_only).is_valid
 

@@ -23,6 +23,7 @@ from core.training.config import TrainingConfig
 from desktop.pages.model_page import ModelPage
 from desktop.pages.training_page import TrainingPage
 from desktop.widgets.field_editors import TextEditor
+from desktop.widgets.layer_stack_model import Role
 from desktop.widgets.training_chart import TrainingChart
 
 PRESET = "vgg16-cifar10-transfer"
@@ -142,6 +143,13 @@ def test_missing_table_is_measured_off_the_gui_thread(qtbot, page, monkeypatch):
     assert page.is_measuring()
     assert "being measured" in page.totals.status_label.toolTip()
     assert "Measuring VGG16" in page.block.busy.text()
+    # A wait, not a mistake: no red row, no "1 problem" while it measures.
+    backbone = page.model.index(0)
+    assert backbone.data(Role.ERROR) is None
+    assert backbone.data(Role.SHAPE) == "measuring…"
+    assert "being measured" in backbone.data(Role.OPTIONS)
+    assert "measuring" in page.totals.status_label.text()
+    assert "problem" not in page.totals.status_label.text()
     qtbot.waitUntil(lambda: not page.is_measuring(), timeout=120_000)
     assert f"Trainable: <b>{FROZEN[0]}</b>" in _totals(page)
     assert "valid" in page.totals.status_label.text()
