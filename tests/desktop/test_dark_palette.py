@@ -49,6 +49,13 @@ def dark_palette() -> QPalette:
         roles.Link: "#7fb2ff",
     }.items():
         palette.setColor(role, QColor(colour))
+    # Greyed-out controls, as a dark theme draws them: setColor without a
+    # group sets every group, so disabled fields looked enabled.
+    disabled = QPalette.ColorGroup.Disabled
+    for role in (roles.WindowText, roles.Text, roles.ButtonText):
+        palette.setColor(disabled, role, QColor("#7f7f7f"))
+    palette.setColor(disabled, roles.Base, QColor("#262626"))
+    palette.setColor(disabled, roles.Button, QColor("#303030"))
     return palette
 
 
