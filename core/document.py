@@ -36,7 +36,7 @@ from core.backbones import BACKBONE_CLASS
 from core.data.spec import DatasetSpec
 from core.layers import layer_kind
 from core.project import Project, load_project, save_project
-from core.run_folders import move_runs, untitled_runs_dir
+from core.run_folders import legacy_untitled_runs_dir, move_runs, untitled_runs_dir
 from core.runs import RunStore
 from core.spec import (
     HeadSpec,
@@ -356,6 +356,17 @@ class ProjectDocument:
         if self._path is None:
             return []
         return move_runs(self.untitled_runs_dir, self.runs_dir)
+
+    def adopt_legacy_runs(self) -> list[Path]:
+        """Take in the runs an older version kept in the shared untitled folder.
+
+        No view lists that folder any more; in this unsaved project's folder
+        the Runs tab shows them and a save moves them beside the file. Returns
+        the runs' new folders (none once the old folder is gone).
+        """
+        if self._path is not None:
+            return []
+        return move_runs(legacy_untitled_runs_dir(), self.untitled_runs_dir)
 
     def remeasure(self) -> None:
         """Summarise again (a backbone's table became available); not a change."""

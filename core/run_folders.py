@@ -28,6 +28,11 @@ def untitled_runs_dir(scratch_id: str) -> Path:
     return user_data_dir() / "runs" / f"{UNTITLED_PREFIX}{scratch_id}"
 
 
+def legacy_untitled_runs_dir() -> Path:
+    """Where versions before per-project folders put every unsaved project's runs."""
+    return user_data_dir() / "runs" / "untitled"
+
+
 def is_training(run_folder: Path) -> bool:
     """Whether a process (this one included) holds the run's training lock."""
     if not (run_folder / "train.lock").exists():

@@ -61,6 +61,13 @@ class ProjectFilesMixin:
             return
         clear_recovery()
         self.new_project(ask=False)
+        adopted = self.document.adopt_legacy_runs()
+        if adopted:
+            self.statusBar().showMessage(
+                f"{len(adopted)} runs of an earlier version are listed on the "
+                "Runs tab; saving the project keeps them beside it",
+                15000,
+            )
 
     def new_project(self, ask: bool = True) -> None:
         if ask and not self.confirm_discard():

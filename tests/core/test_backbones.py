@@ -349,7 +349,8 @@ def test_the_editor_can_summarise_without_ever_building():
     waiting = summarize(spec, tables=backbone_table.cached_only)
     [(_, _, message)] = waiting.errors  # nothing builds while it is measured
     assert "being measured" in message
-    assert waiting.layers[0].pending and waiting.measuring
+    assert waiting.layers[0].pending
+    assert waiting.measuring
     wrong = replace(spec, input=replace(spec.input, channels=4))
     assert not summarize(wrong, tables=backbone_table.cached_only).measuring
     backbone_table.backbone_table("VGG16", 36, 36)

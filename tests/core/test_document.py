@@ -14,6 +14,7 @@ import pytest
 
 from core.data.spec import DatasetSpec
 from core.document import ProjectDocument
+from core.paths import user_data_dir
 from core.presets import preset
 from core.project import Project, load_project
 from core.run_folders import move_runs
@@ -195,6 +196,19 @@ def test_first_save_moves_finished_runs_and_a_running_one_when_it_ends(tmp_path)
     assert [p.name for p in doc.adopt_untitled_runs()] == [running.path.name]
     assert len(beside.list()) == 2
     assert not doc.untitled_runs_dir.exists()
+
+
+def test_runs_an_older_version_kept_in_the_shared_untitled_folder_are_adopted():
+    """Before unsaved projects had folders of their own, their runs went to
+    ``runs/untitled``, which no view lists any more: a new unsaved project
+    takes them in, so its Runs tab shows them and a save moves them along."""
+    legacy = RunStore(user_data_dir() / "runs" / "untitled")
+    old = legacy.create("old", {})
+    doc = ProjectDocument()
+    assert [p.name for p in doc.adopt_legacy_runs()] == [old.path.name]
+    assert [r.path.name for r in RunStore(doc.runs_dir).list()] == [old.path.name]
+    assert not legacy.root.exists()
+    assert ProjectDocument().adopt_legacy_runs() == []  # nothing left to adopt
 
 
 def test_move_runs_never_mixes_two_runs_of_one_name(tmp_path):

@@ -232,3 +232,20 @@ def test_training_page_loads_the_projects_data_without_visiting_the_data_page(
         lambda: window.training_page.controls.status.text().startswith("Ready"),
         timeout=10_000,
     )
+
+
+def test_runs_of_an_earlier_version_show_on_the_runs_tab(qtbot):
+    """An older version kept unsaved projects' runs in ``runs/untitled``."""
+    from core.paths import user_data_dir
+    from core.runs import RunStore
+
+    old = RunStore(user_data_dir() / "runs" / "untitled").create("old", {})
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    w.start_session(None)  # builds the Training page too
+    panel = w.training_page.results_panel.runs_panel
+    panel.refresh()
+    assert panel.table.rowCount() == 1  # the old run, now this project's
+    assert old.path.name in {p.name for p in w.document.runs_dir.iterdir()}
+    assert "earlier version" in w.statusBar().currentMessage()
