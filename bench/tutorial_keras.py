@@ -21,6 +21,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -65,48 +66,44 @@ def cifar10_jpeg() -> tuple[np.ndarray, ...]:
     return (*load("train"), *load("test"))
 
 
-def run(name: str, seed: int) -> dict[str, float | int | str]:
+def three_conv_net(
+    shape: tuple[int, int, int],
+    filters: tuple[int, int, int],
+    dense: int,
+    dropout: float = 0.0,
+    softmax: bool = True,
+) -> Any:
+    """Both tutorials' net: three valid 3x3 ReLU convolutions, the first two
+    pooled, then Flatten, one ReLU Dense layer and ten outputs."""
     import keras
     from keras import layers
+
+    a, b, c = filters
+    stack = [keras.Input(shape), layers.Conv2D(a, 3, activation="relu")]
+    stack += [layers.MaxPooling2D(), layers.Conv2D(b, 3, activation="relu")]
+    stack += [layers.MaxPooling2D(), layers.Conv2D(c, 3, activation="relu")]
+    stack += [layers.Flatten(), layers.Dense(dense, activation="relu")]
+    stack += [layers.Dropout(dropout)] if dropout else []
+    stack += [layers.Dense(10, activation="softmax" if softmax else None)]
+    return keras.Sequential(stack)
+
+
+def run(name: str, seed: int) -> dict[str, float | int | str]:
+    import keras
 
     keras.utils.set_random_seed(seed)
     if name == "cifar10-simple-cnn":
         # tensorflow.org/tutorials/images/cnn: validated on the test set.
         x, y, xt, yt = cifar10_jpeg()
         x, xt = x / 255.0, xt / 255.0
-        model = keras.Sequential(
-            [
-                keras.Input((32, 32, 3)),
-                layers.Conv2D(32, 3, activation="relu"),
-                layers.MaxPooling2D(),
-                layers.Conv2D(64, 3, activation="relu"),
-                layers.MaxPooling2D(),
-                layers.Conv2D(64, 3, activation="relu"),
-                layers.Flatten(),
-                layers.Dense(64, activation="relu"),
-                layers.Dense(10),
-            ]
-        )
+        model = three_conv_net((32, 32, 3), (32, 64, 64), dense=64, softmax=False)
         loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
         fit = {"epochs": 10, "validation_data": (xt, yt)}
     else:
         # The Fashion-MNIST CNN tutorial: Keras holds out the last quarter.
         x, y, xt, yt = fashion_mnist()
         x, xt = x / 255.0, xt / 255.0
-        model = keras.Sequential(
-            [
-                keras.Input((28, 28, 1)),
-                layers.Conv2D(32, 3, activation="relu"),
-                layers.MaxPooling2D(),
-                layers.Conv2D(64, 3, activation="relu"),
-                layers.MaxPooling2D(),
-                layers.Conv2D(128, 3, activation="relu"),
-                layers.Flatten(),
-                layers.Dense(128, activation="relu"),
-                layers.Dropout(0.3),
-                layers.Dense(10, activation="softmax"),
-            ]
-        )
+        model = three_conv_net((28, 28, 1), (32, 64, 128), dense=128, dropout=0.3)
         loss = keras.losses.SparseCategoricalCrossentropy()
         fit = {"epochs": 25, "validation_split": 0.25}
     model.compile(optimizer="adam", loss=loss, metrics=["accuracy"])

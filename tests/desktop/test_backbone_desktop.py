@@ -25,6 +25,7 @@ from desktop.pages.training_page import TrainingPage
 from desktop.widgets.field_editors import TextEditor
 from desktop.widgets.layer_stack_model import Role
 from desktop.widgets.training_chart import TrainingChart
+from tests.desktop.clicks import double_click_palette
 
 PRESET = "vgg16-cifar10-transfer"
 FROZEN = ("200,714", "14,715,712")
@@ -64,15 +65,7 @@ def _totals(page: ModelPage) -> str:
 def test_palette_backbone_goes_first_and_is_undoable(qtbot, page):
     page.load_preset("cifar10-simple-cnn")
     before = [x.name for x in page.document.layers]
-    item = page.layer_palette.item_for("Backbone:VGG16")
-    page.layer_palette.scrollToItem(item)
-    center = page.layer_palette.visualItemRect(item).center()
-    qtbot.mouseClick(
-        page.layer_palette.viewport(), Qt.MouseButton.LeftButton, pos=center
-    )
-    qtbot.mouseDClick(
-        page.layer_palette.viewport(), Qt.MouseButton.LeftButton, pos=center
-    )
+    double_click_palette(qtbot, page, "Backbone:VGG16")
     assert page.document.layers[0].class_name == "Backbone"
     assert page.document.layers[0].config["architecture"] == "VGG16"
     assert [x.name for x in page.document.layers[1:]] == before

@@ -11,6 +11,7 @@ from core.summary import summarize
 from desktop import colours
 from desktop.pages.model_page import ModelPage
 from desktop.widgets.layer_stack_model import Role
+from tests.desktop.clicks import double_click_palette
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 
@@ -61,17 +62,7 @@ def test_presets_menu_loads_undoably(page):
 
 
 def test_double_click_palette_adds_layer(qtbot, page):
-    item = page.layer_palette.item_for("Conv2D")
-    page.layer_palette.scrollToItem(item)
-    center = page.layer_palette.visualItemRect(item).center()
-    # A real double-click starts with a press; Qt only activates the item
-    # that was pressed.
-    qtbot.mouseClick(
-        page.layer_palette.viewport(), Qt.MouseButton.LeftButton, pos=center
-    )
-    qtbot.mouseDClick(
-        page.layer_palette.viewport(), Qt.MouseButton.LeftButton, pos=center
-    )
+    double_click_palette(qtbot, page, "Conv2D")
     assert [x.class_name for x in page.document.layers] == ["Conv2D"]
     expected = summarize(page.document.spec).total
     assert f"{expected:,}" in page.totals.text()
