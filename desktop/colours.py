@@ -13,7 +13,11 @@ white letter) are fixed, and chosen to read on light and dark backgrounds.
 
 from __future__ import annotations
 
+import re
+import sys
+
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QLabel, QWidget
 
 MIN_CONTRAST = 4.5  # WCAG AA for body text
 _HUES = {"error": "#c62828", "warning": "#b26a00", "ok": "#2e7d32", "accent": "#3b6ea8"}
@@ -151,3 +155,41 @@ def plot_widget(**kwargs):
     base = _palette(None).color(QPalette.ColorRole.Base)
     pg.setConfigOption("foreground", role("muted"))
     return pg.PlotWidget(background=base, **kwargs)
+
+
+def restyle(root: QWidget, before: QPalette, after: QPalette) -> None:
+    """Move what ``root`` painted for ``before`` over to ``after``.
+
+    Qt repaints its own backgrounds and text when the palette changes (a
+    desktop switching to its dark theme), but not the colours the app wrote
+    itself: role colours inside label texts and style sheets, and the charts'
+    background and axes. Each old role colour becomes the same role's colour
+    on the new palette, so a label keeps its meaning (red stays a problem).
+    """
+    swap = {role(n, before).name(): role(n, after).name() for n in ROLES}
+    swap = {old: new for old, new in swap.items() if old != new}
+    if swap:
+        found = re.compile("|".join(map(re.escape, swap)), re.IGNORECASE)
+
+        def remap(text: str) -> str:
+            return found.sub(lambda m: swap[m.group(0).lower()], text)
+
+        for widget in [root, *root.findChildren(QWidget)]:
+            if isinstance(widget, QLabel) and found.search(widget.text()):
+                widget.setText(remap(widget.text()))
+            if found.search(widget.styleSheet()):
+                widget.setStyleSheet(remap(widget.styleSheet()))
+    pg = sys.modules.get("pyqtgraph")  # no chart exists before it is imported
+    if pg is not None:
+        muted = role("muted", after)
+        for plot in root.findChildren(pg.PlotWidget):
+            plot.setBackground(after.color(QPalette.ColorRole.Base))
+            item = plot.getPlotItem()
+            for axis in item.axes.values():
+                axis["item"].setPen(muted)
+                axis["item"].setTextPen(muted)
+            item.titleLabel.setText(item.titleLabel.text, color=muted)
+            if item.legend is not None:  # its labels keep the colour they drew with
+                item.legend.setLabelTextColor(muted)
+                for _, label in item.legend.items:
+                    label.setText(label.text, color=muted)

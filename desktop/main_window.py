@@ -9,9 +9,10 @@ modules.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, QTimer, Slot
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
+    QApplication,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -28,7 +29,7 @@ from core.document import ProjectDocument
 from core.paths import resources_dir
 from core.presets import all_presets
 from core.recovery import clear_recovery
-from desktop import workers
+from desktop import colours, workers
 from desktop.document_links import connect_while_alive
 from desktop.pages.augmentation_page import AugmentationPage
 from desktop.pages.model_page import ModelPage
@@ -65,6 +66,7 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
     def __init__(self) -> None:
         super().__init__()
         self.settings = app_settings()
+        self._painted_palette = self.palette()  # what the app's colours assume
         # Summaries on the GUI thread never build a backbone; the Model page
         # measures a missing one on a worker and then re-summarises.
         self.document = ProjectDocument(tables=cached_only)
@@ -288,6 +290,24 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
             self.restoreState(state)
         key = str(self.settings.value("window/page", "model"))
         self.show_page(key if key in PAGE_KEYS else "model")
+
+    def changeEvent(self, event: QEvent) -> None:
+        """A new palette (a desktop's dark theme switched on): restyle.
+
+        A new application palette reaches the window as a PaletteChange (Qt
+        6.11). Under the app's style sheet Qt keeps painting most widgets
+        (lists, tables, the menu bar) with the palette they were polished
+        with, so the sheet is applied again: that re-polishes every widget,
+        which sends this event again, now with nothing left to change.
+        """
+        if event.type() == QEvent.Type.PaletteChange:
+            after = self.palette()
+            if after != self._painted_palette:
+                before, self._painted_palette = self._painted_palette, after
+                colours.restyle(self, before, after)
+                app = QApplication.instance()
+                app.setStyleSheet(app.styleSheet())
+        super().changeEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         training = self.training_page is not None and self.training_page.is_running()

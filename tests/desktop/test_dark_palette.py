@@ -93,26 +93,81 @@ def dark():
     app.setPalette(before)
 
 
-def test_every_page_is_legible_under_a_dark_palette(dark, window, qtbot):
+def _load_shapes(window, qtbot) -> None:
     from core.data.spec import DatasetSpec
 
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     window.resize(1366, 768)
     window.document.set_dataset(DatasetSpec(name="shapes", count=60))
     with qtbot.waitSignal(window.data_page.dataset_loaded, timeout=60_000):
         window.navigation.setCurrentRow(1)  # it loads when shown
+
+
+def _illegible(window, qtbot, shots: str = "") -> list[tuple[str, str, float]]:
+    """Coloured label text under the contrast floor, page by page."""
     problems = []
     for row in range(window.navigation.count()):
         window.navigation.setCurrentRow(row)
         page = window.pages.currentWidget()
         qtbot.waitUntil(page.isVisible)
         name = window.navigation.item(row).text().lower()
-        window.grab().save(str(ARTIFACTS / f"dark-{row + 1}-{name}.png"))
+        if shots:
+            window.grab().save(str(ARTIFACTS / f"{shots}-{row + 1}-{name}.png"))
         for label in page.findChildren(QLabel):
             behind = label.palette().color(label.backgroundRole())
-            for hex_colour in COLOUR.findall(label.text()):
+            for hex_colour in COLOUR.findall(label.text() + label.styleSheet()):
                 ratio = colours.contrast(QColor(hex_colour), behind)
                 if ratio < colours.MIN_CONTRAST:
                     problems.append((name, label.text()[:60], round(ratio, 2)))
-    assert not problems
+    return problems
+
+
+def test_every_page_is_legible_under_a_dark_palette(dark, window, qtbot):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    _load_shapes(window, qtbot)
+    assert not _illegible(window, qtbot, shots="dark")
     assert len(list(ARTIFACTS.glob("dark-*.png"))) >= window.navigation.count()
+
+
+@pytest.fixture
+def app_style():
+    """The app's style sheet, as ``create_app`` sets it for a user."""
+    from desktop.app import create_app
+
+    app = create_app()
+    yield
+    app.setStyleSheet("")
+
+
+def test_a_palette_switch_while_running_restyles_text_and_charts(
+    app_style, window, qtbot
+):
+    """A desktop switched to its dark theme with the app open: the text the app
+    coloured itself and the charts follow, not only Qt's own backgrounds."""
+    import pyqtgraph as pg
+
+    app = QApplication.instance()
+    before = app.palette()
+    _load_shapes(window, qtbot)
+    window.navigation.setCurrentRow(3)  # the Training page: both charts
+    window.training_page.controls.show_failed("a problem in red")
+    window.model_page.form.message.setText("an option's error")
+    try:
+        app.setPalette(dark_palette())
+        QApplication.processEvents()  # Qt posts the change to each widget
+        assert not _illegible(window, qtbot)
+        base = dark_palette().color(QPalette.ColorRole.Base)
+        plots = window.findChildren(pg.PlotWidget)
+        assert plots
+        assert all(p.backgroundBrush().color() == base for p in plots)
+        error = colours.role("error", dark_palette()).name()
+        assert error in window.model_page.form.message.styleSheet()
+        # Under the app's style sheet Qt kept painting lists with the old palette.
+        window.navigation.setCurrentRow(1)
+        table = window.data_page.view.class_table
+        qtbot.waitUntil(table.isVisible)
+        corner = (
+            table.grab().toImage().pixelColor(table.width() - 4, table.height() - 4)
+        )
+        assert colours.luminance(corner) < 0.2, corner.name()
+    finally:
+        app.setPalette(before)
