@@ -1,10 +1,20 @@
-"""Desktop tests collect garbage on the main thread only (see desktop.gc_guard)."""
+"""Desktop tests run the application as ``create_app`` sets it up for a user (its
+style sheet too), and collect garbage on the main thread only (see
+desktop.gc_guard)."""
 
 from __future__ import annotations
 
 import gc
 
 import pytest
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _app_as_users_get_it(qapp):
+    """Name, icon and style sheet: what a widget looks like depends on them."""
+    from desktop.app import create_app
+
+    create_app()
 
 
 @pytest.fixture(autouse=True)
