@@ -211,7 +211,7 @@ class InsightView(QWidget):
         model = self.model
 
         def job(progress, cancel):
-            from core.inference.insight import filter_pattern
+            from core.inference.insight import filter_pattern, filter_response
 
             pattern = filter_pattern(
                 model,
@@ -221,7 +221,9 @@ class InsightView(QWidget):
                 progress=lambda f: progress(f, ""),
                 cancel=cancel,
             )
-            return index, pattern
+            if pattern is None:
+                return index, None, 0.0
+            return index, pattern, filter_response(model, layer, index, pattern)
 
         self.progress.setValue(0)
         self.progress.setVisible(True)
@@ -327,7 +329,7 @@ class InsightView(QWidget):
     @Slot(object)
     def _on_pattern_ready(self, result) -> None:
         self._filter_done()
-        index, pattern = result
+        index, pattern, response = result
         if pattern is None:
             self.status.setText("Cancelled.")
             return
@@ -336,10 +338,17 @@ class InsightView(QWidget):
         self.pattern.setPixmap(
             pixmap.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio)
         )
-        self.status.setText(
-            f"Filter {index} of {self.conv_combo.currentText()}: the input that "
-            "makes it fire most."
-        )
+        layer = self.conv_combo.currentText()
+        if response > 0:
+            self.status.setText(
+                f"Filter {index} of {layer}: the input that makes it fire most."
+            )
+        else:  # no gradient to follow: the ascent never left its start
+            self.status.setText(
+                f"Filter {index} of {layer} never fires: its output is 0 for "
+                'every input the search tried (a "dead" filter), so the '
+                "picture is only the noise it started from."
+            )
         self.pattern_shown.emit(index)
 
     @Slot(str, str)

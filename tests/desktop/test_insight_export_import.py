@@ -89,6 +89,22 @@ def test_filter_pattern_is_produced_off_the_gui_thread(qtbot, page):
     assert not insight.pattern.pixmap().isNull()
     assert insight.find_button.isEnabled()
     assert not insight.cancel_button.isEnabled()
+    assert "never fires" not in insight.status.text()
+
+
+def test_a_dead_filter_is_named_as_such_not_shown_as_its_pattern(qtbot, page):
+    """A ReLU filter that outputs 0 for every input gives the ascent no
+    gradient: the picture is only its starting noise, and the view says so."""
+    model = tiny_model(filters=6)
+    kernel, bias = model.get_layer("conv").get_weights()
+    kernel[..., 3], bias[3] = 0.0, -1.0  # filter 3: always below zero
+    model.get_layer("conv").set_weights([kernel, bias])
+    page.set_model(model, ["a", "b", "c"])
+    insight = page.insight
+    insight.filter_spin.setValue(3)
+    with qtbot.waitSignal(insight.pattern_shown, timeout=WAIT):
+        insight.find_pattern()
+    assert "never fires" in insight.status.text()
 
 
 # ------------------------------------------------------------------- export
