@@ -182,10 +182,7 @@ def resume_run(run: Path) -> None:
 def _train_and_record(
     command: list[str], name: str, quick: bool, note: str = ""
 ) -> None:
-    load = os.getloadavg()
-    start = time.monotonic()
-    done = _run(command)
-    wall = time.monotonic() - start
+    load, done, wall = _timed(command)
     found = SUMMARY.search(done.stdout)
     kept = RUN_KEPT.search(done.stdout + done.stderr)
     notes = [note] if note else []
@@ -215,10 +212,7 @@ def run_reference(which: str, epochs: int) -> None:
         from core.data.builtin import cifar10_source
 
         command.append(str(cifar10_source()))  # the app's unpacked JPEG folder
-    load = os.getloadavg()
-    start = time.monotonic()
-    done = _run(command)
-    wall = time.monotonic() - start
+    load, done, wall = _timed(command)
     curve = [json.loads(line) for line in done.stdout.splitlines() if '"epoch"' in line]
     last = curve[-1] if curve else {}
     notes = f"exit {done.returncode}: {_tail(done)}" if done.returncode else ""
@@ -237,10 +231,7 @@ def run_plain(name: str, seed: int) -> None:
     """The tutorial's own code on the same data: a row beside the preset's."""
     command = [sys.executable, str(ROOT / "bench" / "tutorial_keras.py"), name]
     command += ["--seed", str(seed)]
-    load = os.getloadavg()
-    start = time.monotonic()
-    done = _run(command)
-    wall = time.monotonic() - start
+    load, done, wall = _timed(command)
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     result = json.loads(lines[-1]) if lines and not done.returncode else {}
     notes = "the tutorial's own Keras code on the same data"
@@ -260,6 +251,16 @@ def run_plain(name: str, seed: int) -> None:
         TUTORIALS[name],
         notes,
     )
+
+
+def _timed(
+    command: list[str],
+) -> tuple[tuple[float, float, float], subprocess.CompletedProcess[str], float]:
+    """The load average at the start, the finished command, its wall seconds."""
+    load = os.getloadavg()
+    start = time.monotonic()
+    done = _run(command)
+    return load, done, time.monotonic() - start
 
 
 def _run(command: list[str]) -> subprocess.CompletedProcess[str]:
