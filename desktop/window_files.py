@@ -63,9 +63,10 @@ class ProjectFilesMixin:
         self.new_project(ask=False)
         adopted = self.document.adopt_legacy_runs()
         if adopted:
+            what = "1 run" if len(adopted) == 1 else f"{len(adopted)} runs"
             self.statusBar().showMessage(
-                f"{len(adopted)} runs of an earlier version are listed on the "
-                "Runs tab; saving the project keeps them beside it",
+                f"{what} of an earlier version now listed on the Runs tab; "
+                "saving the project keeps them beside it",
                 15000,
             )
 

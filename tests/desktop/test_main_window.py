@@ -248,4 +248,4 @@ def test_runs_of_an_earlier_version_show_on_the_runs_tab(qtbot):
     panel.refresh()
     assert panel.table.rowCount() == 1  # the old run, now this project's
     assert old.path.name in {p.name for p in w.document.runs_dir.iterdir()}
-    assert "earlier version" in w.statusBar().currentMessage()
+    assert w.statusBar().currentMessage().startswith("1 run of an earlier version")
