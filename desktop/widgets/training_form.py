@@ -89,11 +89,12 @@ class TrainingForm(SettingsForm):
 
     @Slot(str, object)
     def _on_edited(self, name: str, value: Any) -> None:
+        # One merge key per setting: spinning one box is one undo step, but a
+        # change of another setting is a step of its own.
         new = replace(self._document.training, **{name: value})
+        label = next(f.label for f in self.fields if f.name == name)
         self._undo_stack.push(
-            SetSetting(
-                self._document, "training", new, "training", "Change training settings"
-            )
+            SetSetting(self._document, "training", new, name, f"Change {label}")
         )
 
     def _on_document_training(self, config: TrainingConfig) -> None:

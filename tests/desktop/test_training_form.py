@@ -98,3 +98,20 @@ def test_a_destroyed_form_stops_following_the_document(qtbot):
     assert len(document.events.training) == 0
     assert len(document.events.model) == 0
     document.set_training(TrainingConfig(epochs=3))  # reaches no deleted widget
+
+
+def test_undo_steps_are_per_setting_not_one_for_the_whole_form(form):
+    """Changing the learning rate, then the epochs, is two undo steps (#24):
+    one merge key for the whole form made Ctrl+Z revert both at once."""
+    document, undo_stack = form._document, form._undo_stack
+    by_name = {f.name: f for f in FIELDS}
+    user_sets(form, by_name["learning_rate"], 0.01)
+    user_sets(form, by_name["learning_rate"], 0.02)  # the same setting merges
+    user_sets(form, by_name["epochs"], 42)
+    assert undo_stack.count() == 2
+    assert undo_stack.undoText() == "Change Epochs"
+    undo_stack.undo()
+    assert document.training.epochs == TrainingConfig().epochs
+    assert document.training.learning_rate == pytest.approx(0.02)
+    undo_stack.undo()
+    assert document.training == TrainingConfig()
