@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.atomic_file import write_atomic
 from core.augmentation.config import AugmentationConfig
 from core.data.spec import DatasetSpec
 from core.errors import ProjectFormatError, WorkbenchError
@@ -152,24 +152,3 @@ def load_project(path: str | os.PathLike[str]) -> Project:
             f"{source}: not a CNN Workbench project ({str(exc)[:120]})"
         ) from None
     return Project.from_dict(data)
-
-
-def write_atomic(target: Path, text: str) -> None:
-    """Replace ``target`` so readers see the old file or the new one, never half.
-
-    The temporary file lives in the same folder because ``os.replace`` is only
-    atomic within one file system.
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
-    )
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import keras
 
+from core.atomic_file import temporary_beside
 from core.errors import WorkbenchError
 
 MEMBER = "cnn_workbench.json"
@@ -68,13 +68,9 @@ def export_keras(
         )
     serving = serving_model(model)
     try:
-        fd, name = tempfile.mkstemp(
-            prefix=f".{target.stem}.", suffix=".keras", dir=target.parent
-        )
-        os.close(fd)
+        temporary = temporary_beside(target, ".keras")
     except OSError as exc:
         raise WorkbenchError(f"cannot write {target}: {exc.strerror}") from None
-    temporary = Path(name)
     try:
         serving.save(temporary)
         inside = write_class_names(temporary, class_names) == temporary

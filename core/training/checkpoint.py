@@ -3,7 +3,7 @@
 Keras writes a ``.keras`` archive in place, so a save that fails half-way (a
 full disk, a kill) leaves a broken file where the previous good model was.
 ``save_model`` writes to a temporary file in the same folder and
-``os.replace``s it, as ``core.project.write_atomic`` does for text: the old
+``os.replace``s it, as ``core.atomic_file.write_atomic`` does for text: the old
 file stays until the new one is complete.
 
 ``BestCheckpoint`` takes the place of Keras's ``ModelCheckpoint`` for three
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from typing import Any
 
 import keras
 
+from core.atomic_file import temporary_beside
 from core.errors import WorkbenchError
 from core.inference.export import sidecar_path, write_class_names
 from core.training.best_epoch import best_in_history, is_better
@@ -49,11 +49,7 @@ def save_model(
     target = Path(path)
     tmp = None
     try:
-        fd, name = tempfile.mkstemp(
-            prefix=f".{target.stem}.", suffix=".keras", dir=target.parent
-        )
-        os.close(fd)
-        tmp = Path(name)
+        tmp = temporary_beside(target, ".keras")
         model.save(tmp)
         if class_names:
             where = write_class_names(tmp, class_names)
