@@ -33,6 +33,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from core.errors import WorkbenchError
 from core.training.device import STRATEGIES
 
 EXIT_FAILED = 3
@@ -111,10 +112,18 @@ def run(args: argparse.Namespace) -> int:
     cancel = threading.Event()
     listener = ConsoleListener()
     with stop_on_signals(cancel) as interrupt:
-        if args.resume:
-            outcome = _resume(args, listener, cancel)
-        else:
-            outcome = _train(args, listener, cancel)
+        try:
+            if args.resume:
+                outcome = _resume(args, listener, cancel)
+            else:
+                outcome = _train(args, listener, cancel)
+        except WorkbenchError as exc:
+            if interrupt.exit_code is None:
+                raise
+            # Stopped before training began (e.g. while the data loaded): the
+            # signal's status, as for a stop during training.
+            print(f"stopped before training began: {exc}", file=sys.stderr)
+            return interrupt.exit_code
     return _report(outcome, interrupt.exit_code)
 
 
