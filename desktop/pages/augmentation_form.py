@@ -29,6 +29,7 @@ from core.augmentation.config import (
     RANGES,
     AugmentationConfig,
 )
+from desktop.widgets.wheel_guard import wheel_when_focused
 
 _LABELS = {
     "rotation": "Rotation (°)",
@@ -58,13 +59,13 @@ class AugmentationForm(QGroupBox):
         super().__init__("Transforms", parent)
         self._config = config
         self._updating = False
-        self.preset_combo = QComboBox()
+        self.preset_combo = wheel_when_focused(QComboBox())
         self.preset_combo.addItems(["(custom)", *PRESETS])
-        self.flip_combo = QComboBox()
+        self.flip_combo = wheel_when_focused(QComboBox())
         self.flip_combo.addItems(FLIPS)
-        self.fill_combo = QComboBox()
+        self.fill_combo = wheel_when_focused(QComboBox())
         self.fill_combo.addItems(FILL_MODES)
-        self.placement_combo = QComboBox()
+        self.placement_combo = wheel_when_focused(QComboBox())
         self.placement_combo.addItems(PLACEMENTS)
         self.placement_combo.setToolTip(
             "Where training applies augmentation; auto = the tf.data pipeline "
@@ -77,7 +78,7 @@ class AugmentationForm(QGroupBox):
         form.addRow("Flip", self.flip_combo)
         for name, low, high, excluded, meaning in RANGES:
             toggle = QCheckBox(_LABELS[name])
-            spin = QDoubleSpinBox()
+            spin = wheel_when_focused(QDoubleSpinBox())
             spin.setDecimals(2 if high <= 10 else 1)
             spin.setRange(low, high - (0.01 if excluded else 0))
             spin.setSingleStep(0.05 if high <= 1 else 1)

@@ -33,6 +33,7 @@ from core.backbones import effective_freeze, preprocessing_steps
 from core.spec import LayerSpec
 from core.summary import LayerReport, format_shape
 from desktop import colours
+from desktop.widgets.wheel_guard import wheel_when_focused
 
 FREEZE_LABELS = {
     "all": "all layers",
@@ -63,17 +64,17 @@ class BackboneBlock(QFrame):
         self.toggle.setToolTip("Show or hide the backbone's layers")
         self.title = QLabel()
         self.title.setWordWrap(True)
-        self.freeze_combo = QComboBox()
+        self.freeze_combo = wheel_when_focused(QComboBox())
         for mode, label in FREEZE_LABELS.items():
             self.freeze_combo.addItem(label, mode)
         self.freeze_combo.setToolTip(
             "Which backbone layers train. BatchNormalization layers always stay frozen."
         )
-        self.from_combo = QComboBox()
+        self.from_combo = wheel_when_focused(QComboBox())
         self.from_combo.setMaxVisibleItems(20)
         self.from_combo.setToolTip("The first backbone layer that trains")
         self.from_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.last_n_spin = QSpinBox()
+        self.last_n_spin = wheel_when_focused(QSpinBox())
         self.last_n_spin.setRange(0, 10_000)
         self.last_n_spin.setKeyboardTracking(False)
         self.last_n_spin.setPrefix("N = ")

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from core.layers import Field
 from core.setting_fields import SettingField
+from desktop.widgets.wheel_guard import wheel_when_focused
 
 _INT_MAX = 1_000_000
 _FLOAT_MAX = 1e9
@@ -66,7 +67,7 @@ class FieldEditor(QWidget):
 
 
 def _int_spin(field: Field, minimum: float | None = None) -> QSpinBox:
-    spin = QSpinBox()
+    spin = wheel_when_focused(QSpinBox())
     low = field.minimum if minimum is None else minimum
     spin.setRange(int(low if low is not None else -_INT_MAX), _INT_MAX)
     if field.maximum is not None:
@@ -99,7 +100,7 @@ class _FloatSpin(QDoubleSpinBox):
 
 
 def _float_spin(field: Field) -> _FloatSpin:
-    spin = _FloatSpin()
+    spin = wheel_when_focused(_FloatSpin())
     spin.setDecimals(12)
     low = field.minimum if field.minimum is not None else -_FLOAT_MAX
     high = field.maximum if field.maximum is not None else _FLOAT_MAX
@@ -163,7 +164,7 @@ class BoolEditor(FieldEditor):
 class ChoiceEditor(FieldEditor):
     def __init__(self, field: Field, parent: QWidget | None = None) -> None:
         super().__init__(field, parent)
-        self.combo = QComboBox()
+        self.combo = wheel_when_focused(QComboBox())
         self.combo.addItems(list(field.choices))
         self.combo.setMaxVisibleItems(20)
         self._layout.addWidget(self.combo)
@@ -190,7 +191,7 @@ class TextEditor(FieldEditor):
         super().__init__(field, parent)
         self.combo: QComboBox | None = None
         if field.choices:
-            self.combo = QComboBox()
+            self.combo = wheel_when_focused(QComboBox())
             self.combo.setEditable(True)
             self.combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
             self.combo.addItems(list(field.choices))
@@ -348,11 +349,11 @@ def _setting_spin(field: SettingField) -> QSpinBox | QDoubleSpinBox:
     low = 0 if field.minimum is None else field.minimum
     spin: QSpinBox | QDoubleSpinBox
     if field.kind == "int":
-        spin = QSpinBox()
+        spin = wheel_when_focused(QSpinBox())
         high = _INT_MAX if field.maximum is None else field.maximum
         spin.setRange(int(low), int(high))
     else:
-        spin = QDoubleSpinBox()
+        spin = wheel_when_focused(QDoubleSpinBox())
         if field.decimals is not None:
             spin.setDecimals(field.decimals)  # before the range, which it rounds
         spin.setRange(low, _FLOAT_MAX if field.maximum is None else field.maximum)

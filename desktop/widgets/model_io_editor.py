@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.spec import HeadSpec, InputSpec, ModelSpec
+from desktop.widgets.wheel_guard import wheel_when_focused
 
 CHANNELS = ((1, "1 · grayscale"), (3, "3 · RGB"), (4, "4 · RGBA"))
 BINARY = (
@@ -28,7 +29,7 @@ BINARY = (
 
 
 def _spin(minimum: int, maximum: int, tip: str) -> QSpinBox:
-    spin = QSpinBox()
+    spin = wheel_when_focused(QSpinBox())
     spin.setRange(minimum, maximum)
     spin.setKeyboardTracking(False)
     spin.setToolTip(tip)
@@ -45,12 +46,12 @@ class ModelIoEditor(QWidget):
         super().__init__(parent)
         self.height_spin = _spin(1, 4096, "Image height in pixels")
         self.width_spin = _spin(1, 4096, "Image width in pixels")
-        self.channels_combo = QComboBox()
+        self.channels_combo = wheel_when_focused(QComboBox())
         for value, text in CHANNELS:
             self.channels_combo.addItem(text, value)
         self.channels_combo.setToolTip("Colour channels per pixel")
         self.classes_spin = _spin(2, 10_000, "Number of classes to predict")
-        self.binary_combo = QComboBox()
+        self.binary_combo = wheel_when_focused(QComboBox())
         for value, text in BINARY:
             self.binary_combo.addItem(text, value)
         self.binary_combo.setToolTip(
