@@ -1,9 +1,19 @@
 """A dataset's fingerprint: what a run records so it can tell the data changed.
 
-Class names and the number of files (or images) per class in every split:
-cheap to take from a loaded dataset, and enough to notice files added,
-deleted or moved between classes since the run started, which would make a
-resumed run train (or an evaluation judge) on other data than it says.
+Three parts, each cheap to take from a loaded dataset:
+
+- the class names and the number of images per class in every split, which
+  notice files added, deleted or moved between classes;
+- per class and split, a digest of the files' paths relative to the dataset's
+  folder and their sizes, which notices a file renamed or replaced by one of
+  another size;
+- a seeded sample of files (or, for images held in memory, of images) with a
+  digest of their contents, which notices a file replaced under the same name
+  by one of the same size (a cat photo by a dog photo).
+
+Modification times are left out on purpose: copying or moving a folder
+changes them, and a moved dataset must still be the run's data. Fingerprints
+recorded before the last two parts existed are compared by what they hold.
 
 Example:
     >>> data_changes({"classes": ["a"], "counts": {"train": [3]}},
@@ -13,20 +23,30 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+import hashlib
+import os
+import random
+from typing import Any
 
+from core.data.dataset import SPLITS, Dataset, Split
 from core.errors import WorkbenchError
 
-
-class _Counted(Protocol):
-    class_names: list[str]
-
-    def counts(self) -> dict[str, list[int]]: ...
+SAMPLE_SIZE = 16  # files whose contents are hashed: a few milliseconds of reading
 
 
-def data_fingerprint(dataset: _Counted) -> dict[str, Any]:
-    """``{"classes": [...], "counts": {split: [images per class]}}``."""
-    return {"classes": list(dataset.class_names), "counts": dataset.counts()}
+def data_fingerprint(dataset: Dataset) -> dict[str, Any]:
+    """``{"classes", "counts", "files", "sample"}``; see the module docstring."""
+    root = _root(dataset)
+    return {
+        "classes": list(dataset.class_names),
+        "counts": dataset.counts(),
+        "files": {
+            name: _class_digests(split, dataset.num_classes, root)
+            for name, split in _splits(dataset)
+            if split.paths is not None
+        },
+        "sample": _sample(dataset, root),
+    }
 
 
 def data_changes(recorded: dict[str, Any], current: dict[str, Any]) -> list[str]:
@@ -38,18 +58,33 @@ def data_changes(recorded: dict[str, Any], current: dict[str, Any]) -> list[str]
         ]
     changes = []
     then, now = recorded.get("counts") or {}, current.get("counts") or {}
+    counted = set()
     for split in sorted(set(then) | set(now)):
         before, after = then.get(split) or [], now.get(split) or []
         for name, a, b in zip(current["classes"], before, after, strict=False):
             if a != b:
+                counted.add((split, name))
                 changes.append(
                     f"class '{name}' in {split}: {a} images when the run started, "
                     f"{b} now"
                 )
+    then, now = recorded.get("files") or {}, current.get("files") or {}
+    for split in sorted(set(then) & set(now)):
+        pairs = zip(current["classes"], then[split], now[split], strict=False)
+        for name, a, b in pairs:
+            if a != b and (split, name) not in counted:
+                changes.append(
+                    f"class '{name}' in {split}: files renamed, or replaced by "
+                    "files of another size"
+                )
+    then, now = recorded.get("sample") or {}, current.get("sample") or {}
+    for key in sorted(set(then) & set(now)):
+        if then[key] != now[key]:
+            changes.append(f"{key} has other contents under the same name")
     return changes
 
 
-def refuse_changed_data(recorded: dict[str, Any], dataset: _Counted, name: str) -> None:
+def refuse_changed_data(recorded: dict[str, Any], dataset: Dataset, name: str) -> None:
     """WorkbenchError naming what changed, when ``dataset`` is not the run's data.
 
     ``recorded`` is the run's ``config.json`` ``dataset`` entry; runs recorded
@@ -64,3 +99,62 @@ def refuse_changed_data(recorded: dict[str, Any], dataset: _Counted, name: str) 
         raise WorkbenchError(
             f"the data changed since {name} started: {'; '.join(changes[:3])}{more}"
         )
+
+
+def _splits(dataset: Dataset) -> list[tuple[str, Split]]:
+    return [(s, dataset.splits[s]) for s in SPLITS if s in dataset.splits]
+
+
+def _root(dataset: Dataset) -> str | None:
+    """The folder every file is named from, so a moved dataset names them alike."""
+    paths = [p for _, split in _splits(dataset) for p in split.paths or ()]
+    if not paths:
+        return None
+    return os.path.commonpath([os.path.dirname(p) for p in paths])
+
+
+def _relative(path: str, root: str | None) -> str:
+    return os.path.relpath(path, root).replace(os.sep, "/") if root else path
+
+
+def _class_digests(split: Split, classes: int, root: str | None) -> list[str]:
+    """Per class: a digest of its files' relative paths and sizes."""
+    assert split.paths is not None
+    lines: list[list[str]] = [[] for _ in range(classes)]
+    for path, label in zip(split.paths, split.labels.tolist(), strict=True):
+        lines[label].append(f"{_relative(path, root)}\0{_size(path)}")
+    return [_digest("\n".join(sorted(group)).encode()) for group in lines]
+
+
+def _sample(dataset: Dataset, root: str | None) -> dict[str, str]:
+    """A content digest of a seeded sample of files (or in-memory images)."""
+    items: list[tuple[str, Split, int]] = []
+    for name, split in _splits(dataset):
+        for i in range(len(split)):
+            key = _relative(split.paths[i], root) if split.paths else f"{name}[{i}]"
+            items.append((key, split, i))
+    items.sort(key=lambda item: item[0])
+    chosen = random.Random(0).sample(items, min(SAMPLE_SIZE, len(items)))
+    return {key: _content(split, i) for key, split, i in chosen}
+
+
+def _content(split: Split, index: int) -> str:
+    if split.paths is None:
+        assert split.images is not None
+        return _digest(split.images[index].tobytes())
+    try:
+        with open(split.paths[index], "rb") as f:
+            return _digest(f.read())
+    except OSError:
+        return "unreadable"
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return -1
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
