@@ -2,8 +2,10 @@
 
 SOURCE is a built-in name (shapes, mnist, fashion-mnist, cifar10) or a folder.
 Prints class names, per-class counts for each split, image sizes and channels,
-mean/std, and the skipped-file report. Folders are fully decoded (all cores,
-progress on stderr) unless ``--quick`` asks for the header scan alone.
+mean/std, and the skipped-file report; warns on stderr about classes with no
+validation or test images, strong imbalance, and built-in files that are not
+the official ones. Folders are fully decoded (all cores, progress on stderr)
+unless ``--quick`` asks for the header scan alone.
 
 Examples:
   python -m core dataset-info fashion-mnist
@@ -49,7 +51,12 @@ def run(args: argparse.Namespace) -> int:
     if args.source in BUILTIN_NAMES:
         spec = DatasetSpec(name=args.source, path=args.local, seed=args.seed)
     else:
-        spec = DatasetSpec(kind="folder", name=Path(args.source).name, path=args.source)
+        spec = DatasetSpec(
+            kind="folder",
+            name=Path(args.source).name,
+            path=args.source,
+            seed=args.seed,
+        )
     dataset = open_dataset(spec, _progress_bar, verify=not args.quick)
     print(file=sys.stderr)
     stats = compute_stats(dataset)
@@ -74,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"skipped files: {len(dataset.report.skipped)} ({check})")
     for path, reason in dataset.report.skipped:
         print(f"  {printable_path(path)}: {reason}")
+    for warning in stats.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     return 0
 
 

@@ -33,7 +33,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from core.commands.arguments import setting_field, whole_number_in
 from core.errors import WorkbenchError
+from core.training.config import TrainingConfig
 from core.training.device import STRATEGIES
 
 EXIT_FAILED = 3
@@ -52,7 +54,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     source.add_argument(
         "--resume", metavar="RUN_DIR", help="continue a stopped run as recorded"
     )
-    parser.add_argument("--epochs", type=int, help="epochs (phase 1 with a backbone)")
+    parser.add_argument(
+        "--epochs",
+        type=whole_number_in(setting_field(TrainingConfig, "epochs")),
+        help="epochs (phase 1 with a backbone)",
+    )
     parser.add_argument(
         "--learning-rate", type=float, help="with --resume only: a new learning rate"
     )
@@ -128,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace, listener: Any, cancel: threading.Event) -> Any:
+    from core.data.checks import dataset_warnings
     from core.data.load import open_dataset
     from core.project import load_project
     from core.runs import RunStore
@@ -162,6 +169,8 @@ def _train(args: argparse.Namespace, listener: Any, cancel: threading.Event) -> 
     dataset = open_dataset(project.dataset, cancel=cancel)
     if args.fraction is not None:
         dataset = fraction_of(dataset, args.fraction, project.dataset.seed)
+    for warning in dataset_warnings(dataset):
+        print(f"warning: {warning}", file=sys.stderr)
     return run_session(
         project.model,
         dataset,

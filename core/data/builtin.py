@@ -64,8 +64,38 @@ ORIGINS = {
     "fashion-mnist": "https://storage.googleapis.com/tensorflow/tf-keras-datasets/",
     "cifar10": "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
 }
+# sha256 of the decompressed IDX files of the official releases: mirrors
+# re-gzip them (other .gz bytes, same content), and MNIST and Fashion-MNIST
+# files have the same sizes, so only the content tells them apart.
+OFFICIAL_SHA256: dict[str, dict[str, str]] = {
+    "mnist": dict(
+        zip(
+            IDX_FILES,
+            (
+                "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+                "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+                "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+                "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+            ),
+            strict=True,
+        )
+    ),
+    "fashion-mnist": dict(
+        zip(
+            IDX_FILES,
+            (
+                "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+                "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+                "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+                "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+            ),
+            strict=True,
+        )
+    ),
+}
 CIFAR_ARCHIVE = "cifar-10-jpg.tar.gz"
 BUILTIN_NAMES = ("shapes", "mnist", "fashion-mnist", "cifar10")
+IDX_NAMES = ("mnist", "fashion-mnist")  # the built-ins read from IDX files
 
 
 def shared_datasets_dir() -> Path:
@@ -81,8 +111,12 @@ def load_idx(
     local: str | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
+    notes: list[str] | None = None,
 ) -> Arrays:
     """MNIST or Fashion-MNIST as ``(x_train, y_train, x_test, y_test)`` uint8/int64.
+
+    Files that are not the official ones (another set's, or changed) load,
+    with a warning appended to ``notes``.
 
     Raises:
         DatasetError: not found locally and the download failed.
@@ -112,13 +146,35 @@ def load_idx(
             ) from None
         folder = cache
     classes = len(CLASS_NAMES[name])
+    digests: dict[str, str] = {}
     x_train, y_train = read_idx_pair(
-        folder / IDX_FILES[0], folder / IDX_FILES[1], classes
+        folder / IDX_FILES[0], folder / IDX_FILES[1], classes, digests
     )
     x_test, y_test = read_idx_pair(
-        folder / IDX_FILES[2], folder / IDX_FILES[3], classes
+        folder / IDX_FILES[2], folder / IDX_FILES[3], classes, digests
     )
+    note = unofficial_files(name, folder, digests)
+    if note and notes is not None:
+        notes.append(note)
     return x_train, y_train, x_test, y_test
+
+
+def unofficial_files(name: str, folder: Path, digests: dict[str, str]) -> str | None:
+    """A warning when the IDX files are not ``name``'s official ones, else None."""
+    official = OFFICIAL_SHA256[name]
+    if digests == official:
+        return None
+    for other, sums in OFFICIAL_SHA256.items():
+        if other != name and set(digests.values()) <= set(sums.values()):
+            return (
+                f"{folder} holds the {other} files, not {name}'s: they are "
+                f"trained under {name}'s class names"
+            )
+    changed = [f for f in IDX_FILES if digests.get(f) != official[f]]
+    return (
+        f"{', '.join(changed)} in {folder} differ from the official {name} "
+        f"files: results are not comparable with published {name} figures"
+    )
 
 
 def _has_idx(folder: Path) -> bool:

@@ -48,6 +48,9 @@ class Dataset:
     class_names: list[str]
     splits: dict[str, Split]
     report: ScanReport = field(default_factory=ScanReport)
+    # Warnings found while loading (files that are not the official ones),
+    # shown with the split's own (core.data.checks.dataset_warnings).
+    notes: list[str] = field(default_factory=list)
     # split -> (tf.Variable of bools, paths): which files the tf.data decode let
     # through; see core.data.pipeline.report_undecodable
     decode_checks: dict[str, Any] = field(
@@ -111,6 +114,12 @@ def stratified_split(
 
     Returns ``len(fractions) + 1`` index arrays: one per fraction, then the rest.
     The same labels, fractions and seed always give the same split.
+
+    A class too small for its share to round to one image still gets one in
+    each part with a fraction above 0, as long as one is left for the rest:
+    otherwise a rare class went untested and the test accuracy said nothing
+    about it. Only such parts differ from a plain rounding, so every other
+    split (and the fingerprints runs recorded of it) is as it always was.
     """
     rng = np.random.Generator(np.random.PCG64(seed))
     parts: list[list[np.ndarray]] = [[] for _ in range(len(fractions) + 1)]
@@ -120,6 +129,8 @@ def stratified_split(
         start = 0
         for k, fraction in enumerate(fractions):
             n = round(idx.size * fraction)
+            if n == 0 and fraction > 0 and idx.size - start > 1:
+                n = 1
             parts[k].append(idx[start : start + n])
             start += n
         parts[-1].append(idx[start:])

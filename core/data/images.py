@@ -8,6 +8,7 @@ orientation, 16-bit, CMYK, palettes and alpha. Every file goes through
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import NamedTuple
 
@@ -25,6 +26,19 @@ TF_DECODABLE = frozenset({"JPEG", "PNG", "BMP", "GIF"})
 _ORIENTATION = 0x0112
 # Pillow modes with a single (gray) channel, 8-bit or wider.
 GRAY_MODES = frozenset({"L", "1", "I;16", "I;16B", "I;16L", "I", "F"})
+
+# Pillow warns about every image over 89 megapixels (DecompressionBombWarning),
+# a guard for servers decoding strangers' uploads. Here the user chose the
+# files, the images are resized as they load, and one over twice the limit is
+# still refused (DecompressionBombError, reported as a skipped file): the
+# warning only printed two console lines per large photo. Filtered by message
+# and module, so no other warning of Pillow's is lost.
+warnings.filterwarnings(
+    "ignore",
+    message=r"Image size \(\d+ pixels\) exceeds limit",
+    category=Image.DecompressionBombWarning,
+    module=r"PIL\.Image",
+)
 
 
 class BadImage(Exception):

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from core.data import shapes
-from core.data.builtin import CLASS_NAMES, cifar10_source, load_idx
+from core.data.builtin import CLASS_NAMES, IDX_NAMES, cifar10_source, load_idx
 from core.data.dataset import Dataset, Split, stratified_split
 from core.data.scan import FolderScan, scan_folder, undecodable, verify_images
 from core.data.spec import DatasetSpec
@@ -48,11 +48,21 @@ def open_dataset(
             spec.title, _scan(Path(spec.path), progress, cancel, verify), spec
         )
     if spec.name == "shapes":
-        x, y = shapes.generate(spec.count, spec.seed)
+        try:
+            x, y = shapes.generate(spec.count, spec.seed)
+        except MemoryError:
+            raise DatasetError(
+                f"not enough memory to generate {spec.count:,} shapes images: "
+                "ask for fewer"
+            ) from None
         return _from_arrays("shapes", list(shapes.CLASS_NAMES), x, y, None, None, spec)
-    if spec.name in ("mnist", "fashion-mnist"):
-        x, y, xt, yt = load_idx(spec.name, spec.path, progress, cancel)
-        return _from_arrays(spec.name, list(CLASS_NAMES[spec.name]), x, y, xt, yt, spec)
+    if spec.name in IDX_NAMES:
+        notes: list[str] = []
+        x, y, xt, yt = load_idx(spec.name, spec.path, progress, cancel, notes)
+        names = list(CLASS_NAMES[spec.name])
+        dataset = _from_arrays(spec.name, names, x, y, xt, yt, spec)
+        dataset.notes.extend(notes)
+        return dataset
     source = cifar10_source(spec.path, progress, cancel)
     if isinstance(source, Path):
         return _from_scan("cifar10", _scan(source, progress, cancel, verify), spec)

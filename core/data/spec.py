@@ -6,15 +6,21 @@ never the data, so a project stays small and the split is reproducible.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from core.data.builtin import BUILTIN_NAMES
-from core.errors import ProjectFormatError
+from core.errors import DatasetError, ProjectFormatError
+from core.setting_fields import METADATA_KEY, setting
 
 KINDS = ("builtin", "folder")
+
+
+class InvalidDatasetSpec(DatasetError, ValueError):
+    """A setting out of its range: a ValueError to code, one line to a user."""
 
 
 @dataclass(frozen=True)
@@ -34,13 +40,29 @@ class DatasetSpec:
     channels: int | None = None
     validation_fraction: float = 0.1
     test_fraction: float = 0.1
-    seed: int = 0
-    count: int = 8000
+    # The split seed: numpy takes any whole number from 0, the Data page's
+    # spin box (a Qt int) up to 2**31 - 1; beyond the box no one can type it.
+    seed: int = setting(
+        0,
+        label="Seed",
+        help="The same seed always gives the same split",
+        minimum=0,
+        maximum=2**31 - 1,
+    )
+    # Shapes are drawn in memory, about 165 kB an image at the peak (float32
+    # layers): 100,000 take some 16 GB, and a trillion was a MemoryError.
+    count: int = setting(
+        8000,
+        label="Images",
+        help="How many shapes images to generate",
+        minimum=10,
+        maximum=100_000,
+    )
 
     def __post_init__(self) -> None:
         problem = _problem(self.to_dict())
         if problem:
-            raise ValueError(f"{problem[0]}: {problem[1]}")
+            raise InvalidDatasetSpec(f"{problem[0]}: {problem[1]}")
 
     @property
     def title(self) -> str:
@@ -119,6 +141,16 @@ def _problem(v: Mapping[str, Any]) -> tuple[str, str] | None:
             return name, f"must be in [0, 1), not {v[name]}"
     if v["validation_fraction"] + v["test_fraction"] >= 0.9:
         return "test_fraction", "validation and test together must leave training data"
-    if v["count"] < 10:
-        return "count", f"must be at least 10, not {v['count']}"
+    for name in ("seed", "count"):
+        low, high = BOUNDS[name]
+        if not low <= v[name] <= high:
+            return name, f"must be from {low:,} to {high:,}, not {v[name]:,}"
     return None
+
+
+# The declared range of each bounded setting (its ``setting(...)`` metadata).
+BOUNDS: dict[str, tuple[int, int]] = {
+    f.name: (f.metadata[METADATA_KEY]["minimum"], f.metadata[METADATA_KEY]["maximum"])
+    for f in dataclasses.fields(DatasetSpec)
+    if "minimum" in f.metadata.get(METADATA_KEY, {})
+}

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.data.checks import dataset_warnings
 from core.data.dataset import Dataset, imbalance_ratio
 from core.data.images import GRAY_MODES, BadImage
 
@@ -26,6 +27,7 @@ class DatasetStats:
     std: tuple[float, ...]
     imbalance: float
     sample_size: int
+    warnings: tuple[str, ...] = ()  # core.data.checks.dataset_warnings
 
 
 def compute_stats(dataset: Dataset, sample: int = 500, seed: int = 0) -> DatasetStats:
@@ -61,4 +63,5 @@ def compute_stats(dataset: Dataset, sample: int = 500, seed: int = 0) -> Dataset
         std=tuple(round(float(v), 2) for v in stacked.std(axis=0)),
         imbalance=imbalance_ratio(dataset.counts()["train"]),
         sample_size=len(picks),
+        warnings=tuple(dataset_warnings(dataset)),
     )

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from core.data.builtin import BUILTIN_NAMES
+from core.data.builtin import BUILTIN_NAMES, IDX_FILES, IDX_NAMES
 from core.data.dataset import Dataset, stratified_split
 from core.data.spec import DatasetSpec
 from core.errors import WorkbenchError
@@ -72,14 +72,26 @@ def for_this_machine(project: Project, base: Path, overrides: Overrides) -> Proj
 
 
 def _chosen_dataset(current: DatasetSpec | None, choice: str) -> DatasetSpec:
-    """A built-in by name, local files for the current built-in, or a folder."""
+    """A built-in by name, local files for the current built-in, or a folder.
+
+    A tree of class folders is a folder dataset whatever the project had (as
+    ``--help`` says), not "local files" of a built-in that reads IDX files.
+    """
     kept = current or DatasetSpec()
     if choice in BUILTIN_NAMES:
         return replace(kept, kind="builtin", name=choice, path=None)
     path = Path(choice).expanduser().resolve()  # from here, not the project
-    if kept.kind == "builtin" and kept.name != "shapes" and current is not None:
+    builtin = kept.kind == "builtin" and kept.name != "shapes" and current is not None
+    if builtin and not (kept.name in IDX_NAMES and _class_folders(path)):
         return replace(kept, path=str(path))
     return replace(kept, kind="folder", name=path.name, path=str(path))
+
+
+def _class_folders(path: Path) -> bool:
+    """Sub-folders and none of the IDX files: what a folder dataset looks like."""
+    if not path.is_dir() or any((path / f).exists() for f in IDX_FILES):
+        return False
+    return any(p.is_dir() for p in path.iterdir())
 
 
 def _located(path: str, base: Path, overrides: Overrides) -> Path:

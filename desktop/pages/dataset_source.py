@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.data.builtin import BUILTIN_NAMES
-from core.data.spec import DatasetSpec
+from core.data.spec import BOUNDS, DatasetSpec
 
 
 class DatasetSource(QGroupBox):
@@ -54,7 +54,7 @@ class DatasetSource(QGroupBox):
             10, "Share held out for testing (when there is no test/ folder)"
         )
         self.seed_spin = QSpinBox()
-        self.seed_spin.setRange(0, 2**31 - 1)
+        self.seed_spin.setRange(*BOUNDS["seed"])
         self.seed_spin.setToolTip("The same seed always gives the same split")
         self.progress = QProgressBar()
         self.progress.setTextVisible(False)
