@@ -76,6 +76,7 @@ class TrainingPage(QWidget):
         left.addWidget(_scrolling(self.form), 1)
         left.addWidget(self.controls)
         left.addWidget(self.results_panel.side)
+        left.addWidget(self.controls.buttons)  # last: nothing above moves them
         panel = QWidget()
         panel.setLayout(left)
         panel.setFixedWidth(340)

@@ -29,7 +29,7 @@ NO_DATA = "Load a dataset on the Data page, then start."
 
 
 class RunControls(QWidget):
-    """The buttons and messages under the settings."""
+    """The messages under the settings, and the buttons (``buttons``) below all."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,13 +53,17 @@ class RunControls(QWidget):
         self._steps = 1
         self._total = 1
         self._started_at = 0.0
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.start_button)
-        buttons.addWidget(self.stop_button)
-        buttons.addWidget(self.resume_button)
+        # The buttons are a row of their own, which the page puts last: above
+        # the messages, a status that wrapped to more lines moved them, and a
+        # click meant for Start missed it.
+        self.buttons = QWidget()
+        row = QHBoxLayout(self.buttons)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.start_button)
+        row.addWidget(self.stop_button)
+        row.addWidget(self.resume_button)
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
-        column.addLayout(buttons)
         column.addWidget(self.estimate)
         column.addWidget(self.progress)
         column.addWidget(self.status)
@@ -144,9 +148,8 @@ class RunControls(QWidget):
             if result.best_epoch is None
             else f" · best epoch {result.best_epoch + 1}"
         )
-        self.status.setText(
-            f"{result.epochs_run} epochs on {result.device} · {why}{best}"
-        )
+        epochs = f"{result.epochs_run} epoch{'' if result.epochs_run == 1 else 's'}"
+        self.status.setText(f"{epochs} on {result.device} · {why}{best}")
 
     def show_failed(self, message: str) -> None:
         self.progress.setRange(0, 1)
