@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,7 @@ def _on_named_data(source: Path, choice: str | None) -> Any:
     from core.data.load import open_dataset
     from core.data.spec import DatasetSpec
     from core.inference.loading import load_model_file
+    from core.inference.output_activation import output_activation
     from core.runs import Run
     from core.training.session import evaluate_test_split
 
@@ -79,6 +81,10 @@ def _on_named_data(source: Path, choice: str | None) -> Any:
     if path is None:
         raise WorkbenchError(f"{source.name} kept no model to evaluate")
     model = load_model_file(path)
+    activation = output_activation(model)
+    if activation.applied:  # logits: scored as the probabilities they stand for
+        print(f"note: {activation.note(path.name)}", file=sys.stderr)
+        model = activation.wrap(model)
     _, h, w, c = model.inputs[0].shape
     fit = {"image_size": (h, w), "channels": c} if h and w else {"channels": c}
     if choice in BUILTIN_NAMES:
