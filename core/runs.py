@@ -2,10 +2,14 @@
 
 A run folder holds what was asked (``config.json``: model, data, augmentation,
 training settings), what happened (``run.json``: epochs completed, why it
-stopped, best epoch, device, full history), the models Keras wrote
-(``best.keras``, ``last.keras``), ``history.csv``, ``evaluation.json`` and
-TensorBoard logs. Runs can be listed, compared (a table exportable as CSV) and
-deleted.
+stopped, best epoch, device, full history, which file is the run's model:
+``core.run_record``), the models Keras wrote (``best.keras``, ``last.keras``:
+``core.run_model`` says which is the run's), ``history.csv``,
+``evaluation.json`` (the test figures of the run's model, written when it
+ended), ``evaluations/`` (each evaluation asked for later, never over the
+run's own) and TensorBoard logs. Runs can be listed, compared (a table
+exportable as CSV; a damaged run is listed and marked, never hides the rest)
+and deleted.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from typing import Any
 
 from core.errors import WorkbenchError
 from core.project import write_atomic
+from core.run_model import FILES, FINAL, LABELS, RunModel, run_model
+from core.run_record import RECORD_VERSION, RunRecord, finite
 
 COMPARE_COLUMNS = (
     "run",
@@ -31,7 +37,9 @@ COMPARE_COLUMNS = (
     "val_accuracy",
     "val_loss",
     "test_accuracy",
+    "tested_model",
 )
+DAMAGED = "damaged"  # a run's stop_reason in the listing when it cannot be read
 
 
 @dataclass(frozen=True)
@@ -48,8 +56,23 @@ class Run:
         return _read(self.path / "config.json")
 
     def record(self) -> dict[str, Any]:
-        """``run.json``; empty while the run has not finished (or crashed)."""
-        return _read(self.path / "run.json")
+        """``run.json``, checked; empty while the run has not finished (or crashed).
+
+        Its history's nulls (JSON has no NaN) come back as NaN.
+
+        Raises:
+            WorkbenchError: ``run.json`` is damaged or holds wrong types.
+        """
+        raw = _read(self.path / "run.json")
+        if not raw:
+            return raw
+        typed = RunRecord.from_dict(raw, str(self.path / "run.json"))
+        return {**raw, "history": typed.history} if "history" in raw else raw
+
+    def run_record(self) -> RunRecord | None:
+        """``run.json`` typed; None while the run has not finished (or crashed)."""
+        raw = _read(self.path / "run.json")
+        return RunRecord.from_dict(raw, str(self.path / "run.json")) if raw else None
 
     def history(self) -> dict[str, list[float]]:
         """Per-epoch metrics: ``run.json``'s, or the CSV log's when it holds more.
@@ -116,15 +139,34 @@ class Run:
         config["resumes"] = [*config.get("resumes", []), entry]
         write_atomic(self.path / "config.json", json.dumps(config, indent=2))
 
-    def save_evaluation(self, evaluation: dict[str, Any]) -> None:
-        write_atomic(self.path / "evaluation.json", json.dumps(evaluation, indent=2))
+    def save_evaluation(self, evaluation: dict[str, Any], kind: str | None) -> None:
+        """The test figures of the run's model when it ended; ``kind`` names it."""
+        figures = {**evaluation, "model": kind, "model_file": FILES.get(kind or "")}
+        _write_json(self.path / "evaluation.json", figures)
+
+    def add_evaluation(self, evaluation: dict[str, Any], model: RunModel) -> Path:
+        """An evaluation asked for later, in ``evaluations/``, beside the run's own.
+
+        Each gets its own file, named by when and what was evaluated, so the
+        figures the run recorded are never overwritten.
+        """
+        now = datetime.now(timezone.utc)
+        folder = self.path / "evaluations"
+        folder.mkdir(exist_ok=True)
+        path = folder / f"{now:%Y%m%d-%H%M%S-%f}-{model.kind}.json"
+        figures = {
+            **evaluation,
+            "model": model.kind,
+            "model_file": model.path.name,
+            "evaluated": now.isoformat(timespec="seconds"),
+        }
+        _write_json(path, figures)
+        return path
 
     def model_file(self) -> Path | None:
-        """The best model the run kept (``best.keras``), else its last, else None."""
-        for name in ("best.keras", "last.keras"):
-            if (self.path / name).is_file():
-                return self.path / name
-        return None
+        """The run's model file (``core.run_model``: best, else last), or None."""
+        found = run_model(self.path)
+        return None if found is None else found.path
 
     def class_names(self) -> list[str]:
         """The class names the run trained on, from its config (empty if none)."""
@@ -148,13 +190,60 @@ class Run:
         return model, classes
 
     def evaluation(self) -> dict[str, Any]:
+        """``evaluation.json``: the figures recorded when the run ended (or {})."""
         return _read(self.path / "evaluation.json")
 
+    def evaluation_model(self) -> str | None:
+        """Which model ``evaluation.json``'s figures belong to (BEST or FINAL).
+
+        A file written before the run-model rule names none: the session had
+        scored the weights in memory, i.e. the final weights, except for a
+        stopped run, scored only on request from its best (else last) file.
+        """
+        evaluation = self.evaluation()
+        if not evaluation:
+            return None
+        kind = evaluation.get("model")
+        if kind in FILES:
+            return kind
+        record = self.record()
+        if record.get("stop_reason") == "cancelled":
+            found = run_model(self.path)
+            return found.kind if found else FINAL
+        return FINAL
+
+    def requested_evaluations(self) -> list[dict[str, Any]]:
+        """The evaluations asked for later (``add_evaluation``), oldest first."""
+        folder = self.path / "evaluations"
+        if not folder.is_dir():
+            return []
+        return [_read(p) for p in sorted(folder.glob("*.json"))]
+
+    def test_figures(self) -> tuple[dict[str, Any], str] | None:
+        """The test figures the run shows, and the kind of model they belong to.
+
+        The run's model's: those recorded when it ended, else the newest
+        evaluation of it asked for later. An older run whose only figures are
+        of its final weights shows those, named as such (never re-scored).
+        """
+        found = run_model(self.path)
+        own = found.kind if found else None
+        recorded, kind = self.evaluation(), self.evaluation_model()
+        if recorded and kind == own:
+            return recorded, kind
+        later = [e for e in self.requested_evaluations() if e.get("model") == own]
+        if later:
+            return later[-1], own or FINAL
+        if recorded:
+            return recorded, kind or FINAL
+        return None
+
     def summary_row(self) -> dict[str, Any]:
-        record, evaluation = self.record(), self.evaluation()
+        record = self.record()
         history = self.history()
         best = record.get("best_epoch")
         first = record.get("initial_epoch", 0)
+        figures = self.test_figures()
 
         def at_best(key: str) -> float | None:
             values = history.get(key) or []
@@ -162,10 +251,13 @@ class Run:
                 return None
             i = (
                 best - first
-                if isinstance(best, int) and 0 <= best - first < len(values)
+                if isinstance(best, int)
+                and isinstance(first, int)
+                and 0 <= best - first < len(values)
                 else -1
             )
-            return round(float(values[i]), 4)
+            value = float(values[i])
+            return round(value, 4) if value == value else None  # NaN: none
 
         return {
             "run": self.name,
@@ -175,8 +267,14 @@ class Run:
             "best_epoch": None if best is None else best + 1,
             "val_accuracy": at_best("val_accuracy"),
             "val_loss": at_best("val_loss"),
-            "test_accuracy": evaluation.get("accuracy"),
+            "test_accuracy": figures[0].get("accuracy") if figures else None,
+            "tested_model": LABELS[figures[1]] if figures else None,
         }
+
+    def damaged_row(self, problem: str) -> dict[str, Any]:
+        """The listing's row for a run that cannot be read: its name and why."""
+        row: dict[str, Any] = dict.fromkeys(COMPARE_COLUMNS)
+        return {**row, "run": self.name, "stop_reason": DAMAGED, "problem": problem}
 
 
 class RunStore:
@@ -211,11 +309,20 @@ class RunStore:
         return Run(path)
 
     def finish(
-        self, run: Run, record: dict[str, Any], evaluation: dict[str, Any] | None = None
+        self,
+        run: Run,
+        record: dict[str, Any],
+        evaluation: dict[str, Any] | None = None,
+        kind: str | None = None,
     ) -> None:
-        write_atomic(run.path / "run.json", json.dumps(record, indent=2, default=str))
+        """Write ``run.json`` (a ``RunRecord``, this version) and the run's figures.
+
+        ``kind`` is the model ``evaluation`` belongs to (``core.run_model``).
+        """
+        typed = RunRecord.from_dict({**record, "version": RECORD_VERSION})
+        _write_json(run.path / "run.json", typed.to_dict())
         if evaluation is not None:
-            run.save_evaluation(evaluation)
+            run.save_evaluation(evaluation, kind)
 
     def list(self) -> list[Run]:
         """Oldest first; folders without a config are not runs and are ignored."""
@@ -239,12 +346,21 @@ class RunStore:
         return None
 
     def compare(self, runs: list[Run] | None = None) -> list[dict[str, Any]]:
-        return [r.summary_row() for r in (runs if runs is not None else self.list())]
+        """One row per run; a run that cannot be read is marked (``damaged_row``)."""
+        rows = []
+        for run in runs if runs is not None else self.list():
+            try:
+                rows.append(run.summary_row())
+            except (WorkbenchError, OSError) as exc:
+                rows.append(run.damaged_row(str(exc)))
+        return rows
 
     def export_csv(self, path: str | Path, runs: list[Run] | None = None) -> Path:
         target = Path(path)
         with open(target, "w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=COMPARE_COLUMNS)
+            writer = csv.DictWriter(
+                f, fieldnames=COMPARE_COLUMNS, extrasaction="ignore"
+            )
             writer.writeheader()
             writer.writerows(self.compare(runs))
         return target
@@ -265,8 +381,17 @@ def newest_run_model(store: RunStore) -> tuple[Any, list[str]] | None:
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as exc:
         raise WorkbenchError(f"{path} is damaged ({exc})") from None
+    if not isinstance(data, dict):
+        raise WorkbenchError(f"{path} is damaged (not a JSON object)")
+    return data
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    """Atomically, with no NaN or infinity: JSON has none (they become null)."""
+    text = json.dumps(finite(data), indent=2, default=str, allow_nan=False)
+    write_atomic(path, text)

@@ -1,7 +1,10 @@
 """``python -m core evaluate RUN_DIR_OR_MODEL``: test figures of a trained model.
 
-A run folder is evaluated on the data its ``config.json`` records (its best
-model, else its last; the result is also written to its evaluation.json). A
+A run folder is evaluated on the data its ``config.json`` records, with the
+run's model: its best model when it kept one, else its final weights. The
+figures are also written to the run's ``evaluations/`` folder, named by when
+and which model, beside (never over) the ``evaluation.json`` the run
+recorded when it ended. A
 model file, or a run with ``--dataset``, is evaluated on the data named there:
 a built-in dataset's test set, or a folder (its ``test/`` sub-folder when it
 has one, else every image in it). Prints accuracy, loss, top-k (only where k
@@ -48,18 +51,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from core.run_model import run_model
     from core.runs import Run
     from core.training.evaluation import evaluate_run
 
     source = Path(args.source)
+    tested = run_model(source) if source.is_dir() else None
     if source.is_dir() and args.dataset is None:
         evaluation = evaluate_run(Run(source))
     else:
         evaluation = _on_named_data(source, args.dataset)
     if args.json:
         print(json.dumps(evaluation.to_dict(), indent=2))
-    else:
-        print(_as_text(evaluation))
+        return 0
+    if tested is not None:
+        print(f"model          {tested.label} ({tested.path.name})")
+    print(_as_text(evaluation))
     return 0
 
 

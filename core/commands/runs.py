@@ -1,7 +1,11 @@
 """``python -m core runs PROJECT_FILE [--json]``: the runs the Runs tab lists.
 
 One row per run, oldest first: when it started, epochs run, why it stopped,
-the best epoch with its validation figures, and the test accuracy.
+the best epoch with its validation figures, the test accuracy and the model
+it belongs to (the run's best model; "final weights" for an older run tested
+before the best model was the run's). A run folder that cannot be read is
+listed as ``damaged``, with why below the table; the others are listed as
+usual.
 
 Examples:
   python -m core runs my.cnnwb.json
@@ -47,6 +51,9 @@ def run(args: argparse.Namespace) -> int:
     ]
     for line in [list(COMPARE_COLUMNS), *table]:
         print("  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)).rstrip())
+    for row in rows:
+        if "problem" in row:
+            print(f"{row['run']}: {row['problem']}")
     return 0
 
 

@@ -57,6 +57,32 @@ class Evaluation:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Evaluation:
+        """Back from ``to_dict`` (a run's ``evaluation.json``); other keys ignored.
+
+        Raises:
+            ValueError: not the figures ``to_dict`` writes.
+        """
+        try:
+            loss = data.get("loss")
+            return cls(
+                accuracy=float(data["accuracy"]),
+                top_k=int(data["top_k"]),
+                top_k_accuracy=float(data["top_k_accuracy"]),
+                kappa=float(data["kappa"]),
+                per_class=[ClassMetrics(**m) for m in data["per_class"]],
+                confusion=[[int(v) for v in row] for row in data["confusion"]],
+                misclassified=[
+                    (int(i), int(t), int(p), float(c))
+                    for i, t, p, c in data["misclassified"]
+                ],
+                predicted=[int(v) for v in data["predicted"]],
+                loss=None if loss is None else float(loss),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ValueError(f"not a test evaluation ({exc})") from None
+
     def for_split(self, order: list[int], size: int) -> Evaluation:
         """Indices of a split of ``size`` images, of which ``order`` were evaluated.
 
@@ -140,17 +166,43 @@ def cohen_kappa(confusion: np.ndarray) -> float:
 
 
 def evaluate(
-    model: Any, dataset: Any, class_names: list[str], top_k: int = TOP_K
+    model: Any,
+    dataset: Any,
+    class_names: list[str],
+    top_k: int = TOP_K,
+    loss: str | None = None,
 ) -> Evaluation:
-    """Predict the whole ``(images, labels)`` tf.data set and compute the metrics."""
+    """Predict the whole ``(images, labels)`` tf.data set and compute the metrics.
+
+    ``loss`` names the Keras loss to report, computed from the predictions,
+    so the model is never compiled here (a compile would leave an optimizer
+    in it that it never trained with); without it a compiled model's own
+    loss is reported.
+    """
     y_true = np.concatenate([np.asarray(y) for _, y in dataset])
     # predict(), not predict_on_batch(): under MirroredStrategy the latter
     # returns a batch that does not split evenly once per replica (measured,
     # Keras 3.15: 6 images in, 12 rows out).
     with no_false_end_of_data_warning():
         p = model.predict(dataset.map(lambda x, y: x), verbose=0)
-        loss = float(model.evaluate(dataset, verbose=0)[0]) if model.compiled else None
-    return metrics_from_probabilities(y_true, p, class_names, top_k, loss)
+        if loss is not None:
+            value: float | None = _mean_loss(loss, y_true, p)
+        elif model.compiled:
+            value = float(model.evaluate(dataset, verbose=0)[0])
+        else:
+            value = None
+    return metrics_from_probabilities(y_true, p, class_names, top_k, value)
+
+
+def _mean_loss(name: str, y_true: np.ndarray, probs: np.ndarray) -> float:
+    """Keras's ``name`` loss averaged over every image, as ``evaluate`` reports it."""
+    import keras
+
+    y = np.asarray(y_true)
+    if probs.ndim == 2 and probs.shape[1] == 1:  # one sigmoid unit: y as a column
+        y = y.reshape(-1, 1).astype(np.float32)
+    losses = keras.losses.get(name)(y, probs)
+    return float(np.mean(keras.ops.convert_to_numpy(losses)))
 
 
 def evaluate_run(
@@ -158,12 +210,13 @@ def evaluate_run(
     dataset: Dataset | None = None,
     cancel: threading.Event | None = None,
 ) -> Evaluation:
-    """The run's best model (else its last) on the test split of its own data.
+    """The run's model (``core.run_model``: its best, else its last) on its test split.
 
     What "Evaluate on test set" does after a stopped run, and what the command
     line runs. ``dataset`` is the data if it is already open (it must match
     the run's fingerprint); else it is opened from the run's ``config.json``.
-    The result is written to the run's ``evaluation.json``.
+    The figures are written beside the run's own, in ``evaluations/`` (named
+    by when, and which model), never over ``evaluation.json``.
 
     Raises:
         WorkbenchError: no model or no test split, or data that changed.
@@ -171,6 +224,7 @@ def evaluate_run(
     # Imported here: this module's metrics stay free of TensorFlow.
     from core.errors import WorkbenchError
     from core.inference.loading import load_model_file
+    from core.run_model import run_model
     from core.runs import Run
     from core.training.config import TrainingConfig
     from core.training.fingerprint import refuse_changed_data
@@ -179,8 +233,8 @@ def evaluate_run(
 
     if not isinstance(run, Run):
         run = Run(Path(run))
-    path = run.model_file()
-    if path is None:
+    kept = run_model(run.path)
+    if kept is None:
         raise WorkbenchError(f"{run.name} kept no model to evaluate")
     if dataset is None:
         dataset = open_recorded_dataset(run, cancel=cancel)
@@ -188,9 +242,14 @@ def evaluate_run(
         refuse_changed_data(run.config().get("dataset", {}), dataset, run.name)
     cfg = TrainingConfig.from_dict(run.config().get("training", {}))
     evaluation, _ = evaluate_test_split(
-        load_model_file(path), dataset, cfg.batch_size, cfg.cache_data
+        load_model_file(kept.path), dataset, cfg.batch_size, cfg.cache_data
     )
     if evaluation is None:
         raise WorkbenchError(f"{dataset.name} has no test split to evaluate on")
-    run.save_evaluation(evaluation.to_dict())
+    try:
+        run.add_evaluation(evaluation.to_dict(), kept)
+    except OSError as exc:
+        raise WorkbenchError(
+            f"could not write the evaluation into {run.path}: {exc.strerror or exc}"
+        ) from None
     return evaluation

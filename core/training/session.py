@@ -36,6 +36,7 @@ from core.data.spec import DatasetSpec
 from core.errors import WorkbenchError
 from core.model_builder import build_model
 from core.run_lock import locked_run
+from core.run_model import FINAL, run_model
 from core.runs import Run, RunStore
 from core.spec import ModelSpec
 from core.training.config import TrainingConfig
@@ -59,7 +60,8 @@ class SessionResult:
     result: TrainingResult
     evaluation: Evaluation | None
     run: Run | None
-    model: keras.Model
+    # the run's model (core.run_model): best.keras when kept; None when it kept none
+    model: keras.Model | None
     dataset: Dataset | None = None  # what it trained on, e.g. to show the results
 
 
@@ -335,12 +337,16 @@ def train_prepared(
 def finish(
     prepared: Prepared, trained: Trained, cfg: TrainingConfig, run: Run | None = None
 ) -> SessionResult:
-    """Step 3: evaluate on the test split and record the run in its folder.
+    """Step 3: evaluate the run's model on the test split and record the run.
 
+    The model tested, and returned, is the run's model (``core.run_model``):
+    ``best.keras`` when the run kept one, not the weights ``fit`` ended with.
     A stopped run is not evaluated (Stop means stop: ``evaluate_run`` does it
-    on request). Images that could not be decoded are named in the message.
+    on request), nor one that kept no model (it diverged before its first
+    epoch ended: its weights are NaN). Images that could not be decoded are
+    named in the message.
     """
-    result, dataset, model = trained.result, prepared.dataset, prepared.model
+    result, dataset = trained.result, prepared.dataset
     skipped: list[str] = []
     if result.epochs_run:  # a complete pass: every file met the decoder once
         skipped += report_undecodable(dataset, "train")
@@ -353,10 +359,9 @@ def finish(
             k: previous.get(k, []) + result.history.get(k, []) for k in keys
         }
         result.epochs_run = len(result.history.get("loss", []))
+    model, kind = _the_run_model(prepared, result, run)
     evaluation = None
-    if prepared.device.workers > 1:  # Keras's evaluate fails under the strategy
-        model = local_copy(model)
-    if not result.cancelled and prepared.device.chief:
+    if model is not None and not result.cancelled and prepared.device.chief:
         evaluation, untested = evaluate_test_split(
             model, dataset, cfg.batch_size, cfg.cache_data
         )
@@ -372,10 +377,37 @@ def finish(
                 "replicas": prepared.device.replicas,
                 "skipped_images": skipped,
                 "resumes": run.config().get("resumes", []),
+                "model": kind,
             },
             evaluation.to_dict() if evaluation else None,
+            kind,
         )
     return SessionResult(result, evaluation, run, model, dataset)
+
+
+def _the_run_model(
+    prepared: Prepared, result: TrainingResult, run: Run | None
+) -> tuple[keras.Model | None, str | None]:
+    """The run's model and its kind (``core.run_model``), or (None, None).
+
+    With a run folder, the file the rule names (``best.keras``, else
+    ``last.keras``), loaded: after a divergence ``last.keras`` is an earlier
+    session's and the weights in memory are NaN. Without a folder, the
+    weights in memory, unless they diverged.
+    """
+    if run is None:
+        if result.stop_reason is StopReason.DIVERGED:
+            return None, None
+        model = prepared.model
+        if prepared.device.workers > 1:  # Keras's evaluate fails under the strategy
+            model = local_copy(model)
+        return model, FINAL
+    from core.inference.loading import load_model_file
+
+    kept = run_model(run.path)
+    if kept is None:
+        return None, None
+    return load_model_file(kept.path), kept.kind
 
 
 def _skipped_note(skipped: list[str]) -> str:
@@ -410,9 +442,9 @@ def evaluate_test_split(
     h, w = size or (h, w)
     test_ds = make_tf_dataset(dataset, "test", (h, w), c, batch_size, cache=cache)
     units = int(model.outputs[0].shape[-1])
-    with model.distribute_strategy.scope():  # built under a strategy: stays in it
-        model.compile(loss=loss_for(units), metrics=["accuracy"])
-    evaluation = evaluate(model, test_ds, dataset.class_names)
+    # The loss comes from the predictions, not a compile: compiling for it put
+    # Keras's default optimizer (RMSprop) into the model, and so into its export.
+    evaluation = evaluate(model, test_ds, dataset.class_names, loss=loss_for(units))
     order = decoded_indices(dataset, "test")
     if order is not None:  # so its indices name the right test images
         evaluation = evaluation.for_split(order, len(dataset.splits["test"]))
@@ -441,6 +473,7 @@ def _failed(run: Run | None, exc: Exception) -> WorkbenchError:
             "message": message,
             "history": history,
             "resumes": run.config().get("resumes", []),
+            "model": getattr(run_model(run.path), "kind", None),
         }
         RunStore(run.path.parent).finish(run, record)
     except (OSError, WorkbenchError) as unrecorded:  # e.g. a full disk
