@@ -154,7 +154,8 @@ def _weights_file(architecture: str, weights: str) -> Path:
         raise WeightsError(
             f"could not download the ImageNet weights for {architecture} "
             f"(offline?): {exc}. Point the backbone's weights at a local "
-            "weights file instead, or use 'none' for random initialisation"
+            "weights file instead, or use 'none' for random initialisation "
+            "with the backbone unfrozen (freeze 'none')"
         ) from exc
 
 
