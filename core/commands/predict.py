@@ -1,8 +1,12 @@
 """``python -m core predict MODEL IMAGE...``: top-k classes per image.
 
 IMAGE may be files or folders (every image inside). ``--csv`` prints one row
-per image instead. A refused model or image ends with a one-line reason and a
-non-zero exit status.
+per image instead. Images are predicted in batches of 64. An image that cannot
+be read is listed on stderr (one "error: FILE: reason" line each) and the rest
+are still predicted; the exit status is then 1. A refused model ends with a
+one-line reason and exit status 1. A model whose outputs are not probabilities
+(logits: no softmax at its end) gets softmax (sigmoid for one unit), said once
+on stderr.
 
 Examples:
   python -m core predict model.keras cat.jpg dog.png
@@ -16,7 +20,7 @@ import csv
 import sys
 from pathlib import Path
 
-from core.data.images import BadImage, image_files
+from core.data.images import image_files
 from core.errors import WorkbenchError
 
 
@@ -42,7 +46,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from core.inference.export import generic_class_names
     from core.inference.loading import load_model_file, stored_class_names
-    from core.inference.predict import predict
+    from core.inference.output_activation import output_activation
+    from core.inference.predict import predict_files
     from core.inference.top_k import ranked_count
 
     if args.top_k < 1:
@@ -63,12 +68,16 @@ def run(args: argparse.Namespace) -> int:
         for k in range(1, top_k + 1):
             header += [f"class_{k}", f"probability_{k}"]
         writer.writerow(header)
-    for path in paths:
-        try:
-            [ranked] = predict(model, [path], names, top_k)
-        except BadImage as exc:
-            raise WorkbenchError(f"{path}: {exc}") from None
-        if writer:
+    activation = output_activation(model)
+    note = activation.note(Path(args.model).name)
+    if note:
+        print(f"note: {note}", file=sys.stderr)
+    unread = 0
+    for path, ranked, problem in predict_files(model, paths, names, top_k, activation):
+        if ranked is None:
+            print(f"error: {path}: {problem}", file=sys.stderr)
+            unread += 1
+        elif writer:
             row = [str(path)]
             for name, p in ranked:
                 row += [name, f"{p:.4f}"]
@@ -76,4 +85,4 @@ def run(args: argparse.Namespace) -> int:
         else:
             best = ", ".join(f"{name} {p:.1%}" for name, p in ranked)
             print(f"{path}: {best}")
-    return 0
+    return 1 if unread else 0
