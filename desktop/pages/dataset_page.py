@@ -21,6 +21,7 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QUndoStack
 from PySide6.QtWidgets import QFileDialog, QVBoxLayout, QWidget
 
+from core.data.checks import dataset_warnings
 from core.data.dataset import Dataset
 from core.data.load import find_undecodable, leave_out, open_dataset
 from core.data.model_fit import fit_model_to_data
@@ -251,7 +252,11 @@ class DatasetPage(QWidget):
             f"{dataset.name}: verified, {total:,} images decode; "
             f"{len(bad):,} could not be decoded and are left out.",
         )
-        stats = replace(self.view.stats, counts=dataset.counts())
+        stats = replace(
+            self.view.stats,
+            counts=dataset.counts(),
+            warnings=tuple(dataset_warnings(dataset)),
+        )
         self.view.show_dataset(dataset, stats)
         self.verified.emit(dataset)
 

@@ -8,6 +8,8 @@ the right.
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QModelIndex, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
@@ -28,6 +30,7 @@ from core.data.dataset import Dataset, convert_image
 from core.data.images import BadImage, loader_channels, printable_path
 from core.data.stats import DatasetStats
 from core.document import ProjectDocument
+from desktop import colours
 from desktop.widgets.distribution_chart import DistributionChart
 from desktop.widgets.image_grid import ImageGridModel, to_qimage
 
@@ -57,6 +60,12 @@ class DatasetView(QSplitter):
         self.class_table.horizontalHeader().setStretchLastSection(False)
         self.stats_label = QLabel()
         self.stats_label.setWordWrap(True)
+        # Classes left out of a held-out split, strong imbalance, files that
+        # are not a built-in's official ones: said before anyone trains.
+        self.warnings_label = QLabel()
+        self.warnings_label.setObjectName("datasetWarnings")
+        self.warnings_label.setWordWrap(True)
+        self.warnings_label.hide()
         self.chart = DistributionChart()
         self.grid_model = ImageGridModel(self)
         self.grid = _grid_view(self.grid_model)
@@ -87,6 +96,7 @@ class DatasetView(QSplitter):
         table_layout.setContentsMargins(0, 0, 0, 0)
         table_layout.addWidget(self.class_table)
         table_layout.addWidget(self.stats_label)
+        table_layout.addWidget(self.warnings_label)
         left.addWidget(table_box)
         left.addWidget(self.chart)
         left.setSizes([330, 300])
@@ -135,12 +145,19 @@ class DatasetView(QSplitter):
             f"{', '.join(map(str, stats.channels))} · mean {list(stats.mean)} · std "
             f"{list(stats.std)} · imbalance {stats.imbalance:.2f}"
         )
+        self.show_warnings(stats.warnings)
         self.chart.set_counts(dataset.class_names, counts)
         h, w, c = self.document.input.shape
         self.grid_model.set_dataset(dataset, (h, w), loader_channels(c))
         self.class_table.clearSelection()
         self._on_filter_changed()
         self.show_skipped(dataset)
+
+    def show_warnings(self, warnings: tuple[str, ...]) -> None:
+        """One line per warning, in the warning colour; hidden when there is none."""
+        lines = "<br>".join(f"Warning: {html.escape(w, quote=False)}" for w in warnings)
+        self.warnings_label.setText(colours.span(lines, "warning") if lines else "")
+        self.warnings_label.setVisible(bool(warnings))
 
     def show_skipped(self, dataset: Dataset) -> None:
         """The files left out, with the reason (training can add to them)."""
