@@ -224,16 +224,20 @@ class Run:
 
         The run's model's: those recorded when it ended, else the newest
         evaluation of it asked for later. An older run whose only figures are
-        of its final weights shows those, named as such (never re-scored).
+        of its final weights shows those, named as such (never re-scored). A
+        run that kept no model shows none: older versions tested the NaN
+        weights of a run that diverged in its first epoch.
         """
         found = run_model(self.path)
-        own = found.kind if found else None
+        if found is None:
+            return None
+        own = found.kind
         recorded, kind = self.evaluation(), self.evaluation_model()
         if recorded and kind == own:
             return recorded, kind
         later = [e for e in self.requested_evaluations() if e.get("model") == own]
         if later:
-            return later[-1], own or FINAL
+            return later[-1], own
         if recorded:
             return recorded, kind or FINAL
         return None

@@ -29,6 +29,7 @@ from core.document import ProjectDocument
 from core.paths import resources_dir
 from core.presets import all_presets
 from core.recovery import clear_recovery
+from core.run_model import run_model
 from desktop import colours, workers
 from desktop.document_links import connect_while_alive
 from desktop.pages.augmentation_page import AugmentationPage
@@ -196,9 +197,7 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
             self.data_page = page
             self._build_training_page()
             self._build_prediction_page()
-            page.dataset_loaded.connect(
-                lambda _dataset: self.training_page.refresh_readiness()
-            )
+            page.dataset_loaded.connect(self.training_page.set_dataset)
         return self.data_page
 
     def _build_training_page(self) -> None:
@@ -250,9 +249,13 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
             self.data_page.show_skipped(dataset)  # files training could not decode
         if self.document.adopt_untitled_runs():  # saved while it trained
             self.training_page.results_panel.runs_panel.refresh()
-        if session.dataset is not None:  # a resumed run's data is its own
+        # A resumed run's data is its own; a run that kept no model offers none.
+        if session.dataset is not None and session.model is not None:
+            kept = run_model(session.run.path) if session.run else None
             self.prediction_page.set_model(
-                session.model, session.dataset.class_names, "last run"
+                session.model,
+                session.dataset.class_names,
+                f"last run · {kept.label}" if kept else "last run",
             )
 
     @Slot(str)

@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import Slot
 
 from core.errors import WorkbenchError
+from core.run_model import FINAL, kind_of
 from core.runs import RunStore, newest_run_model
 from desktop.error_dialog import show_error
 
@@ -46,7 +47,11 @@ class ModelExportMixin:
         return dialog
 
     def export_source(self):
-        """The model on the Prediction page, else the newest run's; the project."""
+        """The model on the Prediction page, else the newest run's; the project.
+
+        The newest run's is its model as ``core.run_model`` names it (the best
+        one when kept), the same the Prediction page got when the run ended.
+        """
         from desktop.export_dialog import ExportSource
 
         page = self.prediction_page
@@ -73,7 +78,7 @@ class ModelExportMixin:
 
     @Slot(str)
     def _on_run_model_export(self, path: str) -> None:
-        """Runs tab > Export model…: that run's model, with the project."""
+        """Runs tab > Export model…: the run's model picked there, with the project."""
         from core.inference.export import read_class_names
         from core.inference.loading import load_model_file
         from desktop.export_dialog import ExportSource
@@ -84,6 +89,9 @@ class ModelExportMixin:
             show_error(self, "Cannot export this run", str(exc))
             return
         run = Path(path).parent.name
-        source = ExportSource(model, names, f"{self.document.name}-{run}")
+        name = f"{self.document.name}-{run}"
+        if kind_of(path) == FINAL:  # never passed off as the run's model
+            name += "-final-weights"
+        source = ExportSource(model, names, name)
         source.project = self._export_project()
         self.export_model(source)

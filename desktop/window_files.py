@@ -2,7 +2,10 @@
 
 Everything here reads and writes the project document alone (``self.document``):
 the file is what ``ProjectDocument.save`` writes and ``load_project`` reads, the
-same calls a script or ``python -m core`` makes.
+same calls a script or ``python -m core`` makes. An opened project (File >
+Open, Open Recent, a path on the command line) shows its newest run as it was
+before quitting: its results on the Training page and its model (the run's
+model, ``core.run_model``) on the Prediction page.
 """
 
 from __future__ import annotations
@@ -97,7 +100,33 @@ class ProjectFilesMixin:
         self.undo_stack.clear()
         self._remember_recent(str(Path(path).resolve()))
         self.statusBar().showMessage(f"Opened {path}", 5000)
+        self.show_newest_run()
         return True
+
+    def show_newest_run(self) -> None:
+        """The project's newest run: its results, and its model for Prediction."""
+        from core.inference.loading import load_model_file
+        from core.run_model import run_model
+
+        if self.training_page is None or self.training_page.is_running():
+            return
+        runs = self.run_store().list()
+        run = runs[-1] if runs else None
+        self.training_page.show_run(run)
+        if run is None:
+            return
+        try:
+            found = run.kept_model()
+            if found is None:
+                return
+            model = load_model_file(found[0])
+        except WorkbenchError as exc:
+            self.statusBar().showMessage(f"{run.name}: {exc}", 8000)
+            return
+        label = run_model(run.path).label
+        self.prediction_page.set_model(
+            model, found[1], f"{run.name} · {label}", "project"
+        )
 
     def save(self) -> bool:
         if self.path is None:

@@ -263,6 +263,23 @@ class TrainingPage(QWidget):
             self.results_panel.evaluate()
             self._set_running(False)
 
+    def show_run(self, run: Run | None) -> None:
+        """``run``'s curves and test figures from its folder (None: a blank page).
+
+        A reopened project shows its newest run as it was before quitting;
+        a run in progress is left alone.
+        """
+        if self._busy():
+            return
+        self._resumable = None
+        self.results_panel.show_run(run, self._dataset())
+        self._set_running(False)
+
+    def set_dataset(self, dataset: Dataset) -> None:
+        """The project's images are loaded: the shown run's mistakes can be drawn."""
+        self.results_panel.set_dataset(dataset)
+        self.refresh_readiness()
+
     def shutdown(self) -> None:
         """Stop a run (after its current batch) and wait for it and any evaluation."""
         if self.worker is not None:

@@ -75,7 +75,8 @@ class EvaluationView(QWidget):
         self._evaluation: Evaluation | None = None
         self._dataset: Dataset | None = None
 
-    def show_evaluation(self, evaluation: Evaluation, dataset: Dataset) -> None:
+    def show_evaluation(self, evaluation: Evaluation, dataset: Dataset | None) -> None:
+        """The figures; the images too once ``dataset`` (its test split) is there."""
         self._evaluation, self._dataset = evaluation, dataset
         names = [m.name for m in evaluation.per_class]
         counts = np.asarray(evaluation.confusion)
@@ -110,7 +111,9 @@ class EvaluationView(QWidget):
                 self.per_class.setItem(r, c, QTableWidgetItem(text))
         self.per_class.resizeColumnsToContents()
         self.images.clear()
-        self._show_mistakes(evaluation, dataset)
+        self.mistakes.clear()
+        if dataset is not None:
+            self._show_mistakes(evaluation, dataset)
         self.tabs.setTabText(2, f"Misclassified ({len(evaluation.misclassified):,})")
 
     def _show_mistakes(self, evaluation: Evaluation, dataset: Dataset) -> None:

@@ -1,7 +1,11 @@
 """RunsPanel: every run of the project, compared in a table and overlaid in a plot.
 
 The table is ``RunStore.compare()``; selecting rows overlays their validation
-curves; the table exports as CSV; a run can be deleted (after a question).
+curves; the table exports as CSV; a run can be deleted (after a question). A
+run that cannot be read is listed as damaged, with why in its tooltip. "Open
+in Prediction" and "Export model…" take the model picked beside them: the
+run's model (``core.run_model``: its best model when kept), or its "final
+weights", the only name ``last.keras`` is offered under.
 """
 
 from __future__ import annotations
@@ -24,7 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.runs import COMPARE_COLUMNS, Run, RunStore
+from core.errors import WorkbenchError
+from core.run_model import BEST, pickable
+from core.runs import COMPARE_COLUMNS, DAMAGED, Run, RunStore
 from core.training.events import StopReason
 from desktop import colours
 
@@ -61,15 +67,20 @@ class RunsPanel(QWidget):
         self.refresh_button = QPushButton("Refresh")
         self.export_button = QPushButton("Export CSV…")
         self.delete_button = QPushButton("Delete run")
+        self.model_box = QComboBox()
+        self.model_box.setToolTip(
+            "Which of the run's models Open and Export take: its best model "
+            "(the run's model), or the final weights it ended with"
+        )
         self.open_button = QPushButton("Open in Prediction")
-        self.open_button.setToolTip("Classify images with this run's best model")
+        self.open_button.setToolTip("Classify images with the model picked beside")
         self.resume_button = QPushButton("Resume run")
         self.resume_button.setToolTip(
             "Continue a stopped, failed or killed run from its last completed epoch"
         )
         self.export_model_button = QPushButton("Export model…")
         self.export_model_button.setToolTip(
-            "Save this run's best model as .keras, SavedModel, TFLite or Python"
+            "Save the picked model as .keras, SavedModel, TFLite or Python"
         )
         buttons = QHBoxLayout()
         for b in (
@@ -78,6 +89,7 @@ class RunsPanel(QWidget):
             self.delete_button,
             self.open_button,
             self.resume_button,
+            self.model_box,
             self.export_model_button,
         ):
             buttons.addWidget(b)
@@ -107,9 +119,10 @@ class RunsPanel(QWidget):
         for r, row in enumerate(rows):
             for c, key in enumerate(COMPARE_COLUMNS):
                 value = row[key]
-                self.table.setItem(
-                    r, c, QTableWidgetItem("" if value is None else str(value))
-                )
+                item = QTableWidgetItem("" if value is None else str(value))
+                if row["stop_reason"] == DAMAGED:
+                    item.setToolTip(row.get("problem", ""))
+                self.table.setItem(r, c, item)
         self.table.resizeColumnsToContents()
         self._on_selection_changed()
 
@@ -124,7 +137,10 @@ class RunsPanel(QWidget):
         metric = self.metric_box.currentText()
         self.plot.setLabel("left", metric)
         for k, run in enumerate(self.selected_runs()):
-            history = run.history()
+            try:
+                history = run.history()
+            except WorkbenchError:  # a damaged run: listed, not drawn
+                continue
             values = history.get(metric) or history.get(metric[4:]) or []
             colour = PALETTE[k % len(PALETTE)]
             self.plot.plot(
@@ -138,9 +154,21 @@ class RunsPanel(QWidget):
             )
         selected = self.selected_runs()
         self.delete_button.setEnabled(len(selected) == 1)
-        self.open_button.setEnabled(len(selected) == 1)
         self.resume_button.setEnabled(len(selected) == 1 and _resumable(selected[0]))
+        self._fill_model_box(selected[0] if len(selected) == 1 else None)
+        self.open_button.setEnabled(len(selected) == 1)
         self.export_model_button.setEnabled(len(selected) == 1)
+
+    def _fill_model_box(self, run: Run | None) -> None:
+        """The selected run's models, its own first, by their honest names."""
+        self.model_box.clear()
+        for model in pickable(run.path) if run is not None else []:
+            label = model.label
+            if model.kind == BEST:
+                epoch = _best_epoch(run)
+                label += "" if epoch is None else f" (epoch {epoch + 1})"
+            self.model_box.addItem(label, str(model.path))
+        self.model_box.setEnabled(self.model_box.count() > 1)
 
     @Slot()
     def _on_export_clicked(self) -> None:
@@ -169,10 +197,14 @@ class RunsPanel(QWidget):
         if model is not None:
             self.export_model.emit(str(model))
 
-    def _selected_model(self):
-        """The best (else last) model file of the one selected run, if any."""
+    def _selected_model(self) -> str | None:
+        """The model file picked for the one selected run (its own by default)."""
         runs = self.selected_runs()
-        return runs[0].model_file() if len(runs) == 1 else None
+        if len(runs) != 1:
+            return None
+        if not self.model_box.count():  # it kept none when selected: look again
+            self._fill_model_box(runs[0])
+        return self.model_box.currentData() if self.model_box.count() else None
 
     @Slot()
     def _on_resume_clicked(self) -> None:
@@ -189,8 +221,20 @@ class RunsPanel(QWidget):
 
 def _resumable(run: Run) -> bool:
     """Ended before its last epoch: stopped, failed, diverged, or killed."""
-    record = run.record()
-    if record:
-        return record.get("stop_reason") in RESUMABLE
-    epochs = run.config().get("training", {}).get("epochs")  # killed: no record
-    return epochs is None or len(run.history().get("loss", [])) < epochs
+    try:
+        record = run.record()
+        if record:
+            return record.get("stop_reason") in RESUMABLE
+        epochs = run.config().get("training", {}).get("epochs")  # killed: no record
+        return epochs is None or len(run.history().get("loss", [])) < epochs
+    except WorkbenchError:  # damaged: a resume would say why, not continue it
+        return False
+
+
+def _best_epoch(run: Run) -> int | None:
+    """The epoch (0-based) the run's best model holds, if its record says."""
+    try:
+        record = run.run_record()
+    except WorkbenchError:
+        return None
+    return record.best_epoch if record else None

@@ -3,7 +3,10 @@
 The chart and the Results/Runs tabs fill the page's right side; ``side``
 (the test accuracy line, "Evaluate on test set" and the smoothing switch)
 sits under the run controls. A stopped run is not evaluated until the user
-asks: ``evaluate`` runs ``evaluate_run`` off the GUI thread.
+asks: ``evaluate`` runs ``evaluate_run`` off the GUI thread. The test figures
+shown are always the run's model's (``core.run_model``), and say which model
+that is; ``show_run`` shows a run from its folder (a reopened project's newest)
+as it was shown when it ended.
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from core.data.dataset import Dataset
+from core.errors import WorkbenchError
 from core.inference.top_k import shown_top_k
+from core.run_model import LABELS, run_model
 from core.runs import Run, RunStore
 from desktop import colours
 from desktop.widgets.evaluation_view import EvaluationView
@@ -75,6 +80,7 @@ class TrainingResults(QSplitter):
         self.evaluator: FunctionWorker | None = None
         self._stopped: SessionResult | None = None  # the SessionResult evaluate acts on
         self._trained_on: Dataset | None = None
+        self._shown: tuple[Evaluation, Run] | None = None  # waiting for its data
 
     def can_evaluate(self) -> bool:
         return self._stopped is not None and self.evaluator is None
@@ -84,14 +90,63 @@ class TrainingResults(QSplitter):
         if resuming is None:
             self.chart.begin(total, monitor)
             return
-        recorded = resuming.config().get("training", {}).get("checkpoint_monitor")
+        self._draw_run(resuming, total, monitor)
+
+    def _draw_run(self, run: Run, total: int, monitor: str) -> None:
+        """``run``'s recorded curves, judged by the monitor it recorded."""
+        recorded = run.config().get("training", {}).get("checkpoint_monitor")
         self.chart.begin(total, recorded or monitor)
-        history = resuming.history()
+        history = run.history()
         for epoch in range(len(history.get("loss", []))):
             self.chart.add_epoch(epoch, {k: v[epoch] for k, v in history.items()})
-        boundary = resuming.record().get("phase_boundary")
+        boundary = run.record().get("phase_boundary")
         if isinstance(boundary, int):
             self.chart.set_phase_boundary(boundary)
+
+    def show_run(self, run: Run | None, dataset: Dataset | None) -> None:
+        """``run`` from its folder: its curves and its model's test figures.
+
+        What a reopened project shows of its newest run, as it was shown when
+        the run ended. ``dataset`` (None while not loaded yet) fills the
+        misclassified images; ``set_dataset`` does it later. A run that cannot
+        be read shows why instead.
+        """
+        from core.training.evaluation import Evaluation
+
+        self.forget()
+        self._shown = None
+        self.chart.clear()
+        if run is None:
+            return
+        try:
+            history = run.history()
+            training = run.config().get("training", {})
+            epochs = len(history.get("loss", []))
+            planned = training.get("epochs") if isinstance(training, dict) else None
+            total = max(epochs, planned if isinstance(planned, int) else 0, 1)
+            self._draw_run(run, total, "val_accuracy")
+            figures = run.test_figures()
+            evaluation = Evaluation.from_dict(figures[0]) if figures else None
+        except (WorkbenchError, ValueError) as exc:
+            self.summary.setText(colours.span(f"{run.name}: {exc}", "error"))
+            return
+        if evaluation is None:
+            self.summary.setText(f"{run.name}: not evaluated on the test set.")
+            return
+        self._trained_on = None
+        self._shown = (evaluation, run)
+        self.show_evaluation(evaluation, run, figures[1])
+        self.evaluation_view.show_evaluation(evaluation, None)
+        self.set_dataset(dataset)
+
+    def set_dataset(self, dataset: Dataset | None) -> None:
+        """The data a shown run's figures wait for (its misclassified images)."""
+        if dataset is None or self._shown is None:
+            return
+        evaluation, run = self._shown
+        if dataset.class_names == run.class_names():
+            self._trained_on = dataset
+            self.evaluation_view.show_evaluation(evaluation, dataset)
 
     def forget(self) -> None:
         """A run starts: it replaces what was shown and what could be evaluated."""
@@ -103,22 +158,30 @@ class TrainingResults(QSplitter):
         result = session.result
         self._trained_on = session.dataset
         self._stopped = session if result.cancelled and session.run else None
+        self._shown = None
         if session.evaluation is not None:
-            self.show_evaluation(session.evaluation, session.run)
+            self.show_evaluation(session.evaluation, session.run, _kind(session.run))
         elif result.cancelled:
             self.summary.setText(
                 "Stopped: not evaluated on the test set."
                 + (f"<br>run saved in {session.run.path}" if session.run else "")
             )
+        elif session.model is None:
+            self.summary.setText(
+                "No model was kept (the run ended before its first epoch), so "
+                "nothing was evaluated on the test set."
+            )
         self.runs_panel.refresh()
 
-    def show_evaluation(self, e: Evaluation, run: Run | None) -> None:
+    def show_evaluation(self, e: Evaluation, run: Run | None, kind: str | None) -> None:
+        """``e``'s figures, named for the model they belong to (``kind``)."""
         saved = f"<br>run saved in {run.path}" if run else ""
         loss = "" if e.loss is None else f" · loss {e.loss:.4f}"
         k = shown_top_k(len(e.per_class), e.top_k)
         top = f" · top-{k} {e.top_k_accuracy:.3f}" if k else ""
+        of = f" ({LABELS[kind]})" if kind in LABELS else ""
         self.summary.setText(
-            f"<b>Test accuracy {e.accuracy:.3f}</b>{loss}{top} · "
+            f"<b>Test accuracy {e.accuracy:.3f}</b>{of}{loss}{top} · "
             f"Cohen's kappa {e.kappa:.3f}{saved}"
         )
         if self._trained_on is not None:
@@ -153,7 +216,7 @@ class TrainingResults(QSplitter):
         self.evaluator = None
         run = self._stopped.run if self._stopped else None
         self._stopped = None
-        self.show_evaluation(evaluation, run)
+        self.show_evaluation(evaluation, run, _kind(run))
         self.runs_panel.refresh()
         self.evaluation_ended.emit()
         self.evaluated.emit(evaluation)
@@ -164,3 +227,9 @@ class TrainingResults(QSplitter):
         self.summary.setText(colours.span(f"Evaluation failed: {message}", "error"))
         self.evaluation_ended.emit()
         self.evaluation_failed.emit(message)
+
+
+def _kind(run: Run | None) -> str | None:
+    """The kind of ``run``'s model (``core.run_model``), which its figures are of."""
+    found = run_model(run.path) if run is not None else None
+    return found.kind if found else None

@@ -273,7 +273,7 @@ def test_stop_does_not_evaluate_until_asked(qtbot, page):
     assert "Test accuracy" in page.results_panel.summary.text()
     assert page.results_panel.evaluation_view.matrix.rowCount() == 6
     assert sum(map(sum, evaluation.confusion)) == 12
-    assert (session.run.path / "evaluation.json").is_file()
+    assert list((session.run.path / "evaluations").glob("*.json"))
     assert not page.results_panel.evaluate_button.isEnabled()
 
 

@@ -223,3 +223,35 @@ def _strict_json(text: str) -> object:
         raise AssertionError(f"{literal} is not JSON")
 
     return json.loads(text, parse_constant=refuse)
+
+
+CORPUS = Path(__file__).resolve().parents[1] / "compat" / "corpus"
+
+
+@pytest.fixture
+def old_runs(tmp_path) -> RunStore:
+    """The compatibility corpus's runs (made by 683ab05), copied."""
+    shutil.copytree(CORPUS / "runs" / "tiny.runs", tmp_path / "tiny.runs")
+    return RunStore(tmp_path / "tiny.runs")
+
+
+def test_the_corpus_runs_open_with_the_figures_of_the_model_they_belong_to(
+    old_runs,
+):
+    manifest = json.loads((CORPUS / "MANIFEST.json").read_text())["runs"]
+    rows = {row["run"]: row for row in old_runs.compare()}
+    for name, row in rows.items():
+        kind = manifest[name]["kind"]
+        assert row["stop_reason"] != "damaged", (kind, row)
+        folder = old_runs.root / name
+        recorded = folder / "evaluation.json"
+        if kind == "diverged":  # it tested NaN weights: no model, no figures
+            assert row["test_accuracy"] is None
+            assert row["tested_model"] is None
+        elif recorded.is_file():  # tested in memory, i.e. its final weights
+            assert row["tested_model"] == "final weights", kind
+            figures = json.loads(recorded.read_text())
+            assert row["test_accuracy"] == figures["accuracy"]
+        else:
+            assert row["test_accuracy"] is None, kind
+    assert {manifest[n]["kind"] for n in rows} >= {"completed", "resumed"}

@@ -224,7 +224,10 @@ def test_stop_skips_the_test_set_until_asked(tmp_path):
     assert not (first.run.path / "evaluation.json").exists()
     evaluation = evaluate_run(first.run)
     assert sum(map(sum, evaluation.confusion)) == 12
-    saved = json.loads((first.run.path / "evaluation.json").read_text())
+    # Beside the run's own figures (it has none: it stopped), never over them.
+    assert not (first.run.path / "evaluation.json").exists()
+    [written] = (first.run.path / "evaluations").glob("*.json")
+    saved = json.loads(written.read_text())
     assert saved["accuracy"] == evaluation.accuracy
     assert first.run.summary_row()["test_accuracy"] == evaluation.accuracy
 
