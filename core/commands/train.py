@@ -165,6 +165,7 @@ def _train(args: argparse.Namespace, listener: Any, cancel: threading.Event) -> 
         dataset = fraction_of(dataset, args.fraction, project.dataset.seed)
     for warning in dataset_warnings(dataset):
         print(f"warning: {warning}", file=sys.stderr)
+    _say_skipped(dataset, project.dataset)
     return run_session(
         project.model,
         dataset,
@@ -176,6 +177,21 @@ def _train(args: argparse.Namespace, listener: Any, cancel: threading.Event) -> 
         project.model.name,
         data_spec=project.dataset,
         strategy=args.strategy,
+    )
+
+
+def _say_skipped(dataset: Any, spec: Any) -> None:
+    """One line for the files the load left out, and where they are listed."""
+    skipped = len(dataset.report.skipped)
+    if not skipped:
+        return
+    source = spec.name if spec.kind == "builtin" else shlex.quote(spec.path)
+    if spec.kind == "builtin" and spec.path:
+        source += f" --local {shlex.quote(spec.path)}"
+    print(
+        f"skipped {skipped:,} file{'s' if skipped > 1 else ''} that cannot be used "
+        f"as images; python -m core dataset-info {source} --quick lists them",
+        file=sys.stderr,
     )
 
 

@@ -345,3 +345,24 @@ def test_pillow_decompression_bomb_warnings_stay_off_the_console(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "DecompressionBombWarning" not in done.stderr
+
+
+def test_train_says_how_many_files_it_left_out_and_where_they_are_listed(
+    tmp_path, capsys, monkeypatch
+):
+    folder = imbalanced_folder(tmp_path / "pets", 12, 12)
+    (folder / "rare" / "broken.png").write_text("not a png")
+    (folder / "common" / "empty.png").write_bytes(b"")
+    monkeypatch.setattr(
+        "core.training.session.run_session",
+        lambda *a, **k: (_ for _ in ()).throw(DatasetError("stopped here")),
+    )
+    status, _, err = run_cli(
+        ["train", "--preset", "shapes-starter", "--dataset", str(folder)], capsys
+    )
+    assert status == 1
+    said = [line for line in err.splitlines() if line.startswith("skipped ")]
+    assert said == [
+        "skipped 2 files that cannot be used as images; python -m core "
+        f"dataset-info {folder} --quick lists them"
+    ]
