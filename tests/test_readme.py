@@ -25,3 +25,14 @@ def test_ci_runs_the_readme_test_command():
     script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "python3 -m venv" in script
     assert "README.md" in script
+
+
+def test_readme_is_read_in_two_minutes_and_the_reference_lives_in_the_guide():
+    """A newcomer's page (#24): under 150 lines; the page-by-page reference is
+    docs/guide.md, which the README links, as it links every doc it names."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(text.splitlines()) < 150
+    linked = re.findall(r"\]\(([^)]+)\)", text)
+    assert "docs/guide.md" in linked
+    for target in linked:
+        assert (ROOT / target).is_file(), target
