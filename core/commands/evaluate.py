@@ -7,9 +7,11 @@ and which model, beside (never over) the ``evaluation.json`` the run
 recorded when it ended. A
 model file, or a run with ``--dataset``, is evaluated on the data named there:
 a built-in dataset's test set, or a folder (its ``test/`` sub-folder when it
-has one, else every image in it). Prints accuracy, loss, top-k (only where k
-is below the number of classes), per-class precision/recall/F1 and the
-confusion matrix; ``--json`` prints them for machines.
+has one, else every image in it); a run's own data moved to that folder (its
+fingerprint matches) is split as the run recorded. Prints accuracy, loss,
+top-k (only where k is below the number of classes), per-class
+precision/recall/F1 and the confusion matrix; ``--json`` prints them for
+machines.
 
 Examples:
   python -m core evaluate my.runs/20261129-120000-model
@@ -54,11 +56,17 @@ def run(args: argparse.Namespace) -> int:
     from core.run_model import run_model
     from core.runs import Run
     from core.training.evaluation import evaluate_run
+    from core.training.resume import moved_data
 
     source = Path(args.source)
     tested = run_model(source) if source.is_dir() else None
+    moved = None
+    if source.is_dir() and args.dataset is not None:
+        moved = moved_data(Run(source), args.dataset)
     if source.is_dir() and args.dataset is None:
         evaluation = evaluate_run(Run(source))
+    elif moved is not None:  # the run's own data, moved: its recorded test split
+        evaluation = evaluate_run(Run(source), moved)
     else:
         evaluation = _on_named_data(source, args.dataset)
     if args.json:

@@ -11,6 +11,7 @@ Examples:
   python -m core train --preset fashion-mnist-cnn --epochs 1
   python -m core train --preset cifar10-strong --epochs 1 --fraction 0.1
   python -m core train --resume my.runs/20261129-120000-model --epochs 30
+  python -m core train --resume my.runs/20261129-120000-model --data-root /new/place
   TF_CONFIG='{...}' python -m core train my.cnnwb.json --strategy multi-worker
 
 With ``--strategy multi-worker`` the same command runs on every worker of a
@@ -72,7 +73,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--data-root",
         metavar="DIR",
-        help="resolve the project's dataset path under DIR (data moved here)",
+        help="resolve the project's dataset path under DIR (data moved here); "
+        "with --resume: the run's data moved to DIR (or to DIR/ITS_NAME)",
     )
     parser.add_argument(
         "--dataset",
@@ -99,11 +101,11 @@ def run(args: argparse.Namespace) -> int:
 
     if args.learning_rate is not None and not args.resume:
         args.usage_error("--learning-rate goes with --resume")
-    fixed = ("run_dir", "data_root", "dataset", "weights", "fraction")
+    fixed = ("run_dir", "dataset", "weights", "fraction")
     if args.resume and any(getattr(args, name) for name in fixed):
         args.usage_error(
             "--resume continues the run as recorded: only --epochs, "
-            "--learning-rate and --strategy may be given with it"
+            "--learning-rate, --strategy and --data-root may be given with it"
         )
     if args.strategy == "multi-worker":
         from core.training import multi_worker
@@ -205,6 +207,7 @@ def _resume(args: argparse.Namespace, listener: Any, cancel: threading.Event) ->
         listener=listener,
         cancel=cancel,
         strategy=args.strategy,
+        data_root=args.data_root,
     )
 
 

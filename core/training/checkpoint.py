@@ -10,15 +10,24 @@ file stays until the new one is complete.
 reasons: it saves the model the user built, not the wrapper ``fit`` trains
 when augmentation sits inside the model (that wrapper cannot be serialized,
 and a plain ``keras.models.load_model`` must open the file); it starts from the
-best value a resumed run recorded, so a worse epoch after a resume never
+best value the file on disk scores, so a worse epoch after a resume never
 replaces the best model; and it writes atomically, only on improvement.
+
+That value travels inside ``best.keras`` (the archive member ``RECORD``:
+monitor, value, epoch), written with the model in the same atomic replace,
+so the file always says what it holds. ``run.json`` is written only when a
+session ends: a kill during a resume left it naming an older best than the
+file held, and the next resume let a worse epoch replace the file. Runs from
+before the member existed fall back to ``run.json``, then to their history.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import time
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,12 +45,17 @@ class ModelWriteError(WorkbenchError):
     """A model file could not be written (a full disk); the previous one is intact."""
 
 
+RECORD = "cnn_workbench_checkpoint.json"  # what a best checkpoint holds
+
+
 def save_model(
     model: keras.Model,
     path: str | os.PathLike[str],
     class_names: Sequence[str] | None = None,
+    record: dict[str, Any] | None = None,
 ) -> Path:
-    """Write ``model`` (and its class names) to ``path`` atomically.
+    """Write ``model`` (its class names, and ``record`` as the archive member
+    ``RECORD``) to ``path`` atomically.
 
     Raises:
         ModelWriteError: it could not be written; ``path`` is as it was before.
@@ -55,6 +69,9 @@ def save_model(
             where = write_class_names(tmp, class_names)
             if where != tmp:  # the names went to a sidecar: name it for the target
                 os.replace(where, sidecar_path(target))
+        if record is not None:
+            with zipfile.ZipFile(tmp, "a") as archive:
+                archive.writestr(RECORD, json.dumps(record))
         os.replace(tmp, target)
     except BaseException as exc:
         if tmp is not None:
@@ -102,7 +119,8 @@ class BestCheckpoint(keras.callbacks.Callback):
         if not is_better(float(value), self.best, self.mode):
             return
         start = time.perf_counter()
-        save_model(self.saved_model, self.path, self.class_names)
+        record = {"monitor": self.monitor, "value": float(value), "epoch": epoch}
+        save_model(self.saved_model, self.path, self.class_names, record)
         self.write_seconds += time.perf_counter() - start
         self.best, self.best_epoch = float(value), epoch
 
@@ -133,13 +151,19 @@ class ResumeState:
         record: dict[str, Any],
         history: dict[str, list[float]],
         monitor: str,
+        best_file: Path | None = None,
     ) -> ResumeState:
-        """From a run's ``run.json`` record; a killed run (no record) from its history.
+        """From the best checkpoint's own record, else a run's ``run.json``; a
+        killed run of an older version (neither) from its history.
 
         Without a recorded best the history says which epoch was best: the
         checkpoint saved exactly when the monitored value improved.
         """
-        value, epoch = record.get("best_value"), record.get("best_epoch")
+        kept = checkpoint_record(best_file) if best_file is not None else None
+        if kept is not None:
+            value, epoch = kept["value"], kept["epoch"]
+        else:
+            value, epoch = record.get("best_value"), record.get("best_epoch")
         if value is None:
             found = best_in_history(history, monitor)
             epoch, value = found if found else (None, None)
@@ -149,3 +173,17 @@ class ResumeState:
             callbacks=dict(record.get("callback_state") or {}),
             phases=tuple(dict(p) for p in record.get("phases") or ()),
         )
+
+
+def checkpoint_record(path: Path) -> dict[str, Any] | None:
+    """``{"monitor", "value", "epoch"}`` a best checkpoint was saved with, or
+    None (no file, a file from an older version, or a damaged one)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            record = json.loads(archive.read(RECORD))
+        value, epoch = float(record["value"]), record["epoch"]
+    except (OSError, KeyError, TypeError, ValueError, zipfile.BadZipFile):
+        return None
+    if not math.isfinite(value) or not isinstance(epoch, int) or epoch < 0:
+        return None
+    return {"monitor": record.get("monitor"), "value": value, "epoch": epoch}

@@ -38,6 +38,7 @@ from typing import Any, TypeVar
 import keras
 import tensorflow as tf
 
+from core.training.backup import RunBackup
 from core.training.best_epoch import (
     best_in_history,
     is_better,
@@ -232,9 +233,11 @@ def train(
             notes.append(f"phase 1 ended after epoch {last}: {message}")
         phase, boundary, start = 2, last, last
         restarted = set()  # phase 2's counters start afresh by design
+        _discard_backup(callbacks)  # phase 2 starts from phase 1's end, as in Keras
     last_path, save_note = None, ""
     if folder is not None:
         last_path, save_note = _save_last(saved, folder, reason, class_names)
+        reason, save_note = _keep_a_model(callbacks, reason, save_note, best_path)
     best = _best(checkpoint, state, bridge, cfg.checkpoint_monitor)
     extra = {"checkpoint_write_seconds": checkpoint.write_seconds} if checkpoint else {}
     return TrainingResult(
@@ -441,13 +444,45 @@ def _save_last(
     model written before, if any.
     """
     path = folder / "last.keras"
-    note = ""
     if reason is not StopReason.DIVERGED:
         try:
             save_model(model, path, class_names)
-        except ModelWriteError as exc:
-            note = str(exc)
-    return (str(path) if path.exists() else None), note
+        except ModelWriteError as exc:  # an earlier last.keras is not this one
+            return None, str(exc)
+    return (str(path) if path.exists() else None), ""
+
+
+def _keep_a_model(
+    callbacks: list[keras.callbacks.Callback],
+    reason: StopReason,
+    save_note: str,
+    best_path: Path | None,
+) -> tuple[StopReason, str]:
+    """Delete the backup only once ``last.keras`` holds the finished run.
+
+    A run that kept no model file at all did not complete: it failed, and
+    says where its weights are (the backup, if any, is kept to resume from).
+    """
+    backup = _find(callbacks, RunBackup)
+    if not save_note:
+        if backup is not None and reason in _PHASE_DONE:
+            backup.discard()
+        return reason, save_note
+    if best_path is not None and best_path.exists():
+        return reason, save_note  # the best model is kept: the run has its model
+    kept = (
+        "its weights are kept in the run's backup: free some space, then resume "
+        "it with more epochs"
+        if backup is not None and backup.folder.is_dir()
+        else "no model was kept"
+    )
+    return StopReason.FAILED, f"{save_note}; {kept}"
+
+
+def _discard_backup(callbacks: list[keras.callbacks.Callback]) -> None:
+    backup = _find(callbacks, RunBackup)
+    if backup is not None:
+        backup.discard()
 
 
 def _best(
@@ -504,8 +539,8 @@ def _fit(
     except ModelWriteError as exc:
         _close(callbacks)
         return StopReason.FAILED, (
-            f"{exc} (epoch {bridge.epoch + 1}); the run stopped, and the best "
-            "model written before is kept"
+            f"{exc} (epoch {bridge.epoch + 1}); the run stopped, and the models "
+            "and backup written before are kept"
         )
     except WorkerLost as exc:  # the run stays resumable from its last backup
         _close(callbacks)
@@ -559,7 +594,7 @@ def _callbacks(
         if cfg.checkpoint:
             best_path = folder / "best.keras"
         if cfg.backup_and_restore:
-            out.append(keras.callbacks.BackupAndRestore(str(folder / "backup")))
+            out.append(RunBackup(folder / "backup"))
         if cfg.csv_logger:
             out.append(
                 keras.callbacks.CSVLogger(

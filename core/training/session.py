@@ -148,7 +148,11 @@ def run_session(
     with contextlib.ExitStack() as lock:
         if resume is not None:  # locked before the resume reads or cuts it
             lock.enter_context(locked_run(resume.path))
-        restart = check_restart(resume, spec, dataset, cfg, aug) if resume else None
+        restart = (
+            check_restart(resume, spec, dataset, cfg, aug, data_spec)
+            if resume
+            else None
+        )
         run: Run | None = resume
 
         def new_run() -> Run | None:
@@ -331,6 +335,8 @@ def train_prepared(
         )
     if result.phase_boundary is None:
         result.phase_boundary = start.boundary
+    if start.note:  # e.g. the optimizer's state restarts
+        result.message = "; ".join(m for m in (start.note, result.message) if m)
     return Trained(result, start.history)
 
 
