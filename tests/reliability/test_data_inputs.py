@@ -57,6 +57,31 @@ def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:
     return status, captured.out, captured.err
 
 
+def python_here(script: str) -> subprocess.CompletedProcess:
+    """``script`` in a fresh interpreter of this checkout (a limit, a patch)."""
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=os.environ | {"PYTHONPATH": str(ROOT)},
+        timeout=300,
+    )
+
+
+def train_until_the_run(folder: Path, capsys, monkeypatch) -> str:
+    """What ``train --dataset FOLDER`` says before its run begins (stderr)."""
+    monkeypatch.setattr(
+        "core.training.session.run_session",
+        lambda *a, **k: (_ for _ in ()).throw(DatasetError("stopped here")),
+    )
+    status, _, err = run_cli(
+        ["train", "--preset", "shapes-starter", "--dataset", str(folder)], capsys
+    )
+    assert status == 1
+    return err
+
+
 # --- settings out of their declared range -----------------------------------
 
 
@@ -118,14 +143,7 @@ try:
 except DatasetError as exc:
     print("refused:", exc)
 """
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=os.environ | {"PYTHONPATH": str(ROOT)},
-        timeout=300,
-    )
+    done = python_here(script)
     assert "MemoryError" not in done.stderr, done.stderr[-2000:]
     assert done.returncode == 0, done.stderr[-2000:]
     assert "refused:" in done.stdout
@@ -242,14 +260,7 @@ def test_dataset_info_warns_about_an_imbalanced_folder(tmp_path, capsys):
 
 def test_train_warns_before_it_trains(tmp_path, capsys, monkeypatch):
     folder = imbalanced_folder(tmp_path / "pets", 120, 1)
-    monkeypatch.setattr(
-        "core.training.session.run_session",
-        lambda *a, **k: (_ for _ in ()).throw(DatasetError("stopped here")),
-    )
-    status, _, err = run_cli(
-        ["train", "--preset", "shapes-starter", "--dataset", str(folder)], capsys
-    )
-    assert status == 1
+    err = train_until_the_run(folder, capsys, monkeypatch)
     assert "warning: class 'rare' has no validation and no test images" in err
     assert "warning: the classes are strongly imbalanced" in err
 
@@ -335,14 +346,7 @@ def test_pillow_decompression_bomb_warnings_stay_off_the_console(tmp_path):
         "from core.cli import main; "
         f"sys.exit(main(['dataset-info', {str(folder)!r}, '--quick']))"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=os.environ | {"PYTHONPATH": str(ROOT)},
-        timeout=120,
-    )
+    done = python_here(script)
     assert done.returncode == 0, done.stderr
     assert "DecompressionBombWarning" not in done.stderr
 
@@ -353,14 +357,7 @@ def test_train_says_how_many_files_it_left_out_and_where_they_are_listed(
     folder = imbalanced_folder(tmp_path / "pets", 12, 12)
     (folder / "rare" / "broken.png").write_text("not a png")
     (folder / "common" / "empty.png").write_bytes(b"")
-    monkeypatch.setattr(
-        "core.training.session.run_session",
-        lambda *a, **k: (_ for _ in ()).throw(DatasetError("stopped here")),
-    )
-    status, _, err = run_cli(
-        ["train", "--preset", "shapes-starter", "--dataset", str(folder)], capsys
-    )
-    assert status == 1
+    err = train_until_the_run(folder, capsys, monkeypatch)
     said = [line for line in err.splitlines() if line.startswith("skipped ")]
     assert said == [
         "skipped 2 files that cannot be used as images; python -m core "
