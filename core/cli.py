@@ -69,8 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except WorkbenchError as exc:
-        # A user-facing problem: one line, no traceback, non-zero exit.
-        print(f"error: {exc}", file=sys.stderr)
+        # A user-facing problem: one line, no traceback, non-zero exit; in the
+        # command line's terms where the app's would name a page.
+        print(f"error: {exc.for_command_line()}", file=sys.stderr)
         return 1
     except OSError as exc:
         # The file system said no (full disk, permissions) where no command

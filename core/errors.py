@@ -11,6 +11,15 @@ from __future__ import annotations
 class WorkbenchError(Exception):
     """A problem the user can act on; ``str(exc)`` is the whole message."""
 
+    def for_command_line(self) -> str:
+        """The message as the command line says it.
+
+        The same as ``str(exc)`` unless the app's words point at its pages
+        ("fix it on the Model page"); then the command line names what to
+        change in the project file or which option to give instead.
+        """
+        return str(self)
+
 
 class SpecError(WorkbenchError):
     """A model specification that cannot be built."""

@@ -13,9 +13,11 @@ Examples:
 from __future__ import annotations
 
 import argparse
-import sys
 
+from core.backbones import BACKBONE_CLASS
+from core.commands.arguments import whole_number_in
 from core.errors import WorkbenchError
+from core.layers import layer_kind
 from core.presets import preset
 from core.project import load_project
 from core.spec import ModelSpec
@@ -41,8 +43,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     freeze.add_argument(
         "--unfreeze-last",
         metavar="N",
-        type=int,
-        help="backbone only: count as fine-tuned in its last N layers",
+        type=whole_number_in(layer_kind(BACKBONE_CLASS).field("last_n")),
+        help="backbone only: count as fine-tuned in its last N layers (0 or more)",
     )
     parser.add_argument(
         "--expand",
@@ -59,21 +61,29 @@ def run(args: argparse.Namespace) -> int:
     if args.unfreeze_from is not None or args.unfreeze_last is not None:
         if spec.backbone is None:
             raise WorkbenchError("--unfreeze-from/--unfreeze-last need a backbone")
-        if args.unfreeze_from is not None:
-            spec = spec.with_backbone_options(
-                freeze="from_layer", unfreeze_from=args.unfreeze_from
-            )
-        else:
-            spec = spec.with_backbone_options(
-                freeze="last_n", last_n=max(0, args.unfreeze_last)
-            )
+        try:
+            if args.unfreeze_from is not None:
+                spec = spec.with_backbone_options(
+                    freeze="from_layer", unfreeze_from=args.unfreeze_from
+                )
+            else:
+                spec = spec.with_backbone_options(
+                    freeze="last_n", last_n=args.unfreeze_last
+                )
+        except ValueError as exc:
+            raise WorkbenchError(f"--unfreeze-from/--unfreeze-last: {exc}") from None
     summary = summarize(spec)
     if not summary.is_valid:
-        for index, name, message in summary.errors:
-            where = "input" if index < 0 else f"layer {index + 1} ({name})"
-            print(f"invalid: {where}: {message}", file=sys.stderr)
-        return 1
+        raise WorkbenchError(invalid_model(summary.errors))
     print(format_table(spec, summary, expand=args.expand))
     for note in (note for r in summary.layers for note in r.notes):
         print(f"Note: {note}")
     return 0
+
+
+def invalid_model(errors: list[tuple[int, str, str]]) -> str:
+    """Every problem of an invalid model on one line: the first, and how many more."""
+    index, name, message = errors[0]
+    where = "the input" if index < 0 else f"layer {index + 1} ({name})"
+    more = f" (and {len(errors) - 1:,} more)" if len(errors) > 1 else ""
+    return f"the model is not valid: {where}: {message}{more}"

@@ -34,7 +34,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from core.commands.arguments import setting_field, whole_number_in
 from core.errors import WorkbenchError
+from core.training.config import TrainingConfig
 from core.training.device import STRATEGIES
 
 EXIT_FAILED = 3
@@ -53,7 +55,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     source.add_argument(
         "--resume", metavar="RUN_DIR", help="continue a stopped run as recorded"
     )
-    parser.add_argument("--epochs", type=int, help="epochs (phase 1 with a backbone)")
+    parser.add_argument(
+        "--epochs",
+        type=whole_number_in(setting_field(TrainingConfig, "epochs")),
+        help="epochs (phase 1 with a backbone)",
+    )
     parser.add_argument(
         "--learning-rate", type=float, help="with --resume only: a new learning rate"
     )
