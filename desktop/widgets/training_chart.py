@@ -40,12 +40,19 @@ class TrainingChart(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for name in ("loss", "accuracy"):
-            plot = colours.plot_widget(title=name)
+            plot = colours.plot_widget()
+            item = plot.getPlotItem()
             plot.showGrid(x=True, y=True, alpha=0.2)
             plot.setLabel("bottom", "epoch")
-            # Loss falls and accuracy rises, so the empty corner is top right
-            # for one and bottom right for the other: the legend goes there.
-            plot.addLegend(offset=(-10, 10) if name == "loss" else (-10, -30))
+            # The legend takes the title's row, whose words it repeats ("loss",
+            # "val_loss"): inside the plot no corner stays empty (an overfitting
+            # loss rises, a hard task's accuracy stays low), and it covered the
+            # curves; beside a title it ran into it on a narrow window.
+            legend = plot.addLegend(colCount=2, frame=False)
+            legend.setParentItem(item)
+            legend.layout.setContentsMargins(0, 0, 0, 0)
+            legend.anchor(itemPos=(0.5, 0), parentPos=(0.5, 0), offset=(0, 2))
+            item.layout.setRowFixedHeight(0, 26)
             plot.disableAutoRange()
             for side in ("left", "bottom"):
                 plot.getAxis(side).setCacheMode(
@@ -75,8 +82,8 @@ class TrainingChart(QWidget):
             angle=90,
             pen=pg.mkPen(colours.BEST_EPOCH, style=pg.QtCore.Qt.PenStyle.DashLine),
             label="best",
-            # Mid-height: the last epoch is often the best, and the top right
-            # corner is the legend's; a falling loss leaves the middle empty.
+            # Mid-height: the last epoch is often the best, and a falling loss
+            # leaves the middle empty.
             labelOpts={
                 "position": 0.5,
                 "color": colours.readable(colours.BEST_EPOCH),
@@ -94,7 +101,7 @@ class TrainingChart(QWidget):
                     colours.PHASE_TWO, width=1.5, style=pg.QtCore.Qt.PenStyle.DotLine
                 ),
                 label="fine-tuning",
-                # Above the best epoch's label, clear of both legends' corners.
+                # Above the best epoch's label.
                 labelOpts={
                     "position": 0.65,
                     "color": colours.readable(colours.PHASE_TWO),
@@ -135,9 +142,10 @@ class TrainingChart(QWidget):
         """
         self.clear()
         self.monitor = monitor
-        for plot in self.plots.values():
-            plot.setXRange(0, max(1, total_epochs), padding=0.02)
+        self._show_epochs(max(1, total_epochs))
         self.plots["accuracy"].setYRange(0, 1, padding=0.02)
+        # Empty until the first loss arrives: not the previous run's range.
+        self.plots["loss"].setYRange(0, 1, padding=0)
         self._loss_top = 0.0
 
     def clear(self) -> None:
@@ -242,8 +250,15 @@ class TrainingChart(QWidget):
             self.plots["loss"].setYRange(0, self._loss_top, padding=0)
             self._shade_spans()
         if self.epoch_x and self.epoch_x[-1] > self.plots["loss"].viewRange()[0][1]:
-            for plot in self.plots.values():
-                plot.setXRange(0, self.epoch_x[-1], padding=0.02)
+            self._show_epochs(self.epoch_x[-1])
+
+    def _show_epochs(self, last: float) -> None:
+        """x from 0 to ``last`` with room for the last tick's label: pyqtgraph hides
+        a label that reaches past the plot (with a grid, whatever its style says),
+        and 2% of padding left the last epoch's number out."""
+        margin = max(0.5, 0.05 * last)
+        for plot in self.plots.values():
+            plot.setXRange(-margin / 2, last + margin, padding=0)
 
 
 class Buffer:

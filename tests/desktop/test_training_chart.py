@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QApplication
 
 from desktop.widgets.training_chart import TrainingChart, ema
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
 def test_curves_hold_the_logs_and_mark_overfitting(qtbot):
@@ -121,3 +126,60 @@ def test_the_best_label_stays_clear_of_the_legend(qtbot, height):
     label = chart.best_line.label.sceneBoundingRect()
     assert chart.best_line.value() == 10
     assert not label.intersects(legend)
+
+
+def _trained(qtbot, epochs: int, width: int, height: int) -> TrainingChart:
+    """A chart after ``epochs`` epochs of a run whose loss falls and accuracy rises."""
+    chart = TrainingChart()
+    qtbot.addWidget(chart)
+    chart.resize(width, height)
+    chart.show()
+    qtbot.waitExposed(chart)
+    chart.begin(epochs)
+    for epoch in range(epochs):
+        loss = 2.0 * np.exp(-(epoch + 1) / 3) + 0.3
+        chart.add_epoch(
+            epoch,
+            {
+                "loss": loss,
+                "val_loss": loss + 0.1,
+                "accuracy": 1 - loss / 3,
+                "val_accuracy": 0.95 - loss / 3,
+            },
+        )
+    chart._redraw()
+    QApplication.processEvents()
+    return chart
+
+
+@pytest.mark.parametrize(("epochs", "width"), [(10, 900), (30, 700), (30, 500)])
+def test_legends_sit_outside_the_curves_and_the_last_epoch_has_its_label(
+    qtbot, epochs, width
+):
+    """#25: the legends covered the curves, and the last x tick ("30") was missing."""
+    chart = _trained(qtbot, epochs, width, 300)
+    for name, plot in chart.plots.items():
+        item = plot.getPlotItem()
+        data_area = item.vb.sceneBoundingRect()
+        legend = item.legend.sceneBoundingRect()
+        assert not legend.intersects(data_area), name
+        axis = item.getAxis("bottom")
+        ticks = [v for level in axis.tickValues(0, epochs, axis.width()) for v in level[1]]
+        assert epochs in ticks or float(epochs) in ticks  # the tick exists...
+        canvas = QImage(width, 300, QImage.Format.Format_ARGB32)
+        painter = QPainter(canvas)  # measures the labels as a repaint would
+        drawn = [text for _, _, text in axis.generateDrawSpecs(painter)[2]]
+        painter.end()
+        assert str(epochs) in drawn, (name, drawn)  # ...and its label is drawn
+    path = ARTIFACTS / f"training-chart-{epochs}-epochs-{width}.png"
+    path.parent.mkdir(exist_ok=True)
+    chart.grab().save(str(path))
+
+
+def test_a_new_runs_empty_chart_drops_the_old_ranges(qtbot):
+    chart = _trained(qtbot, 30, 700, 300)
+    assert chart.plots["loss"].viewRange()[1][1] > 2
+    chart.begin(5)
+    chart._redraw()
+    assert chart.plots["loss"].viewRange()[1][1] == pytest.approx(1.0, abs=0.05)
+    assert 5 <= chart.plots["loss"].viewRange()[0][1] <= 6
