@@ -164,8 +164,8 @@ def test_legends_sit_outside_the_curves_and_the_last_epoch_has_its_label(
         legend = item.legend.sceneBoundingRect()
         assert not legend.intersects(data_area), name
         axis = item.getAxis("bottom")
-        ticks = [v for level in axis.tickValues(0, epochs, axis.width()) for v in level[1]]
-        assert epochs in ticks or float(epochs) in ticks  # the tick exists...
+        levels = axis.tickValues(0, epochs, axis.width())
+        assert float(epochs) in [v for _, values in levels for v in values]
         canvas = QImage(width, 300, QImage.Format.Format_ARGB32)
         painter = QPainter(canvas)  # measures the labels as a repaint would
         drawn = [text for _, _, text in axis.generateDrawSpecs(painter)[2]]
