@@ -3,10 +3,11 @@
 Images are prepared exactly as in training: converted to the model's channels
 and resized to its input size, as raw 0-255 values (the model rescales inside,
 as every app model starts with its own Rescaling). The model runs once per
-batch of up to ``BATCH_SIZE`` images, never once per image: a call costs about
-as much for 1 image as for 64 (``bench/predict_folder.py``). Files are decoded
-by a small thread pool, ahead of the batch the model is working on, with the
-one decoder training uses (EXIF rotation, CMYK, palettes, transparency).
+batch of up to ``BATCH_SIZE`` images, as a traced graph: called eagerly once
+per image, a folder took 4x as long as plain Keras (``bench/predict_folder.py``).
+Files are decoded by a small thread pool, ahead of the batch the model is
+working on, with the one decoder training uses (EXIF rotation, CMYK,
+palettes, transparency).
 
 Example:
     >>> results = predict(model, ["cat.jpg"], ["cat", "dog"], top_k=2)
@@ -17,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import os
+import weakref
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -34,6 +36,7 @@ from core.inference.top_k import ranked
 ImageLike = str | os.PathLike[str] | np.ndarray
 Ranked = list[tuple[str, float]]
 BATCH_SIZE = 64
+_FORWARD: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 # Decoding threads: Pillow releases the GIL while it decodes, and more threads
 # than this only queue up behind the model on a small machine.
 DECODE_THREADS = min(4, os.cpu_count() or 1)
@@ -106,10 +109,32 @@ def probabilities(
     becomes two columns.
     """
     activation = activation or output_activation(model)
-    out = activation(np.asarray(model(batch, training=False), dtype=np.float64))
+    out = activation(np.asarray(forward_pass(model)(batch), dtype=np.float64))
     if out.shape[-1] == 1:
         out = np.concatenate([1 - out, out], axis=1)
     return out
+
+
+def forward_pass(model):
+    """``model``'s inference call traced once into a graph, kept while it lives.
+
+    One trace for every batch size (and image size, for a model that takes
+    any): after it, each call costs a fraction of an eager one, and less than
+    ``model.predict``, which builds a data pipeline per call
+    (``bench/predict_folder.py``).
+    """
+    import tensorflow as tf
+
+    forward = _FORWARD.get(model)
+    if forward is None:
+        h, w, c = input_size(model)
+        spec = tf.TensorSpec((None, h, w, c), tf.float32)
+        held = weakref.ref(model)  # the cache must not keep the model alive
+        forward = tf.function(
+            lambda x: held()(x, training=False), input_signature=[spec]
+        )
+        _FORWARD[model] = forward
+    return forward
 
 
 def predict_arrays(
@@ -144,13 +169,24 @@ def predict(
         BadImage: a file cannot be decoded.
     """
     activation = activation or output_activation(model)
-    channels = loader_channels(input_size(model)[2])
     results: list[Ranked] = []
     for start in range(0, len(images), BATCH_SIZE):
-        arrays = [_as_array(i, channels) for i in images[start : start + BATCH_SIZE]]
-        probs = predict_arrays(model, arrays, activation)
+        chunk = images[start : start + BATCH_SIZE]
+        probs = image_probabilities(model, chunk, activation)
         results += ranked_names(probs, class_names, top_k)
     return results
+
+
+def image_probabilities(
+    model, images: Sequence[ImageLike], activation: OutputActivation
+) -> np.ndarray:
+    """Probabilities for a batch of images or files, one row each, in order.
+
+    Raises:
+        BadImage: a file cannot be decoded.
+    """
+    channels = loader_channels(input_size(model)[2])
+    return predict_arrays(model, [_as_array(i, channels) for i in images], activation)
 
 
 def predict_files(

@@ -1,9 +1,13 @@
 """PredictionPage: drop images, see what the model thinks and where it looked.
 
 Images come from drops (files or folders), the clipboard (Ctrl+V) or a file
-dialog. Each is classified off the GUI thread with ``core.inference``; the
-selected one is shown large with its Grad-CAM overlay (alpha, layer, class)
-and top-k probability bars. A broken file gets a message and nothing else.
+dialog. They are classified off the GUI thread with ``core.inference``, a
+batch of ``BATCH`` per job, so the gallery fills as batches arrive; the
+selected one is shown large with its Grad-CAM overlay (alpha, layer, class),
+computed for it alone, and top-k probability bars. A broken file gets a
+message and nothing else. A model that outputs logits gets softmax (sigmoid
+for one unit), said once in the status line
+(``core.inference.output_activation``).
 A model without a 2-D convolution still predicts; Grad-CAM and Insight are
 disabled for it and the page says why. Everything that touches the model
 (building the Grad-CAM probes included) runs on the worker, never here.
@@ -52,6 +56,8 @@ from desktop.widgets.image_grid import to_qimage
 from desktop.widgets.insight_view import InsightView
 from desktop.workers import FunctionWorker
 
+BATCH = 32  # images per prediction job: the gallery fills a batch at a time
+
 
 class PredictionPage(QWidget):
     """Needs a model: ``set_model(model, class_names)`` or Import model…
@@ -61,10 +67,17 @@ class PredictionPage(QWidget):
     dialog can offer.
     """
 
-    predicted = Signal(int)  # gallery row whose prediction arrived
+    predicted = Signal(int)  # gallery row whose prediction (or heatmap) arrived
     model_changed = Signal()
     export_requested = Signal()
     message = Signal(str)
+    # The model's OutputActivation, once decided on the worker.
+    _activation = None
+    # Bumped when the layer or class changes: heatmaps made before are stale.
+    _explained = 0
+    # The heatmap the running job makes, and the last that failed: (row, _explained).
+    _job_heat: tuple[int, int] | None = None
+    _heat_failed: tuple[int, int] | None = None
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,7 +91,7 @@ class PredictionPage(QWidget):
         self.results: list[tuple[np.ndarray, np.ndarray] | None] = []
         self._explainers: dict = {}
         self._worker: FunctionWorker | None = None
-        self._queue: list[int] = []
+        self._queue: list[int] = []  # rows waiting for their probabilities
 
         self.open_button = QPushButton("Import model…")
         self.open_button.setToolTip(
@@ -146,6 +159,7 @@ class PredictionPage(QWidget):
         self.model_origin, self.model_source = origin, source or model.name
         # A new dict, not clear(): a job still running fills the old one.
         self._explainers = {}
+        self._activation = None
         convolutions = conv_layer_names(model)
         self.layer_combo.blockSignals(True)
         self.layer_combo.clear()
@@ -170,11 +184,16 @@ class PredictionPage(QWidget):
         files = image_files(paths)
         for f in files:
             try:
-                self.add_image(load_image(f, None, 3), f.name)
+                self._append(load_image(f, None, 3), f.name)
             except BadImage as exc:
                 self._say(f"{f.name} was not added: {exc}")
+        self._next()  # after all of them: the first job takes a whole batch
 
     def add_image(self, image: np.ndarray, name: str) -> None:
+        self._append(image, name)
+        self._next()
+
+    def _append(self, image: np.ndarray, name: str) -> None:
         self.images.append(image)
         self.results.append(None)
         item = QListWidgetItem(QIcon(QPixmap.fromImage(to_qimage(image))), name)
@@ -183,7 +202,6 @@ class PredictionPage(QWidget):
         self._queue.append(len(self.images) - 1)
         if self.gallery.currentRow() < 0:
             self.gallery.setCurrentRow(0)
-        self._next()
 
     def paste(self) -> None:
         image = QGuiApplication.clipboard().image()
@@ -205,38 +223,91 @@ class PredictionPage(QWidget):
 
     # --------------------------------------------------------------- worker
     def _next(self) -> None:
-        if self._worker is not None or self.model is None or not self._queue:
+        """Start the next job: a batch of probabilities, and the shown heatmap."""
+        if self._worker is not None or self.model is None:
             return
-        row = self._queue.pop(0)
-        model, explainers, image = self.model, self._explainers, self.images[row]
+        rows, self._queue = self._queue[:BATCH], self._queue[BATCH:]
+        shown = self._heat_wanted(rows)
+        if not rows and shown is None:
+            return
+        model, explainers, activation = self.model, self._explainers, self._activation
+        images = [self.images[r] for r in rows]
         layer = self.layer_combo.currentText() or None
         class_index = self.class_combo.currentIndex() - 1
-        chosen = None if class_index < 0 else class_index
+        self._job_heat = None if shown is None else (shown, self._explained)
+        image = None if shown is None else self.images[shown]
+        known = None if shown is None or shown in rows else self.results[shown][0]
 
         def job(progress, cancel):
-            return model, row, explain(model, explainers, layer, image, chosen)
+            from core.inference.output_activation import output_activation
+            from core.inference.predict import image_probabilities
+
+            rule = activation or output_activation(model)
+            probs = image_probabilities(model, images, rule) if images else []
+            heat = None
+            if image is not None:
+                p = probs[rows.index(shown)] if known is None else known
+                chosen = class_index if class_index >= 0 else int(np.argmax(p))
+                heat = explain(model, explainers, layer, image, chosen)
+            return model, rule, rows, probs, heat
 
         self._worker = FunctionWorker(job)
         self._worker.finished.connect(self._on_worker_finished)
         self._worker.failed.connect(self._on_worker_failed)
         self._worker.start()
 
+    def _heat_wanted(self, rows: list[int]) -> int | None:
+        """The shown row when it lacks a heatmap this job can make, else None.
+
+        Not again for a row whose heatmap just failed, until the layer or class
+        changes.
+        """
+        row = self.gallery.currentRow()
+        if row < 0 or row >= len(self.images) or not self.layer_combo.currentText():
+            return None
+        if (row, self._explained) == self._heat_failed:
+            return None
+        result = self.results[row]
+        if row in rows or (result is not None and result[1] is None):
+            return row
+        return None
+
     @Slot(object)
     def _on_worker_finished(self, result) -> None:
         self._worker = None
-        model, row, (probs, heat) = result
-        if model is self.model and row < len(self.results):
-            self.results[row] = (probs, heat)
-            label = self.class_names[int(np.argmax(probs))] if self.class_names else ""
-            self.gallery.item(row).setText(f"{label} {probs.max():.0%}")
-            if row == self.gallery.currentRow():
+        model, rule, rows, probs, heat = result
+        if model is self.model:
+            self._take_activation(rule)
+            for row, p in zip(rows, probs, strict=True):
+                self.results[row] = (p, None)
+            changed = list(rows)
+            if self._job_heat is not None and self._job_heat[1] == self._explained:
+                shown = self._job_heat[0]
+                self.results[shown] = (self.results[shown][0], heat)
+                changed += [] if shown in rows else [shown]
+            for row in changed:
+                p = self.results[row][0]
+                label = self.class_names[int(np.argmax(p))] if self.class_names else ""
+                self.gallery.item(row).setText(f"{label} {p.max():.0%}")
+            if self.gallery.currentRow() in changed:
                 self._show()
-            self.predicted.emit(row)
+            for row in changed:
+                self.predicted.emit(row)
         self._next()
+
+    def _take_activation(self, rule) -> None:
+        """Keep the model's output rule; say once that it makes probabilities."""
+        if self._activation is None:
+            self._activation = rule
+            note = rule.note(self.model_source)
+            if note:
+                self.status.setText(f"{note}.")
+                self.message.emit(note)
 
     @Slot(str, str)
     def _on_worker_failed(self, message: str, details: str) -> None:
         self._worker = None
+        self._heat_failed = self._job_heat
         self._say(f"Prediction failed: {message}")
         self._next()
 
@@ -263,6 +334,8 @@ class PredictionPage(QWidget):
         )
         if result is not None:
             self.side.show_probabilities(result[0], self.class_names)
+        if self._heat_wanted([]) is not None:
+            self._next()
 
     def _enable_explanations(self, reason: str) -> None:
         """Grad-CAM's controls and the Insight tab, off with ``reason`` when given."""
@@ -275,9 +348,10 @@ class PredictionPage(QWidget):
 
     @Slot()
     def _on_explain_changed(self) -> None:
-        self.results = [None] * len(self.images)
-        self._queue = list(range(len(self.images)))
-        self._next()
+        """Heatmaps are redrawn (the shown one first); probabilities stay."""
+        self._explained += 1
+        self.results = [r if r is None else (r[0], None) for r in self.results]
+        self._show()
 
     @Slot(int)
     def _on_tab_changed(self, index: int) -> None:
@@ -366,18 +440,18 @@ def explain(
     explainers: dict,
     layer: str | None,
     image: np.ndarray,
-    class_index: int | None,
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """(probabilities, Grad-CAM heatmap or None without a convolution); on the worker.
+    class_index: int,
+) -> np.ndarray | None:
+    """The Grad-CAM heatmap of ``image`` for ``class_index``, None without a layer.
 
-    ``explainers`` caches one Explainer per layer of ``model``: building one
-    creates probe models, which can fail, so it never happens on the GUI thread.
+    On the worker. ``explainers`` caches one Explainer per layer of ``model``:
+    building one creates probe models, which can fail, so it never happens on
+    the GUI thread.
     """
     from core.inference.gradcam import Explainer
-    from core.inference.predict import prepare_images, probabilities
 
     if layer is None:
-        return probabilities(model, prepare_images(model, [image]))[0], None
+        return None
     if layer not in explainers:
         explainers[layer] = Explainer(model, layer)
-    return explainers[layer](image, class_index)
+    return explainers[layer](image, class_index)[1]
