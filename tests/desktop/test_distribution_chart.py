@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QImage, QPainter
+from PySide6.QtWidgets import QApplication
 
 from desktop.widgets.distribution_chart import DistributionChart
 
@@ -37,6 +38,7 @@ def test_every_class_is_named_and_no_label_runs_into_another(qtbot, width, heigh
     qtbot.waitExposed(chart)
     counts = {"train": [4500] * 10, "validation": [500] * 10, "test": [1000] * 10}
     chart.set_counts(CIFAR, counts)
+    QApplication.processEvents()  # the layout takes the axis's new width
     labels = drawn_labels(chart, "left") + drawn_labels(chart, "bottom")
     texts = [t for _, t in labels]
     assert all(name in texts for name in CIFAR), texts
