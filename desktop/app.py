@@ -32,6 +32,21 @@ def log_file() -> Path:
     return user_data_dir() / "logs" / "cnn-workbench.log"
 
 
+def quiet_tensorflow() -> None:
+    """Keep TensorFlow's C++ info and warning lines off the terminal, as the
+    command line does without ``--verbose``; its errors still show.
+
+    Called before TensorFlow loads (it reads the level once). A C++ log line
+    cannot be filtered by its text from Python, so the level it is: on every
+    Start, the epoch-time probe reads a few batches of a cached split and
+    cache_dataset_ops warned "the calling iterator did not fully read the
+    dataset being cached" (harmless: the partial cache is dropped and the
+    run's first epoch caches the whole split). A user's own
+    TF_CPP_MIN_LOG_LEVEL is kept.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
 def setup_logging() -> Path:
     path = log_file()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -160,6 +175,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Start the GUI; ``python main.py [PROJECT]`` opens a project file."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    quiet_tensorflow()
     setup_logging()
     app = create_app([sys.argv[0]])
     if refuse_known_bad_qt():

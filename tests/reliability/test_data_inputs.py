@@ -363,3 +363,29 @@ def test_train_says_how_many_files_it_left_out_and_where_they_are_listed(
         "skipped 2 files that cannot be used as images; python -m core "
         f"dataset-info {folder} --quick lists them"
     ]
+
+
+PARTIAL_CACHE_READ = """
+import os, sys
+os.environ.pop("TF_CPP_MIN_LOG_LEVEL", None)  # a user's terminal, not the tests'
+{setup}
+import tensorflow as tf
+batches = iter(tf.data.Dataset.range(1000).cache().batch(10))
+next(batches)  # what the epoch-time probe does to a cached split
+del batches
+print("read", file=sys.stderr)
+"""
+
+
+def test_tensorflow_cache_warnings_stay_off_the_app_terminal():
+    """The app sets the level the command line sets without --verbose."""
+    shown = python_here(PARTIAL_CACHE_READ.format(setup=""))
+    assert "cache_dataset_ops" in shown.stderr  # the line the app printed
+    quiet = python_here(
+        PARTIAL_CACHE_READ.format(
+            setup="from desktop.app import quiet_tensorflow; quiet_tensorflow()"
+        )
+    )
+    assert quiet.returncode == 0, quiet.stderr[-2000:]
+    assert "read" in quiet.stderr
+    assert "cache_dataset_ops" not in quiet.stderr
