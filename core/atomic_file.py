@@ -36,6 +36,11 @@ def new_file_mode() -> int:
     return 0o666 & ~_UMASK
 
 
+def new_folder_mode() -> int:
+    """The permissions ``os.mkdir(path)`` gives a new folder in this process."""
+    return 0o777 & ~_UMASK
+
+
 def temporary_beside(target: Path, suffix: str = ".tmp") -> Path:
     """An empty temporary file in ``target``'s folder, with the mode ``target``
     has (or a new file would get); the caller writes it and ``os.replace``s it.

@@ -4,8 +4,10 @@ PROJECT_OR_RUN is a project file (its newest run with a model is used) or a
 run folder. The best model is exported when the run kept one, else the last.
 The format is ``--format``'s, else OUT's suffix says it (``.tflite``,
 ``.py``), else a ``.keras`` file: it takes images of any size with raw 0-255
-values and carries its class names (see ``core.inference.export``). The
-SavedModel format writes a folder. The Python script (``--format python``)
+values and carries its class names (see ``core.inference.export``). OUT must
+end in the format's suffix, and is never written inside a run folder. The
+SavedModel format writes a folder: a new or empty one, or one holding an
+earlier SavedModel, which it replaces. The Python script (``--format python``)
 needs no trained run: it is written from the project's, or the run's
 recorded, model, data and settings. The app's Export dialog writes the same
 files (``core.inference.export_formats``).
@@ -23,7 +25,13 @@ import argparse
 from pathlib import Path
 
 from core.errors import WorkbenchError
-from core.inference.export_formats import FORMAT_KEYS, ExportSource, format_for
+from core.inference.export_formats import (
+    FORMAT_KEYS,
+    ExportSource,
+    check_target,
+    format_for,
+    is_saved_model,
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -59,8 +67,8 @@ def trained_model_path(source: Path) -> tuple[Path, list[str]]:
     if found is not None:
         return found
     raise WorkbenchError(
-        f"{source.name} has no trained run yet: train it on the Training page "
-        "(or with core.training.session.run_session) before exporting"
+        f"{source.name} has no trained run yet: train it first "
+        f"(python -m core train {source}), then export"
     )
 
 
@@ -88,8 +96,11 @@ def run(args: argparse.Namespace) -> int:
         out = export(ExportSource(project=project_of(source)), args.out, key)
         print(f"exported {source} as a Python script to {out}")
         return 0
+    check_target(Path(args.out), key)  # before the model is loaded
+    replacing = key == "saved_model" and is_saved_model(Path(args.out))
     model_path, classes = trained_model_path(source)
     model = ExportSource(load_model_file(model_path), classes)
     out = export(model, args.out, key)
-    print(f"exported {model_path} to {out} ({len(classes)} classes)")
+    done = "replaced the earlier SavedModel in" if replacing else "to"
+    print(f"exported {model_path} {done} {out} ({len(classes)} classes)")
     return 0

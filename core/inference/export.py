@@ -23,14 +23,18 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import keras
 
 from core.atomic_file import temporary_beside
 from core.errors import WorkbenchError
+from core.inference.export_formats import check_output_file
 
 MEMBER = "cnn_workbench.json"
 
@@ -87,18 +91,6 @@ def export_keras(
     return target
 
 
-def check_output_file(target: Path, suffix: str) -> None:
-    """Refuse, in words, an output path that cannot become a ``suffix`` file."""
-    if target.is_dir():
-        raise WorkbenchError(
-            f"{target} is a folder: give a file name ending in {suffix}"
-        )
-    if target.suffix != suffix:
-        raise WorkbenchError(f"{target.name}: the file name must end in {suffix}")
-    if not target.parent.is_dir():
-        raise WorkbenchError(f"cannot write {target}: {target.parent} does not exist")
-
-
 def class_count(model: keras.Model) -> int:
     """How many classes the model tells apart; a one-unit sigmoid head has two."""
     units = int(model.outputs[0].shape[-1])
@@ -146,8 +138,9 @@ def read_class_names(path: str | os.PathLike[str]) -> list[str] | None:
     try:
         with zipfile.ZipFile(p) as archive:
             if MEMBER in archive.namelist():
-                return list(json.loads(archive.read(MEMBER))["class_names"])
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+                names = json.loads(archive.read(MEMBER))["class_names"]
+                return checked_class_names(names, p.name)
+    except (zipfile.BadZipFile, OSError, KeyError, TypeError, ValueError):
         pass
     if sidecar.is_file():
         try:
@@ -156,14 +149,72 @@ def read_class_names(path: str | os.PathLike[str]) -> list[str] | None:
             raise WorkbenchError(
                 f"{sidecar.name}: no class names in it ({exc})"
             ) from None
-        return [str(n) for n in names]
+        return checked_class_names(names, sidecar.name)
     return None
 
 
+def checked_class_names(names: Any, where: str) -> list[str]:
+    """``names`` when they are a list of distinct, non-empty texts.
+
+    A sidecar is edited by hand: ``[1, null]`` once became the classes "1" and
+    "None", and two equal names made two classes indistinguishable.
+
+    Raises:
+        WorkbenchError: naming ``where`` and the first bad entry.
+    """
+    if not isinstance(names, list):
+        raise WorkbenchError(f"{where}: class_names must be a list of texts")
+    seen: set[str] = set()
+    for i, name in enumerate(names):
+        if not isinstance(name, str) or not name.strip():
+            raise WorkbenchError(
+                f"{where}: class name {i + 1} is {json.dumps(name)}, not a "
+                "non-empty text"
+            )
+        if name in seen:
+            raise WorkbenchError(f"{where}: the class name {name!r} is given twice")
+        seen.add(name)
+    return list(names)
+
+
 def export_saved_model(model: keras.Model, folder: str | os.PathLike[str]) -> Path:
-    """A TensorFlow SavedModel of the serving model (any size, raw 0-255 input)."""
+    """A TensorFlow SavedModel of the serving model (any size, raw 0-255 input).
+
+    Written into a temporary folder beside ``folder`` and renamed into place,
+    so a failed export leaves an earlier SavedModel whole; the earlier one is
+    removed only once the new one is complete. ``core.inference.export_formats``
+    has already refused a folder holding anything but an earlier SavedModel.
+    """
+    from core.atomic_file import new_folder_mode
+    from core.tf_runtime import quietly
+
     target = Path(folder)
-    serving_model(model).export(str(target), format="tf_saved_model", verbose=False)
+    try:
+        temporary = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        os.chmod(temporary, new_folder_mode())  # mkdtemp's 0700 is private
+    except OSError as exc:
+        raise WorkbenchError(f"cannot write {target}: {exc.strerror}") from None
+    earlier = temporary.with_name(temporary.name + ".earlier")
+    try:
+        with quietly():
+            serving_model(model).export(
+                str(temporary), format="tf_saved_model", verbose=False
+            )
+        if target.exists():
+            os.replace(target, earlier)
+        try:
+            os.replace(temporary, target)
+        except OSError:
+            if earlier.exists():  # put the earlier one back before reporting
+                os.replace(earlier, target)
+            raise
+    except OSError as exc:
+        raise WorkbenchError(f"cannot write {target}: {exc.strerror}") from None
+    except Exception as exc:  # TensorFlow's own file errors are not OSError
+        raise WorkbenchError(f"cannot write {target}: {first_line(str(exc))}") from None
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+        shutil.rmtree(earlier, ignore_errors=True)
     return target
 
 
@@ -171,11 +222,31 @@ def export_tflite(model: keras.Model, path: str | os.PathLike[str]) -> Path:
     """A TFLite flatbuffer of the fixed-size model (raw 0-255 input at its size).
 
     TFLite runtimes want fixed input shapes, so this takes images already
-    resized to the model's input size; the model still rescales inside.
+    resized to the model's input size; the model still rescales inside. The
+    converter's own lines (about 20 on stdout) are kept out of the command
+    line's output (``core.tf_runtime.quietly``).
     """
     import tensorflow as tf
 
+    from core.tf_runtime import quietly
+
     target = Path(path)
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
-    target.write_bytes(converter.convert())
+    with quietly():
+        flatbuffer = tf.lite.TFLiteConverter.from_keras_model(model).convert()
+    try:
+        temporary = temporary_beside(target)
+    except OSError as exc:
+        raise WorkbenchError(f"cannot write {target}: {exc.strerror}") from None
+    try:
+        temporary.write_bytes(flatbuffer)
+        os.replace(temporary, target)
+    except OSError as exc:
+        raise WorkbenchError(f"cannot write {target}: {exc.strerror}") from None
+    finally:
+        temporary.unlink(missing_ok=True)
     return target
+
+
+def first_line(text: str) -> str:
+    """The first line of a library's message, short enough for one error line."""
+    return text.strip().splitlines()[0][:200] if text.strip() else "no details"

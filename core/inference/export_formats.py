@@ -90,6 +90,87 @@ def format_for(path: str | os.PathLike[str]) -> str:
     return next((f.key for f in FORMATS if f.suffix and f.suffix == suffix), "keras")
 
 
+# What a SavedModel folder holds: an earlier export may be replaced, nothing else.
+SAVED_MODEL_FILE = "saved_model.pb"
+# Files a run folder holds besides config.json (RunStore lists folders with one).
+_RUN_FILES = ("run.json", "train.lock", "history.csv", "best.keras", "last.keras")
+_FILE_SUFFIXES = {f.suffix for f in FORMATS if f.suffix} | {".json", ".h5", ".hdf5"}
+
+
+def is_saved_model(folder: Path) -> bool:
+    """Whether ``folder`` holds a SavedModel (one an export may replace)."""
+    return (folder / SAVED_MODEL_FILE).is_file()
+
+
+def check_target(target: Path, key: str) -> None:
+    """Refuse, before anything is written, a target format ``key`` must not touch.
+
+    The file name must end in the format's suffix (``export m.cnnwb.json
+    --format python`` once wrote a script over the project file); a SavedModel
+    folder may be new, empty or an earlier SavedModel, never a folder of other
+    files it would silently mix into; nothing is written into a run folder,
+    whose files the run's record and the app read.
+
+    Raises:
+        WorkbenchError: saying what to give instead.
+    """
+    fmt = next(f for f in FORMATS if f.key == key)
+    if fmt.suffix:
+        check_output_file(target, fmt.suffix)
+    else:
+        _check_saved_model_folder(target)
+    run = _run_folder_around(target)
+    if run is not None:
+        raise WorkbenchError(
+            f"{target} is inside the run folder {run}, whose files the run keeps: "
+            "export to a path outside it"
+        )
+
+
+def check_output_file(target: Path, suffix: str) -> None:
+    """Refuse, in words, an output path that cannot become a ``suffix`` file."""
+    if target.is_dir():
+        raise WorkbenchError(
+            f"{target} is a folder: give a file name ending in {suffix}"
+        )
+    if target.suffix != suffix:
+        raise WorkbenchError(f"{target.name}: the file name must end in {suffix}")
+    _check_parent(target)
+
+
+def _check_parent(target: Path) -> None:
+    if not target.parent.is_dir():
+        raise WorkbenchError(f"cannot write {target}: {target.parent} does not exist")
+
+
+def _check_saved_model_folder(target: Path) -> None:
+    if target.is_file():
+        raise WorkbenchError(
+            f"{target} is a file: a SavedModel is a folder, give a new folder name"
+        )
+    if target.suffix in _FILE_SUFFIXES:
+        raise WorkbenchError(
+            f"{target.name}: a SavedModel is a folder, not a {target.suffix} file: "
+            "give a folder name"
+        )
+    if target.is_dir() and any(target.iterdir()) and not is_saved_model(target):
+        raise WorkbenchError(
+            f"{target} already holds other files: a SavedModel goes into a new or "
+            "empty folder, or replaces an earlier SavedModel"
+        )
+    _check_parent(target)
+
+
+def _run_folder_around(target: Path) -> Path | None:
+    """The run folder ``target`` would be written into, if any (at any depth)."""
+    for folder in target.resolve().parents:
+        if (folder / "config.json").is_file() and any(
+            (folder / name).exists() for name in _RUN_FILES
+        ):
+            return folder
+    return None
+
+
 def export(source: ExportSource, path: str | os.PathLike[str], key: str) -> Path:
     """Write ``source`` to ``path`` as format ``key``; returns what was written.
 
@@ -107,6 +188,7 @@ def export(source: ExportSource, path: str | os.PathLike[str], key: str) -> Path
     if problem:
         raise WorkbenchError(problem)
     target = Path(path)
+    check_target(target, key)
     if key == "keras":
         return model_export.export_keras(source.model, target, source.class_names or [])
     if key == "saved_model":

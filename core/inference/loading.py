@@ -18,7 +18,12 @@ from pathlib import Path
 import keras
 
 from core.errors import WorkbenchError
-from core.inference.export import class_count, read_class_names, sidecar_path
+from core.inference.export import (
+    class_count,
+    first_line,
+    read_class_names,
+    sidecar_path,
+)
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
@@ -49,11 +54,11 @@ def load_model_file(path: str | os.PathLike[str]) -> keras.Model:
                 "without Lambda layers to use it here."
             ) from None
         raise WorkbenchError(
-            f"{p.name}: not a usable Keras model ({_first_line(text)})"
+            f"{p.name}: not a usable Keras model ({first_line(text)})"
         ) from None
     except Exception as exc:  # a damaged file can fail anywhere in Keras
         raise WorkbenchError(
-            f"{p.name}: cannot be read as a Keras model ({_first_line(str(exc))})"
+            f"{p.name}: cannot be read as a Keras model ({first_line(str(exc))})"
         ) from None
     problem = image_classifier_problem(model)
     if problem:
@@ -64,8 +69,10 @@ def load_model_file(path: str | os.PathLike[str]) -> keras.Model:
 def image_classifier_problem(model: keras.Model) -> str | None:
     """Why ``model`` cannot classify images here, or None when it can.
 
-    It must take one batch of images (height, width, channels: 1, 3 or 4) and
-    give one vector of class scores per image.
+    It must take one batch of images (height, width, channels: 1 or 3) and
+    give one vector of class scores per image. Images are read here as
+    grayscale or RGB only, so a 4-channel (RGBA) model is refused now rather
+    than failing on its first image (``core.data.images.loader_channels``).
     """
     inputs, outputs = model.inputs or [], model.outputs or []
     if len(inputs) != 1 or len(outputs) != 1:
@@ -77,7 +84,13 @@ def image_classifier_problem(model: keras.Model) -> str | None:
     if len(shape) != 4 or shape[3] not in (1, 3, 4):
         return (
             f"the model does not take images: its input shape is {shape}, "
-            "not (batch, height, width, 1, 3 or 4 channels)"
+            "not (batch, height, width, 1 or 3 channels)"
+        )
+    if shape[3] == 4:
+        return (
+            "the model takes 4-channel (RGBA) images, and images are read here as "
+            "grayscale (1 channel) or RGB (3 channels) only: use a model made "
+            "for 1 or 3 channels"
         )
     if len(outputs[0].shape) != 2 or not outputs[0].shape[-1]:
         return (
@@ -126,7 +139,3 @@ def _format_problem(path: Path) -> str | None:
                 return "not an HDF5 file"
         return None
     return "it must end in .keras or .h5"
-
-
-def _first_line(text: str) -> str:
-    return text.strip().splitlines()[0][:200] if text.strip() else "no details"

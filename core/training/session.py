@@ -421,7 +421,7 @@ def _skipped_note(skipped: list[str]) -> str:
     more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
     return (
         f"{len(skipped)} images could not be decoded and were skipped "
-        f"({names}{more}; listed on the Data page)"
+        f"({names}{more}; the Data page and python -m core dataset-info list them)"
     )
 
 
@@ -446,6 +446,12 @@ def evaluate_test_split(
         return None, []
     _, h, w, c = model.inputs[0].shape
     h, w = size or (h, w)
+    if not (h and w):  # a run's model takes one size; an export takes any
+        raise WorkbenchError(
+            "the model takes images of any size, as an exported one does, so it is "
+            "not the model its run trained (was an export written over it?): "
+            "evaluate it with --dataset instead"
+        )
     test_ds = make_tf_dataset(dataset, "test", (h, w), c, batch_size, cache=cache)
     units = int(model.outputs[0].shape[-1])
     # The loss comes from the predictions, not a compile: compiling for it put

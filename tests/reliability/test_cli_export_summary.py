@@ -10,11 +10,21 @@ a summary error that began ``invalid:``, and the TFLite converter's lines.
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
+import keras
+import pytest
+from PIL import Image
+
+from core.augmentation.config import AugmentationConfig
 from core.cli import main
+from core.data.spec import DatasetSpec
+from core.inference.export import export_keras, sidecar_path
 from core.setting_fields import setting_fields
 from core.training.config import TrainingConfig
+from tests.core.inference.test_gradcam import app_model
 
 # TensorFlow's C++ start-up lines (absl, oneDNN, CUDA probing) are not ours.
 TF_NOISE = re.compile(r"^(WARNING: All log messages before absl|[IWEF]\d{4} )")
@@ -61,3 +71,162 @@ def test_an_invalid_model_is_one_error_line(tmp_path, capsys):
     path = save_project(replace(project, model=model), tmp_path / "p.cnnwb.json")
     line = one_error_line(main(["summary", str(path)]), capsys.readouterr().err, "")
     assert "not valid" in line
+
+
+def make_run(folder: Path) -> Path:
+    """A run folder as training leaves it, with a tiny 6-class model (shapes)."""
+    folder.mkdir()
+    model = app_model(6)
+    model.save(folder / "best.keras")
+    data = DatasetSpec(name="shapes", count=60, image_size=(32, 32))
+    classes = ["circle", "square", "triangle", "star", "cross", "hexagon"]
+    config = {
+        "model": {
+            "name": "m",
+            "input": {"height": 32, "width": 32, "channels": 3},
+            "layers": [],
+            "head": {"num_classes": 6, "binary": "sigmoid"},
+        },
+        "dataset": {"name": "shapes", "classes": classes, "spec": data.to_dict()},
+        "training": TrainingConfig(epochs=1).to_dict(),
+        "augmentation": AugmentationConfig().to_dict(),
+    }
+    (folder / "config.json").write_text(json.dumps(config))
+    (folder / "run.json").write_text(json.dumps({"epochs_run": 1}))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def d(tmp_path_factory) -> Path:
+    """Model files, an image, a run folder and a project file shared by the tests."""
+    d = tmp_path_factory.mktemp("inputs")
+    four = keras.Sequential(
+        [
+            keras.Input((16, 16, 4)),
+            keras.layers.Conv2D(2, 3),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(3, activation="softmax"),
+        ]
+    )
+    four.save(d / "four.keras")
+    Image.new("RGB", (16, 16), "red").save(d / "image.png")
+    make_run(d / "run")
+    return d
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["predict", "{d}/four.keras", "{d}/image.png"],
+        ["evaluate", "{d}/four.keras", "--dataset", "shapes"],
+    ],
+    ids=["predict", "evaluate"],
+)
+def test_a_four_channel_model_is_refused(argv, d, capsys):
+    status = main([a.replace("{d}", str(d)) for a in argv])
+    one_error_line(status, capsys.readouterr().err, "4-channel")
+
+
+def test_a_saved_model_over_a_file_is_refused(d, tmp_path, capsys):
+    existing = tmp_path / "existing_file"
+    existing.write_text("mine")
+    status = main(["export", str(d / "run"), str(existing), "--format", "saved_model"])
+    one_error_line(status, capsys.readouterr().err, "is a file")
+    assert existing.read_text() == "mine"
+
+
+def test_a_saved_model_never_mixes_into_a_folder_of_other_files(d, tmp_path, capsys):
+    folder = tmp_path / "served"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine")
+    status = main(["export", str(d / "run"), str(folder), "--format", "saved_model"])
+    one_error_line(status, capsys.readouterr().err, "already holds other files")
+    assert [p.name for p in folder.iterdir()] == ["notes.txt"]
+
+
+def test_a_saved_model_replaces_an_earlier_one_and_says_so(d, tmp_path, capsys):
+    folder = tmp_path / "served"
+    argv = ["export", str(d / "run"), str(folder), "--format", "saved_model"]
+    assert main(argv) == 0
+    assert "replaced" not in capsys.readouterr().out
+    (folder / "stale.txt").write_text("from the earlier export")
+    assert main(argv) == 0
+    assert "replaced the earlier SavedModel" in capsys.readouterr().out
+    assert (folder / "saved_model.pb").is_file()
+    assert not (folder / "stale.txt").exists()  # replaced whole, not merged
+    assert [p.name for p in tmp_path.iterdir()] == ["served"]  # no temporaries
+
+
+@pytest.mark.parametrize(
+    ("out", "form"),
+    [
+        ("my.cnnwb.json", "python"),
+        ("my.cnnwb.json", "tflite"),
+        ("my.cnnwb.json", "keras"),
+        ("model.keras", "tflite"),
+        ("model.tflite", "python"),
+        ("served.keras", "saved_model"),
+    ],
+)
+def test_an_output_whose_suffix_does_not_fit_the_format_is_refused(
+    out, form, d, tmp_path, capsys
+):
+    project = tmp_path / "my.cnnwb.json"
+    project.write_text('{"format": "cnn-workbench-project"}')
+    target = tmp_path / out
+    before = target.read_bytes() if target.exists() else None
+    status = main(["export", str(d / "run"), str(target), "--format", form])
+    one_error_line(status, capsys.readouterr().err, target.name)
+    assert (target.read_bytes() if target.exists() else None) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["my.cnnwb.json"]
+
+
+@pytest.mark.parametrize("inside", ["best.keras", "copy.keras", "served"])
+def test_an_export_never_writes_into_a_run_folder(inside, tmp_path, capsys):
+    run = make_run(tmp_path / "run")
+    before = {p.name: p.read_bytes() for p in run.iterdir()}
+    form = "saved_model" if inside == "served" else "keras"
+    status = main(["export", str(run), str(run / inside), "--format", form])
+    one_error_line(status, capsys.readouterr().err, "run folder")
+    assert {p.name: p.read_bytes() for p in run.iterdir()} == before
+
+
+def test_evaluating_a_run_whose_model_an_export_replaced_is_one_line(tmp_path, capsys):
+    """What ``export RUN RUN/best.keras`` left behind before it was refused."""
+    run = make_run(tmp_path / "run")
+    export_keras(app_model(6), tmp_path / "exported.keras", list("abcdef"))
+    (tmp_path / "exported.keras").replace(run / "best.keras")
+    status = main(["evaluate", str(run)])
+    one_error_line(status, capsys.readouterr().err, "any size")
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        ([1, None, "c"], "class name 1 is 1"),
+        (["a", None, "c"], "class name 2 is null"),
+        (["a", "a", "c"], "'a' is given twice"),
+        (["a", " ", "c"], "class name 2"),
+    ],
+)
+def test_hand_edited_class_names_are_refused(names, expected, tmp_path, capsys):
+    model = tmp_path / "named.keras"
+    app_model(3).save(model)
+    sidecar_path(model).write_text(json.dumps({"class_names": names}))
+    Image.new("RGB", (12, 10), "red").save(tmp_path / "image.png")
+    status = main(["predict", str(model), str(tmp_path / "image.png")])
+    one_error_line(status, capsys.readouterr().err, expected)
+
+
+def test_tflite_export_prints_one_line_unless_verbose(d, tmp_path, capfd):
+    """The converter's ~20 lines (Python and C++ alike) stay out of the output."""
+    out = tmp_path / "m.tflite"
+    assert main(["export", str(d / "run"), str(out)]) == 0
+    printed = capfd.readouterr()
+    assert printed.out.splitlines() == [
+        f"exported {d / 'run' / 'best.keras'} to {out} (6 classes)"
+    ]
+    assert [line for line in printed.err.splitlines() if line.strip()] == []
+    assert out.stat().st_size > 0
+    assert main(["export", str(d / "run"), str(out), "--verbose"]) == 0
+    assert len(capfd.readouterr().out.splitlines()) > 1  # --verbose shows them

@@ -33,7 +33,10 @@ def test_export_from_a_project_and_refusal_without_a_run(tmp_path, capsys):
     lite = tmp_path / "out.tflite"
     assert main(["export", str(project), str(lite)]) == 0
     assert lite.stat().st_size > 0
-    script = tmp_path / "m"
+    bare = tmp_path / "m"  # a suffix that does not fit the format is refused
+    assert main(["export", str(project), str(bare), "--format", "python"]) == 1
+    assert not bare.exists()
+    script = tmp_path / "m.py"
     assert main(["export", str(project), str(script), "--format", "python"]) == 0
     assert "def build_model" in script.read_text()
 
