@@ -12,6 +12,7 @@ from PySide6.QtCore import QSize, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHeaderView,
     QListWidget,
     QListWidgetItem,
     QTableWidget,
@@ -28,6 +29,7 @@ from desktop import colours
 from desktop.widgets.image_grid import to_qimage
 
 MAX_IMAGES = 120  # a cell of a 10,000-image test set can be large: show the first
+MIN_CELL = 26  # px: a count stays readable; more classes than fit then scroll
 
 
 class EvaluationView(QWidget):
@@ -43,6 +45,11 @@ class EvaluationView(QWidget):
         self.matrix.setToolTip(
             "Rows: true class. Columns: predicted class. Click a cell."
         )
+        # Cells share the room (no row cut off at the bottom, no blank band at
+        # the right) until they reach MIN_CELL; then the table scrolls.
+        for header in (self.matrix.horizontalHeader(), self.matrix.verticalHeader()):
+            header.setMinimumSectionSize(MIN_CELL)
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.images = QListWidget()
         self.images.setViewMode(QListWidget.ViewMode.IconMode)
         self.images.setIconSize(QSize(48, 48))
@@ -50,6 +57,7 @@ class EvaluationView(QWidget):
         self.images.setFlow(QListWidget.Flow.LeftToRight)
         self.images.setWrapping(False)
         self.images.setToolTip("Click a cell of the matrix to see its test images")
+        self.images.hide()  # an empty strip under the matrix until a cell is clicked
         self.mistakes = QListWidget()
         self.mistakes.setViewMode(QListWidget.ViewMode.IconMode)
         self.mistakes.setIconSize(QSize(64, 64))
@@ -94,7 +102,6 @@ class EvaluationView(QWidget):
                 base.setAlpha(int(30 + 200 * share))
                 item.setBackground(base)
                 self.matrix.setItem(i, j, item)
-        self.matrix.resizeColumnsToContents()
         headers = ["class", "precision", "recall", "F1", "support"]
         self.per_class.setColumnCount(len(headers))
         self.per_class.setHorizontalHeaderLabels(headers)
@@ -111,6 +118,7 @@ class EvaluationView(QWidget):
                 self.per_class.setItem(r, c, QTableWidgetItem(text))
         self.per_class.resizeColumnsToContents()
         self.images.clear()
+        self.images.hide()
         self.mistakes.clear()
         if dataset is not None:
             self._show_mistakes(evaluation, dataset)
@@ -158,4 +166,5 @@ class EvaluationView(QWidget):
                     f"true {names[row]}, predicted {names[column]}\n{item.toolTip()}"
                 )
                 self.images.addItem(item)
+        self.images.setVisible(self.images.count() > 0)
         self.cell_selected.emit(row, column)
