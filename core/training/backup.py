@@ -37,7 +37,7 @@ from core.training.checkpoint import ModelWriteError
 WEIGHTS = "latest.weights.h5"
 METADATA = "training_metadata.json"
 _SLACK = 1.1  # HDF5's own overhead over the raw variables, with room to spare
-_MARGIN = 1 << 20  # bytes left free besides the backup, for the logs
+_MARGIN = 64 << 10  # bytes left free besides the backup, for the logs
 
 
 class RunBackup(keras.callbacks.BackupAndRestore):
