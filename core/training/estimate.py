@@ -69,15 +69,29 @@ class MemoryEstimate:
         gpu = self.gpu_available is not None and self.on_device > self.gpu_available
         return ram or gpu
 
-    def advice(self) -> str:
+    def advice(self, command_line: bool = False) -> str:
+        """What to change; the settings named as the app's form labels them,
+        or, for the command line, as the project file's entries."""
         if self.fits:
             return ""
         tips = []
         if not self.fits_ram and self.cached_data > self.total / 3:
-            tips.append("switch off 'Cache images in memory' (read them from disk)")
+            tips.append(
+                "set training.cache_data to false (read the images from disk)"
+                if command_line
+                else "switch off 'Cache images in memory' (read them from disk)"
+            )
         if self.activations > self.on_device / 3:
-            tips.append("use a smaller batch size")
-        tips.append("use a smaller image size")
+            tips.append(
+                "use a smaller training.batch_size"
+                if command_line
+                else "use a smaller batch size"
+            )
+        tips.append(
+            "use a smaller model.input size"
+            if command_line
+            else "use a smaller image size"
+        )
         where = (
             "this computer's memory"
             if not self.fits_ram

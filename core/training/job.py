@@ -51,8 +51,8 @@ def for_this_machine(project: Project, base: Path, overrides: Overrides) -> Proj
         dataset = _chosen_dataset(dataset, overrides.dataset)
     if dataset is None:
         raise WorkbenchError(
-            f"{project.name} has no dataset: choose one on the Data page or "
-            "give --dataset PATH_OR_NAME"
+            f"{project.name} has no dataset: give --dataset PATH_OR_NAME, or set "
+            "the project file's dataset"
         )
     if dataset.path:
         dataset = replace(dataset, path=str(_located(dataset.path, base, overrides)))

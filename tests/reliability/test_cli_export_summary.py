@@ -26,8 +26,9 @@ from core.setting_fields import setting_fields
 from core.training.config import TrainingConfig
 from tests.core.inference.test_gradcam import app_model
 
-# TensorFlow's C++ start-up lines (absl, oneDNN, CUDA probing) are not ours.
-TF_NOISE = re.compile(r"^(WARNING: All log messages before absl|[IWEF]\d{4} )")
+# TensorFlow's C++ start-up lines (absl, oneDNN, CUDA probing) are not ours,
+# nor is train's progress line while the data loads.
+TF_NOISE = re.compile(r"^(WARNING: All log messages before absl|[IWEF]\d{4} |loading )")
 
 
 def one_error_line(status: int, err: str, expected: str, code: int = 1) -> str:
@@ -230,3 +231,50 @@ def test_tflite_export_prints_one_line_unless_verbose(d, tmp_path, capfd):
     assert out.stat().st_size > 0
     assert main(["export", str(d / "run"), str(out), "--verbose"]) == 0
     assert len(capfd.readouterr().out.splitlines()) > 1  # --verbose shows them
+
+
+def shapes_project(tmp_path: Path, classes: int = 6, dataset: bool = True) -> Path:
+    from core.project import Project, save_project
+    from tests.core.training.test_train_cli import tiny_spec
+
+    project = Project(
+        name="tiny",
+        model=tiny_spec(classes, name="tiny"),
+        dataset=DatasetSpec(name="shapes", count=60, image_size=(32, 32))
+        if dataset
+        else None,
+        training=TrainingConfig(epochs=1, batch_size=8),
+    )
+    return save_project(project, tmp_path / "tiny.cnnwb.json")
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ("classes", "set model.head.num_classes to 6 in the project file"),
+        ("no dataset", "give --dataset"),
+        ("no run", "python -m core train"),
+    ],
+)
+def test_cli_messages_name_what_to_change_not_a_page(case, expected, tmp_path, capsys):
+    """The app's refusals name its pages; the command line's name the project."""
+    if case == "classes":
+        argv = ["train", str(shapes_project(tmp_path, classes=3))]
+    elif case == "no dataset":
+        argv = ["train", str(shapes_project(tmp_path, dataset=False))]
+    else:
+        argv = ["export", str(shapes_project(tmp_path)), str(tmp_path / "m.keras")]
+    line = one_error_line(main(argv), capsys.readouterr().err, expected)
+    assert "page" not in line.lower()
+
+
+def test_the_app_keeps_its_pages_words(tmp_path):
+    from core.data.load import open_dataset
+    from core.project import load_project
+    from core.training.preflight import preflight
+
+    project = load_project(shapes_project(tmp_path, classes=3))
+    [problem] = preflight(
+        project.model, open_dataset(project.dataset), TrainingConfig()
+    )
+    assert "set the classes to 6 on the Model page" in problem

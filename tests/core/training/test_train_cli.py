@@ -20,7 +20,7 @@ from core.data.load import open_dataset
 from core.data.spec import DatasetSpec
 from core.project import Project, load_project, save_project
 from core.training.config import TrainingConfig
-from core.training.preflight import preflight, refusal
+from core.training.preflight import problems, refusal
 from tests.tiny_model import tiny_spec
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -291,7 +291,9 @@ def test_the_pre_flight_checks_refuse_as_the_app_does(tmp_path):
     [line] = done.stderr.splitlines()[-1:]
     assert line.startswith("error: The model classifies 3 classes but shapes has 6")
     assert not (tmp_path / "tiny.runs").exists()  # refused before a run folder
-    # Word for word what the Training page shows and run_session raises.
+    # The Training page's refusal, in the project file's terms, not its pages'.
     p = load_project(project)
-    problems = preflight(p.model, open_dataset(p.dataset), p.training)
-    assert line == f"error: {refusal(problems)}"
+    found = problems(p.model, open_dataset(p.dataset), p.training)
+    assert line == f"error: {refusal([w.command_line for w in found])}"
+    assert "model.head.num_classes" in line
+    assert "page" not in line
