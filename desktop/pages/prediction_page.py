@@ -160,6 +160,7 @@ class PredictionPage(QWidget):
         # A new dict, not clear(): a job still running fills the old one.
         self._explainers = {}
         self._activation = None
+        self._explained += 1  # a heatmap still being made is for the old model
         convolutions = conv_layer_names(model)
         self.layer_combo.blockSignals(True)
         self.layer_combo.clear()
@@ -281,8 +282,8 @@ class PredictionPage(QWidget):
             for row, p in zip(rows, probs, strict=True):
                 self.results[row] = (p, None)
             changed = list(rows)
-            if self._job_heat is not None and self._job_heat[1] == self._explained:
-                shown = self._job_heat[0]
+            shown, made = self._job_heat or (-1, None)
+            if made == self._explained and self.results[shown] is not None:
                 self.results[shown] = (self.results[shown][0], heat)
                 changed += [] if shown in rows else [shown]
             for row in changed:

@@ -87,3 +87,25 @@ def test_a_logits_model_shows_probabilities_and_says_so_once(qtbot, page, folder
     assert len(said) == 1
     assert "softmax" in said[0]
     assert "logits.keras" in page.status.text()
+
+
+def test_a_failing_heatmap_is_told_once_not_retried(qtbot, page, monkeypatch):
+    import desktop.pages.prediction_page as prediction_page
+
+    page.set_model(app_model(3), ["a", "b", "c"])
+    with qtbot.waitSignal(page.predicted, timeout=WAIT):
+        page.add_image(np.full((32, 32, 3), 90, np.uint8), "grey")
+    tries: list[str] = []
+
+    def broken(model, explainers, layer, image, class_index):
+        tries.append(layer)
+        raise RuntimeError("no probe for this layer")
+
+    monkeypatch.setattr(prediction_page, "explain", broken)
+    with qtbot.waitSignal(page.message, timeout=WAIT) as blocker:
+        page.layer_combo.setCurrentIndex(1)
+    assert "no probe for this layer" in blocker.args[0]
+    qtbot.waitUntil(lambda: page._worker is None, timeout=WAIT)
+    assert tries == [page.layer_combo.currentText()]
+    assert page.results[0][1] is None  # the probabilities stay
+    assert page.results[0][0].shape == (3,)
