@@ -22,10 +22,10 @@ from core.spec import HeadSpec, InputSpec, ModelSpec
 from desktop.widgets.wheel_guard import wheel_when_focused
 
 CHANNELS = ((1, "1 · grayscale"), (3, "3 · RGB"), (4, "4 · RGBA"))
-BINARY = (
-    ("sigmoid", "1 sigmoid unit (binary cross-entropy)"),
-    ("softmax", "2 softmax units (categorical cross-entropy)"),
-)
+# Short enough to show whole in the head's half of the row at 1366x768; the
+# loss each implies has its own row.
+BINARY = (("sigmoid", "1 sigmoid unit"), ("softmax", "2 softmax units"))
+LOSS = {"sigmoid": "binary cross-entropy", "softmax": "categorical cross-entropy"}
 
 
 def _spin(minimum: int, maximum: int, tip: str) -> QSpinBox:
@@ -63,6 +63,8 @@ class ModelIoEditor(QWidget):
         self.multi_output = QLabel()
         self.multi_output.setObjectName("headOutput")
         self.multi_output.setWordWrap(True)
+        self.loss = QLabel()
+        self.loss.setToolTip("The loss the head's output is trained with")
         for combo in (self.channels_combo, self.binary_combo):
             # Long item texts must not dictate the window's minimum width.
             combo.setSizeAdjustPolicy(
@@ -87,6 +89,7 @@ class ModelIoEditor(QWidget):
         head_form = QFormLayout(head_box)
         head_form.addRow("Classes", self.classes_spin)
         head_form.addRow(self.binary_label, output)
+        head_form.addRow("Loss", self.loss)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(input_box, 1)
@@ -127,8 +130,9 @@ class ModelIoEditor(QWidget):
         binary = classes == 2
         self.binary_combo.setVisible(binary)
         self.multi_output.setVisible(not binary)
-        self.multi_output.setText(
-            f"{classes} softmax units (categorical cross-entropy)"
+        self.multi_output.setText(f"{classes} softmax units")
+        self.loss.setText(
+            LOSS[self.binary_combo.currentData() if binary else "softmax"]
         )
 
     @Slot()
