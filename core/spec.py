@@ -199,12 +199,14 @@ class ModelSpec:
             _layer_from_dict(item, f"{where}.layers[{i}]")
             for i, item in enumerate(raw_layers)
         )
-        names = [layer.name for layer in layers]
-        for i, n in enumerate(names):
-            if n in names[:i] or n in (HEAD_NAME, INPUT_NAME):
+        seen = {HEAD_NAME, INPUT_NAME}  # a set: a 600,000-layer stack stays linear
+        for i, layer in enumerate(layers):
+            if layer.name in seen:
                 raise ProjectFormatError(
-                    f"{where}.layers[{i}].config.name", f"name {n!r} is used twice"
+                    f"{where}.layers[{i}].config.name",
+                    f"name {layer.name!r} is used twice",
                 )
+            seen.add(layer.name)
         head = _mapping(d.get("head"), f"{where}.head")
         binary = head.get("binary", "sigmoid")
         if binary not in ("sigmoid", "softmax"):

@@ -278,3 +278,44 @@ def test_the_app_keeps_its_pages_words(tmp_path):
         project.model, open_dataset(project.dataset), TrainingConfig()
     )
     assert "set the classes to 6 on the Model page" in problem
+
+
+class CountedName(str):
+    """A layer name that counts how often validation compares or hashes it."""
+
+    uses = 0
+
+    def __eq__(self, other: object) -> bool:
+        CountedName.uses += 1
+        return str.__eq__(self, other)
+
+    def __hash__(self) -> int:
+        CountedName.uses += 1
+        return str.__hash__(self)
+
+
+def name_uses_to_validate(layers: int) -> int:
+    from core.spec import ModelSpec
+    from core.summary import summarize
+
+    data = {
+        "name": "deep",
+        "input": {"height": 8, "width": 8, "channels": 3},
+        "layers": [
+            {"class_name": "ReLU", "config": {"name": CountedName(f"relu_{i}")}}
+            for i in range(layers)
+        ],
+        "head": {"num_classes": 2, "binary": "sigmoid"},
+    }
+    CountedName.uses = 0
+    summarize(ModelSpec.from_dict(data))
+    return CountedName.uses
+
+
+def test_validating_a_deep_stack_takes_linear_work():
+    """A 600,000-layer project's summary took quadratic time: each name was
+    compared with every earlier one. Twice the layers must cost about twice
+    the comparisons (a count, not a timing: 4x before)."""
+    small, large = name_uses_to_validate(1_000), name_uses_to_validate(2_000)
+    assert large < 2.5 * small
+    assert large < 20 * 2_000
