@@ -260,7 +260,7 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
 
     @Slot(str)
     def _on_run_model_opened(self, path: str) -> None:
-        self.prediction_page.open_model(path, origin="project")
+        self.open_run_model(path)
         self.show_page("prediction")
 
     # ------------------------------------------------------ window state

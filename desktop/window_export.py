@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import Slot
 
 from core.errors import WorkbenchError
-from core.run_model import FINAL, kind_of
+from core.run_model import FINAL, LABELS, kind_of
 from core.runs import RunStore, newest_run_model
 from desktop.error_dialog import show_error
 
@@ -26,6 +26,30 @@ class ModelExportMixin:
         self.ensure_data_page()
         self.show_page("prediction")
         self.prediction_page.import_dialog()
+
+    def open_run_model(self, path: str | Path) -> None:
+        """A run's model file on the Prediction page, named by its run and kind.
+
+        The Runs tab's Open and a reopened project's newest run come here, so
+        the page says "RUN · best model" or "RUN · final weights", never a
+        bare file name.
+        """
+        from core.inference.export import read_class_names
+        from core.inference.loading import load_model_file
+
+        path = Path(path)
+        try:
+            model, names = load_model_file(path), read_class_names(path)
+        except WorkbenchError as exc:
+            self.statusBar().showMessage(f"{path.parent.name}: {exc}", 8000)
+            return
+        if names is None:  # no names kept with it: the page asks for them
+            self.prediction_page.open_model(str(path), origin="project")
+            return
+        label = LABELS.get(kind_of(path) or "", path.name)
+        self.prediction_page.set_model(
+            model, names, f"{path.parent.name} · {label}", "project"
+        )
 
     def export_model(self, source=None):
         """File > Export model…: the dialog, for the open model and the project."""
@@ -61,6 +85,8 @@ class ModelExportMixin:
             if page.model_origin == "import":
                 source.name = Path(page.model_source).stem or "model"
                 return source
+            if LABELS[FINAL] in page.model_source:  # never passed off as the run's
+                source.name += "-final-weights"
         else:
             try:
                 found = newest_run_model(self.run_store())

@@ -105,28 +105,14 @@ class ProjectFilesMixin:
 
     def show_newest_run(self) -> None:
         """The project's newest run: its results, and its model for Prediction."""
-        from core.inference.loading import load_model_file
-        from core.run_model import run_model
-
         if self.training_page is None or self.training_page.is_running():
             return
         runs = self.run_store().list()
         run = runs[-1] if runs else None
         self.training_page.show_run(run)
-        if run is None:
-            return
-        try:
-            found = run.kept_model()
-            if found is None:
-                return
-            model = load_model_file(found[0])
-        except WorkbenchError as exc:
-            self.statusBar().showMessage(f"{run.name}: {exc}", 8000)
-            return
-        label = run_model(run.path).label
-        self.prediction_page.set_model(
-            model, found[1], f"{run.name} · {label}", "project"
-        )
+        model = run.model_file() if run is not None else None
+        if model is not None:
+            self.open_run_model(model)
 
     def save(self) -> bool:
         if self.path is None:

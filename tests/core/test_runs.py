@@ -29,6 +29,7 @@ def test_run_lifecycle(tmp_path):
         },
         {"accuracy": 0.88},
     )
+    (first.path / "best.keras").write_bytes(b"a model")  # none: no test figures
     row = store.compare([first])[0]
     assert row["epochs_run"] == 3
     assert row["best_epoch"] == 2  # shown 1-based

@@ -78,6 +78,9 @@ def test_after_training_every_page_shows_and_hands_out_the_best_model(
     with qtbot.waitSignal(panel.open_model, timeout=1000) as picked:
         panel.open_button.click()
     assert picked.args[0] == str(final)
+    assert _same_weights(prediction.model, final)
+    assert f"{run.name} · final weights" in prediction.model_label.text()
+    assert window.export_source().name.endswith("-final-weights")
     columns = range(panel.table.columnCount())
     header = [panel.table.horizontalHeaderItem(c).text() for c in columns]
     assert panel.table.item(0, header.index("tested model")).text() == "best model"
@@ -109,7 +112,7 @@ def test_a_reopened_project_shows_its_newest_run_and_its_model(
     assert counts == [v for row in out.evaluation.confusion for v in row]
     prediction = window.prediction_page
     assert _same_weights(prediction.model, run.path / "best.keras")
-    assert run.name in prediction.model_label.text()
+    assert f"{run.name} · best model" in prediction.model_label.text()
     # Once its images are loaded, the mistakes are drawn too.
     with qtbot.waitSignal(window.data_page.dataset_loaded, timeout=60_000):
         window.navigation.setCurrentRow(1)
