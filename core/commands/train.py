@@ -219,6 +219,7 @@ def _resume(args: argparse.Namespace, listener: Any, cancel: threading.Event) ->
 
 def _report(outcome: Any, signal_exit: int | None) -> int:
     """Say how the run ended; the exit status the docstring promises."""
+    from core.run_model import run_model
     from core.training.events import StopReason
 
     result, run = outcome.result, outcome.run
@@ -238,6 +239,8 @@ def _report(outcome: Any, signal_exit: int | None) -> int:
         summary += f", best epoch {result.best_epoch + 1}"
     if evaluation is not None:
         summary += f", test accuracy {evaluation.accuracy:.4f}"
+        kept = run_model(run.path) if run is not None else None
+        summary += f" ({kept.label})" if kept else ""
     print(summary + where)
     if result.message:
         print(result.message, file=sys.stderr)
