@@ -556,7 +556,8 @@ def _fit(
         _close(callbacks)
         return StopReason.FAILED, (
             f"out of memory at epoch {bridge.epoch + 1}: use a smaller batch size or "
-            "image size, or switch off 'Cache images in memory'"
+            "image size, or switch off 'Cache images in memory' (training.cache_data "
+            "in the project file)"
         )
     return StopReason.COMPLETED, ""
 

@@ -235,7 +235,10 @@ def _phase_two_problem(
 
 def _tensorboard_problem(cfg: TrainingConfig) -> Wording | None:
     missing = tensorboard_missing() if cfg.tensorboard else None
-    return Wording.same(missing) if missing else None
+    if not missing:
+        return None
+    where = " (training.tensorboard: false in the project file)."
+    return Wording(missing, missing.removesuffix(".") + where)
 
 
 def _memory_problem(
