@@ -8,9 +8,13 @@ one-line reason and exit status 1. A model whose outputs are not probabilities
 (logits: no softmax at its end) gets softmax (sigmoid for one unit), said once
 on stderr.
 
+MODEL may be a run folder: its model is used (its best model when it kept
+one, else its final weights; ``core.run_model``), as ``evaluate`` and
+``export`` take it.
+
 Examples:
   python -m core predict model.keras cat.jpg dog.png
-  python -m core predict my.runs/20261129-120000-model/best.keras photos/ --csv
+  python -m core predict my.runs/20261129-120000-model photos/ --csv
 """
 
 from __future__ import annotations
@@ -31,7 +35,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("model", help="a .keras or .h5 model file")
+    parser.add_argument(
+        "model", help="a .keras or .h5 model file, or a run folder (its model)"
+    )
     parser.add_argument("images", nargs="+", help="image files or folders")
     parser.add_argument(
         "--top-k", type=int, default=3, help="classes per image (3; at least 1)"
@@ -49,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
     from core.inference.output_activation import output_activation
     from core.inference.predict import predict_files
     from core.inference.top_k import ranked_count
+    from core.run_model import run_model
 
     if args.top_k < 1:
         raise WorkbenchError(f"--top-k must be at least 1, not {args.top_k}")
@@ -56,8 +63,11 @@ def run(args: argparse.Namespace) -> int:
     for path in given:
         if not path.exists():
             raise WorkbenchError(f"{path}: no such file or folder")
-    model = load_model_file(args.model)
-    names = stored_class_names(model, args.model) or generic_class_names(model)
+    source = Path(args.model)
+    kept = run_model(source) if source.is_dir() else None
+    source = kept.path if kept else source  # a run folder: the run's model
+    model = load_model_file(source)
+    names = stored_class_names(model, source) or generic_class_names(model)
     paths = image_files(given)
     if not paths:
         raise WorkbenchError("no images found in " + ", ".join(args.images))
@@ -69,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
             header += [f"class_{k}", f"probability_{k}"]
         writer.writerow(header)
     activation = output_activation(model)
-    note = activation.note(Path(args.model).name)
+    note = activation.note(source.name)
     if note:
         print(f"note: {note}", file=sys.stderr)
     unread = 0

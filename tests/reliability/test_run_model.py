@@ -255,3 +255,14 @@ def test_the_corpus_runs_open_with_the_figures_of_the_model_they_belong_to(
         else:
             assert row["test_accuracy"] is None, kind
     assert {manifest[n]["kind"] for n in rows} >= {"completed", "resumed"}
+
+
+def test_predict_takes_a_run_folder_as_the_runs_model(trained, tmp_path, capsys):
+    from PIL import Image
+
+    image = tmp_path / "square.png"
+    Image.new("RGB", (32, 32), (200, 40, 40)).save(image)
+    assert main(["predict", str(trained.run.path / "best.keras"), str(image)]) == 0
+    by_file = capsys.readouterr().out
+    assert main(["predict", str(trained.run.path), str(image)]) == 0
+    assert capsys.readouterr().out == by_file
