@@ -322,8 +322,11 @@ class RunStore:
         """Write ``run.json`` (a ``RunRecord``, this version) and the run's figures.
 
         ``kind`` is the model ``evaluation`` belongs to (``core.run_model``).
+        It is checked as it will be read (``RunRecord.from_dict``), so a run
+        never records what it could not read back; paths are written as text.
         """
-        typed = RunRecord.from_dict({**record, "version": RECORD_VERSION})
+        plain = json.loads(json.dumps(finite(record), default=str))
+        typed = RunRecord.from_dict({**plain, "version": RECORD_VERSION})
         _write_json(run.path / "run.json", typed.to_dict())
         if evaluation is not None:
             run.save_evaluation(evaluation, kind)
