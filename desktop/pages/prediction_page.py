@@ -357,6 +357,7 @@ class PredictionPage(QWidget):
     @Slot(int)
     def _on_tab_changed(self, index: int) -> None:
         self.insight.set_active(self.tabs.widget(index) is self.insight)
+        self.side.gradcam_controls.setVisible(self.tabs.widget(index) is self.view)
 
     @Slot()
     def _on_open_clicked(self) -> None:

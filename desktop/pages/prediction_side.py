@@ -31,6 +31,15 @@ class ExplainPanel(QWidget):
         self.alpha.setValue(45)
         self.layer_combo = QComboBox()
         self.class_combo = QComboBox()
+        for combo in (self.layer_combo, self.class_combo):
+            # Wide enough for "(predicted class)" from the start (the page is
+            # often shown before a model fills them); a longer name says itself
+            # in the tooltip.
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(16)
+            combo.currentTextChanged.connect(combo.setToolTip)
         self.bars = [QProgressBar() for _ in range(TOP_K)]
         for bar in self.bars:
             bar.setRange(0, 1000)
@@ -39,13 +48,20 @@ class ExplainPanel(QWidget):
         self.status.setWordWrap(True)
         self.explain_note = QLabel()
         self.explain_note.setWordWrap(True)
-        controls = QFormLayout()
+        # Hidden while the Insight tab, with its own "Layer", is shown; its
+        # room is kept, so the bars neither move nor narrow.
+        self.gradcam_controls = QWidget()
+        policy = self.gradcam_controls.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.gradcam_controls.setSizePolicy(policy)
+        controls = QFormLayout(self.gradcam_controls)
+        controls.setContentsMargins(0, 0, 0, 0)
         controls.addRow("Overlay", self.alpha)
         controls.addRow("Layer", self.layer_combo)
         controls.addRow("Explain class", self.class_combo)
         side = QVBoxLayout(self)
         side.setContentsMargins(0, 0, 0, 0)
-        side.addLayout(controls)
+        side.addWidget(self.gradcam_controls)
         side.addWidget(self.explain_note)
         for bar in self.bars:
             side.addWidget(bar)

@@ -1,49 +1,78 @@
-"""FeatureMapSheet: one tiled sheet of feature maps, as large as the view allows.
+"""FeatureMapSheet: a page of feature maps, tiled and scaled to fill the view.
 
-A scroll area around a label. The sheet is kept at its own size and scaled to
-the viewport on every resize: enlarged with crisp pixels (a 7x7 map is
-unreadable when smoothed), shrunk smoothly.
+A scroll area around a label. The number of columns is chosen on every resize
+for the largest tiles the viewport allows (16 maps in a wide view make two
+rows of eight; in a square one, four of four), then the sheet is scaled:
+enlarged with crisp pixels (a 7x7 map is unreadable when smoothed), shrunk
+smoothly.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import numpy as np
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QLabel, QScrollArea, QWidget
 
+from desktop.widgets.image_grid import to_qimage
+
+GAP = 1  # px between tiles, as core.inference.insight.tile_maps draws them
+MARGIN = 4  # px kept free inside the viewport (no scroll bar for a rounding)
+
+
+def best_columns(count: int, tile: QSize, area: QSize) -> int:
+    """Columns giving ``count`` tiles of ``tile`` px the largest scale in ``area``."""
+
+    def scale(columns: int) -> float:
+        rows = -(-count // columns)
+        return min(
+            area.width() / (columns * (tile.width() + GAP)),
+            area.height() / (rows * (tile.height() + GAP)),
+        )
+
+    return max(range(1, count + 1), key=scale)
+
 
 class FeatureMapSheet(QScrollArea):
-    """``show_pixmap`` a tiled sheet, or ``show_text`` a note in its place."""
+    """``show_maps`` a page of maps, or ``show_text`` a note in their place."""
 
     def __init__(self, text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.label = QLabel(text)
         self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._sheet: QPixmap | None = None
+        self._maps: tuple[np.ndarray, int, int] | None = None  # maps, start, count
+        self._sheet: tuple[int, QPixmap] | None = None  # columns, tiled sheet
         self.setWidgetResizable(True)
         self.setWidget(self.label)
 
     def show_text(self, text: str) -> None:
-        self._sheet = None
+        self.forget()
         self.label.setText(text)
 
-    def show_pixmap(self, sheet: QPixmap) -> None:
-        self._sheet = sheet
+    def show_maps(self, maps: np.ndarray, start: int, count: int) -> None:
+        """Channels ``start .. start+count`` of HxWxC ``maps``, one tile each."""
+        self._maps, self._sheet = (maps, start, count), None
         self._fit()
 
     def forget(self) -> None:
-        """Stop refitting the shown sheet (it belongs to a model now gone)."""
-        self._sheet = None
+        """Stop refitting the shown maps (they belong to a model now gone)."""
+        self._maps = self._sheet = None
 
     def _fit(self) -> None:
-        """Show the tiled sheet as large as the view allows (at most 8x)."""
-        if self._sheet is None:
+        """Tile for the viewport's shape, then scale to fill it (at most 8x)."""
+        if self._maps is None:
             return
-        area = self.viewport().size()
-        fit = min(
-            (area.width() - 4) / self._sheet.width(),
-            (area.height() - 4) / self._sheet.height(),
-        )
+        from core.inference.insight import tile_maps
+
+        maps, start, count = self._maps
+        h, w = maps.shape[:2]
+        area = self.viewport().size() - QSize(MARGIN, MARGIN)
+        columns = best_columns(count, QSize(w, h), area)
+        if self._sheet is None or self._sheet[0] != columns:
+            tiled = tile_maps(maps, start, count, columns, GAP)
+            self._sheet = columns, QPixmap.fromImage(to_qimage(tiled))
+        sheet = self._sheet[1]
+        fit = min(area.width() / sheet.width(), area.height() / sheet.height())
         scale = max(0.25, min(8.0, fit))
         mode = (
             Qt.TransformationMode.FastTransformation  # crisp pixels when enlarged
@@ -51,9 +80,9 @@ class FeatureMapSheet(QScrollArea):
             else Qt.TransformationMode.SmoothTransformation
         )
         self.label.setPixmap(
-            self._sheet.scaled(
-                int(self._sheet.width() * scale),
-                int(self._sheet.height() * scale),
+            sheet.scaled(
+                int(sheet.width() * scale),
+                int(sheet.height() * scale),
                 Qt.AspectRatioMode.KeepAspectRatio,
                 mode,
             )

@@ -38,7 +38,6 @@ from desktop.widgets.image_grid import to_qimage
 from desktop.workers import FunctionWorker
 
 PAGE = 64  # tiles per page of activations
-COLUMNS = 8
 FILTER_STEPS = 30
 
 
@@ -289,8 +288,6 @@ class InsightView(QWidget):
 
     @Slot()
     def _tile(self) -> None:
-        from core.inference.insight import tile_maps
-
         if self._maps is None or not self._is_current(self._maps_key):
             return
         channels = self._maps.shape[-1]
@@ -299,13 +296,12 @@ class InsightView(QWidget):
         self.start_spin.blockSignals(False)
         start = min(self.start_spin.value(), channels - 1)
         shown = min(PAGE, channels - start)
-        sheet = tile_maps(self._maps, start, shown, COLUMNS)
         h, w = self._maps.shape[:2]
         note = f"{channels} channels of {h}x{w}"
         if shown < channels:
             note += f"; showing {start}–{start + shown - 1} (at most {PAGE} at a time)"
         self.channels_label.setText(note)
-        self.sheet.show_pixmap(QPixmap.fromImage(to_qimage(sheet)))
+        self.sheet.show_maps(self._maps, start, shown)
         self.status.setText("")
         self.tiles_shown = shown
         self.grid_shown.emit(shown)
