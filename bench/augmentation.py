@@ -6,15 +6,20 @@ flip, fill "nearest") on 28x28 grayscale (Fashion-MNIST when available) and
 150x150 RGB images, same image count and batch size (32) on both sides, warm-up
 excluded, the median of interleaved repeats (the machine is shared and noisy).
 Needs scipy (the legacy generator's resampler): ``pip install -e ".[bench]"``.
+``--tiny`` only checks that the script works (``bench/_tiny.py``): 64 and 32
+generated images, one repeat, and the legacy side skipped without scipy.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import statistics
 import time
 from dataclasses import replace
+
+from _tiny import add_tiny_flag
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -31,8 +36,8 @@ SETTINGS = dict(
 )
 
 
-def images(size: int, count: int) -> np.ndarray:
-    if size == 28:
+def images(size: int, count: int, tiny: bool = False) -> np.ndarray:
+    if size == 28 and not tiny:
         from core.data.builtin import load_idx
 
         try:
@@ -111,15 +116,23 @@ def placement_seconds(x: np.ndarray, where: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
+    add_tiny_flag(parser)
     args = parser.parse_args()
+    counts = (64, 32) if args.tiny else (6400, 640)
+    repeats = 1 if args.tiny else args.repeats
+    # A tiny run checks our side wherever it runs; the figures need scipy.
+    legacy_side = legacy_rate
+    if args.tiny and importlib.util.find_spec("scipy") is None:
+        print("scipy is not installed: the legacy side is skipped")
+        legacy_side = ours_rate
     speedups = {}
-    for size, count in ((28, 6400), (150, 640)):
-        x = images(size, count)
-        legacy_rate(x[:64])
+    for size, count in zip((28, 150), counts, strict=True):
+        x = images(size, count, args.tiny)
+        legacy_side(x[:64])
         ours_rate(x[:64])  # warm-up: imports, tracing
         legacy, ours = [], []
-        for _ in range(args.repeats):
-            legacy.append(legacy_rate(x))
+        for _ in range(repeats):
+            legacy.append(legacy_side(x))
             ours.append(ours_rate(x))
         lo, hi = statistics.median(legacy), statistics.median(ours)
         speedups[size] = hi / lo
@@ -128,11 +141,11 @@ def main() -> None:
             f"{lo:,.0f} images/s, core.augmentation {hi:,.0f} images/s, "
             f"{hi / lo:.1f}x"
         )
-    x28 = images(28, 6400)
+    x28 = images(28, counts[0], args.tiny)
     pipeline_s = placement_seconds(x28, "pipeline")
     model_s = placement_seconds(x28, "model")
     print(
-        f"placement, fashion-mnist-cnn, 6400 images/epoch: tf.data pipeline "
+        f"placement, fashion-mnist-cnn, {counts[0]} images/epoch: tf.data pipeline "
         f"{pipeline_s:.2f} s, inside the model {model_s:.2f} s"
     )
     worst = min(speedups, key=speedups.get)

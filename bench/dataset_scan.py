@@ -15,6 +15,8 @@ into a work folder outside the repository (once), then measures:
 
 The load average is printed with each figure: other jobs on the machine slow
 every process down, so a figure taken under load is an upper bound.
+``--tiny`` only checks that the script works (``bench/_tiny.py``): one quick
+scan and ``--all`` on a folder of a few random JPEGs made in a temporary folder.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ import tarfile
 import tempfile
 import time
 from pathlib import Path
+
+from _tiny import add_tiny_flag, jpeg_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_ARCHIVE = (
@@ -100,6 +104,24 @@ def full_checks(folder: Path, batch_size: int) -> None:
     print(f"  ratio: {ours_rate / plain_rate:.2f}x")
 
 
+def measure(folder: Path, runs_wanted: int, batch_size: int, checks: bool) -> None:
+    """The quick scan's wall times; with ``checks``, verification and tf.data."""
+    files = sum(1 for _ in folder.rglob("*.jpg"))
+    print(f"folder: {folder} ({files:,} files)")
+    quick_scan_command(folder)  # warm-up: page cache, .pyc files
+    runs = []
+    for _ in range(runs_wanted):
+        runs.append(quick_scan_command(folder))
+        load = os.getloadavg()[0]
+        print(f"  run {len(runs)}: {runs[-1]:.2f} s (load average {load:.1f})")
+    print(
+        f"quick scan, python -m core dataset-info --quick: median "
+        f"{statistics.median(runs):.2f} s, min {min(runs):.2f} s"
+    )
+    if checks:
+        full_checks(folder, batch_size)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--archive", type=Path, default=DEFAULT_ARCHIVE)
@@ -111,24 +133,15 @@ def main() -> None:
     parser.add_argument(
         "--all", action="store_true", help="also time verification and tf.data"
     )
+    add_tiny_flag(parser)
     args = parser.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if args.tiny:
+        with tempfile.TemporaryDirectory() as scratch:
+            measure(jpeg_folder(Path(scratch) / "cifar-10-jpg"), 1, 8, checks=True)
+        return
     args.workdir.mkdir(parents=True, exist_ok=True)
-    folder = unpack(args.archive, args.workdir)
-    files = sum(1 for _ in folder.rglob("*.jpg"))
-    print(f"folder: {folder} ({files:,} files)")
-    quick_scan_command(folder)  # warm-up: page cache, .pyc files
-    runs = []
-    for _ in range(args.runs):
-        runs.append(quick_scan_command(folder))
-        load = os.getloadavg()[0]
-        print(f"  run {len(runs)}: {runs[-1]:.2f} s (load average {load:.1f})")
-    print(
-        f"quick scan, python -m core dataset-info --quick: median "
-        f"{statistics.median(runs):.2f} s, min {min(runs):.2f} s"
-    )
-    if args.all:
-        full_checks(folder, args.batch_size)
+    measure(unpack(args.archive, args.workdir), args.runs, args.batch_size, args.all)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@ It trains through ``core.training.session.run_session`` (the path the app's
 Start button takes), records the estimate the listener receives before epoch 1,
 then the wall time of each epoch, and prints ``estimate error: N%`` against the
 median of the epochs after the first (the first also fills the image cache).
+``--tiny`` only checks that the script works (``bench/_tiny.py``): two epochs
+of 100 shapes images.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import argparse
 import os
 import statistics
 import time
+
+from _tiny import add_tiny_flag
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -45,6 +49,7 @@ def main() -> None:
     parser.add_argument("--preset", default="shapes-starter")
     parser.add_argument("--dataset", default="shapes")
     parser.add_argument("--epochs", type=int, default=4)
+    add_tiny_flag(parser)
     args = parser.parse_args()
 
     from core.data.load import open_dataset
@@ -54,10 +59,13 @@ def main() -> None:
     from core.training.session import run_session
 
     clock = EpochClock()
+    data = DatasetSpec(name=args.dataset)
+    if args.tiny:
+        data = DatasetSpec(name="shapes", count=100)
     run_session(
         preset(args.preset),
-        open_dataset(DatasetSpec(name=args.dataset)),
-        TrainingConfig(epochs=args.epochs),
+        open_dataset(data),
+        TrainingConfig(epochs=2 if args.tiny else args.epochs),
         listener=clock,
     )
     steady = statistics.median(clock.epochs[1:] or clock.epochs)

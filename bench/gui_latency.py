@@ -1,14 +1,14 @@
 """Event-loop stalls while training: does the GUI stay responsive?
 
 Run on purpose: ``python bench/gui_latency.py [--epochs N]`` (offscreen by
-default); ``--quick`` only checks that the script works (one epoch of 600
-images). It shows the Training page, trains the ``shapes-starter`` preset on
-the built-in shapes dataset with the default callbacks (best checkpoint,
-BackupAndRestore, CSV log) in a run folder, as Start does, and a 5 ms QTimer
-timestamps every turn of the GUI event loop from the first batch to the end of
-the run (TensorFlow is already loaded, as the issue specifies). A stall is the
-time between two turns beyond the timer interval; the largest one is printed
-as ``max stall: N ms``.
+default); ``--tiny`` only checks that the script works (``bench/_tiny.py``: one
+epoch of 200 images). It shows the Training page, trains the
+``shapes-starter`` preset on the built-in shapes dataset with the default
+callbacks (best checkpoint, BackupAndRestore, CSV log) in a run folder, as
+Start does, and a 5 ms QTimer timestamps every turn of the GUI event loop from
+the first batch to the end of the run (TensorFlow is already loaded, as the
+issue specifies). A stall is the time between two turns beyond the timer
+interval; the largest one is printed as ``max stall: N ms``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,10 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import tempfile
 import time
+
+from _tiny import add_tiny_flag
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -27,11 +30,9 @@ INTERVAL_S = 0.005
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument(
-        "--quick", action="store_true", help="one epoch of 600 images (no figures)"
-    )
+    add_tiny_flag(parser)
     args = parser.parse_args()
-    epochs = 1 if args.quick else args.epochs
+    epochs = 1 if args.tiny else args.epochs
 
     import tensorflow  # noqa: F401  (loaded up front: its import pause is excluded)
     from PySide6.QtCore import QTimer
@@ -50,10 +51,9 @@ def main() -> None:
 
     app = QApplication([])
     GuiThreadCollector(app)
-    data = open_dataset(DatasetSpec(name="shapes", count=600 if args.quick else 8000))
-    store = RunStore(
-        os.path.join(os.environ.get("TMPDIR", "/tmp"), "cnnwb-latency-runs")
-    )
+    data = open_dataset(DatasetSpec(name="shapes", count=200 if args.tiny else 8000))
+    runs = tempfile.TemporaryDirectory(prefix="cnnwb-latency-runs-")
+    store = RunStore(runs.name)
     cfg = TrainingConfig(epochs=epochs)  # the defaults: checkpoint, backup, CSV
     document = ProjectDocument(Project(model=preset("shapes-starter"), training=cfg))
     page = TrainingPage(
@@ -91,6 +91,7 @@ def main() -> None:
     QTimer.singleShot(0, page.start)
     app.exec()
     page.shutdown()
+    runs.cleanup()
     stalls = [max(0.0, g - INTERVAL_S) * 1000 for g in gaps]
     print(
         f"trained {epochs} epochs in {time.perf_counter() - start:.1f} s; "

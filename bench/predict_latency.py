@@ -4,7 +4,8 @@ Run on purpose: ``python bench/predict_latency.py [--repeats N]``. The model is
 a transfer-learning classifier as the app builds it: MobileNetV2 (``weights=None``,
 nothing downloaded) nested as one layer, global average pooling and a 10-class
 softmax. Both sides are warmed up first; the medians of interleaved repeats are
-compared and printed as ``ratio: N.Nx``.
+compared and printed as ``ratio: N.Nx``. ``--tiny`` only checks that the
+script works (``bench/_tiny.py``): a 96x96 image, one repeat.
 """
 
 from __future__ import annotations
@@ -14,13 +15,18 @@ import os
 import statistics
 import time
 
+from _tiny import add_tiny_flag
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=50)
+    add_tiny_flag(parser)
     args = parser.parse_args()
+    side = 96 if args.tiny else 224  # 96: a small input the same backbone takes
+    repeats = 1 if args.tiny else args.repeats
 
     import keras
     import numpy as np
@@ -30,22 +36,22 @@ def main() -> None:
 
     keras.utils.set_random_seed(0)
     backbone = keras.applications.MobileNetV2(
-        input_shape=(224, 224, 3), include_top=False, weights=None
+        input_shape=(side, side, 3), include_top=False, weights=None
     )
-    inputs = keras.Input((224, 224, 3))
+    inputs = keras.Input((side, side, 3))
     x = keras.layers.Rescaling(1 / 127.5, offset=-1)(inputs)
     x = keras.layers.GlobalAveragePooling2D()(backbone(x))
     model = keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(x))
-    image = np.random.default_rng(0).integers(0, 256, (224, 224, 3), dtype=np.uint8)
+    image = np.random.default_rng(0).integers(0, 256, (side, side, 3), dtype=np.uint8)
 
     forward = tf.function(lambda t: model(t, training=False))
     batch = tf.convert_to_tensor(image[None].astype("float32"))
     explain = Explainer(model)
-    for _ in range(3):
+    for _ in range(1 if args.tiny else 3):
         forward(batch).numpy()
         explain(image)
     fwd, both = [], []
-    for _ in range(args.repeats):
+    for _ in range(repeats):
         start = time.perf_counter()
         forward(tf.convert_to_tensor(image[None].astype("float32"))).numpy()
         fwd.append(time.perf_counter() - start)

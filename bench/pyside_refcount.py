@@ -10,13 +10,16 @@ where those objects are not immortal, enough of either aborts the interpreter
 
 Python 3.12+ reports no change whatever PySide does (immortal objects). On a
 leaking build the script still aborts at exit, having printed its numbers.
+``--tiny`` only checks that the script works (``bench/_tiny.py``): 200 calls.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 import PySide6
+from _tiny import add_tiny_flag
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -69,17 +72,20 @@ def paint_delta(n: int = N) -> tuple[int, int, int]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_tiny_flag(parser)
+    calls = 200 if parser.parse_args().tiny else N
     app = QApplication.instance() or QApplication([])  # noqa: F841 (kept alive)
     python = ".".join(map(str, sys.version_info[:3]))
-    print(f"PySide6 {PySide6.__version__}, Python {python}, {N:,} calls each")
+    print(f"PySide6 {PySide6.__version__}, Python {python}, {calls:,} calls each")
     for what, call, measure in (
         ("True", "emit(True)", emit_delta),
         ("None", "paintEvent", paint_delta),
     ):
-        before, delta, done = measure()
+        before, delta, done = measure(calls)
         print(f"  refcount({what}) {before:,}, after {done:,} {call}: {delta:+,d}")
-        if done < N:
-            print(f"  stopped early: {N:,} calls would free {what} and abort")
+        if done < calls:
+            print(f"  stopped early: {calls:,} calls would free {what} and abort")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ the median epoch time the chief prints, the first epoch (tracing, caching)
 left out. On a 2-core machine no speed-up is expected: two workers share the
 cores and add an all-reduce per step; the point is the measured cost of the
 distributed path. Appends a section to docs/benchmarks.md with ``--write``.
+``--tiny`` only checks that the script works (``bench/_tiny.py``): one epoch of
+64 images on a one-worker cluster (the distributed path), nothing written.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _commit import figures_line
+from _tiny import add_tiny_flag
 
 ROOT = Path(__file__).resolve().parents[1]
 EPOCH_LINE = re.compile(r"^epoch (\d+)/\d+ .* ([\d.]+) s$")
@@ -89,7 +94,16 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=1200, help="shapes images")
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--write", action="store_true", help="to docs/benchmarks.md")
+    add_tiny_flag(parser)
     args = parser.parse_args()
+    ways = [
+        ("1 process, `--strategy cpu` (Keras fit)", 0),
+        ("1 worker, `--strategy multi-worker`", 1),
+        ("2 workers, `--strategy multi-worker`", 2),
+    ]
+    if args.tiny:  # one worker runs the distributed code, in one process
+        args.images, args.epochs, args.write = 64, 1, False
+        ways = ways[1:2]
 
     from core.data.load import open_dataset
 
@@ -101,11 +115,7 @@ def main() -> None:
         assert spec is not None
         train_images = len(open_dataset(spec).splits["train"])
         rows = []
-        for label, workers in (
-            ("1 process, `--strategy cpu` (Keras fit)", 0),
-            ("1 worker, `--strategy multi-worker`", 1),
-            ("2 workers, `--strategy multi-worker`", 2),
-        ):
+        for label, workers in ways:
             seconds, wall = train(project, workers)
             epoch = statistics.median(seconds[1:] or seconds)
             rows.append((label, epoch, train_images / epoch, wall))
@@ -113,6 +123,8 @@ def main() -> None:
     lines = [
         "",
         "## Multi-worker scaling (bench/scaling.py)",
+        "",
+        figures_line(),
         "",
         f"The shapes dataset ({args.images} images, {train_images} in the train "
         "split, 32x32), a 2-conv CNN, global batch 32, "

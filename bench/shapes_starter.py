@@ -6,6 +6,8 @@ core path (``open_dataset`` -> ``make_tf_dataset`` -> ``build_model``), it train
 pixels), which must not solve the task, and (b) the ``shapes-starter`` preset,
 which must reach high test accuracy in about a minute on a CPU. Adam 1e-3,
 batch 32, the default 8,000-image dataset (6,400 train / 800 val / 800 test).
+``--tiny`` only checks that the script works (``bench/_tiny.py``): one epoch of
+100 images.
 """
 
 from __future__ import annotations
@@ -14,13 +16,17 @@ import argparse
 import os
 import time
 
+from _tiny import add_tiny_flag
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=12)
+    add_tiny_flag(parser)
     args = parser.parse_args()
+    epochs = 1 if args.tiny else args.epochs
 
     import keras
 
@@ -33,7 +39,7 @@ def main() -> None:
 
     keras.utils.set_random_seed(0)
     start = time.perf_counter()
-    data = open_dataset(DatasetSpec(name="shapes"))
+    data = open_dataset(DatasetSpec(name="shapes", count=100 if args.tiny else 8000))
     print(
         f"generated {sum(len(s) for s in data.splits.values()):,} images "
         f"in {time.perf_counter() - start:.2f} s"
@@ -60,11 +66,11 @@ def main() -> None:
             metrics=["accuracy"],
         )
         start = time.perf_counter()
-        model.fit(train, validation_data=val, epochs=args.epochs, verbose=0)
+        model.fit(train, validation_data=val, epochs=epochs, verbose=0)
         seconds = time.perf_counter() - start
         _, accuracy = model.evaluate(test, verbose=0)
         print(
-            f"{title}: test accuracy {accuracy:.3f} after {args.epochs} epochs, "
+            f"{title}: test accuracy {accuracy:.3f} after {epochs} epochs, "
             f"{seconds:.1f} s training ({model.count_params():,} params)"
         )
 

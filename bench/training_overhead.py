@@ -1,7 +1,8 @@
 """Wall time per epoch: the Start button's path (run_session, run folder) vs plain fit.
 
-Run on purpose: ``python bench/training_overhead.py [--repeats N]``; ``--quick``
-only checks that the script works (a few hundred images, two repeats). Both
+Run on purpose: ``python bench/training_overhead.py [--repeats N]``; ``--tiny``
+only checks that the script works (``bench/_tiny.py``: 120 generated shapes
+images, the model fitted to them, one repeat). Both
 sides train the ``fashion-mnist-cnn`` preset on full Fashion-MNIST epochs (from
 ``../shared/datasets``, else the Keras cache) through the same cached tf.data
 pipelines, with validation. The app's side is ``run_session`` with a run folder
@@ -22,6 +23,9 @@ import shutil
 import statistics
 import tempfile
 import time
+from dataclasses import replace
+
+from _tiny import add_tiny_flag
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -53,17 +57,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="check the script on 512 training images and 2 repeats (no figures)",
-    )
+    add_tiny_flag(parser)
     args = parser.parse_args()
-    repeats = 2 if args.quick else args.repeats
+    repeats = 1 if args.tiny else args.repeats
 
     import keras
 
     from core.data.load import open_dataset
+    from core.data.model_fit import fit_model_to_data
     from core.data.pipeline import make_tf_dataset
     from core.data.spec import DatasetSpec
     from core.model_builder import build_model
@@ -71,13 +72,16 @@ def main() -> None:
     from core.runs import RunStore
     from core.training.config import TrainingConfig
     from core.training.engine import compile_model
+    from core.training.loss import one_hot_labels
     from core.training.session import run_session
 
-    data = open_dataset(DatasetSpec(name="fashion-mnist"))
-    if args.quick:
-        for name, split in data.splits.items():
-            data.splits[name] = split.subset(range(min(len(split), 512)))
     spec = preset("fashion-mnist-cnn")
+    if args.tiny:  # the model fitted to the data, as loading it in the app does
+        data = open_dataset(DatasetSpec(name="shapes", count=120))
+        shape, head = fit_model_to_data(spec.input, spec.head, data)
+        spec = replace(spec, input=shape, head=head)
+    else:
+        data = open_dataset(DatasetSpec(name="fashion-mnist"))
     h, w, c = spec.input.shape
     # The defaults (checkpoint, backup, CSV log), as a new project's Start trains.
     cfg = TrainingConfig(epochs=EPOCHS, batch_size=args.batch_size)
@@ -86,7 +90,8 @@ def main() -> None:
     val_ds = make_tf_dataset(data, "validation", (h, w), c, cfg.batch_size)
     keras.utils.set_random_seed(0)
     plain = build_model(spec)
-    compile_model(plain, cfg, int(train_ds.cardinality().numpy()))
+    one_hot = one_hot_labels(spec.head.units, False, cfg.label_smoothing)
+    compile_model(plain, cfg, int(train_ds.cardinality().numpy()), one_hot)
 
     class PlainClock(keras.callbacks.Callback):
         def __init__(self, clock: EpochClock) -> None:
@@ -127,7 +132,7 @@ def main() -> None:
     p, a = statistics.median(plain_times), statistics.median(app_times)
     images = len(data.splits["train"])
     print(
-        f"{images:,} Fashion-MNIST training images per epoch (+ validation), batch "
+        f"{images:,} {data.name} training images per epoch (+ validation), batch "
         f"{cfg.batch_size}, {repeats} interleaved repeats"
     )
     print(

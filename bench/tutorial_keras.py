@@ -2,6 +2,7 @@
 
   python bench/tutorial_keras.py cifar10-simple-cnn [--seed N]
   python bench/tutorial_keras.py fashion-mnist-cnn [--seed N]
+  python bench/tutorial_keras.py --tiny   # does this script still work?
 
 Where the app's preset misses (or beats) the figure a tutorial printed, this
 separates the app from the data: the same layers and recipe written as the
@@ -10,7 +11,9 @@ the same files the app reads (Fashion-MNIST's IDX files, CIFAR-10's JPEG
 folder). If this script lands where the app does, the gap is the data or the
 tutorial's luck, not the app. Prints one JSON line: the test accuracy of the
 model as it stands after the last epoch, as the tutorials evaluate it.
-``bench/reproduce.py --plain NAME`` runs it and records a row.
+``bench/reproduce.py --plain NAME`` runs it and records a row. ``--tiny``
+(``bench/_tiny.py``) trains the CIFAR-10 tutorial's net for one epoch on a
+few random JPEGs made in a temporary folder.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import argparse
 import gzip
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -27,6 +31,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from _tiny import add_tiny_flag, jpeg_folder  # noqa: E402  (this script's folder)
 
 from core.data.builtin import cifar10_source, shared_datasets_dir  # noqa: E402
 
@@ -47,11 +53,10 @@ def fashion_mnist() -> tuple[np.ndarray, ...]:
     return x, y, xt, yt
 
 
-def cifar10_jpeg() -> tuple[np.ndarray, ...]:
-    """The app's unpacked JPEG folder, decoded with Pillow, classes in name order."""
+def cifar10_jpeg(root: Path) -> tuple[np.ndarray, ...]:
+    """A CIFAR-10 JPEG folder, decoded with Pillow, classes in name order."""
     from PIL import Image
 
-    root = cifar10_source()
     classes = sorted(p.name for p in (root / "train").iterdir() if p.is_dir())
 
     def load(split: str) -> tuple[np.ndarray, np.ndarray]:
@@ -88,24 +93,28 @@ def three_conv_net(
     return keras.Sequential(stack)
 
 
-def run(name: str, seed: int) -> dict[str, float | int | str]:
+def run(
+    name: str, seed: int, cifar: Path | None = None, epochs: int | None = None
+) -> dict[str, float | int | str]:
+    """``cifar``: the CIFAR-10 folder (default: the app's unpacked copy);
+    ``epochs``: instead of the tutorial's."""
     import keras
 
     keras.utils.set_random_seed(seed)
     if name == "cifar10-simple-cnn":
         # tensorflow.org/tutorials/images/cnn: validated on the test set.
-        x, y, xt, yt = cifar10_jpeg()
+        x, y, xt, yt = cifar10_jpeg(cifar or cifar10_source())
         x, xt = x / 255.0, xt / 255.0
         model = three_conv_net((32, 32, 3), (32, 64, 64), dense=64, softmax=False)
         loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-        fit = {"epochs": 10, "validation_data": (xt, yt)}
+        fit = {"epochs": epochs or 10, "validation_data": (xt, yt)}
     else:
         # The Fashion-MNIST CNN tutorial: Keras holds out the last quarter.
         x, y, xt, yt = fashion_mnist()
         x, xt = x / 255.0, xt / 255.0
         model = three_conv_net((28, 28, 1), (32, 64, 128), dense=128, dropout=0.3)
         loss = keras.losses.SparseCategoricalCrossentropy()
-        fit = {"epochs": 25, "validation_split": 0.25}
+        fit = {"epochs": epochs or 25, "validation_split": 0.25}
     model.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
     start = time.monotonic()
     history = model.fit(x, y, batch_size=32, verbose=2, **fit)
@@ -123,10 +132,19 @@ def run(name: str, seed: int) -> dict[str, float | int | str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("name", choices=TUTORIALS)
+    parser.add_argument("name", nargs="?", choices=TUTORIALS)
     parser.add_argument("--seed", type=int, default=0)
+    add_tiny_flag(parser)
     args = parser.parse_args(argv)
-    print(json.dumps(run(args.name, args.seed)), flush=True)
+    if args.tiny:
+        with tempfile.TemporaryDirectory() as scratch:
+            cifar = jpeg_folder(Path(scratch))
+            result = run("cifar10-simple-cnn", args.seed, cifar, epochs=1)
+    elif args.name is None:
+        parser.error(f"name the tutorial: one of {', '.join(TUTORIALS)}")
+    else:
+        result = run(args.name, args.seed)
+    print(json.dumps(result), flush=True)
     return 0
 
 
