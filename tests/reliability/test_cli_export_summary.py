@@ -319,3 +319,20 @@ def test_validating_a_deep_stack_takes_linear_work():
     small, large = name_uses_to_validate(1_000), name_uses_to_validate(2_000)
     assert large < 2.5 * small
     assert large < 20 * 2_000
+
+
+def test_quietly_keeps_native_lines_for_verbose_or_a_failure(capfd, monkeypatch):
+    """TensorFlow's C++ log writes to descriptors 1 and 2, past sys.stdout."""
+    import os
+
+    from core import tf_runtime
+
+    monkeypatch.setattr(tf_runtime, "_quiet", True)  # a command without --verbose
+    with tf_runtime.quietly():
+        os.write(1, b"W0000 converter line on stdout\n")
+        os.write(2, b"I0000 converter line on stderr\n")
+        print("Saved artifact at '/tmp/x'.")
+    assert capfd.readouterr() == ("", "")
+    kept = tf_runtime.startup_log()
+    assert "converter line on stdout" in kept
+    assert "Saved artifact" in kept
