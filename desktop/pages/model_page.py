@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QLabel,
@@ -112,6 +112,7 @@ class ModelPage(QWidget):
         right.addWidget(_titled("Options", form_scroll))
         right.addWidget(_titled("How the numbers are computed", self.details))
         right.setSizes([300, 420])
+        self._right, self._form_scroll = right, form_scroll
         # The option form and the formulas need room to read without scrolling.
         right.setMinimumWidth(340)
 
@@ -254,6 +255,22 @@ class ModelPage(QWidget):
         layer, report = index.data(Role.LAYER), index.data(Role.REPORT)
         self.form.set_layer(layer, locked)
         self.details.show_layer(layer, report, locked)
+        # After the form's new rows are shown (Qt shows them from the event loop).
+        QTimer.singleShot(0, self._fit_options)
+
+    def _fit_options(self) -> None:
+        """The Options pane as tall as the shown form (a backbone's was cut off
+        above a half-empty formulas pane); the formulas keep at least 150 px."""
+        total = sum(self._right.sizes())
+        if total <= 0:
+            return  # not laid out yet
+        width = self._form_scroll.viewport().width()
+        form = self.form
+        need = form.heightForWidth(width) if form.hasHeightForWidth() else -1
+        need = max(need, form.sizeHint().height())
+        title = self._right.widget(0).height() - self._form_scroll.height()
+        options = min(need + title + 2, total - 150)
+        self._right.setSizes([options, total - options])
 
     @Slot(str, object)
     def _on_form_option_edited(self, option: str, value: Any) -> None:

@@ -7,8 +7,10 @@ describe a layer in the same words ("32 filters 3x3 relu valid").
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import PurePath
 from typing import Any
 
+from core.backbones import WEIGHTS_IMAGENET, WEIGHTS_NONE
 from core.layers import Field, layer_kind
 from core.spec import LayerSpec
 from core.summary import LayerReport, format_shape
@@ -42,6 +44,18 @@ _FORMATS: dict[str, Callable[[Any, Field], str | None]] = {
     "rate": lambda v, f: f"rate {_num(v)}",
     "max_value": lambda v, f: None if v is None else f"max {_num(v)}",
     "scale": lambda v, f: _scale(v, f),
+    # A backbone's defaults are its choices: "VGG16 imagenet weights frozen",
+    # not "no options".
+    "architecture": lambda v, f: str(v),
+    "weights": lambda v, f: _weights(str(v)),
+    "freeze": lambda v, f: _FREEZE.get(v, f"freeze {v}"),
+    "resize_to": lambda v, f: None if v is None else f"resized to {_pair(v)}",
+}
+_FREEZE = {
+    "all": "frozen",
+    "none": "trainable",
+    "from_layer": "partly frozen",
+    "last_n": "partly frozen",
 }
 # Padding reads best last: "32 filters 3x3 relu valid".
 _LAST = ("padding",)
@@ -71,6 +85,15 @@ def _describe(field: Field, value: Any) -> str | None:
     if value == field.default:
         return None
     return f"{field.label.lower()} {_num(value)}"
+
+
+def _weights(value: str) -> str:
+    """``imagenet weights``, ``random weights`` or the weights file's name."""
+    if value == WEIGHTS_NONE:
+        return "random weights"
+    if value == WEIGHTS_IMAGENET:
+        return f"{value} weights"
+    return f"weights {PurePath(value).name}"
 
 
 def _scale(value: Any, field: Field) -> str | None:
