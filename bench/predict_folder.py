@@ -12,9 +12,9 @@ seeded random weights and exported as the app exports (``export_keras``): its
 speed does not depend on what it learnt. The images are the first 100 test
 JPEGs of each CIFAR-10 class (1,000 files, 32x32), extracted from
 /work/shared/datasets/cifar-10-jpg/cifar-10-jpg.tar.gz. Everything is made
-once under ``--work`` and reused. ``--tiny`` only proves the bench still runs
-(``tests/test_bench_tiny.py``): 20 random 32x32 JPEGs, one run of each side, in
-a temporary folder removed at the end; it needs no shared dataset.
+once under ``--work`` and reused. ``--tiny`` only checks that the script works
+(``bench/_tiny.py``): 20 random 32x32 JPEGs, one run of each side, in a
+temporary folder removed at the end; it needs no shared dataset.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ import tarfile
 import tempfile
 import time
 from pathlib import Path
+
+from _tiny import add_tiny_flag, jpeg_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 ARCHIVE = Path("/work/shared/datasets/cifar-10-jpg/cifar-10-jpg.tar.gz")
@@ -73,19 +75,6 @@ def extract_images(folder: Path, per_class: int) -> list[Path]:
     return sorted(folder.rglob("*.jpg"))
 
 
-def random_images(folder: Path, count: int) -> list[Path]:
-    """``count`` random 32x32 JPEGs, for ``--tiny``."""
-    import numpy as np
-    from PIL import Image
-
-    folder.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(0)
-    for n in range(count):
-        pixels = rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)
-        Image.fromarray(pixels).save(folder / f"{n:04d}.jpg")
-    return sorted(folder.glob("*.jpg"))
-
-
 def build_model(path: Path) -> None:
     """The preset's model with seeded weights, exported as the app exports it."""
     if path.exists():
@@ -123,9 +112,7 @@ def loadavg() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="runs of each side")
-    parser.add_argument(
-        "--tiny", action="store_true", help="only check it runs: 20 random images"
-    )
+    add_tiny_flag(parser)
     parser.add_argument(
         "--work", type=Path, default=Path("/tmp/predict-folder-bench"), help="cache"
     )
@@ -142,8 +129,8 @@ def compare(work: Path, tiny: bool, repeats: int) -> None:
     """Time both sides ``repeats`` times, interleaved, and print the medians."""
     work.mkdir(parents=True, exist_ok=True)
     if tiny:
-        folder = work / "random-jpegs"
-        images = random_images(folder, 20)
+        folder = jpeg_folder(work / "jpegs", classes=10, train=0, test=2) / "test"
+        images = sorted(folder.rglob("*.jpg"))
     else:
         folder = work / "cifar10-test-100-per-class"
         images = extract_images(folder, 100)
