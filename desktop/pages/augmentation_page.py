@@ -228,6 +228,10 @@ class AugmentationPage(QWidget):
         image, config, seed, pool = self.image, self.config, self.seed, self.pool
         if not self.status.text():
             self.status.setText("Loading TensorFlow…")
+        if self.grid.pixmap().isNull():  # say so where the grid will be, not a blank
+            self.grid.setText(
+                f"Drawing {n * n} variants…\n(the first time loads TensorFlow)"
+            )
 
         def job(progress, cancel):
             from core.augmentation.pipeline import preview

@@ -1,0 +1,37 @@
+"""The Data and Augmentation pages at 1366x768 give their room to the images
+(screenshots in tests/artifacts, checked by eye)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+
+ARTIFACTS = Path(__file__).parents[1] / "artifacts"
+
+
+def test_the_augmentation_grid_fills_its_side(shapes_window, qtbot):
+    window = shapes_window
+    window.resize(1366, 768)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = window.augmentation_page
+    with qtbot.waitSignal(page.rendered, timeout=120_000):
+        window.navigation.setCurrentRow(2)
+        qtbot.waitUntil(lambda: page._worker is not None)
+        # Drawing (TensorFlow loads up to a minute and a half): a note, not a blank.
+        window.grab().save(str(ARTIFACTS / "augmentation-page-drawing.png"))
+        assert "Drawing 36 variants" in page.grid.text()
+    QApplication.processEvents()
+    ARTIFACTS.mkdir(exist_ok=True)
+    window.grab().save(str(ARTIFACTS / "augmentation-page.png"))
+    shown = page.grid.pixmap().size()
+    room = page.grid.size()
+    assert min(room.width(), room.height()) - 8 <= max(shown.toTuple()) + 1
+
+
+def test_the_data_page_gives_its_room_to_the_thumbnails(shapes_window):
+    window = shapes_window
+    window.resize(1366, 768)
+    QApplication.processEvents()
+    ARTIFACTS.mkdir(exist_ok=True)
+    window.grab().save(str(ARTIFACTS / "data-page.png"))
