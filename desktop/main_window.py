@@ -193,6 +193,9 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
             page = DatasetPage(self.document, self.undo_stack)
             self._replace_page("data", page)
             page.dataset_loaded.connect(self.augmentation_page.set_dataset)
+            page.working.connect(self.statusBar().showMessage)
+            page.dataset_loaded.connect(lambda _dataset: self.show_hint())
+            page.load_failed.connect(lambda _message: self.statusBar().clearMessage())
             page.image_picked.connect(self.augmentation_page.set_image)
             self.data_page = page
             self._build_training_page()
@@ -211,6 +214,7 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
         )
         self._replace_page("training", page)
         self.training_page = page
+        page.bridge.began.connect(lambda *_: self.drop_hint())
 
     def _build_prediction_page(self) -> None:
         from desktop.pages.prediction_page import PredictionPage

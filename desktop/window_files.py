@@ -27,6 +27,11 @@ log = logging.getLogger(__name__)
 MAX_RECENT = 8
 AUTOSAVE_MS = 30_000
 FILE_FILTER = f"CNN Workbench projects (*{SUFFIX});;All files (*)"
+# The starter project's next step, which nothing on the first screen said.
+STARTER_HINT = (
+    "Press Start on the Training page to train this model on the built-in "
+    "shapes (about a minute and a half)"
+)
 
 
 def app_settings() -> QSettings:
@@ -36,6 +41,8 @@ def app_settings() -> QSettings:
 
 class ProjectFilesMixin:
     """File handling of ``MainWindow`` (uses its document, undo stack, settings)."""
+
+    _hint = ""  # what the status bar says to do next (STARTER_HINT or nothing)
 
     @property
     def path(self) -> Path | None:
@@ -78,6 +85,21 @@ class ProjectFilesMixin:
             return
         self.document.load(starter_project())
         self.undo_stack.clear()
+        self._hint = STARTER_HINT
+        self.show_hint()
+
+    def show_hint(self) -> None:
+        """Say what to do next, until the project changes or a run starts."""
+        if self._hint:
+            self.statusBar().showMessage(self._hint)  # stays until replaced
+        else:
+            self.statusBar().clearMessage()
+
+    def drop_hint(self) -> None:
+        """A run started: the starter's hint has been followed."""
+        if self._hint:
+            self._hint = ""
+            self.statusBar().clearMessage()
 
     def open_dialog(self) -> None:
         if not self.confirm_discard():
@@ -98,6 +120,7 @@ class ProjectFilesMixin:
             return False
         self.document.load(project, Path(path))
         self.undo_stack.clear()
+        self._hint = ""
         self._remember_recent(str(Path(path).resolve()))
         self.statusBar().showMessage(f"Opened {path}", 5000)
         self.show_newest_run()

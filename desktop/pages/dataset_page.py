@@ -42,6 +42,9 @@ class DatasetPage(QWidget):
     load_failed = Signal(str)
     verified = Signal(object)  # Dataset, after its undecodable files were left out
     image_picked = Signal(object)  # uint8 HxWxC at its own size, for other pages
+    # What the page's background job is doing, for the window's status bar:
+    # the first start shows another page while the data loads.
+    working = Signal(str)
 
     def __init__(
         self,
@@ -125,6 +128,7 @@ class DatasetPage(QWidget):
         worker.failed.connect(failed)
         self._worker = worker
         self._set_busy(True, text)
+        self.working.emit(text)
         worker.start()
 
     @Slot(object)
@@ -277,6 +281,7 @@ class DatasetPage(QWidget):
     def _on_worker_progressed(self, fraction: float, text: str) -> None:
         if self._current():
             self.source_box.show_progress(fraction, text)
+            self.working.emit(f"{self.source_box.status.text()} {fraction:.0%}")
 
     @Slot(object)
     def _on_worker_finished(self, loaded: tuple[Dataset, object]) -> None:
