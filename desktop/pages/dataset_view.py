@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QListView,
     QSplitter,
@@ -57,7 +58,10 @@ class DatasetView(QSplitter):
         )
         self.class_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.class_table.verticalHeader().hide()
-        self.class_table.horizontalHeader().setStretchLastSection(False)
+        # The columns share the table's width (a blank half beside them before).
+        self.class_table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.Stretch
+        )
         self.stats_label = QLabel()
         self.stats_label.setWordWrap(True)
         # Classes left out of a held-out split, strong imbalance, files that

@@ -35,3 +35,6 @@ def test_the_data_page_gives_its_room_to_the_thumbnails(shapes_window):
     QApplication.processEvents()
     ARTIFACTS.mkdir(exist_ok=True)
     window.grab().save(str(ARTIFACTS / "data-page.png"))
+    table = window.data_page.view.class_table
+    columns = sum(table.columnWidth(c) for c in range(table.columnCount()))
+    assert columns >= table.viewport().width() - 2  # no blank beside the counts
