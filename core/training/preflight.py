@@ -107,7 +107,7 @@ def problems(
         p
         for p in (
             _empty_problem(dataset),
-            _random_frozen_problem(spec),
+            _random_frozen_problem(spec, cfg),
             _classes_problem(spec, dataset),
             _input_problem(spec, dataset),
             _phase_two_problem(spec, cfg, tables),
@@ -152,13 +152,14 @@ def _empty_problem(dataset: Dataset) -> Wording | None:
     return Wording.same(f"{dataset.name} has no training images: load data with some.")
 
 
-def _random_frozen_problem(spec: ModelSpec) -> Wording | None:
+def _random_frozen_problem(spec: ModelSpec, cfg: TrainingConfig) -> Wording | None:
     """A frozen backbone with random weights: only the head learns, from noise.
 
     Offline, the VGG16 transfer preset was told to use weights "none", which
     left its Freeze on "all": one epoch tested 0.110 on CIFAR-10, no warning.
+    With phase 2 on, the backbone trains in its second phase: not refused.
     """
-    if spec.backbone is None:
+    if spec.backbone is None or cfg.fine_tune:
         return None
     config = spec.backbone.config
     if config.get("weights") != WEIGHTS_NONE or config.get("freeze", "all") != "all":
@@ -166,7 +167,8 @@ def _random_frozen_problem(spec: ModelSpec) -> Wording | None:
     return Wording.same(
         "The backbone is frozen with random weights (weights 'none', freeze "
         "'all'), so only the head would learn, from noise: unfreeze the backbone "
-        "(freeze 'none') or load weights ('imagenet' or a weights file)."
+        "(freeze 'none', or fine-tune it in phase 2) or load weights ('imagenet' "
+        "or a weights file)."
     )
 
 

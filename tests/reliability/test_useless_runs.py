@@ -37,15 +37,19 @@ def vgg16(shapes, **backbone) -> object:
 
 
 @pytest.mark.parametrize(
-    ("options", "refused"),
+    ("options", "fine_tune", "refused"),
     [
-        ({"weights": "none"}, True),  # the offline advice, Freeze left on "all"
-        ({"weights": "none", "freeze": "none"}, False),
-        ({"weights": "imagenet"}, False),
+        ({"weights": "none"}, False, True),  # the offline advice, Freeze on "all"
+        ({"weights": "none", "freeze": "none"}, False, False),
+        ({"weights": "imagenet"}, False, False),
+        ({"weights": "none"}, True, False),  # phase 2 trains the backbone
     ],
 )
-def test_a_frozen_backbone_with_random_weights_is_refused(shapes, options, refused):
-    problems = preflight(vgg16(shapes, **options), shapes, TrainingConfig())
+def test_a_frozen_backbone_with_random_weights_is_refused(
+    shapes, options, fine_tune, refused
+):
+    cfg = TrainingConfig(fine_tune=fine_tune)
+    problems = preflight(vgg16(shapes, **options), shapes, cfg)
     said = [p for p in problems if FROZEN_RANDOM in p]
     assert bool(said) is refused, problems
     if refused:
