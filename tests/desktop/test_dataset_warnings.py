@@ -10,14 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from PIL import Image
-from PySide6.QtGui import QUndoStack
 
-from core.document import ProjectDocument
-from core.presets import preset
-from core.project import Project
-from desktop.pages.dataset_page import DatasetPage
+from tests.desktop.test_dataset_page import open_and_wait, page  # noqa: F401
 
 
 def class_folders(root: Path, counts: dict[str, int]) -> Path:
@@ -28,31 +23,19 @@ def class_folders(root: Path, counts: dict[str, int]) -> Path:
     return root
 
 
-@pytest.fixture
-def page(qtbot):
-    document = ProjectDocument(Project(model=preset("mnist-convnet")))
-    p = DatasetPage(document, QUndoStack())
-    qtbot.addWidget(p)
-    p.show()
-    qtbot.waitExposed(p)
-    yield p
-    p.shutdown()
-
-
-def open_and_wait(qtbot, page: DatasetPage, path: Path) -> None:
-    with qtbot.waitSignal(page.dataset_loaded, timeout=30_000):
-        page.open_folder(str(path))
-
-
-def test_an_untested_class_and_the_imbalance_are_warned_about(qtbot, page, tmp_path):
+def test_an_untested_class_and_the_imbalance_are_warned_about(
+    qtbot,
+    page,  # noqa: F811 (the Data page tests' fixture)
+    tmp_path,
+):
     open_and_wait(
         qtbot, page, class_folders(tmp_path / "skewed", {"common": 150, "rare": 1})
     )
     label = page.view.warnings_label
-    assert label.isVisible()
+    assert not label.isHidden()
     assert "class 'rare' has no validation and no test images" in label.text()
     assert "strongly imbalanced (120:1" in label.text()
 
     open_and_wait(qtbot, page, class_folders(tmp_path / "even", {"cat": 20, "dog": 20}))
-    assert not label.isVisible()
+    assert label.isHidden()
     assert label.text() == ""
