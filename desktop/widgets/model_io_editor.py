@@ -64,6 +64,7 @@ class ModelIoEditor(QWidget):
         self.multi_output.setObjectName("headOutput")
         self.multi_output.setWordWrap(True)
         self.loss = QLabel()
+        self.loss.setWordWrap(True)
         self.loss.setToolTip("The loss the head's output is trained with")
         for combo in (self.channels_combo, self.binary_combo):
             # Long item texts must not dictate the window's minimum width.

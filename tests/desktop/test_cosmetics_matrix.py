@@ -13,22 +13,26 @@ from core.training.evaluation import metrics_from_probabilities
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 
 
-def evaluation(classes: int):
+def shown_matrix(window, classes: int):
+    """The Training page's results at 1366x768, showing made-up figures."""
     rng = np.random.default_rng(0)
     names = [f"class {i}" for i in range(classes)]
     labels = rng.integers(0, classes, 20 * classes)
-    return metrics_from_probabilities(labels, rng.random((labels.size, classes)), names)
-
-
-def test_ten_classes_fit_the_matrix_with_no_empty_strip(shapes_window, qtbot):
-    window = shapes_window
+    figures = metrics_from_probabilities(
+        labels, rng.random((labels.size, classes)), names
+    )
     window.resize(1366, 768)
     window.navigation.setCurrentRow(3)
     view = window.training_page.results_panel.evaluation_view
-    view.show_evaluation(evaluation(10), None)
+    view.show_evaluation(figures, None)
     QApplication.processEvents()
+    return view
+
+
+def test_ten_classes_fit_the_matrix_with_no_empty_strip(shapes_window):
+    view = shown_matrix(shapes_window, 10)
     ARTIFACTS.mkdir(exist_ok=True)
-    window.grab().save(str(ARTIFACTS / "confusion-matrix-10-classes.png"))
+    shapes_window.grab().save(str(ARTIFACTS / "confusion-matrix-10-classes.png"))
     matrix = view.matrix
     viewport = matrix.viewport().rect()
     last = matrix.visualRect(matrix.model().index(9, 9))
@@ -36,12 +40,7 @@ def test_ten_classes_fit_the_matrix_with_no_empty_strip(shapes_window, qtbot):
     assert not view.images.isVisible()  # nothing to show until a cell is clicked
 
 
-def test_many_classes_scroll_at_a_readable_cell_size(shapes_window, qtbot):
-    window = shapes_window
-    window.resize(1366, 768)
-    window.navigation.setCurrentRow(3)
-    view = window.training_page.results_panel.evaluation_view
-    view.show_evaluation(evaluation(40), None)
-    QApplication.processEvents()
+def test_many_classes_scroll_at_a_readable_cell_size(shapes_window):
+    view = shown_matrix(shapes_window, 40)
     assert view.matrix.rowHeight(39) >= 26
     assert view.matrix.verticalScrollBar().maximum() > 0
