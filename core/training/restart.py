@@ -214,7 +214,8 @@ def load_last_model(model: keras.Model, path: Path) -> str:
     """
     optimizer = getattr(model, "optimizer", None)
     if optimizer is not None and not optimizer.built:
-        optimizer.build(model.trainable_variables)
+        with model.distribute_strategy.scope():  # where the model's variables live
+            optimizer.build(model.trainable_variables)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model.load_weights(path)

@@ -59,24 +59,32 @@ def logged_epochs(run_dir: Path) -> list[int]:
 
 def kill_after_two_epochs(root: Path) -> tuple[Path, int]:
     """Start the training process, SIGKILL it mid-run; its folder, epochs logged."""
+    run_dir = signal_when_logged(
+        [sys.executable, "-c", SCRIPT, str(root)], root, 2, signal.SIGKILL
+    )
+    return run_dir, len(logged_epochs(run_dir))
+
+
+def signal_when_logged(
+    command: list[str], root: Path, epochs: int, signum: int
+) -> Path:
+    """Run ``command`` (a training into ``root``, run label ``killed``); send it
+    ``signum`` once its history CSV shows ``epochs`` epochs; the run's folder."""
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     process = subprocess.Popen(
-        [sys.executable, "-c", SCRIPT, str(root)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     deadline = time.monotonic() + 300
     try:
         while time.monotonic() < deadline and process.poll() is None:
-            runs = sorted(root.glob("*-killed"))
-            if runs and len(logged_epochs(runs[0])) >= 2:
-                os.kill(process.pid, signal.SIGKILL)
-                process.wait(30)
-                return runs[0], len(logged_epochs(runs[0]))
-            time.sleep(0.05)  # polling another process: nothing to wait on
+            runs = sorted(p for p in root.glob("*-killed") if p.is_dir())
+            if runs and len(logged_epochs(runs[0])) >= epochs:
+                os.kill(process.pid, signum)
+                process.wait(60)
+                return runs[0]
+            time.sleep(0.02)  # polling another process: nothing to wait on
         stderr = process.stderr.read().decode() if process.poll() is not None else ""
-        pytest.fail(f"training never logged two epochs: {stderr[-2000:]}")
+        pytest.fail(f"training never logged {epochs} epochs: {stderr[-2000:]}")
     finally:
         if process.poll() is None:
             process.kill()

@@ -15,7 +15,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from core.cli import main
 from core.data.spec import DatasetSpec
 from core.project import save_project, starter_project
 from core.training.config import TrainingConfig
+from tests.reliability.test_kill_and_resume import logged_epochs, signal_when_logged
 
 
 def image_folder(root: Path, per_class: int = 4, size: int = 16) -> Path:
@@ -221,41 +221,6 @@ def test_a_moved_dataset_resumes_with_data_root_recorded_in_the_resume(
     assert main(["evaluate", run, "--json"]) == 0
 
 
-def history_rows(run_dir: Path) -> int:
-    try:
-        lines = (run_dir / "history.csv").read_text().splitlines()
-    except FileNotFoundError:
-        return 0
-    return max(len(lines) - 1, 0)
-
-
-def signal_at(args: list[str], root: Path, rows: int, signum: int) -> Path:
-    """Run ``python -m core ARGS``; send ``signum`` once the run logged ``rows``."""
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "core", *args],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 300
-    try:
-        while time.monotonic() < deadline and process.poll() is None:
-            runs = sorted(p for p in root.glob("*-killed") if p.is_dir())
-            if runs and history_rows(runs[0]) >= rows:
-                os.kill(process.pid, signum)
-                process.wait(60)
-                return runs[0]
-            time.sleep(0.02)  # polling another process: nothing to wait on
-        stderr = process.stderr.read().decode() if process.poll() is not None else ""
-        pytest.fail(f"the run never logged {rows} epochs: {stderr[-2000:]}")
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(30)
-        process.stderr.close()
-
-
 def best_val_loss(run) -> float:
     """``best.keras`` scored on the run's validation split, as fit scored it."""
     import keras
@@ -286,13 +251,14 @@ def test_a_kill_during_a_resume_never_lets_a_worse_epoch_replace_the_best(tmp_pa
     )
     path = save_project(project, tmp_path / "p.cnnwb.json")
     root = tmp_path / "runs"
-    run_dir = signal_at(
-        ["train", str(path), "--run-dir", str(root)], root, 2, signal.SIGTERM
-    )
+    train = [sys.executable, "-m", "core", "train"]
+    command = [*train, str(path), "--run-dir", str(root)]
+    run_dir = signal_when_logged(command, root, 2, signal.SIGTERM)
     run = Run(run_dir)
     recorded = run.record()["best_value"]  # what run.json says after the stop
-    stopped_at = history_rows(run_dir)
-    signal_at(["train", "--resume", str(run_dir)], root, stopped_at + 2, signal.SIGKILL)
+    stopped_at = len(logged_epochs(run_dir))
+    command = [*train, "--resume", str(run_dir)]
+    signal_when_logged(command, root, stopped_at + 2, signal.SIGKILL)
     held = best_val_loss(run)
     assert run.record()["best_value"] == recorded  # killed: run.json is stale
     assert held < recorded, "the killed resume kept no better epoch: nothing to test"
