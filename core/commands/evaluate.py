@@ -72,9 +72,10 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(evaluation.to_dict(), indent=2))
         return 0
-    if tested is not None:
-        print(f"model          {tested.label} ({tested.path.name})")
-    print(_as_text(evaluation))
+    lines = _as_text(evaluation).splitlines()
+    if tested is not None:  # under the accuracy: which of the run's models
+        lines.insert(1, f"model          {tested.label} ({tested.path.name})")
+    print("\n".join(lines))
     return 0
 
 
