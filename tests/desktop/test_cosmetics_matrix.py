@@ -44,3 +44,18 @@ def test_many_classes_scroll_at_a_readable_cell_size(shapes_window):
     view = shown_matrix(shapes_window, 40)
     assert view.matrix.rowHeight(39) >= 26
     assert view.matrix.verticalScrollBar().maximum() > 0
+
+
+def test_a_clicked_cell_shows_its_images_under_the_matrix(shapes_window):
+    view = shown_matrix(shapes_window, 6)
+    dataset = shapes_window.data_page.view.dataset
+    labels = dataset.splits["test"].labels
+    probs = np.eye(6)[labels]  # every test image right: the diagonal has them
+    figures = metrics_from_probabilities(labels, probs, dataset.class_names)
+    view.show_evaluation(figures, dataset)
+    assert not view.images.isVisible()
+    view.matrix.cellClicked.emit(int(labels[0]), int(labels[0]))
+    assert view.images.isVisible()
+    assert view.images.count() > 0
+    view.matrix.cellClicked.emit(int(labels[0]), (int(labels[0]) + 1) % 6)
+    assert not view.images.isVisible()  # an empty cell: no empty strip
