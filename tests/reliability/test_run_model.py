@@ -266,3 +266,15 @@ def test_predict_takes_a_run_folder_as_the_runs_model(trained, tmp_path, capsys)
     by_file = capsys.readouterr().out
     assert main(["predict", str(trained.run.path), str(image)]) == 0
     assert capsys.readouterr().out == by_file
+
+
+def test_every_corpus_run_record_reads_typed_and_round_trips(old_runs):
+    from core.run_record import RunRecord
+
+    records = sorted(old_runs.root.glob("*/run.json"))
+    assert len(records) >= 5
+    for path in records:
+        typed = RunRecord.from_dict(json.loads(path.read_text()), str(path))
+        assert typed.version == 1  # written before versions
+        again = RunRecord.from_dict(typed.to_dict())
+        assert _strict_json(json.dumps(again.to_dict())) == typed.to_dict()
