@@ -101,10 +101,14 @@ def test_a_negative_split_seed_is_one_line(capsys):
     one_error_line(status, err, "seed: must be from 0")
 
 
-def test_the_data_page_seed_box_offers_the_declared_range():
+def test_the_data_page_seed_box_offers_the_declared_range(qtbot):
     from core.data.spec import BOUNDS
+    from desktop.pages.dataset_source import DatasetSource
 
     assert BOUNDS == {"seed": (0, 2**31 - 1), "count": (10, 100_000)}
+    box = DatasetSource()
+    qtbot.addWidget(box)
+    assert (box.seed_spin.minimum(), box.seed_spin.maximum()) == BOUNDS["seed"]
 
 
 # --- a gzip bomb named like an IDX file ---------------------------------------
