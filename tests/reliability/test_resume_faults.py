@@ -344,3 +344,16 @@ def test_a_disk_that_fills_up_during_training_ends_in_one_line_and_exit_3(
     assert leftovers == []  # no half-written temporary file
     with h5py.File(run / "backup" / "latest.weights.h5", "r"):  # whole: resumable
         pass
+
+
+def test_lost_weights_do_not_blame_a_backup_that_was_on(tmp_path):
+    from core.errors import WorkbenchError
+    from core.training.resume import resume_session
+    from tests.core.training.test_resume import stopped_run
+
+    first = stopped_run(tmp_path, cfg=TrainingConfig(epochs=4, batch_size=16))
+    shutil.rmtree(first.run.path / "backup")  # what the old code's full disk left
+    (first.run.path / "last.keras").unlink()
+    with pytest.raises(WorkbenchError, match="weights are lost") as refused:
+        resume_session(first.run.path)
+    assert "BackupAndRestore was off" not in str(refused.value)
