@@ -24,6 +24,7 @@ def page(window, qtbot):
     window.resize(1366, 768)
     window.navigation.setCurrentRow(4)
     page = window.prediction_page
+    QApplication.processEvents()  # the page is seen empty first, as a user does
     spec = ModelSpec(
         InputSpec(64, 64, 3),
         (
