@@ -223,10 +223,16 @@ def test_phase2_settings_round_trip_into_config_and_project(training, tmp_path):
     editors["fine_tune_freeze"].combo.setCurrentText("last_n")
     assert editors["fine_tune_last_n"].isEnabled()
     assert not editors["fine_tune_from"].isEnabled()
-    training.undo_stack.undo()  # the settings edits merge into one step
+    undo_stack = training.undo_stack
+    undo_stack.undo()  # one step per setting (#24): the last change only
+    assert training.document.training.fine_tune_freeze == "from_layer"
+    assert training.document.training.fine_tune_from == "block4_conv1"
+    while undo_stack.canUndo():
+        undo_stack.undo()
     assert not training.document.training.fine_tune
     assert not training.form.phase_two.isChecked()
-    training.undo_stack.redo()
+    while undo_stack.canRedo():
+        undo_stack.redo()
     assert training.document.training.fine_tune_freeze == "last_n"
 
     path = save_project(
