@@ -218,7 +218,14 @@ def test_a_moved_dataset_resumes_with_data_root_recorded_in_the_resume(
     [entry] = json.loads((first.run.path / "run.json").read_text())["resumes"]
     assert entry["data_moved"] == [str(folder), str(moved)]
     assert read_inputs(first.run).data_spec.path == str(moved)  # later commands too
+    capsys.readouterr()
     assert main(["evaluate", run, "--json"]) == 0
+    recorded_split = json.loads(capsys.readouterr().out)
+    # --dataset naming the run's own data, moved: its test split, not every image
+    assert main(["evaluate", run, "--dataset", str(moved), "--json"]) == 0
+    named = json.loads(capsys.readouterr().out)
+    assert named["confusion"] == recorded_split["confusion"]
+    assert sum(map(sum, named["confusion"])) < 20
 
 
 def best_val_loss(run) -> float:
