@@ -33,6 +33,8 @@ class DatasetSource(QGroupBox):
         super().__init__("Dataset", parent)
         self.source = QComboBox()
         self.source.addItems(BUILTIN_NAMES)
+        # As wide as its longest name, also one added later ("cats_vs_d" was cut).
+        self.source.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.source.setToolTip(
             "A built-in dataset; or open a folder with one sub-folder per class"
         )

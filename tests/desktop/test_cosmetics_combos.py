@@ -65,3 +65,17 @@ def test_the_binary_head_shows_its_output_and_loss(shapes_window, qtbot):
     assert io.binary_combo.isVisible()
     assert shows_whole(io.binary_combo), io.binary_combo.currentText()
     assert io.loss.text() == "binary cross-entropy"
+
+
+def test_the_data_source_box_grows_to_a_folder_name(shapes_window):
+    window = shapes_window
+    window.resize(1366, 768)
+    window.navigation.setCurrentRow(1)
+    QApplication.processEvents()
+    source = window.data_page.source_box.source
+    source.addItem("cats_vs_dogs_small")  # a name longer than the built-ins'
+    source.setCurrentText("cats_vs_dogs_small")
+    QApplication.processEvents()
+    ARTIFACTS.mkdir(exist_ok=True)
+    window.data_page.source_box.grab().save(str(ARTIFACTS / "data-source-name.png"))
+    assert shows_whole(source)
