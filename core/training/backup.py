@@ -86,14 +86,23 @@ class RunBackup(keras.callbacks.BackupAndRestore):
 
 
 def backup_intact(folder: Path) -> bool:
-    """Whether the backup's weights file opens (a truncated one does not)."""
+    """Whether every array in the backup's weights file reads back.
+
+    A truncated file does not open; a half-written one may open and fail on
+    an array (h5py's RuntimeError), so each is read, as a restore would.
+    """
     import h5py
 
+    def read(name: str, item: object) -> None:
+        if isinstance(item, h5py.Dataset):
+            item[()]
+
     try:
-        with h5py.File(folder / WEIGHTS, "r"):
-            return True
-    except (OSError, RuntimeError, ValueError):
+        with h5py.File(folder / WEIGHTS, "r") as weights:
+            weights.visititems(read)
+    except (OSError, RuntimeError, ValueError, KeyError):
         return False
+    return True
 
 
 def _variable_bytes(model: keras.Model) -> int:
