@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
@@ -10,7 +11,17 @@ from PySide6.QtWidgets import QApplication
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 
 
-def test_the_augmentation_grid_fills_its_side(shapes_window, qtbot):
+def test_the_augmentation_grid_fills_its_side(shapes_window, qtbot, monkeypatch):
+    from core.augmentation import pipeline
+
+    gate = threading.Event()  # the first render waits, as TensorFlow's loading does
+    preview = pipeline.preview
+
+    def held(*args, **kwargs):
+        gate.wait(60)
+        return preview(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "preview", held)
     window = shapes_window
     window.resize(1366, 768)
     ARTIFACTS.mkdir(exist_ok=True)
@@ -18,11 +29,12 @@ def test_the_augmentation_grid_fills_its_side(shapes_window, qtbot):
     with qtbot.waitSignal(page.rendered, timeout=120_000):
         window.navigation.setCurrentRow(2)
         qtbot.waitUntil(lambda: page._worker is not None)
-        # Drawing (TensorFlow loads up to a minute and a half): a note, not a blank.
+        # While it draws: a note where the grid will be, not a blank.
         window.grab().save(str(ARTIFACTS / "augmentation-page-drawing.png"))
-        assert "Drawing 36 variants" in page.grid.text()
+        drawing = page.grid.text()
+        gate.set()
+    assert "Drawing 36 variants" in drawing
     QApplication.processEvents()
-    ARTIFACTS.mkdir(exist_ok=True)
     window.grab().save(str(ARTIFACTS / "augmentation-page.png"))
     shown = page.grid.pixmap().size()
     room = page.grid.size()
