@@ -44,6 +44,7 @@ class ExplainPanel(QWidget):
         for bar in self.bars:
             bar.setRange(0, 1000)
             bar.setFormat("")
+            bar.hide()  # three empty boxes before the first prediction said nothing
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.explain_note = QLabel()

@@ -72,3 +72,12 @@ def test_the_insight_tab_hides_gradcam_controls_and_fills_with_tiles(page, qtbot
     view = page.insight.sheet.viewport()
     # conv2d_1's 16 maps are laid out to fill the view, not a strip of it.
     assert sheet.width() * sheet.height() >= 0.5 * view.width() * view.height()
+
+
+def test_the_empty_page_shows_no_empty_bars(window):
+    window.resize(1366, 768)
+    window.navigation.setCurrentRow(4)
+    QApplication.processEvents()
+    ARTIFACTS.mkdir(exist_ok=True)
+    window.grab().save(str(ARTIFACTS / "prediction-empty.png"))
+    assert not any(bar.isVisible() for bar in window.prediction_page.bars)
