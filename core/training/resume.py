@@ -37,6 +37,23 @@ from core.training.restart import recorded_data_path
 from core.training.session import SessionResult, run_session
 
 
+class DataMoved(WorkbenchError):
+    """The run's data is not where it was recorded; the message says how to
+    give its new place (the command line names its options)."""
+
+    def __init__(self, run: Run, path: str) -> None:
+        super().__init__(
+            f"{run.name}'s data is no longer at {path} (moved or deleted?): "
+            "choose its new location"
+        )
+
+    def for_command_line(self) -> str:
+        return (
+            f"{self}: give it with --data-root NEW_PLACE (train --resume) or "
+            "--dataset NEW_PLACE (evaluate)"
+        )
+
+
 @dataclass(frozen=True)
 class RunInputs:
     """What a run folder says the run trains: everything but the data itself."""
@@ -96,9 +113,8 @@ def open_recorded_dataset(
         WorkbenchError: the data is missing, or it differs from the run's
             fingerprint (the message says what changed).
     """
-    dataset = open_dataset(
-        moved_to(read_inputs(run).data_spec, data_root), progress, cancel
-    )
+    spec = moved_to(read_inputs(run).data_spec, data_root)
+    dataset = open_dataset(found(run, spec), progress, cancel)
     refuse_changed_data(run.config().get("dataset", {}), dataset, run.name)
     return dataset
 
@@ -123,6 +139,17 @@ def moved_to(
     root = Path(data_root).expanduser().resolve()
     inside = root / Path(spec.path).name
     return replace(spec, path=str(inside if inside.is_dir() else root))
+
+
+def found(run: Run, spec: DatasetSpec) -> DatasetSpec:
+    """``spec``, when its folder (or local files) exist.
+
+    Raises:
+        DataMoved: they do not, so the data moved or was deleted.
+    """
+    if spec.path and not Path(spec.path).exists():
+        raise DataMoved(run, spec.path)
+    return spec
 
 
 def moved_data(run: Run, location: str) -> Dataset | None:
@@ -174,7 +201,7 @@ def resume_session(
     cfg = replace(inputs.training, **changes)
     data_spec = moved_to(inputs.data_spec, data_root)
     # run_session refuses data that differs from the run's fingerprint
-    dataset = open_dataset(data_spec, progress, cancel)
+    dataset = open_dataset(found(run, data_spec), progress, cancel)
     return run_session(
         inputs.spec,
         dataset,

@@ -213,6 +213,11 @@ def test_a_moved_dataset_resumes_with_data_root_recorded_in_the_resume(
     )
     moved = shutil.move(folder, tmp_path / "new-disk" / "pets")
     run = str(first.run.path)
+    capsys.readouterr()
+    assert main(["train", "--resume", run]) == 1  # says how to go on
+    assert (
+        "choose its new location: give it with --data-root" in capsys.readouterr().err
+    )
     status = main(["train", "--resume", run, "--data-root", str(tmp_path / "new-disk")])
     assert status == 0, capsys.readouterr().err
     [entry] = json.loads((first.run.path / "run.json").read_text())["resumes"]
