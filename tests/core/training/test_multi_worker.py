@@ -57,7 +57,12 @@ done = session.run_session(
     store=RunStore.beside(project_file), label="tiny",
     resume=Run(Path(resume)) if resume else None, strategy="multi-worker",
 )
-np.savez(out, *done.model.get_weights())
+# The weights training ended with: the chief's run's model is its best one.
+import keras
+final = done.model
+if done.run:
+    final = keras.models.load_model(done.run.path / "last.keras")
+np.savez(out, *final.get_weights())
 with open(out + ".json", "w") as f:
     json.dump({"paths": seen["paths"], "message": done.result.message,
                "reason": done.result.stop_reason.value,
