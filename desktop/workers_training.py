@@ -22,6 +22,7 @@ class TrainingBridge(QObject):
     epoch_ended = Signal(int, object)
     phase_began = Signal(int, int)  # phase (1 or 2), first epoch (0-based)
     downloading = Signal(float, str)  # fraction 0..1, what and how much
+    stage = Signal(str)  # what the run does before its first batch
     _last_download = 0.0
 
     def on_estimate(self, seconds_per_epoch: float, device: str) -> None:
@@ -38,6 +39,9 @@ class TrainingBridge(QObject):
 
     def on_phase_begin(self, phase: int, epoch: int) -> None:
         self.phase_began.emit(phase, epoch)
+
+    def on_stage(self, stage: str) -> None:
+        self.stage.emit(stage)
 
     def on_download(self, fraction: float, message: str) -> None:
         # Called per 64 KiB chunk: ten updates a second are plenty for a bar.

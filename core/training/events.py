@@ -41,6 +41,11 @@ class TrainingListener(Protocol):
     # are downloaded; ``fraction`` is 0..1 (0 when the size is unknown).
     def on_download(self, fraction: float, message: str) -> None: ...
 
+    # Optional: what the run does before its first batch ("building the
+    # model", "measuring a few batches"). Each can take many seconds, so a
+    # status line can say which instead of a bare "preparing".
+    def on_stage(self, stage: str) -> None: ...
+
 
 class NullListener:
     """A listener that ignores everything (scripts that only want the result)."""
@@ -61,4 +66,7 @@ class NullListener:
         return None
 
     def on_download(self, fraction: float, message: str) -> None:
+        return None
+
+    def on_stage(self, stage: str) -> None:
         return None

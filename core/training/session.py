@@ -198,10 +198,12 @@ def prepare(
     device.check_batch(cfg.batch_size)
     if device.workers > 1:  # this worker's share, cut before any decoding
         dataset = worker_shard(dataset, "train", device.worker, device.workers)
+    _stage(listener, "building the data pipeline")
     train_ds, val_ds, steps = _pipelines(spec, dataset, cfg, aug, device)
     one_hot = one_hot_labels(spec.head.units, aug.needs_one_hot, cfg.label_smoothing)
     # ImageNet weights missing from Keras's cache download here, with progress.
     downloading = reporting_downloads(getattr(listener, "on_download", None), cancel)
+    _stage(listener, "building the model")
     with device.strategy.scope(), downloading:
         model = build_model(spec, float32_output=device.mixed_precision)
         fit_model = model
@@ -231,8 +233,14 @@ def prepare(
         and hasattr(listener, "on_estimate")
         and not cancel.is_set()  # stopped (or the window closed) while preparing
     ):
+        _stage(listener, "measuring a few batches")
         _estimate(prepared, cfg, listener)
     return prepared
+
+
+def _stage(listener: TrainingListener | None, stage: str) -> None:
+    if listener is not None and hasattr(listener, "on_stage"):
+        listener.on_stage(stage)
 
 
 def _pipelines(

@@ -13,6 +13,7 @@ from the project as it is now.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -93,6 +94,7 @@ class TrainingPage(QWidget):
         bridge.epoch_ended.connect(results.chart.add_epoch)
         bridge.phase_began.connect(self._on_bridge_phase_began)
         bridge.downloading.connect(self.controls.show_download)
+        bridge.stage.connect(self.controls.show_stage)
         self.controls.start_button.clicked.connect(lambda: self.start())
         self.controls.stop_button.clicked.connect(self.stop)
         self.controls.resume_button.clicked.connect(self.resume)
@@ -212,6 +214,7 @@ class TrainingPage(QWidget):
         cfg, aug, data_spec = doc.training, doc.augmentation, doc.dataset
 
         def job(progress, cancel):
+            _loading_tensorflow(bridge)
             from core.training.session import run_session
 
             return run_session(
@@ -236,6 +239,7 @@ class TrainingPage(QWidget):
         bridge = self.bridge
 
         def job(progress, cancel):
+            _loading_tensorflow(bridge)
             from core.training.resume import resume_session
 
             return resume_session(run.path, **changes, listener=bridge, cancel=cancel)
@@ -349,6 +353,12 @@ class TrainingPage(QWidget):
 def _tables_ready(spec: ModelSpec) -> bool:
     """False while a backbone's per-layer table is not cached yet."""
     return table_key(spec) is None or cached_table_for(spec) is not None
+
+
+def _loading_tensorflow(bridge: TrainingBridge) -> None:
+    """The first run's longest wait, named: importing TensorFlow (seconds)."""
+    if "tensorflow" not in sys.modules:
+        bridge.on_stage("loading TensorFlow")
 
 
 def _scrolling(content: QWidget) -> QScrollArea:

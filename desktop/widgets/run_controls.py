@@ -90,8 +90,12 @@ class RunControls(QWidget):
 
     # ---------------------------------------------------------- during one
     def preparing(self) -> None:
-        self.status.setText("Preparing (the first run loads TensorFlow)…")
+        self.status.setText("Preparing…")
         self.progress.setRange(0, 0)
+
+    def show_stage(self, stage: str) -> None:
+        """What the run does before its first batch, from its listener."""
+        self.status.setText(f"Preparing: {stage}…")
 
     def stopping(self) -> None:
         self.status.setText("Stopping after the current batch…")

@@ -285,3 +285,14 @@ def test_a_closed_page_stops_following_the_document(qtbot, tmp_path):
     with qtbot.waitSignal(page.destroyed):
         page.deleteLater()
     assert len(document.events.training) == len(document.events.model) == 0
+
+
+def test_preparing_says_what_the_run_does(qtbot, page):
+    """Not a bare 'Preparing (the first run loads TensorFlow)…' for every run."""
+    shown: list[str] = []
+    page.bridge.stage.connect(lambda _stage: shown.append(page.controls.status.text()))
+    with qtbot.waitSignal(page.finished, timeout=120_000):
+        page.start()
+    assert "Preparing: building the data pipeline…" in shown
+    assert "Preparing: building the model…" in shown
+    assert shown[-1] == "Preparing: measuring a few batches…"
