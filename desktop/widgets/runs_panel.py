@@ -82,19 +82,25 @@ class RunsPanel(QWidget):
         self.export_model_button.setToolTip(
             "Save the picked model as .keras, SavedModel, TFLite or Python"
         )
-        buttons = QHBoxLayout()
+        # Two rows: the list's own actions, then what to do with the picked
+        # run's model. In one row they needed 801 px, and the Training page
+        # grew wider than a 1280-pixel screen.
+        table_row, model_row = QHBoxLayout(), QHBoxLayout()
+        for b in (self.refresh_button, self.export_button, self.delete_button):
+            table_row.addWidget(b)
+        table_row.addStretch(1)
+        table_row.addWidget(self.metric_box)
         for b in (
-            self.refresh_button,
-            self.export_button,
-            self.delete_button,
-            self.open_button,
             self.resume_button,
             self.model_box,
+            self.open_button,
             self.export_model_button,
         ):
-            buttons.addWidget(b)
-        buttons.addStretch(1)
-        buttons.addWidget(self.metric_box)
+            model_row.addWidget(b)
+        model_row.addStretch(1)
+        buttons = QVBoxLayout()
+        buttons.addLayout(table_row)
+        buttons.addLayout(model_row)
         split = QSplitter()
         split.addWidget(self.table)
         split.addWidget(self.plot)
