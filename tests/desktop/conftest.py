@@ -62,3 +62,15 @@ def shapes_window(window, qtbot):
     with qtbot.waitSignal(window.data_page.dataset_loaded, timeout=60_000):
         window.navigation.setCurrentRow(1)  # it loads when shown
     return window
+
+
+@pytest.fixture
+def prediction_page(qtbot):
+    """A Prediction page on its own, 900x600, shut down after the test."""
+    from desktop.pages.prediction_page import PredictionPage
+
+    page = PredictionPage()
+    qtbot.addWidget(page)
+    page.resize(900, 600)
+    yield page
+    page.shutdown()

@@ -15,7 +15,6 @@ from core.inference.export import read_class_names
 from core.project import starter_project
 from core.training.config import TrainingConfig
 from desktop.export_dialog import ExportDialog, ExportSource
-from desktop.pages.prediction_page import PredictionPage
 
 WAIT = 30_000
 
@@ -34,12 +33,9 @@ IMAGE = np.random.default_rng(0).integers(0, 256, (20, 24, 3), dtype=np.uint8)
 
 
 @pytest.fixture
-def page(qtbot):
-    p = PredictionPage()
-    qtbot.addWidget(p)
-    p.resize(1000, 650)
-    yield p
-    p.shutdown()
+def page(prediction_page):
+    prediction_page.resize(1000, 650)
+    return prediction_page
 
 
 # ------------------------------------------------------------------ insight

@@ -11,7 +11,6 @@ import pytest
 from PIL import Image
 
 import core.inference.predict as predict_module
-from desktop.pages.prediction_page import PredictionPage
 from tests.core.inference.test_gradcam import app_model
 from tests.reliability.test_logits_models import dense_model, scaled_up
 
@@ -19,12 +18,8 @@ WAIT = 60_000
 
 
 @pytest.fixture
-def page(qtbot):
-    p = PredictionPage()
-    qtbot.addWidget(p)
-    p.resize(900, 600)
-    yield p
-    p.shutdown()
+def page(prediction_page):
+    return prediction_page
 
 
 @pytest.fixture

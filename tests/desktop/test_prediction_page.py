@@ -7,18 +7,13 @@ import pytest
 from PIL import Image
 
 from core.inference.export import export_keras
-from desktop.pages.prediction_page import PredictionPage
 from tests.core.inference.test_gradcam import app_model
 from tests.desktop.drops import drop_event
 
 
 @pytest.fixture
-def page(qtbot):
-    p = PredictionPage()
-    qtbot.addWidget(p)
-    p.resize(900, 600)
-    yield p
-    p.shutdown()
+def page(prediction_page):
+    return prediction_page
 
 
 def test_drop_shows_prediction_overlay_and_bars(qtbot, page, tmp_path):

@@ -102,24 +102,7 @@ def test_a_thousand_epochs_and_a_hundred_thousand_batches_stay_light(qtbot):
 @pytest.mark.parametrize("height", [240, 330, 600])
 def test_the_best_label_stays_clear_of_the_legend(qtbot, height):
     """The usual case, the last epoch is the best: its label sat on the legend."""
-    chart = TrainingChart()
-    qtbot.addWidget(chart)
-    chart.resize(900, height)
-    chart.show()
-    qtbot.waitExposed(chart)
-    chart.begin(10)
-    for epoch in range(10):
-        loss = 1.0 / (epoch + 1)
-        chart.add_epoch(
-            epoch,
-            {
-                "loss": loss,
-                "val_loss": loss + 0.05,
-                "accuracy": 1 - loss / 2,
-                "val_accuracy": 0.95 - loss / 2,
-            },
-        )
-    chart._redraw()
+    chart = _trained(qtbot, 10, 900, height)
     plot = chart.plots["loss"]
     QApplication.processEvents()  # the label follows its line on a repaint
     legend = plot.getPlotItem().legend.sceneBoundingRect()

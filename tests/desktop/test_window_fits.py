@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QSize
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QApplication, QComboBox, QStyle, QStyleOptionComboBox
 
 from core.presets import all_presets
 
@@ -18,6 +19,29 @@ def fits(size: QSize) -> bool:
         size.width() + FRAME.width() <= SCREEN.width()
         and size.height() + FRAME.height() <= SCREEN.height()
     )
+
+
+def shows_whole(combo: QComboBox) -> bool:
+    """The current text fits the combo's text field, or its tooltip says it."""
+    option = QStyleOptionComboBox()
+    combo.initStyleOption(option)
+    field = combo.style().subControlRect(
+        QStyle.ComplexControl.CC_ComboBox,
+        option,
+        QStyle.SubControl.SC_ComboBoxEditField,
+        combo,
+    )
+    text = combo.currentText()
+    width = QFontMetrics(combo.font()).horizontalAdvance(text)
+    return width <= field.width() or combo.toolTip() == text
+
+
+def cut_combos(window) -> list[str]:
+    return [
+        f"{combo.currentText()!r} in {type(combo.parent()).__name__}"
+        for combo in window.findChildren(QComboBox)
+        if combo.isVisible() and not shows_whole(combo)
+    ]
 
 
 def dismiss_offer(window) -> None:
@@ -40,6 +64,8 @@ def test_every_page_fits_after_loading_a_preset(shapes_window, qtbot, name):
         page = window.pages.currentWidget().objectName()
         hint = window.minimumSizeHint()
         assert fits(hint), f"{name}, {page}: needs at least {hint.toTuple()}"
+        # Combos show their text whole (#25: "1 sigmoid unit (binary cross").
+        assert not cut_combos(window), f"{name}, {page}: {cut_combos(window)}"
         assert fits(window.size()), f"{name}, {page}: grew to {window.size()}"
 
 
