@@ -84,7 +84,12 @@ def load_tensorflow(verbose: bool = False) -> None:
     if verbose:
         importlib.import_module("keras")
         return
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # 3, not 2: TensorFlow 2.21 also logs at ERROR level from C++ while a run
+    # trains ("Tensor RefCount not reliable if buf_ points to a SubBuffer":
+    # 444 lines in one epoch of airbench94's network on CIFAR-10's JPEGs, 28 on
+    # the 700-image folder) about nothing the user can act on; a real failure
+    # reaches the command as a Python exception. --verbose shows them all.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     with _descriptors_to_file():
         importlib.import_module("keras")
         import tensorflow as tf
