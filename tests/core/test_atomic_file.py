@@ -6,7 +6,7 @@ import os
 import stat
 from pathlib import Path
 
-from core.project import starter_project, save_project
+from core.project import save_project, starter_project
 
 
 def _umask() -> int:
