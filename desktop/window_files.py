@@ -54,6 +54,13 @@ class ProjectFilesMixin:
     def start_session(self, path: str | None = None) -> None:
         """Open ``path``, else offer a crash recovery, else the starter project."""
         self.ensure_data_page()
+        self._open_first_project(path)
+        # A window that reopens on the Training page loads the data there, as
+        # going to that page does: it said "No dataset is loaded" beside the
+        # first start's "Press Start" hint.
+        self._on_page_shown(self.navigation.currentRow())
+
+    def _open_first_project(self, path: str | None) -> None:
         if path:
             self.open_project(path)
             return

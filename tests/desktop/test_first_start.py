@@ -35,3 +35,25 @@ def test_an_opened_project_gets_no_starter_hint(window, tmp_path):
     path = save_project(starter_project(), tmp_path / "mine.cnnwb.json")
     window.open_project(path, ask=False)
     assert "Press Start" not in status(window)
+
+
+def test_a_window_reopening_on_the_training_page_loads_its_data(qtbot, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from core.data.spec import DatasetSpec
+    from core.project import Project
+    from desktop.main_window import PAGE_KEYS, MainWindow
+
+    discard = QMessageBox.StandardButton.Discard
+    monkeypatch.setattr(MainWindow, "_ask_save_changes", lambda self: discard)
+    monkeypatch.setattr(MainWindow, "_ask_restore", lambda self, when: False)
+    small = Project(dataset=DatasetSpec(name="shapes", count=60))
+    monkeypatch.setattr("desktop.window_files.starter_project", lambda: small)
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    w.navigation.setCurrentRow(PAGE_KEYS.index("training"))  # the remembered page
+    data_page = w.ensure_data_page()  # what start_session builds first
+    with qtbot.waitSignal(data_page.dataset_loaded, timeout=60_000):
+        w.start_session(None)
+    w.close()
