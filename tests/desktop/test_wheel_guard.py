@@ -34,13 +34,18 @@ def scroll_area_of(widget: QWidget) -> QScrollArea:
     return parent
 
 
-def test_the_wheel_scrolls_the_training_settings_over_an_unfocused_box(window, qtbot):
-    window.resize(1366, 600)  # short enough for the settings to scroll
-    page = window.training_page
-    spin = page.form.editors["batch_size"].spin
-    bar = scroll_area_of(spin).verticalScrollBar()
+def panel_at_top(window, qtbot, box: QWidget):
+    """The Training settings short enough to scroll, scrolled to the top."""
+    window.resize(1366, 600)
+    bar = scroll_area_of(box).verticalScrollBar()
     qtbot.waitUntil(lambda: bar.maximum() > 0)
     bar.setValue(0)
+    return bar
+
+
+def test_the_wheel_scrolls_the_training_settings_over_an_unfocused_box(window, qtbot):
+    spin = window.training_page.form.editors["batch_size"].spin
+    bar = panel_at_top(window, qtbot, spin)
     before = spin.value()
     wheel(spin, -1)
     assert spin.value() == before
@@ -53,11 +58,8 @@ def test_the_wheel_scrolls_the_training_settings_over_an_unfocused_box(window, q
 
 
 def test_an_unfocused_choice_box_leaves_the_wheel_to_the_panel(window, qtbot):
-    window.resize(1366, 600)
     combo = window.training_page.form.editors["optimizer"].combo
-    bar = scroll_area_of(combo).verticalScrollBar()
-    qtbot.waitUntil(lambda: bar.maximum() > 0)
-    bar.setValue(0)
+    bar = panel_at_top(window, qtbot, combo)
     before = combo.currentText()
     wheel(combo, -1)
     assert combo.currentText() == before
