@@ -180,3 +180,15 @@ def named_preset(name: str) -> Preset:
         raise WorkbenchError(
             f"unknown preset {name!r}; available: {', '.join(all_presets())}"
         ) from None
+
+
+def starter_project() -> Project:
+    """What a newcomer gets on first start: offline data and a model that learns it."""
+    # 20 epochs: the default 10 stop at 75% test accuracy on shapes; 20 reached
+    # 90% in about a minute and a half on a 2-core CPU (2026-11-29).
+    return Project(
+        name="Untitled",
+        model=preset("shapes-starter"),
+        dataset=DatasetSpec(name="shapes"),
+        training=TrainingConfig(epochs=20),
+    )

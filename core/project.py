@@ -96,20 +96,6 @@ class Project:
         )
 
 
-def starter_project() -> Project:
-    """What a newcomer gets on first start: offline data and a model that learns it."""
-    from core.presets import preset
-
-    # 20 epochs: the default 10 stop at 75% test accuracy on shapes; 20 reached
-    # 90% in about a minute and a half on a 2-core CPU (2026-11-29).
-    return Project(
-        name="Untitled",
-        model=preset("shapes-starter"),
-        dataset=DatasetSpec(name="shapes"),
-        training=TrainingConfig(epochs=20),
-    )
-
-
 def save_project(project: Project, path: str | os.PathLike[str]) -> Path:
     """Write ``project`` to ``path`` atomically and return the path."""
     target = Path(path)

@@ -18,7 +18,8 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from core.errors import WorkbenchError
 from core.paths import user_data_dir
-from core.project import SUFFIX, load_project, starter_project
+from core.presets import starter_project
+from core.project import SUFFIX, load_project
 from core.recovery import clear_recovery, read_recovery, write_recovery
 from desktop.error_dialog import show_error
 

@@ -6,7 +6,8 @@ import os
 import stat
 from pathlib import Path
 
-from core.project import save_project, starter_project
+from core.presets import starter_project
+from core.project import save_project
 
 
 def _umask() -> int:

@@ -106,7 +106,7 @@ def test_not_json_and_missing_file(tmp_path):
 
 def test_dataset_section_round_trips_and_is_validated(tmp_path):
     from core.data.spec import DatasetSpec
-    from core.project import starter_project
+    from core.presets import starter_project
 
     project = starter_project()
     assert project.dataset == DatasetSpec(name="shapes")

@@ -30,7 +30,8 @@ def test_the_data_loading_shows_in_the_status_bar(window, qtbot):
 
 
 def test_an_opened_project_gets_no_starter_hint(window, tmp_path):
-    from core.project import save_project, starter_project
+    from core.presets import starter_project
+    from core.project import save_project
 
     path = save_project(starter_project(), tmp_path / "mine.cnnwb.json")
     window.open_project(path, ask=False)

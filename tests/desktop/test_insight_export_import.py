@@ -12,7 +12,7 @@ import pytest
 
 from core.augmentation.config import AugmentationConfig
 from core.inference.export import read_class_names
-from core.project import starter_project
+from core.presets import starter_project
 from core.training.config import TrainingConfig
 from desktop.export_dialog import ExportDialog, ExportSource
 

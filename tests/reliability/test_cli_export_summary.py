@@ -63,7 +63,8 @@ def test_an_invalid_model_is_one_error_line(tmp_path, capsys):
     """Two invalid layers: one line that starts ``error:`` (it said ``invalid:``)."""
     from dataclasses import replace
 
-    from core.project import save_project, starter_project
+    from core.presets import starter_project
+    from core.project import save_project
     from core.spec import LayerSpec
 
     project = starter_project()

@@ -33,7 +33,8 @@ from core.data.idx import IdxFileError, read_idx
 from core.data.load import open_dataset
 from core.data.spec import DatasetSpec
 from core.errors import DatasetError
-from core.project import save_project, starter_project
+from core.presets import starter_project
+from core.project import save_project
 from core.training.job import Overrides, for_this_machine, preset_project
 from tests.core.data.test_idx_files import idx_bytes, write_idx_set
 from tests.reliability.test_cli_user_errors import TF_NOISE

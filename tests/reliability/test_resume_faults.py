@@ -24,7 +24,8 @@ from PIL import Image
 
 from core.cli import main
 from core.data.spec import DatasetSpec
-from core.project import save_project, starter_project
+from core.presets import starter_project
+from core.project import save_project
 from core.training.config import TrainingConfig
 from tests.reliability.test_kill_and_resume import logged_epochs, signal_when_logged
 

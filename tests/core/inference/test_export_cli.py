@@ -7,7 +7,8 @@ from core.data.load import open_dataset
 from core.data.spec import DatasetSpec
 from core.inference.export import read_class_names
 from core.inference.loading import load_model_file
-from core.project import save_project, starter_project
+from core.presets import starter_project
+from core.project import save_project
 from core.runs import RunStore
 from core.training.config import TrainingConfig
 from core.training.session import run_session

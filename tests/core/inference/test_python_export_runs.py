@@ -23,7 +23,7 @@ from core.augmentation.config import PRESETS, AugmentationConfig
 from core.data.load import open_dataset
 from core.data.spec import DatasetSpec
 from core.inference.python_export import python_script
-from core.project import starter_project
+from core.presets import starter_project
 from core.spec import HeadSpec, InputSpec, LayerSpec, ModelSpec
 from core.training.config import TrainingConfig
 from tests.core.inference.test_python_and_lite_export import load_script

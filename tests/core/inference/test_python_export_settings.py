@@ -23,7 +23,7 @@ from core.augmentation.config import PRESETS, AugmentationConfig
 from core.data.spec import DatasetSpec
 from core.errors import WorkbenchError
 from core.inference.python_export import python_script, write_script
-from core.project import starter_project
+from core.presets import starter_project
 from core.training.config import TrainingConfig
 from tests.core.training.test_two_phase import spec as backbone_spec
 
@@ -158,7 +158,7 @@ def test_exporting_a_script_does_not_import_tensorflow():
         "import sys\n"
         "from core.augmentation.config import PRESETS\n"
         "from core.inference.python_export import python_script\n"
-        "from core.project import starter_project\n"
+        "from core.presets import starter_project\n"
         "p = starter_project()\n"
         "python_script(p.model, p.dataset, p.training, PRESETS['strong'])\n"
         "print(sorted(m for m in sys.modules if m in ('keras', 'tensorflow')))\n"
