@@ -1,0 +1,1 @@
+"""The recipe runtime: a run's steps from plain values, shipped with exports."""
