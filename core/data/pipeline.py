@@ -5,10 +5,11 @@ shuffle, batch, prefetch). Files TensorFlow would decode differently from Pillow
 (TIFF, WebP, CMYK, 16-bit, EXIF-rotated: flagged by the header scan) are
 converted once with Pillow into a PNG cache, so they too take the fast path.
 A file that fails to decode during training is skipped, never fatal: Pillow
-conversions that fail are added to the dataset's report, and TensorFlow decode
-errors are dropped by ``ignore_errors``; the files that got through are marked
-in a variable, so ``report_undecodable`` can add the rest to the report after a
-complete pass.
+conversions that fail are left out, and TensorFlow decode errors are dropped by
+``ignore_errors``; the files that got through are marked in a variable, so
+``undecodable`` can name the rest after a complete pass. The pipeline runs on a
+training worker: it returns what it skipped and never writes into the dataset's
+report, which the thread that owns the dataset merges (``ScanReport.skip``).
 
 Images come out as float32 in 0-255; models start with their own Rescaling, so
 exported models take raw pixels.
@@ -35,8 +36,10 @@ from core.data.dataset import Dataset, Split
 from core.data.images import BadImage, load_image
 from core.data.memory import fits_in_memory
 from core.paths import user_data_dir
+from core.recipe.batches import fit_image
 
 AUTOTUNE = tf.data.AUTOTUNE
+DECODE_FAILED = "could not be decoded during training"
 
 
 def make_tf_dataset(
@@ -63,10 +66,10 @@ def make_tf_dataset(
         ds = tf.data.Dataset.from_tensor_slices((part.images, part.labels))
         if part.images.shape[1:] != (h, w, channels):
             ds = ds.map(
-                lambda x, y: (_fit(x, h, w, channels), y), num_parallel_calls=AUTOTUNE
+                lambda x, y: (fit_image(x, h, w, channels), y), num_parallel_calls=AUTOTUNE
             )
     else:
-        paths = _fast_paths(dataset, part, channels)
+        paths, failed = _fast_paths(dataset, part, channels)
         indices = range(len(part)) if order is None else order.tolist()
         keep = [i for i in indices if paths[i] is not None]
         # Bytes, as the file system has them: a name that is not UTF-8 (read
@@ -80,7 +83,7 @@ def make_tf_dataset(
         )
         ds = ds.ignore_errors()
         seen = tf.Variable(tf.zeros([len(keep)], tf.bool), trainable=False)
-        dataset.decode_checks[split] = (seen, keep)
+        dataset.decode_checks[split] = (seen, keep, failed)
 
         def mark(i, x, y):
             with tf.control_dependencies([seen.scatter_nd_update([[i]], [True])]):
@@ -98,27 +101,27 @@ def make_tf_dataset(
     return ds.prefetch(AUTOTUNE)
 
 
-def report_undecodable(dataset: Dataset, split: str) -> list[str]:
-    """Files of ``split`` that TensorFlow failed to decode, now in the report.
+def undecodable(dataset: Dataset, split: str) -> list[tuple[str, str]]:
+    """``(path, reason)`` of each file of ``split`` the pipeline had to skip.
 
     Call only after a complete pass over the split's latest pipeline (an epoch,
     a validation pass, an evaluation): before that, unseen is not undecodable.
+    Nothing is written into ``dataset.report``: the caller adds these there on
+    the thread that owns the dataset.
     """
     check = dataset.decode_checks.pop(split, None)
     if check is None:
         return []
     paths = dataset.splits[split].paths or []
-    bad = [paths[i] for i, ok in _decoded(check) if not ok]
-    for path in bad:
-        dataset.report.skip(path, "could not be decoded during training")
-    return bad
+    bad = [(paths[i], DECODE_FAILED) for i, ok in _decoded(check) if not ok]
+    return check[2] + bad
 
 
 def decoded_indices(dataset: Dataset, split: str) -> list[int] | None:
     """The split index of each image the split's pipeline yielded, in order.
 
     None for in-memory splits, where the pipeline yields every image. Like
-    ``report_undecodable``, only meaningful after a complete pass.
+    ``undecodable``, only meaningful after a complete pass.
     """
     check = dataset.decode_checks.get(split)
     if check is None:
@@ -128,22 +131,8 @@ def decoded_indices(dataset: Dataset, split: str) -> list[int] | None:
 
 def _decoded(check: tuple) -> list[tuple[int, bool]]:
     """(split index, decoded?) for each file the split's pipeline read."""
-    seen, keep = check
+    seen, keep, _ = check
     return list(zip(keep, seen.numpy().tolist(), strict=True))
-
-
-def _fit(x: tf.Tensor, h: int, w: int, channels: int) -> tf.Tensor:
-    """Resize and convert channels in-graph, staying uint8 for a compact cache."""
-    if x.shape[-1] == 1 and channels == 3:
-        x = tf.image.grayscale_to_rgb(x)
-    elif x.shape[-1] == 3 and channels == 1:
-        x = tf.cast(
-            tf.round(tf.image.rgb_to_grayscale(tf.cast(x, tf.float32))), tf.uint8
-        )
-    if tuple(x.shape[:2]) != (h, w):
-        x = tf.image.resize(x, (h, w))
-        x = tf.cast(tf.clip_by_value(tf.round(x), 0, 255), tf.uint8)
-    return x
 
 
 def _decode(path: tf.Tensor, h: int, w: int, channels: int) -> tf.Tensor:
@@ -154,16 +143,19 @@ def _decode(path: tf.Tensor, h: int, w: int, channels: int) -> tf.Tensor:
     return tf.cast(tf.clip_by_value(tf.round(resized), 0, 255), tf.uint8)
 
 
-def _fast_paths(dataset: Dataset, part: Split, channels: int) -> list[str | None]:
+def _fast_paths(
+    dataset: Dataset, part: Split, channels: int
+) -> tuple[list[str | None], list[tuple[str, str]]]:
     """The split's paths, with Pillow-only files replaced by cached PNG copies.
 
-    A file Pillow cannot convert becomes None (left out) and goes in the report.
+    A file Pillow cannot convert becomes None (left out); the second list says
+    which and why.
     """
     assert part.paths is not None
     slow = dataset.report.needs_pillow
     todo = [p for p in part.paths if p in slow]
     if not todo:
-        return list(part.paths)
+        return list(part.paths), []
     cache_dir = user_data_dir() / "cache" / "decoded"
     cache_dir.mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
@@ -171,17 +163,18 @@ def _fast_paths(dataset: Dataset, part: Split, channels: int) -> list[str | None
             zip(todo, pool.map(lambda p: _to_png(p, cache_dir), todo), strict=True)
         )
     out: list[str | None] = []
+    failed: list[tuple[str, str]] = []
     for p in part.paths:
         if p not in converted:
             out.append(p)
             continue
         result = converted[p]
         if isinstance(result, BadImage):
-            dataset.report.skip(p, str(result))
+            failed.append((p, str(result)))
             out.append(None)
         else:
             out.append(result)
-    return out
+    return out, failed
 
 
 def _to_png(path: str, cache_dir: Path) -> str | BadImage:

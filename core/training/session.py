@@ -19,7 +19,7 @@ import contextlib
 import math
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from core.augmentation.pipeline import augment_dataset, build_augmenter, placeme
 from core.backbone_builder import apply_freeze, freeze_plan
 from core.data.dataset import Dataset, class_weights
 from core.data.memory import free_gpu_memory
-from core.data.pipeline import decoded_indices, make_tf_dataset, report_undecodable
+from core.data.pipeline import decoded_indices, make_tf_dataset, undecodable
 from core.data.spec import DatasetSpec
 from core.errors import WorkbenchError
 from core.model_builder import build_model
@@ -39,15 +39,16 @@ from core.run_lock import locked_run
 from core.run_model import FINAL, run_model
 from core.runs import Run, RunStore
 from core.spec import ModelSpec
+from core.training.compile import compile_for
 from core.training.config import TrainingConfig
 from core.training.device import configure
 from core.training.distributed_loop import local_copy, worker_plan
-from core.training.engine import TrainingResult, make_optimizer, train
+from core.training.engine import TrainingResult, train
 from core.training.estimate import seconds_per_epoch
 from core.training.evaluation import Evaluation, evaluate
 from core.training.events import StopReason, TrainingListener
 from core.training.fingerprint import data_fingerprint
-from core.training.loss import keras_loss, loss_for, one_hot_labels
+from core.training.loss import loss_for, one_hot_labels
 from core.training.multi_worker import cluster_task
 from core.training.preflight import check_preflight, check_settings
 from core.training.restart import Restart, Start, check_restart, continue_run
@@ -63,6 +64,8 @@ class SessionResult:
     # the run's model (core.run_model): best.keras when kept; None when it kept none
     model: keras.Model | None
     dataset: Dataset | None = None  # what it trained on, e.g. to show the results
+    # (path, reason) of the files it could not decode, for the dataset's owner
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -212,11 +215,7 @@ def prepare(
             fit_model = keras.Model(
                 inputs, model(build_augmenter(aug, cfg.seed)(inputs))
             )
-        fit_model.compile(
-            optimizer=make_optimizer(cfg, steps),
-            loss=keras_loss(loss_for(spec.head.units, one_hot, cfg.label_smoothing)),
-            metrics=["accuracy"],
-        )
+        compile_for(fit_model, cfg, steps, one_hot)
     unfreeze = _fine_tuning(model, spec, cfg)  # checked before any run folder
     weights = None
     # Keras weighs one-hot (MixUp/CutMix) labels by their argmax; a sigmoid head's
@@ -340,6 +339,7 @@ def train_prepared(
             checkpoint_model=prepared.model,
             class_names=prepared.dataset.class_names,
             fit=plan.fit,
+            seeded=True,
         )
     if result.phase_boundary is None:
         result.phase_boundary = start.boundary
@@ -361,11 +361,11 @@ def finish(
     named in the message.
     """
     result, dataset = trained.result, prepared.dataset
-    skipped: list[str] = []
+    skipped: list[tuple[str, str]] = []
     if result.epochs_run:  # a complete pass: every file met the decoder once
-        skipped += report_undecodable(dataset, "train")
+        skipped += undecodable(dataset, "train")
         if prepared.val_ds is not None:
-            skipped += report_undecodable(dataset, "validation")
+            skipped += undecodable(dataset, "validation")
     if trained.previous:
         previous = trained.previous
         keys = set(previous) | set(result.history)
@@ -389,14 +389,14 @@ def finish(
             {
                 **_record(result),
                 "replicas": prepared.device.replicas,
-                "skipped_images": skipped,
+                "skipped_images": [path for path, _ in skipped],
                 "resumes": run.config().get("resumes", []),
                 "model": kind,
             },
             evaluation.to_dict() if evaluation else None,
             kind,
         )
-    return SessionResult(result, evaluation, run, model, dataset)
+    return SessionResult(result, evaluation, run, model, dataset, skipped)
 
 
 def _the_run_model(
@@ -424,8 +424,8 @@ def _the_run_model(
     return load_model_file(kept.path), kept.kind
 
 
-def _skipped_note(skipped: list[str]) -> str:
-    names = ", ".join(Path(p).name for p in skipped[:5])
+def _skipped_note(skipped: list[tuple[str, str]]) -> str:
+    names = ", ".join(Path(p).name for p, _ in skipped[:5])
     more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
     return (
         f"{len(skipped)} images could not be decoded and were skipped "
@@ -439,7 +439,7 @@ def evaluate_test_split(
     batch_size: int,
     cache: bool = True,
     size: tuple[int, int] | None = None,
-) -> tuple[Evaluation | None, list[str]]:
+) -> tuple[Evaluation | None, list[tuple[str, str]]]:
     """``model`` on ``dataset``'s test split, and the test files it could not decode.
 
     None when there is no test split. The evaluation's indices are the
@@ -468,7 +468,7 @@ def evaluate_test_split(
     order = decoded_indices(dataset, "test")
     if order is not None:  # so its indices name the right test images
         evaluation = evaluation.for_split(order, len(dataset.splits["test"]))
-    return evaluation, report_undecodable(dataset, "test")
+    return evaluation, undecodable(dataset, "test")
 
 
 def _failed(run: Run | None, exc: Exception) -> WorkbenchError:

@@ -6,7 +6,7 @@ import numpy as np
 
 from core.data.dataset import Dataset, Split
 from core.data.load import open_dataset
-from core.data.pipeline import make_tf_dataset, report_undecodable
+from core.data.pipeline import DECODE_FAILED, make_tf_dataset, undecodable
 from core.data.spec import DatasetSpec
 
 
@@ -88,8 +88,10 @@ def test_a_shuffled_folder_pipeline_still_reports_its_bad_file(messy_folder):
     x, y = collect(ds)
     assert x.shape[0] == 23
     assert np.bincount(y).tolist() == [8, 8, 7]
-    [bad] = report_undecodable(data, "train")
+    [(bad, reason)] = undecodable(data, "train")
     assert bad.endswith(".png")
+    assert reason == DECODE_FAILED
+    assert bad not in {p for p, _ in data.report.skipped}  # the caller merges it
 
 
 def test_pillow_only_files_are_decoded_faithfully(messy_folder):
