@@ -57,6 +57,7 @@ from desktop.widgets.insight_view import InsightView
 from desktop.workers import FunctionWorker
 
 BATCH = 32  # images per prediction job: the gallery fills a batch at a time
+NO_MODEL = "No model: train one, or import a .keras / .h5 file."
 
 
 class PredictionPage(QWidget):
@@ -101,7 +102,7 @@ class PredictionPage(QWidget):
         self.add_button = QPushButton("Add images…")
         self.export_button = QPushButton("Export model…")
         self.export_button.setToolTip("Save the model as .keras, SavedModel, TFLite…")
-        self.model_label = QLabel("No model: train one, or import a .keras / .h5 file.")
+        self.model_label = QLabel(NO_MODEL)
         self.model_label.setWordWrap(True)
         self.gallery = QListWidget()
         self.gallery.setViewMode(QListWidget.ViewMode.IconMode)
@@ -180,6 +181,34 @@ class PredictionPage(QWidget):
         self._queue = list(range(len(self.images)))
         self.model_changed.emit()
         self._next()
+
+    def clear_model(self) -> None:
+        """No model: another project's went (File > New, a preset, new data).
+
+        Its predictions and heatmaps go with it; the images stay, named as
+        they were added, for the next model.
+        """
+        self.model, self.class_names = None, []
+        self.model_origin = self.model_source = ""
+        self._explainers, self._activation = {}, None
+        self._explained += 1  # a job still running is for the old model
+        self._queue = list(range(len(self.images)))
+        self.results = [None] * len(self.images)
+        for combo in (self.layer_combo, self.class_combo):
+            combo.blockSignals(True)
+            combo.clear()
+            combo.blockSignals(False)
+        self._enable_explanations("no model")
+        self.insight.model = None
+        self.model_label.setText(NO_MODEL)
+        self.status.setText("")
+        for row in range(self.gallery.count()):
+            item = self.gallery.item(row)
+            item.setText(item.toolTip())
+        for bar in self.bars:
+            bar.setVisible(False)
+        self.model_changed.emit()
+        self._show()
 
     def add_paths(self, paths: list[Path]) -> None:
         files = image_files(paths)
