@@ -36,6 +36,7 @@ from core.backbones import (
     weights_problem,
 )
 from core.errors import DatasetError, DownloadCancelled, SpecError, WeightsError
+from core.recipe.layer_names import stable_layer_names
 from core.weights_download import imagenet_weights
 
 if TYPE_CHECKING:
@@ -68,31 +69,6 @@ def make_base(
     )
     stable_layer_names(base, architecture)
     return base
-
-
-def stable_layer_names(base: keras.Model, architecture: str) -> None:
-    """Rename each automatically named layer of ``base`` ``<arch>_<type>_<n>``.
-
-    Self-contained on purpose: "Export as Python" copies this function's source
-    into its script, so the script's model has the app's layer names (its
-    freezing names them). The snake case is Keras's own ``to_snake_case``.
-    """
-    import re
-
-    def snake(name: str) -> str:
-        name = re.sub(r"\W+", "", name)
-        name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-        return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
-
-    counts: dict[str, int] = {}
-    prefix = snake(architecture)
-    for layer in base.layers:
-        auto = snake(type(layer).__name__)
-        suffix = layer.name[len(auto) + 1 :]
-        numbered = layer.name.startswith(auto + "_") and suffix.isdigit()
-        if layer.name == auto or numbered:
-            counts[auto] = counts.get(auto, 0) + 1
-            layer.name = f"{prefix}_{auto}_{counts[auto]}"
 
 
 def attach_backbone(

@@ -14,14 +14,14 @@ import numpy as np
 import tensorflow as tf
 
 from core.augmentation.config import AugmentationConfig
-from core.augmentation.ops import augment_images, mix_batch
+from core.augmentation.recipe_settings import recipe_augmentation
+from core.recipe.augment import augment_dataset as recipe_augment_dataset
+from core.recipe.augment import augment_images, mix_batch
 
 # Measured with bench/augmentation.py on the 2-core CPU machine (docs/benchmarks.md):
 # the tf.data pipeline overlaps augmentation with the model's step; inside the
 # model it runs serially. "auto" therefore means the pipeline.
 AUTO_PLACEMENT = "pipeline"
-CHUNK = 256  # images per augmentation call for small images
-SMALL = 48 * 48 * 3  # pixels per image below which chunking pays
 
 
 def placement(cfg: AugmentationConfig) -> str:
@@ -38,42 +38,10 @@ def augment_dataset(
     seed: int = 0,
     batch_size: int | None = None,
 ) -> tf.data.Dataset:
-    """Augment batched ``(images, int labels)``; labels turn one-hot with MixUp/CutMix.
-
-    With ``batch_size`` given and small images, batches are augmented in chunks
-    of ``CHUNK`` images and split back: for 28x28 images the cost of a batch is
-    the fixed cost of its ops, so fewer, larger calls are several times faster.
-    Order and batch boundaries are unchanged.
-    """
-
-    def apply(i, pair):
-        images, labels = pair
-        # Batch i gets its own seed; stateless ops keep it reproducible.
-        s = tf.stack([tf.cast(seed, tf.int64), i * 2])
-        images = augment_images(images, cfg, s)
-        if cfg.needs_one_hot:
-            return mix_batch(
-                images, labels, cfg, num_classes, s + tf.constant([0, 1], tf.int64)
-            )
-        return images, labels
-
-    shape = batches.element_spec[0].shape
-    small = (
-        shape.rank == 4
-        and shape[1:].num_elements()
-        and shape[1:].num_elements() <= SMALL
-    )
-    chunked = batch_size is not None and small and not cfg.needs_one_hot
-    count = batches.cardinality()
-    if chunked:
-        batches = batches.rebatch(CHUNK)
-    mapped = batches.enumerate().map(apply, num_parallel_calls=tf.data.AUTOTUNE)
-    if chunked:
-        # rebatch forgets the count; Keras needs it to know an epoch's length.
-        mapped = mapped.rebatch(batch_size)
-        if count >= 0:
-            mapped = mapped.apply(tf.data.experimental.assert_cardinality(count))
-    return mapped.prefetch(tf.data.AUTOTUNE)
+    """The recipe's ``augment_dataset`` (its docstring says how) for the project's
+    settings: batched ``(images, int labels)`` in, augmented batches out."""
+    aug = recipe_augmentation(cfg)
+    return recipe_augment_dataset(batches, aug, num_classes, seed, batch_size)
 
 
 @keras.saving.register_keras_serializable(package="cnn_workbench")
@@ -104,7 +72,7 @@ class RandomAugment(keras.layers.Layer):
         if not training:
             return inputs
         seed = tf.cast(self.seed_generator.next(), tf.int64)
-        return augment_images(inputs, self.config, seed)
+        return augment_images(inputs, recipe_augmentation(self.config), seed)
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -135,11 +103,12 @@ def preview(
         image = image[..., None]
     batch = tf.repeat(tf.convert_to_tensor(image[None], tf.float32), n, axis=0)
     s = tf.constant([seed, 0], tf.int64)
-    out = augment_images(batch, cfg, s)
-    if cfg.needs_one_hot and pool is not None and len(pool):
+    aug = recipe_augmentation(cfg)
+    out = augment_images(batch, aug, s)
+    if aug.needs_one_hot and pool is not None and len(pool):
         others = tf.convert_to_tensor(pool[np.arange(n) % len(pool)], tf.float32)
         both = tf.concat([out, others], axis=0)
         labels = tf.concat([tf.zeros([n], tf.int32), tf.ones([n], tf.int32)], axis=0)
-        mixed, _ = mix_batch(both, labels, cfg, 2, tf.constant([seed, 1], tf.int64))
+        mixed, _ = mix_batch(both, labels, aug, 2, tf.constant([seed, 1], tf.int64))
         out = mixed[:n]
     return np.clip(np.rint(out.numpy()), 0, 255).astype(np.uint8)

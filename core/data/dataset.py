@@ -14,8 +14,8 @@ import numpy as np
 
 from core.data.images import GRAY_MODES, BadImage, load_image
 from core.data.scan import ScanReport
-
-SPLITS = ("train", "validation", "test")
+from core.recipe.class_weights import class_weights
+from core.recipe.split import SPLITS, stratified_split
 
 
 @dataclass
@@ -105,42 +105,6 @@ class Dataset:
         return (
             s.paths[index] if s.paths is not None else f"{self.name}:{split}[{index}]"
         )
-
-
-def stratified_split(
-    labels: np.ndarray, fractions: tuple[float, ...], seed: int
-) -> list[np.ndarray]:
-    """Split indices class by class so every part keeps the class proportions.
-
-    Returns ``len(fractions) + 1`` index arrays: one per fraction, then the rest.
-    The same labels, fractions and seed always give the same split.
-
-    A class too small for its share to round to one image still gets one in
-    each part with a fraction above 0, as long as one is left for the rest:
-    otherwise a rare class went untested and the test accuracy said nothing
-    about it. Only such parts differ from a plain rounding, so every other
-    split (and the fingerprints runs recorded of it) is as it always was.
-    """
-    rng = np.random.Generator(np.random.PCG64(seed))
-    parts: list[list[np.ndarray]] = [[] for _ in range(len(fractions) + 1)]
-    for cls in np.unique(labels):
-        idx = np.nonzero(labels == cls)[0]
-        idx = idx[rng.permutation(idx.size)]
-        start = 0
-        for k, fraction in enumerate(fractions):
-            n = round(idx.size * fraction)
-            if n == 0 and fraction > 0 and idx.size - start > 1:
-                n = 1
-            parts[k].append(idx[start : start + n])
-            start += n
-        parts[-1].append(idx[start:])
-    return [np.sort(np.concatenate(p)) if p else np.array([], int) for p in parts]
-
-
-def class_weights(counts: list[int]) -> dict[int, float]:
-    """scikit-learn's "balanced" weights: n_samples / (n_classes * count)."""
-    total, n = sum(counts), len(counts)
-    return {i: (total / (n * c) if c else 0.0) for i, c in enumerate(counts)}
 
 
 def imbalance_ratio(counts: list[int]) -> float:

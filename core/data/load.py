@@ -20,10 +20,11 @@ import numpy as np
 
 from core.data import shapes
 from core.data.builtin import CLASS_NAMES, IDX_NAMES, cifar10_source, load_idx
-from core.data.dataset import Dataset, Split, stratified_split
+from core.data.dataset import Dataset, Split
 from core.data.scan import FolderScan, scan_folder, undecodable, verify_images
 from core.data.spec import DatasetSpec
 from core.errors import DatasetError
+from core.recipe.split import SPLITS, carve
 
 Progress = Callable[[float, str], None]
 
@@ -90,24 +91,8 @@ def _from_arrays(
     y_test: np.ndarray | None,
     spec: DatasetSpec,
 ) -> Dataset:
-    whole = Split(y, x)
-    if x_test is None or y_test is None:
-        val, test, train = stratified_split(
-            y, (spec.validation_fraction, spec.test_fraction), spec.seed
-        )
-        splits = {
-            "train": whole.subset(train),
-            "validation": whole.subset(val),
-            "test": whole.subset(test),
-        }
-    else:
-        val, train = stratified_split(y, (spec.validation_fraction,), spec.seed)
-        splits = {
-            "train": whole.subset(train),
-            "validation": whole.subset(val),
-            "test": Split(y_test, x_test),
-        }
-    return Dataset(name, class_names, splits)
+    found = {} if x_test is None or y_test is None else {"test": Split(y_test, x_test)}
+    return Dataset(name, class_names, _carved(Split(y, x), found, spec))
 
 
 def _from_scan(name: str, scan: FolderScan, spec: DatasetSpec) -> Dataset:
@@ -117,18 +102,17 @@ def _from_scan(name: str, scan: FolderScan, spec: DatasetSpec) -> Dataset:
 
     found = {k: as_split(v) for k, v in scan.splits.items()}
     base = found.pop("all", None) or found.pop("train")
-    wanted = []
-    if "validation" not in found:
-        wanted.append(("validation", spec.validation_fraction))
-    if "test" not in found:
-        wanted.append(("test", spec.test_fraction))
-    parts = stratified_split(base.labels, tuple(f for _, f in wanted), spec.seed)
-    splits = {"train": base.subset(parts[-1])}
-    for (split_name, _), index in zip(wanted, parts, strict=False):
-        found[split_name] = base.subset(index)
-    splits["validation"] = found["validation"]
-    splits["test"] = found["test"]
-    return Dataset(name, scan.class_names, splits, scan.report)
+    return Dataset(name, scan.class_names, _carved(base, found, spec), scan.report)
+
+
+def _carved(base: Split, found: dict[str, Split], spec: DatasetSpec) -> dict:
+    """All three splits: those the data lacks carved out of ``base`` (training)
+    by the recipe's rule, which an exported script follows too."""
+    fractions = {"validation": spec.validation_fraction, "test": spec.test_fraction}
+    missing = {s: f for s, f in fractions.items() if s not in found}
+    parts = carve(base.labels, missing, spec.seed)
+    splits = {**found, **{s: base.subset(index) for s, index in parts.items()}}
+    return {s: splits[s] for s in SPLITS}
 
 
 def find_undecodable(

@@ -20,19 +20,18 @@ import math
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from core.data.images import BadImage, Header, is_image_name, read_header, verify_file
+from core.data.images import BadImage, Header, read_header, verify_file
 from core.errors import DatasetError
+from core.recipe.folders import class_folders, list_files, split_folders
 
 Progress = Callable[[float, str], None]
-SPLIT_DIRS = ("train", "validation", "test")
-_ALIASES = {"val": "validation", "valid": "validation"}
 T = TypeVar("T")
 # Below these counts one process is faster than spawning workers (~0.3 s each).
 HEADERS_IN_PROCESS_BELOW = 20_000
@@ -82,12 +81,11 @@ def scan_folder(
     base = Path(root)
     if not base.is_dir():
         raise DatasetError(f"{base} is not a folder")
-    layout = _split_folders(base)
+    layout = split_folders(base)
     class_names = _class_names(layout)
     report = ScanReport()
     listed = {
-        split: list(_list_files(folder, class_names))
-        for split, folder in layout.items()
+        split: list(list_files(folder, class_names)) for split, folder in layout.items()
     }
     paths = [p for files in listed.values() for p, _ in files]
     headers = iter(
@@ -253,19 +251,9 @@ def _in_processes(
     return []
 
 
-def _split_folders(base: Path) -> dict[str, Path]:
-    subdirs = {d.name.lower(): d for d in base.iterdir() if d.is_dir()}
-    named = {_ALIASES.get(k, k): v for k, v in subdirs.items()}
-    if "train" in named:
-        return {s: named[s] for s in SPLIT_DIRS if s in named}
-    return {"all": base}
-
-
 def _class_names(layout: dict[str, Path]) -> list[str]:
     first = next(iter(layout.values()))
-    names = sorted(
-        d.name for d in first.iterdir() if d.is_dir() and not d.name.startswith(".")
-    )
+    names = class_folders(first)
     if len(names) < 2:
         found = f"only {names[0]!r}" if names else "none"
         raise DatasetError(
@@ -273,26 +261,13 @@ def _class_names(layout: dict[str, Path]) -> list[str]:
             f"(found {found}); put each class's images in its own folder"
         )
     for split, folder in layout.items():
-        other = sorted(
-            d.name
-            for d in folder.iterdir()
-            if d.is_dir() and not d.name.startswith(".")
-        )
+        other = class_folders(folder)
         if other != names:
             raise DatasetError(
                 f"the {split} folder has classes {other}, but train has {names}: "
                 "every split needs the same class folders"
             )
     return names
-
-
-def _list_files(folder: Path, class_names: list[str]) -> Iterable[tuple[str, int]]:
-    for label, name in enumerate(class_names):
-        for dirpath, dirnames, filenames in os.walk(folder / name):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for filename in sorted(filenames):
-                if is_image_name(filename):
-                    yield os.path.join(dirpath, filename), label
 
 
 def _header_or_reason(path: str) -> Header | str:

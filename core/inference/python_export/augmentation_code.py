@@ -40,7 +40,7 @@ def augmentation_code(cfg: AugmentationConfig, num_classes: int) -> str:
         lines += [f"FLIP = {flip!r}", f"FILL_MODE = {_FILL[cfg.fill_mode]!r}"]
     parts = ["\n".join(lines) + "\n"]
     if cfg.geometric:
-        source = function_source("core.augmentation.ops", "affine_matrices")
+        source = function_source("core.recipe.augment", "affine_matrices")
         source = source.replace("AugmentationConfig", "Settings")  # its type here
         parts += [_SETTINGS, _COPIED + source]
     photometric = [k for k in _PHOTOMETRIC if cfg.active(k)]
