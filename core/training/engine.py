@@ -58,14 +58,13 @@ from core.training.checkpoint import (
     ResumeState,
     save_model,
 )
+from core.training.compile import compile_for, labels_one_hot
 from core.training.config import TrainingConfig
 from core.training.device import describe, visible_gpus
 from core.training.distributed_loop import WorkerLost
 from core.training.events import NullListener, StopReason, TrainingListener
 from core.training.keras_warnings import no_false_end_of_data_warning
-from core.training.loss import keras_loss, loss_for
 from core.training.preflight import check_settings
-from core.training.schedule import cosine_schedule
 
 T = TypeVar("T")
 
@@ -95,37 +94,6 @@ class TrainingResult:
         return self.stop_reason is StopReason.CANCELLED
 
 
-def compile_model(
-    model: keras.Model, cfg: TrainingConfig, steps_per_epoch: int, one_hot: bool
-) -> None:
-    """Optimizer from the config; loss and metrics from the head's size, the
-    labels' form (``one_hot``) and the config's label smoothing."""
-    model.compile(
-        optimizer=make_optimizer(cfg, steps_per_epoch),
-        loss=keras_loss(
-            loss_for(int(model.outputs[0].shape[-1]), one_hot, cfg.label_smoothing)
-        ),
-        metrics=["accuracy"],
-    )
-
-
-def make_optimizer(
-    cfg: TrainingConfig, steps_per_epoch: int
-) -> keras.optimizers.Optimizer:
-    lr: float | keras.optimizers.schedules.LearningRateSchedule = cfg.learning_rate
-    if cfg.schedule == "cosine":
-        lr = cosine_schedule(
-            cfg.learning_rate, cfg.epochs * steps_per_epoch, cfg.warmup
-        )
-    if cfg.optimizer == "sgd":
-        return keras.optimizers.SGD(lr, momentum=cfg.momentum, nesterov=cfg.nesterov)
-    if cfg.optimizer == "rmsprop":  # as the tutorials use it: no momentum
-        return keras.optimizers.RMSprop(lr)
-    if cfg.optimizer == "adamw":
-        return keras.optimizers.AdamW(lr, weight_decay=cfg.weight_decay)
-    return keras.optimizers.Adam(lr)
-
-
 def train(
     model: keras.Model,
     train_data: tf.data.Dataset,
@@ -143,8 +111,14 @@ def train(
     checkpoint_model: keras.Model | None = None,
     class_names: Sequence[str] | None = None,
     fit: Callable[..., Any] | None = None,
+    *,
+    seeded: bool = False,
 ) -> TrainingResult:
     """Train ``model`` (compiled here unless already compiled) and report.
+
+    ``cfg`` is checked and its seed set first, unless the caller did both
+    before building ``model`` and says so with ``seeded`` (a session does:
+    a run checks and seeds once).
 
     ``unfreeze`` (with ``cfg.fine_tune``) adds phase 2: it is called after
     phase 1 to make the backbone's chosen layers trainable (e.g.
@@ -169,15 +143,15 @@ def train(
     Raises:
         WorkbenchError: an invalid config (nothing is trained).
     """
-    check_settings(cfg)
+    if not seeded:
+        check_settings(cfg)
+        keras.utils.set_random_seed(cfg.seed)
     cancel = cancel or threading.Event()
     state = resume_state or ResumeState()
-    keras.utils.set_random_seed(cfg.seed)
     steps = _steps(train_data, steps_per_epoch)
-    if not model.compiled:  # the labels' shape says whether they are one-hot
-        labels = train_data.element_spec[1].shape
-        one_hot = labels.rank > 1 and labels[-1] != 1
-        compile_model(model, cfg, max(steps, 1), one_hot)
+    one_hot = labels_one_hot(train_data)
+    if not model.compiled:
+        compile_for(model, cfg, max(steps, 1), one_hot)
     two_phase = cfg.fine_tune and unfreeze is not None
     folder = Path(run_dir) if run_dir else None
     has_validation = validation_data is not None
@@ -204,7 +178,7 @@ def train(
             assert boundary is not None
             assert unfreeze is not None
             first, end = boundary, boundary + cfg.fine_tune_epochs
-            _begin_phase_two(model, cfg, unfreeze, steps, callbacks)
+            _begin_phase_two(model, cfg, unfreeze, steps, one_hot, callbacks)
             bridge.epochs = end
         if two_phase:
             bridge.phase_begins(phase, first)
@@ -344,15 +318,12 @@ def _begin_phase_two(
     cfg: TrainingConfig,
     unfreeze: Callable[[], Any],
     steps: int,
+    one_hot: bool,
     callbacks: list[keras.callbacks.Callback],
 ) -> None:
     """Unfreeze and compile anew: Keras fixes the trainable set at compile time."""
     unfreeze()
-    model.compile(
-        optimizer=make_optimizer(cfg.phase_two(), max(steps, 1)),
-        loss=model.loss,
-        metrics=["accuracy"],
-    )
+    compile_for(model, cfg, max(steps, 1), one_hot, phase=2)
     for cb in callbacks:  # phase 1 wrote its epochs already
         if isinstance(cb, keras.callbacks.CSVLogger):
             cb.append = True

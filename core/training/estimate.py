@@ -156,16 +156,21 @@ def seconds_per_epoch(
 
     An epoch is the training steps plus the validation pass, so both are
     measured: leaving validation out read low wherever it is a real share of
-    the epoch. The copy computes the same metric as the real run, because
-    accuracy costs a little on every step.
+    the epoch. The copy is compiled as ``model`` was (``core.training.compile``):
+    a fresh optimizer from its config, the same loss and metrics, because
+    the optimizer's update and accuracy cost a little on every step.
     """
-    import keras
+    import keras  # here: the memory estimate needs no TensorFlow
+
+    from core.recipe.optimizers import METRICS
 
     copy = keras.models.clone_model(model)
     copy.compile(
-        optimizer=type(model.optimizer).__name__.lower(),
+        optimizer=keras.optimizers.deserialize(
+            keras.optimizers.serialize(model.optimizer)
+        ),
         loss=model.loss,
-        metrics=["accuracy"],
+        metrics=list(METRICS),
     )
     seconds = _time_steps(copy.train_on_batch, batches, probe) * steps_per_epoch
     if validation is not None and validation_steps:

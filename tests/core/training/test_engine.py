@@ -174,27 +174,6 @@ def test_out_of_memory_ends_the_run_with_advice_and_keeps_the_history(
     assert (tmp_path / "last.keras").exists()
 
 
-def test_each_optimizer_and_schedule_is_what_the_config_names():
-    from core.training.engine import make_optimizer
-
-    sgd = make_optimizer(
-        TrainingConfig(optimizer="sgd", momentum=0.8, nesterov=True), 5
-    )
-    assert isinstance(sgd, keras.optimizers.SGD)
-    assert (sgd.momentum, sgd.nesterov) == (0.8, True)
-    rms = make_optimizer(TrainingConfig(optimizer="rmsprop"), 5)
-    assert isinstance(rms, keras.optimizers.RMSprop)
-    assert rms.momentum == 0.0  # Keras's (and the tutorials') RMSprop
-    adamw = make_optimizer(TrainingConfig(optimizer="adamw", weight_decay=0.01), 5)
-    assert isinstance(adamw, keras.optimizers.AdamW)
-    assert adamw.weight_decay == 0.01
-    cosine = make_optimizer(TrainingConfig(schedule="cosine", epochs=4), 5)
-    schedule = cosine._learning_rate
-    assert isinstance(schedule, keras.optimizers.schedules.CosineDecay)
-    assert schedule.decay_steps == 20  # the whole run: epochs x steps
-    assert float(schedule(20)) == pytest.approx(0.0)
-
-
 def test_plateau_schedule_and_tensorboard_logs_in_the_run_folder(tmp_path):
     cfg = TrainingConfig(epochs=2, schedule="plateau", tensorboard=True)
     model = build_model(SPEC)

@@ -6,9 +6,8 @@ import keras
 import pytest
 
 from core.errors import ProjectFormatError
+from core.recipe.optimizers import cosine_schedule, make_optimizer, phase_settings
 from core.training.config import TrainingConfig
-from core.training.engine import make_optimizer
-from core.training.schedule import cosine_schedule
 
 
 def rates(schedule, steps: int) -> list[float]:
@@ -42,15 +41,15 @@ def test_at_least_one_step_decays_however_short_the_phase(total, warm):
 
 def test_the_optimizer_warms_up_as_the_config_says():
     cfg = TrainingConfig(schedule="cosine", epochs=4, warmup=0.1)
-    schedule = make_optimizer(cfg, 5)._learning_rate
+    schedule = make_optimizer(cfg.to_dict(), 5)._learning_rate
     assert isinstance(schedule, keras.optimizers.schedules.CosineDecay)
     assert (schedule.warmup_steps, schedule.decay_steps) == (2, 18)
     # Phase 2 warms up over the same share of its own steps.
-    phase_two = cfg.phase_two()
-    assert phase_two.epochs == cfg.fine_tune_epochs == 5
-    schedule = make_optimizer(phase_two, 4)._learning_rate
+    phase_two = phase_settings(cfg.to_dict(), phase=2)
+    assert phase_two["epochs"] == cfg.fine_tune_epochs == 5
+    schedule = make_optimizer(cfg.to_dict(), 4, phase=2)._learning_rate
     assert (schedule.warmup_steps, schedule.decay_steps) == (2, 18)
-    assert float(schedule(2)) == pytest.approx(phase_two.learning_rate)
+    assert float(schedule(2)) == pytest.approx(phase_two["learning_rate"])
 
 
 def test_warm_up_is_checked_and_old_projects_load_without_it():
