@@ -6,13 +6,16 @@ Plain data (no Keras import) so the GUI can edit and validate it instantly;
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from core.errors import ProjectFormatError
-from core.setting_fields import setting
+from core.setting_fields import (
+    Limits,
+    read_settings,
+    setting,
+    settings_problems,
+    settings_refusals,
+)
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop", "adamw")
 SCHEDULES = ("none", "plateau", "cosine")
@@ -54,6 +57,7 @@ class TrainingConfig:
         maximum=1.0,
         step=0.0001,
         decimals=6,
+        loads=Limits(0, 10, low_open=True, high_open=True),
     )
     momentum: float = setting(
         0.9,
@@ -65,6 +69,7 @@ class TrainingConfig:
         maximum=0.999,
         step=0.05,
         decimals=3,
+        loads=Limits(0, 1, high_open=True),
         used_when=("optimizer", "sgd"),
     )
     nesterov: bool = setting(
@@ -85,6 +90,7 @@ class TrainingConfig:
         step=0.001,
         decimals=4,
         used_when=("optimizer", "adamw"),
+        loads=Limits(0),
     )
     schedule: str = setting(
         "none",
@@ -120,9 +126,21 @@ class TrainingConfig:
         decimals=2,
     )
     batch_size: int = setting(
-        32, label="Batch size", group=SETTINGS, minimum=1, maximum=4096
+        32,
+        label="Batch size",
+        group=SETTINGS,
+        minimum=1,
+        maximum=4096,
+        loads=Limits(1),
     )
-    epochs: int = setting(10, label="Epochs", group=SETTINGS, minimum=1, maximum=10_000)
+    epochs: int = setting(
+        10,
+        label="Epochs",
+        group=SETTINGS,
+        minimum=1,
+        maximum=10_000,
+        loads=Limits(1),
+    )
     seed: int = setting(
         0,
         label="Seed",
@@ -130,6 +148,7 @@ class TrainingConfig:
         group=SETTINGS,
         minimum=0,
         maximum=2**31 - 1,
+        loads=Limits(),
     )
     early_stopping: bool = setting(
         False, label="Early stopping", group=SETTINGS, row="stopping", style="check"
@@ -154,6 +173,7 @@ class TrainingConfig:
         minimum=0,
         maximum=1000,
         used_when=("early_stopping", True),
+        loads=Limits(0),
     )
     early_stopping_monitor: str = setting(
         "val_loss",
@@ -193,7 +213,11 @@ class TrainingConfig:
         False, label="Balance classes with class weights", group=SETTINGS, style="check"
     )
     mixed_precision: bool = setting(
-        False, label="Mixed precision (GPU only)", group=SETTINGS, style="check"
+        False,
+        label="Mixed precision (GPU only)",
+        group=SETTINGS,
+        style="check",
+        needs="gpu",
     )
     backup_and_restore: bool = setting(
         True,
@@ -205,7 +229,11 @@ class TrainingConfig:
         True, label="History CSV in the run folder", group=SETTINGS, style="check"
     )
     tensorboard: bool = setting(
-        False, label="TensorBoard logs in the run folder", group=SETTINGS, style="check"
+        False,
+        label="TensorBoard logs in the run folder",
+        group=SETTINGS,
+        style="check",
+        needs="tensorboard",
     )
     fine_tune: bool = setting(
         False,
@@ -222,6 +250,7 @@ class TrainingConfig:
         group=PHASE_TWO,
         minimum=1,
         maximum=10_000,
+        loads=Limits(1),
     )
     fine_tune_lr_factor: float = setting(
         0.1,
@@ -233,6 +262,7 @@ class TrainingConfig:
         maximum=1.0,
         step=0.05,
         decimals=4,
+        loads=Limits(0, 1, low_open=True),
     )
     fine_tune_freeze: str = setting(
         "from_layer",
@@ -259,6 +289,7 @@ class TrainingConfig:
         minimum=0,
         maximum=10_000,
         used_when=("fine_tune_freeze", "last_n"),
+        loads=Limits(0),
     )
 
     def fine_tune_options(self) -> dict[str, Any]:
@@ -278,69 +309,29 @@ class TrainingConfig:
         )
 
     def problems(self) -> list[tuple[str, str]]:
-        """``(field, reason)`` for every invalid setting."""
-        out = []
-        if self.optimizer not in OPTIMIZERS:
-            out.append(("optimizer", f"must be one of {', '.join(OPTIMIZERS)}"))
-        if not 0 < self.learning_rate < 10:
-            out.append(("learning_rate", "must be between 0 and 10, e.g. 0.001"))
-        if not 0 <= self.momentum < 1:
-            out.append(("momentum", "must be in [0, 1)"))
-        if not (math.isfinite(self.weight_decay) and self.weight_decay >= 0):
-            out.append(("weight_decay", "must be a finite number, 0 or more"))
-        if self.schedule not in SCHEDULES:
-            out.append(("schedule", f"must be one of {', '.join(SCHEDULES)}"))
-        if not 0 <= self.warmup <= 0.5:
-            out.append(("warmup", "must be between 0 and 0.5, e.g. 0.05"))
-        if not 0 <= self.label_smoothing <= 0.5:
-            out.append(("label_smoothing", "must be between 0 and 0.5, e.g. 0.1"))
-        if self.batch_size < 1:
-            out.append(("batch_size", "must be at least 1"))
-        if self.epochs < 1:
-            out.append(("epochs", "must be at least 1"))
-        if self.patience < 0:
-            out.append(("patience", "cannot be negative"))
-        if self.fine_tune_epochs < 1:
-            out.append(("fine_tune_epochs", "must be at least 1"))
-        if not 0 < self.fine_tune_lr_factor <= 1:
-            out.append(("fine_tune_lr_factor", "must be in (0, 1], e.g. 0.1"))
-        if self.fine_tune_freeze not in FINE_TUNE_FREEZE:
-            out.append(
-                ("fine_tune_freeze", f"must be one of {', '.join(FINE_TUNE_FREEZE)}")
-            )
-        if self.fine_tune_last_n < 0:
-            out.append(("fine_tune_last_n", "cannot be negative"))
-        for name in ("early_stopping_monitor", "checkpoint_monitor"):
-            if getattr(self, name) not in MONITORS:
-                out.append((name, f"must be one of {', '.join(MONITORS)}"))
-        return out
+        """``(field, reason)`` for every setting outside its declared bounds.
+
+        What a new edit is refused for. A config read from an older project
+        or run may carry such a value; it is kept and flagged, not refused
+        (``refusals``).
+        """
+        return settings_problems(self)
+
+    def refusals(self) -> list[tuple[str, str]]:
+        """``(field, reason)`` for every setting no run may use, recorded or not."""
+        return settings_refusals(self)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: Any, where: str = "training") -> TrainingConfig:
-        """Parse a project's training section; ProjectFormatError names the field."""
-        if not isinstance(data, Mapping):
-            raise ProjectFormatError(where, "missing or not an object")
-        defaults = cls().to_dict()
-        for key, value in data.items():
-            if key not in defaults:
-                raise ProjectFormatError(f"{where}.{key}", "unknown setting")
-            expected = type(defaults[key])
-            ok = isinstance(value, expected) and not (
-                isinstance(value, bool) and expected is not bool
-            )
-            if (
-                expected is float
-                and isinstance(value, int)
-                and not isinstance(value, bool)
-            ):
-                ok = True
-            if not ok:
-                raise ProjectFormatError(f"{where}.{key}", f"wrong type: {value!r}")
-        config = cls(**{**defaults, **data})
-        problems = config.problems()
-        if problems:
-            raise ProjectFormatError(f"{where}.{problems[0][0]}", problems[0][1])
-        return config
+        """Parse a project's or run's training section.
+
+        A value outside today's bounds but inside what older versions accepted
+        loads (``problems()`` flags it), so an old run can still be resumed.
+
+        Raises:
+            ProjectFormatError: naming the field of a refused value.
+        """
+        return cls(**read_settings(cls, data, where))

@@ -122,12 +122,15 @@ def problems(
 
 
 def check_settings(cfg: TrainingConfig) -> None:
-    """Refuse a setting out of range before anything is built or written.
+    """Refuse a setting no run may use before anything is built or written.
+
+    A value an older version recorded outside today's bounds is not refused
+    (``TrainingConfig.refusals``): resuming or rerunning an old run works.
 
     Raises:
         WorkbenchError: naming the first such setting and why.
     """
-    problems = cfg.problems()
+    problems = cfg.refusals()
     if problems:
         name, reason = problems[0]
         raise WorkbenchError(f"training setting {name}: {reason}")
