@@ -49,6 +49,27 @@ def shared_datasets() -> Path:
     return SHARED_DATASETS
 
 
+@pytest.fixture
+def delete_now():
+    """Delete a Qt object now, as its event loop would after ``deleteLater``.
+
+    For a test that checks what a widget lets go of when destroyed. Waiting
+    with ``qtbot.waitSignal(widget.destroyed)`` instead makes pytest-qt 4.5
+    disconnect from the dead widget's signal afterwards, which PySide6 reports
+    as a RuntimeWarning ("libpyside: Failed to disconnect").
+    """
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from shiboken6 import Shiboken
+
+    def delete(obj) -> None:
+        obj.deleteLater()
+        # What QTest.qWait does after its events: deferred deletes, now.
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        assert not Shiboken.isValid(obj), f"{obj!r} outlived deleteLater"
+
+    return delete
+
+
 @pytest.fixture(autouse=True)
 def _no_dangling_threads(monkeypatch):
     """Fail a test that leaves a Python thread or a QThread running (napari's check).

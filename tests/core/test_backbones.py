@@ -234,7 +234,7 @@ def test_a_local_weights_file_is_loaded_and_bgr_is_folded_into_the_kernel(tmp_pa
         model.get_layer("block5_conv3").get_weights()[0],
         source.get_layer("block5_conv3").get_weights()[0],
     )
-    features = keras.Model(model.inputs, model.get_layer("block5_pool").output)
+    features = keras.Model(model.input, model.get_layer("block5_pool").output)
     x = np.random.default_rng(2).uniform(0, 255, (2, 32, 32, 3)).astype("float32")
     expected = source(keras.applications.vgg16.preprocess_input(x.copy()))
     np.testing.assert_allclose(features(x), expected, rtol=1e-4, atol=1e-3)

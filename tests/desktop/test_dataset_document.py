@@ -59,7 +59,7 @@ def test_a_relocated_dataset_folder_marks_the_project_unsaved(
     assert window.isWindowModified()
 
 
-def test_pages_let_go_of_the_document_when_destroyed(qtbot):
+def test_pages_let_go_of_the_document_when_destroyed(qtbot, delete_now):
     from PySide6.QtGui import QUndoStack
 
     from core.augmentation.config import PRESETS
@@ -73,8 +73,7 @@ def test_pages_let_go_of_the_document_when_destroyed(qtbot):
         AugmentationPage(document, QUndoStack()),
     ]
     for page in pages:
-        with qtbot.waitSignal(page.destroyed, timeout=5_000):
-            page.deleteLater()
+        delete_now(page)
     # A deleted page still subscribed would raise "already deleted" here.
     document.set_dataset(DatasetSpec(name="shapes", count=60))
     document.set_augmentation(PRESETS["light"])

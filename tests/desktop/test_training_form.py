@@ -89,12 +89,11 @@ def test_phase_two_is_off_without_a_backbone_and_says_why(form):
     assert "add one from the palette" in form.phase_two.toolTip()
 
 
-def test_a_destroyed_form_stops_following_the_document(qtbot):
+def test_a_destroyed_form_stops_following_the_document(qtbot, delete_now):
     document = ProjectDocument(tables=cached_only)
     form = TrainingForm(document, QUndoStack())
     assert len(document.events.training) == 1
-    with qtbot.waitSignal(form.destroyed):
-        form.deleteLater()
+    delete_now(form)
     assert len(document.events.training) == 0
     assert len(document.events.model) == 0
     document.set_training(TrainingConfig(epochs=3))  # reaches no deleted widget

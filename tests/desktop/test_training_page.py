@@ -277,13 +277,12 @@ def test_stop_does_not_evaluate_until_asked(qtbot, page):
     assert not page.results_panel.evaluate_button.isEnabled()
 
 
-def test_a_closed_page_stops_following_the_document(qtbot, tmp_path):
+def test_a_closed_page_stops_following_the_document(qtbot, tmp_path, delete_now):
     document = project_document(SPEC)
     page = TrainingPage(
         document, QUndoStack(), dataset=lambda: None, store=lambda: RunStore(tmp_path)
     )
-    with qtbot.waitSignal(page.destroyed):
-        page.deleteLater()
+    delete_now(page)
     assert len(document.events.training) == len(document.events.model) == 0
 
 
