@@ -64,8 +64,8 @@ def main() -> None:
         data = DatasetSpec(name="shapes", count=100)
     run_session(
         preset(args.preset),
-        open_dataset(data),
-        TrainingConfig(epochs=2 if args.tiny else args.epochs),
+        dataset=open_dataset(data),
+        cfg=TrainingConfig(epochs=2 if args.tiny else args.epochs),
         listener=clock,
     )
     steady = statistics.median(clock.epochs[1:] or clock.epochs)

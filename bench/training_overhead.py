@@ -70,8 +70,8 @@ def main() -> None:
     from core.model_builder import build_model
     from core.presets import preset
     from core.runs import RunStore
+    from core.training.compile import compile_for
     from core.training.config import TrainingConfig
-    from core.training.engine import compile_model
     from core.training.loss import one_hot_labels
     from core.training.session import run_session
 
@@ -91,7 +91,7 @@ def main() -> None:
     keras.utils.set_random_seed(0)
     plain = build_model(spec)
     one_hot = one_hot_labels(spec.head.units, False, cfg.label_smoothing)
-    compile_model(plain, cfg, int(train_ds.cardinality().numpy()), one_hot)
+    compile_for(plain, cfg, int(train_ds.cardinality().numpy()), one_hot)
 
     class PlainClock(keras.callbacks.Callback):
         def __init__(self, clock: EpochClock) -> None:
@@ -118,7 +118,9 @@ def main() -> None:
 
     def app_epoch() -> tuple[float, float]:
         clock = EpochClock()
-        out = run_session(spec, data, cfg, listener=clock, store=store, label="bench")
+        out = run_session(
+            spec, dataset=data, cfg=cfg, listener=clock, store=store, label="bench"
+        )
         writes = out.result.extra.get("checkpoint_write_seconds", 0.0)
         return clock.timed_epoch(), writes / EPOCHS
 

@@ -55,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from core.run_model import run_model
     from core.runs import Run
-    from core.training.evaluation import evaluate_run
+    from core.training.run_evaluation import evaluate_run
     from core.training.resume import moved_data
 
     source = Path(args.source)

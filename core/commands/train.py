@@ -176,13 +176,13 @@ def _train(args: argparse.Namespace, listener: Any, cancel: threading.Event) -> 
     _say_skipped(dataset, project.dataset)
     return run_session(
         project.model,
-        dataset,
-        project.training,
-        project.augmentation,
-        listener,
-        cancel,
-        store,
-        project.model.name,
+        dataset=dataset,
+        cfg=project.training,
+        augmentation=project.augmentation,
+        listener=listener,
+        cancel=cancel,
+        store=store,
+        label=project.model.name,
         data_spec=project.dataset,
         strategy=args.strategy,
     )

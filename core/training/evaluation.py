@@ -15,19 +15,12 @@ Example:
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from core.inference.top_k import TOP_K, ranked, ranked_count
 from core.training.keras_warnings import no_false_end_of_data_warning
-
-if TYPE_CHECKING:
-    import threading
-
-    from core.data.dataset import Dataset
-    from core.runs import Run
 
 
 @dataclass(frozen=True)
@@ -203,53 +196,3 @@ def _mean_loss(name: str, y_true: np.ndarray, probs: np.ndarray) -> float:
         y = y.reshape(-1, 1).astype(np.float32)
     losses = keras.losses.get(name)(y, probs)
     return float(np.mean(keras.ops.convert_to_numpy(losses)))
-
-
-def evaluate_run(
-    run: Run | str | Path,
-    dataset: Dataset | None = None,
-    cancel: threading.Event | None = None,
-) -> Evaluation:
-    """The run's model (``core.run_model``: its best, else its last) on its test split.
-
-    What "Evaluate on test set" does after a stopped run, and what the command
-    line runs. ``dataset`` is the data if it is already open (it must match
-    the run's fingerprint); else it is opened from the run's ``config.json``.
-    The figures are written beside the run's own, in ``evaluations/`` (named
-    by when, and which model), never over ``evaluation.json``.
-
-    Raises:
-        WorkbenchError: no model or no test split, or data that changed.
-    """
-    # Imported here: this module's metrics stay free of TensorFlow.
-    from core.errors import WorkbenchError
-    from core.inference.loading import load_model_file
-    from core.run_model import run_model
-    from core.runs import Run
-    from core.training.config import TrainingConfig
-    from core.training.fingerprint import refuse_changed_data
-    from core.training.resume import open_recorded_dataset
-    from core.training.session import evaluate_test_split
-
-    if not isinstance(run, Run):
-        run = Run(Path(run))
-    kept = run_model(run.path)
-    if kept is None:
-        raise WorkbenchError(f"{run.name} kept no model to evaluate")
-    if dataset is None:
-        dataset = open_recorded_dataset(run, cancel=cancel)
-    else:
-        refuse_changed_data(run.config().get("dataset", {}), dataset, run.name)
-    cfg = TrainingConfig.from_dict(run.config().get("training", {}))
-    evaluation, _ = evaluate_test_split(
-        load_model_file(kept.path), dataset, cfg.batch_size, cfg.cache_data
-    )
-    if evaluation is None:
-        raise WorkbenchError(f"{dataset.name} has no test split to evaluate on")
-    try:
-        run.add_evaluation(evaluation.to_dict(), kept)
-    except OSError as exc:
-        raise WorkbenchError(
-            f"could not write the evaluation into {run.path}: {exc.strerror or exc}"
-        ) from None
-    return evaluation

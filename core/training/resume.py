@@ -204,12 +204,12 @@ def resume_session(
     dataset = open_dataset(found(run, data_spec), progress, cancel)
     return run_session(
         inputs.spec,
-        dataset,
-        cfg,
-        inputs.augmentation,
-        listener,
-        cancel,
-        RunStore(run.path.parent),
+        dataset=dataset,
+        cfg=cfg,
+        augmentation=inputs.augmentation,
+        listener=listener,
+        cancel=cancel,
+        store=RunStore(run.path.parent),
         resume=run,
         data_spec=data_spec,
         strategy=strategy,

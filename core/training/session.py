@@ -34,6 +34,7 @@ from core.data.memory import free_gpu_memory
 from core.data.pipeline import decoded_indices, make_tf_dataset, undecodable
 from core.data.spec import DatasetSpec
 from core.errors import WorkbenchError
+from core.inference.loading import load_model_file
 from core.model_builder import build_model
 from core.run_lock import locked_run
 from core.run_model import FINAL, run_model
@@ -93,6 +94,7 @@ class Trained:
 
 def run_session(
     spec: ModelSpec,
+    *,
     dataset: Dataset,
     cfg: TrainingConfig,
     augmentation: AugmentationConfig | None = None,
@@ -416,8 +418,6 @@ def _the_run_model(
         if prepared.device.workers > 1:  # Keras's evaluate fails under the strategy
             model = local_copy(model)
         return model, FINAL
-    from core.inference.loading import load_model_file
-
     kept = run_model(run.path)
     if kept is None:
         return None, None

@@ -219,13 +219,13 @@ class TrainingPage(QWidget):
 
             return run_session(
                 spec,
-                dataset,
-                cfg,
-                aug,
-                bridge,
-                cancel,
-                store,
-                spec.name,
+                dataset=dataset,
+                cfg=cfg,
+                augmentation=aug,
+                listener=bridge,
+                cancel=cancel,
+                store=store,
+                label=spec.name,
                 data_spec=data_spec,
             )
 

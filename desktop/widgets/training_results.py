@@ -195,7 +195,7 @@ class TrainingResults(QSplitter):
         run, dataset = session.run, session.dataset
 
         def job(progress, cancel):
-            from core.training.evaluation import evaluate_run
+            from core.training.run_evaluation import evaluate_run
 
             return evaluate_run(run, dataset, cancel)
 

@@ -286,13 +286,13 @@ def in_process_runs(
         try:
             run_session(
                 spec,
-                data,
-                cfg,
-                project.augmentation,
-                listener,
-                cancel,
-                store,
-                label,
+                dataset=data,
+                cfg=cfg,
+                augmentation=project.augmentation,
+                listener=listener,
+                cancel=cancel,
+                store=store,
+                label=label,
                 data_spec=project.dataset,
             )
         except WorkbenchError as exc:
@@ -429,8 +429,8 @@ def two_phase(runs_dir: Path, scratch: Path) -> dict[str, Any]:
     store = RunStore(scratch / f"{PROJECT}.runs")
     out = run_session(
         spec,
-        open_dataset(data_spec),
-        cfg,
+        dataset=open_dataset(data_spec),
+        cfg=cfg,
         store=store,
         label="two-phase",
         data_spec=data_spec,

@@ -144,7 +144,7 @@ def test_the_runs_command_lists_every_run(project_file: Path):
 def test_every_run_is_evaluated(corpus: Path, tmp_path: Path, name: str):
     """On its own recorded data; a run that kept no model says so in words."""
     from core.errors import WorkbenchError
-    from core.training.evaluation import evaluate_run
+    from core.training.run_evaluation import evaluate_run
 
     run = run_copy(corpus, name, tmp_path)
     if not RUNS[name]["has_model"]:

@@ -100,9 +100,9 @@ def test_a_strong_preset_builds_trains_and_saves(name, shared_datasets, tmp_path
     assert 200 <= len(dataset.splits["train"]) <= 600
     outcome = run_session(
         project.model,
-        dataset,
-        project.training,
-        project.augmentation,
+        dataset=dataset,
+        cfg=project.training,
+        augmentation=project.augmentation,
         store=RunStore(tmp_path),
         label=name,
         data_spec=project.dataset,

@@ -94,7 +94,11 @@ def test_a_reopened_project_shows_its_newest_run_and_its_model(
 
     store = RunStore.beside(project_file)
     out = run_session(
-        small_spec(6), open_dataset(SHAPES), TRAINING, store=store, data_spec=SHAPES
+        small_spec(6),
+        dataset=open_dataset(SHAPES),
+        cfg=TRAINING,
+        store=store,
+        data_spec=SHAPES,
     )
     run = out.run
     assert window.open_project(project_file)

@@ -47,7 +47,7 @@ def test_a_full_disk_while_checkpointing_ends_the_run_and_keeps_the_last_good_mo
     store = RunStore(tmp_path / "runs")
     # The training loss improves every epoch, so epoch 2 saves a new best.
     cfg = TrainingConfig(epochs=3, batch_size=16, checkpoint_monitor="loss")
-    out = run_session(small_spec(6), dataset, cfg, store=store)
+    out = run_session(small_spec(6), dataset=dataset, cfg=cfg, store=store)
     assert out.result.stop_reason is StopReason.FAILED
     assert "best.keras" in out.result.message
     assert "No space left on device" in out.result.message

@@ -38,8 +38,10 @@ SCRIPT = textwrap.dedent(
     data_spec = DatasetSpec(name="shapes", count=200)
     run_session(
         tiny_spec(6, size=64),
-        open_dataset(data_spec),
-        TrainingConfig(epochs=EPOCHS, batch_size=8, checkpoint_monitor="val_loss"),
+        dataset=open_dataset(data_spec),
+        cfg=TrainingConfig(
+            epochs=EPOCHS, batch_size=8, checkpoint_monitor="val_loss"
+        ),
         listener=Slow(),
         store=RunStore(sys.argv[1]),
         label="killed",

@@ -77,8 +77,8 @@ def completed_run(tmp_path, cfg, data_spec=None):
     data = open_dataset(data_spec)
     return run_session(
         tiny_spec(data.num_classes, 32),
-        data,
-        cfg,
+        dataset=data,
+        cfg=cfg,
         store=RunStore(tmp_path / "runs"),
         data_spec=data_spec,
     )
@@ -182,9 +182,9 @@ def test_resuming_with_augmentation_in_the_model_says_the_optimizer_restarts(
     data = open_dataset(data_spec)
     out = run_session(
         tiny_spec(data.num_classes, 32),
-        data,
-        cfg,
-        aug,
+        dataset=data,
+        cfg=cfg,
+        augmentation=aug,
         store=RunStore(tmp_path / "runs"),
         data_spec=data_spec,
     )

@@ -49,7 +49,12 @@ def trained(tmp_path_factory, data):
     store = RunStore(tmp_path_factory.mktemp("project") / "tiny.runs")
     cfg = TrainingConfig(epochs=3, batch_size=16, early_stopping=False)
     out = run_session(
-        small_spec(6), data, cfg, store=store, label="tiny", data_spec=SHAPES
+        small_spec(6),
+        dataset=data,
+        cfg=cfg,
+        store=store,
+        label="tiny",
+        data_spec=SHAPES,
     )
     assert out.result.best_epoch is not None
     assert out.result.best_epoch < out.result.epochs_run - 1  # best is not last
@@ -194,7 +199,7 @@ def test_a_run_that_diverged_in_its_first_epoch_records_no_test_figures(
     monkeypatch.setattr(ListenerCallback, "on_train_batch_end", weights_turn_nan)
     store = RunStore(tmp_path / "runs")
     cfg = TrainingConfig(epochs=2, batch_size=16)
-    out = run_session(small_spec(6), data, cfg, store=store)
+    out = run_session(small_spec(6), dataset=data, cfg=cfg, store=store)
     assert out.result.stop_reason is StopReason.DIVERGED
     assert out.evaluation is None
     assert out.model is None

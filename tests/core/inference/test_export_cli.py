@@ -22,8 +22,8 @@ def test_export_from_a_project_and_refusal_without_a_run(tmp_path, capsys):
     data = open_dataset(DatasetSpec(name="shapes", count=60))
     run_session(
         small_spec(6),
-        data,
-        TrainingConfig(epochs=1, batch_size=16),
+        dataset=data,
+        cfg=TrainingConfig(epochs=1, batch_size=16),
         store=RunStore.beside(project),
     )
     out = tmp_path / "out.keras"

@@ -41,12 +41,25 @@ def test_a_model_placed_augmentation_run_checkpoints_resumes_and_exports(tmp_pat
     cfg = TrainingConfig(epochs=3, batch_size=16)
     cancel = threading.Event()
     listener = StopInSecondEpoch(cancel)
-    first = run_session(small_spec(6), dataset, cfg, aug, listener, cancel, store)
+    first = run_session(
+        small_spec(6),
+        dataset=dataset,
+        cfg=cfg,
+        augmentation=aug,
+        listener=listener,
+        cancel=cancel,
+        store=store,
+    )
     assert listener.estimates
     assert first.result.epochs_run == 1
     assert first.run.record()["stop_reason"] == "cancelled"
     resumed = run_session(
-        small_spec(6), dataset, cfg, aug, store=store, resume=first.run
+        small_spec(6),
+        dataset=dataset,
+        cfg=cfg,
+        augmentation=aug,
+        store=store,
+        resume=first.run,
     )
     assert resumed.result.stop_reason.value == "completed"
     assert resumed.result.epochs_run == 3

@@ -43,7 +43,13 @@ def test_a_smoothed_run_trains_saves_and_reloads_plain(tmp_path, compiled):
     data = open_dataset(DatasetSpec(name="shapes", count=60))
     store = RunStore(tmp_path / "runs")
     cfg = TrainingConfig(epochs=1, batch_size=16, label_smoothing=0.1)
-    out = run_session(tiny_spec(6), data, cfg, AugmentationConfig(), store=store)
+    out = run_session(
+        tiny_spec(6),
+        dataset=data,
+        cfg=cfg,
+        augmentation=AugmentationConfig(),
+        store=store,
+    )
     assert out.result.epochs_run == 1
     assert smoothing_of(compiled[0]) == pytest.approx(0.1)
     # The test split reports plain accuracy and plain cross-entropy.
@@ -61,7 +67,9 @@ def test_a_smoothed_run_trains_saves_and_reloads_plain(tmp_path, compiled):
 def test_smoothing_with_mixup_trains(compiled):
     data = open_dataset(DatasetSpec(name="shapes", count=60))
     cfg = TrainingConfig(epochs=1, batch_size=8, checkpoint=False, label_smoothing=0.1)
-    out = run_session(tiny_spec(6), data, cfg, AugmentationConfig(mixup=0.4))
+    out = run_session(
+        tiny_spec(6), dataset=data, cfg=cfg, augmentation=AugmentationConfig(mixup=0.4)
+    )
     assert out.result.epochs_run == 1
     assert np.isfinite(out.result.history["loss"]).all()
     assert smoothing_of(compiled[0]) == pytest.approx(0.1)
@@ -80,7 +88,9 @@ def test_a_sigmoid_head_smooths_its_binary_labels(compiled):
         label_smoothing=0.2,
         class_weights=True,
     )
-    out = run_session(tiny_spec(2), data, cfg, AugmentationConfig())
+    out = run_session(
+        tiny_spec(2), dataset=data, cfg=cfg, augmentation=AugmentationConfig()
+    )
     assert out.model.output_shape == (None, 1)
     assert isinstance(keras.losses.get(compiled[0]), keras.losses.BinaryCrossentropy)
     assert smoothing_of(compiled[0]) == pytest.approx(0.2)

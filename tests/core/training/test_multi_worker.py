@@ -53,7 +53,7 @@ def observed(dataset, split, worker, workers):
 session.worker_shard = observed
 project = load_project(project_file)
 done = session.run_session(
-    project.model, open_dataset(project.dataset), project.training,
+    project.model, dataset=open_dataset(project.dataset), cfg=project.training,
     store=RunStore.beside(project_file), label="tiny",
     resume=Run(Path(resume)) if resume else None, strategy="multi-worker",
 )

@@ -112,11 +112,11 @@ def test_run_session_refuses_first_with_the_same_message(shapes, tmp_path):
 
     store = RunStore(tmp_path / "runs")
     with pytest.raises(WorkbenchError, match="classifies 2 classes but shapes has 6"):
-        run_session(small(2), shapes, CFG, store=store)  # today: it trained
+        run_session(small(2), dataset=shapes, cfg=CFG, store=store)  # today: it trained
     assert store.list() == []  # refused before any run folder
 
     from core.training.preflight import PreflightError, preflight
 
     with pytest.raises(PreflightError) as caught:
-        run_session(small(2), shapes, CFG)
+        run_session(small(2), dataset=shapes, cfg=CFG)
     assert str(caught.value) == " ".join(preflight(small(2), shapes, CFG))

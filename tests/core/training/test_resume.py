@@ -48,8 +48,8 @@ def stopped_run(tmp_path, data_spec=SHAPES, cfg=None, spec=None, stop_in=2):
     cancel = threading.Event()
     out = run_session(
         spec or small_spec(data.num_classes),
-        data,
-        cfg or TrainingConfig(epochs=4, batch_size=16),
+        dataset=data,
+        cfg=cfg or TrainingConfig(epochs=4, batch_size=16),
         listener=StopIn(cancel, stop_in),
         cancel=cancel,
         store=RunStore(tmp_path / "runs"),
@@ -92,14 +92,14 @@ def test_resume_uses_the_recorded_settings_and_refuses_others(tmp_path):
     with pytest.raises(WorkbenchError, match="batch_size"):
         run_session(
             small_spec(6),
-            data,
-            replace(recorded, batch_size=8),
+            dataset=data,
+            cfg=replace(recorded, batch_size=8),
             store=RunStore(tmp_path / "runs"),
             resume=first.run,
         )
     other = ModelSpec(small_spec(6).input, small_spec(6).layers[:1], HeadSpec(6))
     with pytest.raises(WorkbenchError, match="model"):
-        run_session(other, data, recorded, resume=first.run)
+        run_session(other, dataset=data, cfg=recorded, resume=first.run)
     assert first.run.record()["stop_reason"] == "cancelled"  # untouched
 
 
@@ -159,8 +159,8 @@ def test_a_killed_runs_history_is_cut_back_to_its_backup(tmp_path):
     store.create = create
     first = run_session(
         small_spec(6),
-        data,
-        TrainingConfig(epochs=4, batch_size=16),
+        dataset=data,
+        cfg=TrainingConfig(epochs=4, batch_size=16),
         listener=KeepFirstBackup(cancel, 2),
         cancel=cancel,
         store=store,
@@ -192,7 +192,9 @@ def test_a_run_that_fails_leaves_a_record_that_says_why(tmp_path, monkeypatch, w
     store = RunStore(tmp_path / "runs")
     data = open_dataset(SHAPES)
     with pytest.raises(WorkbenchError, match=f"something broke in {where}"):
-        run_session(small_spec(6), data, TrainingConfig(epochs=1), store=store)
+        run_session(
+            small_spec(6), dataset=data, cfg=TrainingConfig(epochs=1), store=store
+        )
     [run] = store.list()
     record = run.record()
     assert record["stop_reason"] == "failed"
@@ -217,7 +219,7 @@ def test_a_failing_resume_keeps_the_history_it_had(tmp_path, monkeypatch):
 
 
 def test_stop_skips_the_test_set_until_asked(tmp_path):
-    from core.training.evaluation import evaluate_run
+    from core.training.run_evaluation import evaluate_run
 
     first = stopped_run(tmp_path)
     assert first.evaluation is None

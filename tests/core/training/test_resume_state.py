@@ -45,11 +45,16 @@ def stopped_then_resumed(tmp_path, cfg, resumed_cfg):
     store = RunStore(tmp_path / "runs")
     cancel = threading.Event()
     first = run_session(
-        small_spec(6), dataset, cfg, None, StopInThirdEpoch(cancel), cancel, store
+        small_spec(6),
+        dataset=dataset,
+        cfg=cfg,
+        listener=StopInThirdEpoch(cancel),
+        cancel=cancel,
+        store=store,
     )
     assert first.result.epochs_run == 2
     resumed = run_session(
-        small_spec(6), dataset, resumed_cfg, store=store, resume=first.run
+        small_spec(6), dataset=dataset, cfg=resumed_cfg, store=store, resume=first.run
     )
     return dataset, first, resumed
 

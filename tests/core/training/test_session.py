@@ -33,9 +33,9 @@ def test_session_records_a_run_and_evaluates(tmp_path):
     cfg = TrainingConfig(epochs=2, batch_size=16)
     out = run_session(
         small_spec(6),
-        data,
-        cfg,
-        AugmentationConfig(flip="horizontal"),
+        dataset=data,
+        cfg=cfg,
+        augmentation=AugmentationConfig(flip="horizontal"),
         store=store,
         label="tiny",
     )
@@ -62,9 +62,9 @@ def test_mixup_with_a_sigmoid_head_trains(tmp_path):
     data.class_names = data.class_names[:2]
     out = run_session(
         small_spec(2),
-        data,
-        TrainingConfig(epochs=1, batch_size=8, checkpoint=False),
-        AugmentationConfig(mixup=0.4, placement="model"),
+        dataset=data,
+        cfg=TrainingConfig(epochs=1, batch_size=8, checkpoint=False),
+        augmentation=AugmentationConfig(mixup=0.4, placement="model"),
     )
     assert out.result.epochs_run == 1
     assert out.model.output_shape == (None, 1)
@@ -86,11 +86,18 @@ def test_resume_continues_a_stopped_run_and_keeps_its_history(tmp_path):
 
     cfg = TrainingConfig(epochs=4, batch_size=16)
     first = run_session(
-        small_spec(6), data, cfg, None, StopInThirdEpoch(), cancel, store
+        small_spec(6),
+        dataset=data,
+        cfg=cfg,
+        listener=StopInThirdEpoch(),
+        cancel=cancel,
+        store=store,
     )
     assert first.result.cancelled
     assert first.result.epochs_run == 2
-    resumed = run_session(small_spec(6), data, cfg, store=store, resume=first.run)
+    resumed = run_session(
+        small_spec(6), dataset=data, cfg=cfg, store=store, resume=first.run
+    )
     assert resumed.result.stop_reason.value == "completed"
     assert resumed.result.epochs_run == 4
     assert len(resumed.result.history["val_loss"]) == 4
@@ -123,14 +130,26 @@ def stopped_then_resumed(tmp_path, cfg: TrainingConfig, between=None):
         def on_epoch_end(self, epoch, logs):
             epochs_seen.append(epoch)
 
-    first = run_session(small_spec(6), data, cfg, None, Recorder(), cancel, store)
+    first = run_session(
+        small_spec(6),
+        dataset=data,
+        cfg=cfg,
+        listener=Recorder(),
+        cancel=cancel,
+        store=store,
+    )
     assert first.result.epochs_run == 2
     if between is not None:
         between(first)
     cancel.clear()
     epochs_seen.clear()
     resumed = run_session(
-        small_spec(6), data, cfg, listener=Recorder(), store=store, resume=first.run
+        small_spec(6),
+        dataset=data,
+        cfg=cfg,
+        listener=Recorder(),
+        store=store,
+        resume=first.run,
     )
     return first, resumed, epochs_seen
 
@@ -178,7 +197,7 @@ def test_a_folder_dataset_reports_its_steps_and_decays_over_the_whole_run(tmp_pa
 
     cfg = TrainingConfig(epochs=2, batch_size=4, schedule="cosine", checkpoint=False)
     spec = ModelSpec(InputSpec(16, 16, 3), small_spec(2).layers, HeadSpec(2))
-    out = run_session(spec, data, cfg, listener=Begin())
+    out = run_session(spec, dataset=data, cfg=cfg, listener=Begin())
     steps = -(-n_train // 4)
     # ignore_errors makes the cardinality unknown; the session counts the batches
     assert began == [steps]
@@ -210,7 +229,7 @@ def test_a_file_only_tensorflow_fails_to_decode_is_skipped_and_reported(tmp_path
     store = RunStore(tmp_path / "runs")
     spec = ModelSpec(InputSpec(16, 16, 3), small_spec(2).layers, HeadSpec(2))
     cfg = TrainingConfig(epochs=1, batch_size=4)
-    out = run_session(spec, data, cfg, store=store)
+    out = run_session(spec, dataset=data, cfg=cfg, store=store)
     assert out.result.epochs_run == 1  # not fatal
     assert not data.report.skipped  # the worker returns them, the owner merges
     skipped = sorted(p for p, _ in out.skipped)
@@ -255,7 +274,12 @@ def test_mixup_trains_with_categorical_loss_and_class_weights(monkeypatch):
     monkeypatch.setattr(session, "train", spy)
     data = open_dataset(DatasetSpec(name="shapes", count=60))
     cfg = TrainingConfig(epochs=1, batch_size=8, checkpoint=False, class_weights=True)
-    out = run_session(small_spec(6), data, cfg, AugmentationConfig(cutmix=0.5))
+    out = run_session(
+        small_spec(6),
+        dataset=data,
+        cfg=cfg,
+        augmentation=AugmentationConfig(cutmix=0.5),
+    )
     assert out.result.epochs_run == 1
     assert seen["loss"] == "categorical_crossentropy"
     assert sorted(seen["class_weight"]) == list(range(6))

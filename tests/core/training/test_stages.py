@@ -34,10 +34,10 @@ def test_the_stages_before_the_first_batch_are_told_in_order():
     listener = Recorder()
     run_session(
         small_spec(6),
-        open_dataset(DatasetSpec(name="shapes", count=60)),
-        TrainingConfig(epochs=1, batch_size=16),
-        AugmentationConfig(),
-        listener,
+        dataset=open_dataset(DatasetSpec(name="shapes", count=60)),
+        cfg=TrainingConfig(epochs=1, batch_size=16),
+        augmentation=AugmentationConfig(),
+        listener=listener,
     )
     assert listener.calls == [
         "building the data pipeline",

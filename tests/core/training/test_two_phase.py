@@ -149,7 +149,7 @@ def test_two_phases_through_a_session_record_the_boundary(tmp_path, cfg):
     dataset = open_dataset(DatasetSpec(name="shapes", count=24))
     s = ModelSpec(spec().input, spec().layers, HeadSpec(dataset.num_classes))
     store = RunStore(tmp_path / "runs")
-    out = run_session(s, dataset, cfg, store=store, label="transfer")
+    out = run_session(s, dataset=dataset, cfg=cfg, store=store, label="transfer")
     assert out.result.epochs_run == 2
     [run] = store.list()
     assert run.record()["phase_boundary"] == 1
@@ -206,12 +206,19 @@ def test_a_run_stopped_in_phase_two_resumes_in_phase_two(tmp_path, cfg):
             if epoch == 2:
                 cancel.set()
 
-    first = run_session(s, dataset, three, None, StopInThirdEpoch(), cancel, store)
+    first = run_session(
+        s,
+        dataset=dataset,
+        cfg=three,
+        listener=StopInThirdEpoch(),
+        cancel=cancel,
+        store=store,
+    )
     assert first.result.cancelled
     assert first.result.epochs_run == 2
     recorder = Recorder()
     resumed = run_session(
-        s, dataset, three, listener=recorder, store=store, resume=first.run
+        s, dataset=dataset, cfg=three, listener=recorder, store=store, resume=first.run
     )
     assert resumed.result.stop_reason.value == "completed"
     assert resumed.result.epochs_run == 3
@@ -236,7 +243,7 @@ def test_a_wrong_phase_two_layer_fails_at_start_not_after_phase_one(tmp_path):
     recorder = Recorder()
     store = RunStore(tmp_path / "runs")
     with pytest.raises(PreflightError, match="no layer 'block_99_typo'"):
-        run_session(s, dataset, cfg, listener=recorder, store=store)
+        run_session(s, dataset=dataset, cfg=cfg, listener=recorder, store=store)
     assert recorder.calls == []  # not one epoch trained
     assert store.list() == []  # and no run folder left behind
 
@@ -282,7 +289,13 @@ def test_early_stopping_in_phase_one_starts_phase_two_at_the_next_epoch(tmp_path
     s = ModelSpec(spec().input, spec().layers, HeadSpec(dataset.num_classes))
     store = RunStore(tmp_path / "runs")
     recorder = Recorder()
-    out = run_session(s, dataset, early_stopping_cfg(cfg), None, recorder, store=store)
+    out = run_session(
+        s,
+        dataset=dataset,
+        cfg=early_stopping_cfg(cfg),
+        listener=recorder,
+        store=store,
+    )
     record = out.run.record()
     phase_one, phase_two = record["phases"]
     boundary = phase_one["epochs_run"]
@@ -329,7 +342,14 @@ def test_a_run_stopped_in_phase_two_after_early_stopping_resumes_at_its_boundary
                 cancel.set()
 
     es = early_stopping_cfg(cfg)
-    first = run_session(s, dataset, es, None, StopInPhaseTwo(), cancel, store)
+    first = run_session(
+        s,
+        dataset=dataset,
+        cfg=es,
+        listener=StopInPhaseTwo(),
+        cancel=cancel,
+        store=store,
+    )
     assert first.result.cancelled
     phase_one, phase_two = first.run.record()["phases"]
     boundary = phase_one["epochs_run"]
@@ -341,7 +361,7 @@ def test_a_run_stopped_in_phase_two_after_early_stopping_resumes_at_its_boundary
     }
     recorder = Recorder()
     resumed = run_session(
-        s, dataset, es, listener=recorder, store=store, resume=first.run
+        s, dataset=dataset, cfg=es, listener=recorder, store=store, resume=first.run
     )
     assert ("phase", 2, boundary) in recorder.calls
     assert not any(c[:2] == ("phase", 1) for c in recorder.calls)
