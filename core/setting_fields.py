@@ -21,6 +21,7 @@ the reason why.
 
 Example:
     >>> from dataclasses import dataclass
+from functools import cache
     >>> @dataclass(frozen=True)
     ... class Config:
     ...     epochs: int = setting(10, label="Epochs", minimum=1, maximum=100)
@@ -37,6 +38,7 @@ import math
 import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from core.errors import ProjectFormatError
@@ -203,6 +205,7 @@ def not_a_setting(default: Any) -> Any:
     return dataclasses.field(default=default, metadata={METADATA_KEY: None})
 
 
+@cache
 def setting_fields(cls: type) -> tuple[SettingField, ...]:
     """One SettingField per setting of the dataclass ``cls``, in declaration order.
 

@@ -12,57 +12,105 @@ Example:
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from core.errors import ProjectFormatError
+from core.setting_fields import (
+    not_a_setting,
+    read_settings,
+    setting,
+    setting_fields,
+    settings_problems,
+)
 
 FLIPS = ("none", "horizontal", "vertical", "both")
 FILL_MODES = ("constant", "nearest", "reflect", "wrap")
 PLACEMENTS = ("auto", "pipeline", "model")
-# (name, lowest, highest, highest excluded, meaning)
-RANGES: tuple[tuple[str, float, float, bool, str], ...] = (
-    ("rotation", 0, 180, False, "degrees either way"),
-    ("zoom", 0, 1, True, "fraction in or out, below 1"),
-    ("shear", 0, 90, True, "degrees, as ImageDataGenerator's shear_range"),
-    ("width_shift", 0, 1, True, "fraction of the width, below 1"),
-    ("height_shift", 0, 1, True, "fraction of the height, below 1"),
-    ("brightness", 0, 1, False, "fraction of full brightness"),
-    ("contrast", 0, 1, True, "fraction, below 1"),
-    ("crop", 0, 1, True, "largest fraction of the side cropped away, below 1"),
-    ("noise", 0, 128, False, "standard deviation in 0-255 pixel units"),
-    ("mixup", 0, 10, False, "Beta(alpha, alpha) of MixUp; 0 is off"),
-    ("cutmix", 0, 10, False, "Beta(alpha, alpha) of CutMix; 0 is off"),
-)
-TRANSFORMS = ("flip", *(r[0] for r in RANGES))
+# The group box the Augmentation page's form shows them in.
+TRANSFORMS_GROUP = "Transforms"
+
+
+def _amount(label: str, help: str, high: float, below: bool = False) -> Any:
+    """A transform's amount: 0 (off) up to ``high`` (``below`` it: excluded).
+
+    The spin box's shape follows the range: fractions step by 0.05 with two
+    decimals; degrees and pixel levels step by 1 with one.
+    """
+    small = high <= 10
+    return setting(
+        0.0,
+        label=label,
+        help=help,
+        group=TRANSFORMS_GROUP,
+        style="switch",
+        minimum=0,
+        maximum=high,
+        exclusive_maximum=below,
+        step=0.05 if high <= 1 else 1,
+        decimals=2 if small else 1,
+    )
 
 
 @dataclass(frozen=True)
 class AugmentationConfig:
-    """Random transforms for training; all zero/"none" means no augmentation."""
+    """Random transforms for training; all zero/"none" means no augmentation.
 
-    flip: str = "none"
-    rotation: float = 0.0
-    zoom: float = 0.0
-    shear: float = 0.0
-    width_shift: float = 0.0
-    height_shift: float = 0.0
-    brightness: float = 0.0
-    contrast: float = 0.0
-    crop: float = 0.0
-    noise: float = 0.0
-    mixup: float = 0.0
-    cutmix: float = 0.0
-    fill_mode: str = "reflect"
-    placement: str = "auto"
-    off: tuple[str, ...] = ()
+    Every field is declared once (``core.setting_fields``): the Augmentation
+    page's form, this validation and the project file's parsing read it.
+    """
+
+    flip: str = setting("none", label="Flip", choices=FLIPS, group=TRANSFORMS_GROUP)
+    rotation: float = _amount("Rotation (°)", "degrees either way", 180)
+    zoom: float = _amount("Zoom", "fraction in or out, below 1", 1, below=True)
+    shear: float = _amount(
+        "Shear (°)", "degrees, as ImageDataGenerator's shear_range", 90, below=True
+    )
+    width_shift: float = _amount(
+        "Width shift", "fraction of the width, below 1", 1, below=True
+    )
+    height_shift: float = _amount(
+        "Height shift", "fraction of the height, below 1", 1, below=True
+    )
+    brightness: float = _amount("Brightness", "fraction of full brightness", 1)
+    contrast: float = _amount("Contrast", "fraction, below 1", 1, below=True)
+    crop: float = _amount(
+        "Random crop",
+        "largest fraction of the side cropped away, below 1",
+        1,
+        below=True,
+    )
+    noise: float = _amount(
+        "Gaussian noise", "standard deviation in 0-255 pixel units", 128
+    )
+    mixup: float = _amount("MixUp alpha", "Beta(alpha, alpha) of MixUp; 0 is off", 10)
+    cutmix: float = _amount(
+        "CutMix alpha", "Beta(alpha, alpha) of CutMix; 0 is off", 10
+    )
+    fill_mode: str = setting(
+        "reflect", label="Fill mode", choices=FILL_MODES, group=TRANSFORMS_GROUP
+    )
+    placement: str = setting(
+        "auto",
+        label="Placement",
+        help="Where training applies augmentation; auto = the tf.data pipeline "
+        "(measured faster here)",
+        choices=PLACEMENTS,
+        group=TRANSFORMS_GROUP,
+    )
+    off: tuple[str, ...] = not_a_setting(())
 
     def __post_init__(self) -> None:
-        problem = _problem(self)
-        if problem:
-            raise ValueError(f"{problem[0]}: {problem[1]}")
+        problems = settings_problems(self)
+        if problems:
+            name, reason = problems[0]
+            value = getattr(self, name)
+            if name in AMOUNTS:
+                meaning = FIELDS[name].help
+                raise ValueError(
+                    f"{name}: {value:g} is out of range ({meaning}): {reason}"
+                )
+            raise ValueError(f"{name}: {reason}, not {value!r}")
 
     def amount(self, name: str) -> float:
         """The transform's amount, or 0 when it is switched off."""
@@ -110,20 +158,7 @@ class AugmentationConfig:
 
     @classmethod
     def from_dict(cls, data: Any, where: str = "augmentation") -> AugmentationConfig:
-        if not isinstance(data, Mapping):
-            raise ProjectFormatError(where, "missing or not an object")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ProjectFormatError(f"{where}.{unknown[0]}", "unknown setting")
-        values = dict(data)
-        for name in known - {"flip", "fill_mode", "placement", "off"}:
-            value = values.get(name, 0.0)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ProjectFormatError(
-                    f"{where}.{name}", f"must be a number, not {value!r}"
-                )
-            values[name] = float(value)
+        values = read_settings(cls, data, where)
         off = values.get("off", [])
         if not isinstance(off, list) or not all(v in TRANSFORMS for v in off):
             raise ProjectFormatError(
@@ -133,32 +168,14 @@ class AugmentationConfig:
         try:
             return cls(**values)
         except ValueError as exc:
-            name = str(exc).split(":", 1)[0]
-            raise ProjectFormatError(
-                f"{where}.{name}", str(exc).split(": ", 1)[1]
-            ) from None
+            name, reason = str(exc).split(": ", 1)
+            raise ProjectFormatError(f"{where}.{name}", reason) from None
 
 
-def _problem(c: AugmentationConfig) -> tuple[str, str] | None:
-    if c.flip not in FLIPS:
-        return "flip", f"must be one of {', '.join(FLIPS)}, not {c.flip!r}"
-    if c.fill_mode not in FILL_MODES:
-        return (
-            "fill_mode",
-            f"must be one of {', '.join(FILL_MODES)}, not {c.fill_mode!r}",
-        )
-    if c.placement not in PLACEMENTS:
-        return (
-            "placement",
-            f"must be one of {', '.join(PLACEMENTS)}, not {c.placement!r}",
-        )
-    for name, low, high, excluded, meaning in RANGES:
-        value = getattr(c, name)
-        too_high = value >= high if excluded else value > high
-        if not math.isfinite(value) or value < low or too_high:
-            bound = f"below {high:g}" if excluded else f"at most {high:g}"
-            return name, f"{value:g} is out of range: {meaning}; use {low:g} to {bound}"
-    return None
+# The transforms with an amount, in the form's order.
+FIELDS = {f.name: f for f in setting_fields(AugmentationConfig)}
+AMOUNTS = tuple(name for name, f in FIELDS.items() if f.kind == "float")
+TRANSFORMS = ("flip", *AMOUNTS)
 
 
 PRESETS: dict[str, AugmentationConfig] = {
