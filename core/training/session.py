@@ -195,6 +195,9 @@ def prepare(
     Nothing is written: a refusal here (a wrong fine-tuning layer, a batch
     the replicas cannot split) leaves no run folder. A listener with
     ``on_estimate`` hears the seconds an epoch will take before epoch 1.
+    ``cfg`` has passed ``check_settings`` (``run_session`` checks it first).
+    The run's seed is set here, once, before the model's weights are drawn;
+    ``train_prepared`` does not set it again.
     """
     cancel = cancel or threading.Event()
     keras.utils.set_random_seed(cfg.seed)
