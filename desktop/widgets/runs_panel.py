@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from core.errors import WorkbenchError
 from core.run_model import BEST, pickable
 from core.runs import COMPARE_COLUMNS, DAMAGED, Run, RunStore
+from core.training.config import MONITORS
 from core.training.events import StopReason
 from desktop import colours
 
@@ -59,7 +60,7 @@ class RunsPanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.metric_box = QComboBox()
-        self.metric_box.addItems(["val_loss", "val_accuracy", "loss", "accuracy"])
+        self.metric_box.addItems(list(MONITORS))  # what a run records and watches
         self.metric_box.setToolTip("The curve overlaid for each selected run")
         self.plot = colours.plot_widget(title="the selected runs")
         self.plot.addLegend(offset=(-10, 10))
