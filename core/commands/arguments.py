@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Callable
 
 from core.layers import Field
-from core.setting_fields import setting_fields
+from core.setting_fields import SettingField, setting_fields
 
 
 def whole_number_in(field: Field) -> Callable[[str], int]:
@@ -34,12 +34,32 @@ def whole_number_in(field: Field) -> Callable[[str], int]:
     return parse
 
 
+def number_in(field: SettingField) -> Callable[[str], float]:
+    """An argparse type: a number the setting ``field`` accepts as a new edit.
+
+    Its bounds and message are the declaration's (``field.problem``), the
+    same the form's spin box and ``TrainingConfig.problems()`` use.
+    """
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        reason = field.problem(value)
+        if reason:
+            raise argparse.ArgumentTypeError(f"{reason}, not {value:g}")
+        return value
+
+    return parse
+
+
 def _range_words(low: float | None, high: float | None) -> str:
     if low is not None and high is not None:
         return f"from {low:,g} to {high:,g}"
     return f"at least {low:,g}" if low is not None else f"at most {high:,g}"
 
 
-def setting_field(settings: type, name: str) -> Field:
+def setting_field(settings: type, name: str) -> SettingField:
     """The declaration of setting ``name`` of a settings dataclass, as forms read it."""
     return next(f for f in setting_fields(settings) if f.name == name)

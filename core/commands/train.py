@@ -34,7 +34,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from core.commands.arguments import setting_field, whole_number_in
+from core.commands.arguments import number_in, setting_field, whole_number_in
 from core.errors import WorkbenchError
 from core.training.config import TrainingConfig
 from core.training.device import STRATEGIES
@@ -61,7 +61,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="epochs (phase 1 with a backbone)",
     )
     parser.add_argument(
-        "--learning-rate", type=float, help="with --resume only: a new learning rate"
+        "--learning-rate",
+        type=number_in(setting_field(TrainingConfig, "learning_rate")),
+        help="with --resume only: a new learning rate",
     )
     parser.add_argument(
         "--run-dir",
