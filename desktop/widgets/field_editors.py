@@ -61,6 +61,16 @@ class FieldEditor(QWidget):
     def _show(self, value: Any) -> None:
         raise NotImplementedError
 
+    def set_tip(self, text: str) -> None:
+        """Show ``text`` as the tooltip wherever the pointer rests on the editor.
+
+        Its child widgets carry their own tooltips (the help), which Qt shows
+        in preference to the editor's: a reason to be read must reach them.
+        """
+        self.setToolTip(text)
+        for child in self.findChildren(QWidget):
+            child.setToolTip(text)
+
     @Slot()
     def _on_child_edited(self, *_: Any) -> None:
         self.value_edited.emit(self.value())
@@ -351,12 +361,17 @@ def _setting_spin(field: SettingField) -> QSpinBox | QDoubleSpinBox:
     if field.kind == "int":
         spin = wheel_when_focused(QSpinBox())
         high = _INT_MAX if field.maximum is None else field.maximum
-        spin.setRange(int(low), int(high))
+        spin.setRange(int(low), int(high) - int(field.exclusive_maximum))
     else:
         spin = wheel_when_focused(QDoubleSpinBox())
         if field.decimals is not None:
             spin.setDecimals(field.decimals)  # before the range, which it rounds
-        spin.setRange(low, _FLOAT_MAX if field.maximum is None else field.maximum)
+        high = _FLOAT_MAX if field.maximum is None else field.maximum
+        if field.exclusive_maximum:
+            # The largest value the box can show below the bound (0.99 for 1
+            # at two decimals); rounding the bound itself would reach it.
+            high -= 10.0 ** -spin.decimals()
+        spin.setRange(low, high)
     if field.step is not None:
         spin.setSingleStep(field.step)
     spin.setPrefix(field.prefix)

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import QCompleter, QWidget
 
 from core.backbone_table import cached_table_for
 from core.document import ProjectDocument
-from core.tensorboard_logs import tensorboard_missing
 from core.training.config import PHASE_TWO, TrainingConfig
 from desktop.document_links import connect_while_alive
 from desktop.undo_commands import SetSetting
@@ -49,10 +48,6 @@ class TrainingForm(SettingsForm):
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         from_layer.line.setCompleter(completer)
-        # An optional package: without it the setting says how to install it.
-        self.tensorboard_missing = tensorboard_missing()
-        if self.tensorboard_missing:
-            self.editors["tensorboard"].setToolTip(self.tensorboard_missing)
         self.edited.connect(self._on_edited)
         events = document.events
         connect_while_alive(
@@ -64,16 +59,6 @@ class TrainingForm(SettingsForm):
         )
         self.show_config(document.training)
         self.refresh_backbone()
-
-    def show_config(self, config: TrainingConfig) -> None:
-        """The generic rules, and TensorBoard off without its package.
-
-        A project that asked for TensorBoard logs keeps the switch enabled, so
-        the user can turn off what pre-flight refuses.
-        """
-        super().show_config(config)
-        usable = self.tensorboard_missing is None or config.tensorboard
-        self.editors["tensorboard"].setEnabled(usable)
 
     def refresh_backbone(self) -> None:
         """Phase 2 needs a backbone; without one the group is off and says why."""
