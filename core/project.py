@@ -26,6 +26,7 @@ from core.atomic_file import write_atomic
 from core.augmentation.config import AugmentationConfig
 from core.data.spec import DatasetSpec
 from core.errors import ProjectFormatError, WorkbenchError
+from core.setting_fields import settings_problems
 from core.spec import ModelSpec
 from core.training.config import TrainingConfig
 
@@ -54,6 +55,23 @@ class Project:
             "augmentation": self.augmentation.to_dict(),
             "training": self.training.to_dict(),
         }
+
+    def flagged(self) -> list[str]:
+        """One line per setting an older version recorded outside today's bounds.
+
+        Such a value loads (``read_settings``) and is kept until the user
+        changes it; a new edit is refused. Every setting reads its bounds from
+        its declaration (``core.setting_fields``).
+        """
+        return [
+            f"{section}.{name} {getattr(config, name)!r} is kept as recorded; "
+            f"a new value {reason}"
+            for section, config in (
+                ("training", self.training),
+                ("augmentation", self.augmentation),
+            )
+            for name, reason in settings_problems(config)
+        ]
 
     @classmethod
     def from_dict(cls, data: Any) -> Project:
