@@ -163,6 +163,8 @@ def _train(args: argparse.Namespace, listener: Any, cancel: threading.Event) -> 
         store = RunStore(base / f"{args.preset}.runs")
     else:
         project = load_project(args.project)
+        for line in project.flagged():
+            print(f"warning: {line}", file=sys.stderr)
         base = Path(args.project).resolve().parent
         store = RunStore.beside(args.project)
     if args.run_dir:
