@@ -25,12 +25,20 @@ SHARED_DATASETS = Path(
 )
 
 
+def isolate_user_dirs(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
+    """Keep settings, logs, recovery files and the Keras cache inside ``home``.
+
+    Every test gets its own (below); a module-scoped fixture that runs the app
+    before any test's own isolation calls this with a ``MonkeyPatch.context()``.
+    """
+    monkeypatch.setenv("CNN_WORKBENCH_DATA_DIR", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+
+
 @pytest.fixture(autouse=True)
 def _isolated_user_dirs(tmp_path_factory, monkeypatch):
     """Keep settings, logs, recovery files and the Keras cache out of the home dir."""
-    home = tmp_path_factory.mktemp("home")
-    monkeypatch.setenv("CNN_WORKBENCH_DATA_DIR", str(home / "data"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    isolate_user_dirs(monkeypatch, tmp_path_factory.mktemp("home"))
 
 
 @pytest.fixture

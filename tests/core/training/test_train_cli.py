@@ -22,6 +22,7 @@ from core.data.spec import DatasetSpec
 from core.project import Project, load_project, save_project
 from core.training.config import TrainingConfig
 from core.training.preflight import problems, refusal
+from tests.conftest import isolate_user_dirs
 from tests.tiny_model import tiny_spec
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -57,6 +58,19 @@ def run_core(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
 def runs_of(project: Path) -> list[Path]:
     folder = project.parent / "tiny.runs"
     return sorted(p for p in folder.iterdir() if p.is_dir())
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory) -> tuple[Path, Path]:
+    """``(project, run)``: the tiny project trained once, for the tests that
+    only read its run (a ``train`` process costs seconds of TensorFlow import)."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        isolate_user_dirs(monkeypatch, tmp_path_factory.mktemp("home"))
+        project = tiny_project(tmp_path_factory.mktemp("trained"))
+        done = run_core("train", str(project))
+    assert done.returncode == 0, done.stderr
+    [run] = runs_of(project)
+    return project, run
 
 
 def test_train_writes_a_run_beside_the_project_one_line_per_epoch(tmp_path):
@@ -165,12 +179,10 @@ def test_a_batch_that_does_not_split_over_the_replicas_is_refused(tmp_path):
     assert "batch size 7 does not split evenly over 2 replicas" in done.stderr
 
 
-def test_runs_lists_the_trained_run_as_text_and_json(tmp_path, capsys):
+def test_runs_lists_the_trained_run_as_text_and_json(trained, capsys):
     from core.cli import main
 
-    project = tiny_project(tmp_path)
-    assert run_core("train", str(project)).returncode == 0
-    [run] = runs_of(project)
+    project, run = trained
     done = run_core("runs", str(project), "--json")
     assert done.returncode == 0, done.stderr
     [row] = json.loads(done.stdout)
@@ -240,10 +252,8 @@ def test_a_run_being_trained_is_locked_against_a_second_process(tmp_path):
     assert len(second.stderr.strip().splitlines()) == 1
 
 
-def test_evaluate_a_run_and_a_model_file(tmp_path):
-    project = tiny_project(tmp_path)
-    assert run_core("train", str(project)).returncode == 0
-    [run] = runs_of(project)
+def test_evaluate_a_run_and_a_model_file(trained):
+    _, run = trained
     done = run_core("evaluate", str(run), "--json")
     assert done.returncode == 0, done.stderr
     figures = json.loads(done.stdout)
@@ -257,13 +267,11 @@ def test_evaluate_a_run_and_a_model_file(tmp_path):
     assert "needs --dataset" in refused.stderr
 
 
-def test_evaluate_a_model_file_on_a_folder_uses_every_image(tmp_path):
+def test_evaluate_a_model_file_on_a_folder_uses_every_image(tmp_path, trained):
     import numpy as np
     from PIL import Image
 
-    project = tiny_project(tmp_path)
-    assert run_core("train", str(project)).returncode == 0
-    [run] = runs_of(project)
+    _, run = trained
     folder = tmp_path / "photos"
     rng = np.random.default_rng(0)
     for c in range(6):
