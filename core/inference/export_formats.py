@@ -56,7 +56,8 @@ FORMATS = (
         "Python script (.py)",
         ".py",
         "A short Keras script that rebuilds the model, loads the same data and "
-        "trains it with the project's settings.",
+        "trains it with the project's settings; the app's own code it uses is "
+        "written beside it, in recipe/.",
     ),
 )
 FORMAT_KEYS = tuple(f.key for f in FORMATS)

@@ -101,7 +101,7 @@ def unidentified_reason(path: str | os.PathLike[str]) -> str:
     """Why Pillow found no format: an empty file says so (checked only on failure)."""
     try:
         empty = os.path.getsize(path) == 0
-    except OSError:
+    except (OSError, TypeError):  # gone, or a file object (an archive's member)
         empty = False
     return "empty file" if empty else "not an image (unknown format)"
 

@@ -57,3 +57,31 @@ def carve(
     names = [s for s in SPLITS if s in missing]
     *parts, rest = stratified_split(labels, tuple(missing[s] for s in names), seed)
     return {"train": rest, **dict(zip(names, parts, strict=True))}
+
+
+def carve_splits(
+    found: dict[str, tuple[np.ndarray, np.ndarray]],
+    fractions: dict[str, float],
+    seed: int,
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """All three splits of ``(x, y)`` arrays: those ``found`` lacks carved out
+    of its ``train`` by ``fractions``, as the app carves them."""
+    x, y = found["train"]
+    missing = {s: fractions[s] for s in ("validation", "test") if s not in found}
+    parts = carve(y, missing, seed)
+    splits = {**found, **{s: (x[index], y[index]) for s, index in parts.items()}}
+    return {s: splits[s] for s in SPLITS}
+
+
+def limited(
+    splits: dict[str, tuple[np.ndarray, np.ndarray]], limit: int | None, seed: int
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """At most ``limit`` images of each split, picked at random: a quick check."""
+    if limit is None:
+        return splits
+    rng = np.random.default_rng(seed)
+    out = {}
+    for split, (x, y) in splits.items():
+        keep = np.sort(rng.permutation(len(y))[:limit])
+        out[split] = (x[keep], y[keep])
+    return out

@@ -7,9 +7,6 @@ copy of those rules: phase 1 trains ``UNFROZEN``, phase 2 ``FINE_TUNE_UNFROZEN``
 
 from __future__ import annotations
 
-import inspect
-
-from core.backbone_builder import stable_layer_names
 from core.backbones import (
     WEIGHTS_NONE,
     backbone_info,
@@ -83,10 +80,7 @@ def _freezing_code(spec: ModelSpec, backbone: LayerSpec) -> str:
     own |= {layer.name for layer in spec.layers[1:]}
     own |= {s.name for s in preprocessing_steps(backbone.name, backbone.config, 1)}
     unfrozen = _unfrozen(spec, backbone.config)
-    return f'''# The app's names for the backbone's layers, which its freezing uses.
-{inspect.getsource(stable_layer_names)}
-
-# The model's layers that are not the backbone's own.
+    return f'''# The model's layers that are not the backbone's own.
 {assignment("OWN_LAYERS", sorted(own))}
 # The backbone layers that train (BatchNormalization always stays frozen).
 {assignment("UNFROZEN", unfrozen)}
@@ -136,7 +130,7 @@ def _backbone_lines(spec: ModelSpec, layer: LayerSpec) -> list[str]:
             f"base = keras.applications.{arch}",
             ["include_top=False", f"weights={weights!r}", "input_tensor=x"],
         ),
-        f"    stable_layer_names(base, {arch!r})",
+        f"    stable_layer_names(base, {arch!r})  # the app's layer names",
     ]
     if weights is not None and backbone_info(arch).bgr:
         lines += [

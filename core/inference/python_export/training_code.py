@@ -1,25 +1,28 @@
-"""The script's training: the app's optimizer, schedule, callbacks and phases.
+"""The script's training: the app's callbacks and phases around the recipe's compile.
 
-What ``core.training.engine`` and ``core.training.session`` do for a run,
-written as plain Keras: the seed, the optimizer (a cosine schedule warms up and decays
-over the phase's steps), early stopping, ReduceLROnPlateau, the best checkpoint,
-BackupAndRestore, the CSV and TensorBoard logs in the output folder, balanced
-class weights, and with a backbone and fine-tuning a second phase: unfreeze,
-recompile at the lower rate, continue at the epoch after the first phase's last.
+What ``core.training.session`` does for a run, written as plain Keras over the
+recipe shipped beside the script: the seed, ``compile_phase`` (the optimizer
+and its schedule from the settings as data, as the app compiles), early
+stopping, ReduceLROnPlateau, the best checkpoint, BackupAndRestore, the CSV and
+TensorBoard logs in the output folder, balanced class weights, and with a
+backbone and fine-tuning a second phase: unfreeze, recompile at the lower rate,
+continue at the epoch after the first phase's last.
 """
 
 from __future__ import annotations
 
-import inspect
 import textwrap
+from typing import Any
 
 from core.augmentation.config import AugmentationConfig
-from core.data.dataset import class_weights
-from core.inference.python_export.snippets import assignment, function_source
+from core.inference.python_export.snippets import assignment
 from core.spec import ModelSpec
 from core.training.best_epoch import monitor_mode
 from core.training.config import TrainingConfig
 from core.training.loss import loss_for, loss_source, one_hot_labels
+
+# The settings recipe/optimizers.py reads, by the optimizer and schedule chosen.
+_OPTIMIZER_KEYS = {"sgd": ("momentum", "nesterov"), "adamw": ("weight_decay",)}
 
 
 def training_constants(cfg: TrainingConfig) -> str:
@@ -27,10 +30,19 @@ def training_constants(cfg: TrainingConfig) -> str:
     return f"""SEED = {cfg.seed}
 BATCH_SIZE = {cfg.batch_size}
 EPOCHS = {cfg.epochs}
-LEARNING_RATE = {cfg.learning_rate!r}
 CACHE_DATA = {cfg.cache_data}  # decoded images kept in memory after epoch 1
-AUTOTUNE = tf.data.AUTOTUNE
 """
+
+
+def compile_settings(cfg: TrainingConfig, fine_tune: bool) -> dict[str, Any]:
+    """The training settings ``compile_phase`` reads, as the app hands them over
+    (``TrainingConfig.to_dict()``), only those of the chosen options."""
+    keys = ["optimizer", "learning_rate", *_OPTIMIZER_KEYS.get(cfg.optimizer, ())]
+    keys += ["schedule", *(["warmup"] if cfg.schedule == "cosine" else [])]
+    if fine_tune:
+        keys.append("fine_tune_lr_factor")
+    values = cfg.to_dict()
+    return {key: values[key] for key in keys}
 
 
 def training_code(
@@ -39,44 +51,16 @@ def training_code(
     aug: AugmentationConfig,
     fine_tune: list[str] | None,
 ) -> str:
-    """``make_optimizer``, ``make_callbacks`` and ``main``."""
-    parts = [_optimizer(cfg), _callbacks(cfg)]
-    if cfg.schedule == "cosine":
-        parts.insert(
-            0,
-            "# The app's cosine schedule and warm-up (core.training.schedule).\n"
-            + function_source("core.training.schedule", "cosine_schedule"),
-        )
+    """``TRAINING``, ``make_callbacks`` and ``main``."""
     weighted = cfg.class_weights and not (aug.needs_one_hot and spec.head.units == 1)
-    if weighted:
-        parts.append(
-            "# The app's balanced class weights (core.data.dataset).\n"
-            + inspect.getsource(class_weights)
-        )
-    parts.append(_main(spec, cfg, aug, fine_tune, weighted))
+    settings = compile_settings(cfg, fine_tune is not None)
+    parts = [
+        "# The optimizer and its schedule, compiled by the recipe as by the app;\n"
+        "# main() adds the epochs.\n" + assignment("TRAINING", settings),
+        _callbacks(cfg),
+        _main(spec, cfg, aug, fine_tune, weighted),
+    ]
     return "\n\n".join(p.strip("\n") + "\n" for p in parts)
-
-
-def _optimizer(cfg: TrainingConfig) -> str:
-    lr = "learning_rate"
-    schedule = ""
-    if cfg.schedule == "cosine":
-        schedule = (
-            f"    learning_rate = cosine_schedule(learning_rate, epochs * steps, "
-            f"{cfg.warmup!r})\n"
-        )
-    if cfg.optimizer == "sgd":
-        make = f"SGD({lr}, momentum={cfg.momentum!r}, nesterov={cfg.nesterov})"
-    elif cfg.optimizer == "rmsprop":
-        make = f"RMSprop({lr})  # as the tutorials use it: no momentum"
-    elif cfg.optimizer == "adamw":
-        make = f"AdamW({lr}, weight_decay={cfg.weight_decay!r})"
-    else:
-        make = f"Adam({lr})"
-    return f'''def make_optimizer(learning_rate, epochs, steps):
-    """The project's optimizer (schedule: {cfg.schedule}) for a phase's epochs."""
-{schedule}    return keras.optimizers.{make}
-'''
 
 
 def _callbacks(cfg: TrainingConfig) -> str:
@@ -189,11 +173,11 @@ def _main(
             '    if tf.config.list_physical_devices("GPU"):  # it pays only on a GPU\n'
             '        keras.mixed_precision.set_global_policy("mixed_float16")'
         )
-    train = ['    train = make_dataset(*splits["train"], shuffle=True)']
+    train = ['    train = batches(splits["train"], shuffle=True)']
     if aug.any_active:
         train.append(
-            "    train = train.enumerate().map(augment_batch, "
-            "num_parallel_calls=AUTOTUNE)"
+            "    train = augment_dataset(train, AUGMENTATION, NUM_CLASSES, SEED, "
+            "BATCH_SIZE)"
         )
     if one_hot:
         column = "[:, 1:]" if sigmoid else ""
@@ -215,14 +199,14 @@ def _main(
             'class_weights(np.bincount(splits["train"][1], '
             f"minlength={spec.head.num_classes}).tolist())"
         )
-    constants = [f"LOSS = {loss_source(loss)}"]
-    if one_hot and not aug.needs_one_hot:  # else the augmentation code says it
-        constants.append(f"NUM_CLASSES = {spec.head.num_classes}")
+    constants = [
+        f"NUM_CLASSES = {spec.head.num_classes}",
+        f"LOSS = {loss_source(loss)}",
+    ]
     phase_two = ""
     if fine_tune is not None:
         constants += [
             f"FINE_TUNE_EPOCHS = {cfg.fine_tune_epochs}",
-            f"FINE_TUNE_LR_FACTOR = {cfg.fine_tune_lr_factor!r}",
             "# The backbone layers phase 2 trains, as the project sets it:",
             f"# {cfg.fine_tune_options()}",
             assignment("FINE_TUNE_UNFROZEN", fine_tune),
@@ -232,12 +216,7 @@ def _main(
     # (Keras fixes what trains at compile time) at the lower rate, and go on at
     # the epoch after phase 1's last, even when early stopping ended it sooner.
     freeze(model, FINE_TUNE_UNFROZEN)
-    rate = LEARNING_RATE * FINE_TUNE_LR_FACTOR
-    model.compile(
-        optimizer=make_optimizer(rate, args.fine_tune_epochs, steps),
-        loss=LOSS,
-        metrics=["accuracy"],
-    )
+    compile_phase(model, settings, steps, LOSS, phase=2)
     for callback in callbacks:
         if isinstance(callback, keras.callbacks.CSVLogger):
             callback.append = True  # phase 1 wrote its epochs already
@@ -261,7 +240,18 @@ def _main(
     setup_lines = "\n".join(setup) + "\n" if setup else ""
     train_lines = "\n".join(train)
     constant_lines = "\n".join(constants)
-    return f"""{constant_lines}
+    fine_tune_epochs = ""
+    if fine_tune is not None:
+        fine_tune_epochs = ', "fine_tune_epochs": args.fine_tune_epochs'
+    return f'''{constant_lines}
+
+
+def batches(split, shuffle=False):
+    """A split's images as batches, decoded and resized as the app does them."""
+    x, y = split
+    return make_dataset(
+        x, y, IMAGE_SIZE, LOAD_CHANNELS, BATCH_SIZE, shuffle, SEED, CACHE_DATA
+    )
 
 
 def main():
@@ -278,30 +268,27 @@ def main():
     splits, class_names = load_data(args.limit)
     counts = ", ".join(f"{{s}} {{len(y)}}" for s, (_, y) in splits.items())
     print(f"{{len(class_names)}} classes; images: {{counts}}")
-    x_val, y_val = splits["validation"]
-    validation = make_dataset(x_val, y_val) if len(y_val) else None
+    validation = None
+    if len(splits["validation"][1]):
+        validation = batches(splits["validation"])
 {train_lines}
     steps = max(1, math.ceil(len(splits["train"][1]) / BATCH_SIZE))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     model = build_model()
     model.summary()
-    model.compile(
-        optimizer=make_optimizer(LEARNING_RATE, args.epochs, steps),
-        loss=LOSS,
-        metrics=["accuracy"],
-    )
+    settings = {{**TRAINING, "epochs": args.epochs{fine_tune_epochs}}}
+    compile_phase(model, settings, steps, LOSS)
     callbacks = make_callbacks(out, validation is not None)
     class_weight = {weights}
 {_phase_one(cfg, fine_tune is not None)}{phase_two}
-    x_test, y_test = splits["test"]
-    if len(y_test):
+    if len(splits["test"][1]):
         model.compile(loss={test_loss}, metrics=["accuracy"])
-        print("test:", model.evaluate(make_dataset(x_test, y_test), return_dict=True))
+        print("test:", model.evaluate(batches(splits["test"]), return_dict=True))
     model.save(out / (NAME + ".keras"))
     print("saved", out / (NAME + ".keras"))
 
 
 if __name__ == "__main__":
     main()
-"""
+'''

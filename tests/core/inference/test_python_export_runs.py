@@ -22,7 +22,7 @@ from PIL import Image
 from core.augmentation.config import PRESETS, AugmentationConfig
 from core.data.load import open_dataset
 from core.data.spec import DatasetSpec
-from core.inference.python_export import python_script
+from core.inference.python_export import python_script, ship_recipe, write_script
 from core.presets import starter_project
 from core.spec import HeadSpec, InputSpec, LayerSpec, ModelSpec
 from core.training.config import TrainingConfig
@@ -48,6 +48,7 @@ def run_script(tmp_path: Path, text: str, *args: str) -> subprocess.CompletedPro
     """``python model.py --limit 64 --epochs 1 ARGS`` in ``tmp_path``."""
     script = tmp_path / "model.py"
     script.write_text(text, encoding="utf-8")
+    ship_recipe(tmp_path)
     env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2"}
     command = [sys.executable, str(script), "--limit", "64", "--epochs", "1"]
     done = subprocess.run(
@@ -217,7 +218,7 @@ def test_backbone_script_killed_in_phase_two_resumes_there(tmp_path):
     spec = replace(backbone_spec(), head=HeadSpec(6))
     cfg = TrainingConfig(fine_tune=True, batch_size=8)
     script = tmp_path / "model.py"
-    script.write_text(python_script(spec, DatasetSpec(name="shapes", count=60), cfg))
+    write_script(script, spec, DatasetSpec(name="shapes", count=60), cfg)
     env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
     command = [sys.executable, str(script), "--epochs", "1", "--limit", "64"]
     command += ["--fine-tune-epochs", "3", "--out", str(tmp_path / "run")]

@@ -22,7 +22,7 @@ import pytest
 from core.augmentation.config import PRESETS, AugmentationConfig
 from core.data.spec import DatasetSpec
 from core.errors import WorkbenchError
-from core.inference.python_export import python_script, write_script
+from core.inference.python_export import RECIPE, python_script, write_script
 from core.presets import starter_project
 from core.training.config import TrainingConfig
 from tests.core.training.test_two_phase import spec as backbone_spec
@@ -185,7 +185,10 @@ def test_a_failed_write_keeps_the_earlier_script(tmp_path, monkeypatch):
     with pytest.raises(WorkbenchError, match="No space left on device"):
         write_script(target, project.model, project.dataset, changed)
     assert target.read_text() == before
-    assert [p.name for p in tmp_path.iterdir()] == ["model.py"]  # no temp file
+    # No temp file, and the recipe beside the script is whole.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.py", "recipe"]
+    shipped = sorted(p.name for p in (tmp_path / "recipe").iterdir())
+    assert shipped == sorted(p.name for p in RECIPE.glob("*.py"))
     with pytest.raises(WorkbenchError, match="is a folder"):
         write_script(tmp_path, project.model, project.dataset, changed)
 
