@@ -8,24 +8,37 @@ and the learning rate, prefilled with the run's own values.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QDoubleSpinBox,
     QFormLayout,
     QLabel,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
+from core.commands.arguments import setting_field
 from core.runs import Run
+from core.training.config import TrainingConfig
+from desktop.widgets.field_editors import NumberEditor, setting_editor
+
+# What a resume may change, and the row label each gets here.
+RESUMABLE = {
+    "epochs": "Epochs",
+    "fine_tune_epochs": "Fine-tuning epochs",
+    "learning_rate": "Learning rate",
+}
 
 
 class ResumeDialog(QDialog):
-    """Asks how far to continue ``run``; :meth:`changes` holds the answer."""
+    """Asks how far to continue ``run``; :meth:`changes` holds the answer.
+
+    Each box is the setting's own editor (``TrainingConfig``'s declaration:
+    range, step, decimals). A recorded value outside today's bounds (an older
+    version's) is kept unless the user changes its box, and the dialog says so.
+    """
 
     def __init__(self, run: Run, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -36,27 +49,36 @@ class ResumeDialog(QDialog):
         two_phase = bool(training.get("fine_tune")) and bool(
             run.config().get("model", {}).get("backbone")
         )
-        self.epochs = QSpinBox()
-        self.epochs.setRange(1, 10_000)
-        self.epochs.setValue(int(training.get("epochs", max(done, 1))))
-        self.fine_tune_epochs = QSpinBox()
-        self.fine_tune_epochs.setRange(1, 10_000)
-        self.fine_tune_epochs.setValue(int(training.get("fine_tune_epochs", 1)))
-        self.learning_rate = QDoubleSpinBox()
-        self.learning_rate.setDecimals(6)
-        self.learning_rate.setRange(0.000001, 1.0)
-        self.learning_rate.setSingleStep(0.0001)
-        self.learning_rate.setValue(float(training.get("learning_rate", 0.001)))
-        note = QLabel(
+        self.editors: dict[str, NumberEditor] = {}
+        self._shown: dict[str, Any] = {}
+        flagged = []
+        form = QFormLayout()
+        for name, label in RESUMABLE.items():
+            field = setting_field(TrainingConfig, name)
+            editor = cast(NumberEditor, setting_editor(field))
+            default = max(done, 1) if name == "epochs" else field.default
+            recorded = training.get(name, default)
+            editor.set_value(recorded)
+            self._shown[name] = editor.value()
+            problem = field.problem(recorded)
+            if problem:
+                flagged.append(f"{label} {recorded:g} was recorded ({problem})")
+            self.editors[name] = editor
+            if name != "fine_tune_epochs" or two_phase:
+                form.addRow(label, editor)
+        self.epochs = self.editors["epochs"].spin
+        self.fine_tune_epochs = self.editors["fine_tune_epochs"].spin
+        self.learning_rate = self.editors["learning_rate"].spin
+        text = (
             f"{done} epochs trained so far. The model, data and other settings "
             "are the run's own; only these may change."
         )
+        if flagged:
+            text += (
+                " " + "; ".join(flagged) + ": the run keeps it unless you change it."
+            )
+        note = QLabel(text)
         note.setWordWrap(True)
-        form = QFormLayout()
-        form.addRow("Epochs", self.epochs)
-        if two_phase:
-            form.addRow("Fine-tuning epochs", self.fine_tune_epochs)
-        form.addRow("Learning rate", self.learning_rate)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.resume_button = buttons.addButton(
             "Resume", QDialogButtonBox.ButtonRole.AcceptRole
@@ -67,12 +89,17 @@ class ResumeDialog(QDialog):
         layout.addWidget(note)
         layout.addLayout(form)
         layout.addWidget(buttons)
+        self.note = note
 
     def changes(self) -> dict[str, Any]:
-        """The settings that differ from the run's, as ``resume_session`` takes them."""
+        """The settings that differ from the run's, as ``resume_session`` takes them.
+
+        A box left as it was shown keeps the recorded value, even one the box
+        could not show (outside today's bounds).
+        """
         chosen = {
-            "epochs": self.epochs.value(),
-            "fine_tune_epochs": self.fine_tune_epochs.value(),
-            "learning_rate": self.learning_rate.value(),
+            name: editor.value()
+            for name, editor in self.editors.items()
+            if editor.value() != self._shown[name]
         }
         return {k: v for k, v in chosen.items() if self._recorded.get(k) != v}
