@@ -18,7 +18,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.backbone_table import BackboneTable, TableNotReady, backbone_table
+from core.backbone_table import (
+    BackboneTable,
+    TableNotReady,
+    backbone_table,
+    cached_table,
+    table_key,
+)
 from core.backbones import (
     backbone_info,
     backbone_size,
@@ -108,7 +114,11 @@ class ModelSummary:
 
     @property
     def measuring(self) -> bool:
-        """Invalid only because a backbone's table is still being measured."""
+        """Invalid only because a backbone's table is still being measured.
+
+        What ``unmeasured_backbone`` names, as seen in a summary made with
+        ``cached_only`` tables meanwhile.
+        """
         errors = [r for r in self.layers if r.error]
         return bool(errors) and not self.input_errors and all(r.pending for r in errors)
 
@@ -119,6 +129,18 @@ class ModelSummary:
     def flat_layers(self) -> list[LayerReport]:
         """Every layer as Keras lists it: a backbone's inner layers in its place."""
         return [inner for r in self.layers for inner in (r.inner or (r,))]
+
+
+def unmeasured_backbone(spec: ModelSpec) -> tuple[str, int, int] | None:
+    """``(architecture, height, width)`` of the backbone table ``spec`` waits for.
+
+    The one answer to "is the backbone measured yet": None when the model needs
+    no table (no backbone, or one the summary refuses for its own reasons) or
+    its table is cached. The Model page measures what this names, Training
+    waits while it names one. Never builds a table (the GUI thread asks).
+    """
+    key = table_key(spec)
+    return key if key is not None and cached_table(*key) is None else None
 
 
 def summarize(spec: ModelSpec, tables: TableSource = backbone_table) -> ModelSummary:

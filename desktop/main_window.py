@@ -1,10 +1,12 @@
-"""MainWindow: holds the open project document and builds one page per area.
+"""MainWindow: holds the open project's workspace and builds one page per area.
 
 It holds no ML logic and no copy of a setting: the pages, the undo commands,
 saving and autosave all work on one ``ProjectDocument``, and the title follows
-its ``dirty`` event. File handling (``window_files``), the Presets menu
-(``window_presets``) and model export (``window_export``) live in their own
-modules.
+its ``dirty`` event. The loaded images, the shown run and its model live in
+the ``Workspace`` around the document, which resets them when the project, its
+model or its data is replaced; the window connects the pages to its events.
+File handling (``window_files``), the Presets menu (``window_presets``) and
+model export (``window_export``) live in their own modules.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from core.paths import resources_dir
 from core.presets import all_presets
 from core.recovery import clear_recovery
 from core.run_model import run_model
+from core.workspace import RunModelInUse, Workspace
 from desktop import colours, workers
 from desktop.document_links import connect_while_alive
 from desktop.pages.augmentation_page import AugmentationPage
@@ -71,6 +74,7 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
         # Summaries on the GUI thread never build a backbone; the Model page
         # measures a missing one on a worker and then re-summarises.
         self.document = ProjectDocument(tables=cached_only)
+        self.workspace = Workspace(self.document)
         self.undo_stack = QUndoStack(self)
         self.data_page = None  # built after the first paint: it loads pyqtgraph
         self.training_page = None  # built with the Data page
@@ -190,9 +194,8 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
         if self.data_page is None:
             from desktop.pages.dataset_page import DatasetPage
 
-            page = DatasetPage(self.document, self.undo_stack)
+            page = DatasetPage(self.workspace, self.undo_stack)
             self._replace_page("data", page)
-            page.dataset_loaded.connect(self.augmentation_page.set_dataset)
             page.working.connect(self.statusBar().showMessage)
             page.dataset_loaded.connect(lambda _dataset: self.show_hint())
             page.load_failed.connect(lambda _message: self.statusBar().clearMessage())
@@ -200,17 +203,38 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
             self.data_page = page
             self._build_training_page()
             self._build_prediction_page()
-            page.dataset_loaded.connect(self.training_page.set_dataset)
+            self._follow_workspace()
         return self.data_page
+
+    def _follow_workspace(self) -> None:
+        """Each page follows the workspace: its data, the shown run, a reset."""
+        events = self.workspace.events
+        augmentation, training = self.augmentation_page, self.training_page
+        connect_while_alive(augmentation, [(events.dataset, augmentation.set_dataset)])
+        connect_while_alive(
+            training,
+            [
+                (events.dataset, training.set_dataset),
+                (events.run_moved, training.run_moved),
+            ],
+        )
+        connect_while_alive(
+            self,
+            [
+                (events.reset, self._on_workspace_reset),
+                (events.run_model, self._on_workspace_run_model),
+            ],
+        )
 
     def _build_training_page(self) -> None:
         from desktop.pages.training_page import TrainingPage
 
+        workspace = self.workspace
         page = TrainingPage(
             self.document,
             self.undo_stack,
-            dataset=lambda: self.data_page.dataset() if self.data_page else None,
-            store=self.run_store,
+            dataset=lambda: workspace.dataset,
+            store=workspace.run_store,
         )
         self._replace_page("training", page)
         self.training_page = page
@@ -248,19 +272,34 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
 
     @Slot(object)
     def _on_training_finished(self, session) -> None:
-        dataset = self.data_page.dataset() if self.data_page else None
-        if dataset is not None:
-            self.data_page.show_skipped(dataset)  # files training could not decode
-        if self.document.adopt_untitled_runs():  # saved while it trained
+        workspace = self.workspace
+        # Files the run could not decode: added here, on the data's own thread.
+        workspace.merge_skipped(session.dataset, session.skipped)
+        workspace.show_run(session.run)
+        if workspace.adopt_untitled_runs():  # saved while it trained
             self.training_page.results_panel.runs_panel.refresh()
         # A resumed run's data is its own; a run that kept no model offers none.
         if session.dataset is not None and session.model is not None:
             kept = run_model(session.run.path) if session.run else None
-            self.prediction_page.set_model(
-                session.model,
-                session.dataset.class_names,
-                f"last run · {kept.label}" if kept else "last run",
+            workspace.set_run_model(
+                RunModelInUse(
+                    session.model,
+                    tuple(session.dataset.class_names),
+                    f"last run · {kept.label}" if kept else "last run",
+                )
             )
+
+    def _on_workspace_reset(self) -> None:
+        """Another project, model or data: no previous run's figures stay."""
+        self.training_page.show_run(None)
+
+    def _on_workspace_run_model(self, model: RunModelInUse | None) -> None:
+        """The project's run model on the Prediction page; an imported one stays."""
+        page = self.prediction_page
+        if model is not None:
+            page.set_model(model.model, list(model.class_names), model.label)
+        elif page.model_origin == "project":
+            page.clear_model()
 
     @Slot(str)
     def _on_run_model_opened(self, path: str) -> None:

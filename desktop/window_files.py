@@ -138,8 +138,9 @@ class ProjectFilesMixin:
         """The project's newest run: its results, and its model for Prediction."""
         if self.training_page is None or self.training_page.is_running():
             return
-        runs = self.run_store().list()
+        runs = self.workspace.run_store().list()
         run = runs[-1] if runs else None
+        self.workspace.show_run(run)
         self.training_page.show_run(run)
         model = run.model_file() if run is not None else None
         if model is not None:

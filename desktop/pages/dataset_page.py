@@ -4,12 +4,15 @@ Loading (generating, reading IDX files, scanning folders) runs on a worker
 thread with progress and Cancel. A successful load is pushed as one undoable
 step (``ApplyDataset``) that sets the project's dataset and the model's input
 shape and classifier head from the data (``core.data.model_fit``), so undo
-brings all three back. The page shows the project document's dataset: when it
-changes (undo, a recipe, an opened project) the page loads it, at once when
-shown, else when it is next shown. A folder found at a new place is written to
-the document, which marks the project unsaved. A folder is loaded from its
-file headers; "Verify images" decodes every file (all cores, same progress and
-Cancel) and lists the ones that fail with the other skipped files.
+brings all three back. The loaded images belong to the workspace
+(``core.workspace``), not to this page: the page hands a finished load to it,
+and when the project's dataset changes (undo, a recipe, an opened project) the
+workspace drops them and the page loads the new ones, at once when shown, else
+when it is next shown. A folder found at a new place is written to the
+document, which marks the project unsaved. A folder is loaded from its file
+headers; "Verify images" decodes every file (all cores, same progress and
+Cancel) and lists the ones that fail with the other skipped files, as it lists
+those a run could not decode once the workspace has them.
 """
 
 from __future__ import annotations
@@ -27,8 +30,9 @@ from core.data.load import find_undecodable, leave_out, open_dataset
 from core.data.model_fit import fit_model_to_data
 from core.data.spec import DatasetSpec
 from core.data.stats import compute_stats
-from core.document import ProjectDocument
+from core.workspace import Workspace
 from desktop import colours
+from desktop.document_links import connect_while_alive
 from desktop.pages.dataset_source import DatasetSource
 from desktop.pages.dataset_view import DatasetView
 from desktop.undo_commands import ApplyDataset
@@ -48,16 +52,17 @@ class DatasetPage(QWidget):
 
     def __init__(
         self,
-        document: ProjectDocument,
+        workspace: Workspace,
         undo_stack: QUndoStack,
         parent: QWidget | None = None,
     ):
         super().__init__(parent)
-        self.document, self.undo_stack = document, undo_stack
-        # The spec being loaded or shown: what the document's changes compare to.
-        self._loading: DatasetSpec | None = None
-        self._pending: DatasetSpec | None = None  # the document's, not yet loaded
-        self._dataset: Dataset | None = None
+        self.workspace, self.undo_stack = workspace, undo_stack
+        self.document = document = workspace.document
+        self._loading: DatasetSpec | None = None  # the spec the running job loads
+        # The project's data, waiting to be loaded once this page is shown (or
+        # Training needs it): asked for once, so a failed load is not retried.
+        self._pending: DatasetSpec | None = None
         # The one background job: a load or a verification.
         self._worker: FunctionWorker | None = None
         self._apply = True
@@ -81,6 +86,7 @@ class DatasetPage(QWidget):
         )
         self.grid, self.grid_model = view.grid, view.grid_model
         self.skipped_table, self.preview_info = view.skipped_table, view.preview_info
+        self.source.setPlaceholderText("—")  # a folder is loaded, not a built-in
 
         box.load_button.clicked.connect(self._on_load_button_clicked)
         box.folder_button.clicked.connect(self._on_folder_button_clicked)
@@ -89,18 +95,21 @@ class DatasetPage(QWidget):
         box.cancel_button.clicked.connect(self.cancel)
         view.image_picked.connect(self.image_picked)
         self._set_busy(False)
-        self._on_document_dataset(document.dataset)
-        handlers = {document.events.dataset: self._on_document_dataset}
-        for event, handler in handlers.items():
-            event.connect(handler)
-        # The document outlives pages; the lambda must not hold self.
-        self.destroyed.connect(
-            lambda *_: [event.disconnect(h) for event, h in handlers.items()]
+        self._on_workspace_dataset(workspace.dataset)
+        events = workspace.events
+        connect_while_alive(
+            self,
+            [
+                (events.dataset, self._on_workspace_dataset),
+                (events.skipped, self.show_skipped),
+                (events.reset, self._on_workspace_reset),
+            ],
         )
 
     # ------------------------------------------------------------------ api
     def dataset(self) -> Dataset | None:
-        return self._dataset
+        """The loaded images: the workspace's (None until loaded)."""
+        return self.workspace.dataset
 
     def load_spec(self, spec: DatasetSpec, apply_to_model: bool = True) -> None:
         """Load ``spec`` in the background; the model follows if ``apply_to_model``."""
@@ -112,7 +121,7 @@ class DatasetPage(QWidget):
             spec = replace(spec, path=new)
         self.cancel()
         self._loading, self._apply = spec, apply_to_model
-        self.source_box.show_spec(spec)
+        self._show_spec(spec)
         self._start(
             lambda progress, cancel: _load(spec, progress, cancel),
             self._on_worker_finished,
@@ -132,20 +141,34 @@ class DatasetPage(QWidget):
         worker.start()
 
     @Slot(object)
-    def _on_document_dataset(self, spec: DatasetSpec | None) -> None:
-        """The project's dataset changed: it loads when the page is shown.
+    def _on_workspace_dataset(self, dataset: Dataset | None) -> None:
+        """No images for the project's dataset (it changed): load when shown.
 
         Opening a project must not start a 60,000-file scan nobody looks at.
+        A dataset is this page's own finished load, already shown.
         """
-        if spec == self._loading:  # this page's own load, now in the document
+        if dataset is not None:
             return
         self.cancel()
-        self._loading, self._pending, self._dataset = spec, spec, None
+        spec = self._pending = self.workspace.pending_dataset
         if spec is not None:
-            self.source_box.show_spec(spec)
+            self._show_spec(spec)
             self.status.setText(f"{spec.title}: loads when this page is shown.")
         if spec is not None and self.isVisible():
             self.load_pending()
+
+    @Slot()
+    def _on_workspace_reset(self) -> None:
+        """Another project, model or data: the image picked before is not of it."""
+        self.view.preview.clear()
+        self.view.preview.setText("Click an image to see it as the model gets it.")
+        self.preview_info.clear()
+
+    def _show_spec(self, spec: DatasetSpec) -> None:
+        """``spec`` in the source box; no built-in's name while a folder is used."""
+        self.source_box.show_spec(spec)
+        if spec.kind == "folder":
+            self.source.setCurrentIndex(-1)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -171,7 +194,7 @@ class DatasetPage(QWidget):
         if self._worker is not None:
             self._worker.request_stop()
             self._worker = None
-            self._loading = None  # whatever the document says next is loaded
+            self._loading = None
             self._set_busy(False, "Cancelled.")
 
     def shutdown(self) -> None:
@@ -199,6 +222,9 @@ class DatasetPage(QWidget):
     @Slot()
     def _on_load_button_clicked(self) -> None:
         name = self.source.currentText()
+        if not name:
+            self.status.setText("Choose a built-in dataset first.")
+            return
         self.load_spec(self.source_box.with_options(DatasetSpec(name=name)))
 
     @Slot()
@@ -212,6 +238,9 @@ class DatasetPage(QWidget):
     @Slot()
     def _on_local_button_clicked(self) -> None:
         name = self.source.currentText()
+        if not name:
+            self.status.setText("Choose the built-in dataset the files are of first.")
+            return
         if name == "cifar10":
             path, _ = QFileDialog.getOpenFileName(
                 self,
@@ -232,7 +261,7 @@ class DatasetPage(QWidget):
 
     @Slot()
     def _on_verify_button_clicked(self) -> None:
-        dataset = self._dataset
+        dataset = self.workspace.dataset
         if dataset is None or self._worker is not None:
             return
         self._start(
@@ -245,10 +274,10 @@ class DatasetPage(QWidget):
 
     @Slot(object)
     def _on_verify_finished(self, bad: dict[str, str]) -> None:
-        if not self._current() or self._dataset is None:
+        dataset = self.workspace.dataset
+        if not self._current() or dataset is None:
             return
         self._worker = None
-        dataset = self._dataset
         leave_out(dataset, bad)
         total = sum(len(s) for s in dataset.splits.values())
         self._set_busy(
@@ -289,19 +318,21 @@ class DatasetPage(QWidget):
             return
         self._worker = None
         dataset, stats = loaded
-        self._dataset = dataset
+        spec, self._loading = self._loading, None
+        # The workspace first: the document's echo of the spec is then no change.
+        self.workspace.set_dataset(dataset, spec)
         self._set_busy(
             False,
             f"{dataset.name}: {dataset.num_classes} classes, "
             f"{sum(len(s) for s in dataset.splits.values()):,} images.",
         )
-        self._write_to_document(dataset)
+        self._write_to_document(dataset, spec)
         self.view.show_dataset(dataset, stats)
         self.dataset_loaded.emit(dataset)
 
-    def _write_to_document(self, dataset: Dataset) -> None:
+    def _write_to_document(self, dataset: Dataset, spec: DatasetSpec) -> None:
         """One undo step for a chosen dataset; a moved folder only marks unsaved."""
-        spec, doc = self._loading, self.document
+        doc = self.document
         if self._apply:
             new_input, head = fit_model_to_data(doc.input, doc.head, dataset, spec)
             text = f"Use dataset {dataset.name}"
@@ -315,7 +346,7 @@ class DatasetPage(QWidget):
             self.load_failed.emit(message)
 
     def _set_busy(self, busy: bool, text: str | None = None) -> None:
-        data = self._dataset
+        data = self.workspace.dataset
         can_verify = (
             data is not None and not data.in_memory and not data.report.verified
         )

@@ -21,10 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.backbone_table import backbone_table, cached_table, table_key
+from core.backbone_table import backbone_table
 from core.document import ProjectDocument
 from core.presets import all_presets
 from core.spec import HeadSpec, InputSpec
+from core.summary import unmeasured_backbone
 from desktop.undo_commands import EditLayer, SetHead, SetInput, SetSpec
 from desktop.widgets.backbone_block import BackboneBlock
 from desktop.widgets.layer_details import LayerDetails
@@ -187,8 +188,7 @@ class ModelPage(QWidget):
     # ------------------------------------------------- backbone measurement
     def needed_table(self) -> tuple[str, int, int] | None:
         """The backbone table the current spec needs and the cache lacks."""
-        key = table_key(self.document.spec)
-        return key if key is not None and cached_table(*key) is None else None
+        return unmeasured_backbone(self.document.spec)
 
     def is_measuring(self) -> bool:
         return self._measure_worker is not None

@@ -15,18 +15,19 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
-from core.backbone_table import cached_only, cached_table_for, table_key
+from core.backbone_table import cached_only
 from core.data.dataset import Dataset
 from core.data.memory import free_gpu_memory
 from core.document import ProjectDocument
 from core.runs import Run, RunStore
-from core.spec import ModelSpec
+from core.summary import unmeasured_backbone
 from core.training.estimate import estimate_memory
 from core.training.preflight import preflight, refusal
 from desktop import colours
@@ -67,6 +68,7 @@ class TrainingPage(QWidget):
         self.worker: FunctionWorker | None = None
         self._resumable: Run | None = None  # the run that just stopped
         self._resuming: Run | None = None  # the run a resume continues
+        self._session: SessionResult | None = None  # the finished run shown
         self.resume_dialog: ResumeDialog | None = None
         self.form = TrainingForm(document, undo_stack)
         self.controls = RunControls()
@@ -119,7 +121,7 @@ class TrainingPage(QWidget):
         if dataset is None:
             self.controls.show_estimate("")
             return
-        if not _tables_ready(spec):
+        if unmeasured_backbone(spec):
             self.controls.show_estimate(
                 "Memory: estimated once the Model page has measured the backbone."
             )
@@ -155,7 +157,7 @@ class TrainingPage(QWidget):
     def start_problem(self) -> str | None:
         """What would refuse Start now: ``run_session``'s own pre-flight words."""
         spec, dataset = self.document.spec, self._dataset()
-        if dataset is not None and not _tables_ready(spec):
+        if dataset is not None and unmeasured_backbone(spec):
             return (
                 "The backbone's layers are still being measured on the Model page "
                 "(once per architecture and size); start again in a moment."
@@ -275,11 +277,33 @@ class TrainingPage(QWidget):
         """
         if self._busy():
             return
-        self._resumable = None
+        self._resumable, self._session = None, None
         self.results_panel.show_run(run, self._dataset())
+        if run is None:
+            self.results_panel.evaluation_view.clear()
         self._set_running(False)
 
-    def set_dataset(self, dataset: Dataset) -> None:
+    def run_moved(self, run: Run) -> None:
+        """A save moved the shown run beside the project file: follow it there.
+
+        Its path in the results, Resume and Evaluate all use the new folder.
+        """
+        if self._busy():
+            return
+        session, stopped = self._session, self._resumable
+        shown = session is not None and session.run and session.run.name == run.name
+        # A stopped run evaluated since shows its figures from its folder.
+        waiting = self.results_panel.can_evaluate()
+        if shown and (not session.result.cancelled or waiting):
+            self._session = replace(session, run=run)
+            self.results_panel.show_session(self._session)
+        else:
+            self.show_run(run)
+        if stopped is not None and stopped.name == run.name:
+            self._resumable = run
+        self._set_running(False)
+
+    def set_dataset(self, dataset: Dataset | None) -> None:
         """The project's images are loaded: the shown run's mistakes can be drawn."""
         self.results_panel.set_dataset(dataset)
         self.refresh_readiness()
@@ -323,6 +347,7 @@ class TrainingPage(QWidget):
         self.worker = None
         result = session.result
         self._resumable = session.run if result.cancelled else None
+        self._session = session
         self.results_panel.show_session(session)
         self._set_running(False)
         self.controls.show_finished(result)
@@ -348,11 +373,6 @@ class TrainingPage(QWidget):
         self.results_panel.evaluate_button.setEnabled(
             idle and self.results_panel.can_evaluate()
         )
-
-
-def _tables_ready(spec: ModelSpec) -> bool:
-    """False while a backbone's per-layer table is not cached yet."""
-    return table_key(spec) is None or cached_table_for(spec) is not None
 
 
 def _loading_tensorflow(bridge: TrainingBridge) -> None:

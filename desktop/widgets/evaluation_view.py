@@ -124,6 +124,17 @@ class EvaluationView(QWidget):
             self._show_mistakes(evaluation, dataset)
         self.tabs.setTabText(2, f"Misclassified ({len(evaluation.misclassified):,})")
 
+    def clear(self) -> None:
+        """No figures: the run they were of is no longer the project's."""
+        self._evaluation = self._dataset = None
+        for table in (self.matrix, self.per_class):
+            table.setRowCount(0)
+            table.setColumnCount(0)
+        self.images.clear()
+        self.images.hide()
+        self.mistakes.clear()
+        self.tabs.setTabText(2, "Misclassified")
+
     def _show_mistakes(self, evaluation: Evaluation, dataset: Dataset) -> None:
         self.mistakes.clear()
         names = dataset.class_names

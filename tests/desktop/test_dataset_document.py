@@ -64,12 +64,13 @@ def test_pages_let_go_of_the_document_when_destroyed(qtbot, delete_now):
 
     from core.augmentation.config import PRESETS
     from core.document import ProjectDocument
+    from core.workspace import Workspace
     from desktop.pages.augmentation_page import AugmentationPage
     from desktop.pages.dataset_page import DatasetPage
 
     document = ProjectDocument()
     pages = [
-        DatasetPage(document, QUndoStack()),
+        DatasetPage(Workspace(document), QUndoStack()),
         AugmentationPage(document, QUndoStack()),
     ]
     for page in pages:

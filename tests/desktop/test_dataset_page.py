@@ -15,6 +15,7 @@ from core.document import ProjectDocument
 from core.errors import DatasetError
 from core.presets import preset
 from core.project import Project
+from core.workspace import Workspace
 from desktop.pages import dataset_page
 from desktop.pages.dataset_page import DatasetPage
 from tests.desktop.drops import drop_event
@@ -35,7 +36,7 @@ def folder(tmp_path):
 @pytest.fixture
 def page(qtbot):
     document = ProjectDocument(Project(model=preset("mnist-convnet")))
-    p = DatasetPage(document, QUndoStack())
+    p = DatasetPage(Workspace(document), QUndoStack())
     qtbot.addWidget(p)
     yield p
     p.shutdown()

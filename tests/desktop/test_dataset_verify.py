@@ -20,6 +20,7 @@ from core.data.spec import DatasetSpec
 from core.document import ProjectDocument
 from core.presets import preset
 from core.project import Project
+from core.workspace import Workspace
 from desktop import workers
 from desktop.pages.dataset_page import DatasetPage
 from tests.desktop.test_dataset_page import open_and_wait
@@ -50,7 +51,7 @@ def folder(tmp_path):
 @pytest.fixture
 def page(qtbot):
     document = ProjectDocument(Project(model=preset("mnist-convnet")))
-    p = DatasetPage(document, QUndoStack())
+    p = DatasetPage(Workspace(document), QUndoStack())
     qtbot.addWidget(p)
     p.val_spin.setValue(0)  # every file in train: counts are easy to check
     p.test_spin.setValue(0)

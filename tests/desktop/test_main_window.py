@@ -196,10 +196,10 @@ def test_closing_during_training_asks_stops_cleanly_and_keeps_the_run(
     from core.data.spec import DatasetSpec
     from desktop import workers
 
-    data_page = window.ensure_data_page()
+    window.ensure_data_page()
     # a test split whose evaluation would hold up the close
-    shapes = open_dataset(DatasetSpec(name="shapes", count=3000, test_fraction=0.5))
-    monkeypatch.setattr(data_page, "dataset", lambda: shapes)
+    spec = DatasetSpec(name="shapes", count=3000, test_fraction=0.5)
+    window.workspace.set_dataset(open_dataset(spec), spec)
     page = window.training_page
     asked = []
     monkeypatch.setattr(
