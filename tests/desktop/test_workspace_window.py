@@ -9,9 +9,7 @@ picked image goes with its data.
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
-from PIL import Image
 from PySide6.QtWidgets import QFileDialog
 
 from core.data.spec import DatasetSpec
@@ -19,6 +17,7 @@ from core.project import Project, save_project
 from core.runs import RunStore
 from core.training.config import TrainingConfig
 from tests.core.training.test_session import small_spec
+from tests.desktop.test_dataset_document import pets
 
 SHAPES = DatasetSpec(name="shapes", count=60)
 TRAINING = TrainingConfig(epochs=1, batch_size=16, early_stopping=False)
@@ -112,20 +111,8 @@ def test_the_run_path_shown_follows_a_save_that_moves_the_run(
     assert str(before) not in summary
 
 
-@pytest.fixture
-def pets(tmp_path):
-    """A folder of two classes, four images each."""
-    root = tmp_path / "pets"
-    for c, name in enumerate(("cat", "dog")):
-        (root / name).mkdir(parents=True)
-        for k in range(4):
-            pixels = np.full((20, 24, 3), c * 90 + k, np.uint8)
-            Image.fromarray(pixels).save(root / name / f"{k}.png")
-    return root
-
-
 def test_a_loaded_folder_leaves_no_built_in_name_and_no_old_picked_image(
-    shapes_window, qtbot, pets
+    shapes_window, qtbot, tmp_path
 ):
     window, page = shapes_window, shapes_window.data_page
     assert page.source.currentText() == "shapes"
@@ -133,7 +120,7 @@ def test_a_loaded_folder_leaves_no_built_in_name_and_no_old_picked_image(
         page.grid.clicked.emit(page.grid_model.index(3))
     assert "train" in page.preview_info.text()  # the picked image's split
     with qtbot.waitSignal(page.dataset_loaded, timeout=60_000):
-        page.open_folder(str(pets))
+        page.open_folder(str(pets(tmp_path / "pets")))
     assert page.source.currentText() == ""
     assert page.preview_info.text() == ""
     assert page.view.preview.pixmap().isNull()
