@@ -1,4 +1,4 @@
-"""After a training run the app exits with status 0 through normal finalization."""
+"""After a training run the app exits with status 0, as ``desktop.app.main`` leaves."""
 
 from __future__ import annotations
 

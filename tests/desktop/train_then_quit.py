@@ -1,8 +1,9 @@
 """Start the real app on PROJECT, train one run from its Training page, close it.
 
-Run as a script by ``test_app_exit.py``: the process then leaves through
-``desktop.app.main`` and normal interpreter finalization, so its exit status
-and stderr show whether shutdown after a training run is clean.
+Run as a script by ``test_app_exit.py`` (and imported by the hook of
+``test_newcomer_quit.py``): the process then leaves through
+``desktop.app.main``, as a user's does, so its exit status and stderr show
+whether shutdown after a training run is clean.
 """
 
 from __future__ import annotations
