@@ -7,10 +7,14 @@ including ones inside functions, which the subprocess checks in
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 LINT_IMPORTS = shutil.which("lint-imports")
@@ -29,10 +33,25 @@ def lint_imports(folder: Path, config: Path) -> subprocess.CompletedProcess:
     )
 
 
+def qt_contract_only(target: Path) -> Path:
+    """The project's Qt contract alone: the copy lacks the modules the others name."""
+    toml = pytest.importorskip("tomllib" if sys.version_info >= (3, 11) else "tomli")
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        linter = toml.load(f)["tool"]["importlinter"]
+    contracts = linter.pop("contracts")
+    (qt,) = (c for c in contracts if c.get("source_modules") == ["core"])
+    lines = ["[tool.importlinter]"]
+    lines += [f"{key} = {json.dumps(value)}" for key, value in linter.items()]
+    lines += ["", "[[tool.importlinter.contracts]]"]
+    lines += [f"{key} = {json.dumps(value)}" for key, value in qt.items()]
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return target
+
+
 def test_the_project_keeps_its_import_contract():
     done = lint_imports(ROOT, ROOT / "pyproject.toml")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "1 kept, 0 broken" in done.stdout
+    assert " kept, 0 broken" in done.stdout
 
 
 def test_a_core_module_importing_qt_breaks_it(tmp_path):
@@ -45,7 +64,7 @@ def test_a_core_module_importing_qt_breaks_it(tmp_path):
         encoding="utf-8",
     )
     (tmp_path / "desktop" / "__init__.py").write_text("", encoding="utf-8")
-    done = lint_imports(tmp_path, ROOT / "pyproject.toml")
+    done = lint_imports(tmp_path, qt_contract_only(tmp_path / "contract.toml"))
     assert done.returncode != 0
     assert "core.chart -> PySide6" in done.stdout
     assert "0 kept, 1 broken" in done.stdout
