@@ -140,7 +140,8 @@ def test_export_dialog_writes_the_python_script_of_a_project(qtbot, tmp_path):
     compile(script, "model.py", "exec")
     assert "def build_model" in script
     assert "generate(COUNT, DATA_SEED)" in script  # the project's shapes data
-    assert "FLIP = 'horizontal'" in script
+    assert "flip='horizontal'" in script  # the project's augmentation, as data
+    assert (tmp_path / "recipe" / "augment.py").is_file()  # the code it imports
 
 
 @pytest.mark.parametrize(
