@@ -9,9 +9,9 @@ smoothed (Keras 3's sparse loss cannot smooth). Label smoothing is Keras's
 own: with smoothing ``s`` and ``k`` classes the target becomes
 ``1 - s + s/k`` for the true class and ``s/k`` for the others (a sigmoid
 unit's 0/1 target: ``s/2`` and ``1 - s/2``). A smoothed loss is described
-as Keras serializes a built-in loss, and ``keras_loss`` builds it, so a saved
-model loads without custom objects. Pure Python: Keras is imported only to
-build a smoothed loss (the export dialog writes scripts without it).
+as Keras serializes a built-in loss, and ``core.recipe.optimizers.make_loss``
+builds it, so a saved model loads without custom objects. Pure Python, no
+Keras import (the export dialog writes scripts without it).
 
 Example:
     >>> loss_for(1), loss_for(10)
@@ -42,7 +42,7 @@ def one_hot_labels(units: int, mixing: bool, label_smoothing: float) -> bool:
 
 
 def loss_for(units: int, one_hot: bool = False, label_smoothing: float = 0.0) -> Loss:
-    """The loss of a head of ``units`` outputs (``keras_loss`` compiles it).
+    """The loss of a head of ``units`` outputs (``core.training.compile`` compiles it).
 
     ``one_hot``: the labels are one-hot (``one_hot_labels``) rather than class
     indices; a one-unit head takes the class-1 column of them either way.
@@ -73,14 +73,3 @@ def loss_source(loss: Loss) -> str:
         return repr(loss)
     smoothing = loss["config"]["label_smoothing"]
     return f"keras.losses.{loss['class_name']}(label_smoothing={smoothing!r})"
-
-
-def keras_loss(loss: Loss) -> Any:
-    """What ``model.compile(loss=...)`` takes for ``loss``: the name as it is,
-    a smoothed loss as Keras's own loss object (``compile`` reads a dict as
-    one loss per output)."""
-    if isinstance(loss, str):
-        return loss
-    import keras
-
-    return keras.losses.deserialize(loss)
