@@ -14,7 +14,7 @@ from typing import Any
 
 from core.data.builtin import BUILTIN_NAMES
 from core.errors import DatasetError, ProjectFormatError
-from core.setting_fields import METADATA_KEY, setting
+from core.setting_fields import METADATA_KEY, Limits, setting
 
 KINDS = ("builtin", "folder")
 
@@ -38,8 +38,22 @@ class DatasetSpec:
     path: str | None = None
     image_size: tuple[int, int] | None = None
     channels: int | None = None
-    validation_fraction: float = 0.1
-    test_fraction: float = 0.1
+    validation_fraction: float = setting(
+        0.1,
+        label="validation",
+        help="Share of the training images held out for validation",
+        minimum=0,
+        maximum=1,
+        exclusive_maximum=True,
+    )
+    test_fraction: float = setting(
+        0.1,
+        label="test",
+        help="Share held out for testing (when there is no test/ folder)",
+        minimum=0,
+        maximum=1,
+        exclusive_maximum=True,
+    )
     # The split seed: numpy takes any whole number from 0, the Data page's
     # spin box (a Qt int) up to 2**31 - 1; beyond the box no one can type it.
     seed: int = setting(
@@ -137,8 +151,8 @@ def _problem(v: Mapping[str, Any]) -> tuple[str, str] | None:
     if v["channels"] not in (None, 1, 3):
         return "channels", f"must be 1 (grayscale) or 3 (RGB), not {v['channels']}"
     for name in ("validation_fraction", "test_fraction"):
-        if not 0 <= v[name] < 1:
-            return name, f"must be in [0, 1), not {v[name]}"
+        if not SPLIT[name].admit(v[name]):
+            return name, f"must be {SPLIT[name].words()}, not {v[name]}"
     if v["validation_fraction"] + v["test_fraction"] >= 0.9:
         return "test_fraction", "validation and test together must leave training data"
     for name in ("seed", "count"):
@@ -153,4 +167,14 @@ BOUNDS: dict[str, tuple[int, int]] = {
     f.name: (f.metadata[METADATA_KEY]["minimum"], f.metadata[METADATA_KEY]["maximum"])
     for f in dataclasses.fields(DatasetSpec)
     if "minimum" in f.metadata.get(METADATA_KEY, {})
+}
+# The split fractions' declared ranges (0 up to, not including, 1).
+SPLIT: dict[str, Limits] = {
+    f.name: Limits(
+        f.metadata[METADATA_KEY]["minimum"],
+        f.metadata[METADATA_KEY]["maximum"],
+        high_open=f.metadata[METADATA_KEY]["exclusive_maximum"],
+    )
+    for f in dataclasses.fields(DatasetSpec)
+    if f.name.endswith("_fraction")
 }
