@@ -90,7 +90,7 @@ class DatasetPage(QWidget):
 
         box.load_button.clicked.connect(self._on_load_button_clicked)
         box.folder_button.clicked.connect(self._on_folder_button_clicked)
-        box.local_button.clicked.connect(self._on_local_button_clicked)
+        box.local_files_chosen.connect(self._on_local_files_chosen)
         box.verify_button.clicked.connect(self._on_verify_button_clicked)
         box.cancel_button.clicked.connect(self.cancel)
         view.image_picked.connect(self.image_picked)
@@ -235,29 +235,10 @@ class DatasetPage(QWidget):
         if path:
             self.open_folder(path)
 
-    @Slot()
-    def _on_local_button_clicked(self) -> None:
-        name = self.source.currentText()
-        if not name:
-            self.status.setText("Choose the built-in dataset the files are of first.")
-            return
-        if name == "cifar10":
-            path, _ = QFileDialog.getOpenFileName(
-                self,
-                "cifar-10-jpg.tar.gz (or cancel to pick a folder)",
-                "",
-                "Archives (*.tar.gz *.tgz)",
-            )
-            path = path or QFileDialog.getExistingDirectory(
-                self, "CIFAR-10 class folders"
-            )
-        else:
-            path = QFileDialog.getExistingDirectory(
-                self, f"Folder holding the {name} IDX .gz files"
-            )
-        if path:
-            spec = DatasetSpec(name=name, path=path)
-            self.load_spec(self.source_box.with_options(spec))
+    @Slot(str)
+    def _on_local_files_chosen(self, path: str) -> None:
+        spec = DatasetSpec(name=self.source.currentText(), path=path)
+        self.load_spec(self.source_box.with_options(spec))
 
     @Slot()
     def _on_verify_button_clicked(self) -> None:

@@ -2,19 +2,25 @@
 
 Built-in name, folder and local-file buttons, the split options and the status
 row with progress and Cancel. It holds no dataset: the page reads its choices
-when a load starts and shows the project's dataset spec in it.
+when a load starts and shows the project's dataset spec in it. "Use local
+files…" offers a folder, or for CIFAR-10 its archive too, from a menu: one
+dialog each, the one the user means (the folder was reached only by pressing
+Cancel on an archive dialog).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QProgressBar,
     QPushButton,
     QSpinBox,
@@ -22,12 +28,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.data.builtin import BUILTIN_NAMES
+from core.data.builtin import BUILTIN_NAMES, CIFAR_ARCHIVE
 from core.data.spec import BOUNDS, DatasetSpec
 
 
 class DatasetSource(QGroupBox):
-    """The "Dataset" box: source buttons, split options, status and progress."""
+    """The "Dataset" box: source buttons, split options, status and progress.
+
+    ``local_files_chosen(path)``: the user picked where the built-in shown in
+    the box lives on this computer (a folder, or CIFAR-10's archive).
+    """
+
+    local_files_chosen = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Dataset", parent)
@@ -44,6 +56,14 @@ class DatasetSource(QGroupBox):
         self.local_button.setToolTip(
             "Point a built-in dataset at files on this computer"
         )
+        menu = QMenu(self.local_button)
+        self.local_folder_action = menu.addAction("Folder…")
+        self.local_archive_action = menu.addAction(f"Archive ({CIFAR_ARCHIVE})…")
+        self.local_button.setMenu(menu)
+        self.local_folder_action.triggered.connect(self._on_local_folder_triggered)
+        self.local_archive_action.triggered.connect(self._on_local_archive_triggered)
+        self.source.currentTextChanged.connect(self._name_local_files)
+        self._name_local_files(self.source.currentText())
         self.verify_button = QPushButton("Verify images")
         self.verify_button.setToolTip(
             "Decode every image of the folder (all cores) to find damaged files "
@@ -129,6 +149,38 @@ class DatasetSource(QGroupBox):
         self.progress.setRange(0, 1000)
         self.progress.setValue(int(fraction * 1000))
         self.status.setText(text)
+
+    @Slot(str)
+    def _name_local_files(self, name: str) -> None:
+        """What the folder holds for ``name``; only CIFAR-10 comes as an archive,
+        and shapes, drawn by the app, has no files."""
+        cifar = name == "cifar10"
+        self.local_folder_action.setText(
+            "Folder of class folders…" if cifar else "Folder of IDX .gz files…"
+        )
+        self.local_folder_action.setEnabled(name != "shapes")
+        self.local_archive_action.setVisible(cifar)
+
+    @Slot()
+    def _on_local_folder_triggered(self) -> None:
+        name = self.source.currentText()
+        if not name:  # a folder of one's own is loaded
+            self.status.setText("Choose the built-in dataset the files are of first.")
+            return
+        what = "CIFAR-10 class folders" if name == "cifar10" else "IDX .gz files"
+        path = QFileDialog.getExistingDirectory(
+            self, f"Folder holding the {name} {what}"
+        )
+        if path:
+            self.local_files_chosen.emit(path)
+
+    @Slot()
+    def _on_local_archive_triggered(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, f"The {CIFAR_ARCHIVE} archive", "", "Archives (*.tar.gz *.tgz)"
+        )
+        if path:
+            self.local_files_chosen.emit(path)
 
 
 def _percent(value: int, tip: str) -> QSpinBox:
