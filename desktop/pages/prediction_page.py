@@ -47,7 +47,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.data.dataset import convert_image
-from core.data.images import BadImage, image_files, load_image
+from core.data.images import IMAGE_EXTENSIONS, BadImage, image_files, load_image
 from core.errors import WorkbenchError
 from desktop import colours
 from desktop.class_names_dialog import ClassNamesDialog
@@ -446,7 +446,10 @@ class PredictionPage(QWidget):
 
     @Slot()
     def _on_add_clicked(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Add images")
+        patterns = " ".join(f"*{e}" for e in sorted(IMAGE_EXTENSIONS))
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, "Add images", "", f"Images ({patterns});;All files (*)"
+        )
         self.add_paths([Path(p) for p in paths])
 
     def _say(self, text: str) -> None:
