@@ -159,9 +159,10 @@ def test_folder_script_splits_and_loads_images_as_the_app(tmp_path):
         assert list(paths) == app.splits[name].paths
         assert labels.tolist() == app.splits[name].labels.tolist()
     # Transparent pixels are white, as in the app.
-    image = module.load_image(str(folder / "cat" / "clear.png").encode())
-    assert image.shape == (10, 10, 3)
-    assert (image == 255).all()
+    clear = (np.array([str(folder / "cat" / "clear.png")]), np.array([0]))
+    images, _ = next(iter(module.batches(clear)))
+    assert images.shape == (1, 10, 10, 3)
+    assert (images.numpy() == 255).all()
 
 
 @pytest.mark.parametrize("name", ["mnist", "fashion-mnist"])
