@@ -7,7 +7,6 @@ first use, so the window appears within a second or so.
 from __future__ import annotations
 
 import argparse
-import atexit
 import logging
 import os
 import sys
@@ -17,7 +16,6 @@ import traceback
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from types import TracebackType
-from typing import NoReturn
 
 import PySide6
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -25,6 +23,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from core.paths import resources_dir, user_data_dir
+from core.process_exit import leave
 
 _IMPORTED_AT = time.time()
 log = logging.getLogger("cnnwb")
@@ -201,26 +200,6 @@ def main(argv: list[str] | None = None) -> int:
         # After the first paint: the window is on screen before any file I/O.
         QTimer.singleShot(0, lambda: window.start_session(args.project))
     leave(app.exec())
-
-
-def leave(code: int) -> NoReturn:
-    """End the process as soon as the window has closed.
-
-    Python's own exit would then tear down every object the session made:
-    after TensorFlow has loaded, a full collection over its millions of
-    objects, then every module and TensorFlow's C++ statics. That took 5 to 70 s
-    after the window had gone, the process still holding its memory (measured
-    on a busy machine). Nothing is left to save by then: the window's
-    ``closeEvent`` stopped and waited for every worker, wrote the settings and
-    removed the recovery file, and a run writes its files as it goes. What an
-    exit would still do is done here: the exit handlers run (the log file's
-    flush among them) and the standard streams are flushed.
-    """
-    atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        if stream is not None:
-            stream.flush()
-    os._exit(code)
 
 
 def _report_startup(app: QApplication) -> None:
