@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pyqtgraph as pg
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -40,6 +40,9 @@ RESUMABLE = {
 }
 
 PALETTE = colours.SERIES
+LEGEND_ROW_PX = 22  # a row of the legend above the plot, one run a row
+COLUMN_PX = 140  # a comparison column at most; its whole text in the tooltip
+MIN_PLOT_PX = 320  # the plot's width at least, beside the table
 
 
 class RunsPanel(QWidget):
@@ -59,11 +62,21 @@ class RunsPanel(QWidget):
         )
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # A long name or time loses its middle in a COLUMN_PX column.
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.metric_box = QComboBox()
         self.metric_box.addItems(list(MONITORS))  # what a run records and watches
         self.metric_box.setToolTip("The curve overlaid for each selected run")
-        self.plot = colours.plot_widget(title="the selected runs")
-        self.plot.addLegend(offset=(-10, 10))
+        self.plot = colours.plot_widget()
+        item = self.plot.getPlotItem()
+        # The legend takes the title's row, as the training charts' do: over
+        # the plot it covered the curves.
+        legend = self.plot.addLegend(frame=False)
+        legend.setParentItem(item)
+        legend.layout.setContentsMargins(0, 0, 0, 0)
+        legend.anchor(itemPos=(0.5, 0), parentPos=(0.5, 0), offset=(0, 2))
+        item.layout.setRowFixedHeight(0, LEGEND_ROW_PX)
         self.plot.setLabel("bottom", "epoch")
         self.refresh_button = QPushButton("Refresh")
         self.export_button = QPushButton("Export CSV…")
@@ -102,7 +115,7 @@ class RunsPanel(QWidget):
         buttons = QVBoxLayout()
         buttons.addLayout(table_row)
         buttons.addLayout(model_row)
-        split = QSplitter()
+        self.split = split = QSplitter()
         split.addWidget(self.table)
         split.addWidget(self.plot)
         split.setSizes([600, 400])  # the comparison table needs its columns
@@ -127,11 +140,30 @@ class RunsPanel(QWidget):
             for c, key in enumerate(COMPARE_COLUMNS):
                 value = row[key]
                 item = QTableWidgetItem("" if value is None else str(value))
+                item.setToolTip(item.text())
                 if row["stop_reason"] == DAMAGED:
                     item.setToolTip(row.get("problem", ""))
                 self.table.setItem(r, c, item)
         self.table.resizeColumnsToContents()
+        for c in range(self.table.columnCount()):
+            self.table.setColumnWidth(c, min(self.table.columnWidth(c), COLUMN_PX))
+        self._give_table_its_columns()
         self._on_selection_changed()
+
+    def _give_table_its_columns(self) -> None:
+        """The table as wide as its columns, the plot keeping MIN_PLOT_PX: at
+        600 px the test accuracy was reached only by scrolling."""
+        table = self.table
+        need = (
+            table.verticalHeader().width()
+            + sum(table.columnWidth(c) for c in range(table.columnCount()))
+            + 2 * table.frameWidth()
+            + 4
+        )
+        total = sum(self.split.sizes()) or self.split.width()
+        if total > MIN_PLOT_PX:
+            table_px = min(need, total - MIN_PLOT_PX)
+            self.split.setSizes([table_px, total - table_px])
 
     def selected_runs(self) -> list[Run]:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
@@ -140,7 +172,8 @@ class RunsPanel(QWidget):
     @Slot()
     def _on_selection_changed(self) -> None:
         self.plot.clear()
-        self.plot.addLegend(offset=(-10, 10)).clear()
+        legend = self.plot.getPlotItem().legend
+        legend.clear()
         metric = self.metric_box.currentText()
         self.plot.setLabel("left", metric)
         for k, run in enumerate(self.selected_runs()):
@@ -159,6 +192,8 @@ class RunsPanel(QWidget):
                 symbolBrush=colour,
                 name=run.name,
             )
+        rows = max(1, len(legend.items))
+        self.plot.getPlotItem().layout.setRowFixedHeight(0, LEGEND_ROW_PX * rows + 4)
         selected = self.selected_runs()
         self.delete_button.setEnabled(len(selected) == 1)
         self.resume_button.setEnabled(len(selected) == 1 and _resumable(selected[0]))
