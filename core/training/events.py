@@ -24,8 +24,6 @@ class StopReason(str, Enum):
 class TrainingListener(Protocol):
     """What ``train`` tells its caller while it runs (all optional in spirit)."""
 
-    def on_estimate(self, seconds_per_epoch: float, device: str) -> None: ...
-
     def on_train_begin(self, total_epochs: int, steps_per_epoch: int) -> None: ...
 
     def on_batch_end(self, epoch: int, batch: int, logs: dict[str, float]) -> None: ...
@@ -36,6 +34,11 @@ class TrainingListener(Protocol):
     # trains the head from ``epoch``; phase 2 fine-tunes the backbone from
     # ``epoch`` on, which is where a chart draws the boundary.
     def on_phase_begin(self, phase: int, epoch: int) -> None: ...
+
+    # Optional: the seconds an epoch will take, measured on a copy of the
+    # model before epoch 1. Only a listener that has it pays for the
+    # measurement (several seconds of training a clone).
+    def on_estimate(self, seconds_per_epoch: float, device: str) -> None: ...
 
     # Optional: before training, pretrained weights missing from Keras's cache
     # are downloaded; ``fraction`` is 0..1 (0 when the size is unknown).
@@ -49,9 +52,6 @@ class TrainingListener(Protocol):
 
 class NullListener:
     """A listener that ignores everything (scripts that only want the result)."""
-
-    def on_estimate(self, seconds_per_epoch: float, device: str) -> None:
-        return None
 
     def on_train_begin(self, total_epochs: int, steps_per_epoch: int) -> None:
         return None

@@ -52,6 +52,14 @@ TWO_PHASES = {
     "fine_tune_from": "block_16_expand",
 }
 
+
+class Estimating(NullListener):
+    """Asks for the epoch estimate (a NullListener alone does not)."""
+
+    def on_estimate(self, seconds_per_epoch: float, device: str) -> None:
+        return None
+
+
 # name: (training settings, augmentation settings, whether a listener asks
 # for the epoch estimate, which compiles and trains a copy first)
 VARIANTS: dict[str, tuple[dict, dict, bool]] = {
@@ -103,7 +111,7 @@ def history(name: str) -> dict[str, list[float]]:
         dataset=data,
         cfg=cfg,
         augmentation=AugmentationConfig.from_dict(augmentation),
-        listener=NullListener() if estimate else None,
+        listener=Estimating() if estimate else None,
     )
     return out.result.history
 

@@ -16,18 +16,20 @@ from core.training.session import run_session
 from tests.core.training.test_session import small_spec
 
 
-class Recorder(NullListener):
+class StageRecorder(NullListener):
     def __init__(self) -> None:
         self.calls: list[str] = []
 
     def on_stage(self, stage: str) -> None:
         self.calls.append(stage)
 
-    def on_estimate(self, seconds_per_epoch: float, device: str) -> None:
-        self.calls.append("estimate")
-
     def on_train_begin(self, total_epochs: int, steps_per_epoch: int) -> None:
         self.calls.append("train")
+
+
+class Recorder(StageRecorder):
+    def on_estimate(self, seconds_per_epoch: float, device: str) -> None:
+        self.calls.append("estimate")
 
 
 def test_the_stages_before_the_first_batch_are_told_in_order():
@@ -46,3 +48,18 @@ def test_the_stages_before_the_first_batch_are_told_in_order():
         "estimate",
         "train",
     ]
+
+
+def test_a_listener_without_on_estimate_pays_for_no_estimate():
+    """The estimate trains a copy of the model for a few batches (seconds to
+    minutes): a listener that cannot hear it does not pay for it."""
+    listener = StageRecorder()
+    run_session(
+        small_spec(6),
+        dataset=open_dataset(DatasetSpec(name="shapes", count=60)),
+        cfg=TrainingConfig(epochs=1, batch_size=16),
+        augmentation=AugmentationConfig(),
+        listener=listener,
+    )
+    assert "measuring a few batches" not in listener.calls
+    assert listener.calls[-1] == "train"
