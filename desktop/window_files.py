@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from core.errors import WorkbenchError
 from core.paths import user_data_dir
 from core.presets import starter_project
-from core.project import SUFFIX, load_project
+from core.project import SUFFIX, Project, load_project
 from core.recovery import clear_recovery, read_recovery, write_recovery
 from desktop.error_dialog import show_error
 
@@ -130,7 +130,7 @@ class ProjectFilesMixin:
         self.undo_stack.clear()
         self._hint = ""
         self._remember_recent(str(Path(path).resolve()))
-        self.statusBar().showMessage(f"Opened {path}", 5000)
+        self.statusBar().showMessage(*_opened_message(path, project))
         self.show_newest_run()
         return True
 
@@ -243,3 +243,20 @@ class ProjectFilesMixin:
                 write_recovery(self.document)
             except OSError as exc:
                 log.warning("autosave failed: %s", exc)
+
+
+def _opened_message(path: str | Path, project: Project) -> tuple[str, int]:
+    """The status line after opening ``path``, with how long it stays.
+
+    A setting an older version recorded outside today's bounds is kept, not
+    refused; the form frames it, and this line says so before anyone looks.
+    """
+    flagged = project.flagged()
+    if not flagged:
+        return f"Opened {path}", 5000
+    count = f"{len(flagged)} setting{'s' if len(flagged) > 1 else ''}"
+    return (
+        f"Opened {path}: {count} recorded outside today's bounds "
+        "kept as recorded (framed on the Training and Augmentation pages)",
+        15000,
+    )
