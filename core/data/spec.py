@@ -153,7 +153,7 @@ def _problem(v: Mapping[str, Any]) -> tuple[str, str] | None:
     for name in ("validation_fraction", "test_fraction"):
         if not SPLIT[name].admit(v[name]):
             return name, f"must be {SPLIT[name].words()}, not {v[name]}"
-    if v["validation_fraction"] + v["test_fraction"] >= 0.9:
+    if v["validation_fraction"] + v["test_fraction"] >= SPLIT_TOTAL_BELOW:
         return "test_fraction", "validation and test together must leave training data"
     for name in ("seed", "count"):
         low, high = BOUNDS[name]
@@ -168,6 +168,8 @@ BOUNDS: dict[str, tuple[int, int]] = {
     for f in dataclasses.fields(DatasetSpec)
     if "minimum" in f.metadata.get(METADATA_KEY, {})
 }
+# Validation and test together stay below this share, so training keeps data.
+SPLIT_TOTAL_BELOW = 0.9
 # The split fractions' declared ranges (0 up to, not including, 1).
 SPLIT: dict[str, Limits] = {
     f.name: Limits(

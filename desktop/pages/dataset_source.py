@@ -10,6 +10,7 @@ Cancel on an archive dialog).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import replace
 
 from PySide6.QtCore import Signal, Slot
@@ -29,7 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from core.data.builtin import BUILTIN_NAMES, CIFAR_ARCHIVE
-from core.data.spec import BOUNDS, DatasetSpec
+from core.data.spec import BOUNDS, SPLIT, SPLIT_TOTAL_BELOW, DatasetSpec
+from core.setting_fields import METADATA_KEY
 
 
 class DatasetSource(QGroupBox):
@@ -69,15 +71,19 @@ class DatasetSource(QGroupBox):
             "Decode every image of the folder (all cores) to find damaged files "
             "the quick header scan cannot see"
         )
-        self.val_spin = _percent(
-            10, "Share of the training images held out for validation"
-        )
-        self.test_spin = _percent(
-            10, "Share held out for testing (when there is no test/ folder)"
-        )
+        self.val_spin = _percent("validation_fraction")
+        self.test_spin = _percent("test_fraction")
+        for spin, other in (
+            (self.val_spin, self.test_spin),
+            (self.test_spin, self.val_spin),
+        ):
+            spin.valueChanged.connect(
+                lambda value, other=other: _leave_training_data(other, value)
+            )
+            _leave_training_data(other, spin.value())
         self.seed_spin = QSpinBox()
         self.seed_spin.setRange(*BOUNDS["seed"])
-        self.seed_spin.setToolTip("The same seed always gives the same split")
+        self.seed_spin.setToolTip(_declared("seed").metadata[METADATA_KEY]["help"])
         self.progress = QProgressBar()
         self.progress.setTextVisible(False)
         self.cancel_button = QPushButton("Cancel")
@@ -183,10 +189,27 @@ class DatasetSource(QGroupBox):
             self.local_files_chosen.emit(path)
 
 
-def _percent(value: int, tip: str) -> QSpinBox:
+def _declared(name: str) -> dataclasses.Field:
+    return next(f for f in dataclasses.fields(DatasetSpec) if f.name == name)
+
+
+def _percent(name: str) -> QSpinBox:
+    """A whole-percent box for a split fraction, from its declaration."""
+    field = _declared(name)
+    meta = field.metadata[METADATA_KEY]
+    limits = SPLIT[name]
+    top = round(limits.high * 100) - (1 if limits.high_open else 0)
     spin = QSpinBox()
-    spin.setRange(0, 80)
+    spin.setRange(round(limits.low * 100), top)
     spin.setSuffix(" %")
-    spin.setValue(value)
-    spin.setToolTip(tip)
+    spin.setValue(round(field.default * 100))
+    spin.setToolTip(meta["help"])
     return spin
+
+
+def _leave_training_data(spin: QSpinBox, other_percent: int) -> None:
+    """Cap ``spin`` so that it and the other split box stay below the total
+    validation accepts (``SPLIT_TOTAL_BELOW``, tighter than either box's own
+    declared bound), as validation would refuse the pair otherwise."""
+    total = round(SPLIT_TOTAL_BELOW * 100) - 1
+    spin.setMaximum(max(spin.minimum(), total - other_percent))
