@@ -380,7 +380,7 @@ class RunStore:
 
 def newest_run_model(store: RunStore) -> tuple[Any, list[str]] | None:
     """``store.newest_model()`` loaded: (Keras model, class names), or None."""
-    from core.inference.loading import load_model_file
+    from core.model_files.loading import load_model_file
 
     found = store.newest_model()
     return None if found is None else (load_model_file(found[0]), found[1])

@@ -34,8 +34,8 @@ class ModelExportMixin:
         the page says "RUN · best model" or "RUN · final weights", never a
         bare file name.
         """
-        from core.inference.export import read_class_names
-        from core.inference.loading import load_model_file
+        from core.model_files.class_names import read_class_names
+        from core.model_files.loading import load_model_file
 
         path = Path(path)
         try:
@@ -105,8 +105,8 @@ class ModelExportMixin:
     @Slot(str)
     def _on_run_model_export(self, path: str) -> None:
         """Runs tab > Export model…: the run's model picked there, with the project."""
-        from core.inference.export import read_class_names
-        from core.inference.loading import load_model_file
+        from core.model_files.class_names import read_class_names
+        from core.model_files.loading import load_model_file
         from desktop.export_dialog import ExportSource
 
         try:

@@ -68,3 +68,18 @@ def test_a_core_module_importing_qt_breaks_it(tmp_path):
     assert done.returncode != 0
     assert "core.chart -> PySide6" in done.stdout
     assert "0 kept, 1 broken" in done.stdout
+
+
+def test_no_two_modules_of_core_import_each_other_even_indirectly():
+    """No module-level import cycle anywhere in core, counting imports inside
+    functions (which hid presets <-> project, session <-> evaluation <-> resume
+    and export <-> export_formats, issue 24)."""
+    grimp = pytest.importorskip("grimp")
+    graph = grimp.build_graph("core")
+    cyclic = sorted(
+        (module, imported)
+        for module in graph.modules
+        for imported in graph.find_modules_directly_imported_by(module)
+        if graph.chain_exists(importer=imported, imported=module)
+    )
+    assert cyclic == []

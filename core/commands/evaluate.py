@@ -55,8 +55,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from core.run_model import run_model
     from core.runs import Run
-    from core.training.run_evaluation import evaluate_run
     from core.training.resume import moved_data
+    from core.training.run_evaluation import evaluate_run
 
     source = Path(args.source)
     tested = run_model(source) if source.is_dir() else None
@@ -84,8 +84,8 @@ def _on_named_data(source: Path, choice: str | None) -> Any:
     from core.data.dataset import Dataset
     from core.data.load import open_dataset
     from core.data.spec import DatasetSpec
-    from core.inference.loading import load_model_file
     from core.inference.output_activation import output_activation
+    from core.model_files.loading import load_model_file
     from core.runs import Run
     from core.training.session import evaluate_test_split
 
@@ -145,7 +145,7 @@ def _on_named_data(source: Path, choice: str | None) -> Any:
 
 def _as_text(evaluation: Any) -> str:
     """The figures a person reads first, then per class, then the confusion."""
-    from core.inference.top_k import shown_top_k
+    from core.top_k import shown_top_k
 
     names = [m.name for m in evaluation.per_class]
     lines = [f"test accuracy  {evaluation.accuracy:.4f}"]

@@ -89,7 +89,7 @@ def project_of(source: Path) -> tuple:
 
 def run(args: argparse.Namespace) -> int:
     from core.inference.export_formats import export
-    from core.inference.loading import load_model_file
+    from core.model_files.loading import load_model_file
 
     source, key = Path(args.source), args.format or format_for(args.out)
     if key == "python":

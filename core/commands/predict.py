@@ -50,12 +50,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.inference.export import generic_class_names
-    from core.inference.loading import load_model_file, stored_class_names
     from core.inference.output_activation import output_activation
     from core.inference.predict import predict_files
-    from core.inference.top_k import ranked_count
+    from core.model_files.class_names import generic_class_names
+    from core.model_files.loading import load_model_file, stored_class_names
     from core.run_model import run_model
+    from core.top_k import ranked_count
 
     if args.top_k < 1:
         raise WorkbenchError(f"--top-k must be at least 1, not {args.top_k}")

@@ -66,7 +66,8 @@ def make_tf_dataset(
         ds = tf.data.Dataset.from_tensor_slices((part.images, part.labels))
         if part.images.shape[1:] != (h, w, channels):
             ds = ds.map(
-                lambda x, y: (fit_image(x, h, w, channels), y), num_parallel_calls=AUTOTUNE
+                lambda x, y: (fit_image(x, h, w, channels), y),
+                num_parallel_calls=AUTOTUNE,
             )
     else:
         paths, failed = _fast_paths(dataset, part, channels)

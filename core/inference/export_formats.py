@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import WorkbenchError
+from core.inference.output_paths import check_output_file, check_parent
 
 
 @dataclass(frozen=True)
@@ -128,22 +129,6 @@ def check_target(target: Path, key: str) -> None:
         )
 
 
-def check_output_file(target: Path, suffix: str) -> None:
-    """Refuse, in words, an output path that cannot become a ``suffix`` file."""
-    if target.is_dir():
-        raise WorkbenchError(
-            f"{target} is a folder: give a file name ending in {suffix}"
-        )
-    if target.suffix != suffix:
-        raise WorkbenchError(f"{target.name}: the file name must end in {suffix}")
-    _check_parent(target)
-
-
-def _check_parent(target: Path) -> None:
-    if not target.parent.is_dir():
-        raise WorkbenchError(f"cannot write {target}: {target.parent} does not exist")
-
-
 def _check_saved_model_folder(target: Path) -> None:
     if target.is_file():
         raise WorkbenchError(
@@ -159,7 +144,7 @@ def _check_saved_model_folder(target: Path) -> None:
             f"{target} already holds other files: a SavedModel goes into a new or "
             "empty folder, or replaces an earlier SavedModel"
         )
-    _check_parent(target)
+    check_parent(target)
 
 
 def _run_folder_around(target: Path) -> Path | None:

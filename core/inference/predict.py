@@ -31,7 +31,7 @@ from core.data.dataset import convert_image
 from core.data.images import BadImage, load_image, loader_channels
 from core.errors import WorkbenchError
 from core.inference.output_activation import OutputActivation, output_activation
-from core.inference.top_k import ranked
+from core.top_k import ranked
 
 ImageLike = str | os.PathLike[str] | np.ndarray
 Ranked = list[tuple[str, float]]

@@ -37,7 +37,7 @@ import keras
 
 from core.atomic_file import temporary_beside
 from core.errors import WorkbenchError
-from core.inference.export import sidecar_path, write_class_names
+from core.model_files.class_names import sidecar_path, write_class_names
 from core.training.best_epoch import best_in_history, is_better
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from core.inference.top_k import TOP_K, ranked, ranked_count
+from core.top_k import TOP_K, ranked, ranked_count
 from core.training.keras_warnings import no_false_end_of_data_warning
 
 

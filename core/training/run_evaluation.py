@@ -14,7 +14,7 @@ from pathlib import Path
 
 from core.data.dataset import Dataset
 from core.errors import WorkbenchError
-from core.inference.loading import load_model_file
+from core.model_files.loading import load_model_file
 from core.run_model import run_model
 from core.runs import Run
 from core.training.config import TrainingConfig

@@ -34,8 +34,8 @@ from core.data.memory import free_gpu_memory
 from core.data.pipeline import decoded_indices, make_tf_dataset, undecodable
 from core.data.spec import DatasetSpec
 from core.errors import WorkbenchError
-from core.inference.loading import load_model_file
 from core.model_builder import build_model
+from core.model_files.loading import load_model_file
 from core.run_lock import locked_run
 from core.run_model import FINAL, run_model
 from core.runs import Run, RunStore

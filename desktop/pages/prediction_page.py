@@ -405,7 +405,7 @@ class PredictionPage(QWidget):
         ``origin`` is ``"project"`` for the project's own run files, which
         always carry names, else ``"import"``.
         """
-        from core.inference.loading import load_model_file, stored_class_names
+        from core.model_files.loading import load_model_file, stored_class_names
 
         name = Path(path).name
         try:
@@ -425,7 +425,7 @@ class PredictionPage(QWidget):
 
     def ask_class_names(self, model, source: str, origin: str = "import") -> None:
         """Open the names dialog (non-blocking); OK sets the model, Cancel drops it."""
-        from core.inference.export import generic_class_names
+        from core.model_files.class_names import generic_class_names
 
         if self.names_dialog is not None:
             self.names_dialog.reject()

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.inference.top_k import TOP_K, ranked
+from core.top_k import TOP_K, ranked
 
 
 class ExplainPanel(QWidget):

@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
 
 from core.data.dataset import Dataset
 from core.errors import WorkbenchError
-from core.inference.top_k import shown_top_k
 from core.run_model import LABELS, run_model
 from core.runs import Run, RunStore
+from core.top_k import shown_top_k
 from desktop import colours
 from desktop.widgets.evaluation_view import EvaluationView
 from desktop.widgets.runs_panel import RunsPanel

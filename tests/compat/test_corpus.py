@@ -199,7 +199,7 @@ def test_every_run_with_a_model_exports_a_keras_file(
     import keras
 
     from core.inference.export_formats import ExportSource, export
-    from core.inference.loading import load_model_file, stored_class_names
+    from core.model_files.loading import load_model_file, stored_class_names
     from core.runs import Run
 
     found = Run(run_copy(corpus, name, tmp_path)).kept_model()
@@ -235,9 +235,9 @@ def test_every_exported_model_loads_and_predicts(corpus: Path, name: str):
     """With the app's loader and predict: class names inside, beside, or none."""
     import keras
 
-    from core.inference.export import generic_class_names
-    from core.inference.loading import load_model_file, stored_class_names
     from core.inference.predict import predict
+    from core.model_files.class_names import generic_class_names
+    from core.model_files.loading import load_model_file, stored_class_names
 
     path = corpus / "exports" / name
     model = load_model_file(path)

@@ -18,7 +18,7 @@ import pytest
 
 from core.data.load import open_dataset
 from core.errors import ProjectFormatError, WorkbenchError
-from core.inference.loading import load_model_file
+from core.model_files.loading import load_model_file
 from core.presets import all_presets, named_preset, parse_preset, presets_dir
 from core.project import Project
 from core.runs import RunStore

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from core.augmentation.config import AugmentationConfig
-from core.inference.export import read_class_names
+from core.model_files.class_names import read_class_names
 from core.presets import starter_project
 from core.training.config import TrainingConfig
 from desktop.export_dialog import ExportDialog, ExportSource

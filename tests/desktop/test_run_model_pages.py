@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from core.data.spec import DatasetSpec
-from core.inference.loading import load_model_file
+from core.model_files.loading import load_model_file
 from core.project import Project, save_project
 from core.runs import RunStore
 from core.training.config import TrainingConfig

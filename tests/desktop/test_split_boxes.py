@@ -41,7 +41,8 @@ def test_the_validation_box_ends_where_validation_does(page, test):
     top = page.val_spin.maximum()
     assert accepted(top, test)
     assert not accepted(top + 1, test)
-    assert page.val_spin.minimum() == 0 and accepted(0, test)
+    assert page.val_spin.minimum() == 0
+    assert accepted(0, test)
 
 
 def test_the_boxes_hold_each_other_below_the_total(page):

@@ -21,7 +21,8 @@ from PIL import Image
 from core.augmentation.config import AugmentationConfig
 from core.cli import main
 from core.data.spec import DatasetSpec
-from core.inference.export import export_keras, sidecar_path
+from core.inference.export import export_keras
+from core.model_files.class_names import sidecar_path
 from core.setting_fields import setting_fields
 from core.training.config import TrainingConfig
 from tests.core.inference.test_gradcam import app_model

@@ -31,7 +31,8 @@ import pytest
 from PIL import Image
 
 from core.cli import build_parser, main
-from core.inference.export import export_keras, sidecar_path
+from core.inference.export import export_keras
+from core.model_files.class_names import sidecar_path
 from tests.core.inference.test_gradcam import app_model
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -258,7 +259,7 @@ def test_a_full_disk_keeps_the_earlier_export(tmp_path, files, capsys):
     """Writing fails with ENOSPC after the file was opened (and so truncated)."""
     import errno
 
-    from core.inference.loading import load_model_file
+    from core.model_files.loading import load_model_file
 
     out = tmp_path / "model.keras"
     assert main(["export", str(files / "run"), str(out)]) == 0

@@ -97,7 +97,7 @@ def signal_when_logged(
 def test_a_run_killed_mid_epoch_resumes_continuously_and_keeps_its_best(tmp_path):
     import keras
 
-    from core.inference.loading import load_model_file
+    from core.model_files.loading import load_model_file
     from core.training.resume import open_recorded_dataset, resume_session
 
     run_dir, logged = kill_after_two_epochs(tmp_path / "runs")

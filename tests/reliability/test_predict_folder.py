@@ -77,7 +77,7 @@ def test_csv_is_what_one_image_at_a_time_gives(tmp_path, model_file, capsys):
     paths = images(folder, 9, sizes=((32, 32), (20, 30), (41, 17)))
     assert main(["predict", str(model_file), str(folder), "--csv"]) == 0
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))[1:]
-    from core.inference.loading import load_model_file
+    from core.model_files.loading import load_model_file
 
     model = load_model_file(model_file)
     for path, row in zip(paths, rows, strict=True):

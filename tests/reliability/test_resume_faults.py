@@ -239,7 +239,7 @@ def best_val_loss(run) -> float:
     import keras
 
     from core.data.pipeline import make_tf_dataset
-    from core.inference.loading import load_model_file
+    from core.model_files.loading import load_model_file
     from core.training.resume import open_recorded_dataset
 
     model = load_model_file(run.path / "best.keras")

@@ -27,7 +27,7 @@ import pytest
 from core.cli import main
 from core.data.load import open_dataset
 from core.data.spec import DatasetSpec
-from core.inference.loading import load_model_file
+from core.model_files.loading import load_model_file
 from core.runs import RunStore
 from core.training.config import TrainingConfig
 from core.training.events import StopReason

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from core.errors import WorkbenchError
-from core.inference.export import export_keras, read_class_names
+from core.inference.export import export_keras
 from core.inference.predict import prepare_images, probabilities
+from core.model_files.class_names import read_class_names
 from tests.core.inference.test_gradcam import app_model
 
 
@@ -55,12 +56,12 @@ def test_export_refuses_wrong_names_and_suffix(tmp_path):
 def test_class_names_go_to_a_sidecar_when_the_archive_refuses_them(
     tmp_path, monkeypatch
 ):
-    import core.inference.export as export
+    import core.model_files.class_names as class_names
 
     def refuse(path, payload):
         raise OSError("read-only archive")
 
-    monkeypatch.setattr(export, "_write_member", refuse)
+    monkeypatch.setattr(class_names, "_write_member", refuse)
     path = export_keras(app_model(3), tmp_path / "m.keras", ["a", "b", "c"])
     sidecar = tmp_path / "m.keras.json"
     assert sidecar.is_file()
@@ -76,7 +77,7 @@ def test_class_names_go_to_a_sidecar_when_the_archive_refuses_them(
 def test_sidecar_is_read_for_a_model_made_elsewhere(tmp_path):
     import keras
 
-    from core.inference.export import class_count, generic_class_names
+    from core.model_files.class_names import class_count, generic_class_names
 
     inputs = keras.Input((8, 8, 1))
     x = keras.layers.Flatten()(inputs)

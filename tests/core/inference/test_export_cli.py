@@ -5,8 +5,8 @@ from __future__ import annotations
 from core.cli import main
 from core.data.load import open_dataset
 from core.data.spec import DatasetSpec
-from core.inference.export import read_class_names
-from core.inference.loading import load_model_file
+from core.model_files.class_names import read_class_names
+from core.model_files.loading import load_model_file
 from core.presets import starter_project
 from core.project import save_project
 from core.runs import RunStore

@@ -6,8 +6,8 @@ import pytest
 
 from core.augmentation.config import AugmentationConfig
 from core.errors import WorkbenchError
-from core.inference.export import read_class_names
 from core.inference.export_formats import ExportSource, export, format_for
+from core.model_files.class_names import read_class_names
 from core.presets import starter_project
 from core.training.config import TrainingConfig
 from tests.core.inference.test_gradcam import app_model

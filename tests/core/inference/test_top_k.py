@@ -14,7 +14,7 @@ from tests.core.inference.test_gradcam import app_model
 
 
 def test_the_rule():
-    from core.inference.top_k import ranked_count, shown_top_k
+    from core.top_k import ranked_count, shown_top_k
 
     assert [shown_top_k(n) for n in (2, 3, 4, 10)] == [None, None, 3, 3]
     assert shown_top_k(10, 1) is None  # top-1 is accuracy itself
@@ -24,7 +24,7 @@ def test_the_rule():
 
 
 def test_ranking_one_image_or_a_batch_likeliest_first():
-    from core.inference.top_k import ranked
+    from core.top_k import ranked
 
     assert ranked(np.array([0.1, 0.6, 0.3])).tolist() == [1, 2, 0]
     assert ranked(np.array([0.7, 0.3])).tolist() == [0, 1]  # no rank past the last

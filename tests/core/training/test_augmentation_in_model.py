@@ -10,7 +10,8 @@ import numpy as np
 from core.augmentation.config import AugmentationConfig
 from core.data.load import open_dataset
 from core.data.spec import DatasetSpec
-from core.inference.export import export_keras, read_class_names
+from core.inference.export import export_keras
+from core.model_files.class_names import read_class_names
 from core.runs import RunStore
 from core.training.config import TrainingConfig
 from core.training.events import NullListener

@@ -47,7 +47,7 @@ def test_session_records_a_run_and_evaluates(tmp_path):
     assert run.evaluation()["top_k"] == 3
     loaded = keras.models.load_model(run.path / "best.keras")
     assert loaded is not None
-    from core.inference.export import read_class_names
+    from core.model_files.class_names import read_class_names
 
     assert read_class_names(run.path / "best.keras") == data.class_names
     assert read_class_names(run.path / "last.keras") == data.class_names

@@ -18,7 +18,7 @@ from pathlib import Path
 import keras
 
 from core.errors import WorkbenchError
-from core.inference.export import (
+from core.model_files.class_names import (
     class_count,
     first_line,
     read_class_names,

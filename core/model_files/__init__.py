@@ -1,0 +1,1 @@
+"""Reading and writing model files: loading them safely, their class names."""
