@@ -52,7 +52,7 @@ class Dataset:
     # shown with the split's own (core.data.checks.dataset_warnings).
     notes: list[str] = field(default_factory=list)
     # split -> (tf.Variable of bools, paths): which files the tf.data decode let
-    # through; see core.data.pipeline.report_undecodable
+    # through; see core.data.pipeline.undecodable
     decode_checks: dict[str, Any] = field(
         default_factory=dict, repr=False, compare=False
     )
