@@ -237,6 +237,11 @@ class ImagePreview(QLabel):
         self._image = image
         self._fit()
 
+    def clear(self) -> None:
+        """Forget the image too, or the next resize would show it again."""
+        self._image = None
+        super().clear()
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._fit()

@@ -284,5 +284,5 @@ def test_main_window_exports_the_project_with_its_augmentation(qtbot, window, tm
         dialog.export()
     script = (tmp_path / "starter.py").read_text()
     assert "generate(COUNT, DATA_SEED)" in script  # the project's own data
-    assert "FLIP = 'horizontal'" in script  # and the light preset's augmentation
+    assert "flip='horizontal'" in script  # and the light preset's augmentation
     assert "'rotation': 10.0" in script

@@ -106,7 +106,8 @@ def test_the_data_page_seed_box_offers_the_declared_range(qtbot):
     from core.data.spec import BOUNDS
     from desktop.pages.dataset_source import DatasetSource
 
-    assert BOUNDS == {"seed": (0, 2**31 - 1), "count": (10, 100_000)}
+    assert BOUNDS["seed"] == (0, 2**31 - 1)
+    assert BOUNDS["count"] == (10, 100_000)
     box = DatasetSource()
     qtbot.addWidget(box)
     assert (box.seed_spin.minimum(), box.seed_spin.maximum()) == BOUNDS["seed"]
