@@ -32,8 +32,7 @@ class Recorder(StageRecorder):
         self.calls.append("estimate")
 
 
-def test_the_stages_before_the_first_batch_are_told_in_order():
-    listener = Recorder()
+def train_one_epoch(listener: StageRecorder) -> StageRecorder:
     run_session(
         small_spec(6),
         dataset=open_dataset(DatasetSpec(name="shapes", count=60)),
@@ -41,6 +40,11 @@ def test_the_stages_before_the_first_batch_are_told_in_order():
         augmentation=AugmentationConfig(),
         listener=listener,
     )
+    return listener
+
+
+def test_the_stages_before_the_first_batch_are_told_in_order():
+    listener = train_one_epoch(Recorder())
     assert listener.calls == [
         "building the data pipeline",
         "building the model",
@@ -53,13 +57,6 @@ def test_the_stages_before_the_first_batch_are_told_in_order():
 def test_a_listener_without_on_estimate_pays_for_no_estimate():
     """The estimate trains a copy of the model for a few batches (seconds to
     minutes): a listener that cannot hear it does not pay for it."""
-    listener = StageRecorder()
-    run_session(
-        small_spec(6),
-        dataset=open_dataset(DatasetSpec(name="shapes", count=60)),
-        cfg=TrainingConfig(epochs=1, batch_size=16),
-        augmentation=AugmentationConfig(),
-        listener=listener,
-    )
+    listener = train_one_epoch(StageRecorder())
     assert "measuring a few batches" not in listener.calls
     assert listener.calls[-1] == "train"
