@@ -6,7 +6,12 @@ fast enough that a test's time goes to what it checks, not to the model.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from core.data.spec import DatasetSpec
+from core.project import Project, save_project
 from core.spec import HeadSpec, InputSpec, LayerSpec, ModelSpec
+from core.training.config import TrainingConfig
 
 
 def tiny_spec(classes: int = 6, size: int = 32, name: str = "model") -> ModelSpec:
@@ -20,3 +25,15 @@ def tiny_spec(classes: int = 6, size: int = 32, name: str = "model") -> ModelSpe
         HeadSpec(classes),
         name=name,
     )
+
+
+def saved_tiny_project(folder: Path, name: str) -> Path:
+    """A one-epoch project of the tiny model on 60 shapes, saved in ``folder``:
+    for tests that start the whole app on a run of a few seconds."""
+    project = Project(
+        name=name,
+        model=tiny_spec(),
+        dataset=DatasetSpec(name="shapes", count=60),
+        training=TrainingConfig(epochs=1, batch_size=16),
+    )
+    return save_project(project, folder / f"{name}.cnnwb.json")

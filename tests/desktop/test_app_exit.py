@@ -9,23 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from core.data.spec import DatasetSpec
-from core.project import Project, save_project
-from core.training.config import TrainingConfig
-from tests.tiny_model import tiny_spec
+from tests.tiny_model import saved_tiny_project
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow
 def test_the_app_exits_0_after_a_training_run(tmp_path):
-    project = Project(
-        name="exit",
-        model=tiny_spec(),
-        dataset=DatasetSpec(name="shapes", count=60),
-        training=TrainingConfig(epochs=1, batch_size=16),
-    )
-    path = save_project(project, tmp_path / "exit.cnnwb.json")
+    path = saved_tiny_project(tmp_path, "exit")
     env = {
         **os.environ,
         "QT_QPA_PLATFORM": "offscreen",

@@ -16,11 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from core.data.spec import DatasetSpec
-from core.project import Project, save_project
 from core.runs import RunStore
-from core.training.config import TrainingConfig
-from tests.tiny_model import tiny_spec
+from tests.tiny_model import saved_tiny_project
 
 ROOT = Path(__file__).resolve().parents[2]
 GONE_WITHIN_S = 5.0
@@ -28,13 +25,7 @@ GONE_WITHIN_S = 5.0
 
 @pytest.mark.slow
 def test_quit_after_a_run_ends_the_process_within_seconds(tmp_path):
-    project = Project(
-        name="quit",
-        model=tiny_spec(),
-        dataset=DatasetSpec(name="shapes", count=60),
-        training=TrainingConfig(epochs=1, batch_size=16),
-    )
-    path = save_project(project, tmp_path / "quit.cnnwb.json")
+    path = saved_tiny_project(tmp_path, "quit")
     hook = tmp_path / "hook"
     hook.mkdir()
     (hook / "sitecustomize.py").write_text("import tests.desktop.newcomer_quit_hook\n")
