@@ -21,6 +21,9 @@ OPTIMIZERS = ("adam", "sgd", "rmsprop", "adamw")
 SCHEDULES = ("none", "plateau", "cosine")
 MONITORS = ("val_loss", "val_accuracy", "loss", "accuracy")
 FINE_TUNE_FREEZE = ("from_layer", "last_n", "none")
+# Test-time augmentation's views (core.inference.tta names them; kept here so
+# the config imports no Keras).
+TTA_MODES = ("none", "flip", "flip_shifts")
 # The settings form's two group boxes (see core.setting_fields).
 SETTINGS = "Settings"
 PHASE_TWO = "Phase 2: fine-tune the backbone"
@@ -234,6 +237,15 @@ class TrainingConfig:
         group=SETTINGS,
         style="check",
         needs="tensorboard",
+    )
+    tta: str = setting(
+        "none",
+        label="Test-time augmentation",
+        help="Test figures and predictions average the model's probabilities over "
+        "views of each image: flip adds its mirror image (about +0.5 point, twice "
+        "the time), flip_shifts also the image moved 2 pixels each way (6 views)",
+        choices=TTA_MODES,
+        group=SETTINGS,
     )
     fine_tune: bool = setting(
         False,
