@@ -68,7 +68,8 @@ class Field:
 
     ``used_when`` is ``(option, value)`` when the field only matters while
     another option has that value (a backbone's ``last_n`` with freeze
-    ``last_n``); editors disable it otherwise and summaries leave it out.
+    ``last_n``), or ``(option, (value, ...))`` while it has any of those
+    values; editors disable it otherwise and summaries leave it out.
     """
 
     name: str
@@ -87,6 +88,8 @@ class Field:
         if self.used_when is None:
             return True
         option, value = self.used_when
+        if isinstance(value, tuple):
+            return config.get(option) in value
         return config.get(option) == value
 
     def coerce(self, value: Any) -> Any:

@@ -17,8 +17,8 @@ from core.setting_fields import (
     settings_refusals,
 )
 
-OPTIMIZERS = ("adam", "sgd", "rmsprop", "adamw")
-SCHEDULES = ("none", "plateau", "cosine")
+OPTIMIZERS = ("adam", "sgd", "rmsprop", "adamw", "muon")
+SCHEDULES = ("none", "plateau", "cosine", "linear", "one_cycle")
 MONITORS = ("val_loss", "val_accuracy", "loss", "accuracy")
 FINE_TUNE_FREEZE = ("from_layer", "last_n", "none")
 # Test-time augmentation's views (core.inference.tta names them; kept here so
@@ -86,35 +86,39 @@ class TrainingConfig:
     weight_decay: float = setting(
         0.004,
         label="Weight decay",
-        help="AdamW's decoupled weight decay",
+        help="AdamW's and Muon's decoupled weight decay: each step shrinks the "
+        "weights by this times the learning rate",
         group=SETTINGS,
         minimum=0.0,
         maximum=1.0,
         step=0.001,
         decimals=4,
-        used_when=("optimizer", "adamw"),
+        used_when=("optimizer", ("adamw", "muon")),
         loads=Limits(0),
     )
     schedule: str = setting(
         "none",
         label="Schedule",
         help="plateau: ReduceLROnPlateau on the validation loss; "
-        "cosine: cosine decay over the whole run",
+        "cosine: cosine decay over the whole run; linear: a straight line down "
+        "to 0 over the run; one_cycle: up from 0 over the warm-up, then a "
+        "straight line down to 0 (airbench's schedule)",
         choices=SCHEDULES,
         group=SETTINGS,
     )
     warmup: float = setting(
         0.0,
         label="Warm-up",
-        help="cosine: the share of each phase's steps over which the rate climbs "
-        "from 0 to the learning rate before it decays, which steadies the first "
-        "steps of a high rate; 0.05 (5%) is a common choice, 0 starts at full rate",
+        help="cosine, one_cycle: the share of each phase's steps over which the "
+        "rate climbs from 0 to the learning rate before it decays, which steadies "
+        "the first steps of a high rate; cosine often takes 0.05 (5%), one_cycle "
+        "0.2-0.25; 0 starts at full rate",
         group=SETTINGS,
         minimum=0.0,
         maximum=0.5,
         step=0.05,
         decimals=2,
-        used_when=("schedule", "cosine"),
+        used_when=("schedule", ("cosine", "one_cycle")),
     )
     label_smoothing: float = setting(
         0.0,
@@ -237,6 +241,19 @@ class TrainingConfig:
         group=SETTINGS,
         style="check",
         needs="tensorboard",
+    )
+    norm_lr_factor: float = setting(
+        1.0,
+        label="Norm layers' LR factor",
+        help="BatchNormalization and LayerNormalization scales and offsets train "
+        "at the learning rate times this and without weight decay (airbench "
+        "trains BatchNorm biases 64 times faster); 1 trains every weight alike",
+        group=SETTINGS,
+        minimum=0.01,
+        maximum=100.0,
+        step=1.0,
+        decimals=2,
+        loads=Limits(0, low_open=True),
     )
     tta: str = setting(
         "none",

@@ -35,7 +35,9 @@ def test_enable_rules_name_a_field_and_a_value_it_can_take():
             continue
         other, value = field.used_when
         assert other in described, field.name
-        assert value in (described[other].choices or (True, False)), field.name
+        values = value if isinstance(value, tuple) else (value,)
+        for each in values:
+            assert each in (described[other].choices or (True, False)), field.name
     patience = described["patience"]
     assert not patience.is_used({"early_stopping": False})
     assert patience.is_used({"early_stopping": True})
