@@ -242,6 +242,33 @@ class TrainingConfig:
         style="check",
         needs="tensorboard",
     )
+    ema: bool = setting(
+        False,
+        label="Average the weights (EMA)",
+        help="Validation, the kept models, test figures and exports use an "
+        "exponential moving average of the weights, which is steadier than the "
+        "last step's; BatchNorm's running statistics are not averaged (they stay "
+        "the last steps'), and multi-worker training refuses it",
+        group=SETTINGS,
+        row="ema",
+        style="check",
+    )
+    ema_momentum: float = setting(
+        0.99,
+        label="EMA momentum",
+        help="Each step keeps this share of the average: 0.99 averages about the "
+        "last 100 steps, 0.999 the last 1000 (for long runs)",
+        group=SETTINGS,
+        row="ema",
+        style="bare",
+        prefix="momentum ",
+        minimum=0.9,
+        maximum=0.9999,
+        step=0.001,
+        decimals=4,
+        loads=Limits(0, 1, high_open=True),
+        used_when=("ema", True),
+    )
     norm_lr_factor: float = setting(
         1.0,
         label="Norm layers' LR factor",
