@@ -43,6 +43,7 @@ from typing import Any
 
 from core.errors import ProjectFormatError
 from core.layers import Field
+from core.recipe.precision import bf16_missing
 from core.tensorboard_logs import tensorboard_missing
 
 METADATA_KEY = "setting"
@@ -96,10 +97,16 @@ def _gpu_missing() -> str | None:
     )
 
 
+def _bf16_missing() -> str | None:
+    """A GPU (as ``REQUIREMENTS["gpu"]`` finds one) or a CPU's bfloat16 flags."""
+    return bf16_missing(gpu=REQUIREMENTS["gpu"]() is None)
+
+
 # Why a need is not met on this machine, or None when it is. Tests replace an
 # entry to play another machine.
 REQUIREMENTS: dict[str, Callable[[], str | None]] = {
     "gpu": _gpu_missing,
+    "bf16": _bf16_missing,
     "tensorboard": tensorboard_missing,
 }
 
@@ -116,7 +123,9 @@ class SettingField(Field):
     (the config keeps the amount while it is off). Consecutive fields with the
     same ``row`` share one line, indented by ``indent`` pixels. ``used_when``
     (``(field, value)``) is the enable rule; ``needs`` names a requirement
-    (``REQUIREMENTS``) without which the field cannot be switched on.
+    (``REQUIREMENTS``) without which the field cannot be switched on;
+    ``choice_needs`` (``(choice, requirement)`` pairs) the same for single
+    choices, which the form offers disabled with the reason.
     ``step`` and ``decimals`` shape a number's spin box; ``placeholder`` is a
     text field's hint while empty. ``loads`` is the wider range older
     versions accepted (None: the bounds themselves).
@@ -131,6 +140,7 @@ class SettingField(Field):
     placeholder: str = ""
     indent: int = 0
     needs: str = ""
+    choice_needs: tuple[tuple[str, str], ...] = ()
     loads: Limits | None = None
 
     @property
@@ -168,6 +178,14 @@ class SettingField(Field):
         """Why this machine cannot use the field (shown to the user), or None."""
         return REQUIREMENTS[self.needs]() if self.needs else None
 
+    def unmet_choices(self) -> dict[str, str]:
+        """Why this machine cannot use each of its choices that it cannot."""
+        return {
+            choice: reason
+            for choice, need in self.choice_needs
+            if (reason := REQUIREMENTS[need]())
+        }
+
 
 _META_KEYS = {f.name for f in dataclasses.fields(SettingField)} - {
     "name",
@@ -192,8 +210,10 @@ def setting(default: Any, *, label: str, help: str = "", **meta: Any) -> Any:
         raise TypeError(f"unknown setting metadata: {', '.join(sorted(unknown))}")
     if meta.get("style", "field") not in STYLES:
         raise TypeError(f"style must be one of {', '.join(STYLES)}")
-    if meta.get("needs", "") and meta["needs"] not in REQUIREMENTS:
-        raise TypeError(f"unknown requirement {meta['needs']!r}")
+    needs = [meta.get("needs", ""), *(n for _, n in meta.get("choice_needs", ()))]
+    for need in filter(None, needs):
+        if need not in REQUIREMENTS:
+            raise TypeError(f"unknown requirement {need!r}")
     meta = {"label": label, "help": help, **meta}
     return dataclasses.field(default=default, metadata={METADATA_KEY: meta})
 
