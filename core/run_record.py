@@ -52,6 +52,8 @@ class RunRecord:
     phases: list[dict[str, Any]] = field(default_factory=list)
     callback_state: dict[str, dict[str, Any]] = field(default_factory=dict)
     replicas: int | None = None
+    precision: str = ""  # the dtype policy trained in ("": not recorded)
+    jit_compile: bool | None = None  # whether XLA compiled the steps
     skipped_images: list[str] = field(default_factory=list)
     resumes: list[dict[str, Any]] = field(default_factory=list)
     model: str | None = None  # core.run_model.BEST / FINAL / None: no model kept
@@ -144,6 +146,8 @@ _CHECKS: dict[str, Any] = {
         isinstance(v, dict) and all(isinstance(x, dict) for x in v.values())
     ),
     "replicas": lambda v: _is_int(v) and v >= 1,
+    "precision": lambda v: isinstance(v, str),
+    "jit_compile": lambda v: isinstance(v, bool),
     "skipped_images": _list_of(str),
     "resumes": _list_of(dict),
     "model": lambda v: v in ("best", "final"),
@@ -164,6 +168,8 @@ _WANTED = {
     "phases": "a list of phases",
     "callback_state": "counters by callback",
     "replicas": "a count of replicas",
+    "precision": "a dtype policy",
+    "jit_compile": "true or false",
     "skipped_images": "a list of file names",
     "resumes": "a list of resumes",
     "model": '"best" or "final"',
@@ -177,6 +183,7 @@ _OPTIONAL = {
     "phase_boundary",
     "last_model_epochs",
     "replicas",
+    "jit_compile",
     "model",
 }
 

@@ -19,7 +19,10 @@ Call ``compile_phase(model, settings, steps_per_epoch, loss, phase=1)``.
   other schedule keeps it constant (``plateau`` is a callback, not a
   schedule);
 - ``epochs``; for phase 2, ``fine_tune_epochs`` and ``fine_tune_lr_factor``
-  (the phase trains that many epochs at the rate times the factor).
+  (the phase trains that many epochs at the rate times the factor);
+- ``jit_compile``: true compiles each step with XLA; false or missing
+  leaves it to Keras (``"auto"``: XLA on a single GPU only), as before the
+  setting existed.
 
 ``loss`` is a loss as ``model.compile`` takes it, or Keras's serialized form
 of a built-in loss (``{"class_name": "CategoricalCrossentropy", "config":
@@ -60,6 +63,7 @@ def compile_phase(
         optimizer=make_optimizer(settings, steps_per_epoch, phase),
         loss=make_loss(loss),
         metrics=list(METRICS),
+        jit_compile=True if settings.get("jit_compile") else "auto",
     )
 
 

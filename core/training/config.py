@@ -6,9 +6,12 @@ Plain data (no Keras import) so the GUI can edit and validate it instantly;
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from core.errors import ProjectFormatError
+from core.recipe.precision import PRECISIONS
 from core.setting_fields import (
     Limits,
     read_settings,
@@ -219,13 +222,6 @@ class TrainingConfig:
     class_weights: bool = setting(
         False, label="Balance classes with class weights", group=SETTINGS, style="check"
     )
-    mixed_precision: bool = setting(
-        False,
-        label="Mixed precision (GPU only)",
-        group=SETTINGS,
-        style="check",
-        needs="gpu",
-    )
     backup_and_restore: bool = setting(
         True,
         label="Resume after a crash (BackupAndRestore)",
@@ -241,6 +237,25 @@ class TrainingConfig:
         group=SETTINGS,
         style="check",
         needs="tensorboard",
+    )
+    precision: str = setting(
+        "float32",
+        label="Precision",
+        help="float32 computes in 32 bits (the default); the mixed choices compute "
+        "in 16 bits with float32 weights, which pays on a GPU (bfloat16 also on a "
+        "CPU with bfloat16 instructions); without a GPU mixed_float16 runs float32",
+        choices=PRECISIONS,
+        choice_needs=(("mixed_float16", "gpu"), ("mixed_bfloat16", "bf16")),
+        group=SETTINGS,
+    )
+    jit_compile: bool = setting(
+        False,
+        label="Compile each step with XLA",
+        help="Fuses each training step into one XLA program: the first epoch "
+        "spends seconds compiling it (again for a smaller last batch); off leaves "
+        "it to Keras, which uses XLA only on a single GPU",
+        group=SETTINGS,
+        style="check",
     )
     ema: bool = setting(
         False,
@@ -386,8 +401,33 @@ class TrainingConfig:
 
         A value outside today's bounds but inside what older versions accepted
         loads (``problems()`` flags it), so an old run can still be resumed.
+        ``mixed_precision``, the switch ``precision`` replaced, is read on load
+        only (``_without_mixed_precision``); new files never hold it.
 
         Raises:
             ProjectFormatError: naming the field of a refused value.
         """
+        data = _without_mixed_precision(data, where)
         return cls(**read_settings(cls, data, where))
+
+
+def _without_mixed_precision(data: Any, where: str) -> Any:
+    """``data`` with the old ``mixed_precision`` switch mapped into ``precision``.
+
+    The switch ("Mixed precision (GPU only)") meant mixed float16 on a GPU and
+    float32 on a CPU, which is what ``mixed_float16`` does
+    (``core.recipe.precision.policy_for``), so true becomes that and an old
+    project computes what it always did. A ``precision`` beside it wins.
+
+    Raises:
+        ProjectFormatError: a switch that is not true or false.
+    """
+    if not isinstance(data, Mapping) or "mixed_precision" not in data:
+        return data
+    out = dict(data)
+    switch = out.pop("mixed_precision")
+    if not isinstance(switch, bool):
+        raise ProjectFormatError(f"{where}.mixed_precision", f"wrong type: {switch!r}")
+    if switch:
+        out.setdefault("precision", "mixed_float16")
+    return out

@@ -22,6 +22,7 @@ from core.backbone_table import backbone_table, table_key
 from core.backbones import WEIGHTS_NONE, freeze_problem
 from core.data.dataset import Dataset
 from core.errors import WorkbenchError
+from core.setting_fields import REQUIREMENTS
 from core.spec import ModelSpec
 from core.summary import TableSource, readable_bytes, summarize
 from core.tensorboard_logs import tensorboard_missing
@@ -112,6 +113,7 @@ def problems(
             _input_problem(spec, dataset),
             _phase_two_problem(spec, cfg, tables),
             _tensorboard_problem(cfg),
+            _precision_problem(cfg),
         )
         if p
     ]
@@ -244,6 +246,17 @@ def _tensorboard_problem(cfg: TrainingConfig) -> Wording | None:
         return None
     where = " (training.tensorboard: false in the project file)."
     return Wording(missing, missing.removesuffix(".") + where)
+
+
+def _precision_problem(cfg: TrainingConfig) -> Wording | None:
+    """mixed_bfloat16 where neither a GPU nor the CPU computes it natively."""
+    missing = REQUIREMENTS["bf16"]() if cfg.precision == "mixed_bfloat16" else None
+    if not missing:
+        return None
+    return Wording(
+        f"{missing} Choose float32 as the Precision on the Training page.",
+        f"{missing} Set training.precision to float32 in the project file.",
+    )
 
 
 def _memory_problem(

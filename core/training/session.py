@@ -202,7 +202,7 @@ def prepare(
     cancel = cancel or threading.Event()
     keras.utils.set_random_seed(cfg.seed)
     # First: a multi-worker strategy must exist before any other TensorFlow op.
-    device = configure(cfg.mixed_precision, strategy)
+    device = configure(cfg.precision, strategy)
     device.check_batch(cfg.batch_size)
     if device.workers > 1:  # this worker's share, cut before any decoding
         dataset = worker_shard(dataset, "train", device.worker, device.workers)
@@ -213,7 +213,7 @@ def prepare(
     downloading = reporting_downloads(getattr(listener, "on_download", None), cancel)
     _stage(listener, "building the model")
     with device.strategy.scope(), downloading:
-        model = build_model(spec, float32_output=device.mixed_precision)
+        model = build_model(spec, float32_output=device.mixed)
         fit_model = model
         if aug.any_active and placement(aug) == "model":
             inputs = keras.Input(spec.input.shape, name="image")
@@ -394,6 +394,9 @@ def finish(
             {
                 **_record(result),
                 "replicas": prepared.device.replicas,
+                # what the run computed in: the policy and whether XLA compiled
+                "precision": prepared.device.policy,
+                "jit_compile": bool(prepared.fit_model.jit_compile),
                 "skipped_images": [path for path, _ in skipped],
                 "resumes": run.config().get("resumes", []),
                 "model": kind,

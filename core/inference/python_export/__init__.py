@@ -79,6 +79,7 @@ def python_script(
         "class_weights import class_weights": "class_weights" in names,
         "layer_names import stable_layer_names": spec.backbone is not None,
         "optimizers import compile_phase": True,
+        "precision import policy_for": "policy_for" in names,
     }
     recipe = [f"from recipe.{name}" for name, used in wanted.items() if used]
     recipe = sorted([*recipe, *data.imports])

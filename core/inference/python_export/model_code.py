@@ -29,7 +29,7 @@ def model_code(spec: ModelSpec, training: TrainingConfig) -> str:
     head = spec.head.layer()
     for layer in (*stack, head):
         config = layer.keras_config()
-        if layer is head and training.mixed_precision:
+        if layer is head and training.precision != "float32":
             config["dtype"] = "float32"  # a float16 softmax loses small probabilities
         lines.append(_layer_call(layer.class_name, config))
     h, w, c = spec.input.shape

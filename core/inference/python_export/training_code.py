@@ -39,6 +39,8 @@ def compile_settings(cfg: TrainingConfig, fine_tune: bool) -> dict[str, Any]:
     (``TrainingConfig.to_dict()``), only those of the chosen options."""
     keys = ["optimizer", "learning_rate", *_OPTIMIZER_KEYS.get(cfg.optimizer, ())]
     keys += ["schedule", *(["warmup"] if cfg.schedule == "cosine" else [])]
+    if cfg.jit_compile:
+        keys.append("jit_compile")
     if fine_tune:
         keys.append("fine_tune_lr_factor")
     values = cfg.to_dict()
@@ -142,6 +144,14 @@ def _phase_one(cfg: TrainingConfig, two_phases: bool) -> str:
 {again}"""
 
 
+# The precision as the app runs it (recipe/precision.py).
+_PRECISION = """    gpu = bool(tf.config.list_physical_devices("GPU"))
+    try:  # mixed_float16 computes in float32 without a GPU
+        policy = policy_for({!r}, gpu=gpu)
+    except ValueError as exc:  # mixed_bfloat16 on a CPU without bfloat16 instructions
+        raise SystemExit(f"error: {{exc}}") from None
+    keras.mixed_precision.set_global_policy(policy)"""
+
 _ARGUMENT = """    parser.add_argument(
         "{}",
         type=int,
@@ -168,11 +178,8 @@ def _main(
             )
         )
     setup = []
-    if cfg.mixed_precision:
-        setup.append(
-            '    if tf.config.list_physical_devices("GPU"):  # it pays only on a GPU\n'
-            '        keras.mixed_precision.set_global_policy("mixed_float16")'
-        )
+    if cfg.precision != "float32":
+        setup.append(_PRECISION.format(cfg.precision))
     train = ['    train = batches(splits["train"], shuffle=True)']
     if aug.any_active:
         train.append(
