@@ -65,6 +65,7 @@ from core.training.distributed_loop import WorkerLost
 from core.training.events import NullListener, StopReason, TrainingListener
 from core.training.keras_warnings import no_false_end_of_data_warning
 from core.training.preflight import check_settings
+from core.training.weight_average import AveragedWeights
 
 T = TypeVar("T")
 
@@ -171,6 +172,7 @@ def train(
     order = [*([checkpoint] if checkpoint else []), bridge, *callbacks]
     if state.learning_rate is not None:  # after BackupAndRestore in the order
         order.append(_NewLearningRate(cfg, state.learning_rate, lambda: phase))
+    averaged, order = _averaging(cfg, order)
     reason, message, notes = StopReason.COMPLETED, "", []
     while True:
         first, end = 0, cfg.epochs
@@ -197,6 +199,7 @@ def train(
             order,
             class_weight,
             fit,
+            averaged,
         )
         last = bridge.epochs_done[-1] + 1 if len(bridge.epochs_done) > done else start
         reason, message = _early_stop(cfg, callbacks, end, reason, message)
@@ -485,10 +488,14 @@ def _fit(
     callbacks: list[keras.callbacks.Callback],
     class_weight: dict[int, float] | None,
     fit: Callable[..., Any] | None,
+    averaged: AveragedWeights | None = None,
 ) -> tuple[StopReason, str]:
     """One ``fit`` with ``callbacks`` (``bridge`` among them); whatever ends it,
-    the reason and the user's message."""
+    the reason and the user's message. With ``averaged``, however it ends the
+    model holds the averaged weights."""
     run_fit = model.fit if fit is None else functools.partial(fit, model)
+    if averaged is not None:
+        averaged.seed(model)
     try:
         with no_false_end_of_data_warning():
             run_fit(
@@ -530,7 +537,22 @@ def _fit(
             "image size, or switch off 'Cache images in memory' (training.cache_data "
             "in the project file)"
         )
+    finally:
+        if averaged is not None:
+            averaged.settle(model)
     return StopReason.COMPLETED, ""
+
+
+def _averaging(
+    cfg: TrainingConfig, order: list[keras.callbacks.Callback]
+) -> tuple[AveragedWeights | None, list[keras.callbacks.Callback]]:
+    """With ``cfg.ema``, the averaged weights are what the checkpoint, early
+    stopping and the listener's validation figures see
+    (``core.training.weight_average``); ``order`` as it is without."""
+    if not cfg.ema:
+        return None, order
+    averaged = AveragedWeights()
+    return averaged, averaged.placed(order)
 
 
 def _backup_epoch(folder: Path) -> int:
