@@ -191,20 +191,22 @@ def tta_model(
     mode: str,
     activation: str | None = None,
     temperature: float | None = None,
+    input_shape: tuple[int, int, int] | None = None,
 ) -> keras.Model:
     """``model`` behind ``mode``'s views, outputting their mean probabilities.
 
     ``model`` itself for ``none`` with nothing to apply, so the default
     predicts exactly as before. ``activation`` and ``temperature`` are
     :func:`average_views`'s. The inner model runs with ``training=False``
-    (Dropout off), as the app predicts.
+    (Dropout off), as the app predicts. ``input_shape`` (height, width,
+    channels) fixes the size of the views for a model that takes any size.
 
     Raises:
         ValueError: as :func:`image_views` and :func:`average_views` do.
     """
     if mode == "none" and activation is None and temperature is None:
         return model
-    inputs = keras.Input(model.inputs[0].shape[1:], name="image")
+    inputs = keras.Input(input_shape or model.inputs[0].shape[1:], name="image")
     views = image_views(inputs, mode)
     outputs = [model(view, training=False) for view in views]
     averaged = average_views(outputs, activation, temperature)

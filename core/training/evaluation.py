@@ -46,6 +46,9 @@ class Evaluation:
     misclassified: list[tuple[int, int, int, float]]
     predicted: list[int]  # per test image, so any confusion cell can list its images
     loss: float | None = None
+    # The test-time augmentation the probabilities were averaged over
+    # (core.recipe.tta); a figure recorded before TTA existed used none.
+    tta: str = "none"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -72,6 +75,7 @@ class Evaluation:
                 ],
                 predicted=[int(v) for v in data["predicted"]],
                 loss=None if loss is None else float(loss),
+                tta=str(data.get("tta", "none")),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ValueError(f"not a test evaluation ({exc})") from None

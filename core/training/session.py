@@ -19,7 +19,7 @@ import contextlib
 import math
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,7 @@ from core.training.multi_worker import cluster_task
 from core.training.preflight import check_preflight, check_settings
 from core.training.restart import Restart, Start, check_restart, continue_run
 from core.training.sharding import worker_shard
+from core.tta import with_tta
 from core.weights_download import reporting_downloads
 
 
@@ -382,7 +383,7 @@ def finish(
     evaluation = None
     if model is not None and not result.cancelled and prepared.device.chief:
         evaluation, untested = evaluate_test_split(
-            model, dataset, cfg.batch_size, cfg.cache_data
+            model, dataset, cfg.batch_size, cfg.cache_data, tta=cfg.tta
         )
         skipped += untested
     if skipped:
@@ -445,6 +446,7 @@ def evaluate_test_split(
     batch_size: int,
     cache: bool = True,
     size: tuple[int, int] | None = None,
+    tta: str = "none",
 ) -> tuple[Evaluation | None, list[tuple[str, str]]]:
     """``model`` on ``dataset``'s test split, and the test files it could not decode.
 
@@ -455,6 +457,8 @@ def evaluate_test_split(
     class indices, with no label smoothing and no mixing (the run's own
     settings do not matter), so test losses compare across runs; the training
     curves' loss and val_loss include the run's smoothing and read higher.
+    ``tta`` (``core.tta``) averages the probabilities, so the loss, over its
+    views; the evaluation names it.
     """
     if not len(dataset.splits["test"]):
         return None, []
@@ -470,7 +474,9 @@ def evaluate_test_split(
     units = int(model.outputs[0].shape[-1])
     # The loss comes from the predictions, not a compile: compiling for it put
     # Keras's default optimizer (RMSprop) into the model, and so into its export.
-    evaluation = evaluate(model, test_ds, dataset.class_names, loss=loss_for(units))
+    tested = with_tta(model, tta, input_shape=(h, w, c))
+    evaluation = evaluate(tested, test_ds, dataset.class_names, loss=loss_for(units))
+    evaluation = replace(evaluation, tta=tta)
     order = decoded_indices(dataset, "test")
     if order is not None:  # so its indices name the right test images
         evaluation = evaluation.for_split(order, len(dataset.splits["test"]))
