@@ -13,10 +13,17 @@ top-k (only where k is below the number of classes), per-class
 precision/recall/F1 and the confusion matrix; ``--json`` prints them for
 machines.
 
+``--tta`` averages the probabilities over views of each test image
+(test-time augmentation: ``flip`` 2 views, ``flip_shifts`` 6; see
+``core.recipe.tta``). A run folder uses its own setting unless ``--tta``
+overrides it; a model file uses none unless given. Every figure, the
+per-class ones and the confusion matrix too, is then the averaged one.
+
 Examples:
   python -m core evaluate my.runs/20261129-120000-model
   python -m core evaluate model.keras --dataset ~/pets-test --json
   python -m core evaluate model.keras --dataset fashion-mnist
+  python -m core evaluate my.runs/20261129-120000-model --tta flip
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from typing import Any
 
 from core.data.builtin import BUILTIN_NAMES
 from core.errors import WorkbenchError
+from core.training.config import TTA_MODES
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -44,6 +52,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--dataset",
         metavar="NAME_OR_FOLDER",
         help=f"{', '.join(BUILTIN_NAMES)}, or a folder (required for a model file)",
+    )
+    parser.add_argument(
+        "--tta",
+        choices=TTA_MODES,
+        help="test-time augmentation: average over the image and its mirror "
+        "(flip) or also 2-pixel shifts (flip_shifts); default: a run's own "
+        "setting, none for a model file",
     )
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument(
@@ -64,11 +79,11 @@ def run(args: argparse.Namespace) -> int:
     if source.is_dir() and args.dataset is not None:
         moved = moved_data(Run(source), args.dataset)
     if source.is_dir() and args.dataset is None:
-        evaluation = evaluate_run(Run(source))
+        evaluation = evaluate_run(Run(source), tta=args.tta)
     elif moved is not None:  # the run's own data, moved: its recorded test split
-        evaluation = evaluate_run(Run(source), moved)
+        evaluation = evaluate_run(Run(source), moved, tta=args.tta)
     else:
-        evaluation = _on_named_data(source, args.dataset)
+        evaluation = _on_named_data(source, args.dataset, args.tta or "none")
     if args.json:
         print(json.dumps(evaluation.to_dict(), indent=2))
         return 0
@@ -79,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _on_named_data(source: Path, choice: str | None) -> Any:
+def _on_named_data(source: Path, choice: str | None, tta: str) -> Any:
     """A model file (or a run's model) on the test images ``choice`` names."""
     from core.data.dataset import Dataset
     from core.data.load import open_dataset
@@ -137,7 +152,7 @@ def _on_named_data(source: Path, choice: str | None) -> Any:
             f"{path.name} predicts {max(units, 2)} classes but {data.name} has "
             f"{data.num_classes}"
         )
-    evaluation, _ = evaluate_test_split(model, data, 32, size=size)
+    evaluation, _ = evaluate_test_split(model, data, 32, size=size, tta=tta)
     if evaluation is None:
         raise WorkbenchError(f"{data.name} has no test images")
     return evaluation
@@ -148,7 +163,11 @@ def _as_text(evaluation: Any) -> str:
     from core.top_k import shown_top_k
 
     names = [m.name for m in evaluation.per_class]
+    from core.tta import describe
+
     lines = [f"test accuracy  {evaluation.accuracy:.4f}"]
+    if evaluation.tta != "none":  # said only when used: today's output unchanged
+        lines.append(f"tta            {describe(evaluation.tta)}")
     if evaluation.loss is not None:
         lines.append(f"test loss      {evaluation.loss:.4f}")
     if shown_top_k(len(names), evaluation.top_k):

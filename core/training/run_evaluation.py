@@ -28,6 +28,7 @@ def evaluate_run(
     run: Run | str | Path,
     dataset: Dataset | None = None,
     cancel: threading.Event | None = None,
+    tta: str | None = None,
 ) -> Evaluation:
     """The run's model (``core.run_model``: its best, else its last) on its test split.
 
@@ -35,7 +36,8 @@ def evaluate_run(
     line runs. ``dataset`` is the data if it is already open (it must match
     the run's fingerprint); else it is opened from the run's ``config.json``.
     The figures are written beside the run's own, in ``evaluations/`` (named
-    by when, and which model), never over ``evaluation.json``.
+    by when, and which model), never over ``evaluation.json``. ``tta`` is
+    the test-time augmentation (``core.tta``): None uses the run's own.
 
     Raises:
         WorkbenchError: no model or no test split, or data that changed.
@@ -51,7 +53,11 @@ def evaluate_run(
         refuse_changed_data(run.config().get("dataset", {}), dataset, run.name)
     cfg = TrainingConfig.from_dict(run.config().get("training", {}))
     evaluation, _ = evaluate_test_split(
-        load_model_file(kept.path), dataset, cfg.batch_size, cfg.cache_data
+        load_model_file(kept.path),
+        dataset,
+        cfg.batch_size,
+        cfg.cache_data,
+        tta=cfg.tta if tta is None else tta,
     )
     if evaluation is None:
         raise WorkbenchError(f"{dataset.name} has no test split to evaluate on")
