@@ -12,12 +12,17 @@ Call ``compile_phase(model, settings, steps_per_epoch, loss, phase=1)``.
 (``TrainingConfig.to_dict()`` gives one; keys it does not use are ignored):
 
 - ``optimizer``: ``adam``, ``sgd`` (with ``momentum`` and ``nesterov``),
-  ``rmsprop`` (as the tutorials use it: no momentum) or ``adamw`` (with
-  ``weight_decay``);
+  ``rmsprop`` (as the tutorials use it: no momentum), ``adamw`` (with
+  ``weight_decay``) or ``muon`` (Keras's Muon with ``weight_decay``; the
+  classifier's output layer takes its AdamW step, as Keras advises);
 - ``learning_rate``, and ``schedule``: ``cosine`` decays it over the phase's
-  ``epochs`` (after a ``warmup`` share of the steps climbing from 0); any
-  other schedule keeps it constant (``plateau`` is a callback, not a
-  schedule);
+  ``epochs`` (after a ``warmup`` share of the steps climbing from 0),
+  ``linear`` in a straight line to 0, ``one_cycle`` climbs from 0 over the
+  ``warmup`` share and then falls in a straight line to 0; any other
+  schedule keeps it constant (``plateau`` is a callback, not a schedule);
+- ``norm_lr_factor`` (default 1): other than 1, the scales and offsets of the
+  normalization layers (``NORM_LAYERS``) train in an optimizer of their own
+  at the rate (and schedule) times the factor, without weight decay;
 - ``epochs``; for phase 2, ``fine_tune_epochs`` and ``fine_tune_lr_factor``
   (the phase trains that many epochs at the rate times the factor);
 - ``jit_compile``: true compiles each step with XLA; false or missing
@@ -38,13 +43,22 @@ Example:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 import keras
 
-OPTIMIZERS = ("adam", "sgd", "rmsprop", "adamw")
+OPTIMIZERS = ("adam", "sgd", "rmsprop", "adamw", "muon")
 METRICS = ("accuracy",)
+# The layers whose scale and offset ``norm_lr_factor`` trains apart.
+NORM_LAYERS = (
+    keras.layers.BatchNormalization,
+    keras.layers.LayerNormalization,
+    keras.layers.GroupNormalization,
+)
+# The name of a MultiOptimizer's part that trains them.
+NORM_OPTIMIZER = "norm_layers"
 
 
 def compile_phase(
@@ -56,11 +70,11 @@ def compile_phase(
 ) -> None:
     """Compile ``model`` for training ``phase`` (1, or 2: fine-tuning).
 
-    ``steps_per_epoch`` is the batches of an epoch, over which a cosine
-    schedule spreads the phase's decay (at least 1).
+    ``steps_per_epoch`` is the batches of an epoch, over which a schedule
+    spreads the phase's decay (at least 1).
     """
     model.compile(
-        optimizer=make_optimizer(settings, steps_per_epoch, phase),
+        optimizer=make_optimizer(settings, steps_per_epoch, phase, model),
         loss=make_loss(loss),
         metrics=list(METRICS),
         jit_compile=True if settings.get("jit_compile") else "auto",
@@ -82,41 +96,148 @@ def phase_settings(settings: Mapping[str, Any], phase: int = 1) -> dict[str, Any
 
 
 def make_optimizer(
-    settings: Mapping[str, Any], steps_per_epoch: int, phase: int = 1
+    settings: Mapping[str, Any],
+    steps_per_epoch: int,
+    phase: int = 1,
+    model: keras.Model | None = None,
 ) -> keras.optimizers.Optimizer:
     """The optimizer ``settings`` name, with the phase's rate or schedule.
 
+    With a ``norm_lr_factor`` other than 1, a ``MultiOptimizer``: ``model``'s
+    normalization scales and offsets (``norm_variables``) go to a second
+    optimizer of the same kind (named ``NORM_OPTIMIZER``) at the rate and
+    schedule times the factor, without weight decay; every other weight to
+    the first. At 1 (the default) it is the single optimizer, as before the
+    setting existed. ``model`` also names Muon's output layer.
+
     Raises:
-        ValueError: an optimizer not in ``OPTIMIZERS``.
+        ValueError: an optimizer not in ``OPTIMIZERS``; a ``norm_lr_factor``
+            other than 1 without ``model``.
     """
     values = phase_settings(settings, phase)
+    shared: dict[str, Any] = {}  # what every optimizer made here takes alike
+    main = _optimizer(values, steps_per_epoch, model, shared)
+    factor = values.get("norm_lr_factor", 1.0)
+    if factor == 1.0:
+        return main
+    if model is None:
+        raise ValueError("norm_lr_factor needs the model, to find its norm layers")
+    norms = norm_variables(model)
+    if not norms:
+        return main
+    faster = {
+        **values,
+        "learning_rate": values["learning_rate"] * factor,
+        "weight_decay": 0.0,
+    }
+    apart = _optimizer(faster, steps_per_epoch, model, shared, NORM_OPTIMIZER)
+    paths = "|".join(re.escape(v.path) for v in norms)
+    return keras.optimizers.MultiOptimizer(
+        keras.optimizers.OptimizerMap(main, {paths: apart})
+    )
+
+
+def _optimizer(
+    values: Mapping[str, Any],
+    steps_per_epoch: int,
+    model: keras.Model | None,
+    shared: Mapping[str, Any],
+    name: str | None = None,
+) -> keras.optimizers.Optimizer:
+    """One optimizer of a phase's ``values``, with ``shared``'s keywords."""
     rate = learning_rate(values, steps_per_epoch)
-    name = values.get("optimizer", "adam")
-    if name == "sgd":
+    kind = values.get("optimizer", "adam")
+    kwargs = {**shared, **({"name": name} if name else {})}
+    if kind == "sgd":
         return keras.optimizers.SGD(
             rate,
             momentum=values.get("momentum", 0.0),
             nesterov=bool(values.get("nesterov", False)),
+            **kwargs,
         )
-    if name == "rmsprop":  # as the tutorials use it: no momentum
-        return keras.optimizers.RMSprop(rate)
-    if name == "adamw":
-        return keras.optimizers.AdamW(rate, weight_decay=values["weight_decay"])
-    if name == "adam":
-        return keras.optimizers.Adam(rate)
-    raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, not {name!r}")
+    if kind == "rmsprop":  # as the tutorials use it: no momentum
+        return keras.optimizers.RMSprop(rate, **kwargs)
+    if kind == "adamw":
+        return keras.optimizers.AdamW(
+            rate, weight_decay=values["weight_decay"], **kwargs
+        )
+    if kind == "muon":
+        decay = values.get("weight_decay", 0.004)
+        return keras.optimizers.Muon(
+            rate,
+            weight_decay=decay,
+            adam_weight_decay=decay,
+            exclude_layers=output_layer_patterns(model),
+            **kwargs,
+        )
+    if kind == "adam":
+        return keras.optimizers.Adam(rate, **kwargs)
+    raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, not {kind!r}")
+
+
+def norm_variables(model: keras.Model) -> list[keras.Variable]:
+    """The trainable scales and offsets of ``model``'s ``NORM_LAYERS``, nested
+    models' included (the moving statistics are not trained)."""
+    return [
+        variable
+        for layer in _layers(model)
+        if isinstance(layer, NORM_LAYERS)
+        for variable in layer.trainable_variables
+    ]
+
+
+def _layers(model: keras.Model) -> list[keras.layers.Layer]:
+    """``model``'s layers and, depth first, those of the models inside it."""
+    found = []
+    for layer in model.layers:
+        found.append(layer)
+        if isinstance(layer, keras.Model):
+            found += _layers(layer)
+    return found
+
+
+def output_layer_patterns(model: keras.Model | None) -> list[str]:
+    """Muon's ``exclude_layers`` for ``model``: the weights of its last layer
+    that has any (the classifier's output layer), which Keras advises to leave
+    to Muon's AdamW step (none without a model)."""
+    weighted = [layer for layer in model.layers if layer.weights] if model else []
+    return [f"^{re.escape(weighted[-1].path)}/"] if weighted else []
+
+
+def optimizer_parts(
+    optimizer: keras.optimizers.Optimizer,
+) -> list[keras.optimizers.Optimizer]:
+    """The optimizers that hold rates and step counts: a MultiOptimizer's
+    parts, or ``optimizer`` itself."""
+    if isinstance(optimizer, keras.optimizers.MultiOptimizer):
+        return list(optimizer.optimizers)
+    return [optimizer]
+
+
+def set_step(optimizer: keras.optimizers.Optimizer, step: int) -> None:
+    """Set ``optimizer``'s step count, and its parts' that their schedules
+    read, so a resumed schedule goes on at ``step``."""
+    optimizer.iterations.assign(step)
+    for part in optimizer_parts(optimizer):
+        part.iterations.assign(step)
 
 
 def learning_rate(
     settings: Mapping[str, Any], steps_per_epoch: int
 ) -> float | keras.optimizers.schedules.LearningRateSchedule:
     """The rate a phase's ``settings`` start the optimizer with: constant, or
-    a cosine schedule over the phase's ``epochs * steps_per_epoch`` steps."""
+    a schedule over the phase's ``epochs * steps_per_epoch`` steps."""
     rate = settings["learning_rate"]
-    if settings.get("schedule") != "cosine":
-        return rate
-    total = settings["epochs"] * max(steps_per_epoch, 1)
-    return cosine_schedule(rate, total, settings.get("warmup", 0.0))
+    schedule = settings.get("schedule")
+    total = settings.get("epochs", 1) * max(steps_per_epoch, 1)
+    warmup = settings.get("warmup", 0.0)
+    if schedule == "cosine":
+        return cosine_schedule(rate, total, warmup)
+    if schedule == "linear":
+        return linear_schedule(rate, total)
+    if schedule == "one_cycle":
+        return one_cycle_schedule(rate, total, warmup)
+    return rate
 
 
 def cosine_schedule(
@@ -140,6 +261,66 @@ def cosine_schedule(
         warmup_target=learning_rate,
         warmup_steps=warmup_steps,
     )
+
+
+def linear_schedule(
+    learning_rate: float, total_steps: int
+) -> keras.optimizers.schedules.PolynomialDecay:
+    """A straight line from ``learning_rate`` down to 0 at ``total_steps``
+    (Keras's PolynomialDecay of power 1)."""
+    return keras.optimizers.schedules.PolynomialDecay(
+        learning_rate, max(1, total_steps), end_learning_rate=0.0, power=1.0
+    )
+
+
+def one_cycle_schedule(
+    learning_rate: float, total_steps: int, warmup: float
+) -> keras.optimizers.schedules.LearningRateSchedule:
+    """Up in a straight line from 0 to ``learning_rate`` over the first
+    ``warmup`` share of ``total_steps``, then down in a straight line to 0 at
+    the last (airbench's and "How to train your ResNet"'s one cycle).
+
+    Without warm-up steps it is ``linear_schedule``, a Keras built-in; at
+    least one step decays, as in ``cosine_schedule``.
+    """
+    total = max(1, total_steps)
+    warmup_steps = min(round(warmup * total), total - 1)
+    if not warmup_steps:
+        return linear_schedule(learning_rate, total)
+    return OneCycle(learning_rate, warmup_steps, total)
+
+
+@keras.saving.register_keras_serializable(package="cnn_workbench")
+class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
+    """A triangle: 0 at step 0, ``peak`` at ``warmup_steps``, 0 at
+    ``total_steps`` and after.
+
+    Keras has no built-in warm-up before a linear decay, so this is the one
+    schedule of its own here. It is registered, so a model saved while it
+    trains loads with ``keras.models.load_model`` wherever this module is
+    imported (the app, the exported script); elsewhere, with
+    ``compile=False``.
+    """
+
+    def __init__(self, peak: float, warmup_steps: int, total_steps: int) -> None:
+        super().__init__()
+        self.peak = peak
+        self.warmup_steps = warmup_steps
+        self.total_steps = total_steps
+
+    def __call__(self, step: Any) -> Any:
+        step = keras.ops.cast(step, "float32")
+        up = step / self.warmup_steps
+        down = (self.total_steps - step) / (self.total_steps - self.warmup_steps)
+        share = keras.ops.clip(keras.ops.minimum(up, down), 0.0, 1.0)
+        return self.peak * share
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            "peak": self.peak,
+            "warmup_steps": self.warmup_steps,
+            "total_steps": self.total_steps,
+        }
 
 
 def make_loss(loss: Any) -> Any:
