@@ -147,6 +147,11 @@ def run_session(
     aug = augmentation or AugmentationConfig()
     cancel = cancel or threading.Event()
     check_settings(cfg)  # refused before a run folder is made
+    if strategy == "multi-worker" and cfg.ema:  # its loop has no swap of weights
+        raise WorkbenchError(
+            "training setting ema: weight averaging does not work with multi-worker "
+            "training; switch it off (training.ema: false) or train on one machine"
+        )
     # The Training page's refusal, word for word, for every caller.
     check_preflight(spec, dataset, cfg, gpu_available=free_gpu_memory())
     if strategy == "multi-worker" and not cluster_task().chief:
