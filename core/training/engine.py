@@ -38,6 +38,7 @@ from typing import Any, TypeVar
 import keras
 import tensorflow as tf
 
+from core.recipe.optimizers import NORM_OPTIMIZER, optimizer_parts, set_step
 from core.training.backup import RunBackup
 from core.training.best_epoch import (
     best_in_history,
@@ -186,7 +187,7 @@ def train(
             bridge.phase_begins(phase, first)
         # A schedule goes on from the resumed epoch (BackupAndRestore, when it
         # has a backup, restores the same count with the optimizer).
-        model.optimizer.iterations.assign(max(start - first, 0) * steps)
+        set_step(model.optimizer, max(start - first, 0) * steps)
         _open_phase(phases, phase, first)
         done = len(bridge.epochs_done)
         reason, message = _fit(
@@ -299,8 +300,9 @@ def _early_stop(
 class _NewLearningRate(keras.callbacks.Callback):
     """Set the rate a resume asked for once the backup has been restored.
 
-    A cosine schedule needs nothing: it is rebuilt from the config, and the
-    backup holds only its step count.
+    A schedule needs nothing: it is rebuilt from the config, and the backup
+    holds only its step count. With ``norm_lr_factor``, the norm layers'
+    optimizer takes the new rate times the factor.
     """
 
     def __init__(
@@ -310,10 +312,12 @@ class _NewLearningRate(keras.callbacks.Callback):
         self.cfg, self.rate, self.phase = cfg, rate, phase
 
     def on_train_begin(self, logs: dict | None = None) -> None:
-        variable = self.model.optimizer.learning_rate
-        if isinstance(variable, keras.Variable):
-            factor = self.cfg.fine_tune_lr_factor if self.phase() == 2 else 1.0
-            variable.assign(self.rate * factor)
+        factor = self.cfg.fine_tune_lr_factor if self.phase() == 2 else 1.0
+        for part in optimizer_parts(self.model.optimizer):
+            variable = part.learning_rate
+            if isinstance(variable, keras.Variable):
+                norms = self.cfg.norm_lr_factor if part.name == NORM_OPTIMIZER else 1
+                variable.assign(self.rate * factor * norms)
 
 
 def _begin_phase_two(
