@@ -23,6 +23,9 @@ Call ``compile_phase(model, settings, steps_per_epoch, loss, phase=1)``.
 - ``norm_lr_factor`` (default 1): other than 1, the scales and offsets of the
   normalization layers (``NORM_LAYERS``) train in an optimizer of their own
   at the rate (and schedule) times the factor, without weight decay;
+- ``ema`` (default false): true keeps an exponential moving average of the
+  weights at ``ema_momentum`` (Keras's ``use_ema``; pair it with
+  ``keras.callbacks.SwapEMAWeights`` before the checkpoint);
 - ``epochs``; for phase 2, ``fine_tune_epochs`` and ``fine_tune_lr_factor``
   (the phase trains that many epochs at the rate times the factor);
 - ``jit_compile``: true compiles each step with XLA; false or missing
@@ -116,6 +119,8 @@ def make_optimizer(
     """
     values = phase_settings(settings, phase)
     shared: dict[str, Any] = {}  # what every optimizer made here takes alike
+    if values.get("ema"):
+        shared.update(use_ema=True, ema_momentum=values["ema_momentum"])
     main = _optimizer(values, steps_per_epoch, model, shared)
     factor = values.get("norm_lr_factor", 1.0)
     if factor == 1.0:
