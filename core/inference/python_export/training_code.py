@@ -22,7 +22,12 @@ from core.training.config import TrainingConfig
 from core.training.loss import loss_for, loss_source, one_hot_labels
 
 # The settings recipe/optimizers.py reads, by the optimizer and schedule chosen.
-_OPTIMIZER_KEYS = {"sgd": ("momentum", "nesterov"), "adamw": ("weight_decay",)}
+_OPTIMIZER_KEYS = {
+    "sgd": ("momentum", "nesterov"),
+    "adamw": ("weight_decay",),
+    "muon": ("weight_decay",),
+}
+_WARMING_SCHEDULES = ("cosine", "one_cycle")
 
 
 def training_constants(cfg: TrainingConfig) -> str:
@@ -38,7 +43,9 @@ def compile_settings(cfg: TrainingConfig, fine_tune: bool) -> dict[str, Any]:
     """The training settings ``compile_phase`` reads, as the app hands them over
     (``TrainingConfig.to_dict()``), only those of the chosen options."""
     keys = ["optimizer", "learning_rate", *_OPTIMIZER_KEYS.get(cfg.optimizer, ())]
-    keys += ["schedule", *(["warmup"] if cfg.schedule == "cosine" else [])]
+    keys += ["schedule", *(["warmup"] if cfg.schedule in _WARMING_SCHEDULES else [])]
+    if cfg.norm_lr_factor != 1:
+        keys.append("norm_lr_factor")
     if cfg.jit_compile:
         keys.append("jit_compile")
     if fine_tune:
