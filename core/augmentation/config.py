@@ -24,18 +24,22 @@ from core.setting_fields import (
     settings_problems,
 )
 
-FLIPS = ("none", "horizontal", "vertical", "both")
+# "alternating": horizontal, on every other epoch (airbench's derandomised flip).
+FLIPS = ("none", "horizontal", "vertical", "both", "alternating")
 FILL_MODES = ("constant", "nearest", "reflect", "wrap")
 PLACEMENTS = ("auto", "pipeline", "model")
 # The group box the Augmentation page's form shows them in.
 TRANSFORMS_GROUP = "Transforms"
 
 
-def _amount(label: str, help: str, high: float, below: bool = False) -> Any:
+def _amount(
+    label: str, help: str, high: float, below: bool = False, whole: bool = False
+) -> Any:
     """A transform's amount: 0 (off) up to ``high`` (``below`` it: excluded).
 
     The spin box's shape follows the range: fractions step by 0.05 with two
-    decimals; degrees and pixel levels step by 1 with one.
+    decimals; degrees and pixel levels step by 1 with one; ``whole`` numbers
+    (pixels moved) step by 1 with none.
     """
     small = high <= 10
     return setting(
@@ -48,7 +52,7 @@ def _amount(label: str, help: str, high: float, below: bool = False) -> Any:
         maximum=high,
         exclusive_maximum=below,
         step=0.05 if high <= 1 else 1,
-        decimals=2 if small else 1,
+        decimals=0 if whole else 2 if small else 1,
     )
 
 
@@ -60,7 +64,14 @@ class AugmentationConfig:
     page's form, this validation and the project file's parsing read it.
     """
 
-    flip: str = setting("none", label="Flip", choices=FLIPS, group=TRANSFORMS_GROUP)
+    flip: str = setting(
+        "none",
+        label="Flip",
+        help="alternating: each image mirrored left-right on every other epoch, "
+        "so any two epochs show it both ways",
+        choices=FLIPS,
+        group=TRANSFORMS_GROUP,
+    )
     rotation: float = _amount("Rotation (°)", "degrees either way", 180)
     zoom: float = _amount("Zoom", "fraction in or out, below 1", 1, below=True)
     shear: float = _amount(
@@ -71,6 +82,13 @@ class AugmentationConfig:
     )
     height_shift: float = _amount(
         "Height shift", "fraction of the height, below 1", 1, below=True
+    )
+    translate: float = _amount(
+        "Translate (px)",
+        "whole pixels either way, the border filled as the fill mode says "
+        "(airbench: 2)",
+        16,
+        whole=True,
     )
     brightness: float = _amount("Brightness", "fraction of full brightness", 1)
     contrast: float = _amount("Contrast", "fraction, below 1", 1, below=True)
@@ -138,9 +156,15 @@ class AugmentationConfig:
                 "shear",
                 "width_shift",
                 "height_shift",
+                "translate",
                 "crop",
             )
         )
+
+    @property
+    def alternating(self) -> bool:
+        """The alternating flip is on: the flip depends on the epoch."""
+        return self.active("flip") and self.flip == "alternating"
 
     @property
     def needs_one_hot(self) -> bool:

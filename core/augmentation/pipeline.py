@@ -25,8 +25,9 @@ AUTO_PLACEMENT = "pipeline"
 
 
 def placement(cfg: AugmentationConfig) -> str:
-    """``pipeline`` or ``model``; MixUp/CutMix need labels, so only the pipeline."""
-    if cfg.needs_one_hot:
+    """``pipeline`` or ``model``; MixUp/CutMix need labels and the alternating
+    flip the epoch, which only the pipeline has."""
+    if cfg.needs_one_hot or cfg.alternating:
         return "pipeline"
     return AUTO_PLACEMENT if cfg.placement == "auto" else cfg.placement
 
@@ -37,11 +38,13 @@ def augment_dataset(
     num_classes: int,
     seed: int = 0,
     batch_size: int | None = None,
+    epochs: tf.Variable | None = None,
 ) -> tf.data.Dataset:
     """The recipe's ``augment_dataset`` (its docstring says how) for the project's
-    settings: batched ``(images, int labels)`` in, augmented batches out."""
+    settings: batched ``(images, int labels)`` in, augmented batches out;
+    ``epochs`` counts the passes for the alternating flip."""
     aug = recipe_augmentation(cfg)
-    return recipe_augment_dataset(batches, aug, num_classes, seed, batch_size)
+    return recipe_augment_dataset(batches, aug, num_classes, seed, batch_size, epochs)
 
 
 @keras.saving.register_keras_serializable(package="cnn_workbench")
@@ -97,14 +100,15 @@ def preview(
     """``n`` augmented copies of ``image`` (uint8 HxWxC) as uint8 ``(n, H, W, C)``.
 
     MixUp/CutMix mix the copies with images from ``pool`` (others from the
-    dataset) as training would; without a pool they are left out.
+    dataset) as training would; without a pool they are left out. Copy ``i``
+    is the image in epoch ``i``: the alternating flip mirrors every other one.
     """
     if image.ndim == 2:
         image = image[..., None]
     batch = tf.repeat(tf.convert_to_tensor(image[None], tf.float32), n, axis=0)
     s = tf.constant([seed, 0], tf.int64)
     aug = recipe_augmentation(cfg)
-    out = augment_images(batch, aug, s)
+    out = augment_images(batch, aug, s, tf.range(n))
     if aug.needs_one_hot and pool is not None and len(pool):
         others = tf.convert_to_tensor(pool[np.arange(n) % len(pool)], tf.float32)
         both = tf.concat([out, others], axis=0)

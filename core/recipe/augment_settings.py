@@ -9,7 +9,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-GEOMETRIC = ("flip", "rotation", "zoom", "shear", "width_shift", "height_shift", "crop")
+GEOMETRIC = (
+    "flip",
+    "rotation",
+    "zoom",
+    "shear",
+    "width_shift",
+    "height_shift",
+    "translate",
+    "crop",
+)
 PHOTOMETRIC = ("brightness", "contrast", "noise")
 MIXING = ("mixup", "cutmix")
 
@@ -26,7 +35,9 @@ class Augmentation:
     """
 
     amounts: Mapping[str, float] = field(default_factory=dict)
-    flip: str = "none"  # none, horizontal, vertical or both
+    # none, horizontal, vertical, both or alternating (horizontal, every other
+    # epoch: ``augment.augment_dataset`` numbers the epochs)
+    flip: str = "none"
     fill_mode: str = "reflect"  # constant, nearest, reflect or wrap
 
     def amount(self, name: str) -> float:
@@ -44,6 +55,11 @@ class Augmentation:
     @property
     def any_active(self) -> bool:
         return any(self.active(n) for n in (*GEOMETRIC, *PHOTOMETRIC, *MIXING))
+
+    @property
+    def alternating(self) -> bool:
+        """The flip depends on the epoch, which only the tf.data pipeline knows."""
+        return self.flip == "alternating"
 
     @property
     def needs_one_hot(self) -> bool:

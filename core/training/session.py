@@ -83,6 +83,8 @@ class Prepared:
     unfreeze: Callable[[], Any] | None
     weights: dict[int, float] | None
     dataset: Dataset  # what it trains on: under multi-worker, this worker's share
+    # the alternating flip's epoch counter (core.recipe.augment.augment_dataset)
+    epochs: tf.Variable | None = None
 
 
 @dataclass
@@ -213,7 +215,10 @@ def prepare(
     if device.workers > 1:  # this worker's share, cut before any decoding
         dataset = worker_shard(dataset, "train", device.worker, device.workers)
     _stage(listener, "building the data pipeline")
-    train_ds, val_ds, steps = _pipelines(spec, dataset, cfg, aug, device)
+    epochs = None
+    if aug.alternating:
+        epochs = tf.Variable(0, dtype=tf.int64, trainable=False)
+    train_ds, val_ds, steps = _pipelines(spec, dataset, cfg, aug, device, epochs)
     one_hot = one_hot_labels(spec.head.units, aug.needs_one_hot, cfg.label_smoothing)
     # ImageNet weights missing from Keras's cache download here, with progress.
     downloading = reporting_downloads(getattr(listener, "on_download", None), cancel)
@@ -236,7 +241,16 @@ def prepare(
             dataset.splits["train"].class_counts(dataset.num_classes)
         )
     prepared = Prepared(
-        model, fit_model, train_ds, val_ds, steps, device, unfreeze, weights, dataset
+        model,
+        fit_model,
+        train_ds,
+        val_ds,
+        steps,
+        device,
+        unfreeze,
+        weights,
+        dataset,
+        epochs,
     )
     if (
         listener is not None
@@ -259,9 +273,10 @@ def _pipelines(
     cfg: TrainingConfig,
     aug: AugmentationConfig,
     device: Any,
+    epochs: tf.Variable | None = None,
 ) -> tuple[tf.data.Dataset, tf.data.Dataset | None, int]:
     """The train and validation pipelines, labels as the loss takes them, and the
-    batches of an epoch."""
+    batches of an epoch; ``epochs`` numbers the alternating flip's passes."""
     h, w, c = spec.input.shape
     classes = dataset.num_classes
     one_hot = one_hot_labels(spec.head.units, aug.needs_one_hot, cfg.label_smoothing)
@@ -280,7 +295,7 @@ def _pipelines(
         dataset, "train", (h, w), c, batch, True, cfg.seed, cfg.cache_data
     )
     if aug.any_active and placement(aug) != "model":
-        train_ds = augment_dataset(train_ds, aug, classes, cfg.seed, batch)
+        train_ds = augment_dataset(train_ds, aug, classes, cfg.seed, batch, epochs)
     train_ds = labels_for_loss(train_ds, already_one_hot=aug.needs_one_hot)
     val_ds = None
     if len(dataset.splits["validation"]):
@@ -331,6 +346,8 @@ def train_prepared(
     start = Start()
     if run is not None and restart is not None:
         start = continue_run(run, restart, cfg, prepared.model)
+    if prepared.epochs is not None:  # the estimate drew batches: count from here
+        prepared.epochs.assign(start.epoch)
     device, folder = prepared.device, run.path if run else None
     with worker_plan(device, cancel, folder, prepared.steps, cfg.batch_size) as plan:
         result = train(
