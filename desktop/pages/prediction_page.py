@@ -57,6 +57,8 @@ from desktop.widgets.insight_view import InsightView
 from desktop.workers import FunctionWorker
 
 BATCH = 32  # images per prediction job: the gallery fills a batch at a time
+GALLERY_ICON = 72  # every thumbnail is drawn this large, whatever the image's size
+GALLERY_CELL = QSize(110, 110)
 NO_MODEL = "No model: train one, or import a .keras / .h5 file."
 
 
@@ -106,8 +108,9 @@ class PredictionPage(QWidget):
         self.model_label.setWordWrap(True)
         self.gallery = QListWidget()
         self.gallery.setViewMode(QListWidget.ViewMode.IconMode)
-        self.gallery.setIconSize(QSize(72, 72))
-        self.gallery.setGridSize(QSize(110, 110))
+        self.gallery.setIconSize(QSize(GALLERY_ICON, GALLERY_ICON))
+        self.gallery.setGridSize(GALLERY_CELL)
+        self.gallery.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # keeps ".png"
         self.gallery.setMaximumWidth(260)
         self.view = QLabel("Drop images or a folder here, or paste one (Ctrl+V).")
         self.view.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -226,8 +229,13 @@ class PredictionPage(QWidget):
     def _append(self, image: np.ndarray, name: str) -> None:
         self.images.append(image)
         self.results.append(None)
-        item = QListWidgetItem(QIcon(QPixmap.fromImage(to_qimage(image))), name)
+        item = QListWidgetItem(QIcon(_thumbnail(image)), name)
         item.setToolTip(name)
+        # One size for every item, whatever its text: an item whose label
+        # shrank (a file name, then "circle 97%") was repainted only in its
+        # new, narrower rectangle, and pieces of the name stayed on screen.
+        line = self.gallery.fontMetrics().height()
+        item.setSizeHint(QSize(GALLERY_CELL.width() - 6, GALLERY_ICON + line + 8))
         self.gallery.addItem(item)
         self._queue.append(len(self.images) - 1)
         if self.gallery.currentRow() < 0:
@@ -467,6 +475,21 @@ class PredictionPage(QWidget):
         ]
         self.add_paths(paths)
         event.acceptProposedAction()
+
+
+def _thumbnail(image: np.ndarray) -> QPixmap:
+    """``image`` fitted into the gallery's icon square: a small input enlarged
+    with sharp pixels, a large one reduced smoothly."""
+    pixmap = QPixmap.fromImage(to_qimage(image))
+    smaller = max(image.shape[:2]) < GALLERY_ICON
+    return pixmap.scaled(
+        GALLERY_ICON,
+        GALLERY_ICON,
+        Qt.AspectRatioMode.KeepAspectRatio,
+        Qt.TransformationMode.FastTransformation
+        if smaller
+        else Qt.TransformationMode.SmoothTransformation,
+    )
 
 
 def explain(
