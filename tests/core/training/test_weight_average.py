@@ -1,4 +1,5 @@
-"""Weight averaging (EMA): the average is validated, kept and tested, however a run ends.
+"""Weight averaging (EMA): the average is validated, kept and tested, however a
+run ends.
 
 A small model with BatchNormalization on generated images that are not
 shuffled, so a resumed run can be compared with an uninterrupted one.
@@ -151,7 +152,8 @@ def test_validation_and_the_kept_models_use_the_averaged_weights(tmp_path):
         model, data(), data(32, 1), cfg, run_dir=tmp_path, fit=recorded_fit(seen)
     )
     assert result.stop_reason is StopReason.COMPLETED
-    assert model.optimizer.use_ema and model.optimizer.ema_momentum == 0.9
+    assert model.optimizer.use_ema
+    assert model.optimizer.ema_momentum == 0.9
     # The swap comes first, the raw weights back after the callbacks that judge
     # and save the weights, before the backup.
     averaged = seen[0]
@@ -187,7 +189,9 @@ def test_validation_and_the_kept_models_use_the_averaged_weights(tmp_path):
 class _StopAfterFirstEpoch(keras.callbacks.Callback):
     """Early stopping's move, after recording the weights it judged."""
 
-    judged: dict[str, np.ndarray] = {}
+    def __init__(self) -> None:
+        super().__init__()
+        self.judged: dict[str, np.ndarray] = {}
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self.judged = weights(self.model)
@@ -212,7 +216,9 @@ def test_an_early_stop_keeps_the_averaged_weights():
 
 
 class _CancelInValidation(keras.callbacks.Callback):
-    ema: dict[str, np.ndarray] = {}
+    def __init__(self) -> None:
+        super().__init__()
+        self.ema: dict[str, np.ndarray] = {}
 
     def on_test_batch_end(self, batch: int, logs: dict | None = None) -> None:
         self.ema = weights(self.model)  # swapped in for validation
@@ -304,7 +310,8 @@ def test_phase_two_restarts_the_average_from_phase_ones_averaged_weights():
     result = train(model, data(), None, cfg, AtPhaseTwo(), unfreeze=unfreeze)
     assert result.stop_reason is StopReason.COMPLETED
     phase_two = model.optimizer
-    assert phase_two is not phase_one and phase_two.use_ema
+    assert phase_two is not phase_one
+    assert phase_two.use_ema
     first = averages(phase_one)
     assert_same({p: seen[p] for p in first}, first)  # phase 2 starts from the average
     assert "conv/kernel" in averages(phase_two)
