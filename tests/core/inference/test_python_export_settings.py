@@ -65,12 +65,13 @@ TRAINING: dict[str, tuple[list[Any], dict[str, Any]]] = {
     "fine_tune_last_n": ([3], {"fine_tune": True, "fine_tune_freeze": "last_n"}),
 }
 AUGMENTATION: dict[str, tuple[list[Any], dict[str, Any]]] = {
-    "flip": (["horizontal", "vertical", "both"], {}),
+    "flip": (["horizontal", "vertical", "both", "alternating"], {}),
     "rotation": ([10.0], {}),
     "zoom": ([0.1], {}),
     "shear": ([5.0], {}),
     "width_shift": ([0.1], {}),
     "height_shift": ([0.1], {}),
+    "translate": ([2.0], {}),
     "brightness": ([0.1], {}),
     "contrast": ([0.1], {}),
     "crop": ([0.1], {}),
