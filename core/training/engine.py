@@ -39,6 +39,7 @@ import keras
 import tensorflow as tf
 
 from core.recipe.optimizers import NORM_OPTIMIZER, optimizer_parts, set_step
+from core.recipe.weight_average import AveragedWeights
 from core.training.backup import RunBackup
 from core.training.best_epoch import (
     best_in_history,
@@ -66,7 +67,6 @@ from core.training.distributed_loop import WorkerLost
 from core.training.events import NullListener, StopReason, TrainingListener
 from core.training.keras_warnings import no_false_end_of_data_warning
 from core.training.preflight import check_settings
-from core.training.weight_average import AveragedWeights
 
 T = TypeVar("T")
 
@@ -552,7 +552,7 @@ def _averaging(
 ) -> tuple[AveragedWeights | None, list[keras.callbacks.Callback]]:
     """With ``cfg.ema``, the averaged weights are what the checkpoint, early
     stopping and the listener's validation figures see
-    (``core.training.weight_average``); ``order`` as it is without."""
+    (``core.recipe.weight_average``); ``order`` as it is without."""
     if not cfg.ema:
         return None, order
     averaged = AveragedWeights()

@@ -17,6 +17,7 @@ import tensorflow as tf
 
 from core.errors import WorkbenchError
 from core.recipe.optimizers import make_optimizer
+from core.recipe.weight_average import AveragedWeights
 from core.training.backup import RunBackup
 from core.training.callbacks import (
     ListenerCallback,
@@ -29,7 +30,6 @@ from core.training.config import TrainingConfig
 from core.training.engine import train
 from core.training.events import NullListener, StopReason
 from core.training.session import run_session
-from core.training.weight_average import AveragedWeights
 
 STEPS = 4  # batches an epoch
 EMA = TrainingConfig(

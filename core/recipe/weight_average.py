@@ -1,11 +1,13 @@
 """Weight averaging (EMA): Keras's ``SwapEMAWeights``, made to hold however a run ends.
 
-With ``TrainingConfig.ema`` the optimizer keeps an exponential moving average
-of the trainable weights (Keras's ``use_ema``), and the run validates, keeps
-(``best.keras``, ``last.keras``) and tests that average instead of the last
-step's weights. Keras's ``SwapEMAWeights(swap_on_epoch=True)`` swaps the
-average into the model for validation and for the callbacks after it in an
-epoch's end, but leaves three traps, which ``AveragedWeights`` closes:
+With the ``ema`` setting the optimizer keeps an exponential moving average
+of the trainable weights (Keras's ``use_ema``, ``optimizers.make_optimizer``),
+and the run validates, keeps (the best checkpoint, the final model) and tests
+that average instead of the last step's weights. The app's runs and the
+script Export as Python writes use this same class. Keras's
+``SwapEMAWeights(swap_on_epoch=True)`` swaps the average into the model for
+validation and for the callbacks after it at an epoch's end, but leaves three
+traps, which ``AveragedWeights`` closes:
 
 - an early stop: Keras's callback swaps the average in at an epoch's end and
   back only at the next epoch's begin, so when ``fit`` stops early the
@@ -36,8 +38,6 @@ from __future__ import annotations
 
 import keras
 
-from core.training.backup import RunBackup
-
 
 class AveragedWeights(keras.callbacks.SwapEMAWeights):
     """The average in the model for every callback after it at an epoch's end.
@@ -63,7 +63,11 @@ class AveragedWeights(keras.callbacks.SwapEMAWeights):
         """``callbacks`` with this first and ``back`` just before the backup
         (at the end without one)."""
         at = next(
-            (i for i, cb in enumerate(callbacks) if isinstance(cb, RunBackup)),
+            (
+                i
+                for i, cb in enumerate(callbacks)
+                if isinstance(cb, keras.callbacks.BackupAndRestore)
+            ),
             len(callbacks),
         )
         return [self, *callbacks[:at], self.back, *callbacks[at:]]
