@@ -48,6 +48,8 @@ def compile_settings(cfg: TrainingConfig, fine_tune: bool) -> dict[str, Any]:
         keys.append("norm_lr_factor")
     if cfg.jit_compile:
         keys.append("jit_compile")
+    if cfg.ema:
+        keys += ["ema", "ema_momentum"]
     if fine_tune:
         keys.append("fine_tune_lr_factor")
     values = cfg.to_dict()
@@ -108,6 +110,12 @@ def _callbacks(cfg: TrainingConfig) -> str:
     if cfg.tensorboard:
         made.append('        keras.callbacks.TensorBoard(str(out / "tensorboard")),')
     listed = "\n".join(made)
+    made_list = "["
+    if cfg.ema:
+        made_list = (
+            "AveragedWeights().placed([  # validation, early stopping and the\n"
+            "        # checkpoint see the averaged weights (EMA); the backup, the raw"
+        )
     return f'''def make_callbacks(out, validation):
     """The project's callbacks, writing into ``out``."""
 
@@ -116,9 +124,9 @@ def _callbacks(cfg: TrainingConfig) -> str:
         return name if validation else name.removeprefix("val_")
 
     resumed = (out / "backup").is_dir()  # BackupAndRestore continues a killed run
-    return [
+    return {made_list}
 {listed}
-    ]
+    ]{")" if cfg.ema else ""}
 '''
 
 
