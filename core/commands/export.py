@@ -12,11 +12,18 @@ needs no trained run: it is written from the project's, or the run's
 recorded, model, data and settings. The app's Export dialog writes the same
 files (``core.inference.export_formats``).
 
+``--tta flip`` (or ``flip_shifts``) puts test-time augmentation into a
+``.keras`` export: the file averages the probabilities over the image and its
+mirror (and 2-pixel shifts), made of Keras's built-in layers only, so it still
+loads with plain ``keras.models.load_model`` (safe mode) and predicts as the
+app does with that TTA. The default, none, exports the model as it is.
+
 Examples:
   python -m core export my.cnnwb.json model.keras
   python -m core export my.runs/20261129-120000-model model.tflite
   python -m core export my.cnnwb.json served --format saved_model
   python -m core export my.cnnwb.json train.py
+  python -m core export my.runs/20261129-120000-model model.keras --tta flip
 """
 
 from __future__ import annotations
@@ -31,7 +38,9 @@ from core.inference.export_formats import (
     check_target,
     format_for,
     is_saved_model,
+    tta_problem,
 )
+from core.training.config import TTA_MODES
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -47,6 +56,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--format",
         choices=FORMAT_KEYS,
         help="the export format (default: from OUT's suffix, else keras)",
+    )
+    parser.add_argument(
+        "--tta",
+        choices=TTA_MODES,
+        default="none",
+        help="test-time augmentation the .keras file carries (default: none)",
     )
     parser.add_argument(
         "--verbose", action="store_true", help="show TensorFlow's own log lines"
@@ -92,6 +107,9 @@ def run(args: argparse.Namespace) -> int:
     from core.model_files.loading import load_model_file
 
     source, key = Path(args.source), args.format or format_for(args.out)
+    problem = tta_problem(key, args.tta)
+    if problem:
+        raise WorkbenchError(problem)
     if key == "python":
         out = export(ExportSource(project=project_of(source)), args.out, key)
         print(f"exported {source} as a Python script to {out}")
@@ -100,7 +118,8 @@ def run(args: argparse.Namespace) -> int:
     replacing = key == "saved_model" and is_saved_model(Path(args.out))
     model_path, classes = trained_model_path(source)
     model = ExportSource(load_model_file(model_path), classes)
-    out = export(model, args.out, key)
+    out = export(model, args.out, key, args.tta)
     done = "replaced the earlier SavedModel in" if replacing else "to"
-    print(f"exported {model_path} {done} {out} ({len(classes)} classes)")
+    carried = "" if args.tta == "none" else f", test-time augmentation {args.tta}"
+    print(f"exported {model_path} {done} {out} ({len(classes)} classes{carried})")
     return 0

@@ -12,9 +12,17 @@ MODEL may be a run folder: its model is used (its best model when it kept
 one, else its final weights; ``core.run_model``), as ``evaluate`` and
 ``export`` take it.
 
+``--tta`` averages each image's probabilities over views of it (test-time
+augmentation: ``flip`` the image and its mirror, ``flip_shifts`` also 2-pixel
+shifts, 6 views; ``core.recipe.tta``). A run folder uses its own setting
+unless ``--tta`` overrides it; a model file uses none unless given. It needs
+a model of fixed input size: an exported ``.keras`` carries its own TTA
+(``export --tta``).
+
 Examples:
   python -m core predict model.keras cat.jpg dog.png
   python -m core predict my.runs/20261129-120000-model photos/ --csv
+  python -m core predict my.runs/20261129-120000-model cat.jpg --tta flip
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from pathlib import Path
 
 from core.data.images import image_files
 from core.errors import WorkbenchError
+from core.training.config import TTA_MODES
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,6 +50,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("images", nargs="+", help="image files or folders")
     parser.add_argument(
         "--top-k", type=int, default=3, help="classes per image (3; at least 1)"
+    )
+    parser.add_argument(
+        "--tta",
+        choices=TTA_MODES,
+        help="test-time augmentation (default: a run's own setting, none for a "
+        "model file)",
     )
     parser.add_argument("--csv", action="store_true", help="print CSV rows")
     parser.add_argument(
@@ -65,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
             raise WorkbenchError(f"{path}: no such file or folder")
     source = Path(args.model)
     kept = run_model(source) if source.is_dir() else None
+    tta = args.tta or (_run_tta(source) if kept else "none")
     source = kept.path if kept else source  # a run folder: the run's model
     model = load_model_file(source)
     names = stored_class_names(model, source) or generic_class_names(model)
@@ -83,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
     if note:
         print(f"note: {note}", file=sys.stderr)
     unread = 0
-    for path, ranked, problem in predict_files(model, paths, names, top_k, activation):
+    predicted = predict_files(model, paths, names, top_k, activation, tta)
+    for path, ranked, problem in predicted:
         if ranked is None:
             print(f"error: {path}: {problem}", file=sys.stderr)
             unread += 1
@@ -96,3 +113,11 @@ def run(args: argparse.Namespace) -> int:
             best = ", ".join(f"{name} {p:.1%}" for name, p in ranked)
             print(f"{path}: {best}")
     return 1 if unread else 0
+
+
+def _run_tta(folder: Path) -> str:
+    """The test-time augmentation the run in ``folder`` was set to use."""
+    from core.runs import Run
+    from core.training.config import TrainingConfig
+
+    return TrainingConfig.from_dict(Run(folder).config().get("training", {})).tta

@@ -4,8 +4,11 @@ The exported model takes images of any size with raw 0-255 values, input shape
 ``(None, None, channels)``, and resizes inside with a stock ``Resizing`` layer
 before the trained model (which rescales itself). Prediction in the app goes
 through this same serving model, so ``keras.models.load_model(path).predict``
-on raw uint8 images gives exactly the app's probabilities. Augmentation is never
-part of it.
+on raw uint8 images gives exactly the app's probabilities. Training's
+augmentation is never part of it; test-time augmentation is when asked for
+(``tta``): the views and their mean, made of built-in layers
+(``core.recipe.tta``), so the file still loads with plain
+``keras.models.load_model`` in safe mode and predicts as the app's TTA does.
 
 Class names travel inside the `.keras` archive as an extra member
 ``cnn_workbench.json``; Keras ignores members it does not know, so the file
@@ -31,6 +34,7 @@ import keras
 
 from core.atomic_file import temporary_beside
 from core.errors import WorkbenchError
+from core.inference.output_activation import output_activation
 from core.inference.output_paths import check_output_file
 from core.model_files.class_names import (
     class_count,
@@ -38,6 +42,7 @@ from core.model_files.class_names import (
     sidecar_path,
     write_class_names,
 )
+from core.tta import with_tta
 
 
 def serving_model(model: keras.Model) -> keras.Model:
@@ -56,13 +61,21 @@ def serving_model(model: keras.Model) -> keras.Model:
 
 
 def export_keras(
-    model: keras.Model, path: str | os.PathLike[str], class_names: Sequence[str]
+    model: keras.Model,
+    path: str | os.PathLike[str],
+    class_names: Sequence[str],
+    tta: str = "none",
 ) -> Path:
     """Write the serving model with its class names inside; returns the path.
 
+    With ``tta`` other than ``none`` the file averages the probabilities over
+    its views (a model that outputs logits gets its softmax or sigmoid per
+    view first, so the file outputs probabilities).
+
     Raises:
         WorkbenchError: a target that is a folder, in a missing folder, not
-            ``.keras``, or that cannot be written; nothing is left behind.
+            ``.keras``, or that cannot be written; a model the views cannot
+            wrap (one that takes any size); nothing is left behind.
     """
     target = Path(path)
     check_output_file(target, ".keras")
@@ -71,6 +84,8 @@ def export_keras(
         raise WorkbenchError(
             f"the model has {expected} classes but {len(class_names)} names were given"
         )
+    if tta != "none":
+        model = with_tta(model, tta, output_activation(model).applied)
     serving = serving_model(model)
     try:
         temporary = temporary_beside(target, ".keras")

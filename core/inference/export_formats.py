@@ -86,6 +86,20 @@ class ExportSource:
         return self.no_model_reason if self.model is None else ""
 
 
+def tta_problem(key: str, tta: str) -> str:
+    """Why format ``key`` cannot carry test-time augmentation ``tta``; "" if it can.
+
+    Only the ``.keras`` file carries the views; the Python script evaluates
+    with the project's own TTA setting.
+    """
+    if tta == "none" or key == "keras":
+        return ""
+    return (
+        "test-time augmentation is carried by the .keras export only "
+        f"(not {key}): choose the .keras format or no TTA"
+    )
+
+
 def format_for(path: str | os.PathLike[str]) -> str:
     """The format a file name asks for by its suffix; ``keras`` when none does."""
     suffix = Path(path).suffix
@@ -157,12 +171,18 @@ def _run_folder_around(target: Path) -> Path | None:
     return None
 
 
-def export(source: ExportSource, path: str | os.PathLike[str], key: str) -> Path:
+def export(
+    source: ExportSource, path: str | os.PathLike[str], key: str, tta: str = "none"
+) -> Path:
     """Write ``source`` to ``path`` as format ``key``; returns what was written.
+
+    ``tta`` (test-time augmentation, ``core.recipe.tta``) is carried by the
+    ``.keras`` format only.
 
     Raises:
         WorkbenchError: an unknown format, a source the format cannot use
-            (``ExportSource.problem``), or a target that cannot be written.
+            (``ExportSource.problem``), a ``tta`` the format does not carry,
+            or a target that cannot be written.
     """
     from core.inference import export as model_export
 
@@ -170,13 +190,15 @@ def export(source: ExportSource, path: str | os.PathLike[str], key: str) -> Path
         raise WorkbenchError(
             f"unknown export format {key!r}: choose {', '.join(FORMAT_KEYS)}"
         )
-    problem = source.problem(key)
+    problem = source.problem(key) or tta_problem(key, tta)
     if problem:
         raise WorkbenchError(problem)
     target = Path(path)
     check_target(target, key)
     if key == "keras":
-        return model_export.export_keras(source.model, target, source.class_names or [])
+        return model_export.export_keras(
+            source.model, target, source.class_names or [], tta
+        )
     if key == "saved_model":
         return model_export.export_saved_model(source.model, target)
     if key == "tflite":

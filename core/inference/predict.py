@@ -7,7 +7,10 @@ batch of up to ``BATCH_SIZE`` images, as a traced graph: called eagerly once
 per image, a folder took 4x as long as plain Keras (``bench/predict_folder.py``).
 Files are decoded by a small thread pool, ahead of the batch the model is
 working on, with the one decoder training uses (EXIF rotation, CMYK,
-palettes, transparency).
+palettes, transparency). With test-time augmentation (``tta``,
+``core.recipe.tta``) each image's probabilities are the mean over its views,
+computed by one wrapped model (:func:`averaged_model`), the graph an exported
+TTA model holds.
 
 Example:
     >>> results = predict(model, ["cat.jpg"], ["cat", "dog"], top_k=2)
@@ -32,6 +35,7 @@ from core.data.images import BadImage, load_image, loader_channels
 from core.errors import WorkbenchError
 from core.inference.output_activation import OutputActivation, output_activation
 from core.top_k import ranked
+from core.tta import with_tta
 
 ImageLike = str | os.PathLike[str] | np.ndarray
 Ranked = list[tuple[str, float]]
@@ -155,20 +159,42 @@ def predict_arrays(
     return np.stack(rows)
 
 
+def averaged_model(
+    model, tta: str, activation: OutputActivation
+) -> tuple[object, OutputActivation]:
+    """``model`` averaged over ``tta``'s views, and the activation left to apply.
+
+    Logits become probabilities inside the wrapper, view by view, before the
+    mean (``core.recipe.tta.average_views``), so nothing is left to apply
+    then. ``none`` returns both unchanged. Build it once per model and mode:
+    each new wrapper is traced again (:func:`forward_pass`).
+
+    Raises:
+        WorkbenchError: a model the views cannot wrap (one taking any size).
+    """
+    if tta == "none":
+        return model, activation
+    wrapped = with_tta(model, tta, activation.applied)
+    return wrapped, OutputActivation(None, activation.decided_by)
+
+
 def predict(
     model,
     images: Sequence[ImageLike],
     class_names: Sequence[str],
     top_k: int = 3,
     activation: OutputActivation | None = None,
+    tta: str = "none",
 ) -> list[Ranked]:
     """Top-k ``(class name, probability)`` per image, most likely first.
 
     Raises:
-        WorkbenchError: ``class_names`` is not one name per class.
+        WorkbenchError: ``class_names`` is not one name per class, or a
+            ``tta`` the model cannot take.
         BadImage: a file cannot be decoded.
     """
     activation = activation or output_activation(model)
+    model, activation = averaged_model(model, tta, activation)
     results: list[Ranked] = []
     for start in range(0, len(images), BATCH_SIZE):
         chunk = images[start : start + BATCH_SIZE]
@@ -195,11 +221,16 @@ def predict_files(
     class_names: Sequence[str],
     top_k: int,
     activation: OutputActivation,
+    tta: str = "none",
 ) -> Iterator[FilePrediction]:
     """Each file's prediction, in order, a batch at a time; a bad file is one result.
 
     The files are decoded ahead by a thread pool while the model runs.
+
+    Raises:
+        WorkbenchError: a ``tta`` the model cannot take, before any file.
     """
+    model, activation = averaged_model(model, tta, activation)
     channels = loader_channels(input_size(model)[2])
     batch: list[tuple[Path, np.ndarray]] = []
     for path, decoded in _decoded(paths, channels):
