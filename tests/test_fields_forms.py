@@ -122,33 +122,40 @@ def test_the_batch_size_has_the_forms_maximum_in_validation():
     assert [n for n, _ in TrainingConfig(batch_size=5000).problems()] == ["batch_size"]
 
 
-def test_mixed_precision_is_off_with_its_reason_on_a_machine_without_a_gpu(
+def test_mixed_precisions_are_greyed_out_with_their_reasons_without_a_gpu(
     qtbot, monkeypatch
 ):
     reason = "Needs a GPU: none was found on this machine"
     monkeypatch.setitem(REQUIREMENTS, "gpu", lambda: reason)
+    monkeypatch.setitem(REQUIREMENTS, "bf16", lambda: "no bfloat16 here")
     form = TrainingForm(ProjectDocument(tables=cached_only), QUndoStack())
     qtbot.addWidget(form)
-    switch = form.editors["mixed_precision"]
-    assert not switch.isEnabled()
-    assert reason in switch.toolTip()
-    assert reason in switch.check.toolTip()  # where the pointer rests
-    # A project that has it on keeps it, and may turn it off: nothing it
-    # computes changes (without a GPU the run is float32 either way).
+    editor = form.editors["precision"]
+    items = editor.combo.model()
+    offered = {
+        items.item(i).text(): (items.item(i).isEnabled(), items.item(i).toolTip())
+        for i in range(items.rowCount())
+    }
+    assert offered == {
+        "float32": (True, ""),
+        "mixed_float16": (False, reason),
+        "mixed_bfloat16": (False, "no bfloat16 here"),
+    }
+    # A project that holds one shows it, with the reason, and may leave it.
     document = form._document
-    document.set_training(replace(document.training, mixed_precision=True))
-    assert switch.isEnabled()
-    assert switch.check.isChecked()
-    switch.check.setChecked(False)
-    assert not document.training.mixed_precision
-    assert not switch.isEnabled()
+    document.set_training(replace(document.training, precision="mixed_bfloat16"))
+    assert editor.combo.currentText() == "mixed_bfloat16"
+    assert "no bfloat16 here" in editor.toolTip()
+    editor.combo.setCurrentText("float32")
+    assert document.training.precision == "float32"
 
 
-def test_mixed_precision_is_on_offer_with_a_gpu(qtbot, monkeypatch):
+def test_mixed_precisions_are_on_offer_with_a_gpu(qtbot, monkeypatch):
     monkeypatch.setitem(REQUIREMENTS, "gpu", lambda: None)
     form = TrainingForm(ProjectDocument(tables=cached_only), QUndoStack())
     qtbot.addWidget(form)
-    assert form.editors["mixed_precision"].isEnabled()
+    items = form.editors["precision"].combo.model()
+    assert all(items.item(i).isEnabled() for i in range(items.rowCount()))
 
 
 def test_an_old_out_of_bounds_value_is_shown_flagged_and_kept(qtbot):

@@ -57,8 +57,7 @@ def bf16_missing(gpu: bool, flags: frozenset[str] | None = None) -> str | None:
         return None
     return (
         "mixed_bfloat16 needs a GPU or a CPU with bfloat16 instructions "
-        f"({' or '.join(BF16_FLAGS)} in /proc/cpuinfo): this machine has neither, "
-        "and emulated bfloat16 trains slower than float32. Use float32."
+        f"({' or '.join(BF16_FLAGS)} in /proc/cpuinfo): this machine has neither."
     )
 
 

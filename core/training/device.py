@@ -1,10 +1,12 @@
 """Where training runs: GPU(s) when TensorFlow sees them, the CPU otherwise.
 
 GPU memory growth is switched on so TensorFlow does not grab the whole card;
-mixed precision (float16 compute, float32 weights) is used only on a GPU, where
-it pays; several GPUs train together under ``MirroredStrategy``. The returned
+the dtype policy is the project's precision as this machine can run it
+(``core.recipe.precision``: mixed_float16 only on a GPU, float32 on a CPU;
+mixed_bfloat16 refused where neither a GPU nor the CPU's instructions carry
+it); several GPUs train together under ``MirroredStrategy``. The returned
 description says what is actually in use, including when a request could not
-be honoured (mixed precision asked for on a CPU).
+be honoured (mixed_float16 asked for on a CPU).
 
 The strategy is a choice of the machine, not of the project: ``auto`` (several
 GPUs mirrored, else the one device TensorFlow picks), ``cpu``, ``gpu``, or
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from core.errors import WorkbenchError
+from core.recipe.precision import policy_for
 
 if TYPE_CHECKING:
     import tensorflow as tf
@@ -38,13 +41,18 @@ class Device:
     strategy: tf.distribute.Strategy
     description: str
     gpus: int
-    mixed_precision: bool
+    policy: str  # the Keras dtype policy the run computes in
     worker: int = 0  # this process's index in a multi-worker cluster (0: chief)
     workers: int = 1
 
     @property
     def replicas(self) -> int:
         return int(self.strategy.num_replicas_in_sync)
+
+    @property
+    def mixed(self) -> bool:
+        """Whether layers compute in 16 bits (the classifier then stays float32)."""
+        return self.policy != "float32"
 
     @property
     def chief(self) -> bool:
@@ -77,11 +85,16 @@ def visible_gpus() -> int:
     return len(tf.config.list_physical_devices("GPU"))
 
 
-def configure(mixed_precision: bool = False, strategy: str = "auto") -> Device:
+def configure(precision: str = "float32", strategy: str = "auto") -> Device:
     """Set memory growth and the dtype policy; pick a distribution strategy.
 
+    ``precision`` is a ``core.recipe.precision.PRECISIONS`` choice; the policy
+    set is what it means on this machine (``Device.policy``).
+
     Raises:
-        WorkbenchError: an unknown strategy, or ``gpu`` without a GPU.
+        WorkbenchError: an unknown strategy, ``gpu`` without a GPU, or a
+            precision this machine cannot run (mixed_bfloat16 on a CPU
+            without bfloat16 instructions), with the reason.
     """
     import keras
     import tensorflow as tf
@@ -99,8 +112,11 @@ def configure(mixed_precision: bool = False, strategy: str = "auto") -> Device:
         # Already initialised by an earlier run in this process: keep its setting.
         with contextlib.suppress(RuntimeError):
             tf.config.experimental.set_memory_growth(gpu, True)
-    use_mixed = mixed_precision and bool(gpus)
-    keras.mixed_precision.set_global_policy("mixed_float16" if use_mixed else "float32")
+    try:
+        policy = policy_for(precision, gpu=bool(gpus))
+    except ValueError as exc:
+        raise WorkbenchError(str(exc)) from None
+    keras.mixed_precision.set_global_policy(policy)
     description = describe(len(gpus))
     chosen: tf.distribute.Strategy
     worker, workers = 0, 1
@@ -121,11 +137,11 @@ def configure(mixed_precision: bool = False, strategy: str = "auto") -> Device:
         chosen = tf.distribute.OneDeviceStrategy("/gpu:0")
     else:
         chosen = tf.distribute.get_strategy()
-    if use_mixed:
-        description += ", mixed precision"
-    elif mixed_precision:
-        description += " (mixed precision needs a GPU: using float32)"
-    return Device(chosen, description, len(gpus), use_mixed, worker, workers)
+    if policy != "float32":
+        description += f", {policy}"
+    elif precision != "float32":
+        description += f" ({precision} needs a GPU: using float32)"
+    return Device(chosen, description, len(gpus), policy, worker, workers)
 
 
 def _mirrored(on_gpus: bool) -> tuple[tf.distribute.Strategy, str]:

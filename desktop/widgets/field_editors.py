@@ -183,6 +183,15 @@ class ChoiceEditor(FieldEditor):
     def value(self) -> str:
         return self.combo.currentText()
 
+    def disable_choices(self, reasons: dict[str, str]) -> None:
+        """Offer each choice of ``reasons`` greyed out, its reason as its tip
+        (a project holding one still shows it)."""
+        model = self.combo.model()
+        for choice, reason in reasons.items():
+            item = model.item(self.combo.findText(choice))
+            item.setEnabled(False)
+            item.setToolTip(reason)
+
     def _show(self, value: Any) -> None:
         with QSignalBlocker(self.combo):
             self.combo.setCurrentText(str(value))

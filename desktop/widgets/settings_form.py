@@ -9,7 +9,8 @@ whoever owns the settings.
 
 Two things a field's declaration may add. A ``needs`` the machine does not
 meet (no GPU, an extra not installed) keeps its switch off with the reason as
-its tooltip; a project that has it on may still turn it off. A value outside
+its tooltip; a project that has it on may still turn it off. A choice's unmet
+need (``choice_needs``) greys that choice out with its reason. A value outside
 the field's bounds (recorded by an older version) is shown flagged, with a
 tooltip saying it is kept until the user changes it.
 """
@@ -52,6 +53,10 @@ class SettingsForm(QWidget):
         self.switch_checks: dict[str, QCheckBox] = {}  # a "switch" field's
         # Why this machine cannot use a field (its declared need), by name.
         self.unmet = {f.name: r for f in self.fields if (r := f.unmet_need())}
+        # ... and each choice it cannot use, by field name: {choice: why}.
+        self.unmet_choices = {
+            f.name: r for f in self.fields if (r := f.unmet_choices())
+        }
         self.flagged: dict[str, str] = {}  # out-of-bounds values shown: why
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
@@ -83,7 +88,12 @@ class SettingsForm(QWidget):
                     f"{values[name]!r} was recorded by an older version; "
                     f"{field.label} {problem}. It is kept until you change it."
                 )
-            tip = self.flagged.get(name) or self.unmet.get(name) or field.help
+            tip = (
+                self.flagged.get(name)
+                or self.unmet.get(name)
+                or self.unmet_choices.get(name, {}).get(values[name])
+                or field.help
+            )
             editor.set_tip(tip)
             editor.setProperty("flagged", name in self.flagged)
             editor.setStyleSheet(_FLAGGED if name in self.flagged else "")
@@ -111,6 +121,8 @@ class SettingsForm(QWidget):
         editors = []
         for field in row:
             editor = setting_editor(field)
+            if field.name in self.unmet_choices:
+                editor.disable_choices(self.unmet_choices[field.name])
             editor.value_edited.connect(self._on_editor_value_edited)
             self.editors[field.name] = editor
             editors.append(editor)

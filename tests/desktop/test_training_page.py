@@ -199,9 +199,9 @@ def test_every_switch_reaches_the_config_and_applying_pushes_nothing(page):
     assert page.document.training.tensorboard
     assert page.document.training.early_stopping_monitor == "val_accuracy"
     count = page.undo_stack.count()
-    page.document.set_training(TrainingConfig(mixed_precision=True, csv_logger=False))
+    page.document.set_training(TrainingConfig(jit_compile=True, csv_logger=False))
     assert page.undo_stack.count() == count  # showing a config is not an edit
-    assert editor(page, "mixed_precision").isChecked()
+    assert editor(page, "jit_compile").isChecked()
     assert not editor(page, "csv_logger").isChecked()
 
 
