@@ -2,11 +2,12 @@
 
 Memory comes from the pure-Python summary (no TensorFlow): the cached uint8
 images, float32 weights, the optimizer's state (Adam keeps two slots per
-weight), and one batch of activations kept for the backward pass (counted
-twice: outputs and their gradients). It is an estimate, on the safe side.
-The cached images count only when the pipeline would cache them (the switch is
-on and they take under a quarter of RAM); weights, optimizer state and
-activations are also checked against a GPU's free memory when there is one.
+weight, weight averaging one more), and one batch of activations kept for the
+backward pass (counted twice: outputs and their gradients). It is an estimate,
+on the safe side. The cached images count only when the pipeline would cache
+them (the switch is on and they take under a quarter of RAM); weights,
+optimizer state and activations are also checked against a GPU's free memory
+when there is one.
 Time per epoch is measured on a copy of the model over a few batches, so the
 real run starts from untouched weights.
 """
@@ -119,11 +120,13 @@ def estimate_memory(
     optimizer: str = "adam",
     cache: bool = True,
     gpu_available: int | None = None,
+    averaged: bool = False,
 ) -> MemoryEstimate:
     """Bytes needed to train ``spec`` on ``dataset``, with no TensorFlow import.
 
     ``gpu_available`` is the GPU's free memory (``free_gpu_memory()``); asking
     runs ``nvidia-smi``, so a caller that refreshes on every edit asks once.
+    ``averaged``: the optimizer also keeps an average of the weights (EMA).
     """
     summary = summarize(spec)
     h, w, c = spec.input.shape
@@ -133,10 +136,11 @@ def estimate_memory(
     )
     per_sample += h * w * c
     cached = cache and fits_in_memory(images, h, w, c)
+    slots = OPTIMIZER_SLOTS.get(optimizer, 2) + int(averaged)
     return MemoryEstimate(
         cached_data=images * h * w * c if cached else 0,
         weights=summary.weight_bytes,
-        optimizer=summary.trainable * 4 * OPTIMIZER_SLOTS.get(optimizer, 2),
+        optimizer=summary.trainable * 4 * slots,
         activations=2 * 4 * per_sample * batch_size,
         available=available_memory(),
         gpu_available=gpu_available,

@@ -270,6 +270,7 @@ def _memory_problem(
         cfg.optimizer,
         cache=cfg.cache_data,
         gpu_available=gpu_available,
+        averaged=cfg.ema,
     )
     if not est.beyond_machine:
         return None

@@ -133,6 +133,7 @@ class TrainingPage(QWidget):
             cfg.batch_size,
             cfg.optimizer,
             cache=cfg.cache_data,
+            averaged=cfg.ema,
             gpu_available=self._gpu(),
         )
         text = f"Memory: {est.describe()}."

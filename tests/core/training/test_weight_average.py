@@ -15,7 +15,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from core.data.load import open_dataset
+from core.data.spec import DatasetSpec
 from core.errors import WorkbenchError
+from core.presets import preset
 from core.recipe.optimizers import make_optimizer
 from core.recipe.weight_average import AveragedWeights
 from core.training.backup import RunBackup
@@ -28,6 +31,7 @@ from core.training.checkpoint import BestCheckpoint
 from core.training.compile import compile_for
 from core.training.config import TrainingConfig
 from core.training.engine import train
+from core.training.estimate import estimate_memory
 from core.training.events import NullListener, StopReason
 from core.training.session import run_session
 
@@ -326,3 +330,11 @@ def test_multi_worker_training_refuses_weight_averaging():
             cfg=replace(EMA),
             strategy="multi-worker",
         )
+
+
+def test_the_memory_estimate_counts_the_average():
+    data = open_dataset(DatasetSpec(name="shapes", count=60))
+    spec = preset("shapes-starter")
+    plain = estimate_memory(spec, data, batch_size=32)
+    averaged = estimate_memory(spec, data, batch_size=32, averaged=True)
+    assert averaged.optimizer - plain.optimizer == 171_494 * 4  # one more copy
