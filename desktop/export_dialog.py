@@ -6,8 +6,9 @@ the target and runs the export off the GUI thread with a busy bar. A format
 that cannot be used is disabled with the reason as its tooltip: the model
 formats need a model (trained or imported), "Export as Python" needs the
 project (its model spec, dataset and training settings), so it is off when
-only an imported model is open. The dialog is shown with ``show()``/``open()``;
-nothing here blocks in a nested event loop.
+only an imported model is open. The ``.keras`` format can carry test-time
+augmentation (the TTA choice, off for the other formats). The dialog is shown
+with ``show()``/``open()``; nothing here blocks in a nested event loop.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from core.inference import export_formats
 from core.inference.export_formats import FORMATS, ExportSource
+from core.training.config import TTA_MODES
 from desktop import colours
 from desktop.workers import FunctionWorker
 
@@ -57,6 +59,9 @@ class ExportDialog(QDialog):
             self.format_combo.addItem(f.title, f.key)
         self.help = QLabel()
         self.help.setWordWrap(True)
+        self.tta_combo = QComboBox()
+        for mode in TTA_MODES:
+            self.tta_combo.addItem(mode, mode)
         self.path_edit = QLineEdit()
         self.browse_button = QPushButton("Browse…")
         self.export_button = QPushButton("Export")
@@ -77,6 +82,7 @@ class ExportDialog(QDialog):
         form = QFormLayout()
         form.addRow("Format", self.format_combo)
         form.addRow("", self.help)
+        form.addRow("Test-time aug.", self.tta_combo)
         form.addRow("Save to", target)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -105,6 +111,10 @@ class ExportDialog(QDialog):
     def set_format(self, key: str) -> None:
         self.format_combo.setCurrentIndex(self.format_combo.findData(key))
 
+    def tta_choice(self) -> str:
+        """The TTA the export carries: the choice, for the format that can."""
+        return self.tta_combo.currentData() if self.tta_combo.isEnabled() else "none"
+
     def is_enabled(self, key: str) -> bool:
         item = self.format_combo.model().item(self.format_combo.findData(key))
         return item.isEnabled()
@@ -127,10 +137,10 @@ class ExportDialog(QDialog):
             self._say("Choose where to save the export.")
             return
         target = Path(text).expanduser()
-        source = self.source
+        source, tta = self.source, self.tta_choice()
 
         def job(progress, cancel):
-            return str(export_formats.export(source, target, key))
+            return str(export_formats.export(source, target, key, tta))
 
         self._set_busy(True)
         self.status.setText(f"Exporting to {target}…")
@@ -179,6 +189,15 @@ class ExportDialog(QDialog):
     def _on_format_changed(self) -> None:
         f = FORMATS[self.format_combo.currentIndex()]
         self.help.setText(f"<small>{f.help}</small>")
+        carries = not export_formats.tta_problem(f.key, "flip")
+        self.tta_combo.setEnabled(carries)
+        self.tta_combo.setToolTip(
+            "The file averages its probabilities over the image and its mirror "
+            "(flip) or also 2-pixel shifts (flip_shifts): more accurate, 2 or 6 "
+            "times the time; still loads with plain keras.models.load_model"
+            if carries
+            else "Only the .keras format carries test-time augmentation"
+        )
         current = self.path_edit.text().strip()
         base = (Path(current).parent if current else self.folder) / _stem(
             Path(current).name if current else self.source.name
@@ -222,6 +241,8 @@ class ExportDialog(QDialog):
         for w in (self.export_button, self.close_button, self.browse_button):
             w.setEnabled(not busy)
         self.format_combo.setEnabled(not busy)
+        if busy or self.format_key() == "keras":
+            self.tta_combo.setEnabled(not busy)
         self.path_edit.setEnabled(not busy)
 
     def _say(self, text: str) -> None:

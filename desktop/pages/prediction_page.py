@@ -76,6 +76,10 @@ class PredictionPage(QWidget):
     message = Signal(str)
     # The model's OutputActivation, once decided on the worker.
     _activation = None
+    # Per test-time augmentation used, the model wrapped in its views and the
+    # activation left to apply (core.inference.predict.averaged_model); set
+    # with the model.
+    _averaged: dict
     # Bumped when the layer or class changes: heatmaps made before are stale.
     _explained = 0
     # The heatmap the running job makes, and the last that failed: (row, _explained).
@@ -124,6 +128,7 @@ class PredictionPage(QWidget):
         self.alpha, self.bars = side.alpha, side.bars
         self.layer_combo, self.class_combo = side.layer_combo, side.class_combo
         self.status, self.explain_note = side.status, side.explain_note
+        self.tta_combo = side.tta_combo  # the views the probabilities average
 
         top = QHBoxLayout()
         for w in (self.open_button, self.add_button):
@@ -147,6 +152,7 @@ class PredictionPage(QWidget):
         self.alpha.valueChanged.connect(self._show)
         self.layer_combo.currentTextChanged.connect(self._on_explain_changed)
         self.class_combo.currentIndexChanged.connect(self._on_explain_changed)
+        self.tta_combo.currentIndexChanged.connect(self._on_tta_changed)
         QShortcut(QKeySequence.StandardKey.Paste, self, self.paste)
 
     # ------------------------------------------------------------------ api
@@ -158,11 +164,13 @@ class PredictionPage(QWidget):
         origin: str = "project",
     ) -> None:
         from core.inference.gradcam import NO_CONVOLUTION, conv_layer_names
+        from core.inference.predict import input_size
 
         self.model, self.class_names = model, list(class_names)
         self.model_origin, self.model_source = origin, source or model.name
         # A new dict, not clear(): a job still running fills the old one.
-        self._explainers = {}
+        self._explainers, self._averaged = {}, {}
+        self.side.allow_tta(bool(input_size(model)[0]))
         self._activation = None
         self._explained += 1  # a heatmap still being made is for the old model
         convolutions = conv_layer_names(model)
@@ -269,6 +277,7 @@ class PredictionPage(QWidget):
         if not rows and shown is None:
             return
         model, explainers, activation = self.model, self._explainers, self._activation
+        tta, averaged = self.tta_combo.currentData(), self._averaged
         images = [self.images[r] for r in rows]
         layer = self.layer_combo.currentText() or None
         class_index = self.class_combo.currentIndex() - 1
@@ -278,16 +287,19 @@ class PredictionPage(QWidget):
 
         def job(progress, cancel):
             from core.inference.output_activation import output_activation
-            from core.inference.predict import image_probabilities
+            from core.inference.predict import averaged_model, image_probabilities
 
             rule = activation or output_activation(model)
-            probs = image_probabilities(model, images, rule) if images else []
+            if tta not in averaged:  # wrapped once per model and mode
+                averaged[tta] = averaged_model(model, tta, rule)
+            tested, left = averaged[tta]
+            probs = image_probabilities(tested, images, left) if images else []
             heat = None
             if image is not None:
                 p = probs[rows.index(shown)] if known is None else known
                 chosen = class_index if class_index >= 0 else int(np.argmax(p))
                 heat = explain(model, explainers, layer, image, chosen)
-            return model, rule, rows, probs, heat
+            return model, rule, rows, probs, heat, tta
 
         self._worker = FunctionWorker(job)
         self._worker.finished.connect(self._on_worker_finished)
@@ -313,8 +325,8 @@ class PredictionPage(QWidget):
     @Slot(object)
     def _on_worker_finished(self, result) -> None:
         self._worker = None
-        model, rule, rows, probs, heat = result
-        if model is self.model:
+        model, rule, rows, probs, heat, tta = result
+        if model is self.model and tta == self.tta_combo.currentData():
             self._take_activation(rule)
             for row, p in zip(rows, probs, strict=True):
                 self.results[row] = (p, None)
@@ -390,6 +402,13 @@ class PredictionPage(QWidget):
         self._explained += 1
         self.results = [r if r is None else (r[0], None) for r in self.results]
         self._show()
+
+    @Slot()
+    def _on_tta_changed(self) -> None:
+        """Every image is predicted again with the views chosen."""
+        self.results = [None] * len(self.images)
+        self._queue = list(range(len(self.images)))
+        self._next()
 
     @Slot(int)
     def _on_tab_changed(self, index: int) -> None:

@@ -1,7 +1,8 @@
 """ExplainPanel: the Prediction page's right column.
 
 The Grad-CAM controls (overlay strength, layer, class to explain), a note when
-explanations are off, one bar per ranked class and the page's status line.
+explanations are off, the test-time augmentation the probabilities average
+over, one bar per ranked class and the page's status line.
 """
 
 from __future__ import annotations
@@ -18,7 +19,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.setting_fields import setting_fields
 from core.top_k import TOP_K, ranked
+from core.training.config import TTA_MODES, TrainingConfig
+
+TTA_HELP = next(f.help for f in setting_fields(TrainingConfig) if f.name == "tta")
+NO_TTA = (
+    "This model takes images of any size (an exported one): test-time "
+    "augmentation needs the trained model's fixed size; an export carries its own"
+)
 
 
 class ExplainPanel(QWidget):
@@ -45,6 +54,10 @@ class ExplainPanel(QWidget):
             bar.setRange(0, 1000)
             bar.setFormat("")
             bar.hide()  # three empty boxes before the first prediction said nothing
+        self.tta_combo = QComboBox()
+        for mode in TTA_MODES:
+            self.tta_combo.addItem(mode, mode)
+        self.tta_combo.setToolTip(TTA_HELP)
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.explain_note = QLabel()
@@ -64,6 +77,10 @@ class ExplainPanel(QWidget):
         side.setContentsMargins(0, 0, 0, 0)
         side.addWidget(self.gradcam_controls)
         side.addWidget(self.explain_note)
+        tta = QFormLayout()
+        tta.setContentsMargins(0, 0, 0, 0)
+        tta.addRow("Test-time aug.", self.tta_combo)
+        side.addLayout(tta)
         for bar in self.bars:
             side.addWidget(bar)
         side.addWidget(self.status)
@@ -77,6 +94,13 @@ class ExplainPanel(QWidget):
         for bar, k in zip(self.bars, order, strict=False):
             bar.setValue(int(probs[k] * 1000))
             bar.setFormat(f"{class_names[k]}  {probs[k]:.1%}")
+
+    def allow_tta(self, allowed: bool) -> None:
+        """The TTA choice, back to none and off (with why) for a model of any size."""
+        if not allowed:
+            self.tta_combo.setCurrentIndex(0)
+        self.tta_combo.setEnabled(allowed)
+        self.tta_combo.setToolTip(TTA_HELP if allowed else NO_TTA)
 
     def enable(self, reason: str) -> None:
         """Grad-CAM's controls, off with ``reason`` when given."""
