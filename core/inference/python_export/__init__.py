@@ -80,6 +80,7 @@ def python_script(
         "layer_names import stable_layer_names": spec.backbone is not None,
         "optimizers import compile_phase": True,
         "precision import policy_for": "policy_for" in names,
+        "tta import tta_model": "tta_model" in names,
         "weight_average import AveragedWeights": "AveragedWeights" in names,
     }
     recipe = [f"from recipe.{name}" for name, used in wanted.items() if used]

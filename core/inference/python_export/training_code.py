@@ -167,6 +167,17 @@ _PRECISION = """    gpu = bool(tf.config.list_physical_devices("GPU"))
         raise SystemExit(f"error: {{exc}}") from None
     keras.mixed_precision.set_global_policy(policy)"""
 
+
+def _test(test_loss: str, tta: str) -> str:
+    """The test figure: the model's, or its views' mean (``recipe/tta.py``)."""
+    tested = "model" if tta == "none" else "tested"
+    wrap = "" if tta == "none" else "        tested = tta_model(model, TTA)\n"
+    return f"""    if len(splits["test"][1]):
+{wrap}        {tested}.compile(loss={test_loss}, metrics=["accuracy"])
+        print("test:", {tested}.evaluate(batches(splits["test"]), return_dict=True))
+"""
+
+
 _ARGUMENT = """    parser.add_argument(
         "{}",
         type=int,
@@ -258,6 +269,11 @@ def _main(
             f"TEST_LOSS = {plain!r}  # plain cross-entropy on the test split"
         )
     test_loss = "LOSS" if loss == plain else "TEST_LOSS"
+    if cfg.tta != "none":
+        constants.append(
+            f"TTA = {cfg.tta!r}  # test-time augmentation: the test figure "
+            "averages its views"
+        )
     option_lines = "\n".join(options)
     setup_lines = "\n".join(setup) + "\n" if setup else ""
     train_lines = "\n".join(train)
@@ -304,10 +320,7 @@ def main():
     callbacks = make_callbacks(out, validation is not None)
     class_weight = {weights}
 {_phase_one(cfg, fine_tune is not None)}{phase_two}
-    if len(splits["test"][1]):
-        model.compile(loss={test_loss}, metrics=["accuracy"])
-        print("test:", model.evaluate(batches(splits["test"]), return_dict=True))
-    model.save(out / (NAME + ".keras"))
+{_test(test_loss, cfg.tta)}    model.save(out / (NAME + ".keras"))
     print("saved", out / (NAME + ".keras"))
 
 
