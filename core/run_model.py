@@ -17,10 +17,20 @@ available only under an honest name, "final weights", where a model can be
 picked. A run without a best checkpoint (switched off, or stopped before one
 was written) has its final weights as its model; a run that kept neither has
 no model (it diverged or was stopped before its first epoch ended).
+
+A run trained with weight averaging (``training.ema`` in its ``config.json``)
+keeps the average in both files: ``best.keras`` the average at the epoch whose
+validation (of the average) was best, ``last.keras`` the final average. Their
+labels say so ("best model (averaged)", "final weights (averaged)"). The rule
+does not change: a run that should keep the final average rather than an
+epoch picked by a noisy validation figure (a short, fast schedule) switches
+the best checkpoint off (``training.checkpoint: false``), and its model is
+then ``last.keras``.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +38,7 @@ BEST = "best"
 FINAL = "final"
 FILES = {BEST: "best.keras", FINAL: "last.keras"}
 LABELS = {BEST: "best model", FINAL: "final weights"}
+AVERAGED = " (averaged)"  # after the label: the file holds averaged weights (EMA)
 
 
 @dataclass(frozen=True)
@@ -36,10 +47,11 @@ class RunModel:
 
     kind: str  # BEST or FINAL
     path: Path
+    averaged: bool = False  # the run trained with weight averaging (EMA)
 
     @property
     def label(self) -> str:
-        return LABELS[self.kind]
+        return LABELS[self.kind] + (AVERAGED if self.averaged else "")
 
 
 def run_model(folder: str | Path) -> RunModel | None:
@@ -47,7 +59,7 @@ def run_model(folder: str | Path) -> RunModel | None:
     for kind in (BEST, FINAL):
         path = Path(folder) / FILES[kind]
         if path.is_file():
-            return RunModel(kind, path)
+            return RunModel(kind, path, averaged(folder))
     return None
 
 
@@ -57,7 +69,7 @@ def final_weights(folder: str | Path) -> RunModel | None:
     path = Path(folder) / FILES[FINAL]
     if model is None or model.kind != BEST or not path.is_file():
         return None
-    return RunModel(FINAL, path)
+    return RunModel(FINAL, path, model.averaged)
 
 
 def pickable(folder: str | Path) -> list[RunModel]:
@@ -69,3 +81,13 @@ def kind_of(path: str | Path) -> str | None:
     """BEST or FINAL for a model file inside a run folder, else None."""
     name = Path(path).name
     return next((k for k, f in FILES.items() if f == name), None)
+
+
+def averaged(folder: str | Path) -> bool:
+    """Whether the run in ``folder`` trained with weight averaging (its
+    ``config.json`` says ``training.ema``); False when it cannot tell."""
+    try:
+        config = json.loads((Path(folder) / "config.json").read_text())
+        return config["training"].get("ema") is True
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
