@@ -1,0 +1,289 @@
+"""Fast-training optimizers and schedules (#26): linear and one-cycle
+schedules, Muon, and a faster rate for the normalization layers.
+
+All of them go through the one compile path (``core.recipe.optimizers``),
+which the exported script calls too; the defaults compile what the app
+compiled before the settings existed.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+import keras
+import numpy as np
+import pytest
+
+from core.model_builder import build_model
+from core.recipe.optimizers import (
+    NORM_OPTIMIZER,
+    OneCycle,
+    compile_phase,
+    make_optimizer,
+    norm_variables,
+    optimizer_parts,
+)
+from core.spec import LayerSpec, ModelSpec
+from core.training.checkpoint import ResumeState
+from core.training.compile import compile_for
+from core.training.config import TrainingConfig
+from core.training.engine import train
+from core.training.events import NullListener
+from tests.core.training.test_engine import SPEC, data
+
+
+def bn_model(side: int = 8) -> keras.Model:
+    inputs = keras.Input((side, side, 3))
+    x = keras.layers.Conv2D(4, 3, name="conv")(inputs)
+    x = keras.layers.BatchNormalization(name="bn")(x)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    return keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(x))
+
+
+def rate(optimizer: keras.optimizers.Optimizer, step: int) -> float:
+    schedule = optimizer._learning_rate
+    return float(schedule(step))
+
+
+def test_linear_falls_in_a_straight_line_to_zero_in_each_phase():
+    cfg = TrainingConfig(
+        schedule="linear",
+        learning_rate=0.1,
+        epochs=4,
+        fine_tune_epochs=2,
+        fine_tune_lr_factor=0.1,
+    )
+    one = make_optimizer(cfg.to_dict(), 5)  # 20 steps
+    assert isinstance(one._learning_rate, keras.optimizers.schedules.PolynomialDecay)
+    assert [rate(one, s) for s in (0, 5, 10, 20, 25)] == pytest.approx(
+        [0.1, 0.075, 0.05, 0.0, 0.0]
+    )
+    two = make_optimizer(cfg.to_dict(), 5, phase=2)  # its own 10 steps
+    assert [rate(two, s) for s in (0, 5, 10)] == pytest.approx([0.01, 0.005, 0.0])
+
+
+def test_one_cycle_climbs_over_the_warm_up_then_falls_to_zero_in_each_phase():
+    cfg = TrainingConfig(
+        schedule="one_cycle",
+        learning_rate=0.4,
+        warmup=0.25,
+        epochs=4,
+        fine_tune_epochs=2,
+        fine_tune_lr_factor=0.5,
+    )
+    one = make_optimizer(cfg.to_dict(), 5)  # 20 steps, 5 climbing
+    assert isinstance(one._learning_rate, OneCycle)
+    assert [rate(one, s) for s in (0, 1, 5, 10, 19, 20, 30)] == pytest.approx(
+        [0.0, 0.08, 0.4, 0.4 * 10 / 15, 0.4 / 15, 0.0, 0.0]
+    )
+    two = make_optimizer(cfg.to_dict(), 4, phase=2)  # 8 steps, 2 climbing
+    assert [rate(two, s) for s in (0, 1, 2, 5, 8)] == pytest.approx(
+        [0.0, 0.1, 0.2, 0.1, 0.0]
+    )
+    # Without warm-up it is the linear schedule, a Keras built-in.
+    flat = make_optimizer(replace(cfg, warmup=0.0).to_dict(), 5)
+    assert isinstance(flat._learning_rate, keras.optimizers.schedules.PolynomialDecay)
+
+
+def test_the_defaults_compile_what_they_compiled_before_these_settings():
+    """The optimizers as the compile path built them on 141c3f0."""
+    schedules = keras.optimizers.schedules
+    cosine = schedules.CosineDecay(0.0, 18, warmup_target=1e-3, warmup_steps=2)
+    before = {
+        "adam": keras.optimizers.Adam(1e-3),
+        "sgd": keras.optimizers.SGD(1e-3, momentum=0.9, nesterov=True),
+        "rmsprop": keras.optimizers.RMSprop(1e-3),
+        "adamw": keras.optimizers.AdamW(1e-3, weight_decay=0.004),
+        "cosine": keras.optimizers.Adam(cosine),
+    }
+    settings = {
+        "adam": TrainingConfig(),
+        "sgd": TrainingConfig(optimizer="sgd", nesterov=True),
+        "rmsprop": TrainingConfig(optimizer="rmsprop"),
+        "adamw": TrainingConfig(optimizer="adamw"),
+        "cosine": TrainingConfig(schedule="cosine", warmup=0.1, epochs=4),
+    }
+    for key, cfg in settings.items():
+        model = bn_model()  # a model with norm layers: still one optimizer
+        compile_for(model, cfg, 5)
+        made, old = model.optimizer, before[key]
+        assert type(made) is type(old), key
+        assert {**made.get_config(), "name": ""} == {**old.get_config(), "name": ""}
+
+
+def test_norm_layers_train_apart_at_the_scaled_rate_without_weight_decay():
+    model = bn_model()
+    cfg = TrainingConfig(optimizer="sgd", momentum=0.0, learning_rate=0.01)
+    compile_for(model, replace(cfg, norm_lr_factor=64.0), 5)
+    optimizer = model.optimizer
+    assert isinstance(optimizer, keras.optimizers.MultiOptimizer)
+    variables = model.trainable_variables
+    optimizer.build(variables)
+    before = [v.numpy() for v in variables]
+    optimizer.apply([keras.ops.ones_like(v) for v in variables], variables)
+    norms = {v.path for v in norm_variables(model)}
+    assert norms == {"bn/gamma", "bn/beta"}
+    for variable, old in zip(variables, before, strict=True):
+        step = 0.64 if variable.path in norms else 0.01
+        assert np.allclose(old - variable.numpy(), step), variable.path
+    # AdamW's norm part decays nothing; a schedule is scaled as a whole.
+    adamw = replace(cfg, optimizer="adamw", schedule="cosine", epochs=2)
+    compile_for(model, replace(adamw, norm_lr_factor=10.0), 5)
+    parts = {part.name: part for part in model.optimizer.optimizers}
+    apart = parts.pop(NORM_OPTIMIZER)
+    (main,) = parts.values()
+    assert (apart.weight_decay, main.weight_decay) == (0.0, 0.004)
+    for step in (0, 3, 7):
+        assert rate(apart, step) == pytest.approx(10 * rate(main, step))
+
+
+def test_sgd_nesterov_trains_at_batch_1024_and_the_saved_model_loads(tmp_path):
+    """Each new schedule with norm layers apart; the file opens in plain Keras
+    with safe_mode (one_cycle's schedule is registered by the recipe)."""
+    rng = np.random.default_rng(0)
+    y = np.arange(2048) % 3
+    x = rng.uniform(0, 1, (2048, 8, 8, 3)).astype("float32")
+    x[..., 0] += y[:, None, None]  # learnable
+    for schedule in ("linear", "one_cycle"):
+        keras.utils.set_random_seed(0)
+        model = bn_model()
+        cfg = TrainingConfig(
+            optimizer="sgd",
+            nesterov=True,
+            learning_rate=0.2,
+            batch_size=1024,
+            schedule=schedule,
+            warmup=0.25,
+            epochs=2,
+            norm_lr_factor=16.0,
+        )
+        compile_for(model, cfg, 2)
+        history = model.fit(x, y, batch_size=1024, epochs=2, verbose=0).history
+        assert np.isfinite(history["loss"]).all()
+        path = tmp_path / f"{schedule}.keras"
+        model.save(path)
+        loaded = keras.models.load_model(path, safe_mode=True)
+        assert isinstance(loaded.optimizer, keras.optimizers.MultiOptimizer)
+        assert int(loaded.optimizer.iterations) == 4
+        assert loaded.optimizer.optimizers[0].nesterov
+        np.testing.assert_allclose(loaded.predict(x[:8], verbose=0), model(x[:8]))
+
+
+def test_muon_trains_a_small_model_and_the_saved_model_loads(tmp_path):
+    rng = np.random.default_rng(0)
+    y = np.arange(64) % 3
+    x = rng.uniform(0, 1, (64, 6)).astype("float32")
+    x[:, 0] += y
+    inputs = keras.Input((6,))
+    hidden = keras.layers.Dense(16, activation="relu", name="hidden")(inputs)
+    model = keras.Model(
+        inputs, keras.layers.Dense(3, activation="softmax", name="head")(hidden)
+    )
+    compile_phase(
+        model,
+        TrainingConfig(optimizer="muon", learning_rate=0.02).to_dict(),
+        4,
+        "sparse_categorical_crossentropy",
+    )
+    muon = model.optimizer
+    assert isinstance(muon, keras.optimizers.Muon)
+    assert muon.exclude_layers == ["^head/"]  # the output layer: AdamW's step
+    assert (muon.weight_decay, muon.adam_weight_decay) == (0.004, 0.004)
+    history = model.fit(x, y, batch_size=16, epochs=8, verbose=0).history
+    assert history["loss"][-1] < history["loss"][0]
+    kernel, head = model.get_layer("hidden").kernel, model.get_layer("head").kernel
+    assert not muon._should_use_adamw(kernel)
+    assert muon._should_use_adamw(head)
+    model.save(tmp_path / "muon.keras")
+    loaded = keras.models.load_model(tmp_path / "muon.keras", safe_mode=True)
+    assert isinstance(loaded.optimizer, keras.optimizers.Muon)
+    np.testing.assert_allclose(loaded.predict(x[:4], verbose=0), model(x[:4]))
+
+
+def test_old_projects_load_with_one_rate_for_every_weight():
+    old = TrainingConfig().to_dict()
+    del old["norm_lr_factor"]
+    assert TrainingConfig.from_dict(old).norm_lr_factor == 1.0
+    assert ("norm_lr_factor", "must be between 0.01 and 100, e.g. 1") in (
+        TrainingConfig(norm_lr_factor=0.0).problems()
+    )
+    with pytest.raises(ValueError, match="norm_lr_factor needs the model"):
+        make_optimizer({"learning_rate": 0.1, "norm_lr_factor": 2.0}, 5)
+
+
+BN_SPEC = ModelSpec(
+    SPEC.input,
+    (*SPEC.layers[:2], LayerSpec.create("BatchNormalization", "bn_1"), SPEC.layers[2]),
+    SPEC.head,
+)
+
+
+class PartRates(NullListener):
+    """Each optimizer part's rate after the first step of every epoch."""
+
+    def __init__(self, model, cancel=None) -> None:
+        self.model, self.cancel, self.rates = model, cancel, {}
+
+    def on_batch_end(self, epoch, batch, logs):
+        if batch == 0:
+            parts = optimizer_parts(self.model.optimizer)
+            self.rates[epoch] = {
+                "norm" if p.name == NORM_OPTIMIZER else "main": float(p.learning_rate)
+                for p in parts
+            }
+        if self.cancel is not None and epoch == 2:
+            self.cancel.set()
+
+
+@pytest.mark.parametrize("backup", [True, False])
+def test_a_resumed_one_cycle_goes_on_where_it_was_in_every_part(tmp_path, backup):
+    cfg = TrainingConfig(
+        epochs=4,
+        schedule="one_cycle",
+        warmup=0.25,
+        norm_lr_factor=8.0,
+        checkpoint=False,
+        backup_and_restore=backup,
+    )
+    keras.utils.set_random_seed(0)
+    whole = build_model(BN_SPEC)
+    uninterrupted = PartRates(whole)
+    train(whole, data(), None, cfg, uninterrupted)
+
+    keras.utils.set_random_seed(0)
+    model, cancel = build_model(BN_SPEC), threading.Event()
+    first = train(model, data(), None, cfg, PartRates(model, cancel), cancel, tmp_path)
+    assert first.epochs_run == 2
+    again = build_model(BN_SPEC)
+    if not backup:  # as the session does: the weights of the last model
+        again.load_weights(tmp_path / "last.keras")
+    resumed = PartRates(again)
+    train(again, data(), None, cfg, resumed, run_dir=tmp_path, initial_epoch=2)
+    assert sorted(resumed.rates) == [2, 3]
+    for epoch in (2, 3):
+        assert resumed.rates[epoch] == pytest.approx(uninterrupted.rates[epoch])
+        rates = resumed.rates[epoch]
+        assert rates["norm"] == pytest.approx(8 * rates["main"])
+
+
+def test_a_resume_s_new_rate_reaches_each_part_at_its_factor(tmp_path):
+    cfg = TrainingConfig(epochs=4, norm_lr_factor=4.0, checkpoint=False)
+    keras.utils.set_random_seed(0)
+    model, cancel = build_model(BN_SPEC), threading.Event()
+    train(model, data(), None, cfg, PartRates(model, cancel), cancel, tmp_path)
+    again = build_model(BN_SPEC)
+    resumed = PartRates(again)
+    faster = replace(cfg, learning_rate=0.01)
+    state = replace(ResumeState(), learning_rate=0.01)
+    train(
+        again,
+        data(),
+        None,
+        faster,
+        resumed,
+        run_dir=tmp_path,
+        initial_epoch=2,
+        resume_state=state,
+    )
+    assert resumed.rates[2] == pytest.approx({"main": 0.01, "norm": 0.04})
