@@ -31,14 +31,15 @@ REPO = Path(__file__).resolve().parents[3]
 
 # field: (values that must each change the script, the settings it needs)
 TRAINING: dict[str, tuple[list[Any], dict[str, Any]]] = {
-    "optimizer": (["sgd", "rmsprop", "adamw"], {}),
+    "optimizer": (["sgd", "rmsprop", "adamw", "muon"], {}),
     "learning_rate": ([0.01], {}),
     "momentum": ([0.5], {"optimizer": "sgd"}),
     "nesterov": ([True], {"optimizer": "sgd"}),
     "weight_decay": ([0.01], {"optimizer": "adamw"}),
-    "schedule": (["plateau", "cosine"], {}),
+    "schedule": (["plateau", "cosine", "linear", "one_cycle"], {}),
     "warmup": ([0.1], {"schedule": "cosine"}),
     "label_smoothing": ([0.1], {}),
+    "norm_lr_factor": ([64.0], {}),
     "batch_size": ([16], {}),
     "epochs": ([3], {}),
     "seed": ([1], {}),
