@@ -154,6 +154,12 @@ def run_session(
             "training setting ema: weight averaging does not work with multi-worker "
             "training; switch it off (training.ema: false) or train on one machine"
         )
+    if strategy == "multi-worker" and cfg.norm_lr_factor != 1:  # not tried there
+        raise WorkbenchError(
+            "training setting norm_lr_factor: a separate rate for the norm layers "
+            "is not supported with multi-worker training; set it to 1 "
+            "(training.norm_lr_factor: 1) or train on one machine"
+        )
     # The Training page's refusal, word for word, for every caller.
     check_preflight(spec, dataset, cfg, gpu_available=free_gpu_memory())
     if strategy == "multi-worker" and not cluster_task().chief:
