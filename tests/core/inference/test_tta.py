@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from core.augmentation.config import AugmentationConfig
 from core.cli import main
 from core.data.load import open_dataset
 from core.data.pipeline import make_tf_dataset
@@ -24,6 +25,7 @@ from core.errors import WorkbenchError
 from core.inference.export import export_keras
 from core.inference.output_activation import output_activation
 from core.inference.predict import image_probabilities, predict
+from core.inference.python_export import python_script
 from core.model_files.loading import load_model_file
 from core.recipe.tta import SHIFT, average_views
 from core.run_model import run_model
@@ -32,6 +34,7 @@ from core.training.config import TrainingConfig
 from core.training.run_evaluation import evaluate_run
 from core.training.session import run_session
 from core.tta import with_tta
+from tests.core.inference.test_python_export_runs import run_script
 from tests.tiny_model import tiny_spec
 
 
@@ -274,3 +277,18 @@ def test_export_tta_on_the_command_line(flip_run, tmp_path, capsys):
     assert err.startswith("error: ")
     assert "\n" not in err
     assert not lite.exists()
+
+
+def test_the_exported_script_tests_with_the_projects_tta(tmp_path):
+
+    spec, data = tiny_spec(), DatasetSpec(name="shapes", count=60)
+    plain = TrainingConfig(epochs=1, batch_size=16)
+    text = python_script(spec, data, plain, AugmentationConfig())
+    assert "tta" not in text.lower()  # the default script is today's
+    flip = TrainingConfig(epochs=1, batch_size=16, tta="flip")
+    text = python_script(spec, data, flip, AugmentationConfig())
+    assert "from recipe.tta import tta_model" in text
+    assert "tested = tta_model(model, TTA)" in text
+    done = run_script(tmp_path, text)
+    assert "test:" in done.stdout
+    assert (tmp_path / "recipe" / "tta.py").is_file()
