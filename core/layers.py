@@ -41,6 +41,15 @@ ACTIVATIONS: tuple[str, ...] = (
     "softmax",
 )
 PADDINGS: tuple[str, ...] = ("valid", "same")
+# A Conv2D's start: Keras's own initialisers, or patch whitening from the
+# training images (core.recipe.whitening), its kernel then frozen or trained on.
+WHITENING_FROZEN = "whitening (frozen)"
+WHITENING_TRAINABLE = "whitening (trainable)"
+INITS: tuple[str, ...] = ("default", WHITENING_FROZEN, WHITENING_TRAINABLE)
+# Options the app applies itself, not Keras arguments, with their defaults:
+# ``LayerSpec.keras_config`` leaves them out, and a project file only names one
+# that differs from its default, so files without it load and save unchanged.
+APP_OPTIONS: dict[str, Any] = {"init": "default"}
 
 
 class OptionError(SpecError, ValueError):
@@ -301,6 +310,19 @@ def _activation(default: str = "relu") -> Field:
     )
 
 
+def _init() -> Field:
+    return Field(
+        "init",
+        "choice",
+        "default",
+        "Init",
+        "How the kernel starts: Keras's default, or whitening: filters computed "
+        "from patches of the training images that make this layer's outputs "
+        "uncorrelated (only the first layer with weights); frozen keeps them.",
+        choices=INITS,
+    )
+
+
 def _use_bias() -> Field:
     return Field(
         "use_bias", "bool", True, "Use bias", "Add a learned offset per output."
@@ -399,6 +421,7 @@ LAYER_KINDS: dict[str, LayerKind] = {
                 _dilation(),
                 _activation(),
                 _use_bias(),
+                _init(),
             ),
         ),
         LayerKind(

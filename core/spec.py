@@ -19,7 +19,7 @@ from core.backbones import (
     has_default_name,
 )
 from core.errors import ProjectFormatError
-from core.layers import OptionError, layer_kind
+from core.layers import APP_OPTIONS, OptionError, layer_kind
 
 BinaryHead = Literal["sigmoid", "softmax"]
 HEAD_NAME = "classifier"
@@ -87,11 +87,16 @@ class LayerSpec:
         return replace(self, name=name)
 
     def keras_config(self) -> dict[str, Any]:
-        """Arguments for ``keras.layers.<class_name>(**...)``."""
-        return {"name": self.name, **_deep_copy(self.config)}
+        """Arguments for ``keras.layers.<class_name>(**...)``: the options the
+        app applies itself (``core.layers.APP_OPTIONS``) are left out."""
+        config = _deep_copy(self.config)
+        return {"name": self.name, **_without(config, APP_OPTIONS)}
 
     def to_dict(self) -> dict[str, Any]:
-        return {"class_name": self.class_name, "config": self.keras_config()}
+        """As Keras serialises a layer, plus any app option not at its default."""
+        config = {"name": self.name, **_deep_copy(self.config)}
+        defaults = {k: v for k, v in APP_OPTIONS.items() if config.get(k) == v}
+        return {"class_name": self.class_name, "config": _without(config, defaults)}
 
 
 @dataclass(frozen=True)
@@ -281,6 +286,10 @@ def _int(value: Any, where: str, minimum: int) -> int:
     if value < minimum:
         raise ProjectFormatError(where, f"must be at least {minimum}, not {value}")
     return value
+
+
+def _without(config: dict[str, Any], keys: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in config.items() if k not in keys}
 
 
 def _deep_copy(config: Mapping[str, Any]) -> dict[str, Any]:

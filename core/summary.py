@@ -35,7 +35,7 @@ from core.backbones import (
     unfrozen_layers,
     weights_problem,
 )
-from core.layers import layer_kind
+from core.layers import WHITENING_FROZEN, layer_kind
 from core.spec import INPUT_NAME, InputSpec, LayerSpec, ModelSpec
 
 Shape = tuple[int, ...]
@@ -175,6 +175,9 @@ def summarize(spec: ModelSpec, tables: TableSource = backbone_table) -> ModelSum
             )
         else:
             report = _report(layer, shape, previous, locked)
+            problem = _whitening_problem(layer, reports)
+            if problem and not report.error:
+                report = LayerReport(layer.name, layer.class_name, None, error=problem)
         reports.append(report)
         shape = report.output_shape
         previous = layer.name
@@ -331,6 +334,24 @@ def _report(
     return LayerReport(layer.name, layer.class_name, None, error=problem, locked=locked)
 
 
+def _whitening_problem(layer: LayerSpec, earlier: list[LayerReport]) -> str | None:
+    """Whitening computes a kernel from the images themselves: the layer must
+    see them, not the features of layers that are still random."""
+    if layer.config.get("init", "default") == "default":
+        return None
+    if any(r.is_block for r in earlier):
+        return "whitening init is not for a model with a backbone: set init to default"
+    weighted = next((r for r in earlier if r.params), None)
+    if weighted is not None:
+        return (
+            f"whitening init is only for the first layer with weights, and "
+            f"{weighted.name!r} comes before it: set init to default"
+        )
+    if layer.config["filters"] < 2:
+        return "whitening init needs at least 2 filters: a direction and its negative"
+    return None
+
+
 def _option_problem(c: Mapping[str, Any]) -> str | None:
     """Problems visible from the options alone, before any shape is known."""
     if "dilation_rate" in c and max(c["strides"]) > 1 and max(c["dilation_rate"]) > 1:
@@ -445,6 +466,9 @@ def _conv2d(c: Mapping[str, Any], shape: Shape, prev: str) -> _Result:
         f"(kernel_h * kernel_w * in_channels{plus}) * filters = "
         f"({kh}*{kw}*{cin}{plus}) * {f} = {r.trainable}"
     )
+    if c.get("init") == WHITENING_FROZEN:
+        r.trainable, r.non_trainable = 0, r.trainable
+        r.param_steps.append("frozen: the whitening kernel does not train")
     return r
 
 

@@ -54,6 +54,7 @@ from core.training.multi_worker import cluster_task
 from core.training.preflight import check_preflight, check_settings
 from core.training.restart import Restart, Start, check_restart, continue_run
 from core.training.sharding import worker_shard
+from core.training.whitening import whiten
 from core.tta import with_tta
 from core.weights_download import reporting_downloads
 
@@ -85,6 +86,7 @@ class Prepared:
     dataset: Dataset  # what it trains on: under multi-worker, this worker's share
     # the alternating flip's epoch counter (core.recipe.augment.augment_dataset)
     epochs: tf.Variable | None = None
+    whitening: dict[str, Any] | None = None  # what core.training.whitening did
 
 
 @dataclass
@@ -218,6 +220,7 @@ def prepare(
     # First: a multi-worker strategy must exist before any other TensorFlow op.
     device = configure(cfg.precision, strategy)
     device.check_batch(cfg.batch_size)
+    whole = dataset  # whitening's sample: the same on every worker
     if device.workers > 1:  # this worker's share, cut before any decoding
         dataset = worker_shard(dataset, "train", device.worker, device.workers)
     _stage(listener, "building the data pipeline")
@@ -231,6 +234,7 @@ def prepare(
     _stage(listener, "building the model")
     with device.strategy.scope(), downloading:
         model = build_model(spec, float32_output=device.mixed)
+        whitening = whiten(model, spec, whole, cfg.seed)  # before compiling
         fit_model = model
         if aug.any_active and placement(aug) == "model":
             inputs = keras.Input(spec.input.shape, name="image")
@@ -257,6 +261,7 @@ def prepare(
         weights,
         dataset,
         epochs,
+        whitening,
     )
     if (
         listener is not None
@@ -429,6 +434,7 @@ def finish(
                 "skipped_images": [path for path, _ in skipped],
                 "resumes": run.config().get("resumes", []),
                 "model": kind,
+                **({"whitening": prepared.whitening} if prepared.whitening else {}),
             },
             evaluation.to_dict() if evaluation else None,
             kind,
