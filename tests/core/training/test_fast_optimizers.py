@@ -15,6 +15,7 @@ import keras
 import numpy as np
 import pytest
 
+from core.errors import WorkbenchError
 from core.model_builder import build_model
 from core.recipe.optimizers import (
     NORM_OPTIMIZER,
@@ -30,6 +31,7 @@ from core.training.compile import compile_for
 from core.training.config import TrainingConfig
 from core.training.engine import train
 from core.training.events import NullListener
+from core.training.session import run_session
 from tests.core.training.test_engine import SPEC, data
 
 
@@ -287,3 +289,13 @@ def test_a_resume_s_new_rate_reaches_each_part_at_its_factor(tmp_path):
         resume_state=state,
     )
     assert resumed.rates[2] == pytest.approx({"main": 0.01, "norm": 0.04})
+
+
+def test_multi_worker_training_refuses_a_separate_norm_rate():
+    with pytest.raises(WorkbenchError, match=r"norm_lr_factor.*multi-worker"):
+        run_session(
+            None,  # type: ignore[arg-type]
+            dataset=None,  # type: ignore[arg-type]
+            cfg=TrainingConfig(norm_lr_factor=64.0),
+            strategy="multi-worker",
+        )
