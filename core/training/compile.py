@@ -32,7 +32,8 @@ def compile_for(
 
     The loss follows from the head's size, the labels' form (``one_hot``, see
     ``core.training.loss.one_hot_labels``) and the config's label smoothing;
-    ``steps_per_epoch`` spreads a cosine schedule over the phase.
+    ``steps_per_epoch`` spreads a schedule (cosine, linear, one-cycle) over the
+    phase.
     """
     units = int(model.outputs[0].shape[-1])
     loss = loss_for(units, one_hot, cfg.label_smoothing)
