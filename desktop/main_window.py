@@ -290,16 +290,23 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
             )
 
     def _on_workspace_reset(self) -> None:
-        """Another project, model or data: no previous run's figures stay."""
+        """Another project, model or data: no page keeps anything of the last.
+
+        The Prediction page drops its model (imported too) and images; the
+        Augmentation page previews the data still loaded, if it is the new
+        project's (else, until the new data loads, nothing).
+        """
         self.training_page.show_run(None)
+        self.prediction_page.clear()
+        self.augmentation_page.set_dataset(self.workspace.dataset)
 
     def _on_workspace_run_model(self, model: RunModelInUse | None) -> None:
-        """The project's run model on the Prediction page; an imported one stays."""
-        page = self.prediction_page
+        """The project's run model on the Prediction page (None: the reset
+        before it cleared the page)."""
         if model is not None:
-            page.set_model(model.model, list(model.class_names), model.label)
-        elif page.model_origin == "project":
-            page.clear_model()
+            self.prediction_page.set_model(
+                model.model, list(model.class_names), model.label
+            )
 
     @Slot(str)
     def _on_run_model_opened(self, path: str) -> None:

@@ -39,6 +39,7 @@ from desktop.widgets.image_grid import to_qimage
 from desktop.workers import FunctionWorker
 
 DEBOUNCE_MS = 150
+NO_IMAGE = "Load a dataset or drop an image here."
 
 
 class AugmentationPage(QWidget):
@@ -82,7 +83,7 @@ class AugmentationPage(QWidget):
         self.reroll.setToolTip("New random variants (Ctrl+R)")
         self.reroll.setShortcut("Ctrl+R")
         self.next_image = QPushButton("Next image")
-        self.original = QLabel("Load a dataset or drop an image here.")
+        self.original = QLabel(NO_IMAGE)
         self.original.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.original.setMinimumWidth(160)
         self.grid = QLabel()
@@ -143,9 +144,14 @@ class AugmentationPage(QWidget):
         self._debounce.start()
 
     def set_dataset(self, dataset: Dataset | None) -> None:
-        """Use the dataset's training images as sources and MixUp/CutMix partners."""
+        """Use the dataset's training images as sources and MixUp/CutMix partners.
+
+        None (other data is wanted, not loaded yet): no preview, rather than
+        the previous data's image under the new project.
+        """
         self._dataset, self._index = dataset, 0
         if dataset is None:
+            self._show_nothing(NO_IMAGE)
             return
         images = []
         for i in range(min(9, len(dataset.splits["train"]))):
@@ -156,9 +162,16 @@ class AugmentationPage(QWidget):
         if images:
             self._set_source(images[0], images[1:])
         else:
-            self.source, self.image, self.pool = None, None, None
-            self.original.setText("No readable training image to preview.")
-            self.grid.clear()
+            self._show_nothing("No readable training image to preview.")
+
+    def _show_nothing(self, text: str) -> None:
+        """No source image: ``text`` where the original was, no variants."""
+        self.source, self.image, self.pool = None, None, None
+        self._partners, self._fitted_to, self._pending = [], None, False
+        self._debounce.stop()
+        self.original.setText(text)
+        self.grid.clear()
+        self.status.clear()
 
     def set_image(self, image: np.ndarray) -> None:
         self._set_source(image, self._partners)
@@ -236,7 +249,7 @@ class AugmentationPage(QWidget):
         def job(progress, cancel):
             from core.augmentation.pipeline import preview
 
-            return n, tile(preview(image, config, n * n, seed, pool), n, 2, 235)
+            return image, n, tile(preview(image, config, n * n, seed, pool), n, 2, 235)
 
         self._worker = FunctionWorker(job)
         self._worker.finished.connect(self._on_render_finished)
@@ -244,16 +257,17 @@ class AugmentationPage(QWidget):
         self._worker.start()
 
     @Slot(object)
-    def _on_render_finished(self, result: tuple[int, np.ndarray]) -> None:
+    def _on_render_finished(self, result: tuple[np.ndarray, int, np.ndarray]) -> None:
         self._worker = None
-        n, sheet = result
-        target = max(200, min(self.grid.width(), self.grid.height()) - 8)
-        pixmap = QPixmap.fromImage(to_qimage(sheet))
-        self.grid.setPixmap(
-            pixmap.scaled(target, target, Qt.AspectRatioMode.KeepAspectRatio)
-        )
-        self.status.setText(f"{n * n} variants · seed {self.seed}")
-        self.rendered.emit(n * n)
+        image, n, sheet = result
+        if image is self.image:  # else its image went meanwhile (other data)
+            target = max(200, min(self.grid.width(), self.grid.height()) - 8)
+            pixmap = QPixmap.fromImage(to_qimage(sheet))
+            self.grid.setPixmap(
+                pixmap.scaled(target, target, Qt.AspectRatioMode.KeepAspectRatio)
+            )
+            self.status.setText(f"{n * n} variants · seed {self.seed}")
+            self.rendered.emit(n * n)
         if self._pending:
             self._pending = False
             self._render()

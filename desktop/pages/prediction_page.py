@@ -60,6 +60,7 @@ BATCH = 32  # images per prediction job: the gallery fills a batch at a time
 GALLERY_ICON = 72  # every thumbnail is drawn this large, whatever the image's size
 GALLERY_CELL = QSize(110, 110)
 NO_MODEL = "No model: train one, or import a .keras / .h5 file."
+DROP_HINT = "Drop images or a folder here, or paste one (Ctrl+V)."
 
 
 class PredictionPage(QWidget):
@@ -116,7 +117,7 @@ class PredictionPage(QWidget):
         self.gallery.setGridSize(GALLERY_CELL)
         self.gallery.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # keeps ".png"
         self.gallery.setMaximumWidth(260)
-        self.view = QLabel("Drop images or a folder here, or paste one (Ctrl+V).")
+        self.view = QLabel(DROP_HINT)
         self.view.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.view.setMinimumSize(320, 320)
         self.insight = InsightView()
@@ -193,33 +194,30 @@ class PredictionPage(QWidget):
         self.model_changed.emit()
         self._next()
 
-    def clear_model(self) -> None:
-        """No model: another project's went (File > New, a preset, new data).
+    def clear(self) -> None:
+        """Nothing of the previous project (File > New, a preset, new data).
 
-        Its predictions and heatmaps go with it; the images stay, named as
-        they were added, for the next model.
+        The model goes, an imported one too, and the images with their
+        predictions and heatmaps: the page is as it was at first.
         """
         self.model, self.class_names = None, []
         self.model_origin = self.model_source = ""
         self._explainers, self._activation = {}, None
         self._explained += 1  # a job still running is for the old model
-        self._queue = list(range(len(self.images)))
-        self.results = [None] * len(self.images)
+        self.images, self.results, self._queue = [], [], []
+        self.gallery.clear()
         for combo in (self.layer_combo, self.class_combo):
             combo.blockSignals(True)
             combo.clear()
             combo.blockSignals(False)
         self._enable_explanations("no model")
-        self.insight.model = None
+        self.insight.clear()
         self.model_label.setText(NO_MODEL)
         self.status.setText("")
-        for row in range(self.gallery.count()):
-            item = self.gallery.item(row)
-            item.setText(item.toolTip())
+        self.view.setText(DROP_HINT)  # and no picture
         for bar in self.bars:
             bar.setVisible(False)
         self.model_changed.emit()
-        self._show()
 
     def add_paths(self, paths: list[Path]) -> None:
         files = image_files(paths)

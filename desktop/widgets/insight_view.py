@@ -41,6 +41,9 @@ PAGE = 64  # tiles per page of activations
 FILTER_STEPS = 30
 
 
+NO_IMAGE = "Select an image to see its activations."
+
+
 class InsightView(QWidget):
     """Activations grid and filter patterns for ``set_model`` / ``set_image``."""
 
@@ -66,7 +69,7 @@ class InsightView(QWidget):
         self.start_spin.setSingleStep(PAGE)
         self.start_spin.setToolTip(f"First channel shown; {PAGE} are shown at a time")
         self.channels_label = QLabel()
-        self.sheet = FeatureMapSheet("Select an image to see its activations.")
+        self.sheet = FeatureMapSheet(NO_IMAGE)
         self.grid = self.sheet.label
         self.conv_combo = QComboBox()
         self.filter_spin = QSpinBox()
@@ -156,6 +159,20 @@ class InsightView(QWidget):
             return
         self.status.setText("")
         self.refresh()
+
+    def clear(self) -> None:
+        """No model and no image, as at first (the project went)."""
+        self.cancel_pattern()
+        self.model, self.image = None, None
+        self._maps = self._maps_key = None
+        for combo in (self.layer_combo, self.conv_combo):
+            combo.blockSignals(True)
+            combo.clear()
+            combo.blockSignals(False)
+        self.sheet.show_text(NO_IMAGE)
+        self.pattern.clear()
+        self.status.setText("")
+        self._set_model_enabled(False)
 
     def set_image(self, image: np.ndarray | None) -> None:
         if image is self.image:
