@@ -1,0 +1,125 @@
+"""Patch-whitening init of the first convolution (#26): computed in ``prepare``
+from the training images, frozen or trainable, recorded, refused where it does
+not apply."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from core.data.load import open_dataset
+from core.data.spec import DatasetSpec
+from core.errors import SpecError
+from core.layers import WHITENING_FROZEN, WHITENING_TRAINABLE
+from core.model_builder import build_model
+from core.recipe.whitening import patch_moments
+from core.spec import HeadSpec, InputSpec, LayerSpec, ModelSpec
+from core.summary import summarize
+from core.training.config import TrainingConfig
+from core.training.whitening import whiten
+
+DATA = open_dataset(DatasetSpec(name="shapes", count=60))
+
+
+def spec(init: str, filters: int = 24, before: tuple[LayerSpec, ...] = ()) -> ModelSpec:
+    """Rescaling, then a 2x2 convolution as airbench's first layer."""
+    conv = {"filters": filters, "kernel_size": [2, 2], "activation": "linear"}
+    layers = (
+        LayerSpec.create("Rescaling", "rescaling"),
+        *before,
+        LayerSpec.create("Conv2D", "whiten", {**conv, "init": init}),
+        LayerSpec.create("GlobalAveragePooling2D", "pool"),
+    )
+    return ModelSpec(InputSpec(64, 64, 3), layers, HeadSpec(DATA.num_classes))
+
+
+def sample_inputs() -> np.ndarray:
+    """The sample's images as the convolution sees them (rescaled)."""
+    from core.recipe.whitening import sample_indices
+
+    part = DATA.splits["train"]
+    return part.images[sample_indices(len(part), 0)].astype("float32") / 255
+
+
+def test_whitened_outputs_are_uncorrelated_with_unit_variance_on_the_sample():
+    model = build_model(spec(WHITENING_FROZEN))
+    record = whiten(model, spec(WHITENING_FROZEN), DATA, seed=0)
+    assert record == {"layer": "whiten", "trainable": False, "sample_images": 48}
+    layer = model.get_layer("whiten")
+    out = tf.nn.conv2d(sample_inputs(), layer.kernel, 1, "VALID") + layer.bias
+    flat = out.numpy().reshape(-1, 24)
+    cov = np.cov(flat, rowvar=False)
+    _, patches, _ = patch_moments([sample_inputs()], [2, 2], [1, 1])
+    values = np.sort(np.linalg.eigvalsh(patches))[::-1]
+    damped = values / (values + 5e-4 * values.mean())
+    # 12 directions (D = 2*2*3) and their negatives: identity, damped by eps.
+    assert np.allclose(np.diag(cov)[:12], damped, atol=1e-3)
+    assert np.allclose(cov[:12, :12], np.diag(damped), atol=1e-3)
+    assert np.allclose(cov[12:, 12:], cov[:12, :12], atol=1e-3)
+    assert np.all(damped[:6] > 0.99)  # the main directions: unit variance
+    assert np.allclose(flat.mean(axis=0), 0, atol=1e-3)  # the bias centres them
+
+
+def one_step(init: str) -> tuple[np.ndarray, np.ndarray]:
+    """The first kernel before and after one training step."""
+    model = build_model(spec(init))
+    whiten(model, spec(init), DATA, seed=0)
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    before = model.get_layer("whiten").kernel.numpy().copy()
+    part = DATA.splits["train"]
+    model.fit(part.images[:16].astype("float32"), part.labels[:16], verbose=0)
+    return before, model.get_layer("whiten").kernel.numpy()
+
+
+def test_a_frozen_whitening_kernel_stays_and_a_trainable_one_trains():
+    before, after = one_step(WHITENING_FROZEN)
+    assert np.array_equal(before, after)
+    before, after = one_step(WHITENING_TRAINABLE)
+    assert not np.allclose(before, after)
+
+
+def test_the_default_init_leaves_the_model_and_the_file_as_before():
+    default = spec("default")
+    model = build_model(default)
+    assert whiten(model, default, DATA, seed=0) is None
+    assert "init" not in default.to_dict()["layers"][1]["config"]
+    assert "init" not in default.layers[1].keras_config()
+    frozen = spec(WHITENING_FROZEN)
+    assert ModelSpec.from_dict(frozen.to_dict()) == frozen
+    report = summarize(frozen).layers[1]
+    assert (report.trainable, report.non_trainable) == (0, 2 * 2 * 3 * 24 + 24)
+
+
+@pytest.mark.parametrize(
+    ("model", "words"),
+    [
+        (
+            spec(WHITENING_FROZEN, before=(LayerSpec.create("Conv2D", "first"),)),
+            "only for the first layer with weights",
+        ),
+        (spec(WHITENING_FROZEN, filters=1), "at least 2 filters"),
+    ],
+)
+def test_whitening_is_refused_in_one_line_where_it_does_not_apply(model, words):
+    errors = summarize(model).errors
+    assert len(errors) == 1
+    assert words in errors[0][2]
+    with pytest.raises(SpecError, match=words):
+        build_model(model)
+
+
+def test_a_run_records_its_whitening(tmp_path):
+    from core.runs import RunStore
+    from core.training.session import run_session
+
+    cfg = TrainingConfig(epochs=1, batch_size=16)
+    done = run_session(
+        spec(WHITENING_FROZEN), dataset=DATA, cfg=cfg, store=RunStore(tmp_path)
+    )
+    record = done.run.record()
+    assert record["whitening"] == {
+        "layer": "whiten",
+        "trainable": False,
+        "sample_images": 48,
+    }
