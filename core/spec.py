@@ -144,6 +144,13 @@ class ModelSpec:
             return self.layers[0]
         return None
 
+    @property
+    def whitened(self) -> LayerSpec | None:
+        """The convolution that starts from patch whitening, if one does
+        (``core.recipe.whitening``; ``core.summary`` allows one at most)."""
+        inits = ((s, s.config.get("init", APP_OPTIONS["init"])) for s in self.layers)
+        return next((s for s, init in inits if init != APP_OPTIONS["init"]), None)
+
     def with_backbone_options(self, **changes: Any) -> ModelSpec:
         """A copy with the backbone's options changed, e.g. its freezing::
 

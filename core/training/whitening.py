@@ -32,9 +32,7 @@ def whiten(
     Under multi-worker training every worker passes the whole dataset, not its
     share, so all start from the same kernel.
     """
-    layer = next(
-        (s for s in spec.layers if s.config.get("init", "default") != "default"), None
-    )
+    layer = spec.whitened
     if layer is None:
         return None
     part = dataset.splits["train"]

@@ -82,6 +82,8 @@ def python_script(
         "precision import policy_for": "policy_for" in names,
         "tta import tta_model": "tta_model" in names,
         "weight_average import AveragedWeights": "AveragedWeights" in names,
+        "whitening import whiten_first_conv, whitening_sample": "whiten_first_conv"
+        in names,
     }
     recipe = [f"from recipe.{name}" for name, used in wanted.items() if used]
     recipe = sorted([*recipe, *data.imports])

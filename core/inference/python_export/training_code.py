@@ -16,6 +16,7 @@ from typing import Any
 
 from core.augmentation.config import AugmentationConfig
 from core.inference.python_export.snippets import assignment
+from core.layers import WHITENING_TRAINABLE
 from core.spec import ModelSpec
 from core.training.best_epoch import monitor_mode
 from core.training.config import TrainingConfig
@@ -168,6 +169,19 @@ _PRECISION = """    gpu = bool(tf.config.list_physical_devices("GPU"))
     keras.mixed_precision.set_global_policy(policy)"""
 
 
+def _whitening(spec: ModelSpec) -> str:
+    """The whitened convolution's kernel, from the app's sample of the images."""
+    layer = spec.whitened
+    if layer is None:
+        return ""
+    trainable = layer.config["init"] == WHITENING_TRAINABLE
+    return f"""    # {layer.name!r} starts from patch whitening of a seeded sample of
+    # the training images, as the app computes it (recipe/whitening.py).
+    sample = batches(whitening_sample(splits["train"], SEED))
+    whiten_first_conv(model, {layer.name!r}, sample, trainable={trainable})
+"""
+
+
 def _test(test_loss: str, tta: str) -> str:
     """The test figure: the model's, or its views' mean (``recipe/tta.py``)."""
     tested = "model" if tta == "none" else "tested"
@@ -314,7 +328,7 @@ def main():
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     model = build_model()
-    model.summary()
+{_whitening(spec)}    model.summary()
     settings = {{**TRAINING, "epochs": args.epochs{fine_tune_epochs}}}
     compile_phase(model, settings, steps, LOSS)
     callbacks = make_callbacks(out, validation is not None)
