@@ -245,6 +245,8 @@ def _report(outcome: Any, signal_exit: int | None) -> int:
         summary += f", test accuracy {evaluation.accuracy:.4f}"
         kept = run_model(run.path) if run is not None else None
         summary += f" ({kept.label})" if kept else ""
+        if evaluation.tta != "none":  # test-time augmentation's views averaged
+            summary += f", test-time augmentation {evaluation.tta}"
     print(summary + where)
     if result.message:
         print(result.message, file=sys.stderr)

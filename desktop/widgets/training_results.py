@@ -180,8 +180,9 @@ class TrainingResults(QSplitter):
         k = shown_top_k(len(e.per_class), e.top_k)
         top = f" · top-{k} {e.top_k_accuracy:.3f}" if k else ""
         of = f" ({LABELS[kind]})" if kind in LABELS else ""
+        tta = "" if e.tta == "none" else f" · test-time augmentation {e.tta}"
         self.summary.setText(
-            f"<b>Test accuracy {e.accuracy:.3f}</b>{of}{loss}{top} · "
+            f"<b>Test accuracy {e.accuracy:.3f}</b>{of}{tta}{loss}{top} · "
             f"Cohen's kappa {e.kappa:.3f}{saved}"
         )
         if self._trained_on is not None:
