@@ -60,8 +60,10 @@ NORM_LAYERS = (
     keras.layers.LayerNormalization,
     keras.layers.GroupNormalization,
 )
-# The name of a MultiOptimizer's part that trains them.
+# The names of a MultiOptimizer's parts: the one that trains them, and the
+# one that trains every other weight (the rates ReduceLROnPlateau logs).
 NORM_OPTIMIZER = "norm_layers"
+MAIN_OPTIMIZER = "other_weights"
 
 
 def compile_phase(
@@ -110,8 +112,9 @@ def make_optimizer(
     normalization scales and offsets (``norm_variables``) go to a second
     optimizer of the same kind (named ``NORM_OPTIMIZER``) at the rate and
     schedule times the factor, without weight decay; every other weight to
-    the first. At 1 (the default) it is the single optimizer, as before the
-    setting existed. ``model`` also names Muon's output layer.
+    the first (``MAIN_OPTIMIZER``). At 1 (the default) it is the single
+    optimizer, as before the setting existed. ``model`` also names Muon's
+    output layer.
 
     Raises:
         ValueError: an optimizer not in ``OPTIMIZERS``; a ``norm_lr_factor``
@@ -121,13 +124,12 @@ def make_optimizer(
     shared: dict[str, Any] = {}  # what every optimizer made here takes alike
     if values.get("ema"):
         shared.update(use_ema=True, ema_momentum=values["ema_momentum"])
-    main = _optimizer(values, steps_per_epoch, model, shared)
     factor = values.get("norm_lr_factor", 1.0)
-    if factor == 1.0:
-        return main
-    if model is None:
+    if factor != 1.0 and model is None:
         raise ValueError("norm_lr_factor needs the model, to find its norm layers")
-    norms = norm_variables(model)
+    norms = norm_variables(model) if factor != 1.0 else []
+    main_name = MAIN_OPTIMIZER if norms else None
+    main = _optimizer(values, steps_per_epoch, model, shared, main_name)
     if not norms:
         return main
     faster = {
