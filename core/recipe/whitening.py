@@ -110,7 +110,7 @@ def whiten_first_conv(
     the statistics came from. Call it before compiling: Keras fixes what
     trains when it compiles."""
     layer = model.get_layer(layer_name)
-    seen = keras.Model(model.inputs, layer.input)  # e.g. through the rescaling
+    seen = keras.Model(model.input, layer.input)  # e.g. through the rescaling
 
     def inputs() -> Iterable[tf.Tensor]:
         for batch in images:

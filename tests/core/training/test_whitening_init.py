@@ -123,3 +123,20 @@ def test_a_run_records_its_whitening(tmp_path):
         "trainable": False,
         "sample_images": 48,
     }
+
+
+def test_the_exported_script_whitens_the_same_layer_on_the_same_sample():
+    from core.inference.python_export import python_script
+    from core.recipe.whitening import sample_indices, whitening_sample
+
+    text = python_script(spec(WHITENING_TRAINABLE), DatasetSpec(name="shapes"), cfg())
+    assert "from recipe.whitening import whiten_first_conv, whitening_sample" in text
+    assert "whiten_first_conv(model, 'whiten', sample, trainable=True)" in text
+    assert "whiten_first_conv" not in python_script(spec("default"), None, cfg())
+    part = DATA.splits["train"]
+    images, _ = whitening_sample((part.images, part.labels), 0)
+    assert np.array_equal(images, part.images[sample_indices(len(part), 0)])
+
+
+def cfg() -> TrainingConfig:
+    return TrainingConfig(epochs=1, batch_size=16)
