@@ -27,12 +27,15 @@ from core.inference.output_activation import output_activation
 from core.inference.predict import image_probabilities, predict
 from core.inference.python_export import python_script
 from core.model_files.loading import load_model_file
+from core.project import Project, load_project, save_project
 from core.recipe.tta import SHIFT, average_views
 from core.run_model import run_model
 from core.runs import Run, RunStore
 from core.training.config import TrainingConfig
+from core.training.evaluation import Evaluation, evaluate, metrics_from_probabilities
+from core.training.loss import loss_for
 from core.training.run_evaluation import evaluate_run
-from core.training.session import run_session
+from core.training.session import evaluate_test_split, run_session
 from core.tta import with_tta
 from tests.core.inference.test_python_export_runs import run_script
 from tests.tiny_model import tiny_spec
@@ -292,3 +295,38 @@ def test_the_exported_script_tests_with_the_projects_tta(tmp_path):
     done = run_script(tmp_path, text)
     assert "test:" in done.stdout
     assert (tmp_path / "recipe" / "tta.py").is_file()
+
+
+def test_an_evaluation_recorded_before_tta_reads_as_none():
+    probs = np.array([[0.9, 0.1], [0.3, 0.7], [0.6, 0.4]])
+    made = metrics_from_probabilities(np.array([0, 1, 1]), probs, ["a", "b"])
+    old = made.to_dict()
+    del old["tta"]  # evaluation.json as written before TTA existed
+    assert Evaluation.from_dict(old) == made
+    assert made.tta == "none"
+
+
+def test_the_default_tests_the_plain_model_as_before(flip_run):
+    run, data = flip_run
+    model = load_model_file(run_model(run.path).path)
+    default, _ = evaluate_test_split(model, data, 16)
+    test = make_tf_dataset(data, "test", (32, 32), 3, 16)
+    before = evaluate(model, test, data.class_names, loss=loss_for(6))
+    assert default == before  # the figures today's code computes, tta "none"
+
+
+def test_a_project_with_tta_trains_on_the_command_line_and_says_it(tmp_path, capsys):
+    project = Project(
+        name="tta",
+        model=tiny_spec(),
+        dataset=DatasetSpec(name="shapes", count=60),
+        training=TrainingConfig(epochs=1, batch_size=16, tta="flip_shifts"),
+    )
+    path = save_project(project, tmp_path / "tta.cnnwb.json")
+    assert load_project(path).training.tta == "flip_shifts"
+    assert main(["train", str(path)]) == 0
+    assert "test-time augmentation flip_shifts" in capsys.readouterr().out
+    (run,) = RunStore.beside(path).list()
+    assert json.loads((run.path / "evaluation.json").read_text())["tta"] == (
+        "flip_shifts"
+    )
