@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "core.commands.train",
     "core.commands.evaluate",
     "core.commands.runs",
+    "core.commands.lr_find",
 )
 EXIT_USAGE = 2  # argparse's convention for a command line it refuses
 
