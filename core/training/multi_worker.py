@@ -28,6 +28,8 @@ from core.errors import WorkbenchError
 if TYPE_CHECKING:
     import tensorflow as tf
 
+    from core.training.config import TrainingConfig
+
 # Generous: a collective waits for its slowest worker, which may be saving a
 # checkpoint or running validation while the others are already waiting.
 COLLECTIVE_TIMEOUT_S = 300.0
@@ -123,3 +125,31 @@ def localhost_configs(workers: int) -> list[str]:
         json.dumps({"cluster": cluster, "task": {"type": "worker", "index": i}})
         for i in range(workers)
     ]
+
+
+# Settings multi-worker training's own loop (core.training.distributed_loop,
+# in place of fit) cannot honour, and why: each is refused unless at its default.
+_UNSUPPORTED = {
+    "ema": "weight averaging does not work with multi-worker training (its loop "
+    "has no swap of the averaged weights)",
+    "norm_lr_factor": "a separate rate for the norm layers is not supported with "
+    "multi-worker training",
+    "jit_compile": "XLA compilation is not used by multi-worker training (its own "
+    "loop, not fit)",
+}
+
+
+def refuse_unsupported(cfg: TrainingConfig) -> None:
+    """Refuse, in one line, a setting multi-worker training cannot honour.
+
+    Raises:
+        WorkbenchError: naming the first such setting and the value to set.
+    """
+    defaults = type(cfg)()
+    for name, why in _UNSUPPORTED.items():
+        default = getattr(defaults, name)
+        if getattr(cfg, name) != default:
+            raise WorkbenchError(
+                f"training setting {name}: {why}; set it back "
+                f"(training.{name}: {json.dumps(default)}) or train on one machine"
+            )

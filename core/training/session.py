@@ -50,7 +50,7 @@ from core.training.evaluation import Evaluation, evaluate
 from core.training.events import StopReason, TrainingListener
 from core.training.fingerprint import data_fingerprint
 from core.training.loss import loss_for, one_hot_labels
-from core.training.multi_worker import cluster_task
+from core.training.multi_worker import cluster_task, refuse_unsupported
 from core.training.preflight import check_preflight, check_settings
 from core.training.restart import Restart, Start, check_restart, continue_run
 from core.training.sharding import worker_shard
@@ -151,17 +151,8 @@ def run_session(
     aug = augmentation or AugmentationConfig()
     cancel = cancel or threading.Event()
     check_settings(cfg)  # refused before a run folder is made
-    if strategy == "multi-worker" and cfg.ema:  # its loop has no swap of weights
-        raise WorkbenchError(
-            "training setting ema: weight averaging does not work with multi-worker "
-            "training; switch it off (training.ema: false) or train on one machine"
-        )
-    if strategy == "multi-worker" and cfg.norm_lr_factor != 1:  # not tried there
-        raise WorkbenchError(
-            "training setting norm_lr_factor: a separate rate for the norm layers "
-            "is not supported with multi-worker training; set it to 1 "
-            "(training.norm_lr_factor: 1) or train on one machine"
-        )
+    if strategy == "multi-worker":
+        refuse_unsupported(cfg)  # ema, norm_lr_factor, jit_compile
     # The Training page's refusal, word for word, for every caller.
     check_preflight(spec, dataset, cfg, gpu_available=free_gpu_memory())
     if strategy == "multi-worker" and not cluster_task().chief:

@@ -33,6 +33,7 @@ from core.training.preflight import preflight, refusal
 from desktop import colours
 from desktop.document_links import connect_while_alive
 from desktop.resume_dialog import ResumeDialog
+from desktop.widgets.lr_finder_view import LrFinderView, find_button
 from desktop.widgets.run_controls import RunControls
 from desktop.widgets.training_form import TrainingForm
 from desktop.widgets.training_results import TrainingResults
@@ -73,11 +74,14 @@ class TrainingPage(QWidget):
         self.form = TrainingForm(document, undo_stack)
         self.controls = RunControls()
         self.results_panel = TrainingResults(store)
+        self.find_lr_button = find_button()
+        self.lr_finder: LrFinderView | None = None  # the last range test shown
         self.bridge = TrainingBridge(self)
         self._connect()
         left = QVBoxLayout()
         left.addWidget(_scrolling(self.form), 1)
         left.addWidget(self.controls)
+        left.addWidget(self.find_lr_button)
         left.addWidget(self.results_panel.side)
         left.addWidget(self.controls.buttons)  # last: nothing above moves them
         panel = QWidget()
@@ -100,6 +104,7 @@ class TrainingPage(QWidget):
         self.controls.start_button.clicked.connect(lambda: self.start())
         self.controls.stop_button.clicked.connect(self.stop)
         self.controls.resume_button.clicked.connect(self.resume)
+        self.find_lr_button.clicked.connect(self.find_learning_rate)
         results.evaluate_button.clicked.connect(self.evaluate)
         results.evaluation_ended.connect(lambda: self._set_running(False))
         results.evaluated.connect(self.evaluated)
@@ -153,7 +158,12 @@ class TrainingPage(QWidget):
         return self.worker is not None
 
     def _busy(self) -> bool:
-        return self.worker is not None or self.results_panel.evaluator is not None
+        finding = self.lr_finder is not None and self.lr_finder.is_running()
+        return (
+            self.worker is not None
+            or self.results_panel.evaluator is not None
+            or finding
+        )
 
     def start_problem(self) -> str | None:
         """What would refuse Start now: ``run_session``'s own pre-flight words."""
@@ -249,6 +259,39 @@ class TrainingPage(QWidget):
 
         self._run(job, resuming=run)
 
+    def find_learning_rate(self) -> None:
+        """The range test (``core.training.lr_finder``) of the project as it is
+        now, in a dialog; the result is kept beside the project's runs."""
+        if self._busy():
+            return
+        problem = self.start_problem()
+        if problem:
+            self.controls.show_refusal(problem)
+            return
+        doc = self.document
+        spec, dataset = doc.spec, self._dataset()
+        cfg, aug = doc.training, doc.augmentation
+        runs = self._store().root
+
+        def job(listener, cancel):
+            _loading_tensorflow(listener)
+            from core.training import lr_finder
+
+            test = lr_finder.find_learning_rate(
+                spec, dataset, cfg, aug, listener, cancel
+            )
+            if test.stop != lr_finder.CANCELLED:
+                lr_finder.save_result(test, runs)
+            return test
+
+        if self.lr_finder is not None:
+            self.lr_finder.deleteLater()
+        self.lr_finder = LrFinderView(doc, self.undo_stack, self)
+        self.lr_finder.done.connect(lambda: self._set_running(False))
+        self.find_lr_button.setEnabled(False)
+        self.lr_finder.open()
+        self.lr_finder.run(job)
+
     def _run(self, job, resuming: Run | None) -> None:
         self._resuming = resuming
         self.results_panel.forget()
@@ -314,6 +357,8 @@ class TrainingPage(QWidget):
         if self.worker is not None:
             self.worker.request_stop()
             self.worker.wait(30_000)
+        if self.lr_finder is not None:
+            self.lr_finder.shutdown()
         self.results_panel.shutdown()
 
     # ---------------------------------------------------------------- slots
@@ -371,6 +416,7 @@ class TrainingPage(QWidget):
     def _set_running(self, running: bool) -> None:
         idle = not running and self.results_panel.evaluator is None
         self.controls.set_running(running, idle, self._resumable is not None)
+        self.find_lr_button.setEnabled(idle and not self._busy())
         self.results_panel.evaluate_button.setEnabled(
             idle and self.results_panel.can_evaluate()
         )
