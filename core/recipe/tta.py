@@ -44,17 +44,17 @@ SHIFT = 2  # pixels each shifted view moves
 # Every view layer computes in float32, whatever the global precision policy:
 # a float16 view would round the pixels it copies.
 _DTYPE = "float32"
-# (rows, columns) each view moves its image by; "flip" mirrors it instead.
 VIEWS: dict[str, tuple[str, ...]] = {
     "none": ("identity",),
     "flip": ("identity", "flip"),
     "flip_shifts": ("identity", "flip", "down", "up", "right", "left"),
 }
+# The axis each shifted view moves its image along (1: rows, 2: columns), and by.
 _MOVES = {
-    "down": (SHIFT, 0),
-    "up": (-SHIFT, 0),
-    "right": (0, SHIFT),
-    "left": (0, -SHIFT),
+    "down": (1, SHIFT),
+    "up": (1, -SHIFT),
+    "right": (2, SHIFT),
+    "left": (2, -SHIFT),
 }
 
 
@@ -91,8 +91,9 @@ def image_views(images: keras.KerasTensor, mode: str) -> list[keras.KerasTensor]
         elif view == "flip":
             views.append(_mirrored(images, w))
         else:
-            dy, dx = _MOVES[view]
-            views.append(_moved(images, dy, dx, h, w, view))
+            axis, by = _MOVES[view]
+            size = h if axis == 1 else w
+            views.append(_moved(images, axis, by, size, f"tta_{view}"))
     return views
 
 
@@ -112,18 +113,6 @@ def _mirrored(images: keras.KerasTensor, width: int) -> keras.KerasTensor:
 
 
 def _moved(
-    images: keras.KerasTensor, dy: int, dx: int, h: int, w: int, name: str
-) -> keras.KerasTensor:
-    """``images`` moved ``dy`` rows down and ``dx`` columns right, edges mirrored."""
-    x = images
-    if dy:
-        x = _moved_along(x, 1, dy, h, f"tta_{name}")
-    if dx:
-        x = _moved_along(x, 2, dx, w, f"tta_{name}")
-    return x
-
-
-def _moved_along(
     x: keras.KerasTensor, axis: int, by: int, size: int, name: str
 ) -> keras.KerasTensor:
     """Move ``by`` along ``axis`` (1: rows, 2: columns); the gap mirrors the edge."""
