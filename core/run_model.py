@@ -21,7 +21,7 @@ no model (it diverged or was stopped before its first epoch ended).
 A run trained with weight averaging (``training.ema`` in its ``config.json``)
 keeps the average in both files: ``best.keras`` the average at the epoch whose
 validation (of the average) was best, ``last.keras`` the final average. Their
-labels say so ("best model (averaged)", "final weights (averaged)"). The rule
+labels say so ("best model, averaged", "final weights, averaged"). The rule
 does not change: a run that should keep the final average rather than an
 epoch picked by a noisy validation figure (a short, fast schedule) switches
 the best checkpoint off (``training.checkpoint: false``), and its model is
@@ -38,7 +38,7 @@ BEST = "best"
 FINAL = "final"
 FILES = {BEST: "best.keras", FINAL: "last.keras"}
 LABELS = {BEST: "best model", FINAL: "final weights"}
-AVERAGED = " (averaged)"  # after the label: the file holds averaged weights (EMA)
+AVERAGED = ", averaged"  # after the label: the file holds averaged weights (EMA)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ def test_the_labels_say_a_run_kept_averaged_weights(tmp_path, ema):
     (tmp_path / "last.keras").write_bytes(b"")
     kept, final = run_model(tmp_path), final_weights(tmp_path)
     assert (kept.kind, final.kind) == (BEST, FINAL)
-    suffix = " (averaged)" if ema else ""
+    suffix = ", averaged" if ema else ""
     assert kept.label == "best model" + suffix
     assert final.label == "final weights" + suffix  # still names the final weights
 
