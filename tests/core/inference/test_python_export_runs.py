@@ -237,3 +237,44 @@ def test_backbone_script_killed_in_phase_two_resumes_there(tmp_path):
     assert "Skipping variable loading" not in again.stderr
     assert "Epoch 1/1" not in again.stdout  # phase 1 is not trained again
     assert [row["epoch"] for row in history(tmp_path)] == ["0", "1", "2", "3"]
+
+
+def test_script_compiles_the_optimizer_the_app_compiles(tmp_path):
+    """SGD with Nesterov, one_cycle and the norm layers apart, as in the app."""
+    import keras
+
+    from core.model_builder import build_model
+    from core.training.compile import compile_for
+
+    spec = tiny((32, 32, 3), 6)
+    spec = replace(
+        spec,
+        layers=(
+            *spec.layers[:2],
+            LayerSpec.create("BatchNormalization", "bn_1"),
+            spec.layers[2],
+        ),
+    )
+    cfg = TrainingConfig(
+        optimizer="sgd",
+        nesterov=True,
+        schedule="one_cycle",
+        warmup=0.25,
+        norm_lr_factor=16.0,
+        batch_size=16,
+        epochs=1,
+    )
+    run_script(tmp_path, python_script(spec, DatasetSpec(), cfg))
+    # The final model is recompiled for its test figure: the checkpoint trained.
+    saved = keras.models.load_model(tmp_path / "run" / "best.keras")
+    steps = saved.optimizer.optimizers[0]._learning_rate.total_steps  # one epoch
+    app = build_model(spec)
+    compile_for(app, cfg, steps)
+
+    def unnamed(value):
+        if isinstance(value, dict):
+            return {k: unnamed(v) for k, v in value.items() if k != "name"}
+        return [unnamed(v) for v in value] if isinstance(value, list) else value
+
+    made = keras.optimizers.serialize(app.optimizer)
+    assert unnamed(keras.optimizers.serialize(saved.optimizer)) == unnamed(made)
