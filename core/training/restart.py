@@ -8,6 +8,7 @@ session so the rules a resume follows read in one place.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import warnings
@@ -82,8 +83,13 @@ def check_restart(
             other data, or nothing left to restart from.
     """
     config = run.config()
+    recorded_aug = config.get("augmentation")
+    with contextlib.suppress(WorkbenchError):  # a damaged one differs below
+        # A run recorded before a transform existed has it off.
+        recorded_aug = AugmentationConfig.from_dict(recorded_aug).to_dict()
+    then = {"model": config.get("model"), "augmentation": recorded_aug}
     for key, now in (("model", spec.to_dict()), ("augmentation", aug.to_dict())):
-        if key in config and _as_json(config[key]) != _as_json(now):
+        if key in config and _as_json(then[key]) != _as_json(now):
             raise WorkbenchError(
                 f"{run.name} was trained with another {key}; a resume continues "
                 "the run as it was recorded (start a new run to change it)"
