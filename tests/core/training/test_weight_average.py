@@ -338,3 +338,20 @@ def test_the_memory_estimate_counts_the_average():
     plain = estimate_memory(spec, data, batch_size=32)
     averaged = estimate_memory(spec, data, batch_size=32, averaged=True)
     assert averaged.optimizer - plain.optimizer == 171_494 * 4  # one more copy
+
+
+def test_after_a_nan_loss_the_best_model_is_an_average_that_validated(tmp_path):
+    cfg = replace(EMA, checkpoint_monitor="val_loss")
+    model = compiled(cfg)
+
+    class BlowUpAfterFirstEpoch(NullListener):
+        def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
+            model.optimizer.learning_rate.assign(1e30)
+
+    result = train(
+        model, data(), data(32, 1), cfg, BlowUpAfterFirstEpoch(), run_dir=tmp_path
+    )
+    assert result.stop_reason is StopReason.DIVERGED
+    assert result.last_path is None  # the weights are NaN: none written
+    best = keras.models.load_model(result.best_path)
+    assert val_loss(best) == pytest.approx(result.history["val_loss"][0], rel=1e-4)
