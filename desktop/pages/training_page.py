@@ -20,7 +20,13 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QUndoStack
-from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QScrollArea,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
 
 from core.backbone_table import cached_only
 from core.data.dataset import Dataset
@@ -79,14 +85,15 @@ class TrainingPage(QWidget):
         self.bridge = TrainingBridge(self)
         self._connect()
         left = QVBoxLayout()
-        left.addWidget(_scrolling(self.form), 1)
+        scroll = _scrolling(self.form)
+        left.addWidget(scroll, 1)
         left.addWidget(self.controls)
         left.addWidget(self.find_lr_button)
         left.addWidget(self.results_panel.side)
         left.addWidget(self.controls.buttons)  # last: nothing above moves them
         panel = QWidget()
         panel.setLayout(left)
-        panel.setFixedWidth(340)
+        panel.setFixedWidth(_panel_width(panel, scroll))
         layout = QHBoxLayout(self)
         layout.addWidget(panel)
         layout.addWidget(self.results_panel, 1)
@@ -426,6 +433,15 @@ def _loading_tensorflow(bridge: TrainingBridge) -> None:
     """The first run's longest wait, named: importing TensorFlow (seconds)."""
     if "tensorflow" not in sys.modules:
         bridge.on_stage("loading TensorFlow")
+
+
+def _panel_width(panel: QWidget, scroll: QScrollArea) -> int:
+    """340 px, or what the settings need: the scroll area does not scroll
+    sideways, so a form wider than it lost every box's right edge."""
+    margins = panel.layout().contentsMargins()
+    bar = scroll.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+    needed = scroll.widget().minimumSizeHint().width() + bar
+    return max(340, needed + margins.left() + margins.right())
 
 
 def _scrolling(content: QWidget) -> QScrollArea:
