@@ -59,6 +59,7 @@ TRAINING: dict[str, tuple[list[Any], dict[str, Any]]] = {
     "tensorboard": ([True], {}),
     "precision": (["mixed_float16", "mixed_bfloat16"], {}),
     "jit_compile": ([True], {}),
+    "tta": (["flip", "flip_shifts"], {}),
     "fine_tune": ([True], {}),
     "fine_tune_epochs": ([2], {"fine_tune": True}),
     "fine_tune_lr_factor": ([0.5], {"fine_tune": True}),
