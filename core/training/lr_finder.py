@@ -56,6 +56,7 @@ from core.augmentation.config import AugmentationConfig
 from core.data.dataset import Dataset
 from core.data.memory import free_gpu_memory
 from core.errors import WorkbenchError
+from core.recipe.optimizers import NORM_OPTIMIZER, optimizer_parts
 from core.setting_fields import setting_fields
 from core.spec import ModelSpec
 from core.training.callbacks import Diverged, ListenerCallback, TrainingCancelled
@@ -205,7 +206,7 @@ def find_learning_rate(
     prepared = prepare(spec, dataset, constant, aug, _Preparing(listener), cancel)
     count = batches or batches_for(prepared.steps)
     schedule = rates(count)
-    recorder = _RangeCallback(schedule, listener)
+    recorder = _RangeCallback(schedule, listener, cfg)
     # Training's own callback: a Stop after any batch, and a NaN loss.
     guard = ListenerCallback(NullListener(), cancel, epochs=count)
     stop = COMPLETED
@@ -287,10 +288,14 @@ class _Preparing:
 class _RangeCallback(keras.callbacks.Callback):
     """Sets each batch's rate, records its loss, stops at divergence."""
 
-    def __init__(self, schedule: np.ndarray, listener: TrainingListener) -> None:
+    def __init__(
+        self, schedule: np.ndarray, listener: TrainingListener, cfg: TrainingConfig
+    ) -> None:
         super().__init__()
         self.schedule = schedule
         self.listener = listener
+        # A separate rate for the norm layers keeps its ratio to the main one.
+        self.norm_factor = cfg.norm_lr_factor
         self.rates_seen: list[float] = []
         self.losses: list[float] = []
         self.diverged = False
@@ -299,7 +304,10 @@ class _RangeCallback(keras.callbacks.Callback):
         self.listener.on_train_begin(1, len(self.schedule))
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        self.model.optimizer.learning_rate = float(self.schedule[epoch])
+        rate = float(self.schedule[epoch])
+        for part in optimizer_parts(self.model.optimizer):
+            norms = self.norm_factor if part.name == NORM_OPTIMIZER else 1.0
+            part.learning_rate.assign(rate * norms)
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         i = len(self.losses)
