@@ -23,16 +23,14 @@ from core.recipe.optimizers import (
     compile_phase,
     make_optimizer,
     norm_variables,
-    optimizer_parts,
 )
-from core.spec import LayerSpec, ModelSpec
 from core.training.checkpoint import ResumeState
 from core.training.compile import compile_for
 from core.training.config import TrainingConfig
 from core.training.engine import train
-from core.training.events import NullListener
 from core.training.session import run_session
-from tests.core.training.test_engine import SPEC, data
+from tests.core.training.test_engine import data
+from tests.core.training.test_resume_state import BN_SPEC, LearningRates
 
 
 def bn_model(side: int = 8) -> keras.Model:
@@ -214,68 +212,13 @@ def test_old_projects_load_with_one_rate_for_every_weight():
         make_optimizer({"learning_rate": 0.1, "norm_lr_factor": 2.0}, 5)
 
 
-BN_SPEC = ModelSpec(
-    SPEC.input,
-    (*SPEC.layers[:2], LayerSpec.create("BatchNormalization", "bn_1"), SPEC.layers[2]),
-    SPEC.head,
-)
-
-
-class PartRates(NullListener):
-    """Each optimizer part's rate after the first step of every epoch."""
-
-    def __init__(self, model, cancel=None) -> None:
-        self.model, self.cancel, self.rates = model, cancel, {}
-
-    def on_batch_end(self, epoch, batch, logs):
-        if batch == 0:
-            parts = optimizer_parts(self.model.optimizer)
-            self.rates[epoch] = {
-                "norm" if p.name == NORM_OPTIMIZER else "main": float(p.learning_rate)
-                for p in parts
-            }
-        if self.cancel is not None and epoch == 2:
-            self.cancel.set()
-
-
-@pytest.mark.parametrize("backup", [True, False])
-def test_a_resumed_one_cycle_goes_on_where_it_was_in_every_part(tmp_path, backup):
-    cfg = TrainingConfig(
-        epochs=4,
-        schedule="one_cycle",
-        warmup=0.25,
-        norm_lr_factor=8.0,
-        checkpoint=False,
-        backup_and_restore=backup,
-    )
-    keras.utils.set_random_seed(0)
-    whole = build_model(BN_SPEC)
-    uninterrupted = PartRates(whole)
-    train(whole, data(), None, cfg, uninterrupted)
-
-    keras.utils.set_random_seed(0)
-    model, cancel = build_model(BN_SPEC), threading.Event()
-    first = train(model, data(), None, cfg, PartRates(model, cancel), cancel, tmp_path)
-    assert first.epochs_run == 2
-    again = build_model(BN_SPEC)
-    if not backup:  # as the session does: the weights of the last model
-        again.load_weights(tmp_path / "last.keras")
-    resumed = PartRates(again)
-    train(again, data(), None, cfg, resumed, run_dir=tmp_path, initial_epoch=2)
-    assert sorted(resumed.rates) == [2, 3]
-    for epoch in (2, 3):
-        assert resumed.rates[epoch] == pytest.approx(uninterrupted.rates[epoch])
-        rates = resumed.rates[epoch]
-        assert rates["norm"] == pytest.approx(8 * rates["main"])
-
-
 def test_a_resume_s_new_rate_reaches_each_part_at_its_factor(tmp_path):
     cfg = TrainingConfig(epochs=4, norm_lr_factor=4.0, checkpoint=False)
     keras.utils.set_random_seed(0)
     model, cancel = build_model(BN_SPEC), threading.Event()
-    train(model, data(), None, cfg, PartRates(model, cancel), cancel, tmp_path)
+    train(model, data(), None, cfg, LearningRates(model, cancel), cancel, tmp_path)
     again = build_model(BN_SPEC)
-    resumed = PartRates(again)
+    resumed = LearningRates(again)
     faster = replace(cfg, learning_rate=0.01)
     state = replace(ResumeState(), learning_rate=0.01)
     train(
@@ -299,3 +242,13 @@ def test_multi_worker_training_refuses_a_separate_norm_rate():
             cfg=TrainingConfig(norm_lr_factor=64.0),
             strategy="multi-worker",
         )
+
+
+def test_weight_averaging_reaches_both_parts():
+    """Keras's SwapEMAWeights swaps a MultiOptimizer only when every part averages."""
+    cfg = TrainingConfig(ema=True, ema_momentum=0.9, norm_lr_factor=4.0)
+    optimizer = make_optimizer(cfg.to_dict(), 5, model=bn_model())
+    assert [(p.use_ema, p.ema_momentum) for p in optimizer.optimizers] == [
+        (True, 0.9),
+        (True, 0.9),
+    ]

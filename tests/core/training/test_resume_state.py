@@ -17,7 +17,9 @@ from core.data.load import open_dataset
 from core.data.pipeline import make_tf_dataset
 from core.data.spec import DatasetSpec
 from core.model_builder import build_model
+from core.recipe.optimizers import NORM_OPTIMIZER, optimizer_parts
 from core.runs import RunStore
+from core.spec import LayerSpec
 from core.training.config import TrainingConfig
 from core.training.engine import train
 from core.training.events import NullListener
@@ -113,43 +115,66 @@ def test_early_stopping_and_plateau_count_on_across_a_resume(tmp_path):
 
 
 class LearningRates(NullListener):
-    """The optimizer's rate after the first step of every epoch."""
+    """The optimizer's rate after the first step of every epoch: each part's,
+    ``main`` and, with ``norm_lr_factor``, ``norm`` (the norm layers')."""
 
     def __init__(self, model, cancel=None) -> None:
         self.model, self.cancel, self.rates = model, cancel, {}
 
     def on_batch_end(self, epoch, batch, logs):
         if batch == 0:
-            self.rates[epoch] = float(self.model.optimizer.learning_rate)
+            self.rates[epoch] = {
+                "norm" if part.name == NORM_OPTIMIZER else "main": float(
+                    part.learning_rate
+                )
+                for part in optimizer_parts(self.model.optimizer)
+            }
         if self.cancel is not None and epoch == 2:
             self.cancel.set()
 
 
+# A model with a norm layer, for a rate of its own.
+BN_SPEC = replace(
+    SPEC,
+    layers=(
+        *SPEC.layers[:2],
+        LayerSpec.create("BatchNormalization", "bn_1"),
+        SPEC.layers[2],
+    ),
+)
+SCHEDULES = {  # the first epoch climbs, the next three decay
+    "cosine": (SPEC, TrainingConfig(schedule="cosine", warmup=0.25)),
+    "one_cycle, norm layers apart": (
+        BN_SPEC,
+        TrainingConfig(schedule="one_cycle", warmup=0.25, norm_lr_factor=8.0),
+    ),
+}
+
+
+@pytest.mark.parametrize("schedule", SCHEDULES)
 @pytest.mark.parametrize("backup", [True, False])
-def test_a_resumed_cosine_schedule_continues_where_it_was(tmp_path, backup):
-    cfg = TrainingConfig(
-        epochs=4,
-        schedule="cosine",
-        warmup=0.25,  # the first epoch climbs, the next three decay
-        checkpoint=False,
-        backup_and_restore=backup,
-    )
+def test_a_resumed_schedule_continues_where_it_was(tmp_path, backup, schedule):
+    spec, cfg = SCHEDULES[schedule]
+    cfg = replace(cfg, epochs=4, checkpoint=False, backup_and_restore=backup)
     keras.utils.set_random_seed(0)
-    whole = build_model(SPEC)
+    whole = build_model(spec)
     uninterrupted = LearningRates(whole)
     train(whole, data(), None, cfg, uninterrupted)
 
     keras.utils.set_random_seed(0)
-    model, cancel = build_model(SPEC), threading.Event()
+    model, cancel = build_model(spec), threading.Event()
     first = train(
         model, data(), None, cfg, LearningRates(model, cancel), cancel, tmp_path
     )
     assert first.epochs_run == 2
-    again = build_model(SPEC)
+    again = build_model(spec)
     if not backup:  # as the session does: the weights of the last model
         again.load_weights(tmp_path / "last.keras")
     resumed = LearningRates(again)
     train(again, data(), None, cfg, resumed, run_dir=tmp_path, initial_epoch=2)
     assert sorted(resumed.rates) == [2, 3]
-    assert resumed.rates[2] == pytest.approx(uninterrupted.rates[2], rel=1e-6)
-    assert resumed.rates[3] == pytest.approx(uninterrupted.rates[3], rel=1e-6)
+    for epoch in (2, 3):  # every part of a MultiOptimizer goes on where it was
+        rates = resumed.rates[epoch]
+        assert rates == pytest.approx(uninterrupted.rates[epoch], rel=1e-6)
+        if "norm" in rates:
+            assert rates["norm"] == pytest.approx(8 * rates["main"])
