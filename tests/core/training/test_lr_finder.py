@@ -198,3 +198,17 @@ def test_a_refused_setting_is_refused_before_anything_trains():
 
     with pytest.raises(WorkbenchError):
         find_learning_rate(PIXELS, blob_data(), replace(SETTINGS, batch_size=0))
+
+
+def test_an_unsaved_projects_result_moves_beside_the_file_on_save(tmp_path):
+    from core.document import ProjectDocument
+    from core.project import Project
+    from core.runs import RunStore
+
+    document = ProjectDocument(Project())
+    test = RangeTest([1e-3, 1e-2], [1.0, 0.5], [1.0, 0.7], 1e-2, "completed", 2)
+    save_result(test, document.runs_dir)
+    document.save(tmp_path / "p.cnnwb.json")
+    assert document.runs_dir == tmp_path / "p.runs"
+    assert load_result(document.runs_dir) == test
+    assert RunStore(document.runs_dir).list() == []  # it is no run
