@@ -294,7 +294,7 @@ class TrainingPage(QWidget):
         if self.lr_finder is not None:
             self.lr_finder.deleteLater()
         self.lr_finder = LrFinderView(doc, self.undo_stack, self)
-        self.lr_finder.done.connect(lambda: self._set_running(False))
+        self.lr_finder.ended.connect(lambda: self._set_running(False))
         self.find_lr_button.setEnabled(False)
         self.lr_finder.open()
         self.lr_finder.run(job)

@@ -58,7 +58,8 @@ def find_button() -> QPushButton:
 class LrFinderView(QDialog):
     """Runs one range test and shows it; "Use" sets the suggestion, undoably."""
 
-    done = Signal()  # the test ended: finished, cancelled or failed
+    # Not ``done``: that is QDialog's own method, which reject() calls.
+    ended = Signal()  # the test ended: finished, cancelled or failed
 
     def __init__(
         self,
@@ -182,7 +183,7 @@ class LrFinderView(QDialog):
     def _on_finished(self, test: RangeTest) -> None:
         self.worker = None
         self._set_running(False)
-        self.done.emit()
+        self.ended.emit()
         if test.stop == "cancelled":
             self.status.setText(
                 f"Cancelled after {len(test.losses)} batches: nothing was changed."
@@ -211,7 +212,7 @@ class LrFinderView(QDialog):
         self.worker = None
         self._set_running(False)
         self.status.setText(colours.span(message, "error"))
-        self.done.emit()
+        self.ended.emit()
 
     def _set_running(self, running: bool) -> None:
         self.cancel_button.setEnabled(running)
