@@ -104,23 +104,29 @@ def test_the_precision_rule_follows_the_machine(tmp_path):
     assert cpu_flags(str(tmp_path / "missing")) == frozenset()
 
 
-def old_project_history(shapes, tmp_path: Path, switch: bool) -> list[float]:
-    data = Project().to_dict()
-    del data["training"]["precision"]  # as a file from before the setting
-    data["training"].update(epochs=1, batch_size=16, mixed_precision=switch)
-    cfg = Project.from_dict(data).training
-    store = RunStore(tmp_path / f"runs-{switch}")
+def trained(shapes, folder: Path, cfg: TrainingConfig) -> tuple[Any, dict]:
+    """A tiny run of ``cfg`` on ``shapes`` in ``folder``: its result and record."""
+    store = RunStore(folder)
     out = run_session(
         tiny_spec(),
         dataset=shapes,
         cfg=cfg,
         augmentation=AugmentationConfig(),
         store=store,
-        label="old",
+        label="tiny",
     )
     [run] = store.list()
-    assert run.record()["precision"] == "float32"  # what it computed in
-    return out.result.history["loss"]
+    return out.result, {**run.record(), "training": run.config()["training"]}
+
+
+def old_project_history(shapes, tmp_path: Path, switch: bool) -> list[float]:
+    data = Project().to_dict()
+    del data["training"]["precision"]  # as a file from before the setting
+    data["training"].update(epochs=1, batch_size=16, mixed_precision=switch)
+    cfg = Project.from_dict(data).training
+    result, record = trained(shapes, tmp_path / f"runs-{switch}", cfg)
+    assert record["precision"] == "float32"  # what it computed in
+    return result.history["loss"]
 
 
 def test_an_old_mixed_precision_project_trains_float32_on_a_cpu(shapes, tmp_path):
@@ -130,22 +136,12 @@ def test_an_old_mixed_precision_project_trains_float32_on_a_cpu(shapes, tmp_path
 
 
 def test_xla_trains_and_the_run_records_it(shapes, tmp_path):
-    store = RunStore(tmp_path / "runs")
     cfg = TrainingConfig(epochs=2, batch_size=16, jit_compile=True)
-    out = run_session(
-        tiny_spec(),
-        dataset=shapes,
-        cfg=cfg,
-        augmentation=AugmentationConfig(),
-        store=store,
-        label="xla",
-    )
-    assert out.result.epochs_run == 2
-    assert np.isfinite(out.result.history["loss"]).all()
-    [run] = store.list()
-    record = run.record()
+    result, record = trained(shapes, tmp_path / "runs", cfg)
+    assert result.epochs_run == 2
+    assert np.isfinite(result.history["loss"]).all()
     assert (record["jit_compile"], record["precision"]) == (True, "float32")
-    assert run.config()["training"]["jit_compile"] is True
+    assert record["training"]["jit_compile"] is True
 
 
 def test_mixed_bfloat16_is_refused_by_preflight_where_unsupported(shapes, monkeypatch):
