@@ -21,7 +21,6 @@ the reason why.
 
 Example:
     >>> from dataclasses import dataclass
-from functools import cache
     >>> @dataclass(frozen=True)
     ... class Config:
     ...     epochs: int = setting(10, label="Epochs", minimum=1, maximum=100)
