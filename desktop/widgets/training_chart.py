@@ -179,6 +179,15 @@ class TrainingChart(QWidget):
         self._dirty = True
 
     def add_epoch(self, epoch: int, logs: dict[str, float]) -> None:
+        """``epoch``'s logs (0-based): one point per epoch, in order.
+
+        An epoch already drawn is drawn again from there: a resumed run's
+        chart is seeded from its history file when the run begins, and an
+        epoch that reached the file before it was read arrives live too. A
+        second point for it drew a straight line back across the curves.
+        """
+        if self.epoch_x and epoch + 1 <= self.epoch_x[-1]:
+            self._cut_back(epoch + 1)
         self.epoch_x.append(epoch + 1)
         if self.batch_x:
             self.batch_x.append(epoch + 1)
@@ -197,6 +206,18 @@ class TrainingChart(QWidget):
             self.best_line.show()
         self._mark_overfitting()
         self._dirty = True
+
+    def _cut_back(self, x: float) -> None:
+        """Forget the epochs from ``x`` on (their points and overfitting marks)."""
+        keep = next(i for i, shown in enumerate(self.epoch_x) if shown >= x)
+        del self.epoch_x[keep:]
+        for values in self.epochs.values():
+            del values[keep:]
+        self.overfit_spans = [span for span in self.overfit_spans if span[1] < x]
+        if self.overfit_spans:
+            self._shade_spans()
+        else:
+            self.overfit_bars.hide()
 
     def add_batch(
         self, epoch: int, batch: int, steps: int, logs: dict[str, float]
