@@ -106,3 +106,18 @@ def test_old_project_files_load_with_both_modes_off():
     assert loaded.translate == 0
     assert not loaded.alternating
     assert loaded == AugmentationConfig(flip="horizontal", rotation=10)
+
+
+def test_each_epoch_of_fit_is_one_pass_even_across_two_fits():
+    import keras
+
+    counter = tf.Variable(0, dtype=tf.int64, trainable=False)
+    config = AugmentationConfig(flip="alternating")
+    data = augment_dataset(shuffled(), config, 6, 2, 8, epochs=counter)
+    model = keras.Sequential([keras.Input((16, 16, 3)), keras.layers.Flatten()])
+    model.add(keras.layers.Dense(6))
+    model.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.fit(data, epochs=3, verbose=0)
+    assert int(counter.numpy()) == 3  # the iterator Keras makes after the last is idle
+    model.fit(data, initial_epoch=3, epochs=5, verbose=0)  # e.g. fine-tuning's phase 2
+    assert int(counter.numpy()) == 5
