@@ -105,8 +105,12 @@ class LayerParamsForm(QWidget):
         self.editors = {}
         self._class_name = class_name
         if class_name is None:
+            # Out of the form it stays where it was drawn: after a preset,
+            # the last layer's name stood under "Select a layer".
+            self.name_edit.hide()
             return
         self._form.addRow("Name", self.name_edit)
+        self.name_edit.show()
         for field in layer_kind(class_name).fields:
             editor = editor_for(field)
             editor.value_edited.connect(self._on_editor_value_edited)
