@@ -215,9 +215,11 @@ def optimizer_parts(
     optimizer: keras.optimizers.Optimizer,
 ) -> list[keras.optimizers.Optimizer]:
     """The optimizers that hold rates and step counts: a MultiOptimizer's
-    parts, or ``optimizer`` itself."""
-    if isinstance(optimizer, keras.optimizers.MultiOptimizer):
-        return list(optimizer.optimizers)
+    parts (inside the LossScaleOptimizer mixed_float16 wraps it in, too), or
+    ``optimizer`` itself."""
+    inner = getattr(optimizer, "inner_optimizer", optimizer)
+    if isinstance(inner, keras.optimizers.MultiOptimizer):
+        return list(inner.optimizers)
     return [optimizer]
 
 

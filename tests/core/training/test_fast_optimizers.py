@@ -18,11 +18,14 @@ import pytest
 from core.errors import WorkbenchError
 from core.model_builder import build_model
 from core.recipe.optimizers import (
+    MAIN_OPTIMIZER,
     NORM_OPTIMIZER,
     OneCycle,
     compile_phase,
     make_optimizer,
     norm_variables,
+    optimizer_parts,
+    set_step,
 )
 from core.training.checkpoint import ResumeState
 from core.training.compile import compile_for
@@ -252,3 +255,18 @@ def test_weight_averaging_reaches_both_parts():
         (True, 0.9),
         (True, 0.9),
     ]
+
+
+def test_a_loss_scaled_multi_optimizer_resumes_in_every_part():
+    """mixed_float16 wraps the optimizer in a LossScaleOptimizer."""
+    model = bn_model()
+    cfg = TrainingConfig(
+        schedule="one_cycle", warmup=0.25, epochs=2, norm_lr_factor=8.0
+    )
+    scaled = keras.optimizers.LossScaleOptimizer(
+        make_optimizer(cfg.to_dict(), 2, model=model)
+    )
+    set_step(scaled, 3)
+    parts = optimizer_parts(scaled)
+    assert sorted(p.name for p in parts) == sorted([MAIN_OPTIMIZER, NORM_OPTIMIZER])
+    assert [int(p.iterations) for p in parts] == [3, 3]
