@@ -9,6 +9,9 @@ Run on purpose (issue 17); the test suite runs only its ``--tiny`` check:
   python bench/reproduce.py --only mnist-strong --repeat 2   # the seeded check
   python bench/reproduce.py --resume /tmp/reproduce-runs/RUN   # a run cut short
   python bench/reproduce.py --plain cifar10-simple-cnn --seed 1   # its tutorial's code
+  python bench/reproduce.py --fast        # issue 26: the fast presets, 3 seeds each
+  python bench/reproduce.py --fast --only mnist-fast --fast-seed 1 --plot-dir docs
+  python bench/reproduce.py --fast-report # their table and pass/fail, no training
   python bench/reproduce.py --tiny        # does this script still work? seconds
 
 Each preset trains through ``python -m core train --preset NAME`` in a fresh
@@ -52,7 +55,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from _commit import figures_line  # noqa: E402  (this script's folder)
+import _fast_runs as fast  # noqa: E402  (this script's folder)
+from _commit import figures_line  # noqa: E402
 from _tiny import add_tiny_flag  # noqa: E402
 from tutorial_keras import TUTORIALS as PLAIN  # noqa: E402
 
@@ -60,7 +64,7 @@ from core.data.builtin import shared_datasets_dir  # noqa: E402
 from core.data.spec import DatasetSpec  # noqa: E402
 from core.errors import WorkbenchError  # noqa: E402
 from core.presets import named_preset  # noqa: E402
-from core.project import save_project, write_atomic  # noqa: E402
+from core.project import Project, save_project, write_atomic  # noqa: E402
 
 BENCHMARKS = ROOT / "docs" / "benchmarks.md"
 REFERENCE = shared_datasets_dir().parent / "reference" / "plain_keras_reference.py"
@@ -138,11 +142,14 @@ def main(argv: list[str] | None = None) -> int:
         default=str(Path(tempfile.gettempdir()) / "reproduce-runs"),
         help="where the run folders go (default: %(default)s)",
     )
+    _add_fast_flags(parser)
     add_tiny_flag(parser)
     args = parser.parse_args(argv)
     if args.tiny:
         tiny_check()
         return 0
+    if args.fast or args.fast_report:
+        return run_fast(args, parser)
     names = list(args.only or [])
     if args.reproduce or (args.quick and not names):
         names += list(TUTORIALS)
@@ -172,6 +179,90 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _add_fast_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--fast",
+        action="store_true",
+        help="issue 26: train the fast presets (or --only NAME) for each seed, "
+        "each on an idle machine, and judge them against the issue's floors",
+    )
+    parser.add_argument(
+        "--fast-seed",
+        type=int,
+        action="append",
+        metavar="N",
+        help="with --fast: this seed only (repeatable; default: 0, 1 and 2)",
+    )
+    parser.add_argument(
+        "--fast-report",
+        action="store_true",
+        help="print the fast runs' table and verdicts from --json, no training",
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "reproduce-runs" / "fast-runs.json",
+        help="with --fast: the file every run is appended to (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--plot-dir",
+        type=Path,
+        help="with --fast or --fast-report: save time-to-accuracy-NAME.png here "
+        "(e.g. docs)",
+    )
+    parser.add_argument(
+        "--idle-wait",
+        type=float,
+        default=900,
+        metavar="SECONDS",
+        help="with --fast: wait this long for a load average below 0.5 before "
+        "each run (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--allow-busy",
+        action="store_true",
+        help="with --fast: start a run on a busy machine anyway (recorded as "
+        "not idle; it never counts towards a pass)",
+    )
+
+
+def run_fast(
+    args: argparse.Namespace,
+    parser: argparse.ArgumentParser,
+    projects: dict[str, Project] | None = None,
+) -> int:
+    """Each fast preset's seeds, one run at a time; the table and verdicts."""
+    names = args.only or list(fast.TARGETS)
+    if projects is None:
+        for name in names:
+            try:
+                named_preset(name)
+            except WorkbenchError as exc:
+                parser.error(str(exc))
+        projects = {name: named_preset(name).project() for name in names}
+    folder = args.json.parent
+    for name, project in projects.items() if args.fast else ():
+        for seed in args.fast_seed or fast.SEEDS:
+            try:
+                load = fast.wait_for_idle(0 if args.allow_busy else args.idle_wait)
+            except fast.Busy as exc:
+                if not args.allow_busy:
+                    print(
+                        f"error: {name} seed {seed} not started: {exc}; "
+                        "--allow-busy starts it anyway",
+                        file=sys.stderr,
+                    )
+                    return 1
+                load = os.getloadavg()
+            record = fast.run_seed(name, project, seed, folder, load)
+            fast.append_record(args.json, record)
+    records = fast.load_records(args.json)
+    print(fast.table([r for r in records if r["preset"] in projects]))
+    for name in projects if args.plot_dir else ():
+        print(f"saved {fast.plot(name, records, args.plot_dir)}")
+    return 0
+
+
 def run_preset(name: str, runs_dir: Path, quick: bool) -> None:
     command = [sys.executable, "-m", "core", "train", "--preset", name]
     command += ["--run-dir", str(runs_dir)]
@@ -193,6 +284,23 @@ def tiny_check() -> None:
         command = [sys.executable, "-m", "core", "train", str(path), "--epochs", "1"]
         command += ["--run-dir", str(folder / "runs")]
         _train_and_record(command, "shapes-starter", quick=True)
+        # --fast's own path: two seeds of the same tiny project, busy or not.
+        fast_args = argparse.Namespace(
+            only=None,
+            fast=True,
+            fast_seed=[0, 1],
+            json=folder / "fast" / "fast-runs.json",
+            plot_dir=folder / "plots",
+            idle_wait=0,
+            allow_busy=True,
+        )
+        tiny = {
+            "shapes-starter": replace(
+                project, training=replace(project.training, epochs=2)
+            )
+        }
+        run_fast(fast_args, argparse.ArgumentParser(), tiny)
+        assert (folder / "plots" / "time-to-accuracy-shapes-starter.png").is_file()
 
 
 def resume_run(run: Path) -> None:
