@@ -20,7 +20,7 @@ import pytest
 from core.augmentation.config import AugmentationConfig
 from core.data.load import open_dataset
 from core.data.spec import DatasetSpec
-from core.errors import ProjectFormatError
+from core.errors import ProjectFormatError, WorkbenchError
 from core.inference.python_export import python_script
 from core.model_builder import build_model
 from core.project import Project
@@ -186,3 +186,13 @@ def test_export_writes_the_precision_and_xla():
         spec, DatasetSpec(name="shapes"), replace(cfg, precision="mixed_float16")
     )
     assert "policy_for('mixed_float16', gpu=gpu)" in fp16
+
+
+def test_multi_worker_training_refuses_xla_in_one_line():
+    with pytest.raises(WorkbenchError, match=r"jit_compile.*multi-worker"):
+        run_session(
+            None,  # type: ignore[arg-type]
+            dataset=None,  # type: ignore[arg-type]
+            cfg=TrainingConfig(jit_compile=True),
+            strategy="multi-worker",
+        )
