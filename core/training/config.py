@@ -251,9 +251,9 @@ class TrainingConfig:
     jit_compile: bool = setting(
         False,
         label="Compile each step with XLA",
-        help="Fuses each training step into one XLA program: the first epoch "
-        "spends seconds compiling it (again for a smaller last batch); off leaves "
-        "it to Keras, which uses XLA only on a single GPU",
+        help="Fuses each training step into one XLA program; the first epoch "
+        "compiles it (again for a smaller last batch), and on a CPU it measured no "
+        "faster (docs/benchmarks.md); off leaves it to Keras: XLA on one GPU only",
         group=SETTINGS,
         style="check",
     )
