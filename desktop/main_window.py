@@ -202,6 +202,7 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
             page.image_picked.connect(self.augmentation_page.set_image)
             self.data_page = page
             self._build_training_page()
+            page.working.connect(self.training_page.show_loading)
             self._build_prediction_page()
             self._follow_workspace()
         return self.data_page

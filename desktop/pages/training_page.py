@@ -199,6 +199,15 @@ class TrainingPage(QWidget):
         )
         self.controls.show_ready(f"Ready: {dataset.name}, {sizes} images.")
 
+    def show_loading(self, text: str) -> None:
+        """The project's images are loading (``text`` says so): not a refusal.
+
+        Going to this page loads them; "No dataset is loaded" stood there in
+        red meanwhile.
+        """
+        if not self._busy() and self._dataset() is None:
+            self.controls.show_waiting(text)
+
     # ------------------------------------------------------------ running
     def resume(self) -> None:
         """Continue the stopped run: ask how far, then resume it."""

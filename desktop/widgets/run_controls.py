@@ -49,7 +49,9 @@ class RunControls(QWidget):
         self.estimate = QLabel()
         self.estimate.setWordWrap(True)
         self.estimate.setObjectName("trainingEstimate")
-        self._refused = False  # the status shows a pre-flight refusal
+        # The status shows a pre-flight refusal, or what Start waits for:
+        # "Ready" replaces either.
+        self._refused = False
         self._steps = 1
         self._total = 1
         self._started_at = 0.0
@@ -78,6 +80,11 @@ class RunControls(QWidget):
     def show_refusal(self, problem: str) -> None:
         self._refused = True
         self.status.setText(colours.span(problem, "error"))
+
+    def show_waiting(self, text: str) -> None:
+        """What Start waits for (the data loading), plainly; "Ready" replaces it."""
+        self._refused = True
+        self.status.setText(text)
 
     def show_ready(self, text: str) -> None:
         """Say Start would go ahead, replacing a refusal or the no-data hint only."""
