@@ -64,6 +64,24 @@ def wait_for_idle(seconds: float) -> tuple[float, float, float]:
     return load
 
 
+def start_load(what: str, wait: float, allow_busy: bool) -> tuple[float, ...] | None:
+    """The load average to start ``what`` at, or None (an ``error:`` line said why).
+
+    Waits up to ``wait`` seconds for an idle machine; ``allow_busy`` starts at
+    once, busy or not (the record then says "not idle").
+    """
+    if allow_busy:
+        return os.getloadavg()
+    try:
+        return wait_for_idle(wait)
+    except Busy as exc:
+        print(
+            f"error: {what} not started: {exc}; --allow-busy starts it anyway",
+            file=sys.stderr,
+        )
+        return None
+
+
 def run_seed(
     name: str,
     project: Project,

@@ -19,7 +19,6 @@ at the end and each run is appended to ``--json`` as it ends.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 from dataclasses import replace
@@ -150,17 +149,9 @@ def run(args: argparse.Namespace, project: Project, extra: tuple[str, ...] = ())
     ]
     rows = []
     for k, (label, variant) in enumerate(chosen):
-        try:
-            load = fast.wait_for_idle(0 if args.allow_busy else args.idle_wait)
-        except fast.Busy as exc:
-            if not args.allow_busy:
-                print(
-                    f"error: '{label}' not started: {exc}; "
-                    "--allow-busy starts it anyway",
-                    file=sys.stderr,
-                )
-                return 1
-            load = os.getloadavg()
+        load = fast.start_load(f"'{label}'", args.idle_wait, args.allow_busy)
+        if load is None:
+            return 1
         record = fast.run_seed(
             f"ablation{k}",
             variant,

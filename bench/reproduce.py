@@ -243,17 +243,11 @@ def run_fast(
     folder = args.json.parent
     for name, project in projects.items() if args.fast else ():
         for seed in args.fast_seed or fast.SEEDS:
-            try:
-                load = fast.wait_for_idle(0 if args.allow_busy else args.idle_wait)
-            except fast.Busy as exc:
-                if not args.allow_busy:
-                    print(
-                        f"error: {name} seed {seed} not started: {exc}; "
-                        "--allow-busy starts it anyway",
-                        file=sys.stderr,
-                    )
-                    return 1
-                load = os.getloadavg()
+            load = fast.start_load(
+                f"{name} seed {seed}", args.idle_wait, args.allow_busy
+            )
+            if load is None:
+                return 1
             record = fast.run_seed(name, project, seed, folder, load)
             fast.append_record(args.json, record)
     records = fast.load_records(args.json)
