@@ -19,7 +19,7 @@ from core.backbones import (
     has_default_name,
 )
 from core.errors import ProjectFormatError
-from core.layers import APP_OPTIONS, OptionError, layer_kind
+from core.layers import APP_OPTIONS, WHITENING_FROZEN, OptionError, layer_kind
 
 BinaryHead = Literal["sigmoid", "softmax"]
 HEAD_NAME = "classifier"
@@ -88,9 +88,12 @@ class LayerSpec:
 
     def keras_config(self) -> dict[str, Any]:
         """Arguments for ``keras.layers.<class_name>(**...)``: the options the
-        app applies itself (``core.layers.APP_OPTIONS``) are left out."""
-        config = _deep_copy(self.config)
-        return {"name": self.name, **_without(config, APP_OPTIONS)}
+        app applies itself (``core.layers.APP_OPTIONS``) are left out, and a
+        frozen whitening kernel is built not trainable, as the summary counts it."""
+        config = _without(_deep_copy(self.config), APP_OPTIONS)
+        if self.config.get("init") == WHITENING_FROZEN:
+            config["trainable"] = False
+        return {"name": self.name, **config}
 
     def to_dict(self) -> dict[str, Any]:
         """As Keras serialises a layer, plus any app option not at its default."""
