@@ -95,6 +95,9 @@ def check_restart(
                 "the run as it was recorded (start a new run to change it)"
             )
     recorded = config.get("training", {})
+    with contextlib.suppress(WorkbenchError):  # a damaged one differs below
+        # A run recorded before a setting existed trained with its default.
+        recorded = _as_json(TrainingConfig.from_dict(recorded).to_dict())
     changed = {
         k: [recorded[k], v]
         for k, v in _as_json(cfg.to_dict()).items()

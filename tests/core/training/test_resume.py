@@ -103,6 +103,38 @@ def test_resume_uses_the_recorded_settings_and_refuses_others(tmp_path):
     assert first.run.record()["stop_reason"] == "cancelled"  # untouched
 
 
+def test_a_run_recorded_before_a_setting_existed_resumes_only_with_its_default(
+    tmp_path,
+):
+    """A run's config.json from before a setting (here ``label_smoothing``)
+    trained with its default: a resume that sets another value is refused,
+    as for a setting the run recorded (before, the missing key let it pass)."""
+    from dataclasses import replace
+
+    first = stopped_run(tmp_path)
+    config = first.run.config()
+    del config["training"]["label_smoothing"]
+    (first.run.path / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    data = open_dataset(SHAPES)
+    recorded = TrainingConfig(epochs=4, batch_size=16)
+    with pytest.raises(WorkbenchError, match=r"label_smoothing 0\.0, not 0\.1"):
+        run_session(
+            small_spec(6),
+            dataset=data,
+            cfg=replace(recorded, label_smoothing=0.1),
+            store=RunStore(tmp_path / "runs"),
+            resume=first.run,
+        )
+    out = run_session(
+        small_spec(6),
+        dataset=data,
+        cfg=replace(recorded, epochs=3),
+        store=RunStore(tmp_path / "runs"),
+        resume=first.run,
+    )
+    assert out.result.epochs_run == 3
+
+
 def test_resume_refuses_data_that_changed_and_says_what(tmp_path):
     from PIL import Image
 
