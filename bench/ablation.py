@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         images = jpeg_folder(folder / "images", classes=10, train=4, test=2)
         tiny = argparse.Namespace(
             epochs=1,
-            only=["tta"],
+            only=["no such technique"],  # the full recipe alone: one run
             json=folder / "runs" / "ablation.json",
             idle_wait=0,
             allow_busy=True,
