@@ -18,8 +18,9 @@ Call ``compile_phase(model, settings, steps_per_epoch, loss, phase=1)``.
 - ``learning_rate``, and ``schedule``: ``cosine`` decays it over the phase's
   ``epochs`` (after a ``warmup`` share of the steps climbing from 0),
   ``linear`` in a straight line to 0, ``one_cycle`` climbs from 0 over the
-  ``warmup`` share and then falls in a straight line to 0; any other
-  schedule keeps it constant (``plateau`` is a callback, not a schedule);
+  ``warmup`` share and then falls in a straight line to 0 (pass
+  ``OneCycleRate()`` to ``fit``: see below); any other schedule keeps it
+  constant (``plateau`` is a callback, not a schedule);
 - ``norm_lr_factor`` (default 1): other than 1, the scales and offsets of the
   normalization layers (``NORM_LAYERS``) train in an optimizer of their own
   at the rate (and schedule) times the factor, without weight decay;
@@ -42,12 +43,27 @@ Example:
                 "epochs": 10}
     compile_phase(model, settings, steps_per_epoch=100,
                   loss="sparse_categorical_crossentropy")
+
+Every schedule here is a Keras built-in but one: Keras has no warm-up before a
+linear decay. A schedule of our own would be saved inside the optimizer of
+every ``.keras`` file trained with it, and such a file would open with plain
+``keras.models.load_model`` only where this module is imported (elsewhere,
+only with ``compile=False``). Built from built-ins alone the triangle is not
+exact (CosineDecay's warm-up is linear but its decay is not) or not small
+(PiecewiseConstantDecay with one rate per step adds an op per step to every
+step's graph). So one-cycle keeps the optimizer's rate a plain variable, as a
+constant rate does, and the callback ``OneCycleRate`` sets it before each
+batch to the triangle at the optimizer's own step count (``OneCycle``, kept on
+the optimizer but never saved): the same float32 ops the schedule ran, so the
+same rate at every step; a resume goes on at the restored step, each part of
+a MultiOptimizer at its own peak, and the saved file holds a float rate.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import keras
@@ -151,8 +167,24 @@ def _optimizer(
     shared: Mapping[str, Any],
     name: str | None = None,
 ) -> keras.optimizers.Optimizer:
-    """One optimizer of a phase's ``values``, with ``shared``'s keywords."""
+    """One optimizer of a phase's ``values``, with ``shared``'s keywords; a
+    one-cycle one holds its ``OneCycle`` as ``one_cycle``."""
     rate = learning_rate(values, steps_per_epoch)
+    if not isinstance(rate, OneCycle):
+        return _optimizer_at(values, rate, model, shared, name)
+    made = _optimizer_at(values, 0.0, model, shared, name)  # the cycle's start
+    made.one_cycle = rate  # not in get_config(): the saved file holds a float
+    return made
+
+
+def _optimizer_at(
+    values: Mapping[str, Any],
+    rate: float | keras.optimizers.schedules.LearningRateSchedule,
+    model: keras.Model | None,
+    shared: Mapping[str, Any],
+    name: str | None,
+) -> keras.optimizers.Optimizer:
+    """The optimizer ``values`` name, at ``rate``."""
     kind = values.get("optimizer", "adam")
     kwargs = {**shared, **({"name": name} if name else {})}
     if kind == "sgd":
@@ -223,6 +255,38 @@ def optimizer_parts(
     return [optimizer]
 
 
+def set_learning_rate(
+    optimizer: keras.optimizers.Optimizer, rate: float, norm_lr_factor: float
+) -> None:
+    """Set ``optimizer``'s constant rate to ``rate``, its norm layers' part's
+    (``NORM_OPTIMIZER``) to ``rate * norm_lr_factor``. A part whose rate a
+    schedule or its one cycle computes keeps that: the cycle rebuilt from the
+    settings already peaks at a resume's new rate."""
+    for part in optimizer_parts(optimizer):
+        inner = getattr(part, "inner_optimizer", part)
+        if isinstance(part.learning_rate, keras.Variable) and not hasattr(
+            inner, "one_cycle"
+        ):
+            factor = norm_lr_factor if part.name == NORM_OPTIMIZER else 1.0
+            part.learning_rate.assign(rate * factor)
+
+
+class OneCycleRate(keras.callbacks.Callback):
+    """Before each batch, sets each optimizer part that has a ``one_cycle`` to
+    its rate at the part's step count (pass it to ``fit`` with ``one_cycle``).
+
+    The rate is computed from the optimizer's own step count, on the device,
+    so a resumed or restored run goes on at its step and a recompiled phase 2
+    follows its own cycle; parts without one are left alone.
+    """
+
+    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        for part in optimizer_parts(self.model.optimizer):
+            cycle = getattr(getattr(part, "inner_optimizer", part), "one_cycle", None)
+            if cycle is not None:
+                part.learning_rate.assign(cycle(part.iterations))
+
+
 def set_step(optimizer: keras.optimizers.Optimizer, step: int) -> None:
     """Set ``optimizer``'s step count, and its parts' that their schedules
     read, so a resumed schedule goes on at ``step``."""
@@ -233,9 +297,10 @@ def set_step(optimizer: keras.optimizers.Optimizer, step: int) -> None:
 
 def learning_rate(
     settings: Mapping[str, Any], steps_per_epoch: int
-) -> float | keras.optimizers.schedules.LearningRateSchedule:
-    """The rate a phase's ``settings`` start the optimizer with: constant, or
-    a schedule over the phase's ``epochs * steps_per_epoch`` steps."""
+) -> float | keras.optimizers.schedules.LearningRateSchedule | OneCycle:
+    """The rate a phase's ``settings`` give the optimizer: constant, a Keras
+    schedule over the phase's ``epochs * steps_per_epoch`` steps, or the
+    ``OneCycle`` that ``OneCycleRate`` drives a constant rate along."""
     rate = settings["learning_rate"]
     schedule = settings.get("schedule")
     total = settings.get("epochs", 1) * max(steps_per_epoch, 1)
@@ -284,7 +349,7 @@ def linear_schedule(
 
 def one_cycle_schedule(
     learning_rate: float, total_steps: int, warmup: float
-) -> keras.optimizers.schedules.LearningRateSchedule:
+) -> keras.optimizers.schedules.PolynomialDecay | OneCycle:
     """Up in a straight line from 0 to ``learning_rate`` over the first
     ``warmup`` share of ``total_steps``, then down in a straight line to 0 at
     the last (airbench's and "How to train your ResNet"'s one cycle).
@@ -299,37 +364,23 @@ def one_cycle_schedule(
     return OneCycle(learning_rate, warmup_steps, total)
 
 
-@keras.saving.register_keras_serializable(package="cnn_workbench")
-class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
+@dataclass(frozen=True)
+class OneCycle:
     """A triangle: 0 at step 0, ``peak`` at ``warmup_steps``, 0 at
-    ``total_steps`` and after.
+    ``total_steps`` and after. Not a Keras schedule, so never saved with the
+    optimizer: ``OneCycleRate`` sets the rate it gives (module docstring)."""
 
-    Keras has no built-in warm-up before a linear decay, so this is the one
-    schedule of its own here. It is registered, so a model saved while it
-    trains loads with ``keras.models.load_model`` wherever this module is
-    imported (the app, the exported script); elsewhere, with
-    ``compile=False``.
-    """
-
-    def __init__(self, peak: float, warmup_steps: int, total_steps: int) -> None:
-        super().__init__()
-        self.peak = peak
-        self.warmup_steps = warmup_steps
-        self.total_steps = total_steps
+    peak: float
+    warmup_steps: int
+    total_steps: int
 
     def __call__(self, step: Any) -> Any:
+        """The rate at ``step`` (a float32 tensor)."""
         step = keras.ops.cast(step, "float32")
         up = step / self.warmup_steps
         down = (self.total_steps - step) / (self.total_steps - self.warmup_steps)
         share = keras.ops.clip(keras.ops.minimum(up, down), 0.0, 1.0)
         return self.peak * share
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "peak": self.peak,
-            "warmup_steps": self.warmup_steps,
-            "total_steps": self.total_steps,
-        }
 
 
 def make_loss(loss: Any) -> Any:

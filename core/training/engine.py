@@ -38,7 +38,7 @@ from typing import Any, TypeVar
 import keras
 import tensorflow as tf
 
-from core.recipe.optimizers import NORM_OPTIMIZER, optimizer_parts, set_step
+from core.recipe.optimizers import OneCycleRate, set_learning_rate, set_step
 from core.recipe.weight_average import AveragedWeights
 from core.training.backup import RunBackup
 from core.training.best_epoch import (
@@ -300,9 +300,9 @@ def _early_stop(
 class _NewLearningRate(keras.callbacks.Callback):
     """Set the rate a resume asked for once the backup has been restored.
 
-    A schedule needs nothing: it is rebuilt from the config, and the backup
-    holds only its step count. With ``norm_lr_factor``, the norm layers'
-    optimizer takes the new rate times the factor.
+    A schedule (or one cycle) needs nothing: it is rebuilt from the config,
+    and the backup holds only its step count. With ``norm_lr_factor``, the
+    norm layers' optimizer takes the new rate times the factor.
     """
 
     def __init__(
@@ -313,11 +313,9 @@ class _NewLearningRate(keras.callbacks.Callback):
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         factor = self.cfg.fine_tune_lr_factor if self.phase() == 2 else 1.0
-        for part in optimizer_parts(self.model.optimizer):
-            variable = part.learning_rate
-            if isinstance(variable, keras.Variable):
-                norms = self.cfg.norm_lr_factor if part.name == NORM_OPTIMIZER else 1
-                variable.assign(self.rate * factor * norms)
+        set_learning_rate(
+            self.model.optimizer, self.rate * factor, self.cfg.norm_lr_factor
+        )
 
 
 def _begin_phase_two(
@@ -587,6 +585,8 @@ def _callbacks(
         out.append(
             ResumableReduceLROnPlateau(monitor=monitored("val_loss", has_validation))
         )
+    if cfg.schedule == "one_cycle":
+        out.append(OneCycleRate())
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
         if cfg.checkpoint:

@@ -56,7 +56,7 @@ from core.augmentation.config import AugmentationConfig
 from core.data.dataset import Dataset
 from core.data.memory import free_gpu_memory
 from core.errors import WorkbenchError
-from core.recipe.optimizers import NORM_OPTIMIZER, optimizer_parts
+from core.recipe.optimizers import set_learning_rate
 from core.setting_fields import setting_fields
 from core.spec import ModelSpec
 from core.training.callbacks import Diverged, ListenerCallback, TrainingCancelled
@@ -304,10 +304,9 @@ class _RangeCallback(keras.callbacks.Callback):
         self.listener.on_train_begin(1, len(self.schedule))
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        rate = float(self.schedule[epoch])
-        for part in optimizer_parts(self.model.optimizer):
-            norms = self.norm_factor if part.name == NORM_OPTIMIZER else 1.0
-            part.learning_rate.assign(rate * norms)
+        set_learning_rate(
+            self.model.optimizer, float(self.schedule[epoch]), self.norm_factor
+        )
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         i = len(self.losses)

@@ -91,6 +91,8 @@ def _callbacks(cfg: TrainingConfig) -> str:
         made.append(
             '        keras.callbacks.ReduceLROnPlateau(monitor=monitor("val_loss")),'
         )
+    if cfg.schedule == "one_cycle":  # the recipe's rate, kept out of the files
+        made.append("        OneCycleRate(),")
     if cfg.checkpoint:
         m = cfg.checkpoint_monitor
         made.append(

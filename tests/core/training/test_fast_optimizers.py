@@ -21,6 +21,7 @@ from core.recipe.optimizers import (
     MAIN_OPTIMIZER,
     NORM_OPTIMIZER,
     OneCycle,
+    OneCycleRate,
     compile_phase,
     make_optimizer,
     norm_variables,
@@ -45,7 +46,8 @@ def bn_model(side: int = 8) -> keras.Model:
 
 
 def rate(optimizer: keras.optimizers.Optimizer, step: int) -> float:
-    schedule = optimizer._learning_rate
+    """The rate at ``step``: the one cycle ``OneCycleRate`` sets, or the schedule's."""
+    schedule = getattr(optimizer, "one_cycle", optimizer._learning_rate)
     return float(schedule(step))
 
 
@@ -76,7 +78,7 @@ def test_one_cycle_climbs_over_the_warm_up_then_falls_to_zero_in_each_phase():
         fine_tune_lr_factor=0.5,
     )
     one = make_optimizer(cfg.to_dict(), 5)  # 20 steps, 5 climbing
-    assert isinstance(one._learning_rate, OneCycle)
+    assert isinstance(one.one_cycle, OneCycle)
     assert [rate(one, s) for s in (0, 1, 5, 10, 19, 20, 30)] == pytest.approx(
         [0.0, 0.08, 0.4, 0.4 * 10 / 15, 0.4 / 15, 0.0, 0.0]
     )
@@ -87,6 +89,43 @@ def test_one_cycle_climbs_over_the_warm_up_then_falls_to_zero_in_each_phase():
     # Without warm-up it is the linear schedule, a Keras built-in.
     flat = make_optimizer(replace(cfg, warmup=0.0).to_dict(), 5)
     assert isinstance(flat._learning_rate, keras.optimizers.schedules.PolynomialDecay)
+
+
+class RatesApplied(keras.callbacks.Callback):
+    """Each part's rate as the step about to run applies it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[dict[str, float]] = []
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.seen.append(
+            {
+                p.name: float(p.learning_rate)
+                for p in optimizer_parts(self.model.optimizer)
+            }
+        )
+
+
+def test_one_cycle_rate_sets_each_part_s_rate_before_each_step():
+    """The triangle at the step about to run, each part at its own peak; the
+    optimizer's rate itself is a plain float variable (saved as a float)."""
+    model = bn_model()
+    cfg = TrainingConfig(
+        schedule="one_cycle", warmup=0.25, learning_rate=0.4, norm_lr_factor=2.0
+    )
+    compile_for(model, replace(cfg, epochs=2), 4)  # 8 steps, 2 climbing
+    seen = RatesApplied()
+    x, y = np.zeros((32, 8, 8, 3), "float32"), np.arange(32) % 3
+    model.fit(x, y, batch_size=8, epochs=2, verbose=0, callbacks=[OneCycleRate(), seen])
+    triangle = [0.0, 0.2, *(0.4 * k / 6 for k in range(6, 0, -1))]
+    assert [s[MAIN_OPTIMIZER] for s in seen.seen] == pytest.approx(triangle)
+    assert [s[NORM_OPTIMIZER] for s in seen.seen] == pytest.approx(
+        [2 * r for r in triangle]
+    )
+    for part in model.optimizer.optimizers:
+        assert isinstance(part._learning_rate, keras.Variable)
+        assert isinstance(part.get_config()["learning_rate"], float)
 
 
 def test_the_defaults_compile_what_they_compiled_before_these_settings():
@@ -143,7 +182,7 @@ def test_norm_layers_train_apart_at_the_scaled_rate_without_weight_decay():
 
 def test_sgd_nesterov_trains_at_batch_1024_and_the_saved_model_loads(tmp_path):
     """Each new schedule with norm layers apart; the file opens in plain Keras
-    with safe_mode (one_cycle's schedule is registered by the recipe)."""
+    with safe_mode (one_cycle's rate is saved as a float)."""
     rng = np.random.default_rng(0)
     y = np.arange(2048) % 3
     x = rng.uniform(0, 1, (2048, 8, 8, 3)).astype("float32")
@@ -162,7 +201,9 @@ def test_sgd_nesterov_trains_at_batch_1024_and_the_saved_model_loads(tmp_path):
             norm_lr_factor=16.0,
         )
         compile_for(model, cfg, 2)
-        history = model.fit(x, y, batch_size=1024, epochs=2, verbose=0).history
+        history = model.fit(
+            x, y, batch_size=1024, epochs=2, verbose=0, callbacks=[OneCycleRate()]
+        ).history
         assert np.isfinite(history["loss"]).all()
         path = tmp_path / f"{schedule}.keras"
         model.save(path)
