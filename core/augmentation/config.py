@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from core.errors import ProjectFormatError
+from core.recipe.augment_settings import GEOMETRIC, MIXING
 from core.setting_fields import (
     not_a_setting,
     read_settings,
@@ -147,19 +148,7 @@ class AugmentationConfig:
 
     @property
     def geometric(self) -> bool:
-        return any(
-            self.active(n)
-            for n in (
-                "flip",
-                "rotation",
-                "zoom",
-                "shear",
-                "width_shift",
-                "height_shift",
-                "translate",
-                "crop",
-            )
-        )
+        return any(self.active(n) for n in GEOMETRIC)
 
     @property
     def alternating(self) -> bool:
@@ -169,7 +158,7 @@ class AugmentationConfig:
     @property
     def needs_one_hot(self) -> bool:
         """MixUp and CutMix mix labels: training uses categorical cross-entropy."""
-        return self.active("mixup") or self.active("cutmix")
+        return any(self.active(n) for n in MIXING)
 
     def switched(self, name: str, on: bool) -> AugmentationConfig:
         off = tuple(sorted((set(self.off) - {name}) | (set() if on else {name})))
