@@ -11,6 +11,7 @@ as it ends, so a session cut short keeps what ran.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -80,6 +81,27 @@ def start_load(what: str, wait: float, allow_busy: bool) -> tuple[float, ...] | 
             file=sys.stderr,
         )
         return None
+
+
+def add_start_flags(parser: argparse.ArgumentParser, when: str = "") -> None:
+    """``--idle-wait`` and ``--allow-busy``, the two knobs of ``start_load``.
+
+    ``when`` prefixes the help (e.g. "with --fast: ") where only some of a
+    script's modes start runs this way.
+    """
+    parser.add_argument(
+        "--idle-wait",
+        type=float,
+        default=900,
+        metavar="SECONDS",
+        help=f"{when}wait this long for a load average below {IDLE} before "
+        "each run (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--allow-busy",
+        action="store_true",
+        help=f"{when}start a run on a busy machine anyway (recorded as not idle)",
+    )
 
 
 def run_seed(

@@ -182,18 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         default=Path(tempfile.gettempdir()) / "ablation-runs" / "ablation.json",
         help="the file every run is appended to (default: %(default)s)",
     )
-    parser.add_argument(
-        "--idle-wait",
-        type=float,
-        default=900,
-        metavar="SECONDS",
-        help="wait this long for a load average below 0.5 (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--allow-busy",
-        action="store_true",
-        help="start a run on a busy machine anyway (recorded as not idle)",
-    )
+    fast.add_start_flags(parser)
     parser.add_argument(
         "--list", action="store_true", help="list the techniques and stop"
     )

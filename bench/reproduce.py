@@ -210,20 +210,7 @@ def _add_fast_flags(parser: argparse.ArgumentParser) -> None:
         help="with --fast or --fast-report: save time-to-accuracy-NAME.png here "
         "(e.g. docs)",
     )
-    parser.add_argument(
-        "--idle-wait",
-        type=float,
-        default=900,
-        metavar="SECONDS",
-        help="with --fast: wait this long for a load average below 0.5 before "
-        "each run (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--allow-busy",
-        action="store_true",
-        help="with --fast: start a run on a busy machine anyway (recorded as "
-        "not idle; it never counts towards a pass)",
-    )
+    fast.add_start_flags(parser, when="with --fast: ")
 
 
 def run_fast(
