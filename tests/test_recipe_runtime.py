@@ -109,6 +109,28 @@ runpy.run_path(script, run_name="__main__")
 """
 
 
+def train_without_the_app(script: Path, work: Path) -> subprocess.CompletedProcess:
+    """Train ``script`` one epoch into ``work/run`` in a python that cannot
+    import the app (isolated, no PYTHONPATH, the repository hidden), so a
+    script that reaches for ``core`` fails here as it would on a user's machine.
+    """
+    repo = Path(__file__).resolve().parents[1]
+    code = f"REPO = {str(repo)!r}\n" + textwrap.dedent(_WITHOUT_THE_APP)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    args = [str(script), "--epochs", "1", "--out", str(work / "run")]
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", code, *args],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done
+
+
 def test_the_exported_script_trains_without_the_app(tmp_path):
     folder = image_folder(tmp_path / "shapes")
     spec = tiny((12, 12, 3), 3)
@@ -122,21 +144,7 @@ def test_the_exported_script_trains_without_the_app(tmp_path):
     work = tmp_path / "elsewhere"
     work.mkdir()
     script = write_script(work / "model.py", spec, dataset, cfg, aug)
-    code = f"REPO = {str(Path(__file__).resolve().parents[1])!r}\n" + textwrap.dedent(
-        _WITHOUT_THE_APP
-    )
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env["TF_CPP_MIN_LOG_LEVEL"] = "2"
-    args = [str(script), "--epochs", "1", "--out", str(work / "run")]
-    done = subprocess.run(
-        [sys.executable, "-I", "-c", code, *args],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    done = train_without_the_app(script, work)
     assert "3 classes; images: train 15, validation 6, test 3" in done.stdout
     assert "test:" in done.stdout
     assert (work / "run" / "model.keras").is_file()

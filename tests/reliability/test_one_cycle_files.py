@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import textwrap
 from dataclasses import replace
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from core.spec import InputSpec, LayerSpec
 from core.training.config import TrainingConfig
 from core.training.session import run_session
 from tests.core.training.test_session import small_spec
-from tests.test_recipe_runtime import _WITHOUT_THE_APP, image_folder
+from tests.test_recipe_runtime import image_folder, train_without_the_app
 
 REPO = Path(__file__).resolve().parents[2]
 CFG = TrainingConfig(
@@ -91,18 +90,6 @@ def test_the_exported_script_s_one_cycle_models_load_with_keras_alone(tmp_path):
     work.mkdir()
     cfg = replace(CFG, batch_size=2)  # steps enough for a warm-up
     script = write_script(work / "model.py", spec, dataset, cfg, AugmentationConfig())
-    code = f"REPO = {str(REPO)!r}\n" + textwrap.dedent(_WITHOUT_THE_APP)
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env["TF_CPP_MIN_LOG_LEVEL"] = "2"
-    args = [str(script), "--epochs", "1", "--out", str(work / "run")]
-    done = subprocess.run(
-        [sys.executable, "-I", "-c", code, *args],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    train_without_the_app(script, work)
     run = work / "run"
     load_with_keras_alone(run / "best.keras", run / "model.keras")
