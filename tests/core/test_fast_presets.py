@@ -8,18 +8,11 @@ SGD), must go end to end on a few hundred images.
 
 from __future__ import annotations
 
-from dataclasses import replace
-from pathlib import Path
-
 import pytest
 
-from core.data.load import open_dataset
 from core.presets import named_preset
-from core.runs import RunStore
-from core.training.job import Overrides, for_this_machine, fraction_of
-from core.training.session import run_session
+from tests.core.test_preset_recipes import one_epoch_on_a_cut
 
-ROOT = Path(__file__).resolve().parents[2]
 FAST = ("cifar10-fast", "fashion-mnist-fast", "mnist-fast")
 
 
@@ -36,24 +29,7 @@ def test_a_fast_preset_is_a_draft_that_turns_its_techniques_on(name):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", FAST)
 def test_a_fast_preset_builds_trains_and_evaluates(name, shared_datasets, tmp_path):
-    project = named_preset(name).project()
-    small = Overrides(epochs=1)
-    if name == "cifar10-fast":  # 50 JPEGs a class, not the 60,000 of the full set
-        small = replace(small, dataset=str(shared_datasets / "cifar-10-jpg-small"))
-    project = for_this_machine(project, ROOT, small)
-    assert project.dataset is not None
-    dataset = open_dataset(project.dataset)
-    dataset = fraction_of(dataset, 0.5 if name == "cifar10-fast" else 0.01)
-    assert 200 <= len(dataset.splits["train"]) <= 600
-    outcome = run_session(
-        project.model,
-        dataset=dataset,
-        cfg=project.training,
-        augmentation=project.augmentation,
-        store=RunStore(tmp_path),
-        label=name,
-        data_spec=project.dataset,
-    )
+    outcome = one_epoch_on_a_cut(name, shared_datasets, tmp_path)
     assert outcome.result.epochs_run == 1
     assert outcome.evaluation is not None
     assert 0.0 <= outcome.evaluation.accuracy <= 1.0
