@@ -59,6 +59,8 @@ TRAINING: dict[str, tuple[list[Any], dict[str, Any]]] = {
     "tensorboard": ([True], {}),
     "precision": (["mixed_float16", "mixed_bfloat16"], {}),
     "jit_compile": ([True], {}),
+    "ema": ([True], {}),
+    "ema_momentum": ([0.999], {"ema": True}),
     "tta": (["flip", "flip_shifts"], {}),
     "fine_tune": ([True], {}),
     "fine_tune_epochs": ([2], {"fine_tune": True}),
