@@ -120,6 +120,8 @@ CASES = [
     (["export", "{d}/broken_run", "{d}/out.keras"], "not a Keras model file"),
     (["export", "{d}/missing-run", "{d}/out.keras"], "no such project file"),
     (["train", "{d}/missing.cnnwb.json"], "no such file"),
+    (["lr-find", "{d}/missing.cnnwb.json"], "no such file"),
+    (["lr-find", "{d}/damaged.cnnwb.json"], "damaged"),
     (["train", "{d}/foreign.cnnwb.json"], "not a CNN Workbench project"),
     (["train", "--preset", "no-such-preset"], "unknown preset"),
     (["train", "--resume", "{d}/out_folder"], "not a run folder"),
