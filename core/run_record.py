@@ -57,6 +57,8 @@ class RunRecord:
     skipped_images: list[str] = field(default_factory=list)
     resumes: list[dict[str, Any]] = field(default_factory=list)
     model: str | None = None  # core.run_model.BEST / FINAL / None: no model kept
+    # the temperature fitted on validation (core.calibration.Calibration)
+    calibration: dict[str, Any] | None = None
     version: int = RECORD_VERSION
     extra: dict[str, Any] = field(default_factory=dict)  # keys not known here
 
@@ -151,6 +153,11 @@ _CHECKS: dict[str, Any] = {
     "skipped_images": _list_of(str),
     "resumes": _list_of(dict),
     "model": lambda v: v in ("best", "final"),
+    "calibration": lambda v: (
+        isinstance(v, dict)
+        and _is_number(v.get("temperature"))
+        and v["temperature"] > 0
+    ),
     "version": lambda v: _is_int(v) and v >= 1,
 }
 _WANTED = {
@@ -173,6 +180,7 @@ _WANTED = {
     "skipped_images": "a list of file names",
     "resumes": "a list of resumes",
     "model": '"best" or "final"',
+    "calibration": "a fitted temperature above 0",
     "version": "a version number",
 }
 _OPTIONAL = {
@@ -185,6 +193,7 @@ _OPTIONAL = {
     "replicas",
     "jit_compile",
     "model",
+    "calibration",
 }
 
 
