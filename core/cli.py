@@ -86,6 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception:
         sys.stderr.write(startup_log())  # TensorFlow's own lines may say why
         raise
-    if status not in (0, 1, 130, 143):  # a failed run: its log may help
+    # A failed run (3): its log may help; 4 is an export kept "not verified".
+    if status not in (0, 1, 4, 130, 143):
         sys.stderr.write(startup_log())
     return status
