@@ -207,14 +207,16 @@ def test_an_early_stop_keeps_the_averaged_weights():
     model = compiled(EMA)
     stopper = _StopAfterFirstEpoch()
     swap = keras.callbacks.SwapEMAWeights(swap_on_epoch=True)
-    model.fit(data(), epochs=3, callbacks=[swap, stopper], verbose=0)
+    model.fit(data(), epochs=3, callbacks=[swap, stopper], verbose=0, shuffle=False)
     assert any(
         np.abs(stopper.judged[p] - w).max() > 1e-4 for p, w in weights(model).items()
     )
     model = compiled(EMA)
     averaged = AveragedWeights()
     averaged.seed(model)
-    model.fit(data(), epochs=3, callbacks=averaged.placed([stopper]), verbose=0)
+    model.fit(
+        data(), epochs=3, callbacks=averaged.placed([stopper]), verbose=0, shuffle=False
+    )
     averaged.settle(model)
     assert_same(weights(model), stopper.judged)
 
@@ -241,6 +243,7 @@ def test_a_stop_during_validation_leaves_the_average_in_model_and_optimizer():
             epochs=2,
             callbacks=averaged.placed([cancel]),
             verbose=0,
+            shuffle=False,  # a tf.data set: Keras warns that it ignores True
         )
     averaged.settle(model)  # fit's finalize was skipped
     assert_same(weights(model), cancel.ema)
