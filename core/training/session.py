@@ -110,6 +110,7 @@ def run_session(
     resume: Run | None = None,
     data_spec: DatasetSpec | None = None,
     strategy: str = "auto",
+    test: bool = True,
 ) -> SessionResult:
     """Train ``spec`` on ``dataset`` and evaluate it on the test split.
 
@@ -130,6 +131,8 @@ def run_session(
 
     A stopped (cancelled) run is not evaluated on the test set: Stop means
     stop; ``core.training.evaluation.evaluate_run`` does it on request.
+    ``test=False`` never evaluates it there: a sweep's trials choose settings
+    by validation, and a test figure seen while choosing is no longer a test.
 
     With a backbone and ``cfg.fine_tune``, the run has two phases (see
     ``core.training.engine``); the run's record keeps ``phase_boundary``, the
@@ -183,7 +186,7 @@ def run_session(
         run = run or new_run()
         try:
             trained = train_prepared(prepared, cfg, listener, cancel, run, restart)
-            return finish(prepared, trained, cfg, run)
+            return finish(prepared, trained, cfg, run, test=test)
         except Exception as exc:
             raise _failed(run, exc) from exc
 
@@ -379,7 +382,11 @@ def train_prepared(
 
 
 def finish(
-    prepared: Prepared, trained: Trained, cfg: TrainingConfig, run: Run | None = None
+    prepared: Prepared,
+    trained: Trained,
+    cfg: TrainingConfig,
+    run: Run | None = None,
+    test: bool = True,
 ) -> SessionResult:
     """Step 3: evaluate the run's model on the test split and record the run.
 
@@ -405,7 +412,8 @@ def finish(
         result.epochs_run = len(result.history.get("loss", []))
     model, kind = _the_run_model(prepared, result, run)
     evaluation = None
-    if model is not None and not result.cancelled and prepared.device.chief:
+    on_test = test and not result.cancelled and prepared.device.chief
+    if model is not None and on_test:
         evaluation, untested = evaluate_test_split(
             model, dataset, cfg.batch_size, cfg.cache_data, tta=cfg.tta
         )
