@@ -43,6 +43,7 @@ from typing import Any
 from core.errors import ProjectFormatError
 from core.layers import Field
 from core.recipe.precision import bf16_missing
+from core.sweeps.requirements import bayesian_missing, keras_tuner_missing
 from core.tensorboard_logs import tensorboard_missing
 
 METADATA_KEY = "setting"
@@ -107,6 +108,8 @@ REQUIREMENTS: dict[str, Callable[[], str | None]] = {
     "gpu": _gpu_missing,
     "bf16": _bf16_missing,
     "tensorboard": tensorboard_missing,
+    "keras_tuner": keras_tuner_missing,  # a sweep (core.sweeps)
+    "bayesian": bayesian_missing,  # a sweep's Bayesian search
 }
 
 
