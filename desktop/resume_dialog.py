@@ -69,8 +69,9 @@ class ResumeDialog(QDialog):
         self.epochs = self.editors["epochs"].spin
         self.fine_tune_epochs = self.editors["fine_tune_epochs"].spin
         self.learning_rate = self.editors["learning_rate"].spin
+        trained = f"{done} epoch{'' if done == 1 else 's'}"
         text = (
-            f"{done} epochs trained so far. The model, data and other settings "
+            f"{trained} trained so far. The model, data and other settings "
             "are the run's own; only these may change."
         )
         if flagged:
