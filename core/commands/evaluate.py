@@ -19,11 +19,20 @@ machines.
 overrides it; a model file uses none unless given. Every figure, the
 per-class ones and the confusion matrix too, is then the averaged one.
 
+The expected calibration error (ECE, 15 equal-width confidence bins: how far
+the model's confidence is from its accuracy) is printed with the figures, and
+``--json`` holds the reliability diagram's bins (``calibration``).
+``--calibrate`` first fits one temperature on the run's validation split
+(``core.inference.calibration``) and records it in the run; a run that
+recorded one is evaluated at its temperature (``temperature`` in the output),
+as the Prediction page and a calibrated export predict.
+
 Examples:
   python -m core evaluate my.runs/20261129-120000-model
   python -m core evaluate model.keras --dataset ~/pets-test --json
   python -m core evaluate model.keras --dataset fashion-mnist
   python -m core evaluate my.runs/20261129-120000-model --tta flip
+  python -m core evaluate my.runs/20261129-120000-model --calibrate
 """
 
 from __future__ import annotations
@@ -60,6 +69,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(flip) or also 2-pixel shifts (flip_shifts); default: a run's own "
         "setting, none for a model file",
     )
+    parser.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="fit the run's temperature on its validation split first and record "
+        "it (a run folder only)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument(
         "--verbose", action="store_true", help="show TensorFlow's own log lines"
@@ -74,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
     from core.training.run_evaluation import evaluate_run
 
     source = Path(args.source)
+    fitted = _calibrated(source) if args.calibrate else None
     tested = run_model(source) if source.is_dir() else None
     moved = None
     if source.is_dir() and args.dataset is not None:
@@ -85,13 +101,30 @@ def run(args: argparse.Namespace) -> int:
     else:
         evaluation = _on_named_data(source, args.dataset, args.tta or "none")
     if args.json:
-        print(json.dumps(evaluation.to_dict(), indent=2))
+        figures = evaluation.to_dict()
+        if fitted is not None:
+            figures["calibration_fit"] = fitted.to_dict()
+        print(json.dumps(figures, indent=2))
         return 0
     lines = _as_text(evaluation).splitlines()
     if tested is not None:  # under the accuracy: which of the run's models
         lines.insert(1, f"model          {tested.label} ({tested.path.name})")
+    if fitted is not None:
+        lines.insert(0, f"calibrated: {fitted.summary()}")
     print("\n".join(lines))
     return 0
+
+
+def _calibrated(source: Path) -> Any:
+    """``--calibrate``: the run's temperature fitted and recorded."""
+    from core.inference.calibration import calibrate_run
+
+    if not source.is_dir():
+        raise WorkbenchError(
+            f"{source}: --calibrate needs a run folder (a temperature is fitted on "
+            "the run's validation split)"
+        )
+    return calibrate_run(source)
 
 
 def _on_named_data(source: Path, choice: str | None, tta: str) -> Any:
@@ -160,6 +193,7 @@ def _on_named_data(source: Path, choice: str | None, tta: str) -> Any:
 
 def _as_text(evaluation: Any) -> str:
     """The figures a person reads first, then per class, then the confusion."""
+    from core.calibration import Reliability
     from core.top_k import shown_top_k
 
     names = [m.name for m in evaluation.per_class]
@@ -172,6 +206,11 @@ def _as_text(evaluation: Any) -> str:
         lines.append(f"test loss      {evaluation.loss:.4f}")
     if shown_top_k(len(names), evaluation.top_k):
         lines.append(f"top-{evaluation.top_k} accuracy {evaluation.top_k_accuracy:.4f}")
+    if evaluation.calibration is not None:
+        shown = Reliability.from_dict(evaluation.calibration)
+        lines.append(f"ECE ({shown.bins} bins)  {shown.ece:.4f}")
+    if evaluation.temperature is not None:
+        lines.append(f"temperature    {evaluation.temperature:.3f} (calibrated)")
     width = max(len(n) for n in names)
     lines += ["", f"{'class':<{width}}  precision  recall  f1      support"]
     lines += [

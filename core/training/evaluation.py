@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from core.calibration import as_class_probabilities, reliability
 from core.top_k import TOP_K, ranked, ranked_count
 from core.training.keras_warnings import no_false_end_of_data_warning
 
@@ -49,6 +50,11 @@ class Evaluation:
     # The test-time augmentation the probabilities were averaged over
     # (core.recipe.tta); a figure recorded before TTA existed used none.
     tta: str = "none"
+    # The ECE and reliability bins (core.calibration.Reliability.to_dict) of
+    # these probabilities; None in a figure recorded before they existed.
+    calibration: dict[str, Any] | None = None
+    # The calibration temperature the probabilities were made at (None: 1).
+    temperature: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -61,7 +67,7 @@ class Evaluation:
             ValueError: not the figures ``to_dict`` writes.
         """
         try:
-            loss = data.get("loss")
+            loss, temperature = data.get("loss"), data.get("temperature")
             return cls(
                 accuracy=float(data["accuracy"]),
                 top_k=int(data["top_k"]),
@@ -76,6 +82,8 @@ class Evaluation:
                 predicted=[int(v) for v in data["predicted"]],
                 loss=None if loss is None else float(loss),
                 tta=str(data.get("tta", "none")),
+                calibration=data.get("calibration"),
+                temperature=None if temperature is None else float(temperature),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ValueError(f"not a test evaluation ({exc})") from None
@@ -91,14 +99,6 @@ class Evaluation:
             predicted[index] = self.predicted[position]
         misclassified = [(order[i], t, p, c) for i, t, p, c in self.misclassified]
         return replace(self, predicted=predicted, misclassified=misclassified)
-
-
-def as_class_probabilities(probs: np.ndarray) -> np.ndarray:
-    """One sigmoid unit becomes two columns, so every head is handled alike."""
-    probs = np.asarray(probs, dtype=np.float64)
-    if probs.ndim == 2 and probs.shape[1] == 1:
-        return np.concatenate([1 - probs, probs], axis=1)
-    return probs
 
 
 def metrics_from_probabilities(
@@ -149,6 +149,7 @@ def metrics_from_probabilities(
         misclassified=misclassified,
         predicted=predicted.tolist(),
         loss=loss,
+        calibration=reliability(y, p).to_dict(),
     )
 
 

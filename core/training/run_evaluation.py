@@ -15,6 +15,7 @@ from pathlib import Path
 from core.data.dataset import Dataset
 from core.errors import WorkbenchError
 from core.model_files.loading import load_model_file
+from core.run_calibration import run_temperature
 from core.run_model import run_model
 from core.runs import Run
 from core.training.config import TrainingConfig
@@ -29,6 +30,7 @@ def evaluate_run(
     dataset: Dataset | None = None,
     cancel: threading.Event | None = None,
     tta: str | None = None,
+    calibrated: bool = True,
 ) -> Evaluation:
     """The run's model (``core.run_model``: its best, else its last) on its test split.
 
@@ -38,6 +40,8 @@ def evaluate_run(
     The figures are written beside the run's own, in ``evaluations/`` (named
     by when, and which model), never over ``evaluation.json``. ``tta`` is
     the test-time augmentation (``core.tta``): None uses the run's own.
+    ``calibrated`` uses the run's temperature, when it recorded one
+    (``core.run_calibration``), as the Prediction page and exports do.
 
     Raises:
         WorkbenchError: no model or no test split, or data that changed.
@@ -58,6 +62,7 @@ def evaluate_run(
         cfg.batch_size,
         cfg.cache_data,
         tta=cfg.tta if tta is None else tta,
+        temperature=run_temperature(run) if calibrated else None,
     )
     if evaluation is None:
         raise WorkbenchError(f"{dataset.name} has no test split to evaluate on")

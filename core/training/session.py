@@ -40,6 +40,7 @@ from core.run_lock import locked_run
 from core.run_model import FINAL, run_model
 from core.runs import Run, RunStore
 from core.spec import ModelSpec
+from core.temperature import calibrated_model
 from core.training.compile import compile_for
 from core.training.config import TrainingConfig
 from core.training.device import configure
@@ -480,6 +481,7 @@ def evaluate_test_split(
     cache: bool = True,
     size: tuple[int, int] | None = None,
     tta: str = "none",
+    temperature: float | None = None,
 ) -> tuple[Evaluation | None, list[tuple[str, str]]]:
     """``model`` on ``dataset``'s test split, and the test files it could not decode.
 
@@ -491,7 +493,8 @@ def evaluate_test_split(
     settings do not matter), so test losses compare across runs; the training
     curves' loss and val_loss include the run's smoothing and read higher.
     ``tta`` (``core.tta``) averages the probabilities, so the loss, over its
-    views; the evaluation names it.
+    views; the evaluation names it. ``temperature`` (``core.temperature``)
+    divides each view's logits first: the run's calibration.
     """
     if not len(dataset.splits["test"]):
         return None, []
@@ -507,9 +510,12 @@ def evaluate_test_split(
     units = int(model.outputs[0].shape[-1])
     # The loss comes from the predictions, not a compile: compiling for it put
     # Keras's default optimizer (RMSprop) into the model, and so into its export.
-    tested = with_tta(model, tta, input_shape=(h, w, c))
+    if temperature is None:
+        tested = with_tta(model, tta, input_shape=(h, w, c))
+    else:
+        tested = calibrated_model(model, temperature, tta, input_shape=(h, w, c))
     evaluation = evaluate(tested, test_ds, dataset.class_names, loss=loss_for(units))
-    evaluation = replace(evaluation, tta=tta)
+    evaluation = replace(evaluation, tta=tta, temperature=temperature)
     order = decoded_indices(dataset, "test")
     if order is not None:  # so its indices name the right test images
         evaluation = evaluation.for_split(order, len(dataset.splits["test"]))

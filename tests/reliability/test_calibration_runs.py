@@ -1,0 +1,121 @@
+"""Calibrating a run: the temperature fitted, recorded, and used by evaluate/export.
+
+Runs are made as training leaves them (``make_run``: a tiny untrained model
+on 60 shapes), so no training is needed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from core.cli import main
+from core.errors import WorkbenchError
+from core.inference.calibration import calibrate_run
+from core.run_calibration import recorded_calibration, run_temperature
+from core.temperature import calibrated_model, logits_model
+from tests.core.inference.test_gradcam import app_model
+from tests.reliability.test_cli_export_summary import make_run
+
+
+def sharpened(folder: Path, by: float = 40.0) -> Path:
+    """A run whose model is over-confident: its head's weights times ``by``."""
+    model = keras.models.load_model(folder / "best.keras")
+    head = model.layers[-1]
+    head.set_weights([w * by for w in head.get_weights()])
+    model.save(folder / "best.keras")
+    return folder
+
+
+@pytest.fixture
+def run(tmp_path) -> Path:
+    return sharpened(make_run(tmp_path / "run"))
+
+
+def test_calibrate_fits_and_records_a_temperature(run):
+    calibration = calibrate_run(run)
+    assert calibration.temperature > 1  # an over-confident model is softened
+    assert calibration.nll_after <= calibration.nll_before
+    assert calibration.model == "best"
+    assert calibration.test_after.bins == 15
+    assert calibration.test_after.ece <= calibration.test_before.ece + 1e-9
+    assert calibration.accuracy_after == calibration.accuracy_before
+    assert run_temperature(run) == pytest.approx(calibration.temperature)
+    recorded = json.loads((run / "run.json").read_text())["calibration"]
+    assert recorded["temperature"] == pytest.approx(calibration.temperature)
+    assert recorded["tta"] == "none"
+
+
+def test_a_calibration_for_another_model_file_is_not_used(run):
+    calibrate_run(run)
+    record = json.loads((run / "run.json").read_text())
+    record["calibration"]["model"] = "final"
+    (run / "run.json").write_text(json.dumps(record))
+    assert recorded_calibration(run) is None
+
+
+def test_an_unfinished_run_is_refused(tmp_path):
+    folder = make_run(tmp_path / "run")
+    (folder / "run.json").unlink()
+    with pytest.raises(WorkbenchError, match="has not finished"):
+        calibrate_run(folder)
+
+
+def test_evaluate_calibrate_prints_the_ece_and_temperature(run, capsys):
+    assert main(["evaluate", str(run), "--calibrate"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("calibrated: temperature ")
+    assert "ECE (15 bins)" in out
+    assert "temperature    " in out
+    assert main(["evaluate", str(run), "--json"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["temperature"] == pytest.approx(run_temperature(run))
+    assert figures["calibration"]["bins"] == 15
+    assert len(figures["calibration"]["count"]) == 15
+
+
+def test_evaluate_calibrate_refuses_a_model_file(tmp_path, capsys):
+    path = tmp_path / "m.keras"
+    app_model(6).save(path)
+    status = main(["evaluate", str(path), "--dataset", "shapes", "--calibrate"])
+    assert status == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("error: ")
+    assert "needs a run folder" in err[0]
+
+
+@pytest.mark.parametrize("tta", ["none", "flip"])
+def test_the_calibrated_model_loads_in_plain_keras(tta, tmp_path):
+    """softmax(logits / T), per view before the mean; safe_mode, stock layers."""
+    model = app_model(3)
+    images = np.random.default_rng(0).uniform(0, 255, (5, 32, 32, 3))
+    path = tmp_path / "c.keras"
+    calibrated_model(model, 2.5, tta).save(path)
+    loaded = keras.models.load_model(path, safe_mode=True)
+    logits, activation = logits_model(model)
+    assert activation == "softmax"
+    views = [images] if tta == "none" else [images, images[:, :, ::-1]]
+    expected = np.mean(
+        [keras.ops.softmax(logits.predict(v, verbose=0) / 2.5) for v in views], axis=0
+    )
+    np.testing.assert_allclose(loaded.predict(images, verbose=0), expected, atol=1e-6)
+    names = {type(layer).__name__ for layer in loaded.layers}
+    assert {"Rescaling", "Activation"} <= names
+    assert "Lambda" not in names
+
+
+def test_a_sigmoid_head_is_calibrated_alike(tmp_path):
+    model = app_model(2)  # two classes: one sigmoid unit
+    logits, activation = logits_model(model)
+    assert activation == "sigmoid"
+    images = np.random.default_rng(1).uniform(0, 255, (4, 32, 32, 3))
+    path = tmp_path / "s.keras"
+    calibrated_model(model, 0.5, "none").save(path)
+    loaded = keras.models.load_model(path, safe_mode=True)
+    expected = keras.ops.sigmoid(logits.predict(images, verbose=0) / 0.5)
+    np.testing.assert_allclose(loaded.predict(images, verbose=0), expected, atol=1e-6)
