@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     from core.errors import WorkbenchError
     from core.runs import RunStore
     from core.training.interrupt import stop_on_signals
-    from core.training.lr_finder import CANCELLED, save_result
+    from core.training.lr_finder_result import CANCELLED, save_result
 
     cancel = threading.Event()
     with stop_on_signals(cancel) as interrupt:

@@ -31,6 +31,9 @@ The factor 0.9 rather than fastai's 0.98: an average lags about ``f/(1-f)``
 batches (9 against 49), and at 100 to 300 batches over 8 decades a lag of 49
 batches moves the steepest point one to four decades to the right.
 
+The result (``RangeTest``) and the file that keeps the project's last one
+are in ``core.training.lr_finder_result``, which imports no Keras.
+
 Progress and cancel follow training's contract (``core.training.events``):
 the listener hears ``on_stage`` while the model is built, then
 ``on_train_begin(1, batches)`` and ``on_batch_end(0, batch, logs)`` with
@@ -40,28 +43,24 @@ checked after every batch by training's own ``ListenerCallback``.
 
 from __future__ import annotations
 
-import json
 import math
 import threading
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timezone
-from pathlib import Path
-from typing import Any
 
 import keras
 import numpy as np
 
-from core.atomic_file import write_atomic
 from core.augmentation.config import AugmentationConfig
 from core.data.dataset import Dataset
 from core.data.memory import free_gpu_memory
-from core.errors import WorkbenchError
 from core.recipe.optimizers import set_learning_rate
 from core.setting_fields import setting_fields
 from core.spec import ModelSpec
 from core.training.callbacks import Diverged, ListenerCallback, TrainingCancelled
 from core.training.config import TrainingConfig
 from core.training.events import NullListener, TrainingListener
+from core.training.lr_finder_result import CANCELLED, COMPLETED, DIVERGED, RangeTest
 from core.training.preflight import check_preflight, check_settings
 from core.training.session import prepare
 
@@ -74,51 +73,6 @@ SMOOTHING = 0.9
 # makes the first one the raw loss): their slope is noise, not the curve's.
 WARM_UP = round(1 / (1 - SMOOTHING))
 DIVERGENCE = 4.0
-# Where the last result is kept: a folder in the project's runs folder, so a
-# save of an unsaved project moves it beside the file with its runs.
-RESULT_FOLDER = "lr-finder"
-RESULT_FILE = "result.json"
-FORMAT = "cnn-workbench-lr-finder"
-
-COMPLETED, DIVERGED, CANCELLED = "completed", "diverged", "cancelled"
-
-
-@dataclass(frozen=True)
-class RangeTest:
-    """A range test's curve and what it suggests.
-
-    ``stop`` is ``completed`` (the last rate was reached), ``diverged`` (the
-    loss ran away, see the module's rule) or ``cancelled``; a cancelled test
-    suggests nothing. ``suggestion`` is None when too few batches came before
-    the divergence to tell a slope.
-    """
-
-    learning_rates: list[float]
-    losses: list[float]
-    smoothed: list[float]
-    suggestion: float | None
-    stop: str
-    batches: int  # planned
-    about: dict[str, Any] = field(default_factory=dict)  # what was measured
-
-    def rows(self) -> list[tuple[float, float, float]]:
-        """``(learning_rate, loss, smoothed)`` per batch, as the CSV has them."""
-        return list(zip(self.learning_rates, self.losses, self.smoothed, strict=True))
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"format": FORMAT, "version": 1, **asdict(self)}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> RangeTest:
-        """Raises WorkbenchError for a file that is not a saved range test."""
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise WorkbenchError("not a saved learning-rate finder result")
-        try:
-            return cls(**{k: data[k] for k in cls.__dataclass_fields__})
-        except (KeyError, TypeError) as exc:
-            raise WorkbenchError(
-                f"a damaged learning-rate finder result: {exc}"
-            ) from None
 
 
 def rate_bounds() -> tuple[float, float]:
@@ -242,29 +196,6 @@ def find_learning_rate(
             "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         },
     )
-
-
-def result_path(runs_root: str | Path) -> Path:
-    """Where the last result of the project whose runs are in ``runs_root`` is kept."""
-    return Path(runs_root) / RESULT_FOLDER / RESULT_FILE
-
-
-def save_result(test: RangeTest, runs_root: str | Path) -> Path:
-    """Keep ``test`` as the project's last result (atomically); its path."""
-    path = result_path(runs_root)
-    write_atomic(path, json.dumps(test.to_dict(), indent=1, allow_nan=False))
-    return path
-
-
-def load_result(runs_root: str | Path) -> RangeTest | None:
-    """The project's last kept result, or None if it has none."""
-    path = result_path(runs_root)
-    try:
-        return RangeTest.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as exc:
-        raise WorkbenchError(f"{path}: cannot be read ({exc})") from exc
 
 
 class _Preparing:

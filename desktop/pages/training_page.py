@@ -32,14 +32,21 @@ from core.backbone_table import cached_only
 from core.data.dataset import Dataset
 from core.data.memory import free_gpu_memory
 from core.document import ProjectDocument
+from core.errors import WorkbenchError
 from core.runs import Run, RunStore
 from core.summary import unmeasured_backbone
 from core.training.estimate import estimate_memory
+from core.training.lr_finder_result import RangeTest, load_result
 from core.training.preflight import preflight, refusal
 from desktop import colours
 from desktop.document_links import connect_while_alive
 from desktop.resume_dialog import ResumeDialog
-from desktop.widgets.lr_finder_view import LrFinderView, find_button
+from desktop.widgets.lr_finder_view import (
+    LrFinderView,
+    find_button,
+    last_result_button,
+    last_result_text,
+)
 from desktop.widgets.run_controls import RunControls
 from desktop.widgets.training_form import TrainingForm
 from desktop.widgets.training_results import TrainingResults
@@ -82,13 +89,18 @@ class TrainingPage(QWidget):
         self.results_panel = TrainingResults(store)
         self.find_lr_button = find_button()
         self.lr_finder: LrFinderView | None = None  # the last range test shown
+        self.last_lr_button = last_result_button()
+        self.last_lr_test: RangeTest | None = None  # the project's kept result
         self.bridge = TrainingBridge(self)
         self._connect()
         left = QVBoxLayout()
         scroll = _scrolling(self.form)
         left.addWidget(scroll, 1)
         left.addWidget(self.controls)
-        left.addWidget(self.find_lr_button)
+        finder = QHBoxLayout()
+        finder.addWidget(self.find_lr_button, 1)
+        finder.addWidget(self.last_lr_button)
+        left.addLayout(finder)
         left.addWidget(self.results_panel.side)
         left.addWidget(self.controls.buttons)  # last: nothing above moves them
         panel = QWidget()
@@ -98,6 +110,7 @@ class TrainingPage(QWidget):
         layout.addWidget(panel)
         layout.addWidget(self.results_panel, 1)
         self._set_running(False)
+        self.refresh_last_lr_result()
 
     def _connect(self) -> None:
         bridge, results = self.bridge, self.results_panel
@@ -112,6 +125,7 @@ class TrainingPage(QWidget):
         self.controls.stop_button.clicked.connect(self.stop)
         self.controls.resume_button.clicked.connect(self.resume)
         self.find_lr_button.clicked.connect(self.find_learning_rate)
+        self.last_lr_button.clicked.connect(self.show_last_lr_result)
         results.evaluate_button.clicked.connect(self.evaluate)
         results.evaluation_ended.connect(lambda: self._set_running(False))
         results.evaluated.connect(self.evaluated)
@@ -123,6 +137,9 @@ class TrainingPage(QWidget):
             [
                 (events.training, self._on_document_changed),
                 (events.model, self._on_document_changed),
+                # Another project (File > New, Open) or its runs moved by a save.
+                (events.loaded, self.refresh_last_lr_result),
+                (events.path, self.refresh_last_lr_result),
             ],
         )
 
@@ -300,13 +317,40 @@ class TrainingPage(QWidget):
                 lr_finder.save_result(test, runs)
             return test
 
+        view = self._new_lr_view()
+        self.find_lr_button.setEnabled(False)
+        self.last_lr_button.setEnabled(False)
+        view.open()
+        view.run(job)
+
+    def refresh_last_lr_result(self, *_: object) -> None:
+        """The project's kept range test behind "Last result": shown again when
+        the project is reopened, gone for another project."""
+        try:
+            test = load_result(self._store().root)
+        except WorkbenchError:
+            test = None  # unreadable: the next test writes it afresh
+        self.last_lr_test = test
+        text, tip = last_result_text(test)
+        self.last_lr_button.setText(text)
+        self.last_lr_button.setToolTip(tip)
+        self.last_lr_button.setVisible(test is not None)
+
+    def show_last_lr_result(self) -> None:
+        """The kept range test's curve and suggestion, "Use" for it (undoable)."""
+        if self._busy() or self.last_lr_test is None:
+            return
+        view = self._new_lr_view()
+        view.show_result(self.last_lr_test, saved=True)
+        view.open()
+
+    def _new_lr_view(self) -> LrFinderView:
+        """One finder dialog at a time: the previous one goes."""
         if self.lr_finder is not None:
             self.lr_finder.deleteLater()
-        self.lr_finder = LrFinderView(doc, self.undo_stack, self)
-        self.lr_finder.ended.connect(lambda: self._set_running(False))
-        self.find_lr_button.setEnabled(False)
-        self.lr_finder.open()
-        self.lr_finder.run(job)
+        self.lr_finder = LrFinderView(self.document, self.undo_stack, self)
+        self.lr_finder.ended.connect(self._on_lr_test_ended)
+        return self.lr_finder
 
     def _run(self, job, resuming: Run | None) -> None:
         self._resuming = resuming
@@ -383,6 +427,10 @@ class TrainingPage(QWidget):
         self.refresh_estimate()
         self.refresh_readiness()  # a batch size beyond the machine, say
 
+    def _on_lr_test_ended(self) -> None:
+        self._set_running(False)
+        self.refresh_last_lr_result()  # a finished test was just kept
+
     @Slot(int, int)
     def _on_bridge_phase_began(self, phase: int, epoch: int) -> None:
         if phase == 2:
@@ -433,6 +481,7 @@ class TrainingPage(QWidget):
         idle = not running and self.results_panel.evaluator is None
         self.controls.set_running(running, idle, self._resumable is not None)
         self.find_lr_button.setEnabled(idle and not self._busy())
+        self.last_lr_button.setEnabled(idle and not self._busy())
         self.results_panel.evaluate_button.setEnabled(
             idle and self.results_panel.can_evaluate()
         )

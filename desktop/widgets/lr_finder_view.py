@@ -55,6 +55,42 @@ def find_button() -> QPushButton:
     return button
 
 
+def last_result_button() -> QPushButton:
+    """The Training page's button that shows the project's kept result again
+    (hidden while the project has none)."""
+    button = QPushButton("Last result")
+    button.setVisible(False)
+    return button
+
+
+def last_result_text(test: RangeTest | None) -> tuple[str, str]:
+    """The "Last result" button's text and tooltip for the kept ``test``."""
+    if test is None:
+        return "Last result", ""
+    text = "Last result"
+    if test.suggestion is not None:
+        text = f"Last: {test.suggestion:.3g}"
+    return text, f"{describe_measured(test)}. Click to see its curve again."
+
+
+def describe_measured(test: RangeTest) -> str:
+    """What a kept result measured and when: "Measured 2026-12-07 09:30 UTC
+    (shapes_starter on shapes, adam, batch 32)"."""
+    about = test.about
+    when = str(about.get("when", ""))[:16].replace("T", " ")
+    what = ", ".join(
+        part
+        for part in (
+            " on ".join(str(about[k]) for k in ("model", "dataset") if about.get(k)),
+            str(about.get("optimizer") or ""),
+            f"batch {about['batch_size']}" if about.get("batch_size") else "",
+        )
+        if part
+    )
+    text = f"Measured {when} UTC" if when else "Measured earlier"
+    return f"{text} ({what})" if what else text
+
+
 class LrFinderView(QDialog):
     """Runs one range test and shows it; "Use" sets the suggestion, undoably."""
 
@@ -189,22 +225,33 @@ class LrFinderView(QDialog):
                 f"Cancelled after {len(test.losses)} batches: nothing was changed."
             )
             return
+        self.show_result(test)
+
+    def show_result(self, test: RangeTest, saved: bool = False) -> None:
+        """A finished test: its curve, the suggestion marked, "Use" for it.
+
+        ``saved``: the project's kept result, shown again (the Training page's
+        "Last result"), so the status says what it measured and when.
+        """
         self.test = test
         self.curve.setData(np.array(test.learning_rates), np.array(test.smoothed))
-        self.progress.setValue(self.progress.maximum())
+        self.progress.setRange(0, test.batches)
+        self.progress.setValue(test.batches)
+        self._set_running(False)
+        measured = f"{describe_measured(test)}: " if saved else ""
         if test.suggestion is None:
             self.status.setText(
-                f"No suggestion: the loss {test.stop} after {len(test.losses)} "
-                "batches, too few to tell a slope. Try a smaller batch size."
+                f"{measured}No suggestion: the loss {test.stop} after "
+                f"{len(test.losses)} batches, too few to tell a slope. Try a "
+                "smaller batch size."
             )
             return
         gaps = np.abs(np.log(test.learning_rates) - np.log(test.suggestion))
         self.marker.setData([test.suggestion], [test.smoothed[int(np.argmin(gaps))]])
         self.use_button.setText(f"Use {test.suggestion:.3g}")
-        self.use_button.setEnabled(True)
         self.status.setText(
-            f"Suggested learning rate: {test.suggestion:.3g}, where the smoothed "
-            f"loss falls fastest ({len(test.losses)} batches, {test.stop})."
+            f"{measured}Suggested learning rate: {test.suggestion:.3g}, where the "
+            f"smoothed loss falls fastest ({len(test.losses)} batches, {test.stop})."
         )
 
     @Slot(str, str)

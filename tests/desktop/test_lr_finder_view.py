@@ -14,7 +14,7 @@ from core.document import ProjectDocument
 from core.project import Project
 from core.runs import RunStore
 from core.training.config import TrainingConfig
-from core.training.lr_finder import load_result
+from core.training.lr_finder_result import load_result
 from desktop.pages.training_page import TrainingPage
 from desktop.workers import heavy_job
 from tests.tiny_model import tiny_spec

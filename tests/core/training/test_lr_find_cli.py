@@ -9,7 +9,7 @@ import signal
 
 from core.cli import main
 from core.runs import RunStore
-from core.training.lr_finder import load_result
+from core.training.lr_finder_result import load_result
 from tests.tiny_model import saved_tiny_project
 
 

@@ -14,20 +14,22 @@ from core.setting_fields import setting_fields
 from core.spec import HeadSpec, InputSpec, LayerSpec, ModelSpec
 from core.training.config import TrainingConfig
 from core.training.lr_finder import (
-    CANCELLED,
-    DIVERGED,
     MAX_BATCHES,
     MIN_BATCHES,
-    RangeTest,
     batches_for,
     find_learning_rate,
-    load_result,
     rate_bounds,
     rates,
-    result_path,
-    save_result,
     smooth,
     suggest,
+)
+from core.training.lr_finder_result import (
+    CANCELLED,
+    DIVERGED,
+    RangeTest,
+    load_result,
+    result_path,
+    save_result,
 )
 from core.training.session import run_session
 
