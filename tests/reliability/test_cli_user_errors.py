@@ -88,6 +88,7 @@ USAGE_CASES = [
     (["train", "--resume", "{d}/run", "--dataset", "mnist"], "as recorded"),
     (["evaluate"], "the following arguments are required"),
     (["runs", "--bogus", "x"], "unrecognized arguments"),
+    (["card"], "the following arguments are required"),
 ]
 CASES = [
     (["summary", "{d}/missing.cnnwb.json"], "no such file"),
@@ -131,6 +132,11 @@ CASES = [
     (["evaluate", "{d}/broken_run", "--dataset", "mnist"], "not a Keras model file"),
     (["evaluate", "{d}/vector.keras", "--dataset", "mnist"], "does not take images"),
     (["runs", "{d}/missing.cnnwb.json"], "no such project file"),
+    (["evaluate", "{d}/good.keras", "--calibrate"], "needs a run folder"),
+    (["evaluate", "{d}/run", "--calibrate"], "has not finished"),
+    (["card", "{d}/out_folder"], "not a run folder"),
+    (["card", "{d}/missing-run"], "not a run folder"),
+    (["card", "{d}/broken_run"], "not a Keras model file"),
 ]
 
 
