@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "core.commands.evaluate",
     "core.commands.runs",
     "core.commands.lr_find",
+    "core.commands.sweep",
     "core.commands.card",
 )
 EXIT_USAGE = 2  # argparse's convention for a command line it refuses

@@ -278,8 +278,9 @@ class _Search:
     def _search(self, tuner: _Tuner, oracle: Any) -> str:
         try:
             if self.role.kind == CHIEF:
-                return self._serve(tuner)
-            tuner.search(verbose=0)
+                self._serve(tuner)
+            else:
+                tuner.search(verbose=0)
         except SweepStopped:
             return STOPPED
         if self.cancel.is_set():
@@ -292,7 +293,7 @@ class _Search:
             return TRIALS_SPENT
         return SEARCHED
 
-    def _serve(self, tuner: _Tuner) -> str:
+    def _serve(self, tuner: _Tuner) -> None:
         """The chief: KerasTuner's oracle server, until the search ends or Stop.
 
         The server blocks (it waits for every worker to hear the search is
@@ -306,12 +307,11 @@ class _Search:
         seen = {t.trial_id: t.status for t in self.folder.trials()}
         while server.is_alive():
             if self.cancel.wait(1.0):
-                return STOPPED  # the oracle saved its state at every change
+                raise SweepStopped("stopped")  # the oracle saved its every change
             for trial in self.folder.trials():
                 if seen.get(trial.trial_id) != trial.status:
                     seen[trial.trial_id] = trial.status
                     self.report(trial, ended=trial.status in (COMPLETED, FAILED))
-        return SEARCHED
 
     def progress(self, trial: TrialRecord, running: float = 0.0) -> SweepProgress:
         ended = [

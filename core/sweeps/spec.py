@@ -277,20 +277,23 @@ def sweep_problems(data: Any, project: Project) -> list[str]:
 
 
 def _settings_problems(data: dict[str, Any]) -> list[str]:
-    """The search's settings, each read as a project file's are (one line each)."""
-    problems = []
+    """The search's settings, each read as a project file's are (one line each),
+    and whether this machine can run its algorithm (given or the default)."""
+    problems, given = [], {}
     for f in setting_fields(SweepSettings):
         if f.name not in data:
             continue
         try:
-            value = read_settings(SweepSettings, {f.name: data[f.name]}, "")[f.name]
+            given.update(read_settings(SweepSettings, {f.name: data[f.name]}, ""))
         except ProjectFormatError as exc:
             problems.append(f"{f.name}: {exc.reason}")
-            continue
-        if f.name == "algorithm" and (f.unmet_need() or f.unmet_choices().get(value)):
-            problems.append(f"algorithm: {f.unmet_need() or f.unmet_choices()[value]}")
-    no_limit = all(data.get(key, 0) == 0 for key in BUDGET)
-    if no_limit and data.get("algorithm", SweepSettings.algorithm) != "hyperband":
+    settings = SweepSettings(**given)
+    algorithm = next(f for f in setting_fields(SweepSettings) if f.name == "algorithm")
+    unmet = algorithm.unmet_need() or algorithm.unmet_choices().get(settings.algorithm)
+    if unmet and "algorithm" not in {p.split(":")[0] for p in problems}:
+        problems.append(f"algorithm: {unmet}")
+    no_limit = not (settings.trials or settings.minutes)
+    if no_limit and settings.algorithm != "hyperband":
         problems.append(
             "trials: give a budget: a number of trials, of minutes, or both "
             "(0 is no limit; only hyperband ends by itself)"

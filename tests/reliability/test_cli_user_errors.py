@@ -88,6 +88,7 @@ USAGE_CASES = [
     (["train", "--resume", "{d}/run", "--dataset", "mnist"], "as recorded"),
     (["evaluate"], "the following arguments are required"),
     (["runs", "--bogus", "x"], "unrecognized arguments"),
+    (["sweep", "{d}/x.cnnwb.json", "x.json", "--trials", "-1"], "must be from 0"),
     (["card"], "the following arguments are required"),
 ]
 CASES = [
@@ -123,6 +124,8 @@ CASES = [
     (["train", "{d}/missing.cnnwb.json"], "no such file"),
     (["lr-find", "{d}/missing.cnnwb.json"], "no such file"),
     (["lr-find", "{d}/damaged.cnnwb.json"], "damaged"),
+    (["sweep", "{d}/missing.cnnwb.json", "--list"], "no such file"),
+    (["sweep", "{d}/damaged.cnnwb.json", "{d}/x.json"], "not valid JSON"),
     (["train", "{d}/foreign.cnnwb.json"], "not a CNN Workbench project"),
     (["train", "--preset", "no-such-preset"], "unknown preset"),
     (["train", "--resume", "{d}/out_folder"], "not a run folder"),
