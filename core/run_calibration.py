@@ -13,7 +13,7 @@ from pathlib import Path
 
 from core.calibration import Calibration
 from core.errors import WorkbenchError
-from core.run_model import run_model
+from core.run_model import kind_of, run_model
 from core.runs import Run
 
 
@@ -42,3 +42,19 @@ def run_temperature(run: Run | str | Path) -> float | None:
     """The temperature the run's model predicts at (None: not calibrated)."""
     calibration = recorded_calibration(run)
     return None if calibration is None else calibration.temperature
+
+
+def file_temperature(path: str | Path) -> float | None:
+    """The temperature of a run's model file (``best.keras``/``last.keras``).
+
+    None when its run recorded none for that file, or when the record cannot
+    be read (the Runs tab says why; predictions then use the plain model).
+    """
+    path = Path(path)
+    try:
+        calibration = recorded_calibration(path.parent)
+    except WorkbenchError:
+        return None
+    if calibration is None or calibration.model != kind_of(path):
+        return None
+    return calibration.temperature

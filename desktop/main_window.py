@@ -252,6 +252,8 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
         runs_panel.open_model.connect(self._on_run_model_opened)
         page.export_requested.connect(self.export_model)
         runs_panel.export_model.connect(self._on_run_model_export)
+        calibration = self.training_page.results_panel.calibration_view
+        calibration.calibrated.connect(self._on_run_calibrated)
         page.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
 
     def _replace_page(self, key: str, page: QWidget) -> None:
@@ -308,6 +310,19 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
             self.prediction_page.set_model(
                 model.model, list(model.class_names), model.label
             )
+
+    @Slot(str, object)
+    def _on_run_calibrated(self, folder: str, calibration) -> None:
+        """The Prediction page predicts at a run's new temperature when it
+        shows that run's model (the last run's, or one opened from its folder)."""
+        from pathlib import Path
+
+        from core.run_model import FILES
+
+        page, run = self.prediction_page, Path(folder)
+        shown = page.model_source.split(" · ")[0] if page.model is not None else ""
+        if page.model_origin == "project" and shown in (run.name, "last run"):
+            self.open_run_model(run / FILES[calibration.model])
 
     @Slot(str)
     def _on_run_model_opened(self, path: str) -> None:

@@ -36,6 +36,7 @@ class ModelExportMixin:
         """
         from core.model_files.class_names import read_class_names
         from core.model_files.loading import load_model_file
+        from core.run_calibration import file_temperature
 
         path = Path(path)
         try:
@@ -48,7 +49,11 @@ class ModelExportMixin:
             return
         label = LABELS.get(kind_of(path) or "", path.name)
         self.prediction_page.set_model(
-            model, names, f"{path.parent.name} · {label}", "project"
+            model,
+            names,
+            f"{path.parent.name} · {label}",
+            "project",
+            file_temperature(path),  # the run's calibration, when it has one
         )
 
     def export_model(self, source=None):

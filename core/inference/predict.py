@@ -34,6 +34,7 @@ from core.data.dataset import convert_image
 from core.data.images import BadImage, load_image, loader_channels
 from core.errors import WorkbenchError
 from core.inference.output_activation import OutputActivation, output_activation
+from core.temperature import calibrated_model
 from core.top_k import ranked
 from core.tta import with_tta
 
@@ -160,18 +161,24 @@ def predict_arrays(
 
 
 def averaged_model(
-    model, tta: str, activation: OutputActivation
+    model, tta: str, activation: OutputActivation, temperature: float | None = None
 ) -> tuple[object, OutputActivation]:
     """``model`` averaged over ``tta``'s views, and the activation left to apply.
 
     Logits become probabilities inside the wrapper, view by view, before the
     mean (``core.recipe.tta.average_views``), so nothing is left to apply
-    then. ``none`` returns both unchanged. Build it once per model and mode:
-    each new wrapper is traced again (:func:`forward_pass`).
+    then. ``temperature`` (a run's calibration, ``core.temperature``) divides
+    each view's logits first. ``none`` with no temperature returns both
+    unchanged. Build it once per model and mode: each new wrapper is traced
+    again (:func:`forward_pass`).
 
     Raises:
-        WorkbenchError: a model the views cannot wrap (one taking any size).
+        WorkbenchError: a model the views cannot wrap (one taking any size),
+            or whose logits a temperature cannot reach.
     """
+    if temperature is not None:
+        wrapped = calibrated_model(model, temperature, tta)
+        return wrapped, OutputActivation(None, activation.decided_by)
     if tta == "none":
         return model, activation
     wrapped = with_tta(model, tta, activation.applied)

@@ -77,6 +77,8 @@ class PredictionPage(QWidget):
     message = Signal(str)
     # The model's OutputActivation, once decided on the worker.
     _activation = None
+    # A run's calibration temperature the probabilities are made at (None: 1).
+    temperature: float | None = None
     # Per test-time augmentation used, the model wrapped in its views and the
     # activation left to apply (core.inference.predict.averaged_model); set
     # with the model.
@@ -163,12 +165,14 @@ class PredictionPage(QWidget):
         class_names: list[str],
         source: str = "",
         origin: str = "project",
+        temperature: float | None = None,
     ) -> None:
         from core.inference.gradcam import NO_CONVOLUTION, conv_layer_names
         from core.inference.predict import input_size
 
         self.model, self.class_names = model, list(class_names)
         self.model_origin, self.model_source = origin, source or model.name
+        self.temperature = temperature
         # A new dict, not clear(): a job still running fills the old one.
         self._explainers, self._averaged = {}, {}
         self.side.allow_tta(bool(input_size(model)[0]))
@@ -184,8 +188,11 @@ class PredictionPage(QWidget):
         self.class_combo.clear()
         self.class_combo.addItems(["(predicted class)", *self.class_names])
         self.class_combo.blockSignals(False)
+        calibrated = (
+            "" if temperature is None else f" · calibrated, T {temperature:.2f}"
+        )
         self.model_label.setText(
-            f"Model: {source or model.name} · {len(class_names)} classes"
+            f"Model: {source or model.name} · {len(class_names)} classes{calibrated}"
         )
         self.status.setText("")
         self.insight.set_model(model)
@@ -276,6 +283,7 @@ class PredictionPage(QWidget):
             return
         model, explainers, activation = self.model, self._explainers, self._activation
         tta, averaged = self.tta_combo.currentData(), self._averaged
+        temperature = self.temperature
         images = [self.images[r] for r in rows]
         layer = self.layer_combo.currentText() or None
         class_index = self.class_combo.currentIndex() - 1
@@ -289,7 +297,7 @@ class PredictionPage(QWidget):
 
             rule = activation or output_activation(model)
             if tta not in averaged:  # wrapped once per model and mode
-                averaged[tta] = averaged_model(model, tta, rule)
+                averaged[tta] = averaged_model(model, tta, rule, temperature)
             tested, left = averaged[tta]
             probs = image_probabilities(tested, images, left) if images else []
             heat = None

@@ -31,6 +31,7 @@ from core.run_model import LABELS, run_model
 from core.runs import Run, RunStore
 from core.top_k import shown_top_k
 from desktop import colours
+from desktop.widgets.calibration_view import CalibrationView
 from desktop.widgets.evaluation_view import EvaluationView
 from desktop.widgets.runs_panel import RunsPanel
 from desktop.widgets.training_chart import TrainingChart
@@ -55,8 +56,10 @@ class TrainingResults(QSplitter):
         self.chart = TrainingChart()
         self.evaluation_view = EvaluationView()
         self.runs_panel = RunsPanel(store)
+        self.calibration_view = CalibrationView()
         self.bottom_tabs = QTabWidget()
         self.bottom_tabs.addTab(self.evaluation_view, "Results")
+        self.bottom_tabs.addTab(self.calibration_view, "Calibration")
         self.bottom_tabs.addTab(self.runs_panel, "Runs")
         self.addWidget(self.chart)
         self.addWidget(self.bottom_tabs)
@@ -116,6 +119,7 @@ class TrainingResults(QSplitter):
         self.forget()
         self._shown = None
         self.chart.clear()
+        self.calibration_view.clear()
         if run is None:
             return
         try:
@@ -187,6 +191,7 @@ class TrainingResults(QSplitter):
         )
         if self._trained_on is not None:
             self.evaluation_view.show_evaluation(e, self._trained_on)
+        self.calibration_view.show_figures(e.calibration, run, self._trained_on)
 
     def evaluate(self) -> None:
         """The stopped run's best model on its test set, off the GUI thread."""
@@ -207,10 +212,11 @@ class TrainingResults(QSplitter):
         self.evaluator.start()
 
     def shutdown(self) -> None:
-        """Stop an evaluation and wait for it."""
+        """Stop an evaluation or a calibration and wait for it."""
         if self.evaluator is not None:
             self.evaluator.request_stop()
             self.evaluator.wait(30_000)
+        self.calibration_view.shutdown()
 
     @Slot(object)
     def _on_evaluator_finished(self, evaluation: Evaluation) -> None:
