@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "core.commands.evaluate",
     "core.commands.runs",
     "core.commands.lr_find",
+    "core.commands.data_quality",
     "core.commands.sweep",
     "core.commands.card",
 )

@@ -135,6 +135,8 @@ CASES = [
     (["evaluate", "{d}/broken_run", "--dataset", "mnist"], "not a Keras model file"),
     (["evaluate", "{d}/vector.keras", "--dataset", "mnist"], "does not take images"),
     (["runs", "{d}/missing.cnnwb.json"], "no such project file"),
+    (["data-quality", "{d}/out_folder"], "not a run folder"),
+    (["data-quality", "{d}/run"], "did not record its dataset"),
     (["evaluate", "{d}/good.keras", "--calibrate"], "needs a run folder"),
     (["evaluate", "{d}/run", "--calibrate"], "has not finished"),
     (["card", "{d}/out_folder"], "not a run folder"),
