@@ -378,14 +378,6 @@ class RunStore:
         shutil.rmtree(run.path)
 
 
-def newest_run_model(store: RunStore) -> tuple[Any, list[str]] | None:
-    """``store.newest_model()`` loaded: (Keras model, class names), or None."""
-    from core.model_files.loading import load_model_file
-
-    found = store.newest_model()
-    return None if found is None else (load_model_file(found[0]), found[1])
-
-
 def _read(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

@@ -1,4 +1,4 @@
-"""ExportDialog: take a model home as `.keras`, SavedModel, TFLite or Python.
+"""ExportDialog: a model home as `.keras`, SavedModel, TFLite, int8, ONNX or Python.
 
 The formats and what each needs are ``core.inference.export_formats``, which
 ``python -m core export`` uses too; this dialog only chooses the format and
@@ -7,8 +7,17 @@ that cannot be used is disabled with the reason as its tooltip: the model
 formats need a model (trained or imported), "Export as Python" needs the
 project (its model spec, dataset and training settings), so it is off when
 only an imported model is open. The ``.keras`` format can carry test-time
-augmentation (the TTA choice, off for the other formats). The dialog is shown
-with ``show()``/``open()``; nothing here blocks in a nested event loop.
+augmentation (the TTA choice, off for the other formats). ONNX is off with
+the install command as its reason while its extra is missing
+(``core.inference.format_extras``).
+
+Every model export is verified before it is kept (``Verify``, on by default):
+the worker writes it, loads it in its own runtime, scores it on held-out
+images and only then renames it into place; the figures are shown here. For
+int8 the user may set the most accuracy points it may lose. The export and its
+verification run in the worker thread, so the dialog stays responsive. The
+dialog is shown with ``show()``/``open()``; nothing here blocks in a nested
+event loop.
 """
 
 from __future__ import annotations
@@ -18,8 +27,10 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -32,7 +43,8 @@ from PySide6.QtWidgets import (
 )
 
 from core.inference import export_formats
-from core.inference.export_formats import FORMATS, ExportSource
+from core.inference.export_check import VerificationFailed
+from core.inference.export_formats import FORMATS, ExportResult, ExportSource
 from core.training.config import TTA_MODES
 from desktop import colours
 from desktop.workers import FunctionWorker
@@ -62,6 +74,7 @@ class ExportDialog(QDialog):
         self.tta_combo = QComboBox()
         for mode in TTA_MODES:
             self.tta_combo.addItem(mode, mode)
+        int8_row = self._make_verification_controls()
         self.path_edit = QLineEdit()
         self.browse_button = QPushButton("Browse…")
         self.export_button = QPushButton("Export")
@@ -83,6 +96,8 @@ class ExportDialog(QDialog):
         form.addRow("Format", self.format_combo)
         form.addRow("", self.help)
         form.addRow("Test-time aug.", self.tta_combo)
+        form.addRow("Verify", self.verify_check)
+        form.addRow("int8", int8_row)
         form.addRow("Save to", target)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -93,16 +108,45 @@ class ExportDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
+        layout.addWidget(self.verification)
         layout.addStretch(1)
         layout.addLayout(buttons)
 
         self._disable_unusable_formats()
         self.format_combo.currentIndexChanged.connect(self._on_format_changed)
+        self.int8_limit_check.toggled.connect(self._on_format_changed)
         self.browse_button.clicked.connect(self._on_browse_clicked)
         self.export_button.clicked.connect(self.export)
         self.close_button.clicked.connect(self.reject)
         self._on_format_changed()
         self.resize(560, 260)
+
+    def _make_verification_controls(self) -> QHBoxLayout:
+        """The Verify switch, the int8 limit (returned as its row) and the figures."""
+        self.verify_check = QCheckBox(
+            "Check the file against the model before keeping it"
+        )
+        self.verify_check.setChecked(True)
+        self.verify_check.setToolTip(
+            "Loads the written file in its own runtime and compares its answers "
+            "with the model's on held-out images; a file that differs is not kept."
+        )
+        self.int8_limit_check = QCheckBox("Fail when int8 loses more than")
+        self.int8_limit = QDoubleSpinBox()
+        self.int8_limit.setRange(0.0, 100.0)
+        self.int8_limit.setSingleStep(0.5)
+        self.int8_limit.setValue(1.0)
+        self.int8_limit.setSuffix(" accuracy points")
+        self.verification = QLabel()
+        self.verification.setObjectName("exportVerification")
+        self.verification.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+        )
+        self.verification.setStyleSheet("font-family: monospace")
+        row = QHBoxLayout()
+        row.addWidget(self.int8_limit_check)
+        row.addWidget(self.int8_limit, 1)
+        return row
 
     # ------------------------------------------------------------------ api
     def format_key(self) -> str:
@@ -114,6 +158,12 @@ class ExportDialog(QDialog):
     def tta_choice(self) -> str:
         """The TTA the export carries: the choice, for the format that can."""
         return self.tta_combo.currentData() if self.tta_combo.isEnabled() else "none"
+
+    def int8_threshold(self) -> float | None:
+        """The most accuracy points int8 may lose; None: report it, fail never."""
+        if self.format_key() != "tflite_int8" or not self.int8_limit_check.isChecked():
+            return None
+        return self.int8_limit.value()
 
     def is_enabled(self, key: str) -> bool:
         item = self.format_combo.model().item(self.format_combo.findData(key))
@@ -138,12 +188,20 @@ class ExportDialog(QDialog):
             return
         target = Path(text).expanduser()
         source, tta = self.source, self.tta_choice()
+        verify, threshold = self.verify_check.isChecked(), self.int8_threshold()
 
-        def job(progress, cancel):
-            return str(export_formats.export(source, target, key, tta))
+        def job(progress, cancel) -> ExportResult | VerificationFailed:
+            try:
+                return export_formats.export(
+                    source, target, key, tta, verify, threshold, cancel
+                )
+            except VerificationFailed as exc:  # its figures are shown, not a trace
+                return exc
 
         self._set_busy(True)
-        self.status.setText(f"Exporting to {target}…")
+        self.verification.clear()
+        checking = " and checking" if verify and key != "python" else ""
+        self.status.setText(f"Exporting{checking} to {target}…")
         self._worker = FunctionWorker(job, heavy="Export")
         self._worker.finished.connect(self._on_finished)
         self._worker.failed.connect(self._on_failed)
@@ -189,6 +247,10 @@ class ExportDialog(QDialog):
     def _on_format_changed(self) -> None:
         f = FORMATS[self.format_combo.currentIndex()]
         self.help.setText(f"<small>{f.help}</small>")
+        int8 = f.key == "tflite_int8"
+        self.int8_limit_check.setEnabled(int8)
+        self.int8_limit.setEnabled(int8 and self.int8_limit_check.isChecked())
+        self.verify_check.setEnabled(f.key != "python")
         carries = not export_formats.tta_problem(f.key, "flip")
         self.tta_combo.setEnabled(carries)
         self.tta_combo.setToolTip(
@@ -223,10 +285,23 @@ class ExportDialog(QDialog):
             self.path_edit.setText(path)
 
     @Slot(object)
-    def _on_finished(self, path: str) -> None:
+    def _on_finished(self, done: ExportResult | VerificationFailed) -> None:
         self._set_busy(False)
-        self.status.setText(colours.span(f"Exported to {path}", "ok"))
-        self.exported.emit(path)
+        if isinstance(done, VerificationFailed):
+            self._say(f"Export failed: {done}")
+            self.verification.setText("\n".join(done.verification.lines()))
+            self.failed.emit(str(done))
+            return
+        verdict = done.verification
+        if verdict is None or verdict.passed:
+            self.status.setText(colours.span(f"Exported to {done.path}", "ok"))
+        else:
+            self.status.setText(
+                colours.span(f"Exported to {done.path}, not verified", "warning")
+            )
+        if verdict is not None:
+            self.verification.setText("\n".join(verdict.lines()))
+        self.exported.emit(str(done.path))
 
     @Slot(str, str)
     def _on_failed(self, message: str, details: str) -> None:
@@ -244,6 +319,12 @@ class ExportDialog(QDialog):
         if busy or self.format_key() == "keras":
             self.tta_combo.setEnabled(not busy)
         self.path_edit.setEnabled(not busy)
+        self.verify_check.setEnabled(not busy)
+        if busy:
+            for w in (self.int8_limit_check, self.int8_limit):
+                w.setEnabled(False)
+        else:
+            self._on_format_changed()
 
     def _say(self, text: str) -> None:
         self.status.setText(colours.span(text, "error"))

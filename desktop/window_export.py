@@ -8,7 +8,7 @@ from PySide6.QtCore import Slot
 
 from core.errors import WorkbenchError
 from core.run_model import FINAL, LABELS, kind_of
-from core.runs import RunStore, newest_run_model
+from core.runs import RunStore
 from desktop.error_dialog import show_error
 
 
@@ -80,6 +80,8 @@ class ModelExportMixin:
 
         The newest run's is its model as ``core.run_model`` names it (the best
         one when kept), the same the Prediction page got when the run ended.
+        A run's model carries its run folder: the export is verified on the
+        data the run recorded (an imported model's is "not verified").
         """
         from desktop.export_dialog import ExportSource
 
@@ -92,16 +94,24 @@ class ModelExportMixin:
                 return source
             if LABELS[FINAL] in page.model_source:  # never passed off as the run's
                 source.name += "-final-weights"
+            source.run = self._run_folder(page.model_source.split(" · ")[0])
         else:
+            from core.model_files.loading import load_model_file
+
             try:
-                found = newest_run_model(self.run_store())
+                kept = self.run_store().newest_model()
+                if kept is not None:
+                    source.model, source.class_names = load_model_file(kept[0]), kept[1]
+                    source.run = kept[0].parent
             except WorkbenchError as exc:
                 source.no_model_reason = str(exc)
-                found = None
-            if found is not None:
-                source.model, source.class_names = found
         source.project = self._export_project()
         return source
+
+    def _run_folder(self, name: str) -> Path | None:
+        """The project's run folder called ``name``, if there is one."""
+        folder = self.run_store().root / name
+        return folder if (folder / "config.json").is_file() else None
 
     def _export_project(self) -> tuple:
         doc = self.document
@@ -123,6 +133,6 @@ class ModelExportMixin:
         name = f"{self.document.name}-{run}"
         if kind_of(path) == FINAL:  # never passed off as the run's model
             name += "-final-weights"
-        source = ExportSource(model, names, name)
+        source = ExportSource(model, names, name, run=Path(path).parent)
         source.project = self._export_project()
         self.export_model(source)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import keras
@@ -36,6 +36,7 @@ from core.atomic_file import temporary_beside
 from core.errors import WorkbenchError
 from core.inference.output_activation import output_activation
 from core.inference.output_paths import check_output_file
+from core.inference.verification import Verification, write_verification
 from core.model_files.class_names import (
     class_count,
     first_line,
@@ -43,6 +44,9 @@ from core.model_files.class_names import (
     write_class_names,
 )
 from core.tta import with_tta
+
+# Reads a written file before it is renamed into place; raises to keep it out.
+Check = Callable[[Path], None]
 
 
 def serving_model(model: keras.Model) -> keras.Model:
@@ -65,12 +69,14 @@ def export_keras(
     path: str | os.PathLike[str],
     class_names: Sequence[str],
     tta: str = "none",
+    check: Check | None = None,
 ) -> Path:
     """Write the serving model with its class names inside; returns the path.
 
     With ``tta`` other than ``none`` the file averages the probabilities over
     its views (a model that outputs logits gets its softmax or sigmoid per
-    view first, so the file outputs probabilities).
+    view first, so the file outputs probabilities). ``check`` (the
+    verification) reads the written file before it is renamed into place.
 
     Raises:
         WorkbenchError: a target that is a folder, in a missing folder, not
@@ -84,9 +90,7 @@ def export_keras(
         raise WorkbenchError(
             f"the model has {expected} classes but {len(class_names)} names were given"
         )
-    if tta != "none":
-        model = with_tta(model, tta, output_activation(model).applied)
-    serving = serving_model(model)
+    serving = keras_export_model(model, tta)
     try:
         temporary = temporary_beside(target, ".keras")
     except OSError as exc:
@@ -94,6 +98,8 @@ def export_keras(
     try:
         serving.save(temporary)
         inside = write_class_names(temporary, class_names) == temporary
+        if check is not None:
+            check(temporary)
         os.replace(temporary, target)
         if inside:
             sidecar_path(target).unlink(missing_ok=True)  # a stale one
@@ -107,12 +113,22 @@ def export_keras(
     return target
 
 
-def export_saved_model(model: keras.Model, folder: str | os.PathLike[str]) -> Path:
+def keras_export_model(model: keras.Model, tta: str = "none") -> keras.Model:
+    """What the ``.keras`` file holds: the serving model, with any TTA views."""
+    if tta != "none":
+        model = with_tta(model, tta, output_activation(model).applied)
+    return serving_model(model)
+
+
+def export_saved_model(
+    model: keras.Model, folder: str | os.PathLike[str], check: Check | None = None
+) -> Path:
     """A TensorFlow SavedModel of the serving model (any size, raw 0-255 input).
 
     Written into a temporary folder beside ``folder`` and renamed into place,
-    so a failed export leaves an earlier SavedModel whole; the earlier one is
-    removed only once the new one is complete. ``core.inference.export_formats``
+    so a failed export (or a failed ``check`` of the written folder) leaves an
+    earlier SavedModel whole; the earlier one is removed only once the new one
+    is complete. ``core.inference.export_formats``
     has already refused a folder holding anything but an earlier SavedModel.
     """
     from core.atomic_file import new_folder_mode
@@ -130,6 +146,8 @@ def export_saved_model(model: keras.Model, folder: str | os.PathLike[str]) -> Pa
             serving_model(model).export(
                 str(temporary), format="tf_saved_model", verbose=False
             )
+        if check is not None:
+            check(temporary)
         if target.exists():
             os.replace(target, earlier)
         try:
@@ -140,6 +158,8 @@ def export_saved_model(model: keras.Model, folder: str | os.PathLike[str]) -> Pa
             raise
     except OSError as exc:
         raise WorkbenchError(f"cannot write {target}: {exc.strerror}") from None
+    except WorkbenchError:  # the check's verdict, as it said it
+        raise
     except Exception as exc:  # TensorFlow's own file errors are not OSError
         raise WorkbenchError(f"cannot write {target}: {first_line(str(exc))}") from None
     finally:
@@ -148,7 +168,9 @@ def export_saved_model(model: keras.Model, folder: str | os.PathLike[str]) -> Pa
     return target
 
 
-def export_tflite(model: keras.Model, path: str | os.PathLike[str]) -> Path:
+def export_tflite(
+    model: keras.Model, path: str | os.PathLike[str], check: Check | None = None
+) -> Path:
     """A TFLite flatbuffer of the fixed-size model (raw 0-255 input at its size).
 
     TFLite runtimes want fixed input shapes, so this takes images already
@@ -160,18 +182,43 @@ def export_tflite(model: keras.Model, path: str | os.PathLike[str]) -> Path:
 
     from core.tf_runtime import quietly
 
-    target = Path(path)
     with quietly():
         flatbuffer = tf.lite.TFLiteConverter.from_keras_model(model).convert()
+    return write_file(
+        Path(path), lambda temporary: temporary.write_bytes(flatbuffer), check
+    )
+
+
+def write_file(
+    target: Path, write: Callable[[Path], object], check: Check | None = None
+) -> Path:
+    """``write`` a temporary file beside ``target``, ``check`` it, rename it into place.
+
+    A failed write or check leaves no temporary file and ``target`` as it was.
+    """
     try:
-        temporary = temporary_beside(target)
+        temporary = temporary_beside(target, target.suffix)
     except OSError as exc:
         raise WorkbenchError(f"cannot write {target}: {exc.strerror}") from None
     try:
-        temporary.write_bytes(flatbuffer)
+        write(temporary)
+        if check is not None:
+            check(temporary)
         os.replace(temporary, target)
     except OSError as exc:
         raise WorkbenchError(f"cannot write {target}: {exc.strerror}") from None
     finally:
         temporary.unlink(missing_ok=True)
     return target
+
+
+def write_companions(target: Path, source: object, verification: Verification) -> None:
+    """The files that go beside an export once it is in place.
+
+    The one place for them (``core.inference.export_formats.export`` calls
+    it after the verification passed or was not run): today
+    ``NAME.verify.json``, the verification's figures. ``source`` is the
+    ``ExportSource`` the file was made from, for a companion that describes
+    the model or its data.
+    """
+    write_verification(target, verification)

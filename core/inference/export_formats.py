@@ -16,11 +16,13 @@ Example:
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from core.errors import WorkbenchError
+from core.inference.format_extras import missing_extra
 from core.inference.output_paths import check_output_file, check_parent
 
 
@@ -53,6 +55,21 @@ FORMATS = (
         "For phones and small devices; takes images at the model's input size.",
     ),
     ExportFormat(
+        "tflite_int8",
+        "TensorFlow Lite int8 (.tflite)",
+        ".tflite",
+        "Full-integer: uint8 pixels at the model's input size, about 4 times "
+        "smaller; calibrated on training images, checked on the whole test split "
+        "for the accuracy it loses.",
+    ),
+    ExportFormat(
+        "onnx",
+        "ONNX (.onnx)",
+        ".onnx",
+        "For onnxruntime and other ONNX tools; raw 0-255 pixels at the model's "
+        "input size.",
+    ),
+    ExportFormat(
         "python",
         "Python script (.py)",
         ".py",
@@ -71,6 +88,12 @@ class ExportSource:
     model: Any | None = None  # a keras.Model
     class_names: list[str] | None = None
     name: str = "model"
+    # The held-out images the export is verified on (and int8 calibrated on):
+    # an open core.data.dataset.Dataset with the model's classes, else the
+    # data recorded by the run folder the model came from; neither (an
+    # imported model): "not verified".
+    dataset: Any | None = None
+    run: Path | None = None
     # (ModelSpec, DatasetSpec | None, TrainingConfig, AugmentationConfig)
     project: tuple | None = None
     no_model_reason: str = "No model: train one or import one first."
@@ -83,7 +106,14 @@ class ExportSource:
         """Why format ``key`` cannot be exported from this source; "" if it can."""
         if key == "python":
             return self.no_project_reason if self.project is None else ""
-        return self.no_model_reason if self.model is None else ""
+        if self.model is None:
+            return self.no_model_reason
+        if key == "tflite_int8" and self.dataset is None and self.run is None:
+            return (
+                "int8 calibrates on training images, and this model came with none "
+                "(an imported model): export it from its run instead"
+            )
+        return missing_extra(key)
 
 
 def tta_problem(key: str, tta: str) -> str:
@@ -171,18 +201,38 @@ def _run_folder_around(target: Path) -> Path | None:
     return None
 
 
-def export(
-    source: ExportSource, path: str | os.PathLike[str], key: str, tta: str = "none"
-) -> Path:
-    """Write ``source`` to ``path`` as format ``key``; returns what was written.
+@dataclass(frozen=True)
+class ExportResult:
+    """What an export wrote, and its verification (None for a Python script)."""
 
-    ``tta`` (test-time augmentation, ``core.recipe.tta``) is carried by the
-    ``.keras`` format only.
+    path: Path
+    verification: Any | None = None  # core.inference.verification.Verification
+
+
+def export(
+    source: ExportSource,
+    path: str | os.PathLike[str],
+    key: str,
+    tta: str = "none",
+    verify: bool = True,
+    int8_threshold: float | None = None,
+    cancel: threading.Event | None = None,
+) -> ExportResult:
+    """Write ``source`` to ``path`` as format ``key``, verified; what was written.
+
+    The file is written to a temporary name, verified there (unless
+    ``verify`` is False: ``core.inference.export_check``) and only then
+    renamed into place; then its companions go beside it
+    (``core.inference.export.write_companions``). ``tta`` (test-time
+    augmentation, ``core.recipe.tta``) is carried by the ``.keras`` format
+    only; ``int8_threshold`` is the most accuracy points int8 may lose.
 
     Raises:
         WorkbenchError: an unknown format, a source the format cannot use
             (``ExportSource.problem``), a ``tta`` the format does not carry,
             or a target that cannot be written.
+        VerificationFailed: the written file does not predict as the model;
+            nothing was renamed into place.
     """
     from core.inference import export as model_export
 
@@ -195,14 +245,35 @@ def export(
         raise WorkbenchError(problem)
     target = Path(path)
     check_target(target, key)
-    if key == "keras":
-        return model_export.export_keras(
-            source.model, target, source.class_names or [], tta
-        )
-    if key == "saved_model":
-        return model_export.export_saved_model(source.model, target)
-    if key == "tflite":
-        return model_export.export_tflite(source.model, target)
-    from core.inference.python_export import write_script
+    if key == "python":
+        from core.inference.python_export import write_script
 
-    return write_script(target, *source.project)
+        return ExportResult(write_script(target, *source.project))
+    from core.inference.export_data import ExportData
+
+    model = source.model
+    reference = {
+        "keras": lambda: model_export.keras_export_model(model, tta),
+        "saved_model": lambda: model_export.serving_model(model),
+    }.get(key, lambda: model)()
+    data = ExportData.of(source, key, verify, cancel)
+    check = data.check(key, target, reference, int8_threshold, cancel)
+    if key == "keras":
+        written = model_export.export_keras(
+            model, target, source.class_names or [], tta, check
+        )
+    elif key == "saved_model":
+        written = model_export.export_saved_model(model, target, check)
+    elif key == "tflite":
+        written = model_export.export_tflite(model, target, check)
+    elif key == "tflite_int8":
+        from core.inference.lite_int8 import export_tflite_int8
+
+        written = export_tflite_int8(model, target, data.sample, check)
+    else:
+        from core.inference.onnx_export import export_onnx
+
+        written = export_onnx(model, target, check)
+    verification = check.result if check is not None else data.unverified
+    model_export.write_companions(written, source, verification)
+    return ExportResult(written, verification)

@@ -209,7 +209,7 @@ def test_every_run_with_a_model_exports_a_keras_file(
         ExportSource(load_model_file(model_file), classes),
         tmp_path / "model.keras",
         "keras",
-    )
+    ).path
     loaded = keras.models.load_model(out)
     assert loaded.outputs[0].shape[-1] == 6
     assert stored_class_names(loaded, out) == classes

@@ -157,7 +157,11 @@ def test_a_saved_model_replaces_an_earlier_one_and_says_so(d, tmp_path, capsys):
     assert "replaced the earlier SavedModel" in capsys.readouterr().out
     assert (folder / "saved_model.pb").is_file()
     assert not (folder / "stale.txt").exists()  # replaced whole, not merged
-    assert [p.name for p in tmp_path.iterdir()] == ["served"]  # no temporaries
+    # no temporaries; the verification beside the folder
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "served",
+        "served.verify.json",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -222,12 +226,17 @@ def test_hand_edited_class_names_are_refused(names, expected, tmp_path, capsys):
 
 
 def test_tflite_export_prints_one_line_unless_verbose(d, tmp_path, capfd):
-    """The converter's ~20 lines (Python and C++ alike) stay out of the output."""
+    """The converter's ~20 lines (Python and C++ alike) stay out of the output:
+    one line for the file, then the verification's own."""
     out = tmp_path / "m.tflite"
     assert main(["export", str(d / "run"), str(out)]) == 0
     printed = capfd.readouterr()
-    assert printed.out.splitlines() == [
-        f"exported {d / 'run' / 'best.keras'} to {out} (6 classes)"
+    said = printed.out.splitlines()
+    assert said[0] == f"exported {d / 'run' / 'best.keras'} to {out} (6 classes)"
+    assert [line.split()[0] for line in said[1:]] == [
+        "verification",
+        "agreement",
+        "largest",
     ]
     assert [line for line in printed.err.splitlines() if line.strip()] == []
     assert out.stat().st_size > 0

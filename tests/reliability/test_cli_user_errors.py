@@ -121,6 +121,9 @@ CASES = [
     (["export", "{d}/run", "{d}/read_only/out.keras"], "permission denied"),
     (["export", "{d}/broken_run", "{d}/out.keras"], "not a Keras model file"),
     (["export", "{d}/missing-run", "{d}/out.keras"], "no such project file"),
+    (["export", "{d}/run", "{d}/out.keras", "--int8"], "ending in .tflite"),
+    (["export", "{d}/run", "{d}/o.tflite", "--int8-max-drop", "1"], "--int8 export"),
+    (["export", "{d}/run", "{d}/o.tflite", "--int8"], "calibrates on training images"),
     (["train", "{d}/missing.cnnwb.json"], "no such file"),
     (["lr-find", "{d}/missing.cnnwb.json"], "no such file"),
     (["lr-find", "{d}/damaged.cnnwb.json"], "damaged"),
@@ -275,7 +278,8 @@ def test_a_full_disk_keeps_the_earlier_export(tmp_path, files, capsys):
     from core.model_files.loading import load_model_file
 
     out = tmp_path / "model.keras"
-    assert main(["export", str(files / "run"), str(out)]) == 0
+    # 4: kept "not verified", the run recorded no data to check it on
+    assert main(["export", str(files / "run"), str(out)]) == 4
     before = out.read_bytes()
     capsys.readouterr()
     real_open = builtins.open
@@ -293,5 +297,6 @@ def test_a_full_disk_keeps_the_earlier_export(tmp_path, files, capsys):
         status = main(["export", str(files / "run"), str(out)])
     assert_one_line(status, capsys.readouterr().err, "No space left on device")
     assert out.read_bytes() == before
-    assert [p.name for p in tmp_path.iterdir()] == ["model.keras"]
+    kept = sorted(p.name for p in tmp_path.iterdir())
+    assert kept == ["model.keras", "model.keras.verify.json"]
     load_model_file(out)

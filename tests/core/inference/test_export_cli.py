@@ -19,12 +19,14 @@ def test_export_from_a_project_and_refusal_without_a_run(tmp_path, capsys):
     project = save_project(starter_project(), tmp_path / "shapes.cnnwb.json")
     assert main(["export", str(project), str(tmp_path / "out.keras")]) == 1
     assert "has no trained run yet" in capsys.readouterr().err
-    data = open_dataset(DatasetSpec(name="shapes", count=60))
+    shapes = DatasetSpec(name="shapes", count=60)
+    data = open_dataset(shapes)
     run_session(
         small_spec(6),
         dataset=data,
         cfg=TrainingConfig(epochs=1, batch_size=16),
         store=RunStore.beside(project),
+        data_spec=shapes,  # recorded: the export verifies on its test split
     )
     out = tmp_path / "out.keras"
     assert main(["export", str(project), str(out)]) == 0

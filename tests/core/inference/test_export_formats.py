@@ -30,18 +30,19 @@ def test_each_format_says_what_it_lacks():
     assert "train one" in project_only.problem("tflite")
     with pytest.raises(WorkbenchError, match="train one"):
         export(project_only, "m.keras", "keras")
-    with pytest.raises(WorkbenchError, match="unknown export format 'onnx'"):
-        export(model_only, "m.onnx", "onnx")
+    with pytest.raises(WorkbenchError, match="unknown export format 'torch'"):
+        export(model_only, "m.pt", "torch")
 
 
 def test_a_model_and_a_project_export_by_format(tmp_path):
     source = ExportSource(app_model(3), ["a", "b", "c"], "pets")
-    out = export(source, tmp_path / "pets.keras", "keras")
+    out = export(source, tmp_path / "pets.keras", "keras").path
     assert read_class_names(out) == ["a", "b", "c"]
-    assert export(source, tmp_path / "pets.tflite", "tflite").stat().st_size > 0
+    lite = export(source, tmp_path / "pets.tflite", "tflite").path
+    assert lite.stat().st_size > 0
     project = starter_project()
     scripted = ExportSource(
         project=(project.model, project.dataset, TrainingConfig(), AugmentationConfig())
     )
-    script = export(scripted, tmp_path / "train.py", "python").read_text()
+    script = export(scripted, tmp_path / "train.py", "python").path.read_text()
     assert "def build_model" in script
