@@ -125,11 +125,11 @@ def run_sweep(
     role = sweep_role(distributed)
     _check(spec, project, dataset, store, role)
     objective = objective_for(project.training)
-    folder = _open(spec, project, store, objective, role)
+    folder = _open(spec, project, store, objective)
     with contextlib.ExitStack() as stack:
         if role.kind != WORKER:  # one process searches a sweep at a time
             stack.enter_context(locked_run(folder.path))
-            folder.update(state=SWEEPING)
+            folder.update(state=SWEEPING, spec=spec.to_dict())  # maybe a new budget
         return _Search(
             spec,
             project,
@@ -178,7 +178,6 @@ def _open(
     project: Project,
     store: RunStore,
     objective: Objective,
-    role: Role,
 ) -> SweepFolder:
     """The sweep's folder: continued when it exists, else made.
 
@@ -207,8 +206,6 @@ def _open(
             f"a sweep named {spec.name} began with another {', '.join(differs)}: "
             "continue it as it began, or give the new sweep another name"
         )
-    if role.kind != WORKER:
-        folder.update(spec=spec.to_dict())  # the budget may have changed
     return folder
 
 

@@ -192,3 +192,29 @@ def test_a_failing_trial_is_recorded_and_the_sweep_goes_on(tmp_path, dataset):
     assert done.score is not None
     assert [r.name for r in store.list()] == [done.run]
     assert outcome.best == done
+
+
+def test_hyperband_continues_a_copy_of_the_earlier_trials_run(tmp_path, dataset):
+    store = RunStore(tmp_path / "tiny.runs")
+    # max_epochs 3, factor 3: its first bracket trains 3 trials 1 epoch each,
+    # then continues the best to 3 epochs; 4 trials stop the sweep there.
+    data = {"name": "hb", "algorithm": "hyperband", "trials": 4, "max_epochs": 3}
+    spec = parse_sweep(
+        {**data, "vary": RATES | {"training.batch_size": {"values": [8, 16]}}}, PROJECT
+    )
+    outcome = run_sweep(spec, PROJECT, dataset, store)
+
+    assert [t.status for t in outcome.trials] == [COMPLETED] * 4
+    *first, last = outcome.trials
+    assert [t.epochs_goal for t in first] == [1, 1, 1]
+    assert (last.epochs_goal, last.initial_epoch) == (3, 1)
+    earlier = next(t for t in first if t.trial_id == last.continues)
+    assert earlier.score == max(t.score for t in first)
+    assert last.values == earlier.values
+    runs = {r.name: r for r in store.list()}
+    assert len(runs) == 4
+    copy, source = runs[last.run], runs[earlier.run]
+    assert copy.config()["sweep"]["continues"] == earlier.run
+    assert len(copy.history()["loss"]) == 3  # the earlier epoch and two more
+    assert len(source.history()["loss"]) == 1  # as its trial scored it
+    assert last.epochs == 3
