@@ -22,6 +22,11 @@ per-class ones and the confusion matrix too, is then the averaged one.
 The expected calibration error (ECE, 15 equal-width confidence bins: how far
 the model's confidence is from its accuracy) is printed with the figures, and
 ``--json`` holds the reliability diagram's bins (``calibration``).
+
+When the project's exclusion list left out or relabelled test images, the
+figures are the cleaned test split's, and the split as given is reported
+beside them (``as given`` in the text, ``as_given`` in the JSON): leaving
+hard images out inflates a test figure.
 ``--calibrate`` first fits one temperature on the run's validation split
 (``core.inference.calibration``) and records it in the run; a run that
 recorded one is evaluated at its temperature (``temperature`` in the output),
@@ -200,6 +205,14 @@ def _as_text(evaluation: Any) -> str:
     from core.tta import describe
 
     lines = [f"test accuracy  {evaluation.accuracy:.4f}"]
+    given = evaluation.as_given
+    if given is not None:  # the exclusion list changed the test split: both
+        cleaned = len(evaluation.predicted)
+        lines[0] += f" (cleaned: {cleaned:,} images, after the exclusion list)"
+        lines.append(
+            f"as given       {given['accuracy']:.4f} ({given['images']:,} images, "
+            "before the list)"
+        )
     if evaluation.tta != "none":  # said only when used: today's output unchanged
         lines.append(f"tta            {describe(evaluation.tta)}")
     if evaluation.loss is not None:

@@ -12,19 +12,27 @@ from typing import Any
 
 import numpy as np
 
+from core.data.exclusions import Exclusions
 from core.data.images import GRAY_MODES, BadImage, load_image
 from core.data.scan import ScanReport
 from core.recipe.class_weights import class_weights
+from core.recipe.exclusions import content_digest, file_digest, relative_key
 from core.recipe.split import SPLITS, stratified_split
 
 
 @dataclass
 class Split:
-    """One split: labels plus either ``images`` (uint8 NHWC) or ``paths``."""
+    """One split: labels plus either ``images`` (uint8 NHWC) or ``paths``.
+
+    ``keys`` name images held in memory by their place in the array they were
+    read from (``"train/17"``), which carving a split does not move: how the
+    exclusion list names them (``core.data.exclusions``).
+    """
 
     labels: np.ndarray
     images: np.ndarray | None = None
     paths: list[str] | None = None
+    keys: list[str] | None = None
 
     def __len__(self) -> int:
         return int(self.labels.shape[0])
@@ -34,6 +42,7 @@ class Split:
             self.labels[index],
             None if self.images is None else self.images[index],
             None if self.paths is None else [self.paths[i] for i in index],
+            None if self.keys is None else [self.keys[i] for i in index],
         )
 
     def class_counts(self, num_classes: int) -> list[int]:
@@ -56,6 +65,12 @@ class Dataset:
     decode_checks: dict[str, Any] = field(
         default_factory=dict, repr=False, compare=False
     )
+    # The folder the files' paths are below (None: images held in memory).
+    root: str | None = None
+    # The project's exclusion list this data was opened with, and the splits
+    # as given when it changed any (None: the splits are as given).
+    exclusions: Exclusions = field(default_factory=Exclusions)
+    given: dict[str, Split] | None = field(default=None, repr=False)
 
     @property
     def num_classes(self) -> int:
@@ -94,6 +109,42 @@ class Dataset:
             return convert_image(s.images[index], size, channels)
         assert s.paths is not None
         return load_image(s.paths[index], size, channels)
+
+    def as_given(self, split: str) -> Split:
+        """``split`` before the exclusion list: what an "as given" figure uses."""
+        return (self.given or self.splits)[split]
+
+    def cleaned(self, split: str) -> bool:
+        """True when the exclusion list changed ``split`` (left out or relabelled)."""
+        if self.given is None:
+            return False
+        before, after = self.given[split], self.splits[split]
+        return len(before) != len(after) or not np.array_equal(
+            before.labels, after.labels
+        )
+
+    def identity(self, split: str, index: int) -> tuple[str, str]:
+        """``(path, digest)`` naming image ``index`` of ``split`` on the list.
+
+        The path is relative to the dataset's folder; an image held in an
+        array is named by its place in the array it was read from, which the
+        split's carving does not move (``core.data.exclusions``).
+
+        Raises:
+            OSError: the file cannot be read (it cannot be listed then).
+        """
+        part = self.splits[split]
+        if part.paths is not None:
+            path = part.paths[index]
+            digest = file_digest(path)
+            if digest is None:
+                raise OSError(f"{path} cannot be read")
+            assert self.root is not None, "a dataset of files knows its folder"
+            return relative_key(path, self.root), digest
+        assert part.images is not None
+        assert part.keys is not None
+        image = np.ascontiguousarray(part.images[index])
+        return part.keys[index], content_digest(image.tobytes())
 
     def counts(self) -> dict[str, list[int]]:
         return {

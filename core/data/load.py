@@ -24,6 +24,7 @@ from core.data.dataset import Dataset, Split
 from core.data.scan import FolderScan, scan_folder, undecodable, verify_images
 from core.data.spec import DatasetSpec
 from core.errors import DatasetError
+from core.recipe.exclusions import kept, listed_labels
 from core.recipe.split import SPLITS, carve
 
 Progress = Callable[[float, str], None]
@@ -91,8 +92,15 @@ def _from_arrays(
     y_test: np.ndarray | None,
     spec: DatasetSpec,
 ) -> Dataset:
-    found = {} if x_test is None or y_test is None else {"test": Split(y_test, x_test)}
-    return Dataset(name, class_names, _carved(Split(y, x), found, spec))
+    def as_split(split: str, images: np.ndarray, labels: np.ndarray) -> Split:
+        return Split(labels, images, keys=[f"{split}/{i}" for i in range(len(labels))])
+
+    found = {}
+    if x_test is not None and y_test is not None:
+        found["test"] = as_split("test", x_test, y_test)
+    dataset = Dataset(name, class_names, {})
+    _split(dataset, as_split("train", x, y), found, spec)
+    return dataset
 
 
 def _from_scan(name: str, scan: FolderScan, spec: DatasetSpec) -> Dataset:
@@ -102,17 +110,42 @@ def _from_scan(name: str, scan: FolderScan, spec: DatasetSpec) -> Dataset:
 
     found = {k: as_split(v) for k, v in scan.splits.items()}
     base = found.pop("all", None) or found.pop("train")
-    return Dataset(name, scan.class_names, _carved(base, found, spec), scan.report)
+    dataset = Dataset(name, scan.class_names, {}, scan.report, root=str(scan.root))
+    _split(dataset, base, found, spec)
+    return dataset
 
 
-def _carved(base: Split, found: dict[str, Split], spec: DatasetSpec) -> dict:
+def _split(dataset: Dataset, base: Split, found: dict[str, Split], spec: DatasetSpec):
     """All three splits: those the data lacks carved out of ``base`` (training)
-    by the recipe's rule, which an exported script follows too."""
+    by the recipe's rule, which an exported script follows too; then the
+    spec's exclusion list, by the recipe's rule too (the carve follows the
+    labels as given, so the list moves no image to another split)."""
     fractions = {"validation": spec.validation_fraction, "test": spec.test_fraction}
     missing = {s: f for s, f in fractions.items() if s not in found}
     parts = carve(base.labels, missing, spec.seed)
     splits = {**found, **{s: base.subset(index) for s, index in parts.items()}}
-    return {s: splits[s] for s in SPLITS}
+    dataset.splits = {s: splits[s] for s in SPLITS}
+    dataset.exclusions = spec.exclusions
+    if not spec.exclusions:
+        return
+    sources = {"train": base, **found}
+    listed, lines = listed_labels(
+        {s: (_items(split), split.labels) for s, split in sources.items()},
+        dataset.class_names,
+        spec.exclusions.as_entries(),
+        dataset.root,
+    )
+    dataset.notes.extend(f"exclusion list: {line}" for line in lines)
+    after = {**listed, **{s: listed["train"][index] for s, index in parts.items()}}
+    if all(np.array_equal(after[s], dataset.splits[s].labels) for s in SPLITS):
+        return  # no entry applied: the splits stay as given
+    dataset.given = dataset.splits
+    cleaned = {}
+    for s in SPLITS:
+        keep = kept(after[s])
+        cleaned[s] = dataset.given[s].subset(keep)
+        cleaned[s].labels = after[s][keep]
+    dataset.splits = cleaned
 
 
 def find_undecodable(
@@ -134,10 +167,16 @@ def find_undecodable(
 
 def leave_out(dataset: Dataset, bad: dict[str, str]) -> None:
     """Move ``bad`` files from the splits to the report; the data is now verified."""
-    for name, split in dataset.splits.items():
-        if split.paths is not None:
-            keep = [i for i, p in enumerate(split.paths) if p not in bad]
-            dataset.splits[name] = split.subset(np.array(keep, dtype=np.int64))
+    for splits in (dataset.splits, dataset.given or {}):
+        for name, split in splits.items():
+            if split.paths is not None:
+                keep = [i for i, p in enumerate(split.paths) if p not in bad]
+                splits[name] = split.subset(np.array(keep, dtype=np.int64))
     for path, reason in bad.items():
         dataset.report.skip(path, reason)
     dataset.report.verified = True
+
+
+def _items(split: Split):
+    """The split's files, or its images when it holds them in memory."""
+    return split.paths if split.paths is not None else split.images

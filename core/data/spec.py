@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from core.data.builtin import BUILTIN_NAMES
+from core.data.exclusions import Exclusions
 from core.errors import DatasetError, ProjectFormatError
 from core.setting_fields import METADATA_KEY, Limits, setting
 
@@ -72,6 +73,10 @@ class DatasetSpec:
         minimum=10,
         maximum=100_000,
     )
+    # Images left out or labelled otherwise, by path and content digest; in
+    # the file only when there are any, so older files read and write as
+    # they were (core.data.exclusions).
+    exclusions: Exclusions = dataclasses.field(default_factory=Exclusions)
 
     def __post_init__(self) -> None:
         problem = _problem(self.to_dict())
@@ -97,12 +102,16 @@ class DatasetSpec:
             "test_fraction": self.test_fraction,
             "seed": self.seed,
             "count": self.count,
-        }
+        } | ({"exclusions": self.exclusions.to_list()} if self.exclusions else {})
 
     @classmethod
     def from_dict(cls, data: Any, where: str = "dataset") -> DatasetSpec:
         if not isinstance(data, Mapping):
             raise ProjectFormatError(where, "missing or not an object")
+        data = dict(data)
+        exclusions = Exclusions.from_list(
+            data.pop("exclusions", []), f"{where}.exclusions"
+        )
         unknown = sorted(set(data) - set(cls().to_dict()))
         if unknown:
             raise ProjectFormatError(f"{where}.{unknown[0]}", "unknown setting")
@@ -133,7 +142,7 @@ class DatasetSpec:
         problem = _problem(values)
         if problem:
             raise ProjectFormatError(f"{where}.{problem[0]}", problem[1])
-        return cls(**values)
+        return cls(**values, exclusions=exclusions)
 
 
 def _problem(v: Mapping[str, Any]) -> tuple[str, str] | None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .exclusions import kept
+
 SPLITS = ("train", "validation", "test")
 
 
@@ -63,13 +65,25 @@ def carve_splits(
     found: dict[str, tuple[np.ndarray, np.ndarray]],
     fractions: dict[str, float],
     seed: int,
+    listed: dict[str, np.ndarray] | None = None,
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """All three splits of ``(x, y)`` arrays: those ``found`` lacks carved out
-    of its ``train`` by ``fractions``, as the app carves them."""
+    of its ``train`` by ``fractions``, as the app carves them.
+
+    ``listed`` holds each found split's labels once an exclusion list is
+    applied (``exclusions.listed_labels``): the carve follows the labels as
+    given, then the images the list leaves out go and the others take its
+    labels, so a list never moves an image to another split.
+    """
     x, y = found["train"]
     missing = {s: fractions[s] for s in ("validation", "test") if s not in found}
     parts = carve(y, missing, seed)
     splits = {**found, **{s: (x[index], y[index]) for s, index in parts.items()}}
+    if listed is not None:
+        after = {**listed, **{s: listed["train"][index] for s, index in parts.items()}}
+        for s, labels in after.items():
+            keep = kept(labels)
+            splits[s] = (splits[s][0][keep], labels[keep])
     return {s: splits[s] for s in SPLITS}
 
 

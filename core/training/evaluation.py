@@ -55,9 +55,17 @@ class Evaluation:
     calibration: dict[str, Any] | None = None
     # The calibration temperature the probabilities were made at (None: 1).
     temperature: float | None = None
+    # When the project's exclusion list left out or relabelled test images,
+    # these figures are of the cleaned test split and this holds the split as
+    # given (``as_given_figures``): excluding hard images inflates a figure,
+    # so both are reported. None: the list did not touch the test split.
+    as_given: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        if out["as_given"] is None:  # figures of untouched data read as before
+            del out["as_given"]
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Evaluation:
@@ -84,6 +92,7 @@ class Evaluation:
                 tta=str(data.get("tta", "none")),
                 calibration=data.get("calibration"),
                 temperature=None if temperature is None else float(temperature),
+                as_given=data.get("as_given"),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ValueError(f"not a test evaluation ({exc})") from None
@@ -151,6 +160,17 @@ def metrics_from_probabilities(
         loss=loss,
         calibration=reliability(y, p).to_dict(),
     )
+
+
+def as_given_figures(evaluation: Evaluation) -> dict[str, Any]:
+    """The headline figures of ``evaluation``, kept beside a cleaned split's."""
+    return {
+        "accuracy": evaluation.accuracy,
+        "top_k_accuracy": evaluation.top_k_accuracy,
+        "kappa": evaluation.kappa,
+        "loss": evaluation.loss,
+        "images": len(evaluation.predicted),
+    }
 
 
 def cohen_kappa(confusion: np.ndarray) -> float:

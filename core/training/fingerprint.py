@@ -15,6 +15,15 @@ Modification times are left out on purpose: copying or moving a folder
 changes them, and a moved dataset must still be the run's data. Fingerprints
 recorded before the last two parts existed are compared by what they hold.
 
+The three parts are taken of the data as given, before the project's
+exclusion list (``core.data.exclusions``); a list, when there is one, is a
+fourth part: its digest and how many images it left out and relabelled. So a
+list changed after a run is a data change for a new run or a resume of the
+project's data (``data_changes``), while the run's own figures and reports,
+which read the data with the run's recorded list, stay valid; and a check that
+asks only whether the files are the run's (``include_list=False``, a
+data-quality report of the run against the project's data) ignores the list.
+
 Example:
     >>> data_changes({"classes": ["a"], "counts": {"train": [3]}},
     ...              {"classes": ["a"], "counts": {"train": [2]}})
@@ -28,6 +37,8 @@ import os
 import random
 from typing import Any
 
+import numpy as np
+
 from core.data.dataset import SPLITS, Dataset, Split
 from core.errors import WorkbenchError
 
@@ -37,20 +48,40 @@ SAMPLE_SIZE = 16  # files whose contents are hashed: a few milliseconds of readi
 def data_fingerprint(dataset: Dataset) -> dict[str, Any]:
     """``{"classes", "counts", "files", "sample"}``; see the module docstring."""
     names = _relative_names(dataset)
-    return {
+    given = _splits(dataset)
+    fingerprint = {
         "classes": list(dataset.class_names),
-        "counts": dataset.counts(),
+        "counts": {s: split.class_counts(dataset.num_classes) for s, split in given},
         "files": {
             name: _class_digests(split, dataset.num_classes, names[name])
-            for name, split in _splits(dataset)
+            for name, split in given
             if split.paths is not None
         },
         "sample": _sample(dataset, names),
     }
+    if dataset.exclusions:
+        fingerprint["exclusions"] = _list_part(dataset)
+    return fingerprint
 
 
-def data_changes(recorded: dict[str, Any], current: dict[str, Any]) -> list[str]:
-    """What differs between two fingerprints, one line per difference."""
+def data_changes(
+    recorded: dict[str, Any], current: dict[str, Any], include_list: bool = True
+) -> list[str]:
+    """What differs between two fingerprints, one line per difference.
+
+    ``include_list=False`` compares the files only, not the exclusion list.
+    """
+    changes = _file_changes(recorded, current)
+    then, now = recorded.get("exclusions"), current.get("exclusions")
+    if include_list and then != now:
+        changes.append(
+            f"the exclusion list: {_list_words(then)} when the run started, "
+            f"{_list_words(now)} now"
+        )
+    return changes
+
+
+def _file_changes(recorded: dict[str, Any], current: dict[str, Any]) -> list[str]:
     if recorded.get("classes") != current.get("classes"):
         return [
             f"the classes were {', '.join(recorded.get('classes') or [])}; "
@@ -84,16 +115,21 @@ def data_changes(recorded: dict[str, Any], current: dict[str, Any]) -> list[str]
     return changes
 
 
-def refuse_changed_data(recorded: dict[str, Any], dataset: Dataset, name: str) -> None:
+def refuse_changed_data(
+    recorded: dict[str, Any], dataset: Dataset, name: str, include_list: bool = True
+) -> None:
     """WorkbenchError naming what changed, when ``dataset`` is not the run's data.
 
     ``recorded`` is the run's ``config.json`` ``dataset`` entry; runs recorded
     before fingerprints are checked by their class names only.
+    ``include_list=False`` asks whether the files are the run's, whatever
+    exclusion list ``dataset`` was opened with.
     """
     fingerprint = recorded.get("fingerprint")
-    if fingerprint is None:
+    if fingerprint is None:  # by the class names only, as before fingerprints
         fingerprint = {"classes": recorded.get("classes"), "counts": {}}
-    changes = data_changes(fingerprint, data_fingerprint(dataset))
+        include_list = False
+    changes = data_changes(fingerprint, data_fingerprint(dataset), include_list)
     if changes:
         more = f" (and {len(changes) - 3} more)" if len(changes) > 3 else ""
         raise WorkbenchError(
@@ -102,7 +138,46 @@ def refuse_changed_data(recorded: dict[str, Any], dataset: Dataset, name: str) -
 
 
 def _splits(dataset: Dataset) -> list[tuple[str, Split]]:
-    return [(s, dataset.splits[s]) for s in SPLITS if s in dataset.splits]
+    """The splits as given: before the exclusion list."""
+    return [(s, dataset.as_given(s)) for s in SPLITS if s in dataset.splits]
+
+
+def _list_part(dataset: Dataset) -> dict[str, Any]:
+    """The exclusion list's digest and what it did to the data it was opened with.
+
+    The counts notice a listed file that changed since: its entry is no
+    longer applied, under a list of the same digest.
+    """
+    left_out = relabelled = 0
+    if dataset.given is not None:
+        for s, split in dataset.splits.items():
+            before = dataset.given[s]
+            left_out += len(before) - len(split)
+            relabelled += int(
+                np.sum(before.labels[_kept_of(before, split)] != split.labels)
+            )
+    return {
+        "digest": dataset.exclusions.digest(),
+        "excluded": left_out,
+        "relabelled": relabelled,
+    }
+
+
+def _kept_of(before: Split, after: Split) -> np.ndarray:
+    """Where ``after``'s images sit in ``before`` (the list only drops images)."""
+    if before.paths is not None and after.paths is not None:
+        place = {p: i for i, p in enumerate(before.paths)}
+        return np.array([place[p] for p in after.paths], dtype=np.int64)
+    assert before.keys is not None
+    assert after.keys is not None
+    place = {k: i for i, k in enumerate(before.keys)}
+    return np.array([place[k] for k in after.keys], dtype=np.int64)
+
+
+def _list_words(part: dict[str, Any] | None) -> str:
+    if not part:
+        return "none"
+    return f"{part.get('excluded', 0)} left out, {part.get('relabelled', 0)} relabelled"
 
 
 def _relative_names(dataset: Dataset) -> dict[str, list[str]]:

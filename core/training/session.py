@@ -47,7 +47,7 @@ from core.training.device import configure
 from core.training.distributed_loop import local_copy, worker_plan
 from core.training.engine import TrainingResult, train
 from core.training.estimate import seconds_per_epoch
-from core.training.evaluation import Evaluation, evaluate
+from core.training.evaluation import Evaluation, as_given_figures, evaluate
 from core.training.events import StopReason, TrainingListener
 from core.training.fingerprint import data_fingerprint
 from core.training.loss import loss_for, one_hot_labels
@@ -494,10 +494,19 @@ def evaluate_test_split(
     curves' loss and val_loss include the run's smoothing and read higher.
     ``tta`` (``core.tta``) averages the probabilities, so the loss, over its
     views; the evaluation names it. ``temperature`` (``core.temperature``)
-    divides each view's logits first: the run's calibration.
+    divides each view's logits first: the run's calibration. When the
+    exclusion list changed the test split, the figures are the cleaned
+    split's and ``as_given`` holds the split's as given too.
     """
     if not len(dataset.splits["test"]):
         return None, []
+    as_given = None
+    if dataset.cleaned("test"):
+        view = Dataset(dataset.name, dataset.class_names, dataset.given or {})
+        given, _ = evaluate_test_split(
+            model, view, batch_size, cache, size, tta, temperature
+        )
+        as_given = None if given is None else as_given_figures(given)
     _, h, w, c = model.inputs[0].shape
     h, w = size or (h, w)
     if not (h and w):  # a run's model takes one size; an export takes any
@@ -515,7 +524,9 @@ def evaluate_test_split(
     else:
         tested = calibrated_model(model, temperature, tta, input_shape=(h, w, c))
     evaluation = evaluate(tested, test_ds, dataset.class_names, loss=loss_for(units))
-    evaluation = replace(evaluation, tta=tta, temperature=temperature)
+    evaluation = replace(
+        evaluation, tta=tta, temperature=temperature, as_given=as_given
+    )
     order = decoded_indices(dataset, "test")
     if order is not None:  # so its indices name the right test images
         evaluation = evaluation.for_split(order, len(dataset.splits["test"]))

@@ -73,7 +73,52 @@ def data_code(dataset: DatasetSpec | None, spec: ModelSpec) -> DataCode:
             "from recipe.sources import archive_splits, folder_splits, read_archive",
         )
     parts = ["\n".join(header), code]
+    if dataset.exclusions:
+        found = '{"train": (x, y)}' if kind == "shapes" else "found"
+        parts[-1] = code.replace(
+            f"carve_splits({found}, FRACTIONS, DATA_SEED)",
+            f"carve_splits({found}, FRACTIONS, DATA_SEED, {_LISTED_CALLS[kind]})",
+        )
+        parts.insert(1, _listed_code(dataset, kind))
+        imports = (*imports, "from recipe.exclusions import listed_labels")
     return DataCode("\n\n".join(p.strip("\n") + "\n" for p in parts), imports)
+
+
+# How each kind's loader asks for the list's labels: its class names, and the
+# folder its files' paths are below (None: images read into arrays).
+_LISTED_CALLS = {
+    "folder": "listed(found, classes, DATA_PATH)",
+    "shapes": 'listed({"train": (x, y)}, CLASS_NAMES)',
+    "mnist": "listed(found, CLASS_NAMES)",
+    "fashion-mnist": "listed(found, CLASS_NAMES)",
+    "cifar10": "listed(found, classes if source else CLASS_NAMES, source)",
+}
+
+_ARCHIVE_NOTE = """
+    if root is not None and not Path(root).is_dir():
+        print("warning: the exclusion list is not applied to images read from "
+              "an archive: unpack it and name the folder in CIFAR_SOURCES")
+        return None"""
+
+
+def _listed_code(dataset: DatasetSpec, kind: str) -> str:
+    """The project's exclusion list and the loaders' use of it (the recipe's)."""
+    archive = _ARCHIVE_NOTE if kind == "cifar10" else ""
+    entries = assignment("EXCLUSIONS", dataset.exclusions.as_entries())
+    return f'''# Images the project leaves out or labels otherwise: (path below the
+# data's folder, or "split/index" in an array; content digest; "exclude" or
+# the new class). Your files are not touched; an image changed since it was
+# listed is kept as given, with a warning.
+{entries}
+
+
+def listed(found, classes, root=None):
+    """Each split's labels once EXCLUSIONS is applied (-1: left out)."""{archive}
+    labels, problems = listed_labels(found, classes, EXCLUSIONS, root)
+    for line in problems:
+        print(f"warning: exclusion list: {{line}}")
+    return labels
+'''
 
 
 def _folder_loader(dataset: DatasetSpec, unset: bool) -> str:

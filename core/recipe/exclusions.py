@@ -1,0 +1,132 @@
+"""The exclusion list: images left out or given another label, without touching them.
+
+An entry names an image by its path relative to the dataset's folder (``/``
+between parts), or, for images read into arrays (MNIST, generated shapes),
+by ``<split>/<index>`` in the array it was read from, never by its place in a
+carved split, which moves with the seed. It holds a digest of the content
+when it was listed: an image changed since is kept as given, with a warning
+line, rather than left out unseen. The app (``core.data.load``) and an exported
+script apply a list with these functions, so both train on the same images.
+
+The list is applied after the split is carved from the labels as given, so
+listing an image never moves another one between train, validation and test.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+EXCLUDED = -1  # the label of an image the list leaves out
+EXCLUDE = "exclude"  # the action of an entry that leaves its image out
+
+Entry = tuple[str, str, str]  # (path, digest, "exclude" or the new class name)
+Found = dict[str, tuple[Sequence, np.ndarray]]  # split -> (paths or images, labels)
+
+
+def content_digest(data: bytes) -> str:
+    """What an entry records of its image: the first 16 hex digits of SHA-256."""
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def file_digest(path: str | os.PathLike[str]) -> str | None:
+    """The digest of a file's bytes; None when it cannot be read."""
+    try:
+        with open(path, "rb") as f:
+            return content_digest(f.read())
+    except OSError:
+        return None
+
+
+def relative_key(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> str:
+    """``path`` below ``root`` with ``/`` between parts, as an entry names it."""
+    return Path(path).relative_to(root).as_posix()
+
+
+def listed_labels(
+    found: Found,
+    classes: Sequence[str],
+    entries: Iterable[Entry],
+    root: str | os.PathLike[str] | None = None,
+) -> tuple[dict[str, np.ndarray], list[str]]:
+    """Each image's label once the list is applied, and why entries were not.
+
+    ``found`` holds each split as read (before any carving): file paths below
+    ``root``, or an array of images. Returns, per split, the labels with
+    ``EXCLUDED`` for the images left out, and one line per entry not applied
+    (its image is gone, changed since it was listed, or the class is unknown).
+
+    Example:
+        >>> images = np.zeros((2, 1, 1, 1), np.uint8)
+        >>> entry = ("train/1", content_digest(images[1].tobytes()), "exclude")
+        >>> labels, lines = listed_labels({"train": (images, np.array([0, 1]))},
+        ...                               ["a", "b"], [entry])
+        >>> labels["train"].tolist(), lines
+        ([0, -1], [])
+    """
+    out = {
+        split: np.array(labels, dtype=np.int64) for split, (_, labels) in found.items()
+    }
+    where = _places(found, root)
+    lines = []
+    for path, digest, action in entries:
+        place = where(path)
+        if place is None:
+            lines.append(f"{path} is listed but not in the data (moved or deleted?)")
+            continue
+        split, index = place
+        if _digest(found[split][0], index) != digest:
+            lines.append(
+                f"{path} changed since it was listed: kept as given, not "
+                + ("excluded" if action == EXCLUDE else f"relabelled {action!r}")
+            )
+            continue
+        if action == EXCLUDE:
+            out[split][index] = EXCLUDED
+        elif action in classes:
+            out[split][index] = list(classes).index(action)
+        else:
+            lines.append(
+                f"{path}: {action!r} is not a class of the data: not relabelled"
+            )
+    return out, lines
+
+
+def kept(labels: np.ndarray) -> np.ndarray:
+    """The indices of the images a list's labels keep."""
+    return np.nonzero(np.asarray(labels) != EXCLUDED)[0]
+
+
+def _places(found: Found, root: str | os.PathLike[str] | None):
+    """A lookup from an entry's path to ``(split, index)`` in ``found``."""
+    keyed: dict[str, tuple[str, int]] = {}
+    for split, (items, _) in found.items():
+        if not _is_array_of_images(items):
+            assert root is not None, "files are named relative to their folder"
+            for i, path in enumerate(items):
+                keyed[relative_key(str(path), root)] = (split, i)
+
+    def where(path: str) -> tuple[str, int] | None:
+        if path in keyed:
+            return keyed[path]
+        split, _, number = path.rpartition("/")
+        if split in found and number.isdigit() and _is_array_of_images(found[split][0]):
+            index = int(number)
+            return (split, index) if index < len(found[split][1]) else None
+        return None
+
+    return where
+
+
+def _is_array_of_images(items: Sequence) -> bool:
+    return isinstance(items, np.ndarray) and items.dtype == np.uint8
+
+
+def _digest(items: Sequence, index: int) -> str | None:
+    if _is_array_of_images(items):
+        return content_digest(np.ascontiguousarray(items[index]).tobytes())
+    return file_digest(str(items[index]))
