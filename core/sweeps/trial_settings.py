@@ -45,7 +45,7 @@ def trial_settings(project: Project, values: Mapping[str, Any]) -> TrialSettings
     for key, value in values.items():
         section, _, rest = key.partition(".")
         if section == LAYERS:
-            layer, _, option = rest.partition(".")
+            layer, _, option = rest.rpartition(".")  # a layer's name may hold dots
             layers.setdefault(layer, {})[option] = value
         elif section in sections and rest:
             sections[section][rest] = value

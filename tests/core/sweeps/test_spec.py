@@ -175,5 +175,18 @@ def test_a_trial_puts_its_values_into_the_project_settings():
     assert isinstance(settings.training.weight_decay, float)
     assert settings.model.layers[1].config["filters"] == 8
     assert settings.augmentation.amount("rotation") == 10  # switched on to be tried
+    dotted = replace(
+        PROJECT,
+        model=replace(
+            PROJECT.model,
+            layers=(PROJECT.model.layers[0], PROJECT.model.layers[1].renamed("c.1")),
+        ),
+    )
+    assert (
+        trial_settings(dotted, {"layers.c.1.filters": 6})
+        .model.layers[1]
+        .config["filters"]
+        == 6
+    )
     with pytest.raises(WorkbenchError, match=r"conv2d_1: filters must be at least"):
         trial_settings(PROJECT, {"layers.conv2d_1.filters": 0})
