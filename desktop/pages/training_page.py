@@ -87,6 +87,7 @@ class TrainingPage(QWidget):
         self.form = TrainingForm(document, undo_stack)
         self.controls = RunControls()
         self.results_panel = TrainingResults(store)
+        self.results_panel.data_quality_view.set_project(document, undo_stack)
         self.find_lr_button = find_button()
         self.lr_finder: LrFinderView | None = None  # the last range test shown
         self.last_lr_button = last_result_button()

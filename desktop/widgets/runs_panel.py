@@ -43,6 +43,21 @@ PALETTE = colours.SERIES
 LEGEND_ROW_PX = 22  # a row of the legend above the plot, one run a row
 COLUMN_PX = 140  # a comparison column at most; its whole text in the tooltip
 MIN_PLOT_PX = 320  # the plot's width at least, beside the table
+# The columns as shown: the figures a comparison is for first, the bookkeeping
+# after. Beside the Training page's settings at 1366x768 the tab has about
+# 770 px, and "test accuracy", eighth in COMPARE_COLUMNS (the CSV's order),
+# was reached only by scrolling.
+SHOWN_ORDER = (
+    "run",
+    "test_accuracy",
+    "val_accuracy",
+    "val_loss",
+    "best_epoch",
+    "epochs_run",
+    "stop_reason",
+    "tested_model",
+    "started",
+)
 
 
 class RunsPanel(QWidget):
@@ -51,20 +66,13 @@ class RunsPanel(QWidget):
     open_model = Signal(str)  # a run's model file, for the Prediction page
     resume_run = Signal(object)  # a stopped, failed or killed Run to continue
     export_model = Signal(str)  # a run's model file, for the export dialog
+    data_quality = Signal(object)  # a Run whose data-quality report to show
 
     def __init__(self, store: Callable[[], RunStore], parent: QWidget | None = None):
         super().__init__(parent)
         self._store = store
         self._runs: list[Run] = []
-        self.table = QTableWidget(0, len(COMPARE_COLUMNS))
-        self.table.setHorizontalHeaderLabels(
-            [c.replace("_", " ") for c in COMPARE_COLUMNS]
-        )
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        # A long name or time loses its middle in a COLUMN_PX column.
-        self.table.setWordWrap(False)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table = _comparison_table()
         self.metric_box = QComboBox()
         self.metric_box.addItems(list(MONITORS))  # what a run records and watches
         self.metric_box.setToolTip("The curve overlaid for each selected run")
@@ -81,7 +89,15 @@ class RunsPanel(QWidget):
         self.refresh_button = QPushButton("Refresh")
         self.export_button = QPushButton("Export CSV…")
         self.delete_button = QPushButton("Delete run")
+        self.quality_button = QPushButton("Data quality…")
+        self.quality_button.setToolTip(
+            "The selected run's data-quality report: likely wrong labels, "
+            "duplicates and test images also in train"
+        )
         self.model_box = QComboBox()
+        # As wide as "best model (epoch 12)": at its first, empty width it
+        # showed "best moc".
+        self.model_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.model_box.setToolTip(
             "Which of the run's models Open and Export take: its best model "
             "(the run's model), or the final weights it ended with"
@@ -100,7 +116,12 @@ class RunsPanel(QWidget):
         # run's model. In one row they needed 801 px, and the Training page
         # grew wider than a 1280-pixel screen.
         table_row, model_row = QHBoxLayout(), QHBoxLayout()
-        for b in (self.refresh_button, self.export_button, self.delete_button):
+        for b in (
+            self.refresh_button,
+            self.export_button,
+            self.delete_button,
+            self.quality_button,
+        ):
             table_row.addWidget(b)
         table_row.addStretch(1)
         table_row.addWidget(self.metric_box)
@@ -128,6 +149,7 @@ class RunsPanel(QWidget):
         self.delete_button.clicked.connect(self._on_delete_clicked)
         self.open_button.clicked.connect(self._on_open_clicked)
         self.resume_button.clicked.connect(self._on_resume_clicked)
+        self.quality_button.clicked.connect(self._on_quality_clicked)
         self.metric_box.currentTextChanged.connect(self._on_selection_changed)
         self.export_model_button.clicked.connect(self._on_export_model_clicked)
         self.table.itemSelectionChanged.connect(self._on_selection_changed)
@@ -196,6 +218,7 @@ class RunsPanel(QWidget):
         self.plot.getPlotItem().layout.setRowFixedHeight(0, LEGEND_ROW_PX * rows + 4)
         selected = self.selected_runs()
         self.delete_button.setEnabled(len(selected) == 1)
+        self.quality_button.setEnabled(len(selected) == 1)
         self.resume_button.setEnabled(len(selected) == 1 and _resumable(selected[0]))
         self._fill_model_box(selected[0] if len(selected) == 1 else None)
         self.open_button.setEnabled(len(selected) == 1)
@@ -254,6 +277,12 @@ class RunsPanel(QWidget):
         if len(runs) == 1 and _resumable(runs[0]):
             self.resume_run.emit(runs[0])
 
+    @Slot()
+    def _on_quality_clicked(self) -> None:
+        runs = self.selected_runs()
+        if len(runs) == 1:
+            self.data_quality.emit(runs[0])
+
     def _confirm_delete(self, run: Run) -> bool:
         answer = QMessageBox.question(
             self, "Delete run", f"Delete {run.name} and its models for good?"
@@ -271,6 +300,21 @@ def _resumable(run: Run) -> bool:
         return epochs is None or len(run.history().get("loss", [])) < epochs
     except WorkbenchError:  # damaged: a resume would say why, not continue it
         return False
+
+
+def _comparison_table() -> QTableWidget:
+    """One row a run, COMPARE_COLUMNS's columns shown in SHOWN_ORDER."""
+    table = QTableWidget(0, len(COMPARE_COLUMNS))
+    table.setHorizontalHeaderLabels([c.replace("_", " ") for c in COMPARE_COLUMNS])
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    # A long name or time loses its middle in a COLUMN_PX column.
+    table.setWordWrap(False)
+    table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+    header = table.horizontalHeader()
+    for position, key in enumerate(SHOWN_ORDER):
+        header.moveSection(header.visualIndex(COMPARE_COLUMNS.index(key)), position)
+    return table
 
 
 def _best_epoch(run: Run) -> int | None:

@@ -32,6 +32,7 @@ from core.runs import Run, RunStore
 from core.top_k import shown_top_k
 from desktop import colours
 from desktop.widgets.calibration_view import CalibrationView
+from desktop.widgets.data_quality_view import DataQualityView
 from desktop.widgets.evaluation_view import EvaluationView
 from desktop.widgets.runs_panel import RunsPanel
 from desktop.widgets.training_chart import TrainingChart
@@ -57,9 +58,12 @@ class TrainingResults(QSplitter):
         self.evaluation_view = EvaluationView()
         self.runs_panel = RunsPanel(store)
         self.calibration_view = CalibrationView()
+        self.data_quality_view = DataQualityView()
         self.bottom_tabs = QTabWidget()
         self.bottom_tabs.addTab(self.evaluation_view, "Results")
         self.bottom_tabs.addTab(self.calibration_view, "Calibration")
+        self.bottom_tabs.addTab(self.data_quality_view, "Data quality")
+        self.runs_panel.data_quality.connect(self._on_data_quality_asked)
         self.bottom_tabs.addTab(self.runs_panel, "Runs")
         self.addWidget(self.chart)
         self.addWidget(self.bottom_tabs)
@@ -120,6 +124,7 @@ class TrainingResults(QSplitter):
         self._shown = None
         self.chart.clear()
         self.calibration_view.clear()
+        self.data_quality_view.set_run(run)
         if run is None:
             return
         try:
@@ -163,6 +168,8 @@ class TrainingResults(QSplitter):
         self._trained_on = session.dataset
         self._stopped = session if result.cancelled and session.run else None
         self._shown = None
+        if session.run is not None and session.model is not None:
+            self.data_quality_view.set_run(session.run, session.dataset)
         if session.evaluation is not None:
             self.show_evaluation(session.evaluation, session.run, _kind(session.run))
         elif result.cancelled:
@@ -217,6 +224,13 @@ class TrainingResults(QSplitter):
             self.evaluator.request_stop()
             self.evaluator.wait(30_000)
         self.calibration_view.shutdown()
+        self.data_quality_view.shutdown()
+
+    @Slot(object)
+    def _on_data_quality_asked(self, run: Run) -> None:
+        """The Runs panel's "Data quality…": that run's report, in its tab."""
+        self.data_quality_view.set_run(run)
+        self.bottom_tabs.setCurrentWidget(self.data_quality_view)
 
     @Slot(object)
     def _on_evaluator_finished(self, evaluation: Evaluation) -> None:
