@@ -21,6 +21,7 @@ import numpy as np
 from core.data import shapes
 from core.data.builtin import CLASS_NAMES, IDX_NAMES, cifar10_source, load_idx
 from core.data.dataset import Dataset, Split
+from core.data.exclusions import Exclusions
 from core.data.scan import FolderScan, scan_folder, undecodable, verify_images
 from core.data.spec import DatasetSpec
 from core.errors import DatasetError
@@ -118,34 +119,62 @@ def _from_scan(name: str, scan: FolderScan, spec: DatasetSpec) -> Dataset:
 def _split(dataset: Dataset, base: Split, found: dict[str, Split], spec: DatasetSpec):
     """All three splits: those the data lacks carved out of ``base`` (training)
     by the recipe's rule, which an exported script follows too; then the
-    spec's exclusion list, by the recipe's rule too (the carve follows the
-    labels as given, so the list moves no image to another split)."""
+    spec's exclusion list (``relisted``)."""
     fractions = {"validation": spec.validation_fraction, "test": spec.test_fraction}
     missing = {s: f for s, f in fractions.items() if s not in found}
     parts = carve(base.labels, missing, spec.seed)
     splits = {**found, **{s: base.subset(index) for s, index in parts.items()}}
     dataset.splits = {s: splits[s] for s in SPLITS}
-    dataset.exclusions = spec.exclusions
-    if not spec.exclusions:
-        return
-    sources = {"train": base, **found}
-    listed, lines = listed_labels(
-        {s: (_items(split), split.labels) for s, split in sources.items()},
+    if spec.exclusions:
+        _apply(dataset, spec.exclusions)
+
+
+def relisted(dataset: Dataset, exclusions: Exclusions) -> Dataset:
+    """``dataset`` with ``exclusions`` applied instead of the list it had.
+
+    A new Dataset sharing the images, so a run still reading the old one is
+    undisturbed; the project's list changed, the data need not load again.
+    The list is applied to the splits as given, after they were carved, so
+    no image moves to another split (an exported script carves with the
+    list's labels, ``core.recipe.split.carve_splits``: the same images).
+    """
+    notes = [n for n in dataset.notes if not n.startswith(_NOTE)]
+    out = Dataset(
+        dataset.name,
         dataset.class_names,
-        spec.exclusions.as_entries(),
-        dataset.root,
+        dict(dataset.given or dataset.splits),
+        dataset.report,
+        notes,
+        root=dataset.root,
     )
-    dataset.notes.extend(f"exclusion list: {line}" for line in lines)
-    after = {**listed, **{s: listed["train"][index] for s, index in parts.items()}}
-    if all(np.array_equal(after[s], dataset.splits[s].labels) for s in SPLITS):
+    if exclusions:
+        _apply(out, exclusions)
+    return out
+
+
+_NOTE = "exclusion list: "
+
+
+def _apply(dataset: Dataset, exclusions: Exclusions) -> None:
+    """Apply ``exclusions`` to ``dataset``'s splits as given, in place."""
+    given = dataset.splits
+    dataset.exclusions = exclusions
+    listed, lines = listed_labels(
+        {s: (_items(split), split.labels) for s, split in given.items()},
+        dataset.class_names,
+        exclusions.as_entries(),
+        dataset.root,
+        {s: split.keys for s, split in given.items() if split.keys is not None},
+    )
+    dataset.notes.extend(_NOTE + line for line in lines)
+    if all(np.array_equal(listed[s], given[s].labels) for s in given):
         return  # no entry applied: the splits stay as given
-    dataset.given = dataset.splits
     cleaned = {}
-    for s in SPLITS:
-        keep = kept(after[s])
-        cleaned[s] = dataset.given[s].subset(keep)
-        cleaned[s].labels = after[s][keep]
-    dataset.splits = cleaned
+    for s, split in given.items():
+        keep = kept(listed[s])
+        cleaned[s] = split.subset(keep)
+        cleaned[s].labels = listed[s][keep]
+    dataset.given, dataset.splits = given, cleaned
 
 
 def find_undecodable(

@@ -52,11 +52,13 @@ def listed_labels(
     classes: Sequence[str],
     entries: Iterable[Entry],
     root: str | os.PathLike[str] | None = None,
+    keys: dict[str, Sequence[str]] | None = None,
 ) -> tuple[dict[str, np.ndarray], list[str]]:
     """Each image's label once the list is applied, and why entries were not.
 
     ``found`` holds each split as read (before any carving): file paths below
-    ``root``, or an array of images. Returns, per split, the labels with
+    ``root``, or an array of images; or, with ``keys`` naming each array's
+    images, splits already carved. Returns, per split, the labels with
     ``EXCLUDED`` for the images left out, and one line per entry not applied
     (its image is gone, changed since it was listed, or the class is unknown).
 
@@ -71,7 +73,7 @@ def listed_labels(
     out = {
         split: np.array(labels, dtype=np.int64) for split, (_, labels) in found.items()
     }
-    where = _places(found, root)
+    where = _places(found, root, keys or {})
     lines = []
     for path, digest, action in entries:
         place = where(path)
@@ -101,11 +103,15 @@ def kept(labels: np.ndarray) -> np.ndarray:
     return np.nonzero(np.asarray(labels) != EXCLUDED)[0]
 
 
-def _places(found: Found, root: str | os.PathLike[str] | None):
+def _places(
+    found: Found, root: str | os.PathLike[str] | None, keys: dict[str, Sequence[str]]
+):
     """A lookup from an entry's path to ``(split, index)`` in ``found``."""
     keyed: dict[str, tuple[str, int]] = {}
     for split, (items, _) in found.items():
-        if not _is_array_of_images(items):
+        if split in keys:
+            keyed.update((key, (split, i)) for i, key in enumerate(keys[split]))
+        elif not _is_array_of_images(items):
             assert root is not None, "files are named relative to their folder"
             for i, path in enumerate(items):
                 keyed[relative_key(str(path), root)] = (split, i)
@@ -114,7 +120,8 @@ def _places(found: Found, root: str | os.PathLike[str] | None):
         if path in keyed:
             return keyed[path]
         split, _, number = path.rpartition("/")
-        if split in found and number.isdigit() and _is_array_of_images(found[split][0]):
+        arrays = split in found and _is_array_of_images(found[split][0])
+        if arrays and split not in keys and number.isdigit():
             index = int(number)
             return (split, index) if index < len(found[split][1]) else None
         return None

@@ -20,7 +20,7 @@ from PIL import Image
 
 from core.data.dataset import class_weights
 from core.data.exclusions import Exclusions
-from core.data.load import open_dataset
+from core.data.load import open_dataset, relisted
 from core.data.spec import DatasetSpec
 from core.errors import ProjectFormatError
 from core.project import Project, load_project, save_project
@@ -188,3 +188,19 @@ def test_an_exported_script_applies_the_same_list(folder, tmp_path, monkeypatch)
     for name, (paths, labels) in splits.items():
         assert list(paths) == app.splits[name].paths
         assert labels.tolist() == app.splits[name].labels.tolist()
+
+
+def test_a_loaded_dataset_takes_a_new_list_without_loading_again():
+    spec = DatasetSpec(name="shapes", count=60)
+    loaded = open_dataset(spec)
+    exclusions = Exclusions().excluding(*loaded.identity("test", 0))
+    exclusions = exclusions.relabelling(*loaded.identity("train", 3), "star")
+    again = relisted(loaded, exclusions)
+    fresh = open_dataset(replace(spec, exclusions=exclusions))
+    for name, split in fresh.splits.items():
+        assert again.splits[name].keys == split.keys
+        assert again.splits[name].labels.tolist() == split.labels.tolist()
+    assert loaded.given is None  # the one a run may still read is untouched
+    cleared = relisted(again, Exclusions())
+    assert cleared.given is None
+    assert cleared.counts() == loaded.counts()
