@@ -53,7 +53,9 @@ class WorkspaceEvents(SignalGroup):
     ``skipped`` when files were added to the loaded dataset's skipped list;
     ``run_moved`` with the shown run at its new place (a save moves the runs
     beside the file: a path shown before no longer exists); ``run_model``
-    with the shown run's model for prediction, or None.
+    with the shown run's model for prediction, or None; ``relisted`` with the
+    loaded images once the project's exclusion list changed (no reset: the
+    shown run keeps the data it recorded).
     """
 
     reset = Signal()
@@ -61,6 +63,7 @@ class WorkspaceEvents(SignalGroup):
     skipped = Signal(object)  # Dataset
     run_moved = Signal(object)  # Run
     run_model = Signal(object)  # RunModelInUse | None
+    relisted = Signal(object)  # Dataset: the loaded images under a new list
 
 
 class Workspace:
@@ -169,6 +172,8 @@ class Workspace:
     def _on_document_dataset(self, spec: DatasetSpec | None) -> None:
         if spec == self._dataset_spec:  # the images just loaded, now in the document
             return
+        if self._relist(spec):
+            return
         same = _same_data(spec, self._dataset_spec)
         self._dataset_spec = spec
         if same and self._dataset is not None:  # found at a new place: kept
@@ -176,6 +181,24 @@ class Workspace:
         self._dataset = None
         self.reset()
         self.events.dataset.emit(None)
+
+    def _relist(self, spec: DatasetSpec | None) -> bool:
+        """Only the exclusion list changed: the loaded images take it, no reset.
+
+        The shown run's figures stay its own (it recorded the list it used),
+        and the data need not load again. True when that was the change.
+        """
+        old, data = self._dataset_spec, self._dataset
+        if spec is None or old is None or data is None:
+            return False
+        if replace(spec, exclusions=old.exclusions) != old:
+            return False
+        from core.data.load import relisted  # numpy and the recipe: when needed
+
+        self._dataset_spec = spec
+        self._dataset = relisted(data, spec.exclusions)
+        self.events.relisted.emit(self._dataset)
+        return True
 
     def _on_document_path(self) -> None:
         self._follow_moved_run()

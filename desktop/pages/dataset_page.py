@@ -36,6 +36,7 @@ from desktop.document_links import connect_while_alive
 from desktop.pages.dataset_source import DatasetSource
 from desktop.pages.dataset_view import DatasetView
 from desktop.undo_commands import ApplyDataset
+from desktop.widgets.exclusions_panel import ExclusionsBar
 from desktop.workers import FunctionWorker
 
 
@@ -70,8 +71,10 @@ class DatasetPage(QWidget):
 
         self.source_box = DatasetSource()
         self.view = DatasetView(document)
+        self.exclusions = ExclusionsBar(document, undo_stack)
         layout = QVBoxLayout(self)
         layout.addWidget(self.source_box)
+        layout.addWidget(self.exclusions)
         layout.addWidget(self.view, 1)
         # What tests and the window reach: the boxes' controls by their names.
         box, view = self.source_box, self.view
@@ -103,6 +106,7 @@ class DatasetPage(QWidget):
                 (events.dataset, self._on_workspace_dataset),
                 (events.skipped, self.show_skipped),
                 (events.reset, self._on_workspace_reset),
+                (events.relisted, self._on_workspace_relisted),
             ],
         )
 
@@ -119,6 +123,7 @@ class DatasetPage(QWidget):
                 self.status.setText(f"{spec.path} is missing: choose its new location.")
                 return
             spec = replace(spec, path=new)
+        spec = _keeping_the_list(spec, self.document.dataset)
         self.cancel()
         self._loading, self._apply = spec, apply_to_model
         self._show_spec(spec)
@@ -156,6 +161,18 @@ class DatasetPage(QWidget):
             self.status.setText(f"{spec.title}: loads when this page is shown.")
         if spec is not None and self.isVisible():
             self.load_pending()
+
+    @Slot(object)
+    def _on_workspace_relisted(self, dataset: Dataset) -> None:
+        """The exclusion list changed: the counts and warnings follow it."""
+        if self.view.stats is None:
+            return
+        stats = replace(
+            self.view.stats,
+            counts=dataset.counts(),
+            warnings=tuple(dataset_warnings(dataset)),
+        )
+        self.view.show_dataset(dataset, stats)
 
     @Slot()
     def _on_workspace_reset(self) -> None:
@@ -344,6 +361,20 @@ class DatasetPage(QWidget):
         if urls and Path(urls[0].toLocalFile()).is_dir():
             event.acceptProposedAction()
             self.open_folder(urls[0].toLocalFile())
+
+
+def _keeping_the_list(spec: DatasetSpec, project: DatasetSpec | None) -> DatasetSpec:
+    """``spec`` with the project's exclusion list when it is the same data
+    (another split, size or seed; a folder found at a new place): the list
+    names files below the folder, not places in a split."""
+    if project is None or spec.exclusions or not project.exclusions:
+        return spec
+    moved = spec.path != project.path and project.path_missing()
+    if (spec.kind, spec.name) != (project.kind, project.name) or (
+        spec.path != project.path and not moved
+    ):
+        return spec
+    return replace(spec, exclusions=project.exclusions)
 
 
 def _load(spec: DatasetSpec, progress, cancel):
