@@ -249,7 +249,7 @@ def _checked(mode: str, found: Found, folds: int, epochs: int | None) -> str:
         )
     train = (
         f"train by {folds} fold models of {epochs} epochs, each predicting the "
-        f"1/{folds} of it it did not train on"
+        "fold it did not train on"
     )
     return "full: " + "; ".join(x for x in (train if epochs else "", by_run) if x)
 
