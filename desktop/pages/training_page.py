@@ -41,6 +41,7 @@ from core.training.preflight import preflight, refusal
 from desktop import colours
 from desktop.document_links import connect_while_alive
 from desktop.resume_dialog import ResumeDialog
+from desktop.widgets.exclusions_panel import set_exclusions
 from desktop.widgets.lr_finder_view import (
     LrFinderView,
     find_button,
@@ -88,6 +89,9 @@ class TrainingPage(QWidget):
         self.controls = RunControls()
         self.results_panel = TrainingResults(store)
         self.results_panel.data_quality_view.set_project(document, undo_stack)
+        self.results_panel.evaluation_view.listing_requested.connect(
+            self._on_listing_requested
+        )
         self.find_lr_button = find_button()
         self.lr_finder: LrFinderView | None = None  # the last range test shown
         self.last_lr_button = last_result_button()
@@ -423,6 +427,26 @@ class TrainingPage(QWidget):
         self.results_panel.shutdown()
 
     # ---------------------------------------------------------------- slots
+    @Slot(int, object)
+    def _on_listing_requested(self, index: int, label: str | None) -> None:
+        """A test image from the results on the project's exclusion list."""
+        dataset = self.results_panel.evaluation_view.shown_dataset()
+        spec = self.document.dataset
+        if dataset is None or spec is None:
+            return
+        try:
+            path, digest = dataset.identity("test", index)
+        except OSError as exc:
+            self.controls.show_refusal(f"Not listed: {exc}")
+            return
+        exclusions = (
+            spec.exclusions.excluding(path, digest)
+            if label is None
+            else spec.exclusions.relabelling(path, digest, label)
+        )
+        what = "Exclude" if label is None else f"Label as {label}"
+        set_exclusions(self.document, self.undo_stack, exclusions, f"{what} {path}")
+
     def _on_document_changed(self, *_: object) -> None:
         """Settings or model changed: the estimate and what Start would say."""
         self.refresh_estimate()

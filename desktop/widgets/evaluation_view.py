@@ -3,13 +3,18 @@
 The matrix is a table whose cells are shaded by their share of the row (the
 recall view) and show counts; clicking a cell lists that cell's test images
 (misclassified ones when off the diagonal) in a thumbnail strip.
+
+A thumbnail's context menu asks to leave the image out of the project's data
+or to give it the predicted label (``listing_requested``: the test index and
+the class, None to exclude); the page owning the project puts it on the
+exclusion list (``core.data.exclusions``), one undoable step.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal, Slot
-from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtGui import QAction, QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -36,6 +41,9 @@ class EvaluationView(QWidget):
     """Tabs: the confusion matrix with its images, and per-class metrics."""
 
     cell_selected = Signal(int, int)  # true class, predicted class
+    # a test image to put on the exclusion list: its index in the test split,
+    # and the class to label it (None: leave it out)
+    listing_requested = Signal(int, object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -80,6 +88,10 @@ class EvaluationView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(tabs)
         self.matrix.cellClicked.connect(self._on_matrix_cell_clicked)
+        self.listing_actions = {
+            strip: _listing_actions(strip, self._on_listing_action)
+            for strip in (self.images, self.mistakes)
+        }
         self._evaluation: Evaluation | None = None
         self._dataset: Dataset | None = None
 
@@ -124,6 +136,10 @@ class EvaluationView(QWidget):
             self._show_mistakes(evaluation, dataset)
         self.tabs.setTabText(2, f"Misclassified ({len(evaluation.misclassified):,})")
 
+    def shown_dataset(self) -> Dataset | None:
+        """The data whose test images are shown (what a listing names)."""
+        return self._dataset
+
     def clear(self) -> None:
         """No figures: the run they were of is no longer the project's."""
         self._evaluation = self._dataset = None
@@ -143,6 +159,7 @@ class EvaluationView(QWidget):
             if item is None:
                 continue
             item.setText(f"{names[predicted]} {confidence:.0%}\n(is {names[true]})")
+            item.setData(Qt.ItemDataRole.UserRole, (index, predicted))
             self.mistakes.addItem(item)
 
     @staticmethod
@@ -176,6 +193,29 @@ class EvaluationView(QWidget):
                 item.setToolTip(
                     f"true {names[row]}, predicted {names[column]}\n{item.toolTip()}"
                 )
+                item.setData(Qt.ItemDataRole.UserRole, (i, column))
                 self.images.addItem(item)
         self.images.setVisible(self.images.count() > 0)
         self.cell_selected.emit(row, column)
+
+    def _on_listing_action(self, strip: QListWidget, relabel: bool) -> None:
+        """The current thumbnail of ``strip`` on the list: send the intent."""
+        item = strip.currentItem()
+        if item is None or self._dataset is None:
+            return
+        index, predicted = item.data(Qt.ItemDataRole.UserRole)
+        label = self._dataset.class_names[predicted] if relabel else None
+        self.listing_requested.emit(index, label)
+
+
+def _listing_actions(strip: QListWidget, act) -> tuple[QAction, QAction]:
+    """The strip's context menu: exclude the image, or give it the prediction."""
+    exclude = QAction("Exclude from the project's data", strip)
+    exclude.setToolTip("Leave this image out (your file stays; Edit > Undo)")
+    relabel = QAction("Label it as predicted", strip)
+    relabel.setToolTip("Train and test on the predicted class for this image")
+    exclude.triggered.connect(lambda: act(strip, False))
+    relabel.triggered.connect(lambda: act(strip, True))
+    strip.addActions([exclude, relabel])
+    strip.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+    return exclude, relabel
