@@ -48,6 +48,7 @@ PAGES = (
     ("augmentation", "Augmentation", "Preview random flips, rotations and zooms."),
     ("training", "Training", "Train with live curves, early stopping, checkpoints."),
     ("prediction", "Prediction", "Drop images to classify them and see Grad-CAM."),
+    ("sweeps", "Sweeps", "Search settings: one run per trial, the best kept."),
 )
 PAGE_KEYS = tuple(key for key, _, _ in PAGES)
 
@@ -79,6 +80,7 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
         self.data_page = None  # built after the first paint: it loads pyqtgraph
         self.training_page = None  # built with the Data page
         self.prediction_page = None
+        self.sweeps_page = None  # built with the Data page
 
         self.pages = QStackedWidget()
         self.navigation = QListWidget()
@@ -186,7 +188,7 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
     def _on_page_shown(self, row: int) -> None:
         # Training needs the images: going straight there loads the project's
         # data as visiting the Data page would (first start, an opened project).
-        if PAGE_KEYS[row] == "training" and self.data_page is not None:
+        if PAGE_KEYS[row] in ("training", "sweeps") and self.data_page is not None:
             self.data_page.load_pending()
 
     def ensure_data_page(self):
@@ -204,6 +206,7 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
             self._build_training_page()
             page.working.connect(self.training_page.show_loading)
             self._build_prediction_page()
+            self._build_sweeps_page()
             self._follow_workspace()
         return self.data_page
 
@@ -255,6 +258,20 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
         calibration = self.training_page.results_panel.calibration_view
         calibration.calibrated.connect(self._on_run_calibrated)
         page.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+
+    def _build_sweeps_page(self) -> None:
+        from desktop.pages.sweeps_page import SweepsPage
+
+        workspace = self.workspace
+        page = SweepsPage(
+            self.document,
+            self.undo_stack,
+            dataset=lambda: workspace.dataset,
+            store=workspace.run_store,
+        )
+        self._replace_page("sweeps", page)
+        self.sweeps_page = page
+        connect_while_alive(page, [(workspace.events.dataset, page.set_dataset)])
 
     def _replace_page(self, key: str, page: QWidget) -> None:
         """Put a page built after the first paint where its placeholder was."""
@@ -342,6 +359,15 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
         )
         return answer == QMessageBox.StandardButton.Yes
 
+    def _ask_stop_sweep(self) -> bool:
+        answer = QMessageBox.question(
+            self,
+            "A sweep is running",
+            "Stop the sweep and close? Its trials so far are kept, and Continue "
+            "on the Sweeps page goes on where it stopped.",
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
     def _about(self) -> None:
         QMessageBox.about(
             self,
@@ -383,6 +409,10 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
         if training and not self._ask_stop_training():
             event.ignore()
             return
+        sweeping = self.sweeps_page is not None and self.sweeps_page.is_running()
+        if sweeping and not self._ask_stop_sweep():
+            event.ignore()
+            return
         if not self.confirm_discard():
             event.ignore()
             return
@@ -391,6 +421,7 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
             self.augmentation_page,
             self.training_page,
             self.prediction_page,
+            self.sweeps_page,
             self.export_dialog,
         ):
             if page is not None:
