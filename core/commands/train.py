@@ -177,6 +177,12 @@ def _train(args: argparse.Namespace, listener: Any, cancel: threading.Event) -> 
         dataset = fraction_of(dataset, args.fraction, project.dataset.seed)
     for warning in dataset_warnings(dataset):
         print(f"warning: {warning}", file=sys.stderr)
+    if project.dataset.exclusions:  # applied by open_dataset; the files untouched
+        print(
+            f"exclusion list: {project.dataset.exclusions.summary()} "
+            "(the project's; changed files are kept as given)",
+            file=sys.stderr,
+        )
     _say_skipped(dataset, project.dataset)
     return run_session(
         project.model,
