@@ -38,11 +38,13 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import keras_tuner as kt
 from keras_tuner.engine import base_tuner
 
+from core.atomic_file import write_atomic
 from core.data.dataset import Dataset
 from core.errors import WorkbenchError
 from core.project import Project
@@ -260,8 +262,15 @@ class _Search:
                 self.trial_listener,
                 self.role.tuner_id,
             )
-        with contextlib.redirect_stdout(io.StringIO()):  # "Reloading Tuner from..."
-            tuner = _Tuner(oracle, self, context)
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):  # "Reloading Tuner..."
+                tuner = _Tuner(oracle, self, context)
+        except (ValueError, KeyError, RuntimeError) as exc:  # its files, damaged
+            raise WorkbenchError(
+                f"{self.folder.tuner_dir} is damaged ({exc}), so the search cannot "
+                "continue: start the sweep again under another name (the trials' "
+                "runs are kept)"
+            ) from None
         self.listener.on_sweep_begin(self.folder, self.folder.trials())
         reason = self._search(tuner, oracle)
         if self.role.kind != WORKER:
@@ -351,6 +360,11 @@ class _Tuner(base_tuner.BaseTuner):
         # command line continue one sweep with one tuner id.
         return os.path.join(str(self.project_dir), f"{self._role_id}.json")
 
+    def save(self) -> None:
+        if not self._is_worker():  # a worker's oracle is the chief's
+            self.oracle.save()
+        _save_json(self._get_tuner_fname(), self.get_state())
+
     def on_search_begin(self) -> None:
         self.save()  # so a stop in the first trial reloads the oracle next time
 
@@ -392,7 +406,9 @@ class _Tuner(base_tuner.BaseTuner):
 
 
 def _budgeted(cls: type) -> type:
-    """``cls`` (an oracle class) that starts no trial after its ``deadline``."""
+    """``cls`` (an oracle class) that starts no trial after its ``deadline``,
+    and writes its files atomically (KerasTuner writes them in place: a kill
+    mid-write would leave half a file that the next session cannot read)."""
 
     class Budgeted(cls):  # type: ignore[valid-type, misc]
         deadline: float | None = None  # time.monotonic(); None: no time budget
@@ -402,8 +418,20 @@ def _budgeted(cls: type) -> type:
                 return {"status": "STOPPED"}  # KerasTuner's TrialStatus.STOPPED
             return super().populate_space(trial_id)
 
+        def save(self) -> None:
+            _save_json(self._get_oracle_fname(), self.get_state())
+
+        def _save_trial(self, trial: Any) -> None:
+            path = Path(self._get_trial_dir(trial.trial_id)) / "trial.json"
+            _save_json(path, trial.get_state())
+
     Budgeted.__name__ = f"Budgeted{cls.__name__}"
     return Budgeted
+
+
+def _save_json(path: str | Path, state: dict[str, Any]) -> None:
+    """What KerasTuner's ``Stateful.save`` writes, atomically."""
+    write_atomic(Path(path), json.dumps(state))
 
 
 def _oracle(spec: SweepSpec, objective: Objective) -> Any:
