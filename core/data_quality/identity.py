@@ -1,63 +1,38 @@
-"""How the report names an image: its file relative to the data's folder, and a digest.
+"""How the report names an image: as the exclusion list does, never by split index.
 
-Never a split index alone, which moves when the split is carved again: a
-file is named by its path below the folder all the dataset's files share
-(``/`` between parts), an image held in an array (MNIST, generated shapes)
-by ``<split>/<index>``. The digest is the first 16 hex digits of the SHA-256
-of the file's bytes (of the pixels, for an array), so a file replaced under
-the same name is seen to be another image. The exclusion list records
-images by the same two things.
+A file is named by its path below the data's folder, an image held in an
+array (MNIST, generated shapes) by its place in the array it was read from
+(``train/17``), which carving the splits again does not move; with each, a
+digest of its content, so a file replaced under the same name is seen to be
+another image. ``core.data.dataset.Dataset.identity`` is the one rule: the
+report's names are the ones the exclusion list records, so a view can put a
+reported image on the list by the name the report gives it.
 
 Example:
     >>> from core.data.load import open_dataset
     >>> from core.data.spec import DatasetSpec
     >>> names = identities(open_dataset(DatasetSpec(name="shapes", count=60)), "test")
-    >>> names[0][0], len(names[0][1])
-    ('test/0', 16)
+    >>> names[0][0].startswith("train/"), len(names[0][1])  # carved out of train
+    (True, 16)
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-
 from core.data.dataset import Dataset
+from core.recipe.exclusions import relative_key
 
-UNREADABLE = "unreadable"
+UNREADABLE = "unreadable"  # the digest of a file that cannot be read now
 
 
 def identities(dataset: Dataset, split: str) -> list[tuple[str, str]]:
     """``(name, digest)`` of every image of ``split``, in the split's order."""
-    part = dataset.splits[split]
-    if part.paths is None:
-        assert part.images is not None
-        return [
-            (f"{split}/{i}", _digest(image.tobytes()))
-            for i, image in enumerate(part.images)
-        ]
-    root = data_folder(dataset)
-    return [(_relative(path, root), _file_digest(path)) for path in part.paths]
+    return [_identity(dataset, split, i) for i in range(len(dataset.splits[split]))]
 
 
-def data_folder(dataset: Dataset) -> str:
-    """The folder every file of ``dataset`` is below ('' for images in arrays)."""
-    paths = [p for s in dataset.splits.values() for p in (s.paths or [])]
-    if not paths:
-        return ""
-    return os.path.commonpath([os.path.dirname(os.path.abspath(p)) for p in paths])
-
-
-def _relative(path: str, root: str) -> str:
-    return os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")
-
-
-def _file_digest(path: str) -> str:
+def _identity(dataset: Dataset, split: str, index: int) -> tuple[str, str]:
     try:
-        with open(path, "rb") as f:
-            return _digest(f.read())
-    except OSError:
-        return UNREADABLE
-
-
-def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()[:16]
+        return dataset.identity(split, index)
+    except OSError:  # named all the same: the report says it could not be read
+        paths = dataset.splits[split].paths or []
+        assert dataset.root is not None
+        return relative_key(paths[index], dataset.root), UNREADABLE

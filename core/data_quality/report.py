@@ -33,7 +33,7 @@ class ImageRef:
 
     split: str
     index: int
-    file: str  # relative to the data's folder, or "<split>/<index>" of an array
+    file: str  # below the data's folder, or "train/17": its place in an array
     digest: str  # SHA-256 of its bytes (pixels), first 16 hex digits
 
 
