@@ -22,6 +22,7 @@ event loop.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -42,9 +43,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.errors import WorkbenchError
 from core.inference import export_formats
 from core.inference.export_check import VerificationFailed
 from core.inference.export_formats import FORMATS, ExportResult, ExportSource
+from core.run_calibration import run_temperature
 from core.training.config import TTA_MODES
 from desktop import colours
 from desktop.workers import FunctionWorker
@@ -75,6 +78,15 @@ class ExportDialog(QDialog):
         for mode in TTA_MODES:
             self.tta_combo.addItem(mode, mode)
         int8_row = self._make_verification_controls()
+        self._temperature = _temperature_of(source)
+        self.calibrated_check = QCheckBox("Calibrated probabilities")
+        self.calibrated_check.setToolTip(
+            f"The file divides its logits by the run's temperature "
+            f"{self._temperature:.3f} before the softmax (fitted on validation)"
+            if self._temperature is not None
+            else "No temperature: calibrate the run first (Training page, "
+            "Calibration tab)"
+        )
         self.path_edit = QLineEdit()
         self.browse_button = QPushButton("Browse…")
         self.export_button = QPushButton("Export")
@@ -96,6 +108,7 @@ class ExportDialog(QDialog):
         form.addRow("Format", self.format_combo)
         form.addRow("", self.help)
         form.addRow("Test-time aug.", self.tta_combo)
+        form.addRow("Calibration", self.calibrated_check)
         form.addRow("Verify", self.verify_check)
         form.addRow("int8", int8_row)
         form.addRow("Save to", target)
@@ -188,6 +201,8 @@ class ExportDialog(QDialog):
             return
         target = Path(text).expanduser()
         source, tta = self.source, self.tta_choice()
+        if self.calibrated_check.isEnabled() and self.calibrated_check.isChecked():
+            source = replace(source, temperature=self._temperature)
         verify, threshold = self.verify_check.isChecked(), self.int8_threshold()
 
         def job(progress, cancel) -> ExportResult | VerificationFailed:
@@ -251,6 +266,9 @@ class ExportDialog(QDialog):
         self.int8_limit_check.setEnabled(int8)
         self.int8_limit.setEnabled(int8 and self.int8_limit_check.isChecked())
         self.verify_check.setEnabled(f.key != "python")
+        self.calibrated_check.setEnabled(
+            self._temperature is not None and f.key != "python"
+        )
         carries = not export_formats.tta_problem(f.key, "flip")
         self.tta_combo.setEnabled(carries)
         self.tta_combo.setToolTip(
@@ -321,13 +339,28 @@ class ExportDialog(QDialog):
         self.path_edit.setEnabled(not busy)
         self.verify_check.setEnabled(not busy)
         if busy:
-            for w in (self.int8_limit_check, self.int8_limit):
+            for w in (self.int8_limit_check, self.int8_limit, self.calibrated_check):
                 w.setEnabled(False)
         else:
             self._on_format_changed()
 
     def _say(self, text: str) -> None:
         self.status.setText(colours.span(text, "error"))
+
+
+def _temperature_of(source: ExportSource) -> float | None:
+    """The run's temperature, when the source is the run's own model.
+
+    Final weights are exported under a ``-final-weights`` name (never passed
+    off as the run's model); a temperature fitted for the run's model is not
+    theirs. A record that cannot be read offers none.
+    """
+    if source.run is None or source.name.endswith("-final-weights"):
+        return None
+    try:
+        return run_temperature(source.run)
+    except WorkbenchError:
+        return None
 
 
 def _stem(name: str) -> str:

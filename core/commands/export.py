@@ -35,6 +35,13 @@ mirror (and 2-pixel shifts), made of Keras's built-in layers only, so it still
 loads with plain ``keras.models.load_model`` (safe mode) and predicts as the
 app does with that TTA. The default, none, exports the model as it is.
 
+``--calibrated`` carries the run's calibration temperature (fitted with
+``python -m core evaluate RUN --calibrate`` or the Training page's Calibrate)
+in any model format: the logits are divided by it before the softmax
+(``Dense(linear) -> Rescaling(1/T) -> Activation``, still plain Keras), per
+TTA view before the average. Every model export also writes its model card
+beside it, ``NAME.card.md`` (``core.inference.model_card``).
+
 Examples:
   python -m core export my.cnnwb.json model.keras
   python -m core export my.runs/20261129-120000-model model.tflite
@@ -43,6 +50,7 @@ Examples:
   python -m core export my.runs/20261129-120000-model model.keras --tta flip
   python -m core export my.cnnwb.json model.onnx
   python -m core export my.cnnwb.json model.tflite --int8 --int8-max-drop 1
+  python -m core export my.runs/20261129-120000-model model.keras --calibrated
 """
 
 from __future__ import annotations
@@ -100,6 +108,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=float,
         metavar="POINTS",
         help="fail the int8 export when it loses more accuracy points than this",
+    )
+    parser.add_argument(
+        "--calibrated",
+        action="store_true",
+        help="carry the run's calibration temperature (evaluate --calibrate fits it)",
     )
     parser.add_argument(
         "--no-verify",
@@ -160,6 +173,20 @@ def export_key(args: argparse.Namespace) -> str:
     return key
 
 
+def calibrated_temperature(model_path: Path) -> float:
+    """The temperature the run recorded for ``model_path``, for ``--calibrated``."""
+    from core.run_calibration import file_temperature
+
+    temperature = file_temperature(model_path)
+    if temperature is None:
+        run = model_path.parent
+        raise WorkbenchError(
+            f"{run.name} has no calibration for its {model_path.name}: fit one with "
+            f"python -m core evaluate {run} --calibrate"
+        )
+    return temperature
+
+
 def run(args: argparse.Namespace) -> int:
     from core.inference.export_check import VerificationFailed
     from core.inference.export_formats import export
@@ -169,6 +196,8 @@ def run(args: argparse.Namespace) -> int:
     problem = tta_problem(key, args.tta) or missing_extra(key)
     if problem:
         raise WorkbenchError(problem)
+    if key == "python" and args.calibrated:
+        raise WorkbenchError("--calibrated applies to a model export, not a script")
     if key == "python":
         out = export(ExportSource(project=project_of(source)), args.out, key).path
         print(f"exported {source} as a Python script to {out}")
@@ -177,6 +206,8 @@ def run(args: argparse.Namespace) -> int:
     replacing = key == "saved_model" and is_saved_model(Path(args.out))
     model_path, classes = trained_model_path(source)
     model = ExportSource(load_model_file(model_path), classes, run=model_path.parent)
+    if args.calibrated:
+        model.temperature = calibrated_temperature(model_path)
     try:
         done = export(model, args.out, key, args.tta, args.verify, args.int8_max_drop)
     except VerificationFailed as exc:  # a failed job, not a user error: status 3
@@ -185,6 +216,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     verb = "replaced the earlier SavedModel in" if replacing else "to"
     carried = "" if args.tta == "none" else f", test-time augmentation {args.tta}"
+    if model.temperature is not None:
+        carried += f", calibrated at temperature {model.temperature:.4f}"
     print(f"exported {model_path} {verb} {done.path} ({len(classes)} classes{carried})")
     print("\n".join(done.verification.lines()))
     if args.verify and not done.verification.passed:

@@ -29,6 +29,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import keras
 
@@ -212,13 +213,31 @@ def write_file(
     return target
 
 
-def write_companions(target: Path, source: object, verification: Verification) -> None:
+def write_companions(
+    target: Path,
+    source: Any,
+    verification: Verification,
+    key: str = "keras",
+    tta: str = "none",
+) -> None:
     """The files that go beside an export once it is in place.
 
     The one place for them (``core.inference.export_formats.export`` calls
-    it after the verification passed or was not run): today
-    ``NAME.verify.json``, the verification's figures. ``source`` is the
-    ``ExportSource`` the file was made from, for a companion that describes
-    the model or its data.
+    it after the verification passed or was not run): ``NAME.verify.json``,
+    the verification's figures, then ``NAME.card.md``, the model card that
+    cites them (``core.inference.model_card``). ``source`` is the
+    ``ExportSource`` the file was made from, ``key`` its format and ``tta``
+    the views it carries.
     """
+    from core.inference.model_card import write_card
+
     write_verification(target, verification)
+    write_card(
+        target,
+        source.model,
+        list(source.class_names or []),
+        source.run,
+        key,
+        source.temperature,
+        tta,
+    )

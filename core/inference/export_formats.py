@@ -94,6 +94,9 @@ class ExportSource:
     # imported model): "not verified".
     dataset: Any | None = None
     run: Path | None = None
+    # A calibration temperature for the file to carry (core.temperature): the
+    # logits divided by it before the softmax; None: the model as trained.
+    temperature: float | None = None
     # (ModelSpec, DatasetSpec | None, TrainingConfig, AugmentationConfig)
     project: tuple | None = None
     no_model_reason: str = "No model: train one or import one first."
@@ -225,7 +228,9 @@ def export(
     renamed into place; then its companions go beside it
     (``core.inference.export.write_companions``). ``tta`` (test-time
     augmentation, ``core.recipe.tta``) is carried by the ``.keras`` format
-    only; ``int8_threshold`` is the most accuracy points int8 may lose.
+    only; ``source.temperature`` by every model format (with TTA, per view
+    before the average); ``int8_threshold`` is the most accuracy points int8
+    may lose.
 
     Raises:
         WorkbenchError: an unknown format, a source the format cannot use
@@ -235,6 +240,7 @@ def export(
             nothing was renamed into place.
     """
     from core.inference import export as model_export
+    from core.temperature import calibrated_model
 
     if key not in FORMAT_KEYS:
         raise WorkbenchError(
@@ -251,7 +257,9 @@ def export(
         return ExportResult(write_script(target, *source.project))
     from core.inference.export_data import ExportData
 
-    model = source.model
+    model, carried = source.model, tta
+    if source.temperature is not None:  # calibrated: the views inside, at T
+        model, tta = calibrated_model(model, source.temperature, tta), "none"
     reference = {
         "keras": lambda: model_export.keras_export_model(model, tta),
         "saved_model": lambda: model_export.serving_model(model),
@@ -275,5 +283,5 @@ def export(
 
         written = export_onnx(model, target, check)
     verification = check.result if check is not None else data.unverified
-    model_export.write_companions(written, source, verification)
+    model_export.write_companions(written, source, verification, key, carried)
     return ExportResult(written, verification)

@@ -218,7 +218,10 @@ def _test_section(
     lines = ["## Test figures", ""]
     figures = folder.test_figures() if folder is not None else None
     if figures is None:
-        return [*lines, "None recorded (no run, or no test split).", ""]
+        lines += ["None recorded (no run, or no test split).", ""]
+        if folder is None:
+            return lines
+        return [*lines, *_calibration_lines(folder, {}, temperature, exported)]
     scores, kind = figures
     lines.append(
         f"The run's {kind} model on the test split"

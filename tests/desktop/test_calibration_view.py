@@ -77,3 +77,38 @@ def test_the_prediction_page_predicts_at_the_temperature(qtbot, prediction_page)
     logits, _ = logits_model(model)
     z = logits.predict(image[None].astype("float32"), verbose=0)
     np.testing.assert_allclose(probs, keras.ops.softmax(z / 2.0)[0], atol=1e-5)
+
+
+def test_the_export_dialog_carries_the_runs_temperature(qtbot, run, tmp_path):
+    from core.inference.calibration import calibrate_run
+    from core.model_files.loading import load_model_file
+    from desktop.export_dialog import ExportDialog, ExportSource
+
+    run, _ = run
+    model = load_model_file(run.path / "best.keras")
+    plain = ExportDialog(ExportSource(model, ["x"] * 6, "m", run=run.path), tmp_path)
+    qtbot.addWidget(plain)
+    assert not plain.calibrated_check.isEnabled()  # nothing fitted yet
+    assert "calibrate the run first" in plain.calibrated_check.toolTip()
+    t = calibrate_run(run).temperature
+    names = ["circle", "square", "triangle", "star", "cross", "hexagon"]
+    dialog = ExportDialog(ExportSource(model, names, "m", run=run.path), tmp_path)
+    qtbot.addWidget(dialog)
+    dialog.set_format("keras")
+    assert dialog.calibrated_check.isEnabled()
+    dialog.calibrated_check.setChecked(True)
+    dialog.verify_check.setChecked(False)
+    with qtbot.waitSignal(dialog.exported, timeout=120_000):
+        dialog.export_button.click()
+    loaded = keras.models.load_model(tmp_path / "m.keras", safe_mode=True)
+    image = np.random.default_rng(1).uniform(0, 255, (2, 32, 32, 3))
+    z = logits_model(model)[0].predict(image, verbose=0)
+    np.testing.assert_allclose(
+        loaded.predict(image, verbose=0), keras.ops.softmax(z / t), atol=1e-5
+    )
+    assert (
+        "This file carries the temperature"
+        in (tmp_path / "m.keras.card.md").read_text()
+    )
+    dialog.set_format("python")
+    assert not dialog.calibrated_check.isEnabled()

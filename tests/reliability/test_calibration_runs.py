@@ -119,3 +119,35 @@ def test_a_sigmoid_head_is_calibrated_alike(tmp_path):
     loaded = keras.models.load_model(path, safe_mode=True)
     expected = keras.ops.sigmoid(logits.predict(images, verbose=0) / 0.5)
     np.testing.assert_allclose(loaded.predict(images, verbose=0), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("tta", ["none", "flip"])
+def test_a_calibrated_export_predicts_softmax_of_logits_over_t(run, tmp_path, tta):
+    """``export --calibrated``: plain Keras (safe mode) gives softmax(logits / T),
+    per view before the mean; the card says it carries the temperature."""
+    t = calibrate_run(run).temperature
+    out = tmp_path / "model.keras"
+    status = main(["export", str(run), str(out), "--calibrated", "--tta", tta])
+    assert status in (0, 4)  # 4: kept, "not verified" when no data can be had
+    loaded = keras.models.load_model(out, safe_mode=True)
+    images = np.random.default_rng(3).uniform(0, 255, (4, 32, 32, 3))
+    logits, _ = logits_model(keras.models.load_model(run / "best.keras"))
+    views = [images] if tta == "none" else [images, images[:, :, ::-1]]
+    expected = np.mean(
+        [keras.ops.softmax(logits.predict(v, verbose=0) / t) for v in views], axis=0
+    )
+    np.testing.assert_allclose(loaded.predict(images, verbose=0), expected, atol=1e-5)
+    card = (tmp_path / "model.keras.card.md").read_text()
+    assert f"temperature {t:.4f}" in card
+    assert "This file carries the temperature" in card
+
+
+def test_calibrated_without_a_calibration_is_one_line(tmp_path, capsys):
+    folder = make_run(tmp_path / "run")
+    status = main(["export", str(folder), str(tmp_path / "m.keras"), "--calibrated"])
+    assert status == 1
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert err[-1].startswith("error: ")
+    assert "has no calibration" in err[-1]
+    assert "--calibrate" in err[-1]
+    assert not (tmp_path / "m.keras").exists()

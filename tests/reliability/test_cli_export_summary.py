@@ -160,6 +160,7 @@ def test_a_saved_model_replaces_an_earlier_one_and_says_so(d, tmp_path, capsys):
     # no temporaries; the verification beside the folder
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "served",
+        "served.card.md",
         "served.verify.json",
     ]
 

@@ -298,5 +298,5 @@ def test_a_full_disk_keeps_the_earlier_export(tmp_path, files, capsys):
     assert_one_line(status, capsys.readouterr().err, "No space left on device")
     assert out.read_bytes() == before
     kept = sorted(p.name for p in tmp_path.iterdir())
-    assert kept == ["model.keras", "model.keras.verify.json"]
+    assert kept == ["model.keras", "model.keras.card.md", "model.keras.verify.json"]
     load_model_file(out)

@@ -86,7 +86,7 @@ def test_each_float_format_agrees_with_the_model(trained, tmp_path, key, name):
     assert written["format"] == key
     # beside the file (a SavedModel: beside the folder), nothing left over
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [name, name + ".verify.json"]
+        [name, name + ".verify.json", name + ".card.md"]
     )
 
 
