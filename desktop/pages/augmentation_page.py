@@ -34,6 +34,7 @@ from core.document import ProjectDocument
 from core.tiling import tile
 from desktop import colours
 from desktop.pages.augmentation_form import AugmentationForm
+from desktop.pages.dataset_view import ImagePreview
 from desktop.undo_commands import SetSetting
 from desktop.widgets.image_grid import to_qimage
 from desktop.workers import FunctionWorker
@@ -86,8 +87,9 @@ class AugmentationPage(QWidget):
         self.original = QLabel(NO_IMAGE)
         self.original.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.original.setMinimumWidth(160)
-        self.grid = QLabel()
-        self.grid.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # Scaled to its room whenever that changes: a grid drawn while the
+        # page was hidden kept the hidden label's 640x480 (a 472-px square).
+        self.grid = ImagePreview("")
         self.status = QLabel()
         self._build_layout()
 
@@ -261,11 +263,7 @@ class AugmentationPage(QWidget):
         self._worker = None
         image, n, sheet = result
         if image is self.image:  # else its image went meanwhile (other data)
-            target = max(200, min(self.grid.width(), self.grid.height()) - 8)
-            pixmap = QPixmap.fromImage(to_qimage(sheet))
-            self.grid.setPixmap(
-                pixmap.scaled(target, target, Qt.AspectRatioMode.KeepAspectRatio)
-            )
+            self.grid.set_image(QPixmap.fromImage(to_qimage(sheet)))
             self.status.setText(f"{n * n} variants · seed {self.seed}")
             self.rendered.emit(n * n)
         if self._pending:

@@ -46,4 +46,4 @@ def test_the_test_accuracy_and_the_picked_model_show_without_scrolling(
     assert panel.model_box.count() == 2
     assert shows_whole(panel.model_box), panel.model_box.currentText()
     # The loaded data's augmentation preview, drawn meanwhile, ends first.
-    qtbot.waitUntil(lambda: drawn(window.augmentation_page), timeout=180_000)
+    qtbot.waitUntil(lambda: drawn(window.augmentation_page), timeout=600_000)
