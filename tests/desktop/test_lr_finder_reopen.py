@@ -10,7 +10,7 @@ import pytest
 from core.presets import starter_project
 from core.project import save_project
 from core.runs import RunStore
-from core.training.lr_finder_result import RangeTest, save_result
+from core.training.lr_finder_result import RangeTest, result_path, save_result
 
 SUGGESTION = 0.00316
 
@@ -90,3 +90,12 @@ def test_another_project_shows_none_of_it(window, projects):
     assert page.last_lr_test is None
     page.show_last_lr_result()  # nothing to show: no dialog
     assert page.lr_finder is None
+
+
+def test_an_unreadable_kept_result_shows_no_button(window, projects):
+    tested, _ = projects
+    path = result_path(RunStore.beside(tested).root)
+    path.write_text("{not json", encoding="utf-8")
+    assert window.open_project(tested, ask=False)
+    assert window.training_page.last_lr_button.isHidden()
+    assert path.read_text(encoding="utf-8") == "{not json"  # left for the next test
