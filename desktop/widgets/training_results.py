@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from core.data.dataset import Dataset
 from core.errors import WorkbenchError
+from core.run_exclusions import under_run_list
 from core.run_model import LABELS, run_model
 from core.runs import Run, RunStore
 from core.top_k import shown_top_k
@@ -154,6 +155,8 @@ class TrainingResults(QSplitter):
             return
         evaluation, run = self._shown
         if dataset.class_names == run.class_names():
+            # the run's figures index its test split: under the list it recorded
+            dataset = under_run_list(dataset, run)
             self._trained_on = dataset
             self.evaluation_view.show_evaluation(evaluation, dataset)
 
