@@ -25,13 +25,13 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from core.atomic_file import write_atomic
 from core.calibration import Calibration, fit_temperature, nll, probabilities
 from core.calibration import reliability as reliability_of
 from core.data.dataset import Dataset
 from core.data.pipeline import make_tf_dataset
 from core.errors import WorkbenchError
 from core.model_files.loading import load_model_file
-from core.project import write_atomic
 from core.recipe.tta import image_views
 from core.run_lock import locked_run
 from core.run_model import run_model

@@ -142,6 +142,7 @@ CASES = [
     (["data-quality", "{d}/run"], "did not record its dataset"),
     (["evaluate", "{d}/good.keras", "--calibrate"], "needs a run folder"),
     (["evaluate", "{d}/run", "--calibrate"], "has not finished"),
+    (["export", "{d}/run", "{d}/out.keras", "--calibrated"], "has no calibration"),
     (["card", "{d}/out_folder"], "not a run folder"),
     (["card", "{d}/missing-run"], "not a run folder"),
     (["card", "{d}/broken_run"], "not a Keras model file"),
