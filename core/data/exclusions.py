@@ -74,6 +74,11 @@ class Exclusions:
         """This list with ``path`` taking class ``label`` (replacing an entry)."""
         return self._with(Listed(path, digest, label))
 
+    def listing(self, path: str, digest: str, label: str | None) -> Exclusions:
+        """``excluding`` when ``label`` is None, else ``relabelling``: one call
+        for a view whose action carries either."""
+        return self._with(Listed(path, digest, label))
+
     def without(self, paths: Iterable[str]) -> Exclusions:
         """This list without the entries of ``paths``."""
         gone = set(paths)

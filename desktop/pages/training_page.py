@@ -439,11 +439,7 @@ class TrainingPage(QWidget):
         except OSError as exc:
             self.controls.show_refusal(f"Not listed: {exc}")
             return
-        exclusions = (
-            spec.exclusions.excluding(path, digest)
-            if label is None
-            else spec.exclusions.relabelling(path, digest, label)
-        )
+        exclusions = spec.exclusions.listing(path, digest, label)
         what = "Exclude" if label is None else f"Label as {label}"
         set_exclusions(self.document, self.undo_stack, exclusions, f"{what} {path}")
 

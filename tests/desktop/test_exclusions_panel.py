@@ -56,12 +56,7 @@ def listing(page, entries) -> None:
     dataset = page.workspace.dataset
     exclusions = page.document.dataset.exclusions
     for index, label in entries:
-        path, digest = dataset.identity("train", index)
-        exclusions = (
-            exclusions.excluding(path, digest)
-            if label is None
-            else exclusions.relabelling(path, digest, label)
-        )
+        exclusions = exclusions.listing(*dataset.identity("train", index), label)
     set_exclusions(page.document, page.undo_stack, exclusions, "Exclude")
 
 
