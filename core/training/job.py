@@ -121,4 +121,6 @@ def fraction_of(dataset: Dataset, fraction: float, seed: int = 0) -> Dataset:
         name: split.subset(stratified_split(split.labels, (fraction,), seed)[0])
         for name, split in dataset.splits.items()
     }
-    return replace(dataset, splits=splits, decode_checks={})
+    # The cut is of the splits trained on (after the exclusion list): the
+    # splits as given, uncut, would make the fingerprint another data's.
+    return replace(dataset, splits=splits, decode_checks={}, given=None)
