@@ -36,7 +36,7 @@ from core.data.dataset import Dataset
 from core.document import ProjectDocument
 from core.errors import WorkbenchError
 from core.runs import RunStore
-from core.sweeps.folder import ENDED, TrialRecord
+from core.sweeps.folder import ENDED, TrialRecord, list_sweeps, open_sweep
 from core.sweeps.spec import SweepSpecError, parse_sweep
 from core.sweeps.trial_settings import trial_settings
 from desktop import colours
@@ -154,6 +154,7 @@ class SweepsPage(QWidget):
         self._stale = False
         self.setup.set_project(self.document.project())
         self.results.refresh(self._store().root)
+        self._offer_a_new_name()
         self._set_running(self.is_running())
         self._say_readiness()
 
@@ -161,6 +162,17 @@ class SweepsPage(QWidget):
         """The project's images loaded (or dropped): what Run would say now."""
         self._set_running(self.is_running())
         self._say_readiness()
+
+    def _offer_a_new_name(self) -> None:
+        """A finished sweep's name is not offered again: Run would refuse the
+        new ranges under it, or find its budget spent."""
+        root = self._store().root
+        folder = open_sweep(root, self.setup.name())
+        if folder is None or folder.record().get("state") != ENDED:
+            return
+        taken = {f.name for f in list_sweeps(root)}
+        number = next(n for n in range(1, len(taken) + 2) if f"sweep-{n}" not in taken)
+        self.setup.name_edit.setText(f"sweep-{number}")  # a change of no problem
 
     def is_running(self) -> bool:
         return self.worker is not None
@@ -343,8 +355,11 @@ class SweepsPage(QWidget):
             words += f". Best: trial {best.number}, {best.score:.4g}"
         self._say(words + ".", "ok")
         self.results.refresh(outcome.folder.runs_root, outcome.folder.name)
+        self._offer_a_new_name()
         self._set_running(False)
         self._idle_progress()
+        if self._stale and self.isVisible():  # the project changed meanwhile
+            self.refresh()
         self.finished.emit(outcome)
 
     @Slot(str, str)
@@ -384,6 +399,7 @@ class SweepsPage(QWidget):
         self.stop_button.setEnabled(running)
         self.continue_button.setVisible(unfinished and not running)
         self.continue_button.setEnabled(unfinished and not running)
+        self.progress.setVisible(running)
         self.setup.set_enabled(not running)
 
 

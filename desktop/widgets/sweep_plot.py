@@ -8,6 +8,7 @@ Failed and unfinished trials have no score and are not drawn.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pyqtgraph as pg
@@ -19,6 +20,7 @@ from desktop import colours
 COLUMNS = 3  # plots in a row; more varied settings wrap to another row
 POINT = colours.SERIES[0]
 BEST = colours.SERIES[3]
+MAX_TICKS = 8  # labels on a log axis
 
 
 class SweepPlot(pg.GraphicsLayoutWidget):
@@ -42,8 +44,12 @@ class SweepPlot(pg.GraphicsLayoutWidget):
         self.clear()
         self.scatters = {}
         scored = [t for t in trials if t.status == COMPLETED and t.score is not None]
+        if best is not None:  # drawn last, over a trial that scored the same
+            scored.sort(key=lambda t: t.trial_id == best.trial_id)
         for i, (key, raw) in enumerate(vary.items()):
             plot = self.addPlot(row=i // COLUMNS, col=i % COLUMNS)
+            for side in ("bottom", "left"):  # 0.33, not 330 "x0.001"
+                plot.getAxis(side).enableAutoSIPrefix(False)
             plot.setLabel("bottom", key.split(".", 1)[-1])
             if i % COLUMNS == 0:
                 plot.setLabel("left", objective)
@@ -66,6 +72,9 @@ class SweepPlot(pg.GraphicsLayoutWidget):
                 plot.setXRange(-0.5, len(names) - 0.5)
             elif log:
                 plot.setLogMode(x=True, y=False)
+                low, high = raw.get("min"), raw.get("max")
+                if low and high:
+                    plot.getAxis("bottom").setTicks([_log_ticks(low, high)])
 
 
 def _names(raw: dict[str, Any]) -> list[str]:
@@ -76,6 +85,20 @@ def _names(raw: dict[str, Any]) -> list[str]:
     ):
         return []
     return [str(v) for v in values]
+
+
+def _log_ticks(low: float, high: float) -> list[tuple[float, str]]:
+    """1, 2 and 5 times each power of ten from ``low`` to ``high``, at their
+    logarithms (a log axis's own minor labels ran into each other)."""
+    ticks = []
+    for power in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1):
+        for mantissa in (1, 2, 5):
+            value = mantissa * 10.0**power
+            if low <= value <= high:
+                ticks.append((math.log10(value), f"{value:g}"))
+    if len(ticks) > MAX_TICKS:  # many decades: the powers of ten alone
+        ticks = [t for t in ticks if t[1].lstrip("0.").startswith("1")]
+    return ticks
 
 
 def _position(value: Any, names: list[str], log: bool) -> float | None:

@@ -64,6 +64,9 @@ class SweepResults(QWidget):
         self.sweep_box = QComboBox()
         self.sweep_box.setToolTip("The project's sweeps, kept beside its runs")
         self.sweep_box.setMinimumContentsLength(16)
+        self.sweep_box.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.table = QTableWidget(0, 0)
@@ -114,6 +117,7 @@ class SweepResults(QWidget):
         names = [f.name for f in sweeps]
         index = names.index(keep) if keep in names else len(names) - 1
         self.sweep_box.setCurrentIndex(index)
+        self.sweep_box.setToolTip(self.sweep_box.currentText())
         self.sweep_box.blockSignals(False)
         self._show(sweeps[index] if sweeps else None)
 
@@ -137,6 +141,7 @@ class SweepResults(QWidget):
     @Slot(int)
     def _on_sweep_picked(self, index: int) -> None:
         path = self.sweep_box.itemData(index)
+        self.sweep_box.setToolTip(self.sweep_box.currentText())
         self._show(SweepFolder(Path(path)) if path else None)
 
     def _show(self, folder: SweepFolder | None, keep_row: bool = False) -> None:

@@ -36,6 +36,7 @@ from desktop.widgets.sweep_ranges import range_words, starting_range
 KEY_ROLE = Qt.ItemDataRole.UserRole
 GROUPS = {TRAINING: "Training", AUGMENTATION: "Augmentation"}
 HINT = "Tick a setting to vary it; its range shows here."
+NAME_PX = 200  # the names' column at most: the ranges keep the rest
 
 
 class SweepSpace(QWidget):
@@ -96,6 +97,7 @@ class SweepSpace(QWidget):
                     or any(k in self.ranges for k in _keys_of(group))
                 )
         self.tree.resizeColumnToContents(0)
+        self.tree.setColumnWidth(0, min(self.tree.columnWidth(0), NAME_PX))
         self._show_editor(None)
 
     def set_vary(self, vary: dict[str, dict[str, Any]]) -> None:
