@@ -260,8 +260,7 @@ class Run:
                 and 0 <= best - first < len(values)
                 else -1
             )
-            value = float(values[i])
-            return round(value, 4) if value == value else None  # NaN: none
+            return _shown(values[i])
 
         return {
             "run": self.name,
@@ -271,7 +270,7 @@ class Run:
             "best_epoch": None if best is None else best + 1,
             "val_accuracy": at_best("val_accuracy"),
             "val_loss": at_best("val_loss"),
-            "test_accuracy": figures[0].get("accuracy") if figures else None,
+            "test_accuracy": _shown(figures[0].get("accuracy")) if figures else None,
             "tested_model": LABELS[figures[1]] if figures else None,
         }
 
@@ -394,3 +393,12 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
     """Atomically, with no NaN or infinity: JSON has none (they become null)."""
     text = json.dumps(finite(data), indent=2, default=str, allow_nan=False)
     write_atomic(path, text)
+
+
+def _shown(value: Any) -> float | None:
+    """A figure as the comparison shows it: 4 decimals (a test accuracy of
+    79/240 filled its column with 0.329166...66666666), NaN or none as None."""
+    if value is None:
+        return None
+    value = float(value)
+    return round(value, 4) if value == value else None
