@@ -151,3 +151,37 @@ def test_calibrated_without_a_calibration_is_one_line(tmp_path, capsys):
     assert "has no calibration" in err[-1]
     assert "--calibrate" in err[-1]
     assert not (tmp_path / "m.keras").exists()
+
+
+def test_a_damaged_calibration_is_one_line(run, capsys):
+    record = json.loads((run / "run.json").read_text())
+    record["calibration"] = {"temperature": -1}
+    (run / "run.json").write_text(json.dumps(record))
+    assert main(["evaluate", str(run)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("error: ")
+    assert "'calibration' should be a fitted temperature above 0" in err[-1]
+
+
+def test_a_failed_write_keeps_the_record(run, monkeypatch):
+    import core.inference.calibration as calibration
+
+    before = (run / "run.json").read_bytes()
+
+    def full(path, text):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(calibration, "write_atomic", full)
+    with pytest.raises(WorkbenchError, match="could not record the calibration"):
+        calibrate_run(run)
+    assert (run / "run.json").read_bytes() == before
+    assert run_temperature(run) is None
+
+
+def test_no_validation_split_is_refused(tmp_path):
+    folder = make_run(tmp_path / "run")
+    config = json.loads((folder / "config.json").read_text())
+    config["dataset"]["spec"]["validation_fraction"] = 0.0
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(WorkbenchError, match="has no validation split"):
+        calibrate_run(folder)

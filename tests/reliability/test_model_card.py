@@ -98,3 +98,11 @@ def test_card_prints_the_runs_card(run, capsys):
     assert out.startswith("# Model card: run (best.keras)")
     for section in SECTIONS:
         assert section in out
+
+
+def test_a_damaged_verification_file_reads_not_verified(run, tmp_path):
+    target = tmp_path / "model.onnx"
+    (tmp_path / "model.onnx.verify.json").write_text("{ not json")
+    model = load_model_file(run / "best.keras")
+    card = write_card(target, model, CLASSES, run, "onnx").read_text()
+    assert "## Verification\n\nNot verified." in card
