@@ -11,16 +11,17 @@ Four tables: the images ranked likeliest mislabeled first, the duplicate and
 leak pairs side by side, the hardest images per class and the most confused
 class pairs. "Exclude" and "Use suggested label" put the selected images on
 the project's exclusion list (``core.data.exclusions``) through one undoable
-command each; nothing in the data's folder changes. The list names an image
-by how the run's data names it (``Dataset.identity``), checked against the
-digest the report recorded, so an image changed since is never listed.
+command each (``exclusions_panel.set_exclusions``, the Data page's); nothing
+in the data's folder changes. The list names an image by how the run's data
+names it (``Dataset.identity``), checked against the digest the report
+recorded, so an image changed since is never listed.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -55,12 +56,12 @@ from core.errors import WorkbenchError
 from core.runs import Run
 from desktop import colours
 from desktop.document_links import connect_while_alive
-from desktop.undo_commands import SetSetting
+from desktop.widgets.exclusions_panel import set_exclusions
 from desktop.widgets.report_thumbnails import ReportThumbnails
 from desktop.workers import FunctionWorker
 from desktop.workers_data_quality import HEAVY, build_job, open_job
 
-THUMB_PX = 48
+THUMB_PX = 40
 MIN_LABEL_ROWS = 50  # the likeliest mislabeled shown even when few are flagged
 MAX_ROWS = 500  # a table of a 60,000-image report stays quick to fill
 MODES = (FULL, QUICK)
@@ -127,7 +128,6 @@ class DataQualityView(QWidget):
         self.worker: FunctionWorker | None = None  # the report being built
         self.opener: FunctionWorker | None = None  # the run's data, for images
         self._own_data: Dataset | None = None  # the run's data, when known
-        self._keys = itertools.count()
         self.thumbnails = ReportThumbnails(THUMB_PX, self)
         self.thumbnails.ready.connect(self._on_thumbnail_ready)
         self._build()
@@ -180,31 +180,27 @@ class DataQualityView(QWidget):
             self.tables
         )
         self.rows: list[list[Any]] = [[] for _ in self.tables]
+        # (split, index) -> the (table, row) places that show that image
+        self._places: dict[tuple[str, int], list[tuple[int, int]]] = {}
         self.tabs = QTabWidget()
-        for table, name in zip(
-            self.tables,
-            ("Likely mislabeled", "Duplicates and leaks", "Hardest", "Confused pairs"),
-            strict=True,
-        ):
+        for table, name in zip(self.tables, _tab_counts(None), strict=True):
             self.tabs.addTab(table, name)
             table.itemSelectionChanged.connect(self._refresh_actions)
         self.first_button = QPushButton()
         self.second_button = QPushButton()
         self.first_button.clicked.connect(lambda: self._act(first=True))
         self.second_button.clicked.connect(lambda: self._act(first=False))
-        corner = QWidget()
-        actions = QHBoxLayout(corner)
-        actions.setContentsMargins(0, 0, 0, 2)
-        actions.addWidget(self.first_button)
-        actions.addWidget(self.second_button)
-        self.tabs.setCornerWidget(corner)
         self.tabs.currentChanged.connect(self._refresh_actions)
+        # One row: the tabs' own corner left the fourth tab behind scroll
+        # arrows in a 1366-pixel window.
         controls = QHBoxLayout()
         controls.addWidget(self.mode_box)
         controls.addWidget(self.run_button)
         controls.addWidget(self.cancel_button)
         controls.addWidget(self.progress, 1)
         controls.addStretch(0)
+        controls.addWidget(self.first_button)
+        controls.addWidget(self.second_button)
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
         layout.addWidget(self.status)
@@ -314,6 +310,7 @@ class DataQualityView(QWidget):
         for table in self.tables:
             table.setRowCount(0)
         self.rows = [[] for _ in self.tables]
+        self._places = {}
         if report is not None:
             shown = max(len(report.flagged), MIN_LABEL_ROWS)
             self.rows = [
@@ -329,6 +326,9 @@ class DataQualityView(QWidget):
                 for c, text in enumerate(_cells(kind, row)):
                     table.setItem(r, c, QTableWidgetItem(text))
                 for c, image in _images(kind, row):
+                    self._places.setdefault((image.split, image.index), []).append(
+                        (kind, r)
+                    )
                     item = table.item(r, c)
                     item.setToolTip(f"{image.split}: {image.file}")
                     item.setIcon(
@@ -354,20 +354,27 @@ class DataQualityView(QWidget):
         self.opener.failed.connect(self._on_open_failed)
         self.opener.start()
 
-    def _refresh_listed(self) -> None:
-        """Each row's "On the list": what the project's list does to its image."""
+    def _refresh_listed(self, only: tuple[str, int] | None = None) -> None:
+        """Each row's "On the list": what the project's list does to its image.
+
+        ``only``: the rows showing that image (its identity just arrived).
+        """
         listed = self._listed()
-        for kind, rows in enumerate(self.rows):
-            table = self.tables[kind]
-            last = table.columnCount() - 1
-            for r, row in enumerate(rows):
-                words = [
-                    self._list_word(image, listed) for _, image in _images(kind, row)
-                ]
-                if any(words) and table.item(r, last) is not None:
-                    table.item(r, last).setText(" · ".join(w or "—" for w in words))
-                elif table.item(r, last) is not None and kind != CONFUSED:
-                    table.item(r, last).setText("")
+        places = self._places.get(only, []) if only else self._all_rows()
+        for kind, r in places:
+            item = self.tables[kind].item(r, self.tables[kind].columnCount() - 1)
+            words = [
+                self._list_word(image, listed)
+                for _, image in _images(kind, self.rows[kind][r])
+            ]
+            item.setText(" · ".join(w or "—" for w in words) if any(words) else "")
+
+    def _all_rows(self) -> list[tuple[int, int]]:
+        return [
+            (kind, r)
+            for kind in (LABELS, PAIRS, HARDEST)
+            for r in range(len(self.rows[kind]))
+        ]
 
     def _listed(self) -> dict[str, Any]:
         spec = self.document.dataset if self.document is not None else None
@@ -451,15 +458,7 @@ class DataQualityView(QWidget):
         what = (act.first if first else act.second).lower()
         if done:
             text = f"Data quality: {what} ({done} image{'s' * (done != 1)})"
-            self.undo_stack.push(
-                SetSetting(
-                    self.document,
-                    "dataset",
-                    replace(spec, exclusions=exclusions),
-                    f"exclusions {next(self._keys)}",  # never merged: one step each
-                    text,
-                )
-            )
+            set_exclusions(self.document, self.undo_stack, exclusions, text)
         message = (
             f"{done} image{'s' * (done != 1)}: {what}; the project's list has "
             + (self.document.dataset.exclusions.summary())
@@ -514,7 +513,7 @@ class DataQualityView(QWidget):
         self.status.setText(
             colours.span(f"The data-quality report was not made: {message}", "error")
             + (
-                f"<br>Shown: the report saved {self.report.when}."
+                f"<br>Shown: the report saved {_when(self.report.when)}."
                 if self.report
                 else ""
             )
@@ -543,13 +542,13 @@ class DataQualityView(QWidget):
 
     @Slot(str, int)
     def _on_thumbnail_ready(self, split: str, index: int) -> None:
-        for kind, rows in enumerate(self.rows):
-            for r, row in enumerate(rows):
-                for c, image in _images(kind, row):
-                    if (image.split, image.index) == (split, index):
-                        item = self.tables[kind].item(r, c)
-                        item.setIcon(QIcon(self.thumbnails.pixmap(split, index)))
-        self._refresh_listed()
+        key = (split, index)
+        for kind, r in self._places.get(key, []):
+            for c, image in _images(kind, self.rows[kind][r]):
+                if (image.split, image.index) == key:
+                    item = self.tables[kind].item(r, c)
+                    item.setIcon(QIcon(self.thumbnails.pixmap(split, index)))
+        self._refresh_listed(key)
 
     def _on_project_data(self, _spec: DatasetSpec | None) -> None:
         self._refresh_listed()
@@ -640,20 +639,16 @@ def _cells(kind: int, row: Any) -> list[str]:
 
 
 def _tab_counts(report: DataQualityReport | None) -> list[str]:
+    """The tabs' names, with what each found."""
     if report is None:
-        return [
-            "Likely mislabeled",
-            "Duplicates and leaks",
-            "Hardest",
-            "Confused pairs",
-        ]
+        return ["Likely mislabeled", "Duplicates", "Hardest per class", "Confusions"]
     leaks = len(report.leaks)
     return [
-        f"Likely mislabeled ({len(report.flagged):,})",
-        f"Duplicates and leaks ({len(report.duplicates):,}"
+        f"Likely mislabeled ({len(report.flagged):,} flagged)",
+        f"Duplicates ({len(report.duplicates):,}"
         + (f", {leaks:,} leak{'s' * (leaks != 1)})" if leaks else ")"),
         "Hardest per class",
-        "Confused pairs",
+        "Confusions",
     ]
 
 
@@ -663,10 +658,18 @@ def _summary(report: DataQualityReport) -> str:
     found = (
         f"<b>{len(report.flagged):,} likely wrong labels</b> · "
         f"{len(report.duplicates):,} duplicate pairs · {len(report.leaks):,} leaks "
-        f"({checked:,} images, {report.seconds:.0f} s, {report.when.replace('T', ' ')})"
+        f"({checked:,} images, {report.seconds:.0f} s, {_when(report.when)})"
     )
     notes = "".join(f"<br>{note}" for note in report.notes)
     return f"{found}<br>{report.checked}{notes}"
+
+
+def _when(iso: str) -> str:
+    """``2026-12-07 10:08 UTC`` from the report's ISO time (as saved if odd)."""
+    try:
+        return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return iso
 
 
 def _same_source(run: Run, spec: DatasetSpec | None) -> bool:
