@@ -18,9 +18,9 @@ at least 0.6), the minutes the run and the report took, and the test
 accuracy of a retrain with the excluded images left out against the noisy
 run's. The images left out are the report's flagged training (and
 validation) images, or the relative paths listed in ``--excluded FILE`` (one
-per line, as the report and the project's exclusion list name them): the
-retrain trains on a copy of the folder (hard links) without them, so it
-needs nothing of the exclusion list itself. ``clean``: the same report on
+per line, as the report and the project's exclusion list name them); the
+retrain leaves them out through the project's exclusion list
+(``DatasetSpec.exclusions``), as the app does. ``clean``: the same report on
 the labels as given (how many it flags). ``duplicates``: the pixel
 signatures and the pixel rule
 (``core.data_quality.duplicates``) over every image of the shared
@@ -37,8 +37,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
-import shutil
 import tarfile
 import tempfile
 import time
@@ -123,15 +121,24 @@ def project(args: argparse.Namespace):
     return recipe.model, recipe.augmentation, cfg
 
 
-def train(folder: Path, runs: Path, args: argparse.Namespace, label: str):
-    """A run on ``folder``: (run folder, test accuracy, seconds)."""
+def train(folder: Path, runs: Path, args: argparse.Namespace, label: str, left_out=()):
+    """A run on ``folder`` without the ``left_out`` relative paths (through the
+    project's exclusion list, as the app leaves them out): (run folder, test
+    accuracy, seconds)."""
+    from core.data.exclusions import Exclusions
     from core.data.load import open_dataset
     from core.data.spec import DatasetSpec
+    from core.recipe.exclusions import file_digest
     from core.runs import RunStore
     from core.training.session import run_session
 
     spec, augmentation, cfg = project(args)
-    data = DatasetSpec(kind="folder", name=folder.name, path=str(folder))
+    listed = Exclusions()
+    for name in sorted(left_out):
+        listed = listed.excluding(name, file_digest(folder / name) or "missing")
+    data = DatasetSpec(
+        kind="folder", name=folder.name, path=str(folder), exclusions=listed
+    )
     start = time.perf_counter()
     out = run_session(
         spec,
@@ -144,22 +151,6 @@ def train(folder: Path, runs: Path, args: argparse.Namespace, label: str):
     )
     accuracy = out.evaluation.accuracy if out.evaluation else math.nan
     return out.run.path, accuracy, time.perf_counter() - start
-
-
-def without(folder: Path, excluded: set[str], target: Path) -> Path:
-    """A copy of ``folder`` (hard links) without the ``excluded`` files."""
-    if target.exists():
-        shutil.rmtree(target)
-    for path in folder.rglob("*.png"):
-        name = path.relative_to(folder).as_posix()
-        if name in excluded:
-            continue
-        (target / name).parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(path, target / name)
-        except OSError:  # another file system
-            shutil.copyfile(path, target / name)
-    return target
 
 
 def labels_part(args, work: Path, classes: list[str], data, flip: float) -> None:
@@ -189,11 +180,14 @@ def labels_part(args, work: Path, classes: list[str], data, flip: float) -> None
         return
     # The flagged training images: leaving test images out would flatter the test.
     excluded = {i.image.file for i in report.flagged if i.image.split != "test"}
+    if args.tiny:  # so the exclusion list's path runs even when nothing is flagged
+        excluded |= {i.image.file for i in report.labels[:1] if i.image.split != "test"}
     if args.excluded:
         lines = Path(args.excluded).read_text(encoding="utf-8").splitlines()
         excluded = {line.strip() for line in lines if line.strip()}
-    cleaned = without(folder, excluded, work / f"{name}-cleaned")
-    _, cleaned_accuracy, _ = train(cleaned, work / "runs", args, f"{name}-cleaned")
+    _, cleaned_accuracy, _ = train(
+        folder, work / "runs", args, f"{name}-cleaned", excluded
+    )
     print(
         f"test accuracy: noisy labels {accuracy:.4f}; {len(excluded):,} images "
         f"left out {cleaned_accuracy:.4f}"

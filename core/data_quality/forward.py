@@ -19,6 +19,7 @@ import numpy as np
 
 from core.data.dataset import Dataset
 from core.data.pipeline import decoded_indices, make_tf_dataset
+from core.data_quality.duplicates import compact
 from core.data_quality.pixel_hash import signatures
 from core.training.keras_warnings import no_false_end_of_data_warning
 
@@ -27,7 +28,8 @@ Tick = Callable[[float], None]
 
 @dataclass
 class Pass:
-    """What one pass found, per image it could decode (``indices`` in the split)."""
+    """What one pass found, per image it could decode (``indices`` in the split);
+    the embeddings as the duplicate search keeps them (``duplicates.compact``)."""
 
     indices: np.ndarray
     probabilities: np.ndarray
@@ -69,7 +71,7 @@ def forward(
         for images, _ in pipeline:
             out = model.predict_on_batch(images)
             if isinstance(out, (list, tuple)):
-                embeddings.append(np.asarray(out[0], np.float32))
+                embeddings.append(compact(np.asarray(out[0], np.float32)))
                 probabilities.append(np.asarray(out[1], np.float32))
                 signed = signatures(images.numpy())
                 hashes.append(signed[0])
