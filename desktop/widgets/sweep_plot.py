@@ -12,6 +12,7 @@ import math
 from typing import Any
 
 import pyqtgraph as pg
+from PySide6.QtCore import QEvent
 from PySide6.QtGui import QPalette
 
 from core.sweeps.folder import COMPLETED, TrialRecord
@@ -32,6 +33,17 @@ class SweepPlot(pg.GraphicsLayoutWidget):
         self.setBackground(self.palette().color(QPalette.ColorRole.Base))
         self.setMinimumHeight(160)
         self.scatters: dict[str, pg.PlotDataItem] = {}
+        self._shown: tuple = ([], {}, "", None)
+
+    def changeEvent(self, event: QEvent) -> None:
+        """A new palette (a dark theme): drawn again in its colours, as
+        ``colours.restyle`` does for the app's PlotWidgets."""
+        super().changeEvent(event)
+        shown = getattr(self, "_shown", None)  # None: still being built
+        if event.type() == QEvent.Type.PaletteChange and shown is not None:
+            pg.setConfigOption("foreground", colours.role("muted"))
+            self.setBackground(self.palette().color(QPalette.ColorRole.Base))
+            self.show_trials(*shown)
 
     def show_trials(
         self,
@@ -41,6 +53,7 @@ class SweepPlot(pg.GraphicsLayoutWidget):
         best: TrialRecord | None,
     ) -> None:
         """Plot ``trials`` (of a sweep varying ``vary``) on ``objective``."""
+        self._shown = (trials, vary, objective, best)
         self.clear()
         self.scatters = {}
         scored = [t for t in trials if t.status == COMPLETED and t.score is not None]
