@@ -127,6 +127,7 @@ class DataQualityView(QWidget):
         self.report: DataQualityReport | None = None
         self.worker: FunctionWorker | None = None  # the report being built
         self.opener: FunctionWorker | None = None  # the run's data, for images
+        self._opening: Run | None = None  # the run whose data the opener opens
         self._own_data: Dataset | None = None  # the run's data, when known
         self.thumbnails = ReportThumbnails(THUMB_PX, self)
         self.thumbnails.ready.connect(self._on_thumbnail_ready)
@@ -350,9 +351,20 @@ class DataQualityView(QWidget):
         run = self.run
         assert run is not None
         self.opener = FunctionWorker(open_job(run))
+        self._opening = run
         self.opener.finished.connect(self._on_opened)
         self.opener.failed.connect(self._on_open_failed)
         self.opener.start()
+
+    def _opened_another(self) -> bool:
+        """The data that just opened is an earlier run's: open the shown one's."""
+        self.opener = None
+        opened, shown = self._opening, self.run
+        if opened is not None and shown is not None and opened.path == shown.path:
+            return False
+        if self.report is not None:
+            self._with_images()
+        return True
 
     def _refresh_listed(self, only: tuple[str, int] | None = None) -> None:
         """Each row's "On the list": what the project's list does to its image.
@@ -522,8 +534,7 @@ class DataQualityView(QWidget):
 
     @Slot(object)
     def _on_opened(self, dataset: Dataset | None) -> None:
-        self.opener = None
-        if dataset is None or self.report is None:
+        if self._opened_another() or dataset is None or self.report is None:
             return
         self._own_data = dataset
         self.thumbnails.set_dataset(dataset)
@@ -531,7 +542,8 @@ class DataQualityView(QWidget):
 
     @Slot(str, str)
     def _on_open_failed(self, message: str, _details: str) -> None:
-        self.opener = None
+        if self._opened_another():
+            return
         self.status.setText(
             self.status.text()
             + "<br>"

@@ -158,6 +158,23 @@ def test_a_pair_excludes_the_chosen_side(qtbot, run):
     view.shutdown()
 
 
+def test_an_image_changed_since_the_report_is_named_not_listed(qtbot, run, monkeypatch):
+    _built(qtbot, run)
+    view, document, _ = _view(qtbot, run)
+    qtbot.waitUntil(lambda: _opened(view), timeout=60_000)
+    issue = view.rows[LABELS][0]
+    path, _ = view.thumbnails.identity(issue.image.split, issue.image.index)
+    rewritten = (path, "0" * 16)  # its file's digest now, as if rewritten since
+    monkeypatch.setattr(view.thumbnails, "identity", lambda split, index: rewritten)
+    view.labels_table.selectRow(0)
+    with qtbot.waitSignal(view.listed) as listed:
+        view.first_button.click()
+    assert "changed since the report" in listed.args[0]
+    assert issue.image.file in listed.args[0]
+    assert not document.dataset.exclusions
+    view.shutdown()
+
+
 def test_another_projects_data_turns_the_actions_off(qtbot, run):
     _built(qtbot, run)
     view, document, _ = _view(qtbot, run)
