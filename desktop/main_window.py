@@ -243,6 +243,9 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
         self._replace_page("training", page)
         self.training_page = page
         page.bridge.began.connect(lambda *_: self.drop_hint())
+        page.results_panel.data_quality_view.listed.connect(
+            lambda text: self.statusBar().showMessage(text, 8000)
+        )
 
     def _build_prediction_page(self) -> None:
         from desktop.pages.prediction_page import PredictionPage
