@@ -181,7 +181,8 @@ def labels_part(args, work: Path, classes: list[str], data, flip: float) -> None
     # The flagged training images: leaving test images out would flatter the test.
     excluded = {i.image.file for i in report.flagged if i.image.split != "test"}
     if args.tiny:  # so the exclusion list's path runs even when nothing is flagged
-        excluded |= {i.image.file for i in report.labels[:1] if i.image.split != "test"}
+        kept = [i.image.file for i in report.labels if i.image.split != "test"]
+        excluded |= set(kept[:1])
     if args.excluded:
         lines = Path(args.excluded).read_text(encoding="utf-8").splitlines()
         excluded = {line.strip() for line in lines if line.strip()}
