@@ -17,6 +17,7 @@ from PySide6.QtGui import QPalette
 
 from core.sweeps.folder import COMPLETED, TrialRecord
 from desktop import colours
+from desktop.widgets.sweep_ranges import heading
 
 COLUMNS = 3  # plots in a row; more varied settings wrap to another row
 POINT = colours.SERIES[0]
@@ -63,7 +64,7 @@ class SweepPlot(pg.GraphicsLayoutWidget):
             plot = self.addPlot(row=i // COLUMNS, col=i % COLUMNS)
             for side in ("bottom", "left"):  # 0.33, not 330 "x0.001"
                 plot.getAxis(side).enableAutoSIPrefix(False)
-            plot.setLabel("bottom", key.split(".", 1)[-1])
+            plot.setLabel("bottom", heading(key))
             if i % COLUMNS == 0:
                 plot.setLabel("left", objective)
             log = bool(raw.get("log"))

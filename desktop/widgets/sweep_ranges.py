@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.sweeps.space import Sweepable
+from core.sweeps.space import LAYERS, Sweepable
 
 SPAN = 10.0  # a log range starts a decade either side of the current value
 TOP_SHARE = 0.9  # of an exclusive maximum: the highest a start may reach
@@ -51,6 +51,17 @@ def range_words(raw: dict[str, Any]) -> str:
     if raw.get("step") is not None:
         words += f", step {_number(raw['step'])}"
     return words
+
+
+def heading(key: str) -> str:
+    """A column's or axis's short name: ``learning rate`` for
+    ``training.learning_rate``, ``conv2d_1 filters`` for a layer's option
+    (whose layer name may hold dots), ``val accuracy``."""
+    section, _, rest = key.partition(".")
+    if section == LAYERS and rest:
+        layer, _, option = rest.rpartition(".")
+        return f"{layer} {option}"
+    return (rest or section).replace("_", " ")
 
 
 def _bounds(setting: Sweepable) -> tuple[float, float]:

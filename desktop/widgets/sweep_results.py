@@ -40,6 +40,7 @@ from core.sweeps.folder import (
     list_sweeps,
 )
 from desktop import colours
+from desktop.widgets.sweep_ranges import heading
 
 FIXED_BEFORE = ("trial", "status")
 FIXED_AFTER = ("best_epoch", "epochs", "minutes", "run")
@@ -186,7 +187,7 @@ class SweepResults(QWidget):
         table.setSortingEnabled(False)
         table.clearContents()
         table.setColumnCount(len(columns))
-        table.setHorizontalHeaderLabels([_heading(c) for c in columns])
+        table.setHorizontalHeaderLabels([heading(c) for c in columns])
         for c, column in enumerate(columns):
             table.horizontalHeaderItem(c).setToolTip(column)
         table.setRowCount(len(rows))
@@ -259,11 +260,6 @@ class _Cell(QTableWidgetItem):
 
 def _columns(varied: list[str], objective: str) -> list[str]:
     return [*FIXED_BEFORE, *varied, objective, *FIXED_AFTER]
-
-
-def _heading(column: str) -> str:
-    """``learning_rate`` for ``training.learning_rate``; ``best epoch``."""
-    return column.rsplit(".", 1)[-1].replace("_", " ")
 
 
 def _summary(

@@ -74,7 +74,7 @@ class SweepSpace(QWidget):
             self.items = {}
             groups: dict[str, QTreeWidgetItem] = {}
             for s in settings:
-                title = GROUPS.get(s.section) or s.key.split(".")[1]
+                title = GROUPS.get(s.section) or s.label.split(": ", 1)[0]
                 group = groups.get(title)
                 if group is None:
                     group = QTreeWidgetItem(self.tree, [title])

@@ -72,6 +72,7 @@ def test_ticking_a_setting_varies_it_within_its_declared_range(page):
     space = page.setup.space
     assert "training.learning_rate" in space.items
     assert "layers.conv2d_1.filters" in space.items  # a layer's option
+    assert space.items["layers.conv2d_1.filters"].parent().text(0) == "conv2d_1"
     assert "training.checkpoint_monitor" not in space.items  # the objective
     assert not page.run_button.isEnabled()  # nothing varies yet
     assert "vary" in page.setup.problem_label.text()
