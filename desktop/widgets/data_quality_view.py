@@ -70,6 +70,7 @@ MODE_NAMES = {
     QUICK: "Quick: held-out splits only",
 }
 LABELS, PAIRS, HARDEST, CONFUSED = range(4)
+SIDES = ("left", "right")  # a pair's two images, as its table shows them
 
 
 @dataclass(frozen=True)
@@ -375,11 +376,14 @@ class DataQualityView(QWidget):
         places = self._places.get(only, []) if only else self._all_rows()
         for kind, r in places:
             item = self.tables[kind].item(r, self.tables[kind].columnCount() - 1)
-            words = [
-                self._list_word(image, listed)
-                for _, image in _images(kind, self.rows[kind][r])
-            ]
-            item.setText(" · ".join(w or "—" for w in words) if any(words) else "")
+            images = _images(kind, self.rows[kind][r])
+            words = [self._list_word(image, listed) for _, image in images]
+            if len(words) == 2:  # a pair: say which side
+                words = [
+                    f"{side} {w}" if w else ""
+                    for side, w in zip(SIDES, words, strict=True)
+                ]
+            item.setText(", ".join(w for w in words if w))
 
     def _all_rows(self) -> list[tuple[int, int]]:
         return [

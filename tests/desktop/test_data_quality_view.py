@@ -155,6 +155,7 @@ def test_a_pair_excludes_the_chosen_side(qtbot, run):
     view.second_button.click()
     (entry,) = document.dataset.exclusions.entries
     assert entry.path == pair.second.file
+    assert view.pairs_table.item(0, 6).text() == "right excluded"
     view.shutdown()
 
 
