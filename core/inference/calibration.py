@@ -34,14 +34,12 @@ from core.errors import WorkbenchError
 from core.model_files.loading import load_model_file
 from core.recipe.tta import image_views
 from core.run_lock import locked_run
-from core.run_model import run_model
 from core.run_record import RunRecord, RunRecordError
 from core.runs import Run
 from core.temperature import logits_model
 from core.training.config import TrainingConfig
-from core.training.fingerprint import refuse_changed_data
 from core.training.keras_warnings import no_false_end_of_data_warning
-from core.training.resume import open_recorded_dataset
+from core.training.run_evaluation import model_and_data
 
 
 def calibrate_run(
@@ -66,13 +64,7 @@ def calibrate_run(
         raise WorkbenchError(
             f"{run.name} has not finished: calibrate it once training has ended"
         )
-    kept = run_model(run.path)
-    if kept is None:
-        raise WorkbenchError(f"{run.name} kept no model to calibrate")
-    if dataset is None:
-        dataset = open_recorded_dataset(run, cancel=cancel)
-    else:
-        refuse_changed_data(run.config().get("dataset", {}), dataset, run.name)
+    kept, dataset = model_and_data(run, dataset, cancel, "calibrate")
     if not len(dataset.splits["validation"]):
         raise WorkbenchError(
             f"{run.name} has no validation split: a temperature is fitted on "

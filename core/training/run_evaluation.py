@@ -16,7 +16,7 @@ from core.data.dataset import Dataset
 from core.errors import WorkbenchError
 from core.model_files.loading import load_model_file
 from core.run_calibration import run_temperature
-from core.run_model import run_model
+from core.run_model import RunModel, run_model
 from core.runs import Run
 from core.training.config import TrainingConfig
 from core.training.evaluation import Evaluation
@@ -48,13 +48,7 @@ def evaluate_run(
     """
     if not isinstance(run, Run):
         run = Run(Path(run))
-    kept = run_model(run.path)
-    if kept is None:
-        raise WorkbenchError(f"{run.name} kept no model to evaluate")
-    if dataset is None:
-        dataset = open_recorded_dataset(run, cancel=cancel)
-    else:
-        refuse_changed_data(run.config().get("dataset", {}), dataset, run.name)
+    kept, dataset = model_and_data(run, dataset, cancel, "evaluate")
     cfg = TrainingConfig.from_dict(run.config().get("training", {}))
     evaluation, _ = evaluate_test_split(
         load_model_file(kept.path),
@@ -73,3 +67,23 @@ def evaluate_run(
             f"could not write the evaluation into {run.path}: {exc.strerror or exc}"
         ) from None
     return evaluation
+
+
+def model_and_data(
+    run: Run, dataset: Dataset | None, cancel: threading.Event | None, purpose: str
+) -> tuple[RunModel, Dataset]:
+    """The run's model file and its data: ``dataset`` checked against the run's
+    fingerprint, else opened as the run recorded it.
+
+    Raises:
+        WorkbenchError: no model (``purpose``, e.g. "evaluate", says for
+            what), or data that changed.
+    """
+    kept = run_model(run.path)
+    if kept is None:
+        raise WorkbenchError(f"{run.name} kept no model to {purpose}")
+    if dataset is None:
+        dataset = open_recorded_dataset(run, cancel=cancel)
+    else:
+        refuse_changed_data(run.config().get("dataset", {}), dataset, run.name)
+    return kept, dataset

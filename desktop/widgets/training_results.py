@@ -195,9 +195,11 @@ class TrainingResults(QSplitter):
         top = f" · top-{k} {e.top_k_accuracy:.3f}" if k else ""
         of = f" ({LABELS[kind]})" if kind in LABELS else ""
         tta = "" if e.tta == "none" else f" · test-time augmentation {e.tta}"
+        c = e.calibration
+        ece = "" if c is None else f" · ECE ({c['bins']} bins) {c['ece']:.3f}"
         self.summary.setText(
             f"<b>Test accuracy {e.accuracy:.3f}</b>{of}{tta}{loss}{top} · "
-            f"Cohen's kappa {e.kappa:.3f}{saved}"
+            f"Cohen's kappa {e.kappa:.3f}{ece}{saved}"
         )
         if self._trained_on is not None:
             self.evaluation_view.show_evaluation(e, self._trained_on)

@@ -112,3 +112,23 @@ def test_the_export_dialog_carries_the_runs_temperature(qtbot, run, tmp_path):
     )
     dialog.set_format("python")
     assert not dialog.calibrated_check.isEnabled()
+
+
+def test_the_results_show_a_runs_ece_and_diagram(qtbot, run):
+    from core.runs import RunStore
+    from desktop.widgets.training_results import TrainingResults
+
+    run, evaluation = run
+    results = TrainingResults(lambda: RunStore(run.path.parent))
+    qtbot.addWidget(results)
+    results.show_run(run, None)
+    assert f"ECE (15 bins) {evaluation.calibration['ece']:.3f}" in (
+        results.summary.text()
+    )
+    view = results.calibration_view
+    assert BEFORE in view.bars
+    assert view.calibrate_button.isEnabled()
+    assert results.bottom_tabs.tabText(1) == "Calibration"
+    results.show_run(None, None)
+    assert not view.bars
+    assert not view.calibrate_button.isEnabled()
