@@ -316,8 +316,8 @@ def _load_section(name: str, key: str | None) -> list[str]:
     }.get(key or "")
     if key in ("tflite", "tflite_int8"):
         code = [
-            "from ai_edge_litert.interpreter import Interpreter  # or tf.lite",
-            f'interpreter = Interpreter("{name}"); interpreter.allocate_tensors()',
+            "import tensorflow as tf  # the interpreter the export was checked with",
+            f'lite = tf.lite.Interpreter("{name}"); lite.allocate_tensors()',
             "# set_tensor(input index, images), invoke(), get_tensor(output index)",
         ]
     if code is None:
