@@ -34,6 +34,7 @@ from typing import Any
 from core.atomic_file import write_atomic
 from core.calibration import Calibration, Reliability
 from core.run_calibration import recorded_calibration
+from core.run_model import run_model
 from core.runs import Run
 
 CARD_SUFFIX = ".card.md"
@@ -101,18 +102,19 @@ def model_card(
         *_test_section(folder, class_names, temperature if key else None, bool(key)),
         *_verification_section(target),
         *_versions_section(key),
-        *_load_section(name, key),
+        *_load_section(target.name if target is not None else _run_file(folder), key),
     ]
     return "\n".join(parts).rstrip() + "\n"
 
 
 def _run_title(folder: Run | None) -> str:
-    if folder is None:
-        return "model"
-    from core.run_model import run_model
+    return "model" if folder is None else f"{folder.name} ({_run_file(folder)})"
 
-    kept = run_model(folder.path)
-    return f"{folder.name} ({kept.path.name})" if kept else folder.name
+
+def _run_file(folder: Run | None) -> str:
+    """The file name a run's card loads: its model's (``core.run_model``)."""
+    kept = run_model(folder.path) if folder is not None else None
+    return kept.path.name if kept else "model.keras"
 
 
 def _made_line(key: str | None, folder: Run | None) -> str:
@@ -321,10 +323,9 @@ def _load_section(name: str, key: str | None) -> list[str]:
             "# set_tensor(input index, images), invoke(), get_tensor(output index)",
         ]
     if code is None:
-        file = name if key == "keras" else "best.keras"
         code = [
             "import keras",
-            f'model = keras.models.load_model("{file}")  # safe mode, no custom code',
+            f'model = keras.models.load_model("{name}")  # safe mode, no custom code',
             "probabilities = model.predict(images)  # raw 0-255 pixels",
         ]
     return ["## How to load it", "", "```python", *code, "```", ""]
