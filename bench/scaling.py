@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _commit import figures_line
+from _section import date_and_command, heading, publish
 from _tiny import add_tiny_flag
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -121,11 +121,7 @@ def main() -> None:
             rows.append((label, epoch, train_images / epoch, wall))
             print(f"{label}: {epoch:.2f} s/epoch, {train_images / epoch:.0f} images/s")
     lines = [
-        "",
-        "## Multi-worker scaling (bench/scaling.py)",
-        "",
-        figures_line(),
-        "",
+        *heading("Multi-worker scaling", "scaling.py"),
         f"The shapes dataset ({args.images} images, {train_images} in the train "
         "split, 32x32), a 2-conv CNN, global batch 32, "
         f"{args.epochs} epochs; the first epoch is left out of the median.",
@@ -133,20 +129,16 @@ def main() -> None:
         f"- Machine: {os.cpu_count()} cores, no GPU; Python {platform.python_version()}"
         ", TensorFlow 2.21; other jobs were running on the machine (loaded, "
         "`nice`d): compare the rows, not the absolute figures",
-        f"- Date: {time.strftime('%Y-%m-%d')}",
-        f"- Command: `nice python bench/scaling.py --images {args.images} "
-        f"--epochs {args.epochs} --write`",
+        *date_and_command(
+            "scaling.py", f"--images {args.images} --epochs {args.epochs}"
+        ),
         "",
         "| run | median epoch | train images/s | wall time, start to exit |",
         "| --- | --- | --- | --- |",
         *(f"| {r[0]} | {r[1]:.2f} s | {r[2]:.0f} | {r[3]:.1f} s |" for r in rows),
         "",
     ]
-    if args.write:
-        with (ROOT / "docs" / "benchmarks.md").open("a") as f:
-            f.write("\n".join(lines))
-    else:
-        print("\n".join(lines))
+    publish(lines, args.write)
 
 
 if __name__ == "__main__":

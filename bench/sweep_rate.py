@@ -40,7 +40,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from _commit import figures_line
+from _section import date_and_command, heading, publish
 from _tiny import add_tiny_flag
 from scaling import make_project  # the same small CNN on shapes
 
@@ -151,11 +151,7 @@ def main() -> None:
         rows.append((label, len(trials), rate, span, wall, workers))
         print(f"{label}: {rate:.0f} trials/hour ({len(trials)} in {span:.0f} s)")
     lines = [
-        "",
-        "## Sweep trials per hour (bench/sweep_rate.py)",
-        "",
-        figures_line(),
-        "",
+        *heading("Sweep trials per hour", "sweep_rate.py"),
         f"A random search of {args.trials} learning rates of a 2-conv CNN on the "
         f"shapes dataset ({args.images} images, 32x32), {args.epochs} epochs a "
         "trial, by `python -m core sweep --distributed` on localhost (a chief and "
@@ -166,9 +162,10 @@ def main() -> None:
         "",
         f"- Machine: {len(cores)} cores usable, no GPU; Python "
         f"{platform.python_version()}, TensorFlow 2.21",
-        f"- Date: {time.strftime('%Y-%m-%d')}",
-        f"- Command: `nice python bench/sweep_rate.py --trials {args.trials} "
-        f"--images {args.images} --epochs {args.epochs} --write`",
+        *date_and_command(
+            "sweep_rate.py",
+            f"--trials {args.trials} --images {args.images} --epochs {args.epochs}",
+        ),
         "",
         "| workers | trials | trials per hour | first start to last end | wall, "
         "launch to exit | trials run by |",
@@ -180,11 +177,7 @@ def main() -> None:
         ),
         "",
     ]
-    if args.write:
-        with (ROOT / "docs" / "benchmarks.md").open("a") as f:
-            f.write("\n".join(lines))
-    else:
-        print("\n".join(lines))
+    publish(lines, args.write)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from _commit import figures_line
+from _section import date_and_command, heading, publish
 from _tiny import add_tiny_flag
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -159,11 +159,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         found = measure(Path(scratch), args.data, args.epochs, args.trials, args.tiny)
     lines = [
-        "",
-        "## Sweep of learning rate and weight decay (bench/sweep_report.py)",
-        "",
-        figures_line(),
-        "",
+        *heading("Sweep of learning rate and weight decay", "sweep_report.py"),
         f"The `{PRESET}` preset (8,000 images, its split), {args.epochs} epochs "
         f"for every run. A random search of {args.trials} trials over the learning "
         "rate (1e-4 to 1e-2, log) and the weight decay (1e-4 to 0.1, log), with "
@@ -172,18 +168,14 @@ def main() -> None:
         "project (AdamW, the preset's batch size).",
         "",
         f"- Machine: no GPU; Python {platform.python_version()}, TensorFlow 2.21",
-        f"- Date: {time.strftime('%Y-%m-%d')}",
-        f"- Command: `nice python bench/sweep_report.py --epochs {args.epochs} "
-        f"--trials {args.trials} --write`",
+        *date_and_command(
+            "sweep_report.py", f"--epochs {args.epochs} --trials {args.trials}"
+        ),
         "",
         *table(found, args.epochs),
         "",
     ]
-    if args.write:
-        with (ROOT / "docs" / "benchmarks.md").open("a") as f:
-            f.write("\n".join(lines))
-    else:
-        print("\n".join(lines))
+    publish(lines, args.write)
 
 
 if __name__ == "__main__":
