@@ -146,44 +146,41 @@ def sweepable_by_key(
 
 
 def _of_config(section: str, config: Any, group: str) -> list[Sweepable]:
-    out = []
-    for f in setting_fields(type(config)):
-        key = f"{section}.{f.name}"
-        if f.kind not in KINDS or key in NOT_SWEPT:
-            continue
-        out.append(
-            Sweepable(
-                key=key,
-                section=section,
-                label=f"{group}: {f.label}",
-                kind=f.kind,
-                default=getattr(config, f.name),
-                help=f.help,
-                minimum=f.minimum,
-                maximum=f.maximum,
-                exclusive_maximum=f.exclusive_maximum,
-                choices=f.choices,
-                used_when=_full_rule(section, f.used_when),
-                log=key in LOG_SCALE,
-            )
-        )
-    return out
+    return [
+        _of_field(section, section, f, f"{group}: {f.label}", getattr(config, f.name))
+        for f in setting_fields(type(config))
+        if f.kind in KINDS and f"{section}.{f.name}" not in NOT_SWEPT
+    ]
 
 
 def _of_layer_option(layer: str, option: Field, config: Mapping[str, Any]) -> Sweepable:
-    prefix = f"{LAYERS}.{layer}"
+    default = config.get(option.name, option.default)
+    label = f"{layer}: {option.label}"
+    return _of_field(LAYERS, f"{LAYERS}.{layer}", option, label, default)
+
+
+def _of_field(
+    section: str, prefix: str, field: Field, label: str, default: Any
+) -> Sweepable:
+    """``field`` as a sweep offers it: bounds, choices and rule copied as declared.
+
+    Settings and layer options both come through here, so neither can offer
+    a range its declaration (the forms' source) would refuse.
+    """
+    key = f"{prefix}.{field.name}"
     return Sweepable(
-        key=f"{prefix}.{option.name}",
-        section=LAYERS,
-        label=f"{layer}: {option.label}",
-        kind=option.kind,
-        default=config.get(option.name, option.default),
-        help=option.help,
-        minimum=option.minimum,
-        maximum=option.maximum,
-        exclusive_maximum=option.exclusive_maximum,
-        choices=option.choices,
-        used_when=_full_rule(prefix, option.used_when),
+        key=key,
+        section=section,
+        label=label,
+        kind=field.kind,
+        default=default,
+        help=field.help,
+        minimum=field.minimum,
+        maximum=field.maximum,
+        exclusive_maximum=field.exclusive_maximum,
+        choices=field.choices,
+        used_when=_full_rule(prefix, field.used_when),
+        log=key in LOG_SCALE,
     )
 
 
