@@ -11,9 +11,9 @@ the app and headless alike.
 
 from __future__ import annotations
 
-import importlib.util
+from core.extras import install_command, installed
 
-INSTALL_COMMAND = 'pip install -e ".[tensorboard]"'
+INSTALL_COMMAND = install_command("tensorboard")
 
 
 def tensorboard_missing() -> str | None:
@@ -22,11 +22,7 @@ def tensorboard_missing() -> str | None:
     Finds the package without importing it, so the Training page can ask on
     the GUI thread.
     """
-    try:
-        found = importlib.util.find_spec("tensorboard") is not None
-    except (ImportError, ValueError):  # a None in sys.modules: import blocked
-        found = False
-    if found:
+    if installed("tensorboard"):
         return None
     return (
         "TensorBoard logs need the tensorboard package, which is not installed: "

@@ -19,16 +19,16 @@ pandas); ``cleanlab_missing`` says why the report cannot run without it.
 
 from __future__ import annotations
 
-import importlib.util
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from core.errors import WorkbenchError
+from core.extras import install_command, installed
 from core.training.evaluation import as_class_probabilities
 
-INSTALL_COMMAND = 'pip install -e ".[quality]"'
+INSTALL_COMMAND = install_command("quality")
 SCORE_METHOD = "self_confidence"
 
 
@@ -51,11 +51,7 @@ def cleanlab_missing() -> str | None:
 
     Finds the package without importing it, so a GUI can ask cheaply.
     """
-    try:
-        found = importlib.util.find_spec("cleanlab") is not None
-    except (ImportError, ValueError):  # a None in sys.modules: import blocked
-        found = False
-    if found:
+    if installed("cleanlab"):
         return None
     return (
         "the data-quality report needs the cleanlab package, which is not "

@@ -10,7 +10,7 @@ thread.
 
 from __future__ import annotations
 
-import importlib.util
+from core.extras import install_command, installed
 
 # format key -> (extra, the packages it installs that the format imports)
 EXTRAS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -18,26 +18,15 @@ EXTRAS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
-def install_command(extra: str) -> str:
-    return f'pip install -e ".[{extra}]"'
-
-
 def missing_extra(key: str) -> str:
     """Why format ``key`` cannot be exported for want of a package; "" if it can."""
     if key not in EXTRAS:
         return ""
     extra, packages = EXTRAS[key]
-    missing = [p for p in packages if not _installed(p)]
+    missing = [p for p in packages if not installed(p)]
     if not missing:
         return ""
     return (
         f"the {key} export needs {' and '.join(missing)}, not installed: "
         f"install them with {install_command(extra)}"
     )
-
-
-def _installed(package: str) -> bool:
-    try:
-        return importlib.util.find_spec(package) is not None
-    except (ImportError, ValueError):  # a None in sys.modules: import blocked
-        return False

@@ -8,21 +8,14 @@ with the line saying how to install it.
 
 from __future__ import annotations
 
-import importlib.util
+from core.extras import install_command, installed
 
-INSTALL_COMMAND = 'pip install -e ".[sweeps]"'
-
-
-def _installed(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except (ImportError, ValueError):  # a None in sys.modules: import blocked
-        return False
+INSTALL_COMMAND = install_command("sweeps")
 
 
 def keras_tuner_missing() -> str | None:
     """Why no sweep can run here (KerasTuner is not installed), or None."""
-    if _installed("keras_tuner"):
+    if installed("keras_tuner"):
         return None
     return f"Sweeps need the keras-tuner package: install it with {INSTALL_COMMAND}."
 
@@ -37,7 +30,7 @@ def bayesian_missing() -> str | None:
     missing = keras_tuner_missing()
     if missing:
         return missing
-    if _installed("sklearn") and _installed("scipy"):
+    if installed("sklearn") and installed("scipy"):
         return None
     return (
         "Bayesian search needs scikit-learn (and scipy): install them with "

@@ -102,10 +102,8 @@ def test_ticking_a_setting_varies_it_within_its_declared_range(page):
 def test_a_missing_package_greys_its_search_out_with_the_install_line(
     qtbot, monkeypatch, tmp_path, data
 ):
-    real = requirements._installed
-    monkeypatch.setattr(
-        requirements, "_installed", lambda m: m != "sklearn" and real(m)
-    )
+    real = requirements.installed
+    monkeypatch.setattr(requirements, "installed", lambda m: m != "sklearn" and real(m))
     document = ProjectDocument(Project(model=tiny_spec(6)), tables=cached_only)
     p = SweepsPage(
         document, QUndoStack(), lambda: data, lambda: RunStore(tmp_path / "r")

@@ -113,6 +113,6 @@ def test_changed_data_is_refused_naming_what_changed(planted):
 def test_without_cleanlab_the_report_is_refused_with_the_install_line(
     monkeypatch, tmp_path: Path
 ):
-    monkeypatch.setattr(labels.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(labels, "installed", lambda package: False)
     with pytest.raises(WorkbenchError, match=r'pip install -e "\.\[quality\]"'):
         build_report(tmp_path)

@@ -145,7 +145,7 @@ def test_a_missing_package_refuses_its_algorithm_with_the_install_line(monkeypat
 def test_the_real_requirement_names_the_extra(monkeypatch):
     from core.sweeps import requirements
 
-    monkeypatch.setattr(requirements, "_installed", lambda module: False)
+    monkeypatch.setattr(requirements, "installed", lambda module: False)
     assert 'pip install -e ".[sweeps]"' in requirements.keras_tuner_missing()
     assert 'pip install -e ".[sweeps]"' in requirements.bayesian_missing()
 

@@ -56,7 +56,7 @@ def test_each_mistake_is_its_own_error_line(tmp_path, capsys):
 def test_without_keras_tuner_a_sweep_is_refused_with_the_install_line(
     tmp_path, capsys, monkeypatch
 ):
-    monkeypatch.setattr(requirements, "_installed", lambda module: False)
+    monkeypatch.setattr(requirements, "installed", lambda module: False)
     project = saved_tiny_project(tmp_path, "tiny")
     sweep = _sweep_file(tmp_path, {"trials": 2, "vary": RATES})
     assert main(["sweep", str(project), sweep]) == 1
