@@ -36,7 +36,12 @@ from core.errors import WorkbenchError
 from core.runs import Run, RunStore
 from core.summary import unmeasured_backbone
 from core.training.estimate import estimate_memory
-from core.training.lr_finder_result import RangeTest, load_result
+from core.training.lr_finder_result import (
+    CANCELLED,
+    RangeTest,
+    load_result,
+    save_result,
+)
 from core.training.preflight import preflight, refusal
 from desktop import colours
 from desktop.document_links import connect_while_alive
@@ -318,8 +323,8 @@ class TrainingPage(QWidget):
             test = lr_finder.find_learning_rate(
                 spec, dataset, cfg, aug, listener, cancel
             )
-            if test.stop != lr_finder.CANCELLED:
-                lr_finder.save_result(test, runs)
+            if test.stop != CANCELLED:
+                save_result(test, runs)
             return test
 
         view = self._new_lr_view()

@@ -38,7 +38,7 @@ from desktop.workers import FunctionWorker
 from desktop.workers_training import TrainingBridge
 
 if TYPE_CHECKING:  # hints only: TensorFlow loads when the test runs
-    from core.training.lr_finder import RangeTest
+    from core.training.lr_finder_result import RangeTest
 
 JOB_NAME = "The learning-rate finder"  # what Start is told is running
 FIND_TIP = (
