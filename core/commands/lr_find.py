@@ -92,8 +92,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _find(project_file: str, cancel: threading.Event):
     """The range test of the project as this machine finds its data."""
-    from core.data.checks import dataset_warnings
-    from core.data.load import open_dataset
+    from core.commands.project_data import open_project_data
     from core.project import load_project
     from core.training.job import Overrides, for_this_machine
     from core.training.lr_finder import find_learning_rate
@@ -101,14 +100,9 @@ def _find(project_file: str, cancel: threading.Event):
     project = load_project(project_file)
     base = Path(project_file).resolve().parent
     project = for_this_machine(project, base, Overrides())
-    assert project.dataset is not None  # for_this_machine refuses none
-    print(f"loading {project.dataset.title}…", file=sys.stderr, flush=True)
-    dataset = open_dataset(project.dataset, cancel=cancel)
-    for warning in dataset_warnings(dataset):
-        print(f"warning: {warning}", file=sys.stderr)
     return find_learning_rate(
         project.model,
-        dataset,
+        open_project_data(project, cancel),
         project.training,
         project.augmentation,
         listener=_Progress(),

@@ -128,8 +128,7 @@ def run(args: argparse.Namespace) -> int:
 def _sweep(
     args: argparse.Namespace, project: Any, spec: Any, cancel: threading.Event
 ) -> Any:
-    from core.data.checks import dataset_warnings
-    from core.data.load import open_dataset
+    from core.commands.project_data import open_project_data
     from core.runs import RunStore
     from core.sweeps.distributed import CHIEF, sweep_role
     from core.sweeps.search import run_sweep
@@ -141,11 +140,7 @@ def _sweep(
     project = for_this_machine(project, base, Overrides(data_root=data_root))
     dataset = None
     if sweep_role(args.distributed).kind != CHIEF:  # the chief trains nothing
-        assert project.dataset is not None  # for_this_machine refuses none
-        print(f"loading {project.dataset.title}…", file=sys.stderr, flush=True)
-        dataset = open_dataset(project.dataset, cancel=cancel)
-        for warning in dataset_warnings(dataset):
-            print(f"warning: {warning}", file=sys.stderr)
+        dataset = open_project_data(project, cancel)
     return run_sweep(
         spec,
         project,

@@ -138,16 +138,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace, listener: Any, cancel: threading.Event) -> Any:
-    from core.data.checks import dataset_warnings
-    from core.data.load import open_dataset
+    from core.commands.project_data import open_project_data
     from core.project import load_project
     from core.runs import RunStore
-    from core.training.job import (
-        Overrides,
-        for_this_machine,
-        fraction_of,
-        preset_project,
-    )
+    from core.training.job import Overrides, for_this_machine, preset_project
     from core.training.session import run_session
 
     overrides = Overrides(
@@ -170,13 +164,8 @@ def _train(args: argparse.Namespace, listener: Any, cancel: threading.Event) -> 
     if args.run_dir:
         store = RunStore(args.run_dir)
     project = for_this_machine(project, base, overrides)
+    dataset = open_project_data(project, cancel, args.fraction)
     assert project.dataset is not None  # for_this_machine refuses none
-    print(f"loading {project.dataset.title}…", file=sys.stderr, flush=True)
-    dataset = open_dataset(project.dataset, cancel=cancel)
-    if args.fraction is not None:
-        dataset = fraction_of(dataset, args.fraction, project.dataset.seed)
-    for warning in dataset_warnings(dataset):
-        print(f"warning: {warning}", file=sys.stderr)
     if project.dataset.exclusions:  # applied by open_dataset; the files untouched
         print(
             f"exclusion list: {project.dataset.exclusions.summary()} "
