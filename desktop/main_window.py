@@ -257,6 +257,7 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
         runs_panel = self.training_page.results_panel.runs_panel
         runs_panel.open_model.connect(self._on_run_model_opened)
         page.export_requested.connect(self.export_model)
+        page.model_changed.connect(self.forget_run_model_load)  # a load is stale
         runs_panel.export_model.connect(self._on_run_model_export)
         calibration = self.training_page.results_panel.calibration_view
         calibration.calibrated.connect(self._on_run_calibrated)

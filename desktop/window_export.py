@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
 from PySide6.QtCore import Slot
 
@@ -11,11 +14,37 @@ from core.run_model import FINAL, LABELS, kind_of
 from core.runs import RunStore
 from desktop.error_dialog import show_error
 
+# What a worker read: the request's number, the file, and either the model,
+# its class names and temperature, or why it could not be read.
+_RunModel = tuple[int, Path, Any, "list[str] | None", "float | None", str]
+
+
+def _read_run_model(number: int, path: Path) -> _RunModel:
+    """The run's model, class names and temperature; on a worker thread.
+
+    It never raises: the request's number comes back with the reason too,
+    so a stale failure is told apart from the wanted one's.
+    """
+    from core.model_files.class_names import read_class_names
+    from core.model_files.loading import load_model_file
+    from core.run_calibration import file_temperature
+
+    try:
+        model, names = load_model_file(path), read_class_names(path)
+        return number, path, model, names, file_temperature(path), ""
+    except Exception as exc:  # any reason is a status message, never a traceback
+        reason = str(exc) if isinstance(exc, WorkbenchError) else repr(exc)
+        return number, path, None, None, None, f"{path.parent.name}: {reason}"
+
 
 class ModelExportMixin:
     """Export of ``MainWindow``; it needs ``document`` and the Prediction page."""
 
     export_dialog = None
+    # The requests still being read, by number, with what the status bar says.
+    _run_model_loads: Mapping = MappingProxyType({})  # replaced, never changed
+    _run_model_asked = 0  # requests made so far: the next one's number
+    _run_model_wanted = 0  # the request whose model the page will show, if any
 
     def run_store(self) -> RunStore:
         """The project's runs: beside its file, or its own folder while unsaved."""
@@ -32,20 +61,47 @@ class ModelExportMixin:
 
         The Runs tab's Open and a reopened project's newest run come here, so
         the page says "RUN · best model" or "RUN · final weights", never a
-        bare file name.
+        bare file name. Reading it imports TensorFlow (seconds, minutes under
+        load), so a worker reads it and the window stays responsive (#25); the
+        latest request wins, and a reset or another model drops a load still
+        running (see :meth:`forget_run_model_load`).
         """
-        from core.model_files.class_names import read_class_names
-        from core.model_files.loading import load_model_file
-        from core.run_calibration import file_temperature
+        from desktop.workers import FunctionWorker
 
         path = Path(path)
-        try:
-            model, names = load_model_file(path), read_class_names(path)
-        except WorkbenchError as exc:
-            self.statusBar().showMessage(f"{path.parent.name}: {exc}", 8000)
+        number = self._run_model_asked = self._run_model_asked + 1
+        worker = FunctionWorker(lambda _p, _c: _read_run_model(number, path))
+        worker.finished.connect(self._on_run_model_read)
+        note = f"Loading {path.parent.name}'s model…"
+        self._run_model_loads = {**self._run_model_loads, number: note}
+        self._run_model_wanted = number
+        self.statusBar().showMessage(note)
+        worker.start()
+
+    def run_model_loading(self) -> bool:
+        """A run's model is still being read (wanted or not)."""
+        return bool(self._run_model_loads)
+
+    def forget_run_model_load(self) -> None:
+        """The Prediction page changed (reset, a new run's or an imported
+        model): a run's model still loading is no longer wanted."""
+        self._run_model_wanted = 0
+
+    @Slot(object)
+    def _on_run_model_read(self, read: _RunModel) -> None:
+        number, path, model, names, temperature, reason = read
+        loads = dict(self._run_model_loads)
+        if self.statusBar().currentMessage() == loads.pop(number, None):
+            self.show_hint()  # the status bar says no more that it loads
+        self._run_model_loads = loads
+        if number != self._run_model_wanted:
+            return  # superseded: a later request, another project or model
+        self._run_model_wanted = 0
+        if reason:
+            self.statusBar().showMessage(reason, 8000)
             return
         if names is None:  # no names kept with it: the page asks for them
-            self.prediction_page.open_model(str(path), origin="project")
+            self.prediction_page.ask_class_names(model, path.name, "project")
             return
         label = LABELS.get(kind_of(path) or "", path.name)
         self.prediction_page.set_model(
@@ -53,7 +109,7 @@ class ModelExportMixin:
             names,
             f"{path.parent.name} · {label}",
             "project",
-            file_temperature(path),  # the run's calibration, when it has one
+            temperature,  # the run's calibration, when it has one
         )
 
     def export_model(self, source=None):

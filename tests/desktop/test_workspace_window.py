@@ -44,14 +44,17 @@ def trained_project(tmp_path_factory):
     return path
 
 
-def shown_run(window, path):
-    """Open ``path``: its newest run's curves, figures and model are shown."""
+def shown_run(window, qtbot, path):
+    """Open ``path``: its newest run's curves, figures and model are shown.
+
+    The model arrives from a worker (#25), after the figures.
+    """
     assert window.open_project(path)
     results = window.training_page.results_panel
     assert "Test accuracy" in results.summary.text()
     assert len(results.chart.epochs["loss"]) == 1
     assert results.evaluation_view.matrix.rowCount() == 6
-    assert window.prediction_page.model is not None
+    qtbot.waitUntil(lambda: window.prediction_page.model is not None, timeout=60_000)
     return results
 
 
@@ -64,14 +67,18 @@ def assert_nothing_of_the_run(window) -> None:
     assert window.prediction_page.model_label.text().startswith("No model")
 
 
-def test_file_new_shows_nothing_of_the_previous_projects_run(window, trained_project):
-    shown_run(window, trained_project)
+def test_file_new_shows_nothing_of_the_previous_projects_run(
+    window, qtbot, trained_project
+):
+    shown_run(window, qtbot, trained_project)
     window.new_project()
     assert_nothing_of_the_run(window)
 
 
-def test_a_preset_shows_nothing_of_the_previous_models_run(window, trained_project):
-    shown_run(window, trained_project)
+def test_a_preset_shows_nothing_of_the_previous_models_run(
+    window, qtbot, trained_project
+):
+    shown_run(window, qtbot, trained_project)
     window.load_preset("mnist-convnet")
     assert_nothing_of_the_run(window)
     window.dataset_offer.close()
@@ -80,7 +87,7 @@ def test_a_preset_shows_nothing_of_the_previous_models_run(window, trained_proje
 def test_new_data_shows_nothing_of_the_previous_datas_run(
     window, qtbot, trained_project
 ):
-    shown_run(window, trained_project)
+    shown_run(window, qtbot, trained_project)
     with qtbot.waitSignal(window.data_page.dataset_loaded, timeout=60_000):
         window.data_page.load_spec(DatasetSpec(name="shapes", count=30))
     assert_nothing_of_the_run(window)
