@@ -78,6 +78,8 @@ def test_after_training_every_page_shows_and_hands_out_the_best_model(
     with qtbot.waitSignal(panel.open_model, timeout=1000) as picked:
         panel.open_button.click()
     assert picked.args[0] == str(final)
+    label = prediction.model_label
+    qtbot.waitUntil(lambda: "final weights" in label.text(), timeout=60_000)
     assert _same_weights(prediction.model, final)
     assert f"{run.name} · final weights" in prediction.model_label.text()
     assert window.export_source().name.endswith("-final-weights")
@@ -114,7 +116,8 @@ def test_a_reopened_project_shows_its_newest_run_and_its_model(
         for j in range(6)
     ]
     assert counts == [v for row in out.evaluation.confusion for v in row]
-    prediction = window.prediction_page
+    prediction = window.prediction_page  # its model comes from a worker (#25)
+    qtbot.waitUntil(lambda: prediction.model is not None, timeout=60_000)
     assert _same_weights(prediction.model, run.path / "best.keras")
     assert f"{run.name} · best model" in prediction.model_label.text()
     # Once its images are loaded, the mistakes are drawn too.
