@@ -50,6 +50,7 @@ class DatasetPage(QWidget):
     # What the page's background job is doing, for the window's status bar:
     # the first start shows another page while the data loads.
     working = Signal(str)
+    load_cancelled = Signal()  # Cancel or a newer load stopped the job: no data
 
     def __init__(
         self,
@@ -213,6 +214,7 @@ class DatasetPage(QWidget):
             self._worker = None
             self._loading = None
             self._set_busy(False, "Cancelled.")
+            self.load_cancelled.emit()
 
     def shutdown(self) -> None:
         if self._worker is not None:
