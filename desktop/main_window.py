@@ -205,6 +205,8 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
             self.data_page = page
             self._build_training_page()
             page.working.connect(self.training_page.show_loading)
+            page.load_failed.connect(self.training_page.loading_ended)
+            page.load_cancelled.connect(self.training_page.loading_ended)
             self._build_prediction_page()
             self._build_sweeps_page()
             self._follow_workspace()

@@ -87,6 +87,7 @@ class TrainingPage(QWidget):
         self._free_gpu: int | object | None = _UNKNOWN
         self.worker: FunctionWorker | None = None
         self._resumable: Run | None = None  # the run that just stopped
+        self._loading = ""  # what the Data page says while it loads the images
         self._resuming: Run | None = None  # the run a resume continues
         self._session: SessionResult | None = None  # the finished run shown
         self.resume_dialog: ResumeDialog | None = None
@@ -216,6 +217,8 @@ class TrainingPage(QWidget):
         """Say before Start what would refuse it (a head that does not fit the data)."""
         if self._busy() or not self.isVisible():
             return  # the status reports the running job
+        if self._waiting_for_data():
+            return
         problem = self.start_problem()
         if problem:
             self.controls.show_refusal(problem)
@@ -232,8 +235,25 @@ class TrainingPage(QWidget):
         Going to this page loads them; "No dataset is loaded" stood there in
         red meanwhile.
         """
-        if not self._busy() and self._dataset() is None:
-            self.controls.show_waiting(text)
+        self._loading = text
+        if not self._busy():
+            self._waiting_for_data()
+
+    def loading_ended(self, *_: object) -> None:
+        """The Data page's load failed or was cancelled: no data is coming."""
+        self._loading = ""
+        self.refresh_readiness()
+
+    def _waiting_for_data(self) -> bool:
+        """Say the data is loading, plainly, while it does; True then.
+
+        A settings edit or Start meanwhile said "No dataset is loaded" in red,
+        as if the user had something to do.
+        """
+        if not self._loading or self._dataset() is not None:
+            return False
+        self.controls.show_waiting(self._loading)
+        return True
 
     # ------------------------------------------------------------ running
     def resume(self) -> None:
@@ -258,7 +278,7 @@ class TrainingPage(QWidget):
 
     def start(self) -> None:
         """Check what would make the run fail at once, then train off-thread."""
-        if self._busy():
+        if self._busy() or self._waiting_for_data():
             return
         problem = self.start_problem()
         if problem:
@@ -419,6 +439,7 @@ class TrainingPage(QWidget):
 
     def set_dataset(self, dataset: Dataset | None) -> None:
         """The project's images are loaded: the shown run's mistakes can be drawn."""
+        self._loading = ""  # loaded, or another project's: not this load any more
         self.results_panel.set_dataset(dataset)
         self.refresh_readiness()
 
