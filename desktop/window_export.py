@@ -38,7 +38,8 @@ def _read_run_model(number: int, path: Path) -> _RunModel:
 
 
 class ModelExportMixin:
-    """Export of ``MainWindow``; it needs ``document`` and the Prediction page."""
+    """Export of ``MainWindow``; it needs ``document``, the Prediction page and
+    ``show_hint`` (the status bar once a run's model has loaded)."""
 
     export_dialog = None
     # The requests still being read, by number, with what the status bar says.
