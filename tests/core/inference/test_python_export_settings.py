@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from core.augmentation.config import PRESETS, AugmentationConfig
+from core.data.exclusions import Exclusions
 from core.data.spec import DatasetSpec
 from core.errors import WorkbenchError
 from core.inference.python_export import RECIPE, python_script, write_script
@@ -95,6 +96,7 @@ DATASET: dict[str, tuple[list[Any], dict[str, Any]]] = {
     "test_fraction": ([0.2], {}),
     "seed": ([4], {}),
     "count": ([100], {}),
+    "exclusions": ([Exclusions().excluding("train/3", "0123456789abcdef")], {}),
 }
 # The model's input decides how images are loaded, in the app as in the script.
 DATASET_UNUSED = {"image_size", "channels"}
