@@ -87,7 +87,9 @@ def test_views_are_averaged_after_the_temperature():
     p = probabilities(z, "softmax", 2.0)
     one = np.exp(1) / (np.exp(1) + 1)
     assert p == pytest.approx(np.array([[0.5, 0.5]]))
-    assert probabilities(z[:1], "softmax", 2.0) == pytest.approx(np.array([[one, 1 - one]]))
+    assert probabilities(z[:1], "softmax", 2.0) == pytest.approx(
+        np.array([[one, 1 - one]])
+    )
 
 
 def test_no_images_cannot_be_fitted():

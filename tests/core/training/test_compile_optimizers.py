@@ -102,4 +102,11 @@ def test_the_recipe_module_imports_nothing_of_the_app():
             roots |= {alias.name.split(".")[0] for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.level == 0:
             roots.add((node.module or "").split(".")[0])
-    assert roots <= {"__future__", "collections", "dataclasses", "re", "typing", "keras"}
+    assert roots <= {
+        "__future__",
+        "collections",
+        "dataclasses",
+        "re",
+        "typing",
+        "keras",
+    }
