@@ -87,7 +87,8 @@ def test_the_record_says_which_model_each_figure_belongs_to(trained):
     assert run.evaluation_model() == "best"
     [row] = RunStore(run.path.parent).compare()
     assert row["tested_model"] == "best model"
-    assert row["test_accuracy"] == run.evaluation()["accuracy"]
+    # The comparison shows 4 decimals, as the validation figures (2675a62).
+    assert row["test_accuracy"] == round(run.evaluation()["accuracy"], 4)
 
 
 def test_evaluate_run_writes_beside_the_runs_figures_never_over_them(
@@ -256,7 +257,7 @@ def test_the_corpus_runs_open_with_the_figures_of_the_model_they_belong_to(
         elif recorded.is_file():  # tested in memory, i.e. its final weights
             assert row["tested_model"] == "final weights", kind
             figures = json.loads(recorded.read_text())
-            assert row["test_accuracy"] == figures["accuracy"]
+            assert row["test_accuracy"] == round(figures["accuracy"], 4)
         else:
             assert row["test_accuracy"] is None, kind
     assert {manifest[n]["kind"] for n in rows} >= {"completed", "resumed"}
