@@ -465,11 +465,7 @@ class DataQualityView(QWidget):
                 skipped.append(image.file)  # unreadable, or changed since the report
                 continue
             path, digest = identity
-            exclusions = (
-                exclusions.excluding(path, digest)
-                if label is None
-                else exclusions.relabelling(path, digest, label)
-            )
+            exclusions = exclusions.listing(path, digest, label)
             done += 1
         what = (act.first if first else act.second).lower()
         if done:
