@@ -14,7 +14,6 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
-    QApplication,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -398,16 +397,21 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
         A new application palette reaches the window as a PaletteChange (Qt
         6.11). Under the app's style sheet Qt keeps painting most widgets
         (lists, tables, the menu bar) with the palette they were polished
-        with, so the sheet is applied again: that re-polishes every widget,
-        which sends this event again, now with nothing left to change.
+        with, so this window's widgets are polished again, which sends this
+        event again, now with nothing left to change. Only this window's: the
+        application's sheet applied again re-polished every widget of the
+        process, other windows' half-closed ones too, and crashed there (a
+        segfault under pytest-xdist when a test's window outlived it).
         """
         if event.type() == QEvent.Type.PaletteChange:
             after = self.palette()
             if after != self._painted_palette:
                 before, self._painted_palette = self._painted_palette, after
                 colours.restyle(self, before, after)
-                app = QApplication.instance()
-                app.setStyleSheet(app.styleSheet())
+                style = self.style()
+                for widget in [self, *self.findChildren(QWidget)]:
+                    style.unpolish(widget)
+                    style.polish(widget)
         super().changeEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
