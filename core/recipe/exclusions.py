@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tarfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -57,7 +58,9 @@ def listed_labels(
     """Each image's label once the list is applied, and why entries were not.
 
     ``found`` holds each split as read (before any carving): file paths below
-    ``root``, or an array of images; or, with ``keys`` naming each array's
+    ``root``; member names of the ``.tar.gz`` archive ``root`` (the app names
+    its files below the folder it unpacks, so the archive's top folder is
+    dropped); or an array of images; or, with ``keys`` naming each array's
     images, splits already carved. Returns, per split, the labels with
     ``EXCLUDED`` for the images left out, and one line per entry not applied
     (its image is gone, changed since it was listed, or the class is unknown).
@@ -73,6 +76,11 @@ def listed_labels(
     out = {
         split: np.array(labels, dtype=np.int64) for split, (_, labels) in found.items()
     }
+    entries = list(entries)
+    archived = None
+    if root is not None and Path(root).is_file():
+        keys = {s: [_below_top(n) for n in names] for s, (names, _) in found.items()}
+        archived = _archive_digests(root, {path for path, _, _ in entries})
     where = _places(found, root, keys or {})
     lines = []
     for path, digest, action in entries:
@@ -81,7 +89,8 @@ def listed_labels(
             lines.append(f"{path} is listed but not in the data (moved or deleted?)")
             continue
         split, index = place
-        if _digest(found[split][0], index) != digest:
+        now = _digest(found[split][0], index) if archived is None else archived[path]
+        if now != digest:
             lines.append(
                 f"{path} changed since it was listed: kept as given, not "
                 + ("excluded" if action == EXCLUDE else f"relabelled {action!r}")
@@ -137,3 +146,21 @@ def _digest(items: Sequence, index: int) -> str | None:
     if _is_array_of_images(items):
         return content_digest(np.ascontiguousarray(items[index]).tobytes())
     return file_digest(str(items[index]))
+
+
+def _below_top(member: str) -> str:
+    """An archive member's name as the unpacked folder's file is named."""
+    return member.partition("/")[2]
+
+
+def _archive_digests(
+    archive: str | os.PathLike[str], paths: set[str]
+) -> dict[str, str | None]:
+    """The digests of the listed members, in one pass through the archive."""
+    found: dict[str, str | None] = dict.fromkeys(paths)
+    with tarfile.open(archive) as tar:
+        for member in tar:
+            key = _below_top(member.name)
+            if member.isfile() and key in found:
+                found[key] = content_digest(tar.extractfile(member).read())
+    return found

@@ -94,16 +94,8 @@ _LISTED_CALLS = {
     "cifar10": "listed(found, classes if source else CLASS_NAMES, source)",
 }
 
-_ARCHIVE_NOTE = """
-    if root is not None and not Path(root).is_dir():
-        print("warning: the exclusion list is not applied to images read from "
-              "an archive: unpack it and name the folder in CIFAR_SOURCES")
-        return None"""
-
-
 def _listed_code(dataset: DatasetSpec, kind: str) -> str:
     """The project's exclusion list and the loaders' use of it (the recipe's)."""
-    archive = _ARCHIVE_NOTE if kind == "cifar10" else ""
     entries = assignment("EXCLUSIONS", dataset.exclusions.as_entries())
     return f'''# Images the project leaves out or labels otherwise: (path below the
 # data's folder, or "split/index" in an array; content digest; "exclude" or
@@ -113,7 +105,7 @@ def _listed_code(dataset: DatasetSpec, kind: str) -> str:
 
 
 def listed(found, classes, root=None):
-    """Each split's labels once EXCLUSIONS is applied (-1: left out)."""{archive}
+    """Each split's labels once EXCLUSIONS is applied (-1: left out)."""
     labels, problems = listed_labels(found, classes, EXCLUSIONS, root)
     for line in problems:
         print(f"warning: exclusion list: {{line}}")

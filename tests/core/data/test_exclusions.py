@@ -190,6 +190,40 @@ def test_an_exported_script_applies_the_same_list(folder, tmp_path, monkeypatch)
         assert labels.tolist() == app.splits[name].labels.tolist()
 
 
+def test_an_archive_of_the_folder_takes_the_same_list(folder, tmp_path):
+    """An exported script reading CIFAR-10's .tar.gz applies the list as the app
+    does to the folder it unpacks (the script warned and ignored it before)."""
+    import tarfile
+
+    from core.recipe.exclusions import listed_labels
+    from core.recipe.sources import archive_splits, folder_splits
+
+    root = Path(folder.path)
+    archive = tmp_path / "pets.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(root, arcname="pets")
+    dataset = open_dataset(folder)
+    entries = (
+        Exclusions()
+        .excluding(*dataset.identity("train", 0))
+        .relabelling(*dataset.identity("train", 2), "ant")
+        .excluding("bee/03.png", "0123456789abcdef")  # changed since listed
+        .excluding("ant/gone.png", "0123456789abcdef")
+        .as_entries()
+    )
+    found, classes = folder_splits(root)
+    packed, packed_classes = archive_splits(archive)
+    assert packed_classes == classes
+    labels, lines = listed_labels(found, classes, entries, root)
+    packed_labels, packed_lines = listed_labels(packed, classes, entries, archive)
+    assert packed_lines == lines
+    assert len(lines) == 2  # the changed file and the missing one
+    assert packed_labels.keys() == labels.keys()
+    for split, given in labels.items():
+        assert packed_labels[split].tolist() == given.tolist()
+    assert (packed_labels["train"] == -1).sum() == 1
+
+
 def test_a_loaded_dataset_takes_a_new_list_without_loading_again():
     spec = DatasetSpec(name="shapes", count=60)
     loaded = open_dataset(spec)
