@@ -176,15 +176,26 @@ class ModelExportMixin:
 
     @Slot(str)
     def _on_run_model_export(self, path: str) -> None:
-        """Runs tab > Export model…: the run's model picked there, with the project."""
-        from core.model_files.class_names import read_class_names
-        from core.model_files.loading import load_model_file
+        """Runs tab > Export model…: the run's model picked there, with the project.
+
+        A worker reads it (it imports TensorFlow: seconds, minutes under load);
+        the dialog opens when it is read.
+        """
+        from desktop.workers import FunctionWorker
+
+        worker = FunctionWorker(lambda _p, _c: _read_run_model(0, Path(path)))
+        worker.finished.connect(self._on_run_model_export_read)
+        self.statusBar().showMessage(f"Loading {Path(path).parent.name}'s model…")
+        worker.start()
+
+    @Slot(object)
+    def _on_run_model_export_read(self, read: _RunModel) -> None:
         from desktop.export_dialog import ExportSource
 
-        try:
-            model, names = load_model_file(path), read_class_names(path)
-        except WorkbenchError as exc:
-            show_error(self, "Cannot export this run", str(exc))
+        _, path, model, names, _, reason = read
+        self.show_hint()
+        if reason:
+            show_error(self, "Cannot export this run", reason)
             return
         run = Path(path).parent.name
         name = f"{self.document.name}-{run}"

@@ -22,6 +22,7 @@ opened without blocking), then the page predicts with it, project or not.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal, Slot
@@ -63,6 +64,26 @@ NO_MODEL = "No model: train one, or import a .keras / .h5 file."
 DROP_HINT = "Drop images or a folder here, or paste one (Ctrl+V)."
 
 
+# What a worker read: the request's number, the file, the origin asked for,
+# the model (None: refused), its class names (None: none kept) and why not.
+_ReadModel = tuple[int, str, str, Any, "list[str] | None", str]
+
+
+def _read_model_file(number: int, path: str, origin: str) -> _ReadModel:
+    """The model and its class names; on a worker thread, and it never raises."""
+    from core.model_files.loading import load_model_file, stored_class_names
+
+    try:
+        model = load_model_file(path)
+    except Exception as exc:  # any reason is a status message, never a traceback
+        reason = str(exc) if isinstance(exc, WorkbenchError) else repr(exc)
+        return number, path, origin, None, None, reason
+    try:
+        return number, path, origin, model, stored_class_names(model, path), ""
+    except WorkbenchError as exc:
+        return number, path, origin, model, None, str(exc)
+
+
 class PredictionPage(QWidget):
     """Needs a model: ``set_model(model, class_names)`` or Import model…
 
@@ -73,6 +94,7 @@ class PredictionPage(QWidget):
 
     predicted = Signal(int)  # gallery row whose prediction (or heatmap) arrived
     model_changed = Signal()
+    model_opened = Signal()  # an open_model request ended: shown, asked or refused
     export_requested = Signal()
     message = Signal(str)
     # The model's OutputActivation, once decided on the worker.
@@ -88,6 +110,7 @@ class PredictionPage(QWidget):
     # The heatmap the running job makes, and the last that failed: (row, _explained).
     _job_heat: tuple[int, int] | None = None
     _heat_failed: tuple[int, int] | None = None
+    _opening = 0  # the latest open_model request: an older one's read is dropped
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -209,6 +232,7 @@ class PredictionPage(QWidget):
         """
         self.model, self.class_names = None, []
         self.model_origin = self.model_source = ""
+        self._opening += 1  # a model file still being read is not wanted
         self._explainers, self._activation = {}, None
         self._explained += 1  # a job still running is for the old model
         self.images, self.results, self._queue = [], [], []
@@ -436,25 +460,33 @@ class PredictionPage(QWidget):
         """Load a model file (safe mode); ask for class names when it has none.
 
         ``origin`` is ``"project"`` for the project's own run files, which
-        always carry names, else ``"import"``.
+        always carry names, else ``"import"``. Reading it imports TensorFlow
+        (seconds, minutes under load), so a worker reads it and the window
+        stays responsive; ``model_opened`` says when it is done. The latest
+        request wins; ``clear`` drops one still being read.
         """
-        from core.model_files.loading import load_model_file, stored_class_names
+        number = self._opening = self._opening + 1
+        self.status.setText(f"Loading {Path(path).name}…")
+        worker = FunctionWorker(lambda _p, _c: _read_model_file(number, path, origin))
+        worker.finished.connect(self._on_model_read)
+        worker.start()
 
+    @Slot(object)
+    def _on_model_read(self, read: _ReadModel) -> None:
+        number, path, origin, model, names, note = read
+        if number != self._opening:
+            return  # superseded: a later import, or a reset
         name = Path(path).name
-        try:
-            model = load_model_file(path)
-        except WorkbenchError as exc:
-            self._say(f"Not imported: {exc}")
-            return
-        try:
-            names = stored_class_names(model, path)
-        except WorkbenchError as exc:
-            self._say(f"{exc}; please name them.")
-            names = None
-        if names is not None:
+        self.status.setText("")
+        if model is None:
+            self._say(f"Not imported: {note}")
+        elif names is not None:
             self.set_model(model, names, name, origin)
-            return
-        self.ask_class_names(model, name, origin)
+        else:
+            if note:
+                self._say(f"{note}; please name them.")
+            self.ask_class_names(model, name, origin)
+        self.model_opened.emit()
 
     def ask_class_names(self, model, source: str, origin: str = "import") -> None:
         """Open the names dialog (non-blocking); OK sets the model, Cancel drops it."""

@@ -175,7 +175,8 @@ def test_export_failure_is_a_message_not_a_traceback(qtbot, tmp_path):
 def test_import_without_class_names_asks_for_them(qtbot, page, tmp_path):
     path = tmp_path / "elsewhere.keras"
     tiny_model().save(path)  # plain Keras: no names inside, no sidecar
-    page.open_model(str(path))
+    with qtbot.waitSignal(page.model_opened, timeout=60_000):
+        page.open_model(str(path))
     dialog = page.names_dialog
     assert dialog is not None
     assert dialog.isVisible()
@@ -202,12 +203,14 @@ def test_import_reads_a_sidecar_and_a_sigmoid_head_has_two_classes(
     model = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(x))
     path = tmp_path / "binary.keras"
     model.save(path)
-    page.open_model(str(path))
+    with qtbot.waitSignal(page.model_opened, timeout=60_000):
+        page.open_model(str(path))
     assert page.names_dialog.names() == ["class_0", "class_1"]
     page.names_dialog.reject()
     assert page.model is None
     (tmp_path / "binary.keras.json").write_text('{"class_names": ["no", "yes"]}')
-    page.open_model(str(path))
+    with qtbot.waitSignal(page.model_opened, timeout=60_000):
+        page.open_model(str(path))
     assert page.names_dialog is None
     assert page.class_names == ["no", "yes"]
 
@@ -219,7 +222,7 @@ def test_lambda_model_is_refused_with_a_message(qtbot, page, tmp_path):
     model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(x))
     path = tmp_path / "lambda.keras"
     model.save(path)
-    with qtbot.waitSignal(page.message, timeout=5_000) as blocker:
+    with qtbot.waitSignal(page.message, timeout=60_000) as blocker:
         page.open_model(str(path))
     assert "Lambda layer" in blocker.args[0]
     assert "nothing was executed" in blocker.args[0]
@@ -248,7 +251,8 @@ def test_file_menu_exports_the_project_or_the_model_open(qtbot, window, tmp_path
     # An imported model alone: no project settings to write a script from.
     path = tmp_path / "made_elsewhere.keras"
     tiny_model().save(path)
-    window.prediction_page.open_model(str(path))
+    with qtbot.waitSignal(window.prediction_page.model_opened, timeout=60_000):
+        window.prediction_page.open_model(str(path))
     window.prediction_page.names_dialog.set_text("x\ny\nz")
     window.prediction_page.names_dialog.accept()
     dialog = window.export_model()
@@ -268,11 +272,28 @@ def test_runs_tab_export_opens_the_dialog_with_that_run(qtbot, window):
     run = store.create("first", {"training": {}})
     export_keras(tiny_model(), run.path / "best.keras", ["a", "b", "c"])
     window._on_run_model_export(str(run.path / "best.keras"))
+    assert window.export_dialog is None  # the model is read on a worker
+    assert "Loading" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: window.export_dialog is not None, timeout=60_000)
     dialog = window.export_dialog
     assert dialog.source.class_names == ["a", "b", "c"]
     assert dialog.is_enabled("keras")
     assert dialog.is_enabled("python")
     assert f"Untitled-{run.path.name}.keras" in dialog.path_edit.text()
+
+
+def test_runs_tab_export_of_a_damaged_file_says_why(qtbot, window, monkeypatch):
+    seen = []
+    monkeypatch.setattr(
+        "desktop.window_export.show_error", lambda _w, *text: seen.append(text)
+    )
+    run = window.run_store().create("first", {"training": {}})
+    (run.path / "best.keras").write_bytes(b"not a zip")
+    window._on_run_model_export(str(run.path / "best.keras"))
+    qtbot.waitUntil(lambda: bool(seen), timeout=60_000)
+    assert seen[0][0] == "Cannot export this run"
+    assert run.path.name in seen[0][1]
+    assert window.export_dialog is None
 
 
 def test_main_window_exports_the_project_with_its_augmentation(qtbot, window, tmp_path):

@@ -38,7 +38,8 @@ def test_the_prediction_page_keeps_nothing_of_the_previous_project(
     page = window.prediction_page
     window.show_page("prediction")
     path = export_keras(app_model(3), tmp_path / "m.keras", ["a", "b", "c"])
-    page.open_model(str(path))
+    with qtbot.waitSignal(page.model_opened, timeout=60_000):
+        page.open_model(str(path))
     assert page.model_origin == "import"
     rows = set()
     page.predicted.connect(rows.add)

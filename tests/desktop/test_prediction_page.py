@@ -44,11 +44,25 @@ def test_broken_file_is_told_and_nothing_else_changes(qtbot, page, tmp_path):
 
 def test_open_model_file_with_its_class_names(qtbot, page, tmp_path):
     path = export_keras(app_model(3), tmp_path / "m.keras", ["x", "y", "z"])
-    page.open_model(str(path))
+    with qtbot.waitSignal(page.model_opened, timeout=60_000):
+        page.open_model(str(path))
     assert page.class_names == ["x", "y", "z"]
     assert "m.keras" in page.model_label.text()
     with qtbot.waitSignal(page.predicted, timeout=30_000):
         page.add_image(np.zeros((32, 32, 3), np.uint8), "blank")
+
+
+def test_import_reads_the_file_on_a_worker_and_the_latest_wins(qtbot, page, tmp_path):
+    first = export_keras(app_model(3), tmp_path / "a.keras", ["x", "y", "z"])
+    second = export_keras(app_model(2), tmp_path / "b.keras", ["p", "q"])
+    with qtbot.waitSignal(page.model_opened, timeout=60_000):
+        page.open_model(str(first))
+        assert page.model is None  # not read on the GUI thread
+        assert "Loading a.keras" in page.status.text()
+        page.clear()  # a new project: the file being read is not wanted
+        page.open_model(str(second))
+    assert page.class_names == ["p", "q"]
+    assert "b.keras" in page.model_label.text()
 
 
 def dense_only_model(classes=3):
@@ -71,7 +85,8 @@ def test_a_model_without_convolution_predicts_and_says_why_no_gradcam(
     path = tmp_path / "dense.keras"
     dense_only_model().save(path)
     (tmp_path / "dense.keras.json").write_text('{"class_names": ["a", "b", "c"]}')
-    page.open_model(str(path))
+    with qtbot.waitSignal(page.model_opened, timeout=60_000):
+        page.open_model(str(path))
     assert page.class_names == ["a", "b", "c"]
     with qtbot.waitSignal(page.predicted, timeout=30_000) as blocker:
         page.add_image(np.full((20, 24, 3), 200, np.uint8), "grey")
@@ -98,7 +113,7 @@ def test_a_model_that_does_not_take_images_is_not_imported(qtbot, page, tmp_path
 
     path = tmp_path / "vector.keras"
     keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)]).save(path)
-    with qtbot.waitSignal(page.message, timeout=5_000) as blocker:
+    with qtbot.waitSignal(page.message, timeout=60_000) as blocker:
         page.open_model(str(path))
     assert "does not take images" in blocker.args[0]
     assert page.model is None

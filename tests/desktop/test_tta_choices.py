@@ -52,7 +52,8 @@ def test_the_prediction_page_predicts_again_with_the_chosen_views(qtbot, page):
 def test_a_model_of_any_size_has_no_tta_choice(qtbot, page, tmp_path):
     path = export_keras(flat_model(), tmp_path / "m.keras", ["a", "b", "c"])
     page.tta_combo.setCurrentIndex(1)
-    page.open_model(str(path))
+    with qtbot.waitSignal(page.model_opened, timeout=60_000):
+        page.open_model(str(path))
     assert not page.tta_combo.isEnabled()
     assert page.tta_combo.currentData() == "none"
     assert "any size" in page.tta_combo.toolTip()
