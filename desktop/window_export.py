@@ -114,15 +114,26 @@ class ModelExportMixin:
         )
 
     def export_model(self, source=None):
-        """File > Export model…: the dialog, for the open model and the project."""
+        """File > Export model…: the dialog, for the open model and the project.
+
+        With no model on the Prediction page, the newest run's is read on a
+        worker first (it imports TensorFlow: seconds, minutes under load): the
+        dialog opens when it is read, and None is returned meanwhile.
+        """
         from desktop.export_dialog import ExportDialog
 
         self.ensure_data_page()
         if self.export_dialog is not None and self.export_dialog.is_busy():
             self.export_dialog.raise_()
             return self.export_dialog
+        if source is None:
+            newest = self._newest_model_unread()
+            if isinstance(newest, Path):
+                self._read_then_export(newest)
+                return None
+            source = self.export_source(newest)
         folder = self.path.parent if self.path else Path.home()
-        dialog = ExportDialog(source or self.export_source(), folder, self)
+        dialog = ExportDialog(source, folder, self)
         dialog.exported.connect(
             lambda path: self.statusBar().showMessage(f"Exported {path}", 8000)
         )
@@ -132,12 +143,39 @@ class ModelExportMixin:
         dialog.open()
         return dialog
 
-    def export_source(self):
+    def _newest_model_unread(self) -> Path | str | None:
+        """With no model on the Prediction page: the newest run's model file
+        (``Run.kept_model``), why the runs cannot be read, or None (no run
+        kept one). With a model there: None, the page's model is exported."""
+        page = self.prediction_page
+        if page is not None and page.model is not None:
+            return None
+        try:
+            kept = self.run_store().newest_model()
+        except WorkbenchError as exc:
+            return str(exc)
+        return None if kept is None else kept[0]
+
+    def _read_then_export(self, path: Path) -> None:
+        from desktop.workers import FunctionWorker
+
+        worker = FunctionWorker(lambda _p, _c: _read_run_model(0, path))
+        worker.finished.connect(self._on_newest_model_read)
+        self.statusBar().showMessage(f"Loading {path.parent.name}'s model…")
+        worker.start()
+
+    @Slot(object)
+    def _on_newest_model_read(self, read: _RunModel) -> None:
+        self.show_hint()
+        self.export_model(self.export_source(read))
+
+    def export_source(self, newest: _RunModel | str | None = None):
         """The model on the Prediction page, else the newest run's; the project.
 
         The newest run's is its model as ``core.run_model`` names it (the best
-        one when kept), the same the Prediction page got when the run ended.
-        A run's model carries its run folder: the export is verified on the
+        one when kept), the same the Prediction page got when the run ended,
+        as a worker read it (``newest``; a text: why it could not be). A
+        run's model carries its run folder: the export is verified on the
         data the run recorded (an imported model's is "not verified").
         """
         from desktop.export_dialog import ExportSource
@@ -152,16 +190,14 @@ class ModelExportMixin:
             if LABELS[FINAL] in page.model_source:  # never passed off as the run's
                 source.name += "-final-weights"
             source.run = self._run_folder(page.model_source.split(" · ")[0])
-        else:
-            from core.model_files.loading import load_model_file
-
-            try:
-                kept = self.run_store().newest_model()
-                if kept is not None:
-                    source.model, source.class_names = load_model_file(kept[0]), kept[1]
-                    source.run = kept[0].parent
-            except WorkbenchError as exc:
-                source.no_model_reason = str(exc)
+        elif isinstance(newest, str):
+            source.no_model_reason = newest
+        elif newest is not None:
+            _, path, model, names, _, reason = newest
+            if reason:
+                source.no_model_reason = reason
+            else:
+                source.model, source.class_names, source.run = model, names, path.parent
         source.project = self._export_project()
         return source
 

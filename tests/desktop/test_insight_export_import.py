@@ -282,6 +282,24 @@ def test_runs_tab_export_opens_the_dialog_with_that_run(qtbot, window):
     assert f"Untitled-{run.path.name}.keras" in dialog.path_edit.text()
 
 
+def test_file_export_reads_the_newest_runs_model_on_a_worker(qtbot, window):
+    from core.inference.export import export_keras
+
+    config = {"training": {}, "dataset": {"classes": ["a", "b", "c"]}}
+    run = window.run_store().create("first", config)
+    export_keras(tiny_model(), run.path / "best.keras", ["a", "b", "c"])
+    assert window.prediction_page is None or window.prediction_page.model is None
+    window.export_action.trigger()
+    assert window.export_dialog is None  # not read on the GUI thread
+    assert f"Loading {run.path.name}'s model" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: window.export_dialog is not None, timeout=60_000)
+    dialog = window.export_dialog
+    assert dialog.source.class_names == ["a", "b", "c"]
+    assert dialog.source.run == run.path
+    assert dialog.is_enabled("keras")
+    dialog.reject()
+
+
 def test_runs_tab_export_of_a_damaged_file_says_why(qtbot, window, monkeypatch):
     seen = []
     monkeypatch.setattr(
