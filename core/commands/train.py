@@ -219,6 +219,7 @@ def _resume(args: argparse.Namespace, listener: Any, cancel: threading.Event) ->
 def _report(outcome: Any, signal_exit: int | None) -> int:
     """Say how the run ended; the exit status the docstring promises."""
     from core.run_model import run_model
+    from core.training.evaluation import as_given_words
     from core.training.events import StopReason
 
     result, run = outcome.result, outcome.run
@@ -240,6 +241,7 @@ def _report(outcome: Any, signal_exit: int | None) -> int:
         summary += f", test accuracy {evaluation.accuracy:.4f}"
         kept = run_model(run.path) if run is not None else None
         summary += f" ({kept.label})" if kept else ""
+        summary += as_given_words(evaluation)
         if evaluation.tta != "none":  # test-time augmentation's views averaged
             summary += f", test-time augmentation {evaluation.tta}"
     print(summary + where)

@@ -173,6 +173,23 @@ def as_given_figures(evaluation: Evaluation) -> dict[str, Any]:
     }
 
 
+def as_given_words(evaluation: Evaluation, digits: int = 4) -> str:
+    """What follows a test accuracy when the exclusion list changed the test
+    split: the cleaned figure alone flatters (leaving hard images out), so the
+    split's figure as given goes beside it; "" for an untouched split.
+
+    Example: `` (cleaned: 5 images, after the exclusion list; as given 0.8333
+    on 6 images)``.
+    """
+    given = evaluation.as_given
+    if given is None:
+        return ""
+    return (
+        f" (cleaned: {len(evaluation.predicted):,} images, after the exclusion "
+        f"list; as given {given['accuracy']:.{digits}f} on {given['images']:,} images)"
+    )
+
+
 def cohen_kappa(confusion: np.ndarray) -> float:
     """Agreement beyond chance: 1 perfect, 0 no better than guessing by frequency."""
     total = confusion.sum()

@@ -31,6 +31,7 @@ from core.run_exclusions import under_run_list
 from core.run_model import LABELS, run_model
 from core.runs import Run, RunStore
 from core.top_k import shown_top_k
+from core.training.evaluation import Evaluation, as_given_words
 from desktop import colours
 from desktop.widgets.calibration_view import CalibrationView
 from desktop.widgets.data_quality_view import DataQualityView
@@ -40,7 +41,6 @@ from desktop.widgets.training_chart import TrainingChart
 from desktop.workers import FunctionWorker
 
 if TYPE_CHECKING:  # hints only: the page imports training code when it runs
-    from core.training.evaluation import Evaluation
     from core.training.session import SessionResult
 
 
@@ -198,7 +198,8 @@ class TrainingResults(QSplitter):
         c = e.calibration
         ece = "" if c is None else f" · ECE ({c['bins']} bins) {c['ece']:.3f}"
         self.summary.setText(
-            f"<b>Test accuracy {e.accuracy:.3f}</b>{of}{tta}{loss}{top} · "
+            f"<b>Test accuracy {e.accuracy:.3f}</b>{of}{as_given_words(e, 3)}"
+            f"{tta}{loss}{top} · "
             f"Cohen's kappa {e.kappa:.3f}{ece}{saved}"
         )
         if self._trained_on is not None:

@@ -82,3 +82,21 @@ def test_a_matrix_cell_s_image_takes_the_predicted_label(qtbot, page):
     (entry,) = page.document.dataset.exclusions.entries
     assert entry.label == data.class_names[(true + 1) % 6]
     assert page.undo_stack.undoText().startswith(f"Label as {entry.label}")
+
+
+def test_the_summary_gives_the_test_figure_as_given_beside_the_cleaned(qtbot, tmp_path):
+    from core.runs import Run
+    from core.training.run_evaluation import evaluate_run
+    from desktop.widgets.training_results import TrainingResults
+    from tests.core.training.test_evaluation_exclusions import listed_run
+
+    run = Run(listed_run(tmp_path, "test"))
+    evaluation = evaluate_run(run)
+    results = TrainingResults(lambda: RunStore(run.path.parent))
+    qtbot.addWidget(results)
+    results.show_evaluation(evaluation, None, None)
+    given = evaluation.as_given["accuracy"]
+    assert (
+        f"(cleaned: 5 images, after the exclusion list; as given {given:.3f} on 6 "
+        "images)" in results.summary.text()
+    )

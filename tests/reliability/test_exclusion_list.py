@@ -43,6 +43,7 @@ def test_train_warns_of_a_missing_and_a_changed_file_and_records_the_list(
         Exclusions()
         .excluding(changed, digest)
         .excluding(*left_out)
+        .excluding(*data.identity("test", 0))
         .excluding("bee/gone.png", "0123456789abcdef")
     )
     Image.new("RGB", (8, 8), "red").save(root / changed)  # after it was listed
@@ -55,24 +56,26 @@ def test_train_warns_of_a_missing_and_a_changed_file_and_records_the_list(
         tmp_path / "p.cnnwb.json",
     )
     assert main(["train", str(project), "--run-dir", str(tmp_path / "runs")]) == 0
-    err = capsys.readouterr().err
+    out, err = capsys.readouterr()
+    # A test image left out: the summary gives the split's figure as given too.
+    assert "after the exclusion list; as given" in out
     assert (
         f"warning: exclusion list: {changed} changed since it was listed: kept as "
         "given, not excluded" in err
     )
     assert "warning: exclusion list: bee/gone.png is listed but not in the data" in err
-    assert "exclusion list: 3 excluded, 0 relabelled (the project's" in err
+    assert "exclusion list: 4 excluded, 0 relabelled (the project's" in err
     assert load_project(project).dataset.exclusions == exclusions  # entries kept
     (run_dir,) = (tmp_path / "runs").iterdir()
     recorded = json.loads((run_dir / "config.json").read_text())["dataset"]
-    assert len(recorded["spec"]["exclusions"]) == 3
-    assert recorded["fingerprint"]["exclusions"]["excluded"] == 1  # one applied
+    assert len(recorded["spec"]["exclusions"]) == 4
+    assert recorded["fingerprint"]["exclusions"]["excluded"] == 2  # two applied
     # The run's own data, with its own list: the same data
     run = Run(run_dir)
     open_recorded_dataset(run)
     # The project's list changed since: a data change for a resume of the
     # project's data; the files alone are still the run's
     cleared = open_dataset(spec)
-    with pytest.raises(WorkbenchError, match="the exclusion list: 1 left out, 0 rel"):
+    with pytest.raises(WorkbenchError, match="the exclusion list: 2 left out, 0 rel"):
         refuse_changed_data(recorded, cleared, run.name)
     refuse_changed_data(recorded, cleared, run.name, include_list=False)

@@ -94,6 +94,7 @@ _LISTED_CALLS = {
     "cifar10": "listed(found, classes if source else CLASS_NAMES, source)",
 }
 
+
 def _listed_code(dataset: DatasetSpec, kind: str) -> str:
     """The project's exclusion list and the loaders' use of it (the recipe's)."""
     entries = assignment("EXCLUSIONS", dataset.exclusions.as_entries())

@@ -51,3 +51,25 @@ def test_a_list_that_leaves_the_test_split_alone_reports_one_figure(tmp_path, ca
     figures = json.loads(capsys.readouterr().out)
     assert "as_given" not in figures
     assert len(figures["predicted"]) == 6
+
+
+def test_the_as_given_words_follow_a_cleaned_figure_only(tmp_path):
+    """The cleaned figure alone flatters: where a test accuracy is the headline
+    (train's summary line, the Training page: tests/reliability/
+    test_exclusion_list.py, tests/desktop/test_evaluation_listing.py), the
+    as-given one follows it when the list touched the test split."""
+    from core.runs import Run
+    from core.training.evaluation import as_given_words
+    from core.training.run_evaluation import evaluate_run
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    listed = evaluate_run(Run(listed_run(tmp_path / "a", "test")))
+    words = as_given_words(listed)
+    given = listed.as_given["accuracy"]
+    assert words == (
+        f" (cleaned: 5 images, after the exclusion list; as given {given:.4f} "
+        "on 6 images)"
+    )
+    untouched = evaluate_run(Run(listed_run(tmp_path / "b", "train")))
+    assert as_given_words(untouched) == ""
