@@ -373,6 +373,15 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
         )
         return answer == QMessageBox.StandardButton.Yes
 
+    def _ask_stop_job(self, busy: str) -> bool:
+        answer = QMessageBox.question(
+            self,
+            f"{busy} is running",
+            f"{busy} is running. Stop it and close? What it has not finished "
+            "is dropped; what was saved before stays as it was.",
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
     def _about(self) -> None:
         QMessageBox.about(
             self,
@@ -421,6 +430,10 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
             return
         sweeping = self.sweeps_page is not None and self.sweeps_page.is_running()
         if sweeping and not self._ask_stop_sweep():
+            event.ignore()
+            return
+        busy = workers.heavy_job()  # a report, a calibration, an export…
+        if busy and not (training or sweeping) and not self._ask_stop_job(busy):
             event.ignore()
             return
         if not self.confirm_discard():

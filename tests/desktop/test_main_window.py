@@ -249,3 +249,29 @@ def test_runs_of_an_earlier_version_show_on_the_runs_tab(qtbot):
     assert panel.table.rowCount() == 1  # the old run, now this project's
     assert old.path.name in {p.name for p in w.document.runs_dir.iterdir()}
     assert w.statusBar().currentMessage().startswith("1 run of an earlier version")
+
+
+def test_closing_during_a_report_asks_and_stops_it(window, qtbot, monkeypatch):
+    """Any heavy job (a data-quality report, a calibration) is asked about as
+    training is: No keeps it running, Yes stops it and closes."""
+    from desktop import workers
+    from desktop.workers_data_quality import HEAVY
+
+    def report(_progress, cancel):  # a report's cooperative cancel
+        while not cancel.wait(0.05):
+            pass
+        return "stopped"
+
+    worker = workers.FunctionWorker(report, HEAVY)
+    asked = []
+    monkeypatch.setattr(
+        window, "_ask_stop_job", lambda busy: asked.append(busy) or len(asked) > 1
+    )
+    with qtbot.waitSignal(worker.started, timeout=10_000):
+        worker.start()
+    assert not window.close()  # "no": the report goes on
+    assert workers.heavy_job() == HEAVY
+    with qtbot.waitSignal(worker.finished, timeout=10_000):
+        assert window.close()  # "yes": stopped, then closed
+    assert asked == [HEAVY, HEAVY]
+    assert worker.cancelled
