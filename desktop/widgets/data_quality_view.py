@@ -9,8 +9,8 @@ Refusals (cleanlab missing, the run's data changed since) are one line.
 
 Four tables: the images ranked likeliest mislabeled first, the duplicate and
 leak pairs side by side, the hardest images per class and the most confused
-class pairs. "Exclude" and "Use suggested label" put the selected images on
-the project's exclusion list (``core.data.exclusions``) through one undoable
+class pairs. "Exclude", "Use suggested label" and "Label as" (any class) put
+the selected images on the project's exclusion list (``core.data.exclusions``) through one undoable
 command each (``exclusions_panel.set_exclusions``, the Data page's); nothing
 in the data's folder changes. The list names an image by how the run's data
 names it (``Dataset.identity``), checked against the digest the report
@@ -32,11 +32,13 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QProgressBar,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -192,6 +194,14 @@ class DataQualityView(QWidget):
         self.second_button = QPushButton()
         self.first_button.clicked.connect(lambda: self._act(first=True))
         self.second_button.clicked.connect(lambda: self._act(first=False))
+        # Any class, not only the one the model suggests (its classes: the report's).
+        self.label_button = QToolButton()
+        self.label_button.setText("Label as")
+        self.label_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.label_button.setMenu(QMenu(self.label_button))
+        self.label_button.menu().triggered.connect(
+            lambda action: self._act(first=False, label=action.text())
+        )
         self.tabs.currentChanged.connect(self._refresh_actions)
         # One row: the tabs' own corner left the fourth tab behind scroll
         # arrows in a 1366-pixel window.
@@ -203,6 +213,7 @@ class DataQualityView(QWidget):
         controls.addStretch(0)
         controls.addWidget(self.first_button)
         controls.addWidget(self.second_button)
+        controls.addWidget(self.label_button)
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
         layout.addWidget(self.status)
@@ -281,8 +292,12 @@ class DataQualityView(QWidget):
     def _show(self, shown: DataQualityReport | str | None) -> None:
         """A report in the tables, or the tables empty with why."""
         self.report = shown if isinstance(shown, DataQualityReport) else None
+        menu = self.label_button.menu()
+        menu.clear()
         if self.report is not None:
             self._show_mode(self.report.mode)
+            for name in self.report.classes:
+                menu.addAction(name)
         self._fill()
         missing = cleanlab_missing()
         self.run_button.setEnabled(self.run is not None and not missing)
@@ -426,9 +441,11 @@ class DataQualityView(QWidget):
         act = _ACTS[kind]
         why = self._why_not_act()
         chosen = bool(self.tables[kind].selectionModel().selectedRows())
+        relabels = kind in (LABELS, HARDEST)  # rows of one image with its label
         for button, text in (
             (self.first_button, act.first),
             (self.second_button, act.second),
+            (self.label_button, "Label as" if relabels else ""),
         ):
             button.setText(text)
             button.setVisible(bool(text))
@@ -443,13 +460,17 @@ class DataQualityView(QWidget):
                 )
             )
 
-    def _act(self, first: bool) -> None:
-        """The selected rows' images on the project's list, as one undo step."""
+    def _act(self, first: bool, label: str | None = None) -> None:
+        """The selected rows' images on the project's list, as one undo step:
+        the button's action, or relabelled as ``label`` (Label as)."""
         kind = self.tabs.currentIndex()
         act = _ACTS[kind]
         pick = act.first_of if first else act.second_of
         if pick is None or self._why_not_act() is not None:
             return
+        if label is not None:
+            relabel = pick
+            pick = lambda row: (relabel(row)[0], label)  # noqa: E731
         assert self.document is not None
         assert self.undo_stack is not None
         spec = self.document.dataset
@@ -467,7 +488,8 @@ class DataQualityView(QWidget):
             path, digest = identity
             exclusions = exclusions.listing(path, digest, label)
             done += 1
-        what = (act.first if first else act.second).lower()
+        what = f"label as {label}" if label else (act.first if first else act.second)
+        what = what[0].lower() + what[1:]
         if done:
             text = f"Data quality: {what} ({done} image{'s' * (done != 1)})"
             set_exclusions(self.document, self.undo_stack, exclusions, text)

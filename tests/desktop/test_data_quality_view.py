@@ -144,6 +144,30 @@ def test_exclude_and_use_suggested_reach_the_project_and_undo(qtbot, run):
     view.shutdown()
 
 
+def test_label_as_gives_any_class_as_one_undo_step(qtbot, run):
+    _built(qtbot, run)
+    view, document, undo_stack = _view(qtbot, run)
+    qtbot.waitUntil(lambda: _opened(view), timeout=60_000)
+    view.tabs.setCurrentIndex(LABELS)
+    issue = view.rows[LABELS][0]
+    view.labels_table.selectRow(0)
+    assert not view.label_button.isHidden() and view.label_button.isEnabled()
+    names = [a.text() for a in view.label_button.menu().actions()]
+    assert names == view.report.classes
+    other = next(n for n in names if n not in (issue.given, issue.suggested))
+    with qtbot.waitSignal(view.listed) as said:
+        view.label_button.menu().actions()[names.index(other)].trigger()
+    assert f"label as {other}" in said.args[0]
+    (entry,) = document.dataset.exclusions.entries
+    assert (entry.path, entry.label) == (issue.image.file, other)
+    assert undo_stack.undoText() == f"Data quality: label as {other} (1 image)"
+    undo_stack.undo()
+    assert not document.dataset.exclusions
+    view.tabs.setCurrentIndex(PAIRS)  # a pair has no one label to change
+    assert view.label_button.isHidden()
+    view.shutdown()
+
+
 def test_a_pair_excludes_the_chosen_side(qtbot, run):
     _built(qtbot, run)
     view, document, _ = _view(qtbot, run)
