@@ -10,11 +10,11 @@ Refusals (cleanlab missing, the run's data changed since) are one line.
 Four tables: the images ranked likeliest mislabeled first, the duplicate and
 leak pairs side by side, the hardest images per class and the most confused
 class pairs. "Exclude", "Use suggested label" and "Label as" (any class) put
-the selected images on the project's exclusion list (``core.data.exclusions``) through one undoable
-command each (``exclusions_panel.set_exclusions``, the Data page's); nothing
-in the data's folder changes. The list names an image by how the run's data
-names it (``Dataset.identity``), checked against the digest the report
-recorded, so an image changed since is never listed.
+the selected images on the project's exclusion list (``core.data.exclusions``)
+through one undoable command each (``exclusions_panel.set_exclusions``, the
+Data page's); nothing in the data's folder changes. The list names an image
+by how the run's data names it (``Dataset.identity``), checked against the
+digest the report recorded, so an image changed since is never listed.
 """
 
 from __future__ import annotations
@@ -202,6 +202,10 @@ class DataQualityView(QWidget):
         self.label_button.menu().triggered.connect(
             lambda action: self._act(first=False, label=action.text())
         )
+        # A 60,000-image report flags thousands: MAX_ROWS at a time stays quick.
+        self._limits = [MAX_ROWS] * len(self.tables)
+        self.more_button = QPushButton()
+        self.more_button.clicked.connect(self._show_more)
         self.tabs.currentChanged.connect(self._refresh_actions)
         # One row: the tabs' own corner left the fourth tab behind scroll
         # arrows in a 1366-pixel window.
@@ -214,6 +218,7 @@ class DataQualityView(QWidget):
         controls.addWidget(self.first_button)
         controls.addWidget(self.second_button)
         controls.addWidget(self.label_button)
+        controls.addWidget(self.more_button)
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
         layout.addWidget(self.status)
@@ -292,6 +297,7 @@ class DataQualityView(QWidget):
     def _show(self, shown: DataQualityReport | str | None) -> None:
         """A report in the tables, or the tables empty with why."""
         self.report = shown if isinstance(shown, DataQualityReport) else None
+        self._limits = [MAX_ROWS] * len(self.tables)
         menu = self.label_button.menu()
         menu.clear()
         if self.report is not None:
@@ -329,12 +335,9 @@ class DataQualityView(QWidget):
         self.rows = [[] for _ in self.tables]
         self._places = {}
         if report is not None:
-            shown = max(len(report.flagged), MIN_LABEL_ROWS)
             self.rows = [
-                report.labels[: min(shown, MAX_ROWS)],
-                report.duplicates[:MAX_ROWS],
-                [e for found in report.hardest.values() for e in found][:MAX_ROWS],
-                report.confused[:MAX_ROWS],
+                rows[:limit]
+                for rows, limit in zip(_all_rows(report), self._limits, strict=True)
             ]
         for kind, rows in enumerate(self.rows):
             table = self.tables[kind]
@@ -442,6 +445,10 @@ class DataQualityView(QWidget):
         why = self._why_not_act()
         chosen = bool(self.tables[kind].selectionModel().selectedRows())
         relabels = kind in (LABELS, HARDEST)  # rows of one image with its label
+        total = len(_all_rows(self.report)[kind]) if self.report is not None else 0
+        shown = len(self.rows[kind])
+        self.more_button.setVisible(total > shown)
+        self.more_button.setText(f"Show more ({shown:,} of {total:,} shown)")
         for button, text in (
             (self.first_button, act.first),
             (self.second_button, act.second),
@@ -459,6 +466,12 @@ class DataQualityView(QWidget):
                     "(the files stay as they are; Edit > Undo takes it back)"
                 )
             )
+
+    @Slot()
+    def _show_more(self) -> None:
+        kind = self.tabs.currentIndex()
+        self._limits[kind] += MAX_ROWS
+        self._fill()
 
     def _act(self, first: bool, label: str | None = None) -> None:
         """The selected rows' images on the project's list, as one undo step:
@@ -669,6 +682,17 @@ def _cells(kind: int, row: Any) -> list[str]:
         row.second,
         f"{row.first_as_second:,}",
         f"{row.second_as_first:,}",
+    ]
+
+
+def _all_rows(report: DataQualityReport) -> list[list[Any]]:
+    """Each table's rows, before the limit of what is shown."""
+    flagged = max(len(report.flagged), MIN_LABEL_ROWS)
+    return [
+        report.labels[:flagged],
+        report.duplicates,
+        [e for found in report.hardest.values() for e in found],
+        report.confused,
     ]
 
 

@@ -19,6 +19,7 @@ from core.document import ProjectDocument
 from core.project import Project
 from core.runs import Run, RunStore
 from desktop.widgets.data_quality_view import (
+    CONFUSED,
     LABELS,
     PAIRS,
     DataQualityView,
@@ -151,7 +152,8 @@ def test_label_as_gives_any_class_as_one_undo_step(qtbot, run):
     view.tabs.setCurrentIndex(LABELS)
     issue = view.rows[LABELS][0]
     view.labels_table.selectRow(0)
-    assert not view.label_button.isHidden() and view.label_button.isEnabled()
+    assert not view.label_button.isHidden()
+    assert view.label_button.isEnabled()
     names = [a.text() for a in view.label_button.menu().actions()]
     assert names == view.report.classes
     other = next(n for n in names if n not in (issue.given, issue.suggested))
@@ -165,6 +167,26 @@ def test_label_as_gives_any_class_as_one_undo_step(qtbot, run):
     assert not document.dataset.exclusions
     view.tabs.setCurrentIndex(PAIRS)  # a pair has no one label to change
     assert view.label_button.isHidden()
+    view.shutdown()
+
+
+def test_show_more_reaches_rows_past_the_first_screenful(qtbot, run, monkeypatch):
+    monkeypatch.setattr("desktop.widgets.data_quality_view.MAX_ROWS", 3)
+    _built(qtbot, run)
+    view, _, _ = _view(qtbot, run)
+    qtbot.waitUntil(lambda: _opened(view), timeout=60_000)
+    view.tabs.setCurrentIndex(LABELS)
+    total = len(view.report.labels)
+    assert total > 6  # the fixture's report ranks every image
+    assert view.labels_table.rowCount() == 3
+    assert not view.more_button.isHidden()
+    assert view.more_button.text() == f"Show more (3 of {total:,} shown)"
+    view.more_button.click()
+    assert view.labels_table.rowCount() == 6
+    assert view.labels_table.item(5, 0).toolTip()  # its image named, as the first's
+    view.tabs.setCurrentIndex(CONFUSED)
+    confused = len(view.report.confused)
+    assert view.more_button.isHidden() is (confused <= 3)
     view.shutdown()
 
 
