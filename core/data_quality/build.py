@@ -121,7 +121,7 @@ def build_report(
     }
     if mode == FULL and "train" in passes:
         epochs = fold_epochs(_epochs_run(run), folds)
-        stages.begin("folds", f"{folds} fold models of {epochs} epochs")
+        stages.begin("folds", _fold_models(folds, epochs))
         found = out_of_fold(inputs, dataset, epochs, folds, stages)
         rows = np.nonzero(np.isfinite(found).all(axis=1))[0]
         probabilities["train"] = (rows, found[rows])
@@ -248,7 +248,7 @@ def _checked(mode: str, found: Found, folds: int, epochs: int | None) -> str:
             "models)"
         )
     train = (
-        f"train by {folds} fold models of {epochs} epochs, each predicting the "
+        f"train by {_fold_models(folds, epochs)}, each predicting the "
         "fold it did not train on"
     )
     return "full: " + "; ".join(x for x in (train if epochs else "", by_run) if x)
@@ -270,3 +270,7 @@ def _epochs_run(run: Run) -> int:
     if record is not None and record.epochs_run:
         return record.epochs_run
     return max(1, len(run.history().get("loss", [])))
+
+
+def _fold_models(folds: int, epochs: int) -> str:
+    return f"{folds} fold models of {epochs} epoch{'s' * (epochs != 1)}"
