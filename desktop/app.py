@@ -111,8 +111,12 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName("CNN Workbench")
     app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "app.svg")))
     style = resources_dir() / "style.qss"
-    if style.exists():
-        app.setStyleSheet(style.read_text(encoding="utf-8"))
+    sheet = style.read_text(encoding="utf-8") if style.exists() else ""
+    # Set once: setting it again re-polishes every widget of the process, and
+    # a test process's half-closed windows of earlier tests crashed there (a
+    # segfault under pytest-xdist, whose order puts such windows first).
+    if app.styleSheet() != sheet:
+        app.setStyleSheet(sheet)
     return app  # type: ignore[return-value]
 
 
