@@ -63,9 +63,12 @@ def _tflite(path: Path) -> Predict:
 
     from core.tf_runtime import quietly
 
+    # Allocating applies the XNNPACK delegate, whose C++ line ("INFO: Created
+    # TensorFlow Lite XNNPACK delegate for CPU.") reached the command line's
+    # output once per process.
     with quietly():
         interpreter = tf.lite.Interpreter(model_path=str(path))
-    interpreter.allocate_tensors()
+        interpreter.allocate_tensors()
     [given] = interpreter.get_input_details()
     [taken] = interpreter.get_output_details()
 
