@@ -50,6 +50,16 @@ def _view(qtbot, run: Run) -> tuple[DataQualityView, ProjectDocument, QUndoStack
     return view, document, undo_stack
 
 
+def _first_row_of(qtbot, run: Run, kind: int):
+    """The view with its data open, on tab ``kind`` with its first row selected."""
+    _built(qtbot, run)
+    view, document, undo_stack = _view(qtbot, run)
+    qtbot.waitUntil(lambda: _opened(view), timeout=60_000)
+    view.tabs.setCurrentIndex(kind)
+    view.tables[kind].selectRow(0)
+    return view, document, undo_stack, view.rows[kind][0]
+
+
 def _built(qtbot, run: Run) -> None:
     """The quick report, built once through the view (the first test builds it)."""
     if load_report(run.path, QUICK) is not None:
@@ -146,12 +156,7 @@ def test_exclude_and_use_suggested_reach_the_project_and_undo(qtbot, run):
 
 
 def test_label_as_gives_any_class_as_one_undo_step(qtbot, run):
-    _built(qtbot, run)
-    view, document, undo_stack = _view(qtbot, run)
-    qtbot.waitUntil(lambda: _opened(view), timeout=60_000)
-    view.tabs.setCurrentIndex(LABELS)
-    issue = view.rows[LABELS][0]
-    view.labels_table.selectRow(0)
+    view, document, undo_stack, issue = _first_row_of(qtbot, run, LABELS)
     assert not view.label_button.isHidden()
     assert view.label_button.isEnabled()
     names = [a.text() for a in view.label_button.menu().actions()]
@@ -191,12 +196,7 @@ def test_show_more_reaches_rows_past_the_first_screenful(qtbot, run, monkeypatch
 
 
 def test_a_pair_excludes_the_chosen_side(qtbot, run):
-    _built(qtbot, run)
-    view, document, _ = _view(qtbot, run)
-    qtbot.waitUntil(lambda: _opened(view), timeout=60_000)
-    view.tabs.setCurrentIndex(PAIRS)
-    pair = view.rows[PAIRS][0]
-    view.pairs_table.selectRow(0)
+    view, document, _, pair = _first_row_of(qtbot, run, PAIRS)
     assert view.second_button.text() == "Exclude right image"
     view.second_button.click()
     (entry,) = document.dataset.exclusions.entries
