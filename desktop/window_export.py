@@ -129,7 +129,7 @@ class ModelExportMixin:
         if source is None:
             newest = self._newest_model_unread()
             if isinstance(newest, Path):
-                self._read_then_export(newest)
+                self._read_model_then(newest, self._on_newest_model_read)
                 return None
             source = self.export_source(newest)
         folder = self.path.parent if self.path else Path.home()
@@ -156,11 +156,13 @@ class ModelExportMixin:
             return str(exc)
         return None if kept is None else kept[0]
 
-    def _read_then_export(self, path: Path) -> None:
+    def _read_model_then(self, path: Path, slot) -> None:
+        """Read a run's model on a worker (it imports TensorFlow: seconds,
+        minutes under load), then hand ``slot`` what was read."""
         from desktop.workers import FunctionWorker
 
         worker = FunctionWorker(lambda _p, _c: _read_run_model(0, path))
-        worker.finished.connect(self._on_newest_model_read)
+        worker.finished.connect(slot)
         self.statusBar().showMessage(f"Loading {path.parent.name}'s model…")
         worker.start()
 
@@ -214,15 +216,9 @@ class ModelExportMixin:
     def _on_run_model_export(self, path: str) -> None:
         """Runs tab > Export model…: the run's model picked there, with the project.
 
-        A worker reads it (it imports TensorFlow: seconds, minutes under load);
-        the dialog opens when it is read.
+        The dialog opens when a worker has read it (``_read_model_then``).
         """
-        from desktop.workers import FunctionWorker
-
-        worker = FunctionWorker(lambda _p, _c: _read_run_model(0, Path(path)))
-        worker.finished.connect(self._on_run_model_export_read)
-        self.statusBar().showMessage(f"Loading {Path(path).parent.name}'s model…")
-        worker.start()
+        self._read_model_then(Path(path), self._on_run_model_export_read)
 
     @Slot(object)
     def _on_run_model_export_read(self, read: _RunModel) -> None:
