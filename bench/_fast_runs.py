@@ -24,6 +24,7 @@ from pathlib import Path
 from statistics import mean
 
 from _line_plot import line_plot
+from _machine import describe
 
 from core.project import Project, save_project, write_atomic
 
@@ -146,6 +147,7 @@ def run_seed(
     run = Path(kept.group(1)) if kept else None
     return {
         "date": when,
+        "machine": describe(),
         "preset": name,
         "seed": seed,
         "load": [round(v, 2) for v in load],
@@ -183,15 +185,16 @@ def load_records(path: Path) -> list[dict]:
 def table(records: list[dict]) -> str:
     """Every run as a docs/benchmarks.md row, then a verdict per preset."""
     rows = [
-        "| date (UTC) | preset | seed | load 1/5/15 min (start) | epochs "
+        "| date (UTC) | machine | preset | seed | load 1/5/15 min (start) | epochs "
         "| epoch times (s) | wall | test acc. | peak RSS |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in records:
         acc = f"{r['test_accuracy']:.2f}%" if r["test_accuracy"] is not None else "-"
         busy = "" if r["idle"] else " (not idle)"
         rows.append(
-            f"| {r['date']} | `{r['preset']}` | {r['seed']} "
+            f"| {r['date']} | {r.get('machine', 'not recorded')} "
+            f"| `{r['preset']}` | {r['seed']} "
             f"| {' / '.join(f'{v:.2f}' for v in r['load'])}{busy} | {r['epochs']} "
             f"| {', '.join(f'{s:.0f}' for s in r['epoch_seconds'])} "
             f"| {r['wall_seconds'] / 60:.1f} min | {acc} | {r['peak_rss_mb']} MB |"

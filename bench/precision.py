@@ -23,12 +23,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import time
-from pathlib import Path
 from typing import Any
 
+from _machine import describe
 from _tiny import add_tiny_flag
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -39,16 +38,6 @@ VARIANTS = (
     ("float32", True),
     ("mixed_bfloat16", True),
 )
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.partition(":")[2].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def main() -> None:
@@ -97,7 +86,7 @@ def main() -> None:
     full, rest = divmod(args.images, args.batch_size)
     flags = cpu_flags()
     native = [f for f in BF16_FLAGS if f in flags]
-    print(f"CPU: {cpu_name()}; {os.cpu_count()} logical cores")
+    print(f"CPU: {describe()}")
     print(f"bfloat16 instructions: {', '.join(native) or 'none'}")
     print(f"load average at start: {os.getloadavg()[0]:.2f}")
     print(

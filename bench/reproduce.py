@@ -57,6 +57,7 @@ sys.path.insert(0, str(ROOT))
 
 import _fast_runs as fast  # noqa: E402  (this script's folder)
 from _commit import figures_line  # noqa: E402
+from _machine import describe  # noqa: E402
 from _tiny import add_tiny_flag  # noqa: E402
 from tutorial_keras import TUTORIALS as PLAIN  # noqa: E402
 
@@ -409,18 +410,6 @@ def _tail(done: subprocess.CompletedProcess[str]) -> str:
     return lines[-1][:200].replace("|", "/") if lines else "no output"
 
 
-def _machine() -> str:
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} cores {model}".strip()
-
-
 def _append_row(
     load: tuple[float, float, float],
     command: str,
@@ -434,7 +423,7 @@ def _append_row(
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M")
     cells = [
         when,
-        _machine(),
+        describe(),
         " / ".join(f"{v:.2f}" for v in load),
         f"`{command}`",
         epochs,
