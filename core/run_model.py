@@ -91,3 +91,20 @@ def averaged(folder: str | Path) -> bool:
         return config["training"].get("ema") is True
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return False
+
+
+def recorded_tta(folder: str | Path) -> str:
+    """The test-time augmentation the run in ``folder`` was set to use.
+
+    Its test figures averaged these views, so ``predict`` and the Prediction
+    page predict with its model the same way unless told otherwise; "none"
+    when its ``config.json`` cannot tell (a model from elsewhere has none).
+    """
+    from core.errors import WorkbenchError
+    from core.training.config import TrainingConfig
+
+    try:
+        config = json.loads((Path(folder) / "config.json").read_text())
+        return TrainingConfig.from_dict(config.get("training", {})).tta
+    except (OSError, ValueError, TypeError, AttributeError, WorkbenchError):
+        return "none"

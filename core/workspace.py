@@ -41,6 +41,7 @@ class RunModelInUse:
     model: Any  # keras.Model; kept untyped so the workspace never imports Keras
     class_names: tuple[str, ...]
     label: str  # "RUN · best model", "last run", ...
+    tta: str = "none"  # the views its run's test figures averaged
 
 
 class WorkspaceEvents(SignalGroup):

@@ -30,7 +30,7 @@ from core.document import ProjectDocument
 from core.paths import resources_dir
 from core.presets import all_presets
 from core.recovery import clear_recovery
-from core.run_model import run_model
+from core.run_model import recorded_tta, run_model
 from core.workspace import RunModelInUse, Workspace
 from desktop import colours, workers
 from desktop.document_links import connect_while_alive
@@ -311,6 +311,7 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
                     session.model,
                     tuple(session.dataset.class_names),
                     f"last run · {kept.label}" if kept else "last run",
+                    recorded_tta(session.run.path) if session.run else "none",
                 )
             )
 
@@ -330,7 +331,7 @@ class MainWindow(ProjectFilesMixin, PresetsMixin, ModelExportMixin, QMainWindow)
         before it cleared the page)."""
         if model is not None:
             self.prediction_page.set_model(
-                model.model, list(model.class_names), model.label
+                model.model, list(model.class_names), model.label, tta=model.tta
             )
 
     @Slot(str, object)

@@ -10,7 +10,7 @@ from typing import Any
 from PySide6.QtCore import Slot
 
 from core.errors import WorkbenchError
-from core.run_model import FINAL, LABELS, kind_of
+from core.run_model import FINAL, LABELS, kind_of, recorded_tta
 from core.runs import RunStore
 from desktop.error_dialog import show_error
 
@@ -111,6 +111,7 @@ class ModelExportMixin:
             f"{path.parent.name} · {label}",
             "project",
             temperature,  # the run's calibration, when it has one
+            recorded_tta(path.parent),  # and the views its test figures averaged
         )
 
     def export_model(self, source=None):

@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     from core.inference.predict import predict_files
     from core.model_files.class_names import generic_class_names
     from core.model_files.loading import load_model_file, stored_class_names
-    from core.run_model import run_model
+    from core.run_model import recorded_tta, run_model
     from core.top_k import ranked_count
 
     if args.top_k < 1:
@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
             raise WorkbenchError(f"{path}: no such file or folder")
     source = Path(args.model)
     kept = run_model(source) if source.is_dir() else None
-    tta = args.tta or (_run_tta(source) if kept else "none")
+    tta = args.tta or (recorded_tta(source) if kept else "none")
     source = kept.path if kept else source  # a run folder: the run's model
     model = load_model_file(source)
     names = stored_class_names(model, source) or generic_class_names(model)
@@ -113,11 +113,3 @@ def run(args: argparse.Namespace) -> int:
             best = ", ".join(f"{name} {p:.1%}" for name, p in ranked)
             print(f"{path}: {best}")
     return 1 if unread else 0
-
-
-def _run_tta(folder: Path) -> str:
-    """The test-time augmentation the run in ``folder`` was set to use."""
-    from core.runs import Run
-    from core.training.config import TrainingConfig
-
-    return TrainingConfig.from_dict(Run(folder).config().get("training", {})).tta

@@ -189,7 +189,10 @@ class PredictionPage(QWidget):
         source: str = "",
         origin: str = "project",
         temperature: float | None = None,
+        tta: str = "none",
     ) -> None:
+        """Predict with ``model``; ``tta``: the views its run's test figures
+        averaged, chosen at first (a model from elsewhere: none)."""
         from core.inference.gradcam import NO_CONVOLUTION, conv_layer_names
         from core.inference.predict import input_size
 
@@ -198,7 +201,7 @@ class PredictionPage(QWidget):
         self.temperature = temperature
         # A new dict, not clear(): a job still running fills the old one.
         self._explainers, self._averaged = {}, {}
-        self.side.allow_tta(bool(input_size(model)[0]))
+        self.side.allow_tta(bool(input_size(model)[0]), tta)
         self._activation = None
         self._explained += 1  # a heatmap still being made is for the old model
         convolutions = conv_layer_names(model)

@@ -95,10 +95,15 @@ class ExplainPanel(QWidget):
             bar.setValue(int(probs[k] * 1000))
             bar.setFormat(f"{class_names[k]}  {probs[k]:.1%}")
 
-    def allow_tta(self, allowed: bool) -> None:
-        """The TTA choice, back to none and off (with why) for a model of any size."""
-        if not allowed:
-            self.tta_combo.setCurrentIndex(0)
+    def allow_tta(self, allowed: bool, mode: str = "none") -> None:
+        """The TTA choice at ``mode``; none and off (with why) for a model of any size.
+
+        No signal: the page predicts every image again with a new model anyway.
+        """
+        index = self.tta_combo.findData(mode if allowed else "none")
+        self.tta_combo.blockSignals(True)
+        self.tta_combo.setCurrentIndex(max(index, 0))
+        self.tta_combo.blockSignals(False)
         self.tta_combo.setEnabled(allowed)
         self.tta_combo.setToolTip(TTA_HELP if allowed else NO_TTA)
 

@@ -12,11 +12,13 @@ finish, so "the GUI thread returned first" is checked without sleeping.
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
 
 from core.errors import WorkbenchError
+from core.training.config import TrainingConfig
 from tests.core.inference.test_gradcam import app_model
 
 NAMES = ["circle", "square", "star"]
@@ -68,6 +70,22 @@ def test_the_window_answers_while_a_runs_model_loads(
     gate(path).set()
     qtbot.waitUntil(lambda: window.prediction_page.model is model, timeout=10_000)
     assert "run-1 · best model" in window.prediction_page.model_label.text()
+
+
+def test_a_runs_model_predicts_with_the_views_its_run_tested_with(
+    window, qtbot, tmp_path, slow_load
+):
+    gate, model_at, _ = slow_load
+    window.ensure_data_page()
+    path = tmp_path / "run-1" / "best.keras"
+    model = model_at(path)
+    path.parent.mkdir()
+    training = TrainingConfig(tta="flip").to_dict()
+    (path.parent / "config.json").write_text(json.dumps({"training": training}))
+    gate(path).set()
+    window.open_run_model(path)
+    qtbot.waitUntil(lambda: window.prediction_page.model is model, timeout=10_000)
+    assert window.prediction_page.tta_combo.currentData() == "flip"
 
 
 def test_a_later_request_wins_over_one_still_loading(

@@ -49,6 +49,20 @@ def test_the_prediction_page_predicts_again_with_the_chosen_views(qtbot, page):
     assert np.abs(flip - plain).max() > 1e-4
 
 
+def test_a_model_starts_with_the_views_its_run_tested_with(qtbot, page):
+    model = flat_model()
+    page.tta_combo.setCurrentIndex(page.tta_combo.findData("flip_shifts"))
+    page.set_model(model, ["a", "b", "c"], tta="flip")
+    assert page.tta_combo.currentData() == "flip"
+    with qtbot.waitSignal(page.predicted, timeout=WAIT):
+        page.add_image(IMAGE, "x")
+    rule = output_activation(model)
+    flip = image_probabilities(with_tta(model, "flip"), [IMAGE], rule)[0]
+    np.testing.assert_allclose(page.results[0][0], flip, atol=1e-7)
+    page.set_model(flat_model(), ["a", "b", "c"])  # from elsewhere: none
+    assert page.tta_combo.currentData() == "none"
+
+
 def test_a_model_of_any_size_has_no_tta_choice(qtbot, page, tmp_path):
     path = export_keras(flat_model(), tmp_path / "m.keras", ["a", "b", "c"])
     page.tta_combo.setCurrentIndex(1)
