@@ -53,7 +53,14 @@ class TrainingConfig:
     """
 
     optimizer: str = setting(
-        "adam", label="Optimizer", choices=OPTIMIZERS, group=SETTINGS
+        "adam",
+        label="Optimizer",
+        help="adam: a safe default; sgd: momentum SGD, what fast large-batch "
+        "recipes use; rmsprop: as the tutorials use it; adamw: Adam with "
+        "decoupled weight decay; muon: orthogonalised updates for the conv and "
+        "dense layers (the output layer takes an AdamW step)",
+        choices=OPTIMIZERS,
+        group=SETTINGS,
     )
     learning_rate: float = setting(
         1e-3,
@@ -81,6 +88,8 @@ class TrainingConfig:
     nesterov: bool = setting(
         False,
         label="Nesterov",
+        help="Nesterov momentum: the gradient is taken a step ahead along the "
+        "momentum, steadier at large learning rates and batches",
         group=SETTINGS,
         row="momentum",
         style="check",
@@ -197,6 +206,9 @@ class TrainingConfig:
     checkpoint: bool = setting(
         True,
         label="Keep the best model by",
+        help="On: the run's model is the epoch with the best monitored figure; "
+        "off: the final epoch's (with weight averaging, the final average), "
+        "steadier than a pick by a noisy validation figure",
         group=SETTINGS,
         row="best",
         style="check",
