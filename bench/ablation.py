@@ -7,9 +7,10 @@
 
 The techniques are not listed here: they are the preset's settings that
 differ from the app's defaults (``TrainingConfig``, ``AugmentationConfig``,
-a layer option such as the whitening init), less the recipe's size and
-optimizer's own numbers (``RECIPE``), so a technique added to the preset
-appears in the table without editing this script. Removing one sets it back
+a layer option such as the whitening init; GELU activations go back to
+ReLU), less the recipe's size and optimizer's own numbers (``RECIPE``), so a
+technique added to the preset appears in the table without editing this
+script. Removing one sets it back
 to its default. Each variant trains through ``python -m core train`` in a
 fresh interpreter, one at a time (bench/_fast_runs.py: idle wait, wall time
 from the command's start to the test figure); the markdown table is printed
@@ -88,11 +89,26 @@ def variants(project: Project) -> list[Variant]:
                         replace(
                             project,
                             model=_with_option(
-                                project.model, layer.name, option, default_value
+                                project.model, {layer.name}, option, default_value
                             ),
                         ),
                     )
                 )
+    gelu = {
+        layer.name
+        for layer in project.model.layers
+        if layer.config.get("activation") == "gelu"
+    }
+    if gelu:  # an activation is a layer's choice, not an app default to reset
+        out.append(
+            (
+                f"GELU ({len(gelu)} layers) -> ReLU",
+                replace(
+                    project,
+                    model=_with_option(project.model, gelu, "activation", "relu"),
+                ),
+            )
+        )
     return out
 
 
@@ -105,9 +121,11 @@ def _in_use(config: Any, f: SettingField) -> bool:
     return value in wanted if isinstance(wanted, tuple) else value == wanted
 
 
-def _with_option(spec: ModelSpec, name: str, option: str, value: Any) -> ModelSpec:
+def _with_option(
+    spec: ModelSpec, names: set[str], option: str, value: Any
+) -> ModelSpec:
     layers = tuple(
-        layer.with_options(**{option: value}) if layer.name == name else layer
+        layer.with_options(**{option: value}) if layer.name in names else layer
         for layer in spec.layers
     )
     return replace(spec, layers=layers)
