@@ -123,3 +123,44 @@ def test_each_epoch_of_fit_is_one_pass_even_across_two_fits():
         data, initial_epoch=3, epochs=5, verbose=0, shuffle=False
     )  # e.g. fine-tuning's phase 2
     assert int(counter.numpy()) == 5
+
+
+def test_a_resumed_run_flips_at_its_epochs_parity(tmp_path, monkeypatch):
+    """Stopped in epoch 2, a resume counts its passes on from epoch 2: epochs 2
+    and 3 flip as in a run that never stopped (from 0 they would flip the
+    other way round)."""
+    import threading
+
+    from core.data.load import open_dataset
+    from core.data.spec import DatasetSpec
+    from core.runs import RunStore
+    from core.training import session
+    from core.training.config import TrainingConfig
+    from core.training.resume import resume_session
+    from tests.core.training.test_resume import StopIn, small_spec
+
+    made = []
+    prepare = session.prepare
+
+    def kept(*args, **kwargs):
+        made.append(prepare(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(session, "prepare", kept)
+    shapes = DatasetSpec(name="shapes", count=60)
+    data, cancel = open_dataset(shapes), threading.Event()
+    first = session.run_session(
+        small_spec(data.num_classes),
+        dataset=data,
+        cfg=TrainingConfig(epochs=3, batch_size=16),
+        augmentation=AugmentationConfig(flip="alternating"),
+        listener=StopIn(cancel, 1),
+        cancel=cancel,
+        store=RunStore(tmp_path / "runs"),
+        data_spec=shapes,
+    )
+    assert first.result.cancelled
+    assert first.result.epochs_run == 1
+    resumed = resume_session(first.run.path, epochs=3)
+    assert resumed.result.epochs_run == 3
+    assert int(made[1].epochs.numpy()) == 3  # 1, then epochs 2 and 3: 3

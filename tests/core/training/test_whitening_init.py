@@ -140,3 +140,30 @@ def test_the_exported_script_whitens_the_same_layer_on_the_same_sample():
 
 def cfg() -> TrainingConfig:
     return TrainingConfig(epochs=1, batch_size=16)
+
+
+def test_a_resume_starts_from_the_runs_saved_whitening(tmp_path, monkeypatch):
+    """Whitening the resumed model afresh would be wrong for a trainable layer
+    (its trained kernel is lost): the saved weights win over a new whitening,
+    seen here with a frozen layer whose new whitening is zeroed."""
+    from core.training import session
+    from core.training.resume import resume_session
+    from tests.core.training.test_resume import stopped_run
+
+    shapes = DatasetSpec(name="shapes", count=60)
+    first = stopped_run(tmp_path, shapes, spec=spec(WHITENING_FROZEN), stop_in=1)
+    saved = first.model.get_layer("whiten").get_weights()
+
+    def zeroed(model, *args):
+        done = whiten(model, *args)
+        layer = model.get_layer("whiten")
+        layer.set_weights([np.zeros_like(w) for w in layer.get_weights()])
+        return done
+
+    monkeypatch.setattr(session, "whiten", zeroed)
+    resumed = resume_session(first.run.path, epochs=3)
+    assert resumed.result.epochs_run == 3
+    for after, before in zip(
+        resumed.model.get_layer("whiten").get_weights(), saved, strict=True
+    ):
+        np.testing.assert_array_equal(after, before)
