@@ -17,12 +17,13 @@ FAST = ("cifar10-fast", "fashion-mnist-fast", "mnist-fast")
 
 
 @pytest.mark.parametrize("name", FAST)
-def test_a_fast_preset_is_a_draft_that_turns_its_techniques_on(name):
+def test_a_fast_preset_keeps_its_final_model_and_turns_its_techniques_on(name):
     preset = named_preset(name)
     training = preset.project().training
-    assert preset.description.startswith("Draft, not yet measured")
-    assert training.ema
-    assert not training.checkpoint  # the final averaged model is kept
+    assert "issue 26" in preset.description
+    # cifar10-fast's ablation removed weight averaging (docs/benchmarks.md)
+    assert training.ema == (name != "cifar10-fast")
+    assert not training.checkpoint  # the final (averaged) model is kept
     assert preset.project().augmentation.translate == 2
 
 
