@@ -232,17 +232,18 @@ def verdict(name: str, records: list[dict]) -> str:
 
 
 def plot(name: str, records: list[dict], folder: Path) -> Path:
-    """Validation accuracy against wall minutes, one line per seed."""
+    """Validation accuracy against wall minutes, one line per seed: its latest
+    run, as the verdict judges (an earlier recipe's run would share its label)."""
+    latest = {r["seed"]: r for r in records if r["preset"] == name}
     series = [
         (
-            f"seed {r['seed']}",
+            f"seed {seed}",
             [
                 (w / 60, v)
                 for w, v in zip(r["epoch_wall"], r["val_accuracy"], strict=False)
             ],
         )
-        for r in records
-        if r["preset"] == name
+        for seed, r in sorted(latest.items())
     ]
     return line_plot(
         folder / f"time-to-accuracy-{name}.png",

@@ -98,3 +98,14 @@ def test_each_row_names_its_machine_and_older_records_say_none_was_kept():
     rows = fast.table(records).splitlines()
     assert "| 2 cores, AMD EPYC (family 25 model 1; AVX2) |" in rows[2]
     assert "| not recorded |" in rows[3]
+
+
+def test_the_plot_draws_each_seeds_latest_run(tmp_path, monkeypatch):
+    drawn = {}
+    monkeypatch.setattr(
+        fast, "line_plot", lambda path, *args: drawn.setdefault("series", args[-1])
+    )
+    earlier, later = runs([79.6])[0], runs([90.0])[0]
+    later["val_accuracy"] = [88.0]
+    fast.plot("mnist-fast", [earlier, later], tmp_path)
+    assert drawn["series"] == [("seed 0", [(1.5, 88.0)])]
