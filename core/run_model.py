@@ -86,11 +86,7 @@ def kind_of(path: str | Path) -> str | None:
 def averaged(folder: str | Path) -> bool:
     """Whether the run in ``folder`` trained with weight averaging (its
     ``config.json`` says ``training.ema``); False when it cannot tell."""
-    try:
-        config = json.loads((Path(folder) / "config.json").read_text())
-        return config["training"].get("ema") is True
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return False
+    return _training_settings(folder).get("ema") is True
 
 
 def recorded_tta(folder: str | Path) -> str:
@@ -104,7 +100,17 @@ def recorded_tta(folder: str | Path) -> str:
     from core.training.config import TrainingConfig
 
     try:
-        config = json.loads((Path(folder) / "config.json").read_text())
-        return TrainingConfig.from_dict(config.get("training", {})).tta
-    except (OSError, ValueError, TypeError, AttributeError, WorkbenchError):
+        return TrainingConfig.from_dict(_training_settings(folder)).tta
+    except (ValueError, TypeError, AttributeError, WorkbenchError):
         return "none"
+
+
+def _training_settings(folder: str | Path) -> dict:
+    """The ``training`` mapping of the run's ``config.json``; empty when it
+    cannot be read or holds none."""
+    try:
+        config = json.loads((Path(folder) / "config.json").read_text())
+        training = config["training"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return training if isinstance(training, dict) else {}
