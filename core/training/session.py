@@ -55,7 +55,7 @@ from core.training.multi_worker import cluster_task, refuse_unsupported
 from core.training.preflight import check_preflight, check_settings
 from core.training.restart import Restart, Start, check_restart, continue_run
 from core.training.sharding import worker_shard
-from core.training.whitening import whiten
+from core.training.whitening import whiten, whitening_batches
 from core.tta import with_tta
 from core.weights_download import reporting_downloads
 
@@ -215,7 +215,8 @@ def prepare(
     # First: a multi-worker strategy must exist before any other TensorFlow op.
     device = configure(cfg.precision, strategy)
     device.check_batch(cfg.batch_size)
-    whole = dataset  # whitening's sample: the same on every worker
+    # whitening's sample: from the whole dataset, the same on every worker
+    sample = whitening_batches(spec, dataset, cfg.seed)
     if device.workers > 1:  # this worker's share, cut before any decoding
         dataset = worker_shard(dataset, "train", device.worker, device.workers)
     _stage(listener, "building the data pipeline")
@@ -229,7 +230,7 @@ def prepare(
     _stage(listener, "building the model")
     with device.strategy.scope(), downloading:
         model = build_model(spec, float32_output=device.mixed)
-        whitening = whiten(model, spec, whole, cfg.seed)  # before compiling
+        whitening = whiten(model, spec, sample)  # before compiling
         fit_model = model
         if aug.any_active and placement(aug) == "model":
             inputs = keras.Input(spec.input.shape, name="image")

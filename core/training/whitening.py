@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import keras
+import tensorflow as tf
 
 from core.data.dataset import Dataset
 from core.data.pipeline import make_tf_dataset
@@ -22,15 +23,18 @@ from core.spec import ModelSpec
 BATCH = 256  # images per batch of the sample
 
 
-def whiten(
-    model: keras.Model, spec: ModelSpec, dataset: Dataset, seed: int
-) -> dict[str, Any] | None:
-    """Initialise ``spec``'s whitened convolution in ``model`` (built from
-    ``spec``, not compiled yet) from ``dataset``'s training images; what the
-    run records, or None when no layer asks for it.
+def whitening_batches(
+    spec: ModelSpec, dataset: Dataset, seed: int
+) -> tf.data.Dataset | None:
+    """The seeded sample of ``dataset``'s training images that ``whiten``
+    reads, or None when no layer of ``spec`` asks for it.
 
-    Under multi-worker training every worker passes the whole dataset, not its
-    share, so all start from the same kernel.
+    Make it outside any distribution strategy's scope: a folder's pipeline
+    keeps its decode check in a variable, which a strategy's scope would make a
+    mirrored one, and a mirrored variable cannot be updated from the pipeline
+    (NotImplementedError on the first batch, under ``mirrored`` and
+    ``multi-worker``). Under multi-worker training every worker passes the
+    whole dataset, not its share, so all start from the same kernel.
     """
     layer = spec.whitened
     if layer is None:
@@ -45,7 +49,18 @@ def whiten(
         report=dataset.report,
     )
     h, w, c = spec.input.shape
-    batches = make_tf_dataset(sample, "train", (h, w), c, BATCH, cache=False)
+    return make_tf_dataset(sample, "train", (h, w), c, BATCH, cache=False)
+
+
+def whiten(
+    model: keras.Model, spec: ModelSpec, batches: tf.data.Dataset | None
+) -> dict[str, Any] | None:
+    """Initialise ``spec``'s whitened convolution in ``model`` (built from
+    ``spec``, not compiled yet) from ``batches`` (``whitening_batches``); what
+    the run records, or None when no layer asks for it."""
+    layer = spec.whitened
+    if layer is None or batches is None:
+        return None
     trainable = layer.config["init"] == WHITENING_TRAINABLE
     count = whiten_first_conv(model, layer.name, batches, trainable)
     return {"layer": layer.name, "trainable": trainable, "sample_images": count}

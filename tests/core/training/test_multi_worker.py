@@ -16,11 +16,13 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from core.augmentation.config import AugmentationConfig
 from core.data.spec import DatasetSpec
 from core.errors import WorkbenchError
 from core.project import Project, save_project
@@ -54,7 +56,8 @@ session.worker_shard = observed
 project = load_project(project_file)
 done = session.run_session(
     project.model, dataset=open_dataset(project.dataset), cfg=project.training,
-    store=RunStore.beside(project_file), label="tiny",
+    augmentation=project.augmentation, store=RunStore.beside(project_file),
+    label="tiny",
     resume=Run(Path(resume)) if resume else None, strategy="multi-worker",
 )
 # The weights training ended with: the chief's run's model is its best one.
@@ -71,8 +74,15 @@ with open(out + ".json", "w") as f:
 """
 
 
-def folder_project(tmp_path: Path, epochs: int = 2, **training) -> Path:
-    """Two classes of 16x16 PNGs and one PNG only TensorFlow fails to decode."""
+def folder_project(
+    tmp_path: Path,
+    epochs: int = 2,
+    augmentation: AugmentationConfig | None = None,
+    init: str = "default",
+    **training,
+) -> Path:
+    """Two classes of 16x16 PNGs and one PNG only TensorFlow fails to decode;
+    ``init`` starts the first convolution (a whitening one computed from data)."""
     from PIL import Image
 
     rng = np.random.default_rng(0)
@@ -88,9 +98,14 @@ def folder_project(tmp_path: Path, epochs: int = 2, **training) -> Path:
     broken = buffer.getvalue()[: len(buffer.getvalue()) // 2]  # the scan passes it
     (root / "train" / "a" / "broken.png").write_bytes(broken)
     spec = tiny_spec(2, size=16, name="tiny")
+    layers = tuple(
+        layer.with_options(init=init) if layer.name == "conv2d_1" else layer
+        for layer in spec.layers
+    )
     project = Project(
         name="tiny",
-        model=spec,
+        model=replace(spec, layers=layers),
+        augmentation=augmentation or AugmentationConfig(),
         dataset=DatasetSpec(
             kind="folder", name="f", path=str(root), validation_fraction=0.2
         ),
@@ -187,6 +202,35 @@ def test_two_workers_train_different_shards_to_the_same_weights(tmp_path):
     assert record["epochs_run"] == 2
     assert record["replicas"] == 2
     assert "worker 1 of 2" in record["device"]
+
+
+def test_the_fast_recipes_settings_train_alike_on_both_workers(tmp_path):
+    # Muon, the one-cycle schedule, the alternating flip and a whitening first
+    # convolution: the four issue-26 settings the loop does not refuse. Each
+    # worker whitens from the whole training split and flips by the same pass
+    # counter, so both must end with the chief's weights, and the run says so.
+    project = folder_project(
+        tmp_path,
+        epochs=3,
+        augmentation=AugmentationConfig(flip="alternating"),
+        init="whitening (frozen)",
+        optimizer="muon",
+        learning_rate=0.02,
+        schedule="one_cycle",
+    )
+    workers = Workers(tmp_path, "cluster")
+    outs = [tmp_path / f"weights{i}.npz" for i in range(2)]
+    workers.start([script(project, out) for out in outs])
+    assert workers.wait() == [0, 0], workers.output(0) + workers.output(1)
+    for a, b in zip(*(np.load(o).values() for o in outs), strict=True):
+        np.testing.assert_array_equal(a, b)
+    chief = json.loads(Path(f"{outs[0]}.json").read_text())
+    assert chief["epochs"] == 3
+    run = Path(chief["run"])
+    config = json.loads((run / "config.json").read_text())
+    assert config["training"]["optimizer"] == "muon"
+    assert config["augmentation"]["flip"] == "alternating"
+    assert json.loads((run / "run.json").read_text())["replicas"] == 2
 
 
 def test_a_killed_worker_ends_the_other_with_a_message_not_a_hang(tmp_path):

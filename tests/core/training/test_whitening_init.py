@@ -17,7 +17,7 @@ from core.recipe.whitening import patch_moments
 from core.spec import HeadSpec, InputSpec, LayerSpec, ModelSpec
 from core.summary import summarize
 from core.training.config import TrainingConfig
-from core.training.whitening import whiten
+from core.training.whitening import whiten, whitening_batches
 
 DATA = open_dataset(DatasetSpec(name="shapes", count=60))
 
@@ -34,6 +34,11 @@ def spec(init: str, filters: int = 24, before: tuple[LayerSpec, ...] = ()) -> Mo
     return ModelSpec(InputSpec(64, 64, 3), layers, HeadSpec(DATA.num_classes))
 
 
+def sample(whitened: ModelSpec) -> tf.data.Dataset:
+    """The batches ``whiten`` reads, from ``DATA``'s seed-0 sample."""
+    return whitening_batches(whitened, DATA, 0)
+
+
 def sample_inputs() -> np.ndarray:
     """The sample's images as the convolution sees them (rescaled)."""
     from core.recipe.whitening import sample_indices
@@ -42,9 +47,27 @@ def sample_inputs() -> np.ndarray:
     return part.images[sample_indices(len(part), 0)].astype("float32") / 255
 
 
+def test_a_folder_sample_whitens_a_model_built_under_a_distribution_strategy(
+    tmp_path,
+):
+    # A folder's pipeline keeps its decode check in a variable: made inside a
+    # strategy's scope it was a mirrored one, and its first batch raised
+    # NotImplementedError (mirrored and multi-worker training with whitening).
+    from tests.test_recipe_runtime import image_folder
+
+    root = image_folder(tmp_path / "images")
+    data = open_dataset(DatasetSpec(kind="folder", name="f", path=str(root)))
+    whitened = spec(WHITENING_FROZEN)
+    batches = whitening_batches(whitened, data, 0)
+    with tf.distribute.MirroredStrategy(["/cpu:0"]).scope():
+        model = build_model(whitened)
+        record = whiten(model, whitened, batches)
+    assert record["sample_images"] == len(data.splits["train"])
+
+
 def test_whitened_outputs_are_uncorrelated_with_unit_variance_on_the_sample():
     model = build_model(spec(WHITENING_FROZEN))
-    record = whiten(model, spec(WHITENING_FROZEN), DATA, seed=0)
+    record = whiten(model, spec(WHITENING_FROZEN), sample(spec(WHITENING_FROZEN)))
     assert record == {"layer": "whiten", "trainable": False, "sample_images": 48}
     layer = model.get_layer("whiten")
     out = tf.nn.conv2d(sample_inputs(), layer.kernel, 1, "VALID") + layer.bias
@@ -64,7 +87,7 @@ def test_whitened_outputs_are_uncorrelated_with_unit_variance_on_the_sample():
 def one_step(init: str) -> tuple[np.ndarray, np.ndarray]:
     """The first kernel before and after one training step."""
     model = build_model(spec(init))
-    whiten(model, spec(init), DATA, seed=0)
+    whiten(model, spec(init), sample(spec(init)))
     model.compile("sgd", "sparse_categorical_crossentropy")
     before = model.get_layer("whiten").kernel.numpy().copy()
     part = DATA.splits["train"]
@@ -82,7 +105,8 @@ def test_a_frozen_whitening_kernel_stays_and_a_trainable_one_trains():
 def test_the_default_init_leaves_the_model_and_the_file_as_before():
     default = spec("default")
     model = build_model(default)
-    assert whiten(model, default, DATA, seed=0) is None
+    assert whitening_batches(default, DATA, 0) is None
+    assert whiten(model, default, None) is None
     assert "init" not in default.to_dict()["layers"][1]["config"]
     assert "init" not in default.layers[1].keras_config()
     frozen = spec(WHITENING_FROZEN)
