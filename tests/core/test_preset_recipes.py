@@ -143,3 +143,12 @@ def test_train_preset_trains_the_recipe_headless(shared_datasets, tmp_path):
     assert config["dataset"]["spec"] == recipe.dataset.to_dict()
     assert (run / "best.keras").is_file()
     assert (run / "last.keras").is_file()
+
+
+def test_no_bundled_preset_writes_the_retired_mixed_precision_switch():
+    # Old files still load through the mapping (tests/compat keeps them); the
+    # presets a user copies from name the setting that replaced it.
+    for path in sorted(presets_dir().glob("*.json")):
+        training = json.loads(path.read_text(encoding="utf-8")).get("training", {})
+        assert "mixed_precision" not in training, path.name
+        assert training.get("precision", "float32") == "float32", path.name
