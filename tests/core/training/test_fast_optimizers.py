@@ -8,6 +8,7 @@ compiled before the settings existed.
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import replace
 
@@ -15,6 +16,8 @@ import keras
 import numpy as np
 import pytest
 
+from core.data.load import open_dataset
+from core.data.spec import DatasetSpec
 from core.errors import WorkbenchError
 from core.model_builder import build_model
 from core.recipe.optimizers import (
@@ -311,3 +314,31 @@ def test_a_loss_scaled_multi_optimizer_resumes_in_every_part():
     parts = optimizer_parts(scaled)
     assert sorted(p.name for p in parts) == sorted([MAIN_OPTIMIZER, NORM_OPTIMIZER])
     assert [int(p.iterations) for p in parts] == [3, 3]
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"optimizer": "muon", "learning_rate": 0.02},
+        {"optimizer": "sgd", "nesterov": True, "norm_lr_factor": 8.0},
+    ],
+    ids=["muon", "norm-rate"],
+)
+def test_two_phase_transfer_learning_trains_both_phases_with(settings):
+    # Phase 2 compiles a new optimizer for the unfrozen backbone (MobileNetV2,
+    # random weights, BatchNormalization throughout): the settings must come
+    # through that recompile, and the run must end.
+    from tests.core.training.test_compile_history import BACKBONE_SPEC, TWO_PHASES
+
+    data = open_dataset(DatasetSpec(name="shapes", count=60, image_size=(32, 32)))
+    cfg = TrainingConfig(epochs=1, batch_size=8, **TWO_PHASES, **settings)
+    done = run_session(BACKBONE_SPEC, dataset=data, cfg=cfg)
+    assert done.result.epochs_run == 2
+    assert all(math.isfinite(v) for v in done.result.history["loss"])
+    optimizer = done.model.optimizer
+    if settings["optimizer"] == "muon":
+        assert isinstance(optimizer, keras.optimizers.Muon)
+    else:  # the backbone's BatchNormalization stays frozen in both phases:
+        # no norm variable trains, so there is nothing for a second rate
+        assert isinstance(optimizer, keras.optimizers.SGD)
+        assert optimizer.nesterov
