@@ -3,6 +3,7 @@
   python bench/ablation.py                 # the full schedule, one seed
   python bench/ablation.py --epochs 2      # a shortened schedule (the table says so)
   python bench/ablation.py --only tta      # the full recipe and one removal
+  python bench/ablation.py --keep-done     # go on: runs --json holds are kept
   python bench/ablation.py --tiny          # does this script still work? seconds
 
 The techniques are not listed here: they are the preset's settings that
@@ -165,8 +166,15 @@ def run(args: argparse.Namespace, project: Project, extra: tuple[str, ...] = ())
         for label, p in variants(project)
         if label == "full recipe" or not args.only or any(o in label for o in args.only)
     ]
+    # A cut ablation goes on where it stopped: a run already in --json (the same
+    # technique removed, the same epochs) is reported, not trained again.
+    records = fast.load_records(args.json) if args.keep_done else []
+    done = {r["removed"]: r for r in records if r["epochs"] == epochs and not r["exit"]}
     rows = []
     for k, (label, variant) in enumerate(chosen):
+        if label in done:
+            rows.append((label, done[label]))
+            continue
         load = fast.start_load(f"'{label}'", args.idle_wait, args.allow_busy)
         if load is None:
             return 1
@@ -200,6 +208,12 @@ def main(argv: list[str] | None = None) -> int:
         default=Path(tempfile.gettempdir()) / "ablation-runs" / "ablation.json",
         help="the file every run is appended to (default: %(default)s)",
     )
+    parser.add_argument(
+        "--keep-done",
+        action="store_true",
+        help="report the runs --json already holds for these epochs (a cut "
+        "ablation goes on) instead of training them again",
+    )
     fast.add_start_flags(parser)
     parser.add_argument(
         "--list", action="store_true", help="list the techniques and stop"
@@ -220,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
             epochs=1,
             only=["no such technique"],  # the full recipe alone: one run
             json=folder / "runs" / "ablation.json",
+            keep_done=False,
             idle_wait=0,
             allow_busy=True,
         )
