@@ -98,7 +98,7 @@ def model_card(
         "",
         *_model_section(model, class_names, config, key, temperature, tta),
         *_data_section(config),
-        *_recipe_section(config),
+        *_recipe_section(config, folder.record() if folder is not None else {}),
         *_test_section(folder, class_names, temperature if key else None, bool(key)),
         *_verification_section(target),
         *_versions_section(key),
@@ -140,10 +140,7 @@ def _model_section(
         if key in ("keras", "saved_model")
         else "exactly this size"
     )
-    layers = [
-        str(layer.get("class_name", "?"))
-        for layer in config.get("model", {}).get("layers", [])
-    ]
+    layers = [_layer(layer) for layer in config.get("model", {}).get("layers", [])]
     lines = [
         "## The model",
         "",
@@ -167,6 +164,19 @@ def _model_section(
             f"- Test-time augmentation: probabilities averaged over {describe(tta)}"
         )
     return [*lines, ""]
+
+
+def _layer(layer: dict[str, Any]) -> str:
+    """A layer as the card lists it: its class, and the choices that change what
+    it computes beyond its sizes (a whitening init, GELU for ReLU)."""
+    options = layer.get("config") or {}
+    notes = [
+        str(options[key])
+        for key in ("init", "activation")
+        if options.get(key) not in (None, "default", "linear")
+    ]
+    name = str(layer.get("class_name", "?"))
+    return f"{name}({', '.join(notes)})" if notes else name
 
 
 def _data_section(config: dict[str, Any]) -> list[str]:
@@ -200,7 +210,7 @@ def _data_section(config: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
-def _recipe_section(config: dict[str, Any]) -> list[str]:
+def _recipe_section(config: dict[str, Any], record: dict[str, Any]) -> list[str]:
     training = config.get("training") or {}
     augmentation = config.get("augmentation") or {}
     if not training:
@@ -208,6 +218,15 @@ def _recipe_section(config: dict[str, Any]) -> list[str]:
     lines = ["## The recipe", "", "| setting | value |", "|---|---|"]
     lines += [f"| {k} | {_cell(v)} |" for k, v in training.items()]
     lines += [f"| augmentation.{k} | {_cell(v)} |" for k, v in augmentation.items()]
+    whitening = record.get("whitening")
+    if isinstance(whitening, dict):  # what core.training.whitening recorded
+        then = "trained on" if whitening.get("trainable") else "kept frozen"
+        lines += [
+            "",
+            f"The first convolution ({whitening.get('layer', '?')}) started from "
+            f"patch whitening of {whitening.get('sample_images', '?')} training "
+            f"images, then was {then}.",
+        ]
     return [*lines, ""]
 
 

@@ -106,3 +106,31 @@ def test_a_damaged_verification_file_reads_not_verified(run, tmp_path):
     model = load_model_file(run / "best.keras")
     card = write_card(target, model, CLASSES, run, "onnx").read_text()
     assert "## Verification\n\nNot verified." in card
+
+
+def test_the_card_names_a_whitening_init_and_the_activations(run, tmp_path):
+    # Issue 26: the run's record names every technique used; two are not
+    # settings but layer choices, and the card listed only the layers' classes.
+    import shutil
+
+    folder = tmp_path / "run"
+    shutil.copytree(run, folder)
+    config = json.loads((folder / "config.json").read_text())
+    config["model"]["layers"] = [
+        {"class_name": "Rescaling", "config": {"name": "r"}},
+        {
+            "class_name": "Conv2D",
+            "config": {"init": "whitening (frozen)", "activation": "gelu"},
+        },
+        {"class_name": "Conv2D", "config": {"name": "c2", "activation": "linear"}},
+        {"class_name": "Activation", "config": {"name": "a", "activation": "relu"}},
+    ]
+    (folder / "config.json").write_text(json.dumps(config))
+    record = json.loads((folder / "run.json").read_text())
+    record["whitening"] = {"layer": "c1", "trainable": False, "sample_images": 48}
+    (folder / "run.json").write_text(json.dumps(record))
+    card = model_card(load_model_file(folder / "best.keras"), CLASSES, folder)
+    whitened = "Conv2D(whitening (frozen), gelu)"
+    assert f"- Layers: Rescaling -> {whitened} -> Conv2D -> Activation(relu)" in card
+    assert "The first convolution (c1) started from patch whitening of 48" in card
+    assert "then was kept frozen." in card
