@@ -17,6 +17,7 @@ import pytest
 from PIL import Image
 
 from core.cli import main
+from tests.shapes_folder import shapes_folder
 
 
 def dense_model(classes: int, activation: str | None) -> keras.Model:
@@ -67,10 +68,11 @@ def test_evaluate_scores_a_logits_model_as_its_softmax_twin(tmp_path, capsys):
     logits = scaled_up(dense_model(6, None))
     inputs = keras.Input((32, 32, 3))
     twin = keras.Model(inputs, keras.layers.Softmax()(logits(inputs)))
+    folder = shapes_folder(tmp_path / "shapes")
     figures = []
     for name, model in (("logits.keras", logits), ("softmax.keras", twin)):
         model.save(tmp_path / name)
-        argv = ["evaluate", str(tmp_path / name), "--dataset", "shapes", "--json"]
+        argv = ["evaluate", str(tmp_path / name), "--dataset", str(folder), "--json"]
         assert main(argv) == 0
         figures.append(json.loads(capsys.readouterr().out))
     assert figures[0]["accuracy"] == figures[1]["accuracy"]
