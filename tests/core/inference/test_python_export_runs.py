@@ -94,9 +94,10 @@ def mixed_folder(root: Path) -> Path:
 
 def test_first_start_project_script_trains_on_the_shapes(tmp_path):
     project = starter_project()
-    text = python_script(
-        project.model, project.dataset, project.training, project.augmentation
-    )
+    # 800 shapes, not the starter's 8,000 (about 15 CPU-seconds to draw, of
+    # which --limit 64 kept 192): still more than 64 in each split.
+    dataset = replace(project.dataset, count=800)
+    text = python_script(project.model, dataset, project.training, project.augmentation)
     done = run_script(tmp_path, text)
     trained(tmp_path, project.model)
     assert "train 64, validation 64, test 64" in done.stdout
@@ -264,7 +265,8 @@ def test_script_compiles_the_optimizer_the_app_compiles(tmp_path):
         batch_size=16,
         epochs=1,
     )
-    run_script(tmp_path, python_script(spec, DatasetSpec(), cfg))
+    # 100 shapes, not 8,000: --limit 64 trains on 64 of them either way.
+    run_script(tmp_path, python_script(spec, DatasetSpec(count=100), cfg))
     # The final model is recompiled for its test figure: the checkpoint trained.
     saved = keras.models.load_model(tmp_path / "run" / "best.keras")
     steps = int(saved.optimizer.iterations)  # one epoch
