@@ -21,6 +21,7 @@ from core.spec import HeadSpec
 from core.training.config import TrainingConfig
 from core.training.preflight import preflight
 from tests.reliability.test_cli_user_errors import TF_NOISE
+from tests.shapes_folder import shapes_folder
 
 FROZEN_RANDOM = "frozen with random weights"
 
@@ -60,6 +61,7 @@ def test_a_frozen_backbone_with_random_weights_is_refused(
 
 def test_the_command_line_refuses_it_in_one_line(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    folder = shapes_folder(tmp_path / "shapes")
     status = main(
         [
             "train",
@@ -68,7 +70,7 @@ def test_the_command_line_refuses_it_in_one_line(tmp_path, capsys, monkeypatch):
             "--weights",
             "none",
             "--dataset",
-            "shapes",
+            str(folder),
             "--epochs",
             "1",
         ]
