@@ -8,7 +8,7 @@ stood there in red beside "Loading shapes…" in the status bar.
 from __future__ import annotations
 
 
-def test_the_training_page_says_the_data_is_loading(window, qtbot):
+def test_the_training_page_says_the_data_is_loading(small_starter, window, qtbot):
     page = window.training_page
     with qtbot.waitSignal(window.data_page.dataset_loaded, timeout=600_000):
         window.show_page("training")  # the starter's data loads when shown
