@@ -21,7 +21,9 @@ def _says_loading(page) -> None:
     assert "color" not in status  # plain words, not an error's red
 
 
-def test_an_edit_or_start_during_the_load_says_it_is_loading(window, qtbot):
+def test_an_edit_or_start_during_the_load_says_it_is_loading(
+    small_starter, window, qtbot
+):
     page = window.training_page
     with qtbot.waitSignal(window.data_page.dataset_loaded, timeout=600_000):
         window.show_page("training")  # the starter's data loads when shown
