@@ -222,7 +222,7 @@ def test_closing_during_training_asks_stops_cleanly_and_keeps_the_run(
 
 
 def test_training_page_loads_the_projects_data_without_visiting_the_data_page(
-    window, qtbot
+    small_starter, window, qtbot
 ):
     """First start: going straight to Training gets the starter data, so Start works."""
     window.ensure_data_page()
