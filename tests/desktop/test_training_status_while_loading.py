@@ -35,7 +35,7 @@ def test_an_edit_or_start_during_the_load_says_it_is_loading(
     assert page.controls.status.text().startswith("Ready")
 
 
-def test_a_cancelled_load_says_there_is_no_data(window, qtbot):
+def test_a_cancelled_load_says_there_is_no_data(small_starter, window, qtbot):
     page = window.training_page
     window.show_page("training")
     _says_loading(page)
