@@ -1,7 +1,8 @@
 """``python -m core train``: a tiny project trained headless in a subprocess.
 
 Each case runs the real command (a new Python process imports TensorFlow, so
-the cases are few and the project tiny: 60 shapes at 32x32, one epoch).
+the cases are few and the project tiny: 60 shapes at 32x32, one epoch); a case
+that has run it once checks further forms through the same ``main()`` in-process.
 """
 
 from __future__ import annotations
@@ -252,24 +253,30 @@ def test_a_run_being_trained_is_locked_against_a_second_process(tmp_path):
     assert len(second.stderr.strip().splitlines()) == 1
 
 
-def test_evaluate_a_run_and_a_model_file(trained):
+def test_evaluate_a_run_and_a_model_file(trained, capsys):
+    from core.cli import main
+
     _, run = trained
     done = run_core("evaluate", str(run), "--json")
     assert done.returncode == 0, done.stderr
     figures = json.loads(done.stdout)
     assert sum(map(sum, figures["confusion"])) == 6  # shapes' 10% test split
     assert len(figures["per_class"]) == 6
-    text = run_core("evaluate", str(run))
-    assert text.stdout.splitlines()[0].startswith("test accuracy")
-    assert "top-3 accuracy" in text.stdout  # 3 < 6 classes
-    refused = run_core("evaluate", str(run / "best.keras"))
-    assert refused.returncode == 1
-    assert "needs --dataset" in refused.stderr
+    # The text form and the refusal through the same main() in this process:
+    # two more processes would each import TensorFlow (some 8 CPU-s).
+    assert main(["evaluate", str(run)]) == 0
+    text = capsys.readouterr().out
+    assert text.splitlines()[0].startswith("test accuracy")
+    assert "top-3 accuracy" in text  # 3 < 6 classes
+    assert main(["evaluate", str(run / "best.keras")]) == 1
+    assert "needs --dataset" in capsys.readouterr().err
 
 
-def test_evaluate_a_model_file_on_a_folder_uses_every_image(tmp_path, trained):
+def test_evaluate_a_model_file_on_a_folder_uses_every_image(tmp_path, trained, capsys):
     import numpy as np
     from PIL import Image
+
+    from core.cli import main
 
     _, run = trained
     folder = tmp_path / "photos"
@@ -285,11 +292,13 @@ def test_evaluate_a_model_file_on_a_folder_uses_every_image(tmp_path, trained):
     assert done.returncode == 0, done.stderr
     assert sum(map(sum, json.loads(done.stdout)["confusion"])) == 12
     # An exported model takes any size: the folder's images are fed as they are.
+    # Export and evaluate through main() in this process: two more processes
+    # would each import TensorFlow (some 8 CPU-s).
     exported = tmp_path / "exported.keras"
-    assert run_core("export", str(run), str(exported)).returncode == 0
-    done = run_core("evaluate", str(exported), "--dataset", str(folder), "--json")
-    assert done.returncode == 0, done.stderr
-    assert sum(map(sum, json.loads(done.stdout)["confusion"])) == 12
+    assert main(["export", str(run), str(exported)]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", str(exported), "--dataset", str(folder), "--json"]) == 0
+    assert sum(map(sum, json.loads(capsys.readouterr().out)["confusion"])) == 12
 
 
 def test_the_pre_flight_checks_refuse_as_the_app_does(tmp_path):
