@@ -301,14 +301,17 @@ def test_evaluate_a_model_file_on_a_folder_uses_every_image(tmp_path, trained, c
     assert sum(map(sum, json.loads(capsys.readouterr().out)["confusion"])) == 12
 
 
-def test_the_pre_flight_checks_refuse_as_the_app_does(tmp_path):
+def test_the_pre_flight_checks_refuse_as_the_app_does(tmp_path, capsys):
+    from core.cli import main
+
     project = tiny_project(tmp_path)
     data = json.loads(project.read_text())
     data["model"]["head"]["num_classes"] = 3  # shapes has 6
     project.write_text(json.dumps(data))
-    done = run_core("train", str(project))
-    assert done.returncode == 1
-    [line] = done.stderr.splitlines()[-1:]
+    # main() in-process: a process would import TensorFlow (some 8 CPU-s) to
+    # refuse; test_exit_codes_for_user_and_usage_errors runs refusals as processes.
+    assert main(["train", str(project)]) == 1
+    [line] = capsys.readouterr().err.splitlines()[-1:]
     assert line.startswith("error: The model classifies 3 classes but shapes has 6")
     assert not (tmp_path / "tiny.runs").exists()  # refused before a run folder
     # The Training page's refusal, in the project file's terms, not its pages'.
