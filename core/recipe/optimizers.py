@@ -11,7 +11,8 @@ Call ``compile_phase(model, settings, steps_per_epoch, loss, phase=1)``.
 ``settings`` is a mapping with the training settings' names
 (``TrainingConfig.to_dict()`` gives one; keys it does not use are ignored):
 
-- ``optimizer``: ``adam``, ``sgd`` (with ``momentum`` and ``nesterov``),
+- ``optimizer``: ``adam``, ``sgd`` (with ``momentum``, ``nesterov`` and
+  ``sgd_weight_decay``, decoupled as AdamW's; 0 or missing: none),
   ``rmsprop`` (as the tutorials use it: no momentum), ``adamw`` (with
   ``weight_decay``) or ``muon`` (Keras's Muon with ``weight_decay``; the
   classifier's output layer takes its AdamW step, as Keras advises);
@@ -152,6 +153,7 @@ def make_optimizer(
         **values,
         "learning_rate": values["learning_rate"] * factor,
         "weight_decay": 0.0,
+        "sgd_weight_decay": 0.0,
     }
     apart = _optimizer(faster, steps_per_epoch, model, shared, NORM_OPTIMIZER)
     paths = "|".join(re.escape(v.path) for v in norms)
@@ -192,6 +194,7 @@ def _optimizer_at(
             rate,
             momentum=values.get("momentum", 0.0),
             nesterov=bool(values.get("nesterov", False)),
+            weight_decay=values.get("sgd_weight_decay") or None,
             **kwargs,
         )
     if kind == "rmsprop":  # as the tutorials use it: no momentum

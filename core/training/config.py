@@ -95,6 +95,21 @@ class TrainingConfig:
         style="check",
         used_when=("optimizer", "sgd"),
     )
+    sgd_weight_decay: float = setting(
+        0.0,
+        label="Weight decay",
+        help="SGD's decoupled weight decay: each step shrinks the weights by this "
+        "times the learning rate, which keeps a large rate effective behind "
+        "BatchNorm; 0 (the default) is plain SGD",
+        group=SETTINGS,
+        row="momentum",
+        minimum=0.0,
+        maximum=1.0,
+        step=0.001,
+        decimals=4,
+        used_when=("optimizer", "sgd"),
+        loads=Limits(0),
+    )
     weight_decay: float = setting(
         0.004,
         label="Weight decay",

@@ -45,6 +45,8 @@ def compile_settings(cfg: TrainingConfig, fine_tune: bool) -> dict[str, Any]:
     (``TrainingConfig.to_dict()``), only those of the chosen options."""
     keys = ["optimizer", "learning_rate", *_OPTIMIZER_KEYS.get(cfg.optimizer, ())]
     keys += ["schedule", *(["warmup"] if cfg.schedule in _WARMING_SCHEDULES else [])]
+    if cfg.optimizer == "sgd" and cfg.sgd_weight_decay:
+        keys.append("sgd_weight_decay")
     if cfg.norm_lr_factor != 1:
         keys.append("norm_lr_factor")
     if cfg.jit_compile:

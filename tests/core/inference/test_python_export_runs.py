@@ -241,7 +241,8 @@ def test_backbone_script_killed_in_phase_two_resumes_there(tmp_path):
 
 
 def test_script_compiles_the_optimizer_the_app_compiles(tmp_path):
-    """SGD with Nesterov, one_cycle and the norm layers apart, as in the app."""
+    """SGD with Nesterov, weight decay, one_cycle and the norm layers apart, as
+    in the app."""
     import keras
 
     from core.model_builder import build_model
@@ -259,6 +260,7 @@ def test_script_compiles_the_optimizer_the_app_compiles(tmp_path):
     cfg = TrainingConfig(
         optimizer="sgd",
         nesterov=True,
+        sgd_weight_decay=0.01,
         schedule="one_cycle",
         warmup=0.25,
         norm_lr_factor=16.0,

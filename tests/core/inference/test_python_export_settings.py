@@ -36,6 +36,7 @@ TRAINING: dict[str, tuple[list[Any], dict[str, Any]]] = {
     "learning_rate": ([0.01], {}),
     "momentum": ([0.5], {"optimizer": "sgd"}),
     "nesterov": ([True], {"optimizer": "sgd"}),
+    "sgd_weight_decay": ([0.01], {"optimizer": "sgd"}),
     "weight_decay": ([0.01], {"optimizer": "adamw"}),
     "schedule": (["plateau", "cosine", "linear", "one_cycle"], {}),
     "warmup": ([0.1], {"schedule": "cosine"}),

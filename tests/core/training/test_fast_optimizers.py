@@ -183,6 +183,28 @@ def test_norm_layers_train_apart_at_the_scaled_rate_without_weight_decay():
         assert rate(apart, step) == pytest.approx(10 * rate(main, step))
 
 
+def test_sgd_weight_decay_shrinks_each_weight_by_rate_times_decay_but_norms():
+    """Decoupled, as AdamW's: a step with zero gradients shrinks every weight
+    by rate x decay; the norm layers' part (at 64x the rate) decays nothing."""
+    model = bn_model()
+    cfg = TrainingConfig(optimizer="sgd", learning_rate=0.5, sgd_weight_decay=0.02)
+    for factor in (1.0, 64.0):
+        compile_for(model, replace(cfg, norm_lr_factor=factor), 5)
+        variables = model.trainable_variables
+        model.optimizer.build(variables)
+        before = [v.numpy() for v in variables]
+        model.optimizer.apply([keras.ops.zeros_like(v) for v in variables], variables)
+        norms = {v.path for v in norm_variables(model)} if factor != 1 else set()
+        for variable, old in zip(variables, before, strict=True):
+            kept = 1.0 if variable.path in norms else 1 - 0.5 * 0.02
+            np.testing.assert_allclose(variable.numpy(), old * kept, rtol=1e-6)
+    # Other optimizers never read it; SGD's AdamW-only weight_decay stays unused.
+    compile_for(model, replace(cfg, sgd_weight_decay=0.0, weight_decay=0.3), 5)
+    assert model.optimizer.weight_decay is None
+    compile_for(model, replace(cfg, optimizer="adam"), 5)
+    assert model.optimizer.weight_decay is None
+
+
 def test_sgd_nesterov_trains_at_batch_1024_and_the_saved_model_loads(tmp_path):
     """Each new schedule with norm layers apart; the file opens in plain Keras
     with safe_mode (one_cycle's rate is saved as a float)."""
