@@ -54,7 +54,11 @@ NOT_SWEPT: dict[str, str] = {
     "augmentation.placement": _MACHINERY,
 }
 # Settings whose good values span decades: the GUI offers a log scale for them.
-LOG_SCALE = ("training.learning_rate", "training.weight_decay")
+LOG_SCALE = (
+    "training.learning_rate",
+    "training.weight_decay",
+    "training.sgd_weight_decay",
+)
 
 
 @dataclass(frozen=True)

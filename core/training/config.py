@@ -97,7 +97,7 @@ class TrainingConfig:
     )
     sgd_weight_decay: float = setting(
         0.0,
-        label="Weight decay",
+        label="SGD weight decay",
         help="SGD's decoupled weight decay: each step shrinks the weights by this "
         "times the learning rate, which keeps a large rate effective behind "
         "BatchNorm; 0 (the default) is plain SGD",
