@@ -103,6 +103,8 @@ class TrainingConfig:
         "BatchNorm; 0 (the default) is plain SGD",
         group=SETTINGS,
         row="momentum",
+        style="bare",
+        prefix="decay ",
         minimum=0.0,
         maximum=1.0,
         step=0.001,
