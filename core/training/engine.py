@@ -60,7 +60,11 @@ from core.training.checkpoint import (
     ResumeState,
     save_model,
 )
-from core.training.compile import compile_for, labels_one_hot
+from core.training.compile import (
+    build_training_state,
+    compile_for,
+    labels_one_hot,
+)
 from core.training.config import TrainingConfig
 from core.training.device import describe, visible_gpus
 from core.training.distributed_loop import WorkerLost
@@ -496,6 +500,8 @@ def _fit(
     the reason and the user's message. With ``averaged``, however it ends the
     model holds the averaged weights."""
     run_fit = model.fit if fit is None else functools.partial(fit, model)
+    if fit is None:
+        build_training_state(model, train_data)
     if averaged is not None:
         averaged.seed(model)
     try:

@@ -176,6 +176,7 @@ def seconds_per_epoch(
     import keras  # here: the memory estimate needs no TensorFlow
 
     from core.recipe.optimizers import METRICS
+    from core.training.compile import build_training_state
 
     copy = keras.models.clone_model(model)
     copy.compile(
@@ -185,6 +186,7 @@ def seconds_per_epoch(
         loss=model.loss,
         metrics=list(METRICS),
     )
+    build_training_state(copy, batches)  # else its first step is traced twice
     seconds = _time_steps(copy.train_on_batch, batches, probe) * steps_per_epoch
     if validation is not None and validation_steps:
         per_step = _time_steps(copy.test_on_batch, validation, probe)

@@ -58,6 +58,7 @@ from core.recipe.optimizers import set_learning_rate
 from core.setting_fields import setting_fields
 from core.spec import ModelSpec
 from core.training.callbacks import Diverged, ListenerCallback, TrainingCancelled
+from core.training.compile import build_training_state
 from core.training.config import TrainingConfig
 from core.training.events import NullListener, TrainingListener
 from core.training.lr_finder_result import CANCELLED, COMPLETED, DIVERGED, RangeTest
@@ -164,6 +165,7 @@ def find_learning_rate(
     # Training's own callback: a Stop after any batch, and a NaN loss.
     guard = ListenerCallback(NullListener(), cancel, epochs=count)
     stop = COMPLETED
+    build_training_state(prepared.fit_model, prepared.train_ds)
     try:
         prepared.fit_model.fit(
             prepared.train_ds.repeat(),
