@@ -214,7 +214,9 @@ def test_a_diverging_run_exits_3_with_the_reason_and_keeps_its_record(tmp_path):
     )
 
 
-def test_ctrl_c_stops_prints_the_resume_command_and_resume_continues(tmp_path):
+def test_ctrl_c_stops_prints_the_resume_command_and_resume_continues(tmp_path, capsys):
+    from core.cli import main
+
     project = tiny_project(tmp_path, epochs=200)
     proc = start_training(project)
     try:
@@ -228,10 +230,10 @@ def test_ctrl_c_stops_prints_the_resume_command_and_resume_continues(tmp_path):
     command = next(x for x in err.splitlines() if x.startswith("resume with: "))
     args = command.removeprefix("resume with: python -m core ").split()
     assert args == ["train", "--resume", str(run)]
-    done = run_core(
-        *args, "--epochs", str(stopped_after + 1), "--learning-rate", "0.01"
-    )
-    assert done.returncode == 0, done.stderr
+    # The printed command through main() in-process: a third process would
+    # import TensorFlow again (some 8 CPU-s).
+    more = ["--epochs", str(stopped_after + 1), "--learning-rate", "0.01"]
+    assert main([*args, *more]) == 0, capsys.readouterr().err
     record = json.loads((run / "run.json").read_text())
     assert record["epochs_run"] == stopped_after + 1
     [resumed] = record["resumes"]
@@ -239,18 +241,23 @@ def test_ctrl_c_stops_prints_the_resume_command_and_resume_continues(tmp_path):
     assert "learning_rate" in resumed["changed"]
 
 
-def test_a_run_being_trained_is_locked_against_a_second_process(tmp_path):
+def test_a_run_being_trained_is_locked_against_a_second_process(tmp_path, capsys):
+    from core.cli import main
+
     project = tiny_project(tmp_path, epochs=200)
     proc = start_training(project)
     try:
         [run] = runs_of(project)
-        second = run_core("train", "--resume", str(run), "--epochs", "300")
+        # This process is the second one: main() here, where a new process
+        # would import TensorFlow (some 8 CPU-s) while the first one trains.
+        status = main(["train", "--resume", str(run), "--epochs", "300"])
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=60)
-    assert second.returncode == 1
-    assert "is being trained by another process (pid" in second.stderr
-    assert len(second.stderr.strip().splitlines()) == 1
+    err = capsys.readouterr().err
+    assert status == 1
+    assert "is being trained by another process (pid" in err
+    assert len(err.strip().splitlines()) == 1
 
 
 def test_evaluate_a_run_and_a_model_file(trained, capsys):
