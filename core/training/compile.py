@@ -55,8 +55,9 @@ def build_training_state(model: keras.Model, data: tf.data.Dataset) -> None:
     again, so every ``fit`` of a freshly compiled model (each run, each phase,
     the epoch estimate's copy, the range test) traced the whole step and its
     gradients twice: MobileNetV2's first two epochs took 4.3 CPU-s, 3.2 with
-    this, the same losses to the last bit. ``data`` gives the batches' shapes
-    and types. A Keras without ``_symbolic_build`` builds them in the trace.
+    this, the same losses to the last bit (Keras 3.15.1, TensorFlow 2.21).
+    ``_symbolic_build`` is Keras's private builder: a Keras without it builds
+    them in the trace, as before. ``data`` gives the batches' shapes and types.
     """
     build = getattr(model, "_symbolic_build", None)
     if build is None:
