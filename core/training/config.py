@@ -30,6 +30,14 @@ TTA_MODES = ("none", "flip", "flip_shifts")
 # The settings form's two group boxes (see core.setting_fields).
 SETTINGS = "Settings"
 PHASE_TWO = "Phase 2: fine-tune the backbone"
+# Both weight decays (AdamW's and Muon's; SGD's) take the same amounts.
+_DECAY_BOUNDS = {
+    "minimum": 0.0,
+    "maximum": 1.0,
+    "step": 0.001,
+    "decimals": 4,
+    "loads": Limits(0),
+}
 
 
 @dataclass(frozen=True)
@@ -105,12 +113,8 @@ class TrainingConfig:
         row="momentum",
         style="bare",
         prefix="decay ",
-        minimum=0.0,
-        maximum=1.0,
-        step=0.001,
-        decimals=4,
         used_when=("optimizer", "sgd"),
-        loads=Limits(0),
+        **_DECAY_BOUNDS,
     )
     weight_decay: float = setting(
         0.004,
@@ -118,12 +122,8 @@ class TrainingConfig:
         help="AdamW's and Muon's decoupled weight decay: each step shrinks the "
         "weights by this times the learning rate",
         group=SETTINGS,
-        minimum=0.0,
-        maximum=1.0,
-        step=0.001,
-        decimals=4,
         used_when=("optimizer", ("adamw", "muon")),
-        loads=Limits(0),
+        **_DECAY_BOUNDS,
     )
     schedule: str = setting(
         "none",
